@@ -1,0 +1,360 @@
+using System.Threading.Channels;
+using Akka.Actor;
+using PgWire.Protocol.Messages;
+using PgWire.Protocol.Settings;
+
+namespace PgWire.Actors.Connection;
+
+/// <summary>Receives the results of one query cycle. Callbacks run on the caller's task, in order.</summary>
+public interface IQueryObserver
+{
+    void OnRowDescription(RowDescription description);
+
+    /// <summary>One DataRow payload (see <see cref="DataRowReader"/>); valid only during the call.</summary>
+    void OnRow(ReadOnlySpan<byte> dataRow);
+
+    void OnCommandComplete(CommandComplete complete);
+
+    void OnEmptyQuery();
+
+    void OnError(PostgresErrorFields error);
+
+    void OnNotice(PostgresErrorFields notice);
+
+    /// <summary>COPY TO STDOUT started.</summary>
+    void OnCopyOutStart(CopyResponse response);
+
+    /// <summary>One CopyData payload of COPY TO STDOUT; valid only during the call.</summary>
+    void OnCopyOutData(ReadOnlySpan<byte> data);
+
+    /// <summary>
+    /// COPY FROM STDIN started: write the data with <paramref name="send"/> and return normally to
+    /// finish it, or throw to abort it (the server then reports an error).
+    /// </summary>
+    Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A small async facade over a <see cref="ConnectionActor"/> for code that is not an actor (the
+/// CLI, tests, plain services). One query cycle at a time; <see cref="Cancel"/> may be called
+/// from any thread.
+/// </summary>
+public sealed class PgClient : IAsyncDisposable
+{
+    private readonly Channel<object> _inbox;
+    private readonly IActorRef _bridge;
+    private readonly IActorRef _connection;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Exception? _closedBy;
+    private bool _closed;
+
+    private PgClient(Channel<object> inbox, IActorRef bridge, IActorRef connection, ServerSession session)
+    {
+        _inbox = inbox;
+        _bridge = bridge;
+        _connection = connection;
+        Session = session;
+        Parameters = new Dictionary<string, string>(session.Parameters, StringComparer.Ordinal);
+    }
+
+    public ServerSession Session { get; }
+
+    /// <summary>Current server parameters (ParameterStatus), updated as the server reports changes.</summary>
+    public Dictionary<string, string> Parameters { get; }
+
+    public TransactionStatus TransactionStatus { get; private set; } = TransactionStatus.Idle;
+
+    public bool IsClosed => _closed;
+
+    /// <summary>Notifications received so far and not yet taken.</summary>
+    public Queue<NotificationResponse> PendingNotifications { get; } = new();
+
+    /// <summary>Notices that arrive outside any query (delivered at the next query cycle).</summary>
+    public event Action<PostgresErrorFields>? Notice;
+
+    public static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+        var bridge = system.ActorOf(Props.Create(() => new ClientBridge(settings, options ?? ConnectionOptions.Default, inbox.Writer)));
+        try
+        {
+            while (true)
+            {
+                var message = await inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                switch (message)
+                {
+                    case ClientBridge.Started started:
+                        var connected = await inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                        switch (connected)
+                        {
+                            case Connected c:
+                                return new PgClient(inbox, bridge, started.Connection, c.Session);
+                            case ConnectionFailed f:
+                                throw f.Error;
+                            default:
+                                continue;
+                        }
+
+                    case ConnectionFailed f:
+                        throw f.Error;
+                }
+            }
+        }
+        catch
+        {
+            system.Stop(bridge);
+            throw;
+        }
+    }
+
+    /// <summary>Runs a simple-protocol query string until ReadyForQuery.</summary>
+    public Task ExecuteAsync(string sql, IQueryObserver observer, CancellationToken cancellationToken = default) =>
+        RunAsync(new Query(sql), observer, cancellationToken);
+
+    /// <summary>Runs one statement with text parameters through the extended protocol.</summary>
+    public Task ExecuteExtendedAsync(string sql, IReadOnlyList<string?> parameters, IQueryObserver observer, CancellationToken cancellationToken = default) =>
+        RunAsync(new ExtendedQuery(sql, parameters), observer, cancellationToken);
+
+    /// <summary>Sends a CancelRequest for the running query.</summary>
+    public void Cancel() => _connection.Tell(CancelQuery.Instance);
+
+    private async Task RunAsync(object command, IQueryObserver observer, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfClosed();
+            DrainIdleMessages();
+            _connection.Tell(command, _bridge);
+            Exception? observerError = null;
+            while (true)
+            {
+                var message = await _inbox.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                switch (message)
+                {
+                    case FrameBatch batch:
+                        try
+                        {
+                            if (observerError is null)
+                            {
+                                Deliver(batch, observer);
+                            }
+                        }
+                        catch (Exception ex)
+                        {
+                            // Keep draining the protocol so the session stays usable; report afterwards.
+                            observerError = ex;
+                            Cancel();
+                        }
+                        finally
+                        {
+                            _connection.Tell(BatchAck.Instance);
+                        }
+
+                        break;
+                    case RowDescriptionReceived rd:
+                        observer.OnRowDescription(rd.Description);
+                        break;
+                    case CommandCompleted cc:
+                        observer.OnCommandComplete(cc.Complete);
+                        break;
+                    case EmptyQuery:
+                        observer.OnEmptyQuery();
+                        break;
+                    case QueryFailed qf:
+                        observer.OnError(qf.Error);
+                        break;
+                    case NoticeReceived n:
+                        observer.OnNotice(n.Notice);
+                        break;
+                    case NotificationReceived nr:
+                        PendingNotifications.Enqueue(nr.Notification);
+                        break;
+                    case ParameterChanged pc:
+                        Parameters[pc.Name] = pc.Value;
+                        break;
+                    case CopyStarted cs when cs.Response.Direction == CopyDirection.In:
+                        await RunCopyInAsync(cs.Response, observer, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case CopyStarted cs:
+                        observer.OnCopyOutStart(cs.Response);
+                        break;
+                    case CopyOutCompleted:
+                    case ExtendedStep:
+                    case ParametersDescribed:
+                        break;
+                    case QueryDone done:
+                        TransactionStatus = done.Status;
+                        if (observerError is not null)
+                        {
+                            throw observerError;
+                        }
+
+                        return;
+                    case ConnectionClosed closed:
+                        MarkClosed(closed.Error);
+                        ThrowIfClosed();
+                        return;
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static void Deliver(FrameBatch batch, IQueryObserver observer)
+    {
+        if (batch.Code == BackendMessageCode.DataRow)
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                observer.OnRow(batch[i]);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                observer.OnCopyOutData(batch[i]);
+            }
+        }
+    }
+
+    private async Task RunCopyInAsync(CopyResponse response, IQueryObserver observer, CancellationToken cancellationToken)
+    {
+        var connection = _connection;
+        try
+        {
+            await observer.OnCopyInAsync(response, data =>
+            {
+                // Copy: the caller may reuse its buffer as soon as this returns.
+                connection.Tell(new SendCopyData(data.ToArray()));
+                return ValueTask.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
+            connection.Tell(SendCopyDone.Instance);
+        }
+        catch (Exception ex)
+        {
+            connection.Tell(new SendCopyFail(ex is OperationCanceledException ? "canceled by user" : ex.Message));
+        }
+    }
+
+    private void DrainIdleMessages()
+    {
+        while (_inbox.Reader.TryRead(out var message))
+        {
+            switch (message)
+            {
+                case NoticeReceived n:
+                    Notice?.Invoke(n.Notice);
+                    break;
+                case NotificationReceived nr:
+                    PendingNotifications.Enqueue(nr.Notification);
+                    break;
+                case ParameterChanged pc:
+                    Parameters[pc.Name] = pc.Value;
+                    break;
+                case ConnectionClosed closed:
+                    MarkClosed(closed.Error);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Takes notifications and notices that arrived while idle.</summary>
+    public void Poll()
+    {
+        if (_gate.Wait(0))
+        {
+            try
+            {
+                DrainIdleMessages();
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    private void MarkClosed(Exception? error)
+    {
+        _closed = true;
+        _closedBy ??= error ?? new PgConnectionException(ConnectionFailureKind.Network, "connection closed");
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_closed)
+        {
+            throw _closedBy as PgConnectionException ?? new PgConnectionException(ConnectionFailureKind.Network, _closedBy?.Message ?? "connection closed", _closedBy);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_closed)
+        {
+            _connection.Tell(Terminate.Instance);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                while (true)
+                {
+                    var message = await _inbox.Reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+                    if (message is ConnectionClosed)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+            {
+                // the actor is gone either way
+            }
+
+            _closed = true;
+        }
+
+        _bridge.Tell(PoisonPill.Instance);
+    }
+
+    /// <summary>Owns the connection actor and turns its messages into a channel the facade reads.</summary>
+    private sealed class ClientBridge : UntypedActor
+    {
+        private readonly ConnectionSettings _settings;
+        private readonly ConnectionOptions _options;
+        private readonly ChannelWriter<object> _writer;
+
+        public ClientBridge(ConnectionSettings settings, ConnectionOptions options, ChannelWriter<object> writer)
+        {
+            _settings = settings;
+            _options = options;
+            _writer = writer;
+        }
+
+        public sealed record Started(IActorRef Connection);
+
+        protected override void PreStart()
+        {
+            var connection = Context.ActorOf(ConnectionActor.Props(_settings, _options, Self), "connection");
+            Context.Watch(connection);
+            _writer.TryWrite(new Started(connection));
+        }
+
+        protected override void OnReceive(object message)
+        {
+            if (message is Terminated)
+            {
+                _writer.TryWrite(new ConnectionClosed(null));
+                return;
+            }
+
+            _writer.TryWrite(message);
+        }
+
+        protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
+    }
+}
