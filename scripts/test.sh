@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs every test project of PgWire.sln and ends with one line: "N passed, N failed[, N skipped]".
+#
+# When PGWIRE_TEST_PORT is set the tests use the cluster it describes (see
+# scripts/pg-test-cluster.sh env); otherwise this script starts a throwaway
+# cluster for the run and removes it afterwards.
+#
+# PGWIRE_TEST_RESULTS: where the .trx files go (default: TestResults/ in the repository).
+# Extra arguments are passed on to each dotnet test (e.g. --filter ClusterSmokeTests).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+cluster_dir=
+cleanup() {
+    if [[ -n $cluster_dir ]]; then
+        bash "$root/scripts/pg-test-cluster.sh" stop "$cluster_dir" >/dev/null 2>&1 || true
+        rm -rf "$cluster_dir"
+    fi
+}
+trap cleanup EXIT
+
+if [[ -z ${PGWIRE_TEST_PORT:-} ]]; then
+    cluster_dir=$(mktemp -d /tmp/pgwire-test.XXXXXX)
+    bash "$root/scripts/pg-test-cluster.sh" start "$cluster_dir"
+    eval "$(bash "$root/scripts/pg-test-cluster.sh" env "$cluster_dir")"
+fi
+
+results=${PGWIRE_TEST_RESULTS:-$root/TestResults}
+rm -rf "$results"
+mkdir -p "$results"
+
+status=0
+dotnet build PgWire.sln -c Release --verbosity minimal || status=$?
+
+# One dotnet test per test project, each into its own results directory, so
+# that every project's results.trx survives (a solution-wide run with a fixed
+# LogFileName lets the projects overwrite each other's file).
+if ((status == 0)); then
+    while IFS= read -r proj; do
+        grep -q '<IsTestProject>true</IsTestProject>' "$proj" || continue
+        name=$(basename "$proj" .csproj)
+        dotnet test "$proj" -c Release --no-build --verbosity minimal \
+            --logger "trx;LogFileName=results.trx" \
+            --logger "console;verbosity=minimal" \
+            --results-directory "$results/$name" "$@" || status=$?
+    done < <(dotnet sln PgWire.sln list | grep '\.csproj$' | tr '\\' /)
+fi
+
+# Each test project writes one .trx; add up their <Counters .../> elements.
+counter() {
+    sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$2"
+}
+passed=0 failed=0 skipped=0 files=0
+while IFS= read -r -d '' trx; do
+    files=$((files + 1))
+    line=$(tr '\n' ' ' <"$trx" | grep -o '<Counters [^>]*>' | head -n 1 || true)
+    if [[ -z $line ]]; then
+        echo "no <Counters> in $trx" >&2
+        ((status != 0)) || status=1
+        continue
+    fi
+    total=$(counter total "$line")
+    executed=$(counter executed "$line")
+    n=$(counter passed "$line")
+    passed=$((passed + ${n:-0}))
+    for attr in failed error timeout aborted; do
+        n=$(counter "$attr" "$line")
+        failed=$((failed + ${n:-0}))
+    done
+    # Skipped tests are counted in total but not in executed.
+    if ((${total:-0} > ${executed:-0})); then
+        skipped=$((skipped + total - executed))
+    fi
+done < <(find "$results" -name '*.trx' -print0)
+
+if ((status != 0)); then
+    echo "dotnet build or test exited with code $status" >&2
+fi
+if ((files == 0)); then
+    echo "no test results found in $results" >&2
+    ((status != 0)) || status=1
+fi
+if ((failed > 0 && status == 0)); then
+    status=1
+fi
+
+summary="$passed passed, $failed failed"
+if ((skipped > 0)); then
+    summary+=", $skipped skipped"
+fi
+echo "$summary"
+exit "$status"
