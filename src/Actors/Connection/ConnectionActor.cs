@@ -648,12 +648,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
 
     private string RequirePassword()
     {
-        if (string.IsNullOrEmpty(_settings.Password))
+        var password = _settings.GetPassword(Math.Max(0, _hostIndex - 1));
+        if (string.IsNullOrEmpty(password))
         {
             throw new PgConnectionException(ConnectionFailureKind.Configuration, $"{Describe(_endpoint!)}: fe_sendauth: no password supplied");
         }
 
-        return _settings.Password;
+        return password;
     }
 
     private void OnAuthenticationRequest(AuthenticationRequest request)
