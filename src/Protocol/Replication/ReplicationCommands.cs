@@ -95,7 +95,7 @@ public static class ReplicationCommands
     public static string CreateLogicalSlot(string slotName, int serverVersionNum, bool temporary = false, bool twoPhase = false)
     {
         var sb = new StringBuilder("CREATE_REPLICATION_SLOT ");
-        sb.Append(QuoteIdentifier(slotName));
+        sb.Append(QuoteSlotName(slotName));
         if (temporary)
         {
             sb.Append(" TEMPORARY");
@@ -132,7 +132,7 @@ public static class ReplicationCommands
         Validate(options);
 
         var sb = new StringBuilder("START_REPLICATION SLOT ");
-        sb.Append(QuoteIdentifier(slotName)).Append(" LOGICAL ").Append(start.ToString());
+        sb.Append(QuoteSlotName(slotName)).Append(" LOGICAL ").Append(start.ToString());
         sb.Append(" (proto_version ").Append(QuoteLiteral(options.ProtocolVersion.ToString(CultureInfo.InvariantCulture)));
         sb.Append(", publication_names ").Append(QuoteLiteral(string.Join(',', options.PublicationNames.Select(QuoteIdentifier))));
         if (options.Messages)
@@ -195,6 +195,30 @@ public static class ReplicationCommands
         {
             throw new ArgumentException("two_phase needs protocol version 3 or later", nameof(options));
         }
+    }
+
+    /// <summary>
+    /// Quotes a replication slot name. Slot names may only contain lower-case letters, digits and
+    /// underscores (at most 63 characters); the replication command scanner does not accept doubled
+    /// quotes inside quoted identifiers, so anything else is rejected here.
+    /// </summary>
+    public static string QuoteSlotName(string slotName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(slotName);
+        if (slotName.Length > 63)
+        {
+            throw new ArgumentException("replication slot names are at most 63 characters", nameof(slotName));
+        }
+
+        foreach (var c in slotName)
+        {
+            if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
+            {
+                throw new ArgumentException($"replication slot name '{slotName}' may only contain lower-case letters, digits and underscores", nameof(slotName));
+            }
+        }
+
+        return "\"" + slotName + "\"";
     }
 
     /// <summary>Double-quotes an identifier, doubling embedded double quotes.</summary>
