@@ -7,7 +7,7 @@ public static partial class GoldenCases
 {
     public static readonly GoldenCase[] All =
     [
-        // psql -X  -c "select 1 as id, 'alpha'::text as name, 12.5::numeric as amount, null::int as missing, true as flag union all select 42, 'b', -3.25, 7, false union all select 1000000, null, 0, null, null"
+        // psql -X -c "select 1 as id, 'alpha'::text as name, 12.5::numeric as amount, null::int as missing, true as flag union all select 42, 'b', -3.25, 7, false union all select 1000000, null, 0, null, null"
         new GoldenCase("Mix",
             [new ResultColumn("id", 23), new ResultColumn("name", 25), new ResultColumn("amount", 1700), new ResultColumn("missing", 23), new ResultColumn("flag", 16)],
             [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
@@ -205,7 +205,7 @@ public static partial class GoldenCases
             [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
             new PrintOptions { Format = OutputFormat.Csv, Title = "ignored" },
             "id,name,amount,missing,flag\n1,alpha,12.5,,t\n42,b,-3.25,7,f\n1000000,,0,,\n"),
-        // psql -X  -c "select 1::int2 as i2, 2::int4 as i4, 3::int8 as i8, 4::oid as o, '5'::xid as x, 6.5::float4 as f4, 7.25::float8 as f8, 8.125::numeric as num, 9.5::money as m, '10'::text as t"
+        // psql -X -c "select 1::int2 as i2, 2::int4 as i4, 3::int8 as i8, 4::oid as o, '5'::xid as x, 6.5::float4 as f4, 7.25::float8 as f8, 8.125::numeric as num, 9.5::money as m, '10'::text as t"
         new GoldenCase("Numbers",
             [new ResultColumn("i2", 21), new ResultColumn("i4", 23), new ResultColumn("i8", 20), new ResultColumn("o", 26), new ResultColumn("x", 28), new ResultColumn("f4", 700), new ResultColumn("f8", 701), new ResultColumn("num", 1700), new ResultColumn("m", 790), new ResultColumn("t", 25)],
             [["1", "2", "3", "4", "5", "6.5", "7.25", "8.125", "$9.50", "10"]],
@@ -217,7 +217,7 @@ public static partial class GoldenCases
             [["1", "2", "3", "4", "5", "6.5", "7.25", "8.125", "$9.50", "10"]],
             new PrintOptions { Border = 2 },
             "+----+----+----+---+---+-----+------+-------+-------+----+\n| i2 | i4 | i8 | o | x | f4  |  f8  |  num  |   m   | t  |\n+----+----+----+---+---+-----+------+-------+-------+----+\n|  1 |  2 |  3 | 4 | 5 | 6.5 | 7.25 | 8.125 | $9.50 | 10 |\n+----+----+----+---+---+-----+------+-------+-------+----+\n(1 row)\n\n"),
-        // psql -X  -c "select 1 as id, E'first\\nsecond line\\nthird' as note, 'x' as other union all select 22, 'one', E'a\\nb'"
+        // psql -X -c "select 1 as id, E'first\\nsecond line\\nthird' as note, 'x' as other union all select 22, 'one', E'a\\nb'"
         new GoldenCase("MultiLine",
             [new ResultColumn("id", 23), new ResultColumn("note", 25), new ResultColumn("other", 25)],
             [["1", "first\nsecond line\nthird", "x"], ["22", "one", "a\nb"]],
@@ -265,7 +265,7 @@ public static partial class GoldenCases
             [["1", "first\nsecond line\nthird", "x"], ["22", "one", "a\nb"]],
             new PrintOptions { Format = OutputFormat.Csv },
             "id,note,other\n1,\"first\nsecond line\nthird\",x\n22,one,\"a\nb\"\n"),
-        // psql -X  -c "select 1 as \"multi\nline header\", 'v' as b"
+        // psql -X -c "select 1 as \"multi\nline header\", 'v' as b"
         new GoldenCase("MultiLineHeader",
             [new ResultColumn("multi\nline header", 23), new ResultColumn("b", 25)],
             [["1", "v"]],
@@ -301,7 +301,7 @@ public static partial class GoldenCases
             [["1", "v"]],
             new PrintOptions { Border = 2, Expanded = ExpandedMode.On },
             "+-[ RECORD 1 ]+---+\n| multi      +| 1 |\n| line header |   |\n| b           | v |\n+-------------+---+\n\n"),
-        // psql -X  -c "select '日本語' as word, 3 as n union all select 'abc', 12345 union all select 'ｱｲｳ', 7"
+        // psql -X -c "select '日本語' as word, 3 as n union all select 'abc', 12345 union all select 'ｱｲｳ', 7"
         new GoldenCase("Wide",
             [new ResultColumn("word", 25), new ResultColumn("n", 23)],
             [["\u65e5\u672c\u8a9e", "3"], ["abc", "12345"], ["\uff71\uff72\uff73", "7"]],
@@ -319,7 +319,7 @@ public static partial class GoldenCases
             [["\u65e5\u672c\u8a9e", "3"], ["abc", "12345"], ["\uff71\uff72\uff73", "7"]],
             new PrintOptions { Expanded = ExpandedMode.On },
             "-[ RECORD 1 ]\nword | \u65e5\u672c\u8a9e\nn    | 3\n-[ RECORD 2 ]\nword | abc\nn    | 12345\n-[ RECORD 3 ]\nword | \uff71\uff72\uff73\nn    | 7\n\n"),
-        // psql -X  -c "select E'e\\u0301te\\u0301' as word, 'cafe' as plain, 'x' || E'\\u200b' || 'y' as zw"
+        // psql -X -c "select E'e\\u0301te\\u0301' as word, 'cafe' as plain, 'x' || E'\\u200b' || 'y' as zw"
         new GoldenCase("Combining",
             [new ResultColumn("word", 25), new ResultColumn("plain", 25), new ResultColumn("zw", 25)],
             [["e\u0301te\u0301", "cafe", "x\u200by"]],
@@ -331,7 +331,7 @@ public static partial class GoldenCases
             [["e\u0301te\u0301", "cafe", "x\u200by"]],
             new PrintOptions { Expanded = ExpandedMode.On },
             "-[ RECORD 1 ]\nword  | e\u0301te\u0301\nplain | cafe\nzw    | x\u200by\n\n"),
-        // psql -X  -c "select 1 as a_very_long_column_header, 'v' as another_long_header_name, 3.5::float8 as wide_numeric_header"
+        // psql -X -c "select 1 as a_very_long_column_header, 'v' as another_long_header_name, 3.5::float8 as wide_numeric_header"
         new GoldenCase("LongHeader",
             [new ResultColumn("a_very_long_column_header", 23), new ResultColumn("another_long_header_name", 25), new ResultColumn("wide_numeric_header", 701)],
             [["1", "v", "3.5"]],
@@ -349,7 +349,7 @@ public static partial class GoldenCases
             [["1", "v", "3.5"]],
             new PrintOptions { Expanded = ExpandedMode.On },
             "-[ RECORD 1 ]-------------+----\na_very_long_column_header | 1\nanother_long_header_name  | v\nwide_numeric_header       | 3.5\n\n"),
-        // psql -X  -c "select E'a\\tb' as tab, E'ab\\tc' as tab2, E'x\\x01y' as ctl, E'\\r' as cr, 'end' as e"
+        // psql -X -c "select E'a\\tb' as tab, E'ab\\tc' as tab2, E'x\\x01y' as ctl, E'\\r' as cr, 'end' as e"
         new GoldenCase("Control",
             [new ResultColumn("tab", 25), new ResultColumn("tab2", 25), new ResultColumn("ctl", 25), new ResultColumn("cr", 25), new ResultColumn("e", 25)],
             [["a\tb", "ab\tc", "x\u0001y", "\r", "end"]],
@@ -391,13 +391,13 @@ public static partial class GoldenCases
             [["plain", "has,comma", "has \"quote\"", "line\nbreak", "", null, " sp "], ["\\.", "cr\rhere", "x;y", "q", "", null, "z"]],
             new PrintOptions { Format = OutputFormat.Csv, CsvFieldSeparator = '\\' },
             "\"a\"\\\"b\"\\\"c\"\\\"d\"\\\"e\"\\\"f\"\\\"g\"\n\"plain\"\\\"has,comma\"\\\"has \"\"quote\"\"\"\\\"line\nbreak\"\\\"\"\\\"\"\\\" sp \"\n\"\\.\"\\\"cr\rhere\"\\\"x;y\"\\\"q\"\\\"\"\\\"\"\\\"z\"\n"),
-        // psql -X  -c "select 'plain' as a, 'has,comma' as b, 'has \"quote\"' as c, E'line\\nbreak' as d, '' as e, null::text as f, ' sp ' as g union all select '\\.', E'cr\\rhere', 'x;y', 'q', '', null, 'z'"
+        // psql -X -c "select 'plain' as a, 'has,comma' as b, 'has \"quote\"' as c, E'line\\nbreak' as d, '' as e, null::text as f, ' sp ' as g union all select '\\.', E'cr\\rhere', 'x;y', 'q', '', null, 'z'"
         new GoldenCase("CsvQuotingAligned",
             [new ResultColumn("a", 25), new ResultColumn("b", 25), new ResultColumn("c", 25), new ResultColumn("d", 25), new ResultColumn("e", 25), new ResultColumn("f", 25), new ResultColumn("g", 25)],
             [["plain", "has,comma", "has \"quote\"", "line\nbreak", "", null, " sp "], ["\\.", "cr\rhere", "x;y", "q", "", null, "z"]],
             new PrintOptions(),
             "   a   |     b     |      c      |   d   | e | f |  g   \n-------+-----------+-------------+-------+---+---+------\n plain | has,comma | has \"quote\" | line +|   |   |  sp \n       |           |             | break |   |   | \n \\.    | cr\\rhere  | x;y         | q     |   |   | z\n(2 rows)\n\n"),
-        // psql -X  -c "select"
+        // psql -X -c "select"
         new GoldenCase("ZeroColumns",
             [],
             [[]],
@@ -433,7 +433,7 @@ public static partial class GoldenCases
             [[]],
             new PrintOptions { Expanded = ExpandedMode.On },
             "(1 row)\n\n"),
-        // psql -X  -c "select 1 as a, 'b'::text as b where false"
+        // psql -X -c "select 1 as a, 'b'::text as b where false"
         new GoldenCase("Empty",
             [new ResultColumn("a", 23), new ResultColumn("b", 25)],
             [],
@@ -493,13 +493,13 @@ public static partial class GoldenCases
             [],
             new PrintOptions { Format = OutputFormat.Csv },
             "a,b\n"),
-        // psql -X  -c "select 1 as a"
+        // psql -X -c "select 1 as a"
         new GoldenCase("OneRow",
             [new ResultColumn("a", 23)],
             [["1"]],
             new PrintOptions(),
             " a \n---\n 1\n(1 row)\n\n"),
-        // psql -X  -c "select '' as e, null as n"
+        // psql -X -c "select '' as e, null as n"
         new GoldenCase("SingleEmptyString",
             [new ResultColumn("e", 25), new ResultColumn("n", 25)],
             [["", null]],
@@ -517,5 +517,173 @@ public static partial class GoldenCases
             [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
             new PrintOptions { Expanded = ExpandedMode.Auto, Columns = 20 },
             "-[ RECORD 1 ]----\nid      | 1\nname    | alpha\namount  | 12.5\nmissing | \nflag    | t\n-[ RECORD 2 ]----\nid      | 42\nname    | b\namount  | -3.25\nmissing | 7\nflag    | f\n-[ RECORD 3 ]----\nid      | 1000000\nname    | \namount  | 0\nmissing | \nflag    | \n\n"),
+        // psql -X -P format=unaligned -P expanded=auto -P columns=5 -c "select 1 as id, 'alpha'::text as name, 12.5::numeric as amount, null::int as missing, true as flag union all select 42, 'b', -3.25, 7, false union all select 1000000, null, 0, null, null"
+        new GoldenCase("ExpandedAutoUnaligned",
+            [new ResultColumn("id", 23), new ResultColumn("name", 25), new ResultColumn("amount", 1700), new ResultColumn("missing", 23), new ResultColumn("flag", 16)],
+            [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
+            new PrintOptions { Format = OutputFormat.Unaligned, Expanded = ExpandedMode.Auto, Columns = 5 },
+            "id|name|amount|missing|flag\n1|alpha|12.5||t\n42|b|-3.25|7|f\n1000000||0||\n(3 rows)\n"),
+        // psql -X -c "select '5'::xid8 as x8, 't'::text as t"
+        new GoldenCase("Xid8",
+            [new ResultColumn("x8", 5069), new ResultColumn("t", 25)],
+            [["5", "t"]],
+            new PrintOptions(),
+            " x8 | t \n----+---\n  5 | t\n(1 row)\n\n"),
+        // psql -X -c "select E'abc\\n' as v, E'\\n\\nx' as w, 1 as n"
+        new GoldenCase("TrailingNewline",
+            [new ResultColumn("v", 25), new ResultColumn("w", 25), new ResultColumn("n", 23)],
+            [["abc\n", "\n\nx", "1"]],
+            new PrintOptions(),
+            "  v  | w | n \n-----+---+---\n abc+|  +| 1\n     |  +| \n     | x | \n(1 row)\n\n"),
+        // psql -X -P expanded=on -c "select E'abc\\n' as v, E'\\n\\nx' as w, 1 as n"
+        new GoldenCase("TrailingNewlineExpanded",
+            [new ResultColumn("v", 25), new ResultColumn("w", 25), new ResultColumn("n", 23)],
+            [["abc\n", "\n\nx", "1"]],
+            new PrintOptions { Expanded = ExpandedMode.On },
+            "-[ RECORD 1 ]\nv | abc+\n  | \nw |    +\n  |    +\n  | x\nn | 1\n\n"),
+        // psql -X -c "select E'\\u0085x' as c1, E'a\\x7fb' as del, E'\\u00adz' as shy, E'\\U0001F600!' as emoji, '\\' as bs"
+        new GoldenCase("MoreControl",
+            [new ResultColumn("c1", 25), new ResultColumn("del", 25), new ResultColumn("shy", 25), new ResultColumn("emoji", 25), new ResultColumn("bs", 25)],
+            [["\u0085x", "a\u007fb", "\u00adz", "\U0001f600!", "\\"]],
+            new PrintOptions(),
+            "   c1    |  del   | shy | emoji | bs \n---------+--------+-----+-------+----\n \\u0085x | a\\x7Fb | \u00adz  | \U0001f600!   | \\\n(1 row)\n\n"),
+        // psql -X -P expanded=on -c "select 1 as a"
+        new GoldenCase("NarrowExpanded",
+            [new ResultColumn("a", 23)],
+            [["1"]],
+            new PrintOptions { Expanded = ExpandedMode.On },
+            "-[ RECORD 1 ]\na | 1\n\n"),
+        // psql -X -P border=0 -P expanded=on -c "select 1 as a"
+        new GoldenCase("NarrowExpandedBorder0",
+            [new ResultColumn("a", 23)],
+            [["1"]],
+            new PrintOptions { Border = 0, Expanded = ExpandedMode.On },
+            "* Record 1\na 1\n\n"),
+        // psql -X -P border=2 -P expanded=on -c "select 1 as a"
+        new GoldenCase("NarrowExpandedBorder2",
+            [new ResultColumn("a", 23)],
+            [["1"]],
+            new PrintOptions { Border = 2, Expanded = ExpandedMode.On },
+            "+-[ RECORD 1 ]-+\n| a | 1 |\n+---+---+\n\n"),
+        // psql -X -P expanded=on -c "select g as v from generate_series(1, 11) g"
+        new GoldenCase("ManyRecordsExpanded",
+            [new ResultColumn("v", 23)],
+            [["1"], ["2"], ["3"], ["4"], ["5"], ["6"], ["7"], ["8"], ["9"], ["10"], ["11"]],
+            new PrintOptions { Expanded = ExpandedMode.On },
+            "-[ RECORD 1 ]\nv | 1\n-[ RECORD 2 ]\nv | 2\n-[ RECORD 3 ]\nv | 3\n-[ RECORD 4 ]\nv | 4\n-[ RECORD 5 ]\nv | 5\n-[ RECORD 6 ]\nv | 6\n-[ RECORD 7 ]\nv | 7\n-[ RECORD 8 ]\nv | 8\n-[ RECORD 9 ]\nv | 9\n-[ RECORD 10 ]\nv | 10\n-[ RECORD 11 ]\nv | 11\n\n"),
+        // psql -X -P border=0 -P expanded=on -c "select g as v from generate_series(8, 11) g"
+        new GoldenCase("ManyRecordsExpandedBorder0",
+            [new ResultColumn("v", 23)],
+            [["8"], ["9"], ["10"], ["11"]],
+            new PrintOptions { Border = 0, Expanded = ExpandedMode.On },
+            "* Record 1\nv 8\n* Record 2\nv 9\n* Record 3\nv 10\n* Record 4\nv 11\n\n"),
+        // psql -X -c "select 1 as ab, 22222 as c, 'xyzzy' as de, 'x' as long_name"
+        new GoldenCase("CenteredHeaders",
+            [new ResultColumn("ab", 23), new ResultColumn("c", 23), new ResultColumn("de", 25), new ResultColumn("long_name", 25)],
+            [["1", "22222", "xyzzy", "x"]],
+            new PrintOptions(),
+            " ab |   c   |  de   | long_name \n----+-------+-------+-----------\n  1 | 22222 | xyzzy | x\n(1 row)\n\n"),
+        // psql -X -P border=2 -c "select 1 as ab, 22222 as c, 'xyzzy' as de, 'x' as long_name"
+        new GoldenCase("CenteredHeadersBorder2",
+            [new ResultColumn("ab", 23), new ResultColumn("c", 23), new ResultColumn("de", 25), new ResultColumn("long_name", 25)],
+            [["1", "22222", "xyzzy", "x"]],
+            new PrintOptions { Border = 2 },
+            "+----+-------+-------+-----------+\n| ab |   c   |  de   | long_name |\n+----+-------+-------+-----------+\n|  1 | 22222 | xyzzy | x         |\n+----+-------+-------+-----------+\n(1 row)\n\n"),
+        // psql -X -P "title=first\nsecond" -c "select 1 as id, 'alpha'::text as name, 12.5::numeric as amount, null::int as missing, true as flag union all select 42, 'b', -3.25, 7, false union all select 1000000, null, 0, null, null"
+        new GoldenCase("MultiLineTitle",
+            [new ResultColumn("id", 23), new ResultColumn("name", 25), new ResultColumn("amount", 1700), new ResultColumn("missing", 23), new ResultColumn("flag", 16)],
+            [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
+            new PrintOptions { Title = "first\nsecond" },
+            "                  first\nsecond\n   id    | name  | amount | missing | flag \n---------+-------+--------+---------+------\n       1 | alpha |   12.5 |         | t\n      42 | b     |  -3.25 |       7 | f\n 1000000 |       |      0 |         | \n(3 rows)\n\n"),
+        // psql -X -P expanded=on -P title=T -c "select 1 as a, 'b'::text as b where false"
+        new GoldenCase("EmptyTitleExpanded",
+            [new ResultColumn("a", 23), new ResultColumn("b", 25)],
+            [],
+            new PrintOptions { Expanded = ExpandedMode.On, Title = "T" },
+            "(0 rows)\n\n"),
+        // psql -X -P expanded=on -P footer=off -c "select 1 as a, 'b'::text as b where false"
+        new GoldenCase("EmptyNoFooterExpanded",
+            [new ResultColumn("a", 23), new ResultColumn("b", 25)],
+            [],
+            new PrintOptions { Expanded = ExpandedMode.On, Footer = false },
+            "\n"),
+        // psql -X -P border=0 -c "select '日本語' as word, 3 as n union all select 'abc', 12345 union all select 'ｱｲｳ', 7"
+        new GoldenCase("WideBorder0",
+            [new ResultColumn("word", 25), new ResultColumn("n", 23)],
+            [["\u65e5\u672c\u8a9e", "3"], ["abc", "12345"], ["\uff71\uff72\uff73", "7"]],
+            new PrintOptions { Border = 0 },
+            " word    n   \n------ -----\n\u65e5\u672c\u8a9e     3\nabc    12345\n\uff71\uff72\uff73        7\n(3 rows)\n\n"),
+        // psql -X -P title=日本 -c "select '日本語' as word, 3 as n union all select 'abc', 12345 union all select 'ｱｲｳ', 7"
+        new GoldenCase("WideTitle",
+            [new ResultColumn("word", 25), new ResultColumn("n", 23)],
+            [["\u65e5\u672c\u8a9e", "3"], ["abc", "12345"], ["\uff71\uff72\uff73", "7"]],
+            new PrintOptions { Title = "\u65e5\u672c" },
+            "      \u65e5\u672c\n  word  |   n   \n--------+-------\n \u65e5\u672c\u8a9e |     3\n abc    | 12345\n \uff71\uff72\uff73    |     7\n(3 rows)\n\n"),
+        // psql -X -c "select 1.5 as num, E'a\\nb\\nc' as t, 2 as n"
+        new GoldenCase("MultiLineNumeric",
+            [new ResultColumn("num", 1700), new ResultColumn("t", 25), new ResultColumn("n", 23)],
+            [["1.5", "a\nb\nc", "2"]],
+            new PrintOptions(),
+            " num | t | n \n-----+---+---\n 1.5 | a+| 2\n     | b+| \n     | c | \n(1 row)\n\n"),
+        // psql -X -P border=2 -c "select 1.5 as num, E'a\\nb\\nc' as t, 2 as n"
+        new GoldenCase("MultiLineNumericBorder2",
+            [new ResultColumn("num", 1700), new ResultColumn("t", 25), new ResultColumn("n", 23)],
+            [["1.5", "a\nb\nc", "2"]],
+            new PrintOptions { Border = 2 },
+            "+-----+---+---+\n| num | t | n |\n+-----+---+---+\n| 1.5 | a+| 2 |\n|     | b+|   |\n|     | c |   |\n+-----+---+---+\n(1 row)\n\n"),
+        // psql -X -P format=csv -P null=x,y -c "select null::text as a, 'b' as b"
+        new GoldenCase("NullDisplayCsvQuoted",
+            [new ResultColumn("a", 25), new ResultColumn("b", 25)],
+            [[null, "b"]],
+            new PrintOptions { Format = OutputFormat.Csv, NullDisplay = "x,y" },
+            "a,b\n\"x,y\",b\n"),
+        // psql -X -P format=csv -c "select 1 as \"a,b\", 2 as \"q\"\"q\", 3 as \"\\.\""
+        new GoldenCase("CsvHeaderQuoting",
+            [new ResultColumn("a,b", 23), new ResultColumn("q\"q", 23), new ResultColumn("\\.", 23)],
+            [["1", "2", "3"]],
+            new PrintOptions { Format = OutputFormat.Csv },
+            "\"a,b\",\"q\"\"q\",\"\\.\"\n1,2,3\n"),
+        // psql -X -P format=unaligned -c "select 'a|b' as x, 'c' as y"
+        new GoldenCase("UnalignedFieldSepInValue",
+            [new ResultColumn("x", 25), new ResultColumn("y", 25)],
+            [["a|b", "c"]],
+            new PrintOptions { Format = OutputFormat.Unaligned },
+            "x|y\na|b|c\n(1 row)\n"),
+        // psql -X -P tuples_only=on -P title=T -c "select 1 as id, 'alpha'::text as name, 12.5::numeric as amount, null::int as missing, true as flag union all select 42, 'b', -3.25, 7, false union all select 1000000, null, 0, null, null"
+        new GoldenCase("TitleTuplesOnly",
+            [new ResultColumn("id", 23), new ResultColumn("name", 25), new ResultColumn("amount", 1700), new ResultColumn("missing", 23), new ResultColumn("flag", 16)],
+            [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
+            new PrintOptions { TuplesOnly = true, Title = "T" },
+            "       1 | alpha |   12.5 |         | t\n      42 | b     |  -3.25 |       7 | f\n 1000000 |       |      0 |         | \n\n"),
+        // psql -X -P format=unaligned -P expanded=on -P tuples_only=on -P title=T -c "select 1 as id, 'alpha'::text as name, 12.5::numeric as amount, null::int as missing, true as flag union all select 42, 'b', -3.25, 7, false union all select 1000000, null, 0, null, null"
+        new GoldenCase("UnalignedTitleExpandedTuplesOnly",
+            [new ResultColumn("id", 23), new ResultColumn("name", 25), new ResultColumn("amount", 1700), new ResultColumn("missing", 23), new ResultColumn("flag", 16)],
+            [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
+            new PrintOptions { Format = OutputFormat.Unaligned, Expanded = ExpandedMode.On, TuplesOnly = true, Title = "T" },
+            "id|1\nname|alpha\namount|12.5\nmissing|\nflag|t\n\nid|42\nname|b\namount|-3.25\nmissing|7\nflag|f\n\nid|1000000\nname|\namount|0\nmissing|\nflag|\n"),
+        // psql -X -P format=unaligned -P expanded=on -P title=T -c "select 1 as id, 'alpha'::text as name, 12.5::numeric as amount, null::int as missing, true as flag union all select 42, 'b', -3.25, 7, false union all select 1000000, null, 0, null, null"
+        new GoldenCase("UnalignedExpandedTitle",
+            [new ResultColumn("id", 23), new ResultColumn("name", 25), new ResultColumn("amount", 1700), new ResultColumn("missing", 23), new ResultColumn("flag", 16)],
+            [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
+            new PrintOptions { Format = OutputFormat.Unaligned, Expanded = ExpandedMode.On, Title = "T" },
+            "T\n\nid|1\nname|alpha\namount|12.5\nmissing|\nflag|t\n\nid|42\nname|b\namount|-3.25\nmissing|7\nflag|f\n\nid|1000000\nname|\namount|0\nmissing|\nflag|\n"),
+        // psql -X -P format=unaligned -P expanded=on -P fieldsep=: -P recordsep=; -c "select 1 as id, 'alpha'::text as name, 12.5::numeric as amount, null::int as missing, true as flag union all select 42, 'b', -3.25, 7, false union all select 1000000, null, 0, null, null"
+        new GoldenCase("UnalignedExpandedSeparators",
+            [new ResultColumn("id", 23), new ResultColumn("name", 25), new ResultColumn("amount", 1700), new ResultColumn("missing", 23), new ResultColumn("flag", 16)],
+            [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
+            new PrintOptions { Format = OutputFormat.Unaligned, Expanded = ExpandedMode.On, FieldSeparator = ":", RecordSeparator = ";" },
+            "id:1;name:alpha;amount:12.5;missing:;flag:t;;id:42;name:b;amount:-3.25;missing:7;flag:f;;id:1000000;name:;amount:0;missing:;flag:\n"),
+        // psql -X -P format=unaligned -P expanded=on -P recordsep_zero -c "select 1 as id, 'alpha'::text as name, 12.5::numeric as amount, null::int as missing, true as flag union all select 42, 'b', -3.25, 7, false union all select 1000000, null, 0, null, null"
+        new GoldenCase("UnalignedExpandedZeroSeparators",
+            [new ResultColumn("id", 23), new ResultColumn("name", 25), new ResultColumn("amount", 1700), new ResultColumn("missing", 23), new ResultColumn("flag", 16)],
+            [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
+            new PrintOptions { Format = OutputFormat.Unaligned, Expanded = ExpandedMode.On, RecordSeparatorZero = true },
+            "id|1\u0000name|alpha\u0000amount|12.5\u0000missing|\u0000flag|t\u0000\u0000id|42\u0000name|b\u0000amount|-3.25\u0000missing|7\u0000flag|f\u0000\u0000id|1000000\u0000name|\u0000amount|0\u0000missing|\u0000flag|\u0000"),
+        // psql -X -P border=3 -c "select 1 as id, 'alpha'::text as name, 12.5::numeric as amount, null::int as missing, true as flag union all select 42, 'b', -3.25, 7, false union all select 1000000, null, 0, null, null"
+        new GoldenCase("Border3",
+            [new ResultColumn("id", 23), new ResultColumn("name", 25), new ResultColumn("amount", 1700), new ResultColumn("missing", 23), new ResultColumn("flag", 16)],
+            [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
+            new PrintOptions { Border = 3 },
+            "+---------+-------+--------+---------+------+\n|   id    | name  | amount | missing | flag |\n+---------+-------+--------+---------+------+\n|       1 | alpha |   12.5 |         | t    |\n|      42 | b     |  -3.25 |       7 | f    |\n| 1000000 |       |      0 |         |      |\n+---------+-------+--------+---------+------+\n(3 rows)\n\n"),
     ];
 }

@@ -117,6 +117,34 @@ CASES = [
     ("SingleEmptyString", "select '' as e, null as n", {}),
     ("ExpandedAutoNarrow", MIX, {"expanded": "auto", "columns": 200}),
     ("ExpandedAutoWide", MIX, {"expanded": "auto", "columns": 20}),
+    ("ExpandedAutoUnaligned", MIX, {"format": "unaligned", "expanded": "auto", "columns": 5}),
+    ("Xid8", "select '5'::xid8 as x8, 't'::text as t", {}),
+    ("TrailingNewline", "select E'abc\\n' as v, E'\\n\\nx' as w, 1 as n", {}),
+    ("TrailingNewlineExpanded", "select E'abc\\n' as v, E'\\n\\nx' as w, 1 as n", {"expanded": "on"}),
+    ("MoreControl", "select E'\\u0085x' as c1, E'a\\x7fb' as del, E'\\u00adz' as shy, E'\\U0001F600!' as emoji, '\\' as bs", {}),
+    ("NarrowExpanded", "select 1 as a", {"expanded": "on"}),
+    ("NarrowExpandedBorder0", "select 1 as a", {"expanded": "on", "border": 0}),
+    ("NarrowExpandedBorder2", "select 1 as a", {"expanded": "on", "border": 2}),
+    ("ManyRecordsExpanded", "select g as v from generate_series(1, 11) g", {"expanded": "on"}),
+    ("ManyRecordsExpandedBorder0", "select g as v from generate_series(8, 11) g", {"expanded": "on", "border": 0}),
+    ("CenteredHeaders", "select 1 as ab, 22222 as c, 'xyzzy' as de, 'x' as long_name", {}),
+    ("CenteredHeadersBorder2", "select 1 as ab, 22222 as c, 'xyzzy' as de, 'x' as long_name", {"border": 2}),
+    ("MultiLineTitle", MIX, {"title": "first\nsecond"}),
+    ("EmptyTitleExpanded", EMPTY, {"expanded": "on", "title": "T"}),
+    ("EmptyNoFooterExpanded", EMPTY, {"expanded": "on", "footer": False}),
+    ("WideBorder0", WIDE, {"border": 0}),
+    ("WideTitle", WIDE, {"title": "日本"}),
+    ("MultiLineNumeric", "select 1.5 as num, E'a\\nb\\nc' as t, 2 as n", {}),
+    ("MultiLineNumericBorder2", "select 1.5 as num, E'a\\nb\\nc' as t, 2 as n", {"border": 2}),
+    ("NullDisplayCsvQuoted", "select null::text as a, 'b' as b", {"format": "csv", "null": "x,y"}),
+    ("CsvHeaderQuoting", 'select 1 as "a,b", 2 as "q\"\"q", 3 as "\\."', {"format": "csv"}),
+    ("UnalignedFieldSepInValue", "select 'a|b' as x, 'c' as y", {"format": "unaligned"}),
+    ("TitleTuplesOnly", MIX, {"title": "T", "tuples_only": True}),
+    ("UnalignedTitleExpandedTuplesOnly", MIX, {"format": "unaligned", "expanded": "on", "title": "T", "tuples_only": True}),
+    ("UnalignedExpandedTitle", MIX, {"format": "unaligned", "expanded": "on", "title": "T"}),
+    ("UnalignedExpandedSeparators", MIX, {"format": "unaligned", "expanded": "on", "fieldsep": ":", "recordsep": ";"}),
+    ("UnalignedExpandedZeroSeparators", MIX, {"format": "unaligned", "expanded": "on", "recordsep_zero": True}),
+    ("Border3", MIX, {"border": 3}),
 ]
 
 def psql_args(o):
@@ -205,7 +233,7 @@ def main():
         cols, rows = model(sql)
         args = psql_args(opts)
         expected = run(args, sql)
-        lines.append(f"        // psql -X {' '.join(json.dumps(a) if ' ' in a or not a.isprintable() else a for a in args)} -c {json.dumps(sql, ensure_ascii=False)}")
+        lines.append(f"        // psql -X{''.join(' ' + (json.dumps(a) if ' ' in a or not a.isprintable() else a) for a in args)} -c {json.dumps(sql, ensure_ascii=False)}")
         lines.append(f"        new GoldenCase({cs(name)},")
         lines.append("            [" + ", ".join(f"new ResultColumn({cs(c)}, {t})" for c, t in cols) + "],")
         lines.append("            [" + ", ".join("[" + ", ".join("null" if v is None else cs(v) for v in r) + "]" for r in rows) + "],")
