@@ -1,24 +1,38 @@
 namespace PgWire.Host.Psql;
 
-/// <summary>psql's aligned (table) layout, borders 0, 1 and 2, with '+' markers for embedded newlines.</summary>
+/// <summary>
+/// psql's aligned (table) layout for borders 0, 1 and 2: centered headers, '+' markers for embedded
+/// newlines and, in the wrapped format, '.' markers where a value is wrapped to fit the output width.
+/// </summary>
 internal static class AlignedText
 {
+    private enum Wrap
+    {
+        None,
+        Wrapped,
+        Newline,
+    }
+
     public static void Print(ResultSet result, PrintOptions options, TextWriter output)
     {
+        bool wrapped = options.Format == OutputFormat.Wrapped;
         int border = options.EffectiveBorder;
         int columns = result.Columns.Count;
         var headers = new CellLine[columns][];
+        var headerWidths = new int[columns];
         var widths = new int[columns];
+        var accumulated = new long[columns];
         var rightAligned = new bool[columns];
 
         for (int j = 0; j < columns; j++)
         {
             headers[j] = DisplayWidth.Format(result.Columns[j].Name);
             rightAligned[j] = TypeAlignment.IsRightAligned(result.Columns[j].TypeOid);
-            widths[j] = MaxWidth(headers[j]);
+            headerWidths[j] = MaxWidth(headers[j]);
+            widths[j] = headerWidths[j];
         }
 
-        var cells = new CellLine[result.Rows.Count][][];
+        var cells = new CellLine[columns == 0 ? 0 : result.Rows.Count][][];
         for (int r = 0; r < cells.Length; r++)
         {
             string?[] row = result.Rows[r];
@@ -26,7 +40,9 @@ internal static class AlignedText
             for (int j = 0; j < columns; j++)
             {
                 formatted[j] = DisplayWidth.Format(ResultPrinter.CellText(row[j], options));
-                widths[j] = Math.Max(widths[j], MaxWidth(formatted[j]));
+                int width = MaxWidth(formatted[j]);
+                widths[j] = Math.Max(widths[j], width);
+                accumulated[j] += width;
             }
 
             cells[r] = formatted;
@@ -38,14 +54,23 @@ internal static class AlignedText
             1 => columns > 0 ? columns * 3 - 1 : 0,
             _ => columns * 3 + 1,
         };
-        foreach (int w in widths)
+        int totalHeaderWidth = totalWidth;
+        for (int j = 0; j < columns; j++)
         {
-            totalWidth += w;
+            totalWidth += widths[j];
+            totalHeaderWidth += headerWidths[j];
         }
 
-        if (options.Expanded == ExpandedMode.Auto && options.Columns > 0 && options.Columns < totalWidth)
+        int outputColumns = options.Columns;
+        if (wrapped && outputColumns > 0 && outputColumns >= totalHeaderWidth && cells.Length > 0)
         {
-            AlignedVertical.Print(result, options, output);
+            totalWidth = Shrink(widths, headerWidths, accumulated, cells.Length, totalWidth, outputColumns);
+        }
+
+        if (options.Expanded == ExpandedMode.Auto && outputColumns > 0 && columns > 1
+            && (outputColumns < totalHeaderWidth || outputColumns < totalWidth))
+        {
+            AlignedVertical.Print(result, options, output, wrapped);
             return;
         }
 
@@ -56,7 +81,7 @@ internal static class AlignedText
                 int titleWidth = DisplayWidth.Of(options.Title);
                 if (titleWidth < totalWidth)
                 {
-                    output.Write(new string(' ', (totalWidth - titleWidth) / 2));
+                    Spaces(output, (totalWidth - titleWidth) / 2);
                 }
 
                 output.Write(options.Title);
@@ -72,9 +97,10 @@ internal static class AlignedText
             WriteRule(widths, border, output);
         }
 
+        var state = new RowState(columns);
         foreach (CellLine[][] row in cells)
         {
-            WriteRow(row, widths, rightAligned, border, output);
+            WriteRow(row, widths, rightAligned, border, state, output);
         }
 
         if (border == 2)
@@ -89,6 +115,49 @@ internal static class AlignedText
         }
 
         output.Write('\n');
+    }
+
+    /// <summary>
+    /// Narrows columns one position at a time until the table fits, always picking the column whose
+    /// maximum width is largest relative to its average width (slightly favouring wide columns), and never
+    /// narrowing a column below its header.
+    /// </summary>
+    private static int Shrink(int[] widths, int[] headerWidths, long[] accumulated, int rows, int totalWidth, int target)
+    {
+        var maxWidths = (int[])widths.Clone();
+        var averages = new long[widths.Length];
+        for (int j = 0; j < widths.Length; j++)
+        {
+            averages[j] = accumulated[j] / rows;
+        }
+
+        while (totalWidth > target)
+        {
+            double worstRatio = 0;
+            int worst = -1;
+            for (int j = 0; j < widths.Length; j++)
+            {
+                if (averages[j] != 0 && widths[j] > headerWidths[j])
+                {
+                    double ratio = (double)widths[j] / averages[j] + maxWidths[j] * 0.01;
+                    if (ratio > worstRatio)
+                    {
+                        worstRatio = ratio;
+                        worst = j;
+                    }
+                }
+            }
+
+            if (worst < 0)
+            {
+                break;
+            }
+
+            widths[worst]--;
+            totalWidth--;
+        }
+
+        return totalWidth;
     }
 
     private static int MaxWidth(CellLine[] lines)
@@ -195,17 +264,24 @@ internal static class AlignedText
         }
     }
 
-    private static void WriteRow(CellLine[][] row, int[] widths, bool[] rightAligned, int border, TextWriter output)
+    private sealed class RowState(int columns)
+    {
+        public readonly int[] Line = new int[columns];
+        public readonly int[] Offset = new int[columns];
+        public readonly Wrap[] Wrap = new Wrap[columns];
+    }
+
+    private static void WriteRow(CellLine[][] row, int[] widths, bool[] rightAligned, int border, RowState state, TextWriter output)
     {
         int columns = row.Length;
-        int height = 0;
-        foreach (CellLine[] cell in row)
-        {
-            height = Math.Max(height, cell.Length);
-        }
+        Array.Clear(state.Line);
+        Array.Clear(state.Offset);
+        Array.Clear(state.Wrap);
 
-        for (int line = 0; line < height; line++)
+        bool moreLines = true;
+        while (moreLines)
         {
+            moreLines = false;
             if (border == 2)
             {
                 output.Write('|');
@@ -218,11 +294,11 @@ internal static class AlignedText
                 bool finalSpaces = border == 2 || notLast;
                 if (border != 0)
                 {
-                    output.Write(' ');
+                    output.Write(state.Wrap[j] == Wrap.Wrapped ? '.' : ' ');
                 }
 
                 int used = widths[j];
-                if (line >= cell.Length)
+                if (state.Line[j] >= cell.Length)
                 {
                     if (finalSpaces)
                     {
@@ -231,22 +307,53 @@ internal static class AlignedText
                 }
                 else
                 {
-                    used = cell[line].Width;
+                    string text = cell[state.Line[j]].Text;
+                    int start = state.Offset[j];
+                    int taken = DisplayWidth.Fit(text, start, widths[j], out used);
+                    used = Math.Min(used, widths[j]);
                     if (rightAligned[j])
                     {
                         Spaces(output, widths[j] - used);
                     }
 
-                    output.Write(cell[line].Text);
+                    output.Write(text.AsSpan(start, taken));
+                    state.Offset[j] += taken;
+                    if (state.Offset[j] < text.Length)
+                    {
+                        moreLines = true;
+                    }
+                    else
+                    {
+                        state.Line[j]++;
+                        state.Offset[j] = 0;
+                        moreLines |= state.Line[j] < cell.Length;
+                    }
                 }
 
-                bool continues = line + 1 < cell.Length;
-                if (!rightAligned[j] && (finalSpaces || continues))
+                Wrap wrap = Wrap.None;
+                if (state.Line[j] < cell.Length)
+                {
+                    if (state.Offset[j] != 0)
+                    {
+                        wrap = Wrap.Wrapped;
+                    }
+                    else if (state.Line[j] != 0)
+                    {
+                        wrap = Wrap.Newline;
+                    }
+                }
+
+                state.Wrap[j] = wrap;
+                if (!rightAligned[j] && (finalSpaces || wrap != Wrap.None))
                 {
                     Spaces(output, widths[j] - used);
                 }
 
-                if (continues)
+                if (wrap == Wrap.Wrapped)
+                {
+                    output.Write('.');
+                }
+                else if (wrap == Wrap.Newline)
                 {
                     output.Write('+');
                 }

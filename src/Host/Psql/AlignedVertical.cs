@@ -1,9 +1,12 @@
 namespace PgWire.Host.Psql;
 
-/// <summary>psql's expanded aligned layout: one "-[ RECORD n ]-" block per row, a line per column.</summary>
+/// <summary>
+/// psql's expanded aligned layout: one "-[ RECORD n ]-" block per row and a line per column; in the
+/// wrapped format values are wrapped to fit the output width.
+/// </summary>
 internal static class AlignedVertical
 {
-    public static void Print(ResultSet result, PrintOptions options, TextWriter output)
+    public static void Print(ResultSet result, PrintOptions options, TextWriter output, bool wrapped)
     {
         int border = options.EffectiveBorder;
         int columns = result.Columns.Count;
@@ -52,6 +55,12 @@ internal static class AlignedVertical
             cells[r] = formatted;
         }
 
+        if (wrapped)
+        {
+            dataWidth = WrappedDataWidth(
+                options, border, result.Rows.Count, headerWidth, dataWidth, headerMultiline, ref dataMultiline);
+        }
+
         if (!options.TuplesOnly && options.Title is not null)
         {
             output.Write(options.Title);
@@ -81,6 +90,74 @@ internal static class AlignedVertical
         }
 
         output.Write('\n');
+    }
+
+    /// <summary>
+    /// Chooses the data column width for the wrapped format: wide enough for the record header lines,
+    /// and narrowed to fit the output width, but never below three columns of data.
+    /// </summary>
+    private static int WrappedDataWidth(
+        PrintOptions options,
+        int border,
+        int rows,
+        int headerWidth,
+        int dataWidth,
+        bool headerMultiline,
+        ref bool dataMultiline)
+    {
+        int spacing = border switch
+        {
+            0 => headerMultiline ? 2 : 1,
+            1 => 3,
+            _ => 7,
+        };
+        if (dataMultiline && border < 2)
+        {
+            spacing++;
+        }
+
+        int recordWidth = 0;
+        if (!options.TuplesOnly)
+        {
+            recordWidth = rows.ToString(System.Globalization.CultureInfo.InvariantCulture).Length
+                + border switch { 0 => 9, 1 => 12, _ => 15 };
+        }
+
+        int outputColumns = options.Columns;
+        while (true)
+        {
+            int width = Math.Max(headerWidth + spacing + dataWidth, recordWidth);
+            int newWidth;
+            if (outputColumns > 0)
+            {
+                int minWidth = Math.Max(headerWidth + spacing + 3, recordWidth);
+                if (outputColumns >= width)
+                {
+                    newWidth = width - headerWidth - spacing;
+                }
+                else if (outputColumns < minWidth)
+                {
+                    newWidth = minWidth - headerWidth - spacing;
+                }
+                else
+                {
+                    newWidth = outputColumns - headerWidth - spacing;
+                }
+            }
+            else
+            {
+                newWidth = width - headerWidth - spacing;
+            }
+
+            if (newWidth < dataWidth && !dataMultiline && border < 2)
+            {
+                dataMultiline = true;
+                spacing++;
+                continue;
+            }
+
+            return newWidth;
+        }
     }
 
     private static void Spaces(TextWriter output, int count)
@@ -174,6 +251,8 @@ internal static class AlignedVertical
     {
         int headerLine = 0;
         int dataLine = 0;
+        int offset = 0;
+        int remaining = data[0].Width;
         bool headerDone = false;
         bool dataDone = false;
         while (!headerDone || !dataDone)
@@ -231,11 +310,22 @@ internal static class AlignedVertical
 
             if (!dataDone)
             {
-                output.Write(' ');
-                CellLine text = data[dataLine];
-                output.Write(text.Text);
-                int pad = dataWidth - text.Width;
-                if (dataLine + 1 < data.Length)
+                output.Write(offset == 0 ? ' ' : '.');
+                string text = data[dataLine].Text;
+                int taken = DisplayWidth.Fit(text, offset, dataWidth, out int used);
+                output.Write(text.AsSpan(offset, taken));
+                remaining -= used;
+                offset += taken;
+                int pad = dataWidth - used;
+                if (remaining != 0)
+                {
+                    if (border > 1 || dataMultiline)
+                    {
+                        Spaces(output, pad);
+                        output.Write('.');
+                    }
+                }
+                else if (dataLine + 1 < data.Length)
                 {
                     if (border > 1 || dataMultiline)
                     {
@@ -244,6 +334,8 @@ internal static class AlignedVertical
                     }
 
                     dataLine++;
+                    offset = 0;
+                    remaining = data[dataLine].Width;
                 }
                 else
                 {

@@ -131,6 +131,31 @@ internal static partial class DisplayWidth
         return [.. lines];
     }
 
+    /// <summary>
+    /// Measures how much of an already formatted line, starting at <paramref name="start"/>, fits in
+    /// <paramref name="maxWidth"/> columns. At least one character is always taken.
+    /// </summary>
+    /// <returns>The number of UTF-16 code units taken; <paramref name="width"/> receives their display width.</returns>
+    public static int Fit(string text, int start, int maxWidth, out int width)
+    {
+        int index = start;
+        width = 0;
+        while (index < text.Length)
+        {
+            Rune.DecodeFromUtf16(text.AsSpan(index), out Rune rune, out int consumed);
+            int w = Math.Max(OfCodePoint(rune.Value), 0);
+            if (maxWidth < width + w && width != 0)
+            {
+                break;
+            }
+
+            width += w;
+            index += consumed;
+        }
+
+        return index - start;
+    }
+
     /// <summary>Display width of the widest line of a value.</summary>
     public static int Of(string value)
     {

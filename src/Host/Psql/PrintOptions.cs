@@ -6,6 +6,9 @@ public enum OutputFormat
     Aligned,
     Unaligned,
     Csv,
+
+    /// <summary>Like <see cref="Aligned"/>, but wraps values to fit <see cref="PrintOptions.Columns"/>.</summary>
+    Wrapped,
 }
 
 /// <summary>Expanded (vertical) display, as selected by <c>\pset expanded</c>.</summary>
@@ -45,7 +48,10 @@ public sealed class PrintOptions
 
     public char CsvFieldSeparator { get; set; } = ',';
 
-    /// <summary>Target width for <see cref="ExpandedMode.Auto"/>; 0 means unknown, which never expands.</summary>
+    /// <summary>
+    /// Target output width (<c>\pset columns</c>) for the wrapped format and <see cref="ExpandedMode.Auto"/>;
+    /// 0 means unknown, which neither wraps nor expands.
+    /// </summary>
     public int Columns { get; set; }
 
     public PrintOptions Clone() => (PrintOptions)MemberwiseClone();

@@ -36,7 +36,7 @@ public static class ResultPrinter
             default:
                 if (options.Expanded == ExpandedMode.On)
                 {
-                    AlignedVertical.Print(result, options, output);
+                    AlignedVertical.Print(result, options, output, options.Format == OutputFormat.Wrapped);
                 }
                 else
                 {

@@ -32,7 +32,7 @@ public sealed class StreamingRowWriter
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        if (options.Format == OutputFormat.Aligned)
+        if (options.Format is not (OutputFormat.Unaligned or OutputFormat.Csv))
         {
             throw new ArgumentException("Streaming output supports only the unaligned and csv formats.", nameof(options));
         }

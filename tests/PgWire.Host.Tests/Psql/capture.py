@@ -145,7 +145,26 @@ CASES = [
     ("UnalignedExpandedSeparators", MIX, {"format": "unaligned", "expanded": "on", "fieldsep": ":", "recordsep": ";"}),
     ("UnalignedExpandedZeroSeparators", MIX, {"format": "unaligned", "expanded": "on", "recordsep_zero": True}),
     ("Border3", MIX, {"border": 3}),
+    ("ExpandedAutoSingleColumn", "select 'a long value here' as v", {"expanded": "auto", "columns": 5}),
 ]
+
+LONGTEXT = ("select 1 as id, 'The quick brown fox jumps over the lazy dog' as sentence, 'short' as s, 123456.789 as amount "
+            "union all select 2, E'multi\\nline value that is rather long', 'tiny', 1 "
+            "union all select 3, '日本語のテキストはとても長いです', null, null")
+for border in (0, 1, 2):
+    for cols in (30, 45, 200):
+        CASES.append((f"WrappedB{border}C{cols}", LONGTEXT, {"format": "wrapped", "border": border, "columns": cols}))
+    CASES.append((f"WrappedB{border}NoColumns", LONGTEXT, {"format": "wrapped", "border": border}))
+    for cols in (25, 40):
+        CASES.append((f"WrappedExpandedB{border}C{cols}", LONGTEXT, {"format": "wrapped", "expanded": "on", "border": border, "columns": cols}))
+    CASES.append((f"WrappedExpandedB{border}NoColumns", LONGTEXT, {"format": "wrapped", "expanded": "on", "border": border}))
+    CASES.append((f"WrappedExpandedNarrowB{border}", "select 1 as a", {"format": "wrapped", "expanded": "on", "border": border}))
+CASES.append(("WrappedTiny", LONGTEXT, {"format": "wrapped", "columns": 5}))
+CASES.append(("WrappedAutoExpanded", LONGTEXT, {"format": "wrapped", "expanded": "auto", "columns": 30}))
+CASES.append(("WrappedWideChars", "select 'ab日本語cd' as w, 'x' as y", {"format": "wrapped", "columns": 10}))
+CASES.append(("WrappedMultiLineHeader", MLHDR + ", 'a value that will need wrapping' as c", {"format": "wrapped", "columns": 30}))
+CASES.append(("WrappedMultiLineHeaderExpanded", MLHDR + ", 'a value that will need wrapping' as c", {"format": "wrapped", "expanded": "on", "columns": 25}))
+CASES.append(("WrappedMultiLineHeaderExpandedB0", MLHDR + ", 'a value that will need wrapping' as c", {"format": "wrapped", "expanded": "on", "columns": 25, "border": 0}))
 
 def psql_args(o):
     a = []
@@ -181,7 +200,7 @@ def cs(s):
 
 def cs_opts(o):
     parts = []
-    fmt = {"unaligned": "Unaligned", "csv": "Csv"}.get(o.get("format"))
+    fmt = {"unaligned": "Unaligned", "csv": "Csv", "wrapped": "Wrapped"}.get(o.get("format"))
     if fmt: parts.append(f"Format = OutputFormat.{fmt}")
     if "border" in o: parts.append(f"Border = {o['border']}")
     if "expanded" in o: parts.append(f"Expanded = ExpandedMode.{o['expanded'].capitalize()}")
