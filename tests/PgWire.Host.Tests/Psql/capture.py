@@ -166,6 +166,51 @@ CASES.append(("WrappedMultiLineHeader", MLHDR + ", 'a value that will need wrapp
 CASES.append(("WrappedMultiLineHeaderExpanded", MLHDR + ", 'a value that will need wrapping' as c", {"format": "wrapped", "expanded": "on", "columns": 25}))
 CASES.append(("WrappedMultiLineHeaderExpandedB0", MLHDR + ", 'a value that will need wrapping' as c", {"format": "wrapped", "expanded": "on", "columns": 25, "border": 0}))
 
+def random_cases(count, seed=15):
+    import random
+    rnd = random.Random(seed)
+    pieces = ["a", "bc", "Zq", " ", "\n", "\t", "日本", "e\u0301", "\"", ",", "|", ".", "xyz", "ｱ", "\r"]
+    def text_value():
+        return "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+    def sql_text(v):
+        return "E'" + v.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r") + "'"
+    out = []
+    for n in range(count):
+        ncols = rnd.randint(1, 4)
+        kinds = [rnd.choice(["int", "text", "text", "numeric"]) for _ in range(ncols)]
+        names = [rnd.choice(["c", "col", "a_long_name", "名前", "n\nm"]) + str(i) for i in range(ncols)]
+        rows = []
+        for _ in range(rnd.randint(0, 4)):
+            vals = []
+            for k in kinds:
+                if rnd.random() < 0.15:
+                    vals.append("null::" + k)
+                elif k == "int":
+                    vals.append(str(rnd.randint(-10**rnd.randint(0, 9), 10**rnd.randint(0, 9))) + "::int8")
+                elif k == "numeric":
+                    vals.append(str(round(rnd.uniform(-1e4, 1e4), rnd.randint(0, 4))) + "::numeric")
+                else:
+                    vals.append(sql_text(text_value()) + "::text")
+            rows.append(vals)
+        cols_sql = ", ".join('%s as "%s"' % (v, nm.replace("\n", "\n")) for v, nm in zip(rows[0] if rows else ["null::" + k for k in kinds], names))
+        sql = "select " + cols_sql + ("" if rows else " where false")
+        for r in rows[1:]:
+            sql += " union all select " + ", ".join(r)
+        o = {}
+        fmt = rnd.choice(["aligned", "aligned", "wrapped", "unaligned", "csv"])
+        if fmt != "aligned": o["format"] = fmt
+        o["border"] = rnd.randint(0, 2)
+        ex = rnd.choice(["off", "off", "on", "auto"])
+        if ex != "off": o["expanded"] = ex
+        if rnd.random() < 0.2: o["tuples_only"] = True
+        if rnd.random() < 0.3: o["null"] = rnd.choice(["NULL", "(null)", "∅"])
+        if rnd.random() < 0.5: o["columns"] = rnd.choice([12, 20, 30, 45])
+        if rnd.random() < 0.15: o["title"] = rnd.choice(["Title", "A longer title text"])
+        out.append((f"Random{n:02}", sql, o))
+    return out
+
+CASES.extend(random_cases(int(os.environ.get("RANDOM_CASES", "60")), int(os.environ.get("RANDOM_SEED", "15"))))
+
 def psql_args(o):
     a = []
     def p(k, v): a.extend(["-P", f"{k}={v}"])
