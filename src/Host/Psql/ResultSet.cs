@@ -6,6 +6,10 @@ public sealed record ResultColumn(string Name, uint TypeOid);
 /// <summary>A complete query result with values in the server's text format; null is SQL NULL.</summary>
 public sealed class ResultSet
 {
+    public ResultSet()
+    {
+    }
+
     public ResultSet(IReadOnlyList<ResultColumn> columns)
     {
         Columns = columns;
@@ -17,9 +21,10 @@ public sealed class ResultSet
         Rows = rows;
     }
 
-    public IReadOnlyList<ResultColumn> Columns { get; }
+    public IReadOnlyList<ResultColumn> Columns { get; set; } = [];
 
-    public List<string?[]> Rows { get; } = [];
+    /// <summary>Rows, each holding one value per column.</summary>
+    public List<string?[]> Rows { get; set; } = [];
 
     public string? CommandTag { get; set; }
 }
