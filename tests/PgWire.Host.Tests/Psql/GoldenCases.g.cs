@@ -685,6 +685,18 @@ public static partial class GoldenCases
             [["1", "alpha", "12.5", null, "t"], ["42", "b", "-3.25", "7", "f"], ["1000000", null, "0", null, null]],
             new PrintOptions { Border = 3 },
             "+---------+-------+--------+---------+------+\n|   id    | name  | amount | missing | flag |\n+---------+-------+--------+---------+------+\n|       1 | alpha |   12.5 |         | t    |\n|      42 | b     |  -3.25 |       7 | f    |\n| 1000000 |       |      0 |         |      |\n+---------+-------+--------+---------+------+\n(3 rows)\n\n"),
+        // psql -X -P border=0 -P title=TT -c "select 1 as a, 2 as b"
+        new GoldenCase("TitleParityBorder0",
+            [new ResultColumn("a", 23), new ResultColumn("b", 23)],
+            [["1", "2"]],
+            new PrintOptions { Border = 0, Title = "TT" },
+            " TT\na b \n- -\n1 2\n(1 row)\n\n"),
+        // psql -X -P border=1 -P title=TTT -c "select 1 as a, 2 as b"
+        new GoldenCase("TitleParityBorder1",
+            [new ResultColumn("a", 23), new ResultColumn("b", 23)],
+            [["1", "2"]],
+            new PrintOptions { Border = 1, Title = "TTT" },
+            "  TTT\n a | b \n---+---\n 1 | 2\n(1 row)\n\n"),
         // psql -X -P expanded=auto -P columns=5 -c "select 'a long value here' as v"
         new GoldenCase("ExpandedAutoSingleColumn",
             [new ResultColumn("v", 25)],

@@ -145,6 +145,8 @@ CASES = [
     ("UnalignedExpandedSeparators", MIX, {"format": "unaligned", "expanded": "on", "fieldsep": ":", "recordsep": ";"}),
     ("UnalignedExpandedZeroSeparators", MIX, {"format": "unaligned", "expanded": "on", "recordsep_zero": True}),
     ("Border3", MIX, {"border": 3}),
+    ("TitleParityBorder0", "select 1 as a, 2 as b", {"border": 0, "title": "TT"}),
+    ("TitleParityBorder1", "select 1 as a, 2 as b", {"border": 1, "title": "TTT"}),
     ("ExpandedAutoSingleColumn", "select 'a long value here' as v", {"expanded": "auto", "columns": 5}),
 ]
 
