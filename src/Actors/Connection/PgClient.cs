@@ -123,8 +123,8 @@ public sealed class PgClient : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ThrowIfClosed();
             DrainIdleMessages();
+            ThrowIfClosed();
             _connection.Tell(command, _bridge);
             Exception? observerError = null;
             while (true)
