@@ -1,0 +1,192 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Akka.Actor;
+using PgWire.Actors.Connection;
+using PgWire.Protocol.Settings;
+using Xunit;
+
+namespace PgWire.Actors.Tests.Connection;
+
+/// <summary>
+/// Cases a real server cannot produce: a server that does not know the password but pretends to,
+/// and servers that break the protocol. A loopback listener plays the server.
+/// </summary>
+public sealed class FakeServerTests : IAsyncLifetime
+{
+    private ActorSystem _system = null!;
+
+    public Task InitializeAsync()
+    {
+        _system = ActorSystem.Create("fake-server-tests");
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _system.Terminate();
+
+    private static byte[] Msg(char code, byte[] body)
+    {
+        var result = new byte[5 + body.Length];
+        result[0] = (byte)code;
+        BinaryPrimitives.WriteInt32BigEndian(result.AsSpan(1), body.Length + 4);
+        body.CopyTo(result, 5);
+        return result;
+    }
+
+    private static byte[] Auth(int kind, byte[] rest)
+    {
+        var body = new byte[4 + rest.Length];
+        BinaryPrimitives.WriteInt32BigEndian(body, kind);
+        rest.CopyTo(body, 4);
+        return Msg('R', body);
+    }
+
+    private static async Task<byte[]> ReadMessage(NetworkStream stream, bool typed)
+    {
+        var header = new byte[typed ? 5 : 4];
+        await stream.ReadExactlyAsync(header);
+        var length = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(typed ? 1 : 0));
+        var body = new byte[length - 4];
+        await stream.ReadExactlyAsync(body);
+        return body;
+    }
+
+    private static async Task<(int Port, Task Server)> Serve(Func<NetworkStream, Task> script)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(async () =>
+        {
+            try
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                var stream = client.GetStream();
+                await ReadMessage(stream, typed: false); // StartupMessage
+                await script(stream);
+                await Task.Delay(200);
+            }
+            catch (IOException)
+            {
+                // the client hung up, which is what several tests expect
+            }
+            finally
+            {
+                listener.Stop();
+            }
+        });
+        await Task.Yield();
+        return (port, server);
+    }
+
+    private Task<PgClient> Connect(int port) => PgClient.ConnectAsync(_system, ConnectionSettings.Resolve(
+        $"host=127.0.0.1 port={port} user=alice dbname=db password=secret sslmode=disable", env: new EmptyEnvironment()));
+
+    private static async Task<string> ScramUpToServerFinal(NetworkStream stream)
+    {
+        await stream.WriteAsync(Auth(10, [.. "SCRAM-SHA-256"u8, 0, 0]));
+        var initial = await ReadMessage(stream, typed: true);
+        var text = Encoding.UTF8.GetString(initial);
+        var clientNonce = text[(text.IndexOf("r=", StringComparison.Ordinal) + 2)..];
+        var serverFirst = $"r={clientNonce}SERVERPART,s={Convert.ToBase64String(new byte[16])},i=4096";
+        await stream.WriteAsync(Auth(11, Encoding.UTF8.GetBytes(serverFirst)));
+        await ReadMessage(stream, typed: true); // client-final with the proof
+        return serverFirst;
+    }
+
+    [Fact]
+    public async Task A_forged_scram_server_signature_is_refused_even_if_the_server_then_says_ok()
+    {
+        var (port, server) = await Serve(async stream =>
+        {
+            await ScramUpToServerFinal(stream);
+            var forged = "v=" + Convert.ToBase64String(new byte[32]);
+            await stream.WriteAsync(Auth(12, Encoding.UTF8.GetBytes(forged)));
+            await stream.WriteAsync(Auth(0, []));
+            await stream.WriteAsync(Msg('Z', "I"u8.ToArray()));
+        });
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        Assert.Equal(ConnectionFailureKind.Authentication, ex.Kind);
+        Assert.DoesNotContain("secret", ex.Message);
+        await server;
+    }
+
+    [Fact]
+    public async Task A_server_that_skips_the_scram_proof_is_refused()
+    {
+        var (port, server) = await Serve(async stream =>
+        {
+            await ScramUpToServerFinal(stream);
+            await stream.WriteAsync(Auth(0, []));
+            await stream.WriteAsync(Msg('Z', "I"u8.ToArray()));
+        });
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        Assert.Equal(ConnectionFailureKind.Authentication, ex.Kind);
+        await server;
+    }
+
+    [Fact]
+    public async Task A_scram_nonce_that_does_not_extend_ours_is_refused()
+    {
+        var (port, server) = await Serve(async stream =>
+        {
+            await stream.WriteAsync(Auth(10, [.. "SCRAM-SHA-256"u8, 0, 0]));
+            await ReadMessage(stream, typed: true);
+            await stream.WriteAsync(Auth(11, "r=someoneelse,s=AAAA,i=4096"u8.ToArray()));
+        });
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        Assert.Equal(ConnectionFailureKind.Authentication, ex.Kind);
+        await server;
+    }
+
+    [Fact]
+    public async Task A_two_gigabyte_message_length_is_a_protocol_error()
+    {
+        var (port, server) = await Serve(async stream =>
+        {
+            var bogus = new byte[5];
+            bogus[0] = (byte)'R';
+            BinaryPrimitives.WriteInt32BigEndian(bogus.AsSpan(1), int.MaxValue);
+            await stream.WriteAsync(bogus);
+        });
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        Assert.Equal(ConnectionFailureKind.Protocol, ex.Kind);
+        await server;
+    }
+
+    [Fact]
+    public async Task An_unknown_message_type_is_a_protocol_error()
+    {
+        var (port, server) = await Serve(async stream => await stream.WriteAsync(Msg('@', [1, 2, 3])));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        Assert.Equal(ConnectionFailureKind.Protocol, ex.Kind);
+        await server;
+    }
+
+    [Fact]
+    public async Task A_server_that_closes_during_startup_is_reported()
+    {
+        var (port, server) = await Serve(_ => Task.CompletedTask);
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        Assert.Contains("closed the connection unexpectedly", ex.Message);
+        await server;
+    }
+
+    [Fact]
+    public async Task A_server_that_closes_mid_query_fails_the_query_and_not_the_process()
+    {
+        var (port, server) = await Serve(async stream =>
+        {
+            await stream.WriteAsync(Auth(0, []));
+            await stream.WriteAsync(Msg('K', new byte[8]));
+            await stream.WriteAsync(Msg('Z', "I"u8.ToArray()));
+            await ReadMessage(stream, typed: true); // the query
+            await stream.WriteAsync(Msg('T', [0, 0]));
+        });
+        await using var client = await Connect(port);
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => client.ExecuteAsync("SELECT 1", new CollectingObserver()));
+        Assert.Contains("closed the connection unexpectedly", ex.Message);
+        await server;
+    }
+}
