@@ -1,0 +1,36 @@
+using Akka.Configuration;
+using PgWire.Actors.Connection;
+
+namespace PgWire.Actors;
+
+/// <summary>Loads the embedded reference.conf and reads the pgwire section from a configuration.</summary>
+public static class PgWireConfig
+{
+    private static readonly Lazy<Config> Reference = new(LoadReference);
+
+    /// <summary>The embedded defaults (hocon/reference.conf).</summary>
+    public static Config Default => Reference.Value;
+
+    /// <summary>Parses a HOCON file and falls back to the defaults for every missing key.</summary>
+    public static Config Load(string? path) =>
+        path is null ? Default : ConfigurationFactory.ParseString(File.ReadAllText(path)).WithFallback(Default);
+
+    public static ConnectionOptions ConnectionOptions(Config config)
+    {
+        var section = config.GetConfig("pgwire.connection");
+        return new ConnectionOptions
+        {
+            ReceiveBufferSize = checked((int)(section.GetByteSize("receive-buffer-size") ?? 65536)),
+            MaxUnackedBatches = section.GetInt("max-unacked-batches", 4),
+            MaxMessageLength = checked((int)(section.GetByteSize("max-message-length") ?? 1073741823)),
+        };
+    }
+
+    private static Config LoadReference()
+    {
+        using var stream = typeof(PgWireConfig).Assembly.GetManifestResourceStream("PgWire.reference.conf")
+            ?? throw new InvalidOperationException("embedded reference.conf is missing");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}
