@@ -706,7 +706,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
                 WrapAuth(() =>
                 {
                     _scram.VerifyServerFinalMessage(request.Data);
-                    return Array.Empty<byte>();
+                    return true;
                 });
                 break;
             default:
@@ -722,7 +722,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         }
     }
 
-    private byte[] WrapAuth(Func<byte[]> step)
+    private T WrapAuth<T>(Func<T> step)
     {
         try
         {
@@ -757,24 +757,13 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
             _ => ChannelBindingMode.Prefer,
         };
         var password = RequirePassword();
-        var mechanism = WrapAuthValue(() => ScramMechanisms.Choose(mechanisms, binding is not null, mode));
+        var mechanism = WrapAuth(() => ScramMechanisms.Choose(mechanisms, binding is not null, mode));
         _scram = new ScramSha256Client(password, mechanism, mechanism == ScramMechanisms.Sha256Plus ? binding : null);
         _authMethod = mechanism;
         _writer.WriteSaslInitialResponse(mechanism, _scram.CreateClientFirstMessage());
         Send();
     }
 
-    private T WrapAuthValue<T>(Func<T> step)
-    {
-        try
-        {
-            return step();
-        }
-        catch (PgAuthenticationException ex)
-        {
-            throw new PgConnectionException(ConnectionFailureKind.Authentication, $"{Describe(_endpoint!)}: {ex.Message}", ex);
-        }
-    }
 
     private void OnEstablished()
     {

@@ -167,11 +167,8 @@ public sealed class PgClient : IAsyncDisposable
                     case NoticeReceived n:
                         observer.OnNotice(n.Notice);
                         break;
-                    case NotificationReceived nr:
-                        PendingNotifications.Enqueue(nr.Notification);
-                        break;
-                    case ParameterChanged pc:
-                        Parameters[pc.Name] = pc.Value;
+                    case NotificationReceived or ParameterChanged:
+                        HandleSessionMessage(message);
                         break;
                     case CopyStarted cs when cs.Response.Direction == CopyDirection.In:
                         await RunCopyInAsync(cs.Response, observer, cancellationToken).ConfigureAwait(false);
@@ -245,21 +242,27 @@ public sealed class PgClient : IAsyncDisposable
     {
         while (_inbox.Reader.TryRead(out var message))
         {
-            switch (message)
-            {
-                case NoticeReceived n:
-                    Notice?.Invoke(n.Notice);
-                    break;
-                case NotificationReceived nr:
-                    PendingNotifications.Enqueue(nr.Notification);
-                    break;
-                case ParameterChanged pc:
-                    Parameters[pc.Name] = pc.Value;
-                    break;
-                case ConnectionClosed closed:
-                    MarkClosed(closed.Error);
-                    break;
-            }
+            HandleSessionMessage(message);
+        }
+    }
+
+    /// <summary>Messages about the session rather than a query: they may arrive at any time.</summary>
+    private void HandleSessionMessage(object message)
+    {
+        switch (message)
+        {
+            case NoticeReceived n:
+                Notice?.Invoke(n.Notice);
+                break;
+            case NotificationReceived nr:
+                PendingNotifications.Enqueue(nr.Notification);
+                break;
+            case ParameterChanged pc:
+                Parameters[pc.Name] = pc.Value;
+                break;
+            case ConnectionClosed closed:
+                MarkClosed(closed.Error);
+                break;
         }
     }
 
