@@ -93,7 +93,32 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
     public static Props Props(ConnectionSettings settings, ConnectionOptions? options = null, IActorRef? owner = null) =>
         Akka.Actor.Props.Create(() => new ConnectionActor(settings, options ?? ConnectionOptions.Default, owner));
 
-    protected override void PreStart() => TryNextHost();
+    protected override void PreStart()
+    {
+        if (_settings.ConnectTimeout is { } timeout && timeout > TimeSpan.Zero)
+        {
+            // libpq's connect_timeout bounds the whole establishment, not only the TCP connect.
+            _connectTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(timeout, Self, ConnectTimedOut.Instance, Self);
+        }
+
+        TryNextHost();
+    }
+
+    private ICancelable? _connectTimer;
+
+    private sealed class ConnectTimedOut
+    {
+        public static readonly ConnectTimedOut Instance = new();
+    }
+
+    private void OnConnectTimedOut()
+    {
+        if (!_established)
+        {
+            var where = _endpoint is null ? "connection to server failed" : Describe(_endpoint);
+            Fail(new PgConnectionException(ConnectionFailureKind.Network, $"{where}: timeout expired"));
+        }
+    }
 
     protected override void PostStop()
     {
@@ -420,6 +445,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         Receive<TlsEstablished>(OnTlsEstablished);
         Receive<TlsFailed>(m => FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Tls, $"{Describe(_endpoint!)}: SSL error: {TlsMessage(m.Error)}", m.Error)));
         Receive<Terminate>(_ => Context.Stop(Self));
+        Receive<ConnectTimedOut>(_ => OnConnectTimedOut());
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -597,6 +623,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         Receive<ReadCompleted>(OnReadCompleted);
         Receive<ReadFailed>(OnReadFailed);
         Receive<Terminate>(_ => Context.Stop(Self));
+        Receive<ConnectTimedOut>(_ => OnConnectTimedOut());
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -768,6 +795,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
     private void OnEstablished()
     {
         _established = true;
+        _connectTimer?.Cancel();
         var endpoint = _endpoint!;
         var session = new ServerSession(
             endpoint.Host,

@@ -284,6 +284,48 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
             Assert.Empty(r.Rows);
         });
     }
+
+    [ClusterFact]
+    public async Task Ipv6_loopback_connects_when_the_machine_has_it()
+    {
+        if (!System.Net.Sockets.Socket.OSSupportsIPv6 || !File.ReadAllText("/proc/net/if_inet6").Contains("00000000000000000000000000000001"))
+        {
+            return;
+        }
+
+        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password, "verify-full", "::1"));
+        var result = await Run(client, "SELECT family(inet_client_addr())");
+        Assert.Equal("6", result.Rows.Single()[0]);
+    }
+
+    [ClusterFact]
+    public async Task Sslmode_allow_retries_with_tls_when_the_server_refuses_plain_connections()
+    {
+        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.SslOnlyUser, TestCluster.Password, "allow"));
+        Assert.NotNull(client.Session.TlsProtocol);
+    }
+
+    [ClusterFact]
+    public async Task Sslmode_prefer_uses_tls_and_disable_does_not()
+    {
+        await using (var preferred = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password, "prefer")))
+        {
+            Assert.NotNull(preferred.Session.TlsProtocol);
+        }
+
+        await using var plain = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password, "disable"));
+        Assert.Null(plain.Session.TlsProtocol);
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, Settings(TestCluster.SslOnlyUser, TestCluster.Password, "disable")));
+        Assert.Equal(ConnectionFailureKind.Authentication, ex.Kind);
+    }
+
+    [ClusterFact]
+    public async Task Several_hosts_are_tried_in_order()
+    {
+        var settings = ConnectionSettings.Resolve($"host=127.0.0.1,{TestCluster.Host} port=1,{TestCluster.Port} dbname={TestCluster.Database} user={TestCluster.ScramUser} password={TestCluster.Password} sslmode=disable", env: new EmptyEnvironment());
+        await using var client = await PgClient.ConnectAsync(_system, settings);
+        Assert.Equal(TestCluster.Port, client.Session.Port);
+    }
 }
 
 internal sealed class EmptyEnvironment : ISettingsEnvironment

@@ -189,4 +189,16 @@ public sealed class FakeServerTests : IAsyncLifetime
         Assert.Contains("closed the connection unexpectedly", ex.Message);
         await server;
     }
+
+    [Fact]
+    public async Task Connect_timeout_covers_a_server_that_accepts_and_never_answers()
+    {
+        var (port, server) = await Serve(_ => Task.Delay(4000));
+        var settings = ConnectionSettings.Resolve($"host=127.0.0.1 port={port} user=alice dbname=db password=secret sslmode=disable connect_timeout=2", env: new EmptyEnvironment());
+        var started = DateTime.UtcNow;
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, settings));
+        Assert.Contains("timeout expired", ex.Message);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(3.5));
+        await server;
+    }
 }
