@@ -40,7 +40,7 @@ while (($#)); do
     --recreate) recreate=1; shift ;;
     --publish) publish=1; shift ;;
     --psql-only) psql_only=1; shift ;;
-    --help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (try --help)" ;;
     esac
 done
