@@ -488,9 +488,18 @@ internal sealed partial class SimpsqlSession
         var s = Client.Session;
         if (s.TlsProtocol is not null)
         {
-            OutText.Write($"SSL connection (protocol: {s.TlsProtocol}, cipher: {s.TlsCipher}, compression: off)\n");
+            OutText.Write($"SSL connection (protocol: {TlsName(s.TlsProtocol)}, cipher: {s.TlsCipher}, compression: off)\n");
         }
     }
+
+    internal static string TlsName(string protocol) => protocol switch
+    {
+        "Tls13" => "TLSv1.3",
+        "Tls12" => "TLSv1.2",
+        "Tls11" => "TLSv1.1",
+        "Tls" => "TLSv1",
+        _ => protocol,
+    };
 
     private async Task<MetaOutcome> ConnectCommandAsync(QueryScanner scanner)
     {

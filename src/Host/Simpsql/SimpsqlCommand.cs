@@ -258,7 +258,7 @@ public static class SimpsqlCommand
             banner.Append($"{SimpsqlSession.ProgramName} (PgWire {Version}, server {serverVersion})\n");
             if (s.TlsProtocol is not null)
             {
-                banner.Append($"SSL connection (protocol: {s.TlsProtocol}, cipher: {s.TlsCipher}, compression: off)\n");
+                banner.Append($"SSL connection (protocol: {SimpsqlSession.TlsName(s.TlsProtocol)}, cipher: {s.TlsCipher}, compression: off)\n");
             }
 
             banner.Append("Type \"help\" for help.\n\n");
