@@ -47,6 +47,11 @@ internal sealed partial class SimpsqlSession
                 scanner.Reset();
                 if (sql.Length == 0)
                 {
+                    sql = PreviousBuffer;
+                }
+
+                if (sql.Length == 0)
+                {
                     return MetaOutcome.Ok;
                 }
 
@@ -61,7 +66,7 @@ internal sealed partial class SimpsqlSession
                 return MetaOutcome.Ok;
             case "p":
                 scanner.SkipArguments();
-                OutText.Write(buffer.Length == 0 ? "Query buffer is empty.\n" : buffer + "\n");
+                OutText.Write(buffer.Length > 0 ? buffer + "\n" : PreviousBuffer.Length > 0 ? PreviousBuffer + "\n" : "Query buffer is empty.\n");
                 return MetaOutcome.Ok;
             case "echo":
             case "qecho":

@@ -79,8 +79,13 @@ internal sealed class ResultObserver : IQueryObserver
         string tag = complete.Tag;
         if (_copyOut is not null)
         {
+            bool toQueryOutput = CopyOutTarget is null;
             _copyOut.Flush();
             _copyOut = null;
+            if (toQueryOutput)
+            {
+                return;
+            }
         }
 
         if (_columns is not null)

@@ -240,8 +240,9 @@ public static class SimpsqlCommand
         if (command.TrimStart().StartsWith('\\'))
         {
             using var reader = new StringReader(command);
+            session.AnyError = false;
             int rc = await session.RunInputAsync(new PlainLineReader(reader, null), console.Stdin, null).ConfigureAwait(false);
-            return rc;
+            return rc == 0 && session.AnyError ? 1 : rc;
         }
 
         return await session.SendQueryAsync(command).ConfigureAwait(false) ? 0 : 1;

@@ -30,6 +30,12 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     private TextReader _currentInput = TextReader.Null;
     private string? _currentFile;
     private int _currentLine;
+    private string _previousBuffer = "";
+
+    /// <summary>Set when a statement or backslash command fails.</summary>
+    internal bool AnyError { get; set; }
+
+    internal string PreviousBuffer => _previousBuffer;
 
     public SimpsqlSession(ActorSystem system, PgClient client, Stream stdout, TextWriter stderr, ISettingsEnvironment env)
     {
@@ -161,7 +167,14 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             OutText.Write('\n');
         }
 
-        return await ExecuteAsync(sql, new ResultObserver(this, sql), Cancellation).ConfigureAwait(false);
+        _previousBuffer = sql;
+        bool ok = await ExecuteAsync(sql, new ResultObserver(this, sql), Cancellation).ConfigureAwait(false);
+        if (!ok)
+        {
+            AnyError = true;
+        }
+
+        return ok;
     }
 
     internal async Task<bool> ExecuteAsync(string sql, ResultObserver observer, CancellationToken ct)
@@ -340,6 +353,11 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         if (outcome == MetaOutcome.Quit)
                         {
                             return 0;
+                        }
+
+                        if (outcome == MetaOutcome.Error)
+                        {
+                            AnyError = true;
                         }
 
                         if (outcome == MetaOutcome.Error && OnErrorStop)
