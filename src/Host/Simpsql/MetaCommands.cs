@@ -543,6 +543,12 @@ internal sealed partial class SimpsqlSession
         var client = await ReconnectAsync(connInfo, overrides).ConfigureAwait(false);
         if (client is null)
         {
+            if (!Interactive)
+            {
+                throw new StopException(2);
+            }
+
+            Err.Write("Previous connection kept\n");
             return MetaOutcome.Error;
         }
 

@@ -69,6 +69,9 @@ public sealed class SimpsqlComparisonTests
         { [], "\\foo\nselect 1;\n" },
         { [], "do $$begin raise notice 'n1'; raise warning 'w1'; end$$;\nselect 1 / 0;\n" },
         { ["-A", "-t"], "select E'tab\\there', 'x'::text;\n" },
+        { [], "\\c postgres\nselect current_database();\n\\c - - 127.0.0.1\nselect current_database();\n\\c nosuchdb\nselect 1;\n" },
+        { ["-e"], "select 1 as a;\n" },
+        { [], "begin;\nselect 1;\nrollback;\n" },
     };
 
     [ClusterTheory]
