@@ -2,9 +2,27 @@ namespace PgWire.Host;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    private const string Usage = "usage: pgwire <command> [options]\n\ncommands:\n  simpsql    psql-compatible command-line client (pgwire simpsql --help)\n";
+
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("usage: pgwire <simpsql|lrepl> [options]");
-        return args.Length == 0 ? 1 : 1;
+        if (args.Length == 0)
+        {
+            Console.Error.Write(Usage);
+            return 1;
+        }
+
+        switch (args[0])
+        {
+            case "-h":
+            case "--help":
+                Console.Out.Write(Usage);
+                return 0;
+            case "simpsql":
+                return await Simpsql.SimpsqlCommand.RunAsync(args[1..]).ConfigureAwait(false);
+            default:
+                Console.Error.Write(Usage);
+                return 1;
+        }
     }
 }

@@ -1,0 +1,168 @@
+using System.Text;
+
+namespace PgWire.Host.Simpsql;
+
+/// <summary>\copy: COPY through the connection with the data in a local file or the client's streams.</summary>
+internal static class CopyCommand
+{
+    public static async Task<MetaOutcome> RunAsync(SimpsqlSession session, string args)
+    {
+        args = args.Trim();
+        if (!TrySplit(args, out string before, out bool from, out string target, out string after))
+        {
+            session.LogError("\\copy: parse error at " + (args.Length == 0 ? "end of line" : "\"" + args + "\""), false);
+            return MetaOutcome.Error;
+        }
+
+        string lower = target.ToLowerInvariant();
+        string sql = "COPY " + before + (from ? " FROM STDIN" : " TO STDOUT") + (after.Length > 0 ? " " + after : "");
+        ResultObserver observer;
+        Stream? file = null;
+        try
+        {
+            if (from)
+            {
+                if (lower is "stdin" or "pstdin")
+                {
+                    observer = new ResultObserver(session, sql);
+                }
+                else
+                {
+                    file = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
+                    var source = file;
+                    observer = new ResultObserver(session, sql)
+                    {
+                        CopyInSource = async (send, ct) =>
+                        {
+                            byte[] chunk = new byte[64 * 1024];
+                            int n;
+                            while ((n = await source.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+                            {
+                                await send(chunk.AsMemory(0, n)).ConfigureAwait(false);
+                            }
+                        },
+                    };
+                }
+            }
+            else if (lower is "stdout" or "pstdout")
+            {
+                observer = new ResultObserver(session, sql);
+            }
+            else
+            {
+                file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024);
+                observer = new ResultObserver(session, sql) { CopyOutTarget = file };
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            session.LogError(target + ": " + (ex is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory" : "Permission denied"), false);
+            return MetaOutcome.Error;
+        }
+
+        try
+        {
+            return await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
+        }
+        finally
+        {
+            if (file is not null)
+            {
+                await file.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Splits "table (cols) from 'file' with ..." at the FROM/TO keyword outside quotes and parentheses.</summary>
+    private static bool TrySplit(string args, out string before, out bool from, out string target, out string after)
+    {
+        before = target = after = "";
+        from = false;
+        int depth = 0;
+        int i = 0;
+        while (i < args.Length)
+        {
+            char c = args[i];
+            if (c is '\'' or '"')
+            {
+                int close = args.IndexOf(c, i + 1);
+                i = close < 0 ? args.Length : close + 1;
+                continue;
+            }
+
+            if (c == '(')
+            {
+                depth++;
+            }
+            else if (c == ')')
+            {
+                depth--;
+            }
+            else if (depth == 0 && char.IsWhiteSpace(c))
+            {
+                int start = i + 1;
+                int end = start;
+                while (end < args.Length && char.IsAsciiLetter(args[end]))
+                {
+                    end++;
+                }
+
+                string word = args[start..end];
+                if ((word.Equals("from", StringComparison.OrdinalIgnoreCase) || word.Equals("to", StringComparison.OrdinalIgnoreCase))
+                    && end < args.Length && char.IsWhiteSpace(args[end]))
+                {
+                    before = args[..i].Trim();
+                    from = word.Equals("from", StringComparison.OrdinalIgnoreCase);
+                    string rest = args[end..].TrimStart();
+                    int stop;
+                    if (rest.StartsWith('\''))
+                    {
+                        var sb = new StringBuilder();
+                        stop = 1;
+                        while (stop < rest.Length)
+                        {
+                            if (rest[stop] == '\'')
+                            {
+                                if (stop + 1 < rest.Length && rest[stop + 1] == '\'')
+                                {
+                                    sb.Append('\'');
+                                    stop += 2;
+                                    continue;
+                                }
+
+                                stop++;
+                                break;
+                            }
+
+                            sb.Append(rest[stop++]);
+                        }
+
+                        target = sb.ToString();
+                    }
+                    else
+                    {
+                        stop = 0;
+                        while (stop < rest.Length && !char.IsWhiteSpace(rest[stop]))
+                        {
+                            stop++;
+                        }
+
+                        target = rest[..stop];
+                    }
+
+                    after = rest[stop..].Trim();
+                    if (after.EndsWith(';'))
+                    {
+                        after = after[..^1].TrimEnd();
+                    }
+
+                    return before.Length > 0 && target.Length > 0;
+                }
+            }
+
+            i++;
+        }
+
+        return false;
+    }
+}

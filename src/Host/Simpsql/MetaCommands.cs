@@ -1,0 +1,621 @@
+using System.Globalization;
+using System.Text;
+using PgWire.Host.Psql;
+
+namespace PgWire.Host.Simpsql;
+
+internal enum MetaOutcome
+{
+    Ok,
+    Error,
+    Quit,
+}
+
+internal sealed partial class SimpsqlSession
+{
+    internal async Task<MetaOutcome> RunBackslashAsync(QueryScanner scanner, StringBuilder buffer)
+    {
+        string cmd = scanner.ReadCommandName();
+        try
+        {
+            return await RunCommandAsync(cmd, scanner, buffer).ConfigureAwait(false);
+        }
+        catch (StopException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or FormatException)
+        {
+            LogError(ex.Message, false);
+            return MetaOutcome.Error;
+        }
+    }
+
+    private async Task<MetaOutcome> RunCommandAsync(string cmd, QueryScanner scanner, StringBuilder buffer)
+    {
+        switch (cmd)
+        {
+            case "q":
+            case "quit":
+                scanner.SkipArguments();
+                return MetaOutcome.Quit;
+            case "g":
+            {
+                scanner.SkipArguments();
+                string sql = buffer.ToString();
+                buffer.Clear();
+                scanner.Reset();
+                if (sql.Length == 0)
+                {
+                    sql = PreviousBuffer;
+                }
+
+                if (sql.Length == 0)
+                {
+                    return MetaOutcome.Ok;
+                }
+
+                return await SendQueryAsync(sql).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
+            }
+
+            case "r":
+                scanner.SkipArguments();
+                buffer.Clear();
+                scanner.Reset();
+                Info("Query buffer reset (cleared).");
+                return MetaOutcome.Ok;
+            case "p":
+                scanner.SkipArguments();
+                OutText.Write(buffer.Length > 0 ? buffer + "\n" : PreviousBuffer.Length > 0 ? PreviousBuffer + "\n" : "Query buffer is empty.\n");
+                return MetaOutcome.Ok;
+            case "echo":
+            case "qecho":
+            {
+                var parts = new List<string>();
+                bool newline = true;
+                bool first = true;
+                while (scanner.ReadArgument() is { } arg)
+                {
+                    if (first && arg == "-n")
+                    {
+                        newline = false;
+                        first = false;
+                        continue;
+                    }
+
+                    first = false;
+                    parts.Add(arg);
+                }
+
+                var target = cmd == "echo" ? _stdoutText : OutText;
+                target.Write(string.Join(' ', parts));
+                if (newline)
+                {
+                    target.Write('\n');
+                }
+
+                return MetaOutcome.Ok;
+            }
+
+            case "set":
+            {
+                string? name = scanner.ReadArgument();
+                if (name is null)
+                {
+                    foreach (var (k, v) in _variables)
+                    {
+                        OutText.Write($"{k} = '{v}'\n");
+                    }
+
+                    return MetaOutcome.Ok;
+                }
+
+                var value = new StringBuilder();
+                while (scanner.ReadArgument() is { } part)
+                {
+                    value.Append(part);
+                }
+
+                SetVariable(name, value.ToString());
+                return MetaOutcome.Ok;
+            }
+
+            case "unset":
+            {
+                string? name = scanner.ReadArgument();
+                scanner.SkipArguments();
+                if (name is null)
+                {
+                    LogError("\\unset: missing required argument", false);
+                    return MetaOutcome.Error;
+                }
+
+                SetVariable(name, null);
+                return MetaOutcome.Ok;
+            }
+
+            case "timing":
+            {
+                string? arg = scanner.ReadArgument();
+                scanner.SkipArguments();
+                Timing = arg is null ? !Timing : IsTrue(arg);
+                Info(Timing ? "Timing is on." : "Timing is off.");
+                return MetaOutcome.Ok;
+            }
+
+            case "x":
+            {
+                string? arg = scanner.ReadArgument();
+                scanner.SkipArguments();
+                return Pset("expanded", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
+            }
+
+            case "a":
+                scanner.SkipArguments();
+                return Pset("format", Print.Format == OutputFormat.Aligned ? "unaligned" : "aligned", false) ? MetaOutcome.Ok : MetaOutcome.Error;
+            case "t":
+            {
+                string? arg = scanner.ReadArgument();
+                scanner.SkipArguments();
+                return Pset("tuples_only", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
+            }
+
+            case "pset":
+            {
+                string? name = scanner.ReadArgument();
+                string? value = scanner.ReadArgument();
+                scanner.SkipArguments();
+                if (name is null)
+                {
+                    foreach (var n in new[] { "border", "columns", "csv_fieldsep", "expanded", "fieldsep", "fieldsep_zero", "footer", "format", "null", "recordsep", "recordsep_zero", "title", "tuples_only" })
+                    {
+                        OutText.Write(PsetShortInfo(n) + "\n");
+                    }
+
+                    return MetaOutcome.Ok;
+                }
+
+                return Pset(name, value, false) ? MetaOutcome.Ok : MetaOutcome.Error;
+            }
+
+            case "f":
+            {
+                string? arg = scanner.ReadArgument();
+                scanner.SkipArguments();
+                return Pset("fieldsep", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
+            }
+
+            case "C":
+            {
+                string? arg = scanner.ReadArgument();
+                scanner.SkipArguments();
+                return Pset("title", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
+            }
+
+            case "H":
+                scanner.SkipArguments();
+                LogError("\\H: HTML output is not supported", false);
+                return MetaOutcome.Error;
+            case "encoding":
+                scanner.SkipArguments();
+                OutText.Write((Client.Parameters.TryGetValue("client_encoding", out var enc) ? enc : "UTF8") + "\n");
+                return MetaOutcome.Ok;
+            case "conninfo":
+                scanner.SkipArguments();
+                PrintConnInfo();
+                return MetaOutcome.Ok;
+            case "i":
+            case "include":
+            case "ir":
+            case "include_relative":
+            {
+                string? file = scanner.ReadArgument();
+                scanner.SkipArguments();
+                if (file is null)
+                {
+                    LogError($"\\{cmd}: missing required argument", false);
+                    return MetaOutcome.Error;
+                }
+
+                if (cmd.StartsWith("ir", StringComparison.Ordinal) || cmd == "include_relative")
+                {
+                    if (_currentFile is not null && !Path.IsPathRooted(file))
+                    {
+                        file = Path.Combine(Path.GetDirectoryName(_currentFile) ?? ".", file);
+                    }
+                }
+
+                int rc = await RunFileAsync(file, _currentInput).ConfigureAwait(false);
+                return rc == 0 ? MetaOutcome.Ok : rc == 3 ? throw new StopException(3) : MetaOutcome.Error;
+            }
+
+            case "o":
+            case "out":
+            {
+                string? file = scanner.ReadArgument();
+                scanner.SkipArguments();
+                FlushAll();
+                if (file is null)
+                {
+                    ResetRedirect();
+                }
+                else
+                {
+                    Redirect(new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024));
+                }
+
+                return MetaOutcome.Ok;
+            }
+
+            case "c":
+            case "connect":
+                return await ConnectCommandAsync(scanner).ConfigureAwait(false);
+            case "copy":
+                return await CopyCommand.RunAsync(this, scanner.ReadRestOfLine()).ConfigureAwait(false);
+            case "?":
+                scanner.SkipArguments();
+                OutText.Write(HelpText);
+                return MetaOutcome.Ok;
+            case "!":
+                scanner.ReadRestOfLine();
+                LogError("\\!: not supported", false);
+                return MetaOutcome.Error;
+        }
+
+        if (cmd.StartsWith('d') || cmd.StartsWith('l'))
+        {
+            string args = scanner.ReadRestOfLine().Trim();
+            if (MetaCommandRegistry.DescribeHandler is { } handler)
+            {
+                bool? handled = await handler(cmd, args, this, Cancellation).ConfigureAwait(false);
+                if (handled is not null)
+                {
+                    FlushAll();
+                    return handled.Value ? MetaOutcome.Ok : MetaOutcome.Error;
+                }
+            }
+        }
+        else
+        {
+            scanner.SkipArguments();
+        }
+
+        LogError($"invalid command \\{cmd}", false);
+        if (Interactive)
+        {
+            Err.Write("Try \\? for help.\n");
+        }
+
+        return MetaOutcome.Error;
+    }
+
+    private void Info(string text)
+    {
+        if (!Quiet)
+        {
+            OutText.Write(text);
+            OutText.Write('\n');
+        }
+    }
+
+    /// <summary>Applies a \pset option (quietly for the -P command-line form); false on error.</summary>
+    internal bool Pset(string name, string? value, bool quiet)
+    {
+        switch (name)
+        {
+            case "format":
+                if (value is not null)
+                {
+                    OutputFormat? format = value.ToLowerInvariant() switch
+                    {
+                        "aligned" => OutputFormat.Aligned,
+                        "unaligned" => OutputFormat.Unaligned,
+                        "csv" => OutputFormat.Csv,
+                        "wrapped" => OutputFormat.Wrapped,
+                        _ => null,
+                    };
+                    if (format is null)
+                    {
+                        LogError("\\pset: allowed formats are aligned, asciidoc, csv, html, latex, latex-longtable, troff-ms, unaligned, wrapped", false);
+                        return false;
+                    }
+
+                    Print.Format = format.Value;
+                }
+
+                break;
+            case "border":
+                if (value is not null)
+                {
+                    Print.Border = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int b) ? b : 0;
+                }
+
+                break;
+            case "expanded":
+            case "x":
+                name = "expanded";
+                if (value is null)
+                {
+                    Print.Expanded = Print.Expanded == ExpandedMode.Off ? ExpandedMode.On : ExpandedMode.Off;
+                }
+                else if (value.Equals("auto", StringComparison.OrdinalIgnoreCase))
+                {
+                    Print.Expanded = ExpandedMode.Auto;
+                }
+                else
+                {
+                    Print.Expanded = IsTrue(value) ? ExpandedMode.On : ExpandedMode.Off;
+                }
+
+                break;
+            case "null":
+                if (value is not null)
+                {
+                    Print.NullDisplay = value;
+                }
+
+                break;
+            case "fieldsep":
+                if (value is not null)
+                {
+                    Print.FieldSeparator = value;
+                    Print.FieldSeparatorZero = false;
+                }
+
+                break;
+            case "fieldsep_zero":
+                Print.FieldSeparatorZero = true;
+                break;
+            case "recordsep":
+                if (value is not null)
+                {
+                    Print.RecordSeparator = value;
+                    Print.RecordSeparatorZero = false;
+                }
+
+                break;
+            case "recordsep_zero":
+                Print.RecordSeparatorZero = true;
+                break;
+            case "csv_fieldsep":
+                if (value is not null)
+                {
+                    if (value.Length != 1 || value[0] is '"' or '\n' or '\r')
+                    {
+                        LogError("\\pset: csv_fieldsep must be a single one-byte character", false);
+                        return false;
+                    }
+
+                    Print.CsvFieldSeparator = value[0];
+                }
+
+                break;
+            case "tuples_only":
+            case "t":
+                name = "tuples_only";
+                Print.TuplesOnly = value is null ? !Print.TuplesOnly : IsTrue(value);
+                break;
+            case "footer":
+                Print.Footer = value is null ? !Print.Footer : IsTrue(value);
+                break;
+            case "title":
+                Print.Title = value;
+                break;
+            case "columns":
+                Print.Columns = value is null ? 0 : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int c) ? c : 0;
+                break;
+            case "pager":
+            case "pager_min_lines":
+            case "linestyle":
+            case "unicode_border_linestyle":
+            case "unicode_column_linestyle":
+            case "unicode_header_linestyle":
+            case "numericlocale":
+                return true;
+            default:
+                LogError($"\\pset: unknown option: {name}", false);
+                return false;
+        }
+
+        if (!quiet)
+        {
+            Info(PsetInfo(name));
+        }
+
+        return true;
+    }
+
+    private string PsetInfo(string name) => name switch
+    {
+        "format" => $"Output format is {FormatName()}.",
+        "border" => $"Border style is {Print.Border.ToString(CultureInfo.InvariantCulture)}.",
+        "expanded" => Print.Expanded switch
+        {
+            ExpandedMode.On => "Expanded display is on.",
+            ExpandedMode.Auto => "Expanded display is used automatically.",
+            _ => "Expanded display is off.",
+        },
+        "null" => $"Null display is \"{Print.NullDisplay}\".",
+        "fieldsep" or "fieldsep_zero" => Print.FieldSeparatorZero ? "Field separator is zero byte." : $"Field separator is \"{Print.FieldSeparator}\".",
+        "recordsep" or "recordsep_zero" => Print.RecordSeparatorZero ? "Record separator is zero byte." : Print.RecordSeparator == "\n" ? "Record separator is <newline>." : $"Record separator is \"{Print.RecordSeparator}\".",
+        "csv_fieldsep" => $"Field separator for CSV is \"{Print.CsvFieldSeparator}\".",
+        "tuples_only" => Print.TuplesOnly ? "Tuples only is on." : "Tuples only is off.",
+        "footer" => Print.Footer ? "Default footer is on." : "Default footer is off.",
+        "title" => Print.Title is null ? "Title is unset." : $"Title is \"{Print.Title}\".",
+        "columns" => Print.Columns == 0 ? "Target width is unset." : $"Target width is {Print.Columns.ToString(CultureInfo.InvariantCulture)}.",
+        _ => "",
+    };
+
+    private string PsetShortInfo(string name) => name switch
+    {
+        "border" => $"border                   {Print.Border.ToString(CultureInfo.InvariantCulture)}",
+        "columns" => $"columns                  {Print.Columns.ToString(CultureInfo.InvariantCulture)}",
+        "csv_fieldsep" => $"csv_fieldsep             '{Print.CsvFieldSeparator}'",
+        "expanded" => $"expanded                 {(Print.Expanded == ExpandedMode.Auto ? "auto" : Print.Expanded == ExpandedMode.On ? "on" : "off")}",
+        "fieldsep" => $"fieldsep                 '{Print.FieldSeparator}'",
+        "fieldsep_zero" => $"fieldsep_zero            {(Print.FieldSeparatorZero ? "on" : "off")}",
+        "footer" => $"footer                   {(Print.Footer ? "on" : "off")}",
+        "format" => $"format                   {FormatName()}",
+        "null" => $"null                     '{Print.NullDisplay}'",
+        "recordsep" => $"recordsep                {(Print.RecordSeparator == "\n" ? "'\\n'" : "'" + Print.RecordSeparator + "'")}",
+        "recordsep_zero" => $"recordsep_zero           {(Print.RecordSeparatorZero ? "on" : "off")}",
+        "title" => $"title                    {(Print.Title is null ? "" : "'" + Print.Title + "'")}",
+        "tuples_only" => $"tuples_only              {(Print.TuplesOnly ? "on" : "off")}",
+        _ => name,
+    };
+
+    private string FormatName() => Print.Format switch
+    {
+        OutputFormat.Unaligned => "unaligned",
+        OutputFormat.Csv => "csv",
+        OutputFormat.Wrapped => "wrapped",
+        _ => "aligned",
+    };
+
+    private void PrintConnInfo()
+    {
+        var s = Client.Session;
+        string port = s.Port.ToString(CultureInfo.InvariantCulture);
+        if (s.IsUnixSocket)
+        {
+            OutText.Write($"You are connected to database \"{s.Database}\" as user \"{s.User}\" via socket in \"{s.Host}\" at port \"{port}\".\n");
+        }
+        else
+        {
+            OutText.Write($"You are connected to database \"{s.Database}\" as user \"{s.User}\" on host \"{s.Host}\" at port \"{port}\".\n");
+        }
+
+        PrintSslInfo();
+    }
+
+    internal void PrintSslInfo()
+    {
+        var s = Client.Session;
+        if (s.TlsProtocol is not null)
+        {
+            OutText.Write($"SSL connection (protocol: {TlsName(s.TlsProtocol)}, cipher: {s.TlsCipher}, compression: off)\n");
+        }
+    }
+
+    internal static string TlsName(string protocol) => protocol switch
+    {
+        "Tls13" => "TLSv1.3",
+        "Tls12" => "TLSv1.2",
+        "Tls11" => "TLSv1.1",
+        "Tls" => "TLSv1",
+        _ => protocol,
+    };
+
+    private async Task<MetaOutcome> ConnectCommandAsync(QueryScanner scanner)
+    {
+        var args = new List<string>();
+        while (scanner.ReadArgument() is { } a)
+        {
+            args.Add(a);
+        }
+
+        var old = Client.Session;
+        string? connInfo = null;
+        var overrides = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["host"] = old.Host,
+            ["port"] = old.Port.ToString(CultureInfo.InvariantCulture),
+            ["user"] = old.User,
+            ["dbname"] = old.Database,
+        };
+        if (args.Count > 0 && (args[0].Contains('=', StringComparison.Ordinal) || args[0].StartsWith("postgres", StringComparison.Ordinal)))
+        {
+            connInfo = args[0];
+            overrides.Remove("dbname");
+        }
+        else
+        {
+            string[] keys = ["dbname", "user", "host", "port"];
+            for (int i = 0; i < args.Count && i < keys.Length; i++)
+            {
+                if (args[i] != "-")
+                {
+                    overrides[keys[i]] = args[i];
+                }
+            }
+        }
+
+        var client = await ReconnectAsync(connInfo, overrides).ConfigureAwait(false);
+        if (client is null)
+        {
+            if (!Interactive)
+            {
+                throw new StopException(2);
+            }
+
+            Err.Write("Previous connection kept\n");
+            return MetaOutcome.Error;
+        }
+
+        var s = client.Session;
+        if (!Quiet)
+        {
+            if (s.Host != old.Host || s.Port != old.Port)
+            {
+                string where = s.IsUnixSocket ? $"via socket in \"{s.Host}\"" : $"on host \"{s.Host}\"";
+                OutText.Write($"You are now connected to database \"{s.Database}\" as user \"{s.User}\" {where} at port \"{s.Port.ToString(CultureInfo.InvariantCulture)}\".\n");
+            }
+            else
+            {
+                OutText.Write($"You are now connected to database \"{s.Database}\" as user \"{s.User}\".\n");
+            }
+
+            if (Interactive)
+            {
+                PrintSslInfo();
+            }
+        }
+
+        return MetaOutcome.Ok;
+    }
+
+    private const string HelpText =
+        "General\n" +
+        "  \\g                     execute query (and send result to file or |pipe)\n" +
+        "  \\q                     quit simpsql\n" +
+        "\n" +
+        "Help\n" +
+        "  \\?                     show help on backslash commands\n" +
+        "\n" +
+        "Query Buffer\n" +
+        "  \\p                     show the contents of the query buffer\n" +
+        "  \\r                     reset (clear) the query buffer\n" +
+        "\n" +
+        "Input/Output\n" +
+        "  \\copy ...              perform SQL COPY with data stream to the client host\n" +
+        "  \\echo [-n] [STRING]    write string to standard output (-n for no newline)\n" +
+        "  \\i FILE                execute commands from file\n" +
+        "  \\ir FILE               as \\i, but relative to location of current script\n" +
+        "  \\o [FILE]              send all query results to file\n" +
+        "  \\qecho [-n] [STRING]   write string to \\o output stream (-n for no newline)\n" +
+        "\n" +
+        "Informational\n" +
+        "  \\d[S+]                 list tables, views, and sequences\n" +
+        "  \\l[+]                  list databases\n" +
+        "\n" +
+        "Formatting\n" +
+        "  \\a                     toggle between unaligned and aligned output mode\n" +
+        "  \\C [STRING]            set table title, or unset if none\n" +
+        "  \\f [STRING]            show or set field separator for unaligned query output\n" +
+        "  \\pset [NAME [VALUE]]   set table output option\n" +
+        "  \\t [on|off]            show only rows\n" +
+        "  \\x [on|off|auto]       toggle expanded output\n" +
+        "\n" +
+        "Connection\n" +
+        "  \\c[onnect] {[DBNAME|- USER|- HOST|- PORT|-] | conninfo}\n" +
+        "                         connect to new database\n" +
+        "  \\conninfo              display information about current connection\n" +
+        "  \\encoding              show client encoding\n" +
+        "\n" +
+        "Operating System\n" +
+        "  \\timing [on|off]       toggle timing of commands\n" +
+        "\n" +
+        "Variables\n" +
+        "  \\set [NAME [VALUE]]    set internal variable, or list all if no parameters\n" +
+        "  \\unset NAME            unset (delete) internal variable\n";
+}

@@ -1,0 +1,490 @@
+using System.Text;
+
+namespace PgWire.Host.Simpsql;
+
+/// <summary>How a call to <see cref="QueryScanner.Scan"/> ended.</summary>
+internal enum ScanResult
+{
+    /// <summary>A statement ended with a semicolon; it is in the buffer.</summary>
+    Semicolon,
+
+    /// <summary>A backslash command starts at the current position.</summary>
+    Backslash,
+
+    /// <summary>End of line inside a statement.</summary>
+    Incomplete,
+
+    /// <summary>End of line with nothing pending.</summary>
+    Eol,
+}
+
+/// <summary>
+/// Splits input lines into statements the way psql's lexer does: semicolons end a statement only
+/// outside quotes, comments, dollar quotes and parentheses; variables are interpolated outside quotes.
+/// </summary>
+internal sealed class QueryScanner
+{
+    private enum LexState
+    {
+        Normal,
+        Quote,
+        ExtendedQuote,
+        Identifier,
+        Dollar,
+        Comment,
+    }
+
+    private readonly Func<string, string?> _variables;
+    private LexState _state;
+    private int _commentDepth;
+    private int _parenDepth;
+    private string _dollarTag = "";
+    private string _line = "";
+    private int _pos;
+
+    public QueryScanner(Func<string, string?> variables)
+    {
+        _variables = variables;
+    }
+
+    public bool AtEnd => _pos >= _line.Length;
+
+    /// <summary>The character psql shows in the continuation prompt for the current state.</summary>
+    public char PromptState => _state switch
+    {
+        LexState.Quote or LexState.ExtendedQuote => '\'',
+        LexState.Identifier => '"',
+        LexState.Dollar => '$',
+        LexState.Comment => '*',
+        _ => _parenDepth > 0 ? '(' : '-',
+    };
+
+    public void SetLine(string line)
+    {
+        _line = line;
+        _pos = 0;
+    }
+
+    public void Reset()
+    {
+        _state = LexState.Normal;
+        _commentDepth = 0;
+        _parenDepth = 0;
+        _dollarTag = "";
+    }
+
+    public ScanResult Scan(StringBuilder buffer)
+    {
+        string line = _line;
+        while (_pos < line.Length)
+        {
+            char c = line[_pos];
+            switch (_state)
+            {
+                case LexState.Normal:
+                    if (char.IsWhiteSpace(c))
+                    {
+                        if (buffer.Length > 0)
+                        {
+                            buffer.Append(c);
+                        }
+
+                        _pos++;
+                    }
+                    else if (c == '-' && Peek(1) == '-')
+                    {
+                        if (buffer.Length > 0)
+                        {
+                            buffer.Append(line, _pos, line.Length - _pos);
+                        }
+
+                        _pos = line.Length;
+                    }
+                    else if (c == '/' && Peek(1) == '*')
+                    {
+                        buffer.Append("/*");
+                        _pos += 2;
+                        _state = LexState.Comment;
+                        _commentDepth = 1;
+                    }
+                    else if (c == '\'')
+                    {
+                        bool extended = buffer.Length > 0 && buffer[^1] is 'E' or 'e' && (buffer.Length == 1 || !IsIdentChar(buffer[^2]));
+                        buffer.Append(c);
+                        _pos++;
+                        _state = extended ? LexState.ExtendedQuote : LexState.Quote;
+                    }
+                    else if (c == '"')
+                    {
+                        buffer.Append(c);
+                        _pos++;
+                        _state = LexState.Identifier;
+                    }
+                    else if (c == '$' && TryDollarTag(buffer, out string tag))
+                    {
+                        buffer.Append(tag);
+                        _pos += tag.Length;
+                        _dollarTag = tag;
+                        _state = LexState.Dollar;
+                    }
+                    else if (c == '(')
+                    {
+                        _parenDepth++;
+                        buffer.Append(c);
+                        _pos++;
+                    }
+                    else if (c == ')')
+                    {
+                        if (_parenDepth > 0)
+                        {
+                            _parenDepth--;
+                        }
+
+                        buffer.Append(c);
+                        _pos++;
+                    }
+                    else if (c == ';')
+                    {
+                        buffer.Append(c);
+                        _pos++;
+                        if (_parenDepth == 0)
+                        {
+                            return ScanResult.Semicolon;
+                        }
+                    }
+                    else if (c == '\\')
+                    {
+                        return ScanResult.Backslash;
+                    }
+                    else if (c == ':')
+                    {
+                        ScanColon(buffer);
+                    }
+                    else
+                    {
+                        buffer.Append(c);
+                        _pos++;
+                    }
+
+                    break;
+
+                case LexState.Quote:
+                case LexState.ExtendedQuote:
+                    if (c == '\\' && _state == LexState.ExtendedQuote && _pos + 1 < line.Length)
+                    {
+                        buffer.Append(line, _pos, 2);
+                        _pos += 2;
+                    }
+                    else
+                    {
+                        buffer.Append(c);
+                        _pos++;
+                        if (c == '\'')
+                        {
+                            if (Peek(0) == '\'')
+                            {
+                                buffer.Append('\'');
+                                _pos++;
+                            }
+                            else
+                            {
+                                _state = LexState.Normal;
+                            }
+                        }
+                    }
+
+                    break;
+
+                case LexState.Identifier:
+                    buffer.Append(c);
+                    _pos++;
+                    if (c == '"')
+                    {
+                        _state = LexState.Normal;
+                    }
+
+                    break;
+
+                case LexState.Dollar:
+                    int end = line.IndexOf(_dollarTag, _pos, StringComparison.Ordinal);
+                    if (end < 0)
+                    {
+                        buffer.Append(line, _pos, line.Length - _pos);
+                        _pos = line.Length;
+                    }
+                    else
+                    {
+                        int stop = end + _dollarTag.Length;
+                        buffer.Append(line, _pos, stop - _pos);
+                        _pos = stop;
+                        _state = LexState.Normal;
+                    }
+
+                    break;
+
+                case LexState.Comment:
+                    if (c == '/' && Peek(1) == '*')
+                    {
+                        _commentDepth++;
+                        buffer.Append("/*");
+                        _pos += 2;
+                    }
+                    else if (c == '*' && Peek(1) == '/')
+                    {
+                        buffer.Append("*/");
+                        _pos += 2;
+                        if (--_commentDepth == 0)
+                        {
+                            _state = LexState.Normal;
+                        }
+                    }
+                    else
+                    {
+                        buffer.Append(c);
+                        _pos++;
+                    }
+
+                    break;
+            }
+        }
+
+        return buffer.Length > 0 || _state != LexState.Normal ? ScanResult.Incomplete : ScanResult.Eol;
+    }
+
+    /// <summary>Reads a backslash command name; the position must be at the backslash.</summary>
+    public string ReadCommandName()
+    {
+        _pos++;
+        int start = _pos;
+        while (_pos < _line.Length && !char.IsWhiteSpace(_line[_pos]) && _line[_pos] != '\\')
+        {
+            _pos++;
+        }
+
+        return _line[start.._pos];
+    }
+
+    /// <summary>The rest of the line, unparsed (for \copy and \!).</summary>
+    public string ReadRestOfLine()
+    {
+        string rest = _line[_pos..];
+        _pos = _line.Length;
+        return rest;
+    }
+
+    /// <summary>
+    /// Reads the next argument of a backslash command: whitespace-separated, 'single quotes' with
+    /// escapes removed, "double quotes" kept, :variables interpolated. Null when none is left.
+    /// </summary>
+    public string? ReadArgument()
+    {
+        while (_pos < _line.Length && char.IsWhiteSpace(_line[_pos]))
+        {
+            _pos++;
+        }
+
+        if (_pos >= _line.Length)
+        {
+            return null;
+        }
+
+        if (_line[_pos] == '\\')
+        {
+            if (Peek(1) == '\\')
+            {
+                _pos += 2;
+            }
+
+            return null;
+        }
+
+        var arg = new StringBuilder();
+        while (_pos < _line.Length && !char.IsWhiteSpace(_line[_pos]))
+        {
+            char c = _line[_pos];
+            if (c == '\\')
+            {
+                break;
+            }
+
+            if (c == '\'')
+            {
+                _pos++;
+                ReadSingleQuoted(arg);
+            }
+            else if (c == '"')
+            {
+                int close = _line.IndexOf('"', _pos + 1);
+                int stop = close < 0 ? _line.Length : close + 1;
+                arg.Append(_line, _pos, stop - _pos);
+                _pos = stop;
+            }
+            else if (c == ':')
+            {
+                ScanColon(arg);
+            }
+            else
+            {
+                arg.Append(c);
+                _pos++;
+            }
+        }
+
+        return arg.ToString();
+    }
+
+    /// <summary>Skips the remaining arguments of a backslash command.</summary>
+    public void SkipArguments()
+    {
+        while (ReadArgument() is not null)
+        {
+        }
+    }
+
+    private void ReadSingleQuoted(StringBuilder arg)
+    {
+        while (_pos < _line.Length)
+        {
+            char c = _line[_pos++];
+            if (c == '\'')
+            {
+                if (Peek(0) == '\'')
+                {
+                    arg.Append('\'');
+                    _pos++;
+                    continue;
+                }
+
+                return;
+            }
+
+            if (c == '\\' && _pos < _line.Length)
+            {
+                char e = _line[_pos++];
+                arg.Append(e switch
+                {
+                    'n' => '\n',
+                    't' => '\t',
+                    'b' => '\b',
+                    'r' => '\r',
+                    'f' => '\f',
+                    _ => e,
+                });
+                continue;
+            }
+
+            arg.Append(c);
+        }
+    }
+
+    private void ScanColon(StringBuilder buffer)
+    {
+        char next = Peek(1);
+        if (next == ':')
+        {
+            buffer.Append("::");
+            _pos += 2;
+            return;
+        }
+
+        if (next is '\'' or '"')
+        {
+            int nameStart = _pos + 2;
+            int nameEnd = nameStart;
+            while (nameEnd < _line.Length && IsVariableChar(_line[nameEnd]))
+            {
+                nameEnd++;
+            }
+
+            if (nameEnd > nameStart && nameEnd < _line.Length && _line[nameEnd] == next
+                && _variables(_line[nameStart..nameEnd]) is { } quotedValue)
+            {
+                buffer.Append(next == '\'' ? QuoteLiteral(quotedValue) : QuoteIdentifier(quotedValue));
+                _pos = nameEnd + 1;
+                return;
+            }
+
+            buffer.Append(':');
+            _pos++;
+            return;
+        }
+
+        int start = _pos + 1;
+        int stop = start;
+        while (stop < _line.Length && IsVariableChar(_line[stop]))
+        {
+            stop++;
+        }
+
+        if (stop > start && _variables(_line[start..stop]) is { } value)
+        {
+            buffer.Append(value);
+            _pos = stop;
+            return;
+        }
+
+        buffer.Append(':');
+        _pos++;
+    }
+
+    internal static string QuoteLiteral(string value)
+    {
+        var sb = new StringBuilder(value.Length + 4);
+        bool backslash = value.Contains('\\', StringComparison.Ordinal);
+        if (backslash)
+        {
+            sb.Append(" E");
+        }
+
+        sb.Append('\'');
+        foreach (char c in value)
+        {
+            if (c == '\'' || c == '\\')
+            {
+                sb.Append(c);
+            }
+
+            sb.Append(c);
+        }
+
+        return sb.Append('\'').ToString();
+    }
+
+    internal static string QuoteIdentifier(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private bool TryDollarTag(StringBuilder buffer, out string tag)
+    {
+        tag = "";
+        if (buffer.Length > 0 && IsIdentChar(buffer[^1]))
+        {
+            return false;
+        }
+
+        int i = _pos + 1;
+        while (i < _line.Length && _line[i] != '$')
+        {
+            char c = _line[i];
+            bool ok = i == _pos + 1 ? char.IsLetter(c) || c == '_' || c > 0x7f : IsIdentChar(c);
+            if (!ok)
+            {
+                return false;
+            }
+
+            i++;
+        }
+
+        if (i >= _line.Length)
+        {
+            return false;
+        }
+
+        tag = _line[_pos..(i + 1)];
+        return true;
+    }
+
+    private char Peek(int offset) => _pos + offset < _line.Length ? _line[_pos + offset] : '\0';
+
+    private static bool IsIdentChar(char c) => char.IsLetterOrDigit(c) || c == '_' || c == '$' || c > 0x7f;
+
+    private static bool IsVariableChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_' || c > 0x7f;
+}

@@ -1,0 +1,170 @@
+using System.Text;
+using PgWire.Actors.Connection;
+using PgWire.Host.Psql;
+using PgWire.Protocol.Messages;
+
+namespace PgWire.Host.Simpsql;
+
+/// <summary>Prints the results of one query string as they complete, like psql.</summary>
+internal sealed class ResultObserver : IQueryObserver
+{
+    private readonly SimpsqlSession _session;
+    private readonly string _sql;
+    private IReadOnlyList<ResultColumn>? _columns;
+    private StreamingRowWriter? _streaming;
+    private List<string?[]>? _rows;
+    private long _rowCount;
+    private Stream? _copyOut;
+
+    public ResultObserver(SimpsqlSession session, string sql)
+    {
+        _session = session;
+        _sql = sql;
+    }
+
+    public bool Failed { get; private set; }
+
+    /// <summary>A file that COPY TO STDOUT writes to instead of the query output (\copy).</summary>
+    public Stream? CopyOutTarget { get; init; }
+
+    /// <summary>Supplies COPY FROM STDIN data; null reads from the current input.</summary>
+    public Func<Func<ReadOnlyMemory<byte>, ValueTask>, CancellationToken, Task>? CopyInSource { get; init; }
+
+    /// <summary>Title and footers for listings.</summary>
+    public string? Title { get; init; }
+
+    public IReadOnlyList<string>? Footers { get; init; }
+
+    public void OnRowDescription(RowDescription description)
+    {
+        _columns = description.Fields.Select(f => new ResultColumn(f.Name, f.TypeOid)).ToArray();
+        _rowCount = 0;
+        var print = _session.Print;
+        if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && Title is null && Footers is null)
+        {
+            _session.FlushOutText();
+            _streaming = new StreamingRowWriter(_columns, print, _session.OutStream);
+            _streaming.WriteHeader();
+            _rows = null;
+        }
+        else
+        {
+            _streaming = null;
+            _rows = [];
+        }
+    }
+
+    public void OnRow(ReadOnlySpan<byte> dataRow)
+    {
+        _rowCount++;
+        if (_streaming is not null)
+        {
+            _streaming.WriteRow(dataRow);
+            return;
+        }
+
+        var reader = new DataRowReader(dataRow);
+        var row = new string?[reader.ColumnCount];
+        int i = 0;
+        while (reader.MoveNext(out var value, out bool isNull))
+        {
+            row[i++] = isNull ? null : Encoding.UTF8.GetString(value);
+        }
+
+        _rows!.Add(row);
+    }
+
+    public void OnCommandComplete(CommandComplete complete)
+    {
+        string tag = complete.Tag;
+        if (_copyOut is not null)
+        {
+            bool toQueryOutput = CopyOutTarget is null;
+            _copyOut.Flush();
+            _copyOut = null;
+            if (toQueryOutput)
+            {
+                return;
+            }
+        }
+
+        if (_columns is not null)
+        {
+            if (_streaming is not null)
+            {
+                _streaming.WriteFooter(_rowCount);
+                _streaming.Flush();
+                _streaming = null;
+            }
+            else if (_rows is not null)
+            {
+                var print = _session.Print;
+                if (Title is not null)
+                {
+                    print = print.Clone();
+                    print.Title = Title;
+                }
+
+                ResultPrinter.Print(new ResultSet(_columns, _rows) { CommandTag = tag }, print, _session.OutText);
+                if (Footers is not null && !print.TuplesOnly)
+                {
+                    foreach (var footer in Footers)
+                    {
+                        _session.OutText.Write(footer);
+                        _session.OutText.Write('\n');
+                    }
+                }
+
+                _rows = null;
+            }
+
+            _columns = null;
+            if (tag.StartsWith("INSERT", StringComparison.Ordinal) || tag.StartsWith("UPDATE", StringComparison.Ordinal) || tag.StartsWith("DELETE", StringComparison.Ordinal))
+            {
+                _session.PrintStatus(tag);
+            }
+        }
+        else
+        {
+            _session.PrintStatus(tag);
+        }
+    }
+
+    public void OnEmptyQuery()
+    {
+    }
+
+    public void OnError(PostgresErrorFields error)
+    {
+        Failed = true;
+        if (_streaming is not null)
+        {
+            _streaming.Flush();
+            _streaming = null;
+        }
+
+        _rows = null;
+        _columns = null;
+        _session.ReportServerMessage(error, _sql, true);
+    }
+
+    public void OnNotice(PostgresErrorFields notice) => _session.ReportServerMessage(notice, _sql, false);
+
+    public void OnCopyOutStart(CopyResponse response)
+    {
+        if (CopyOutTarget is not null)
+        {
+            _copyOut = CopyOutTarget;
+        }
+        else
+        {
+            _session.FlushOutText();
+            _copyOut = _session.OutStream;
+        }
+    }
+
+    public void OnCopyOutData(ReadOnlySpan<byte> data) => (_copyOut ?? _session.OutStream).Write(data);
+
+    public Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken) =>
+        CopyInSource is not null ? CopyInSource(send, cancellationToken) : _session.CopyFromInputAsync(send, cancellationToken);
+}

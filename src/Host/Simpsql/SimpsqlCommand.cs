@@ -1,0 +1,346 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Configuration;
+using PgWire.Actors.Connection;
+using PgWire.Protocol.Settings;
+
+namespace PgWire.Host.Simpsql;
+
+/// <summary>The standard streams and environment a run uses.</summary>
+public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter Stderr, bool Interactive, ISettingsEnvironment? Environment = null)
+{
+    /// <summary>Reads a password without echo, or null when no terminal is available.</summary>
+    public Func<string, string?>? PasswordPrompt { get; init; }
+}
+
+/// <summary><c>pgwire simpsql</c>: a psql-compatible command-line client.</summary>
+public static class SimpsqlCommand
+{
+    public const string Version = "0.1";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        bool interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
+        using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
+        var stderr = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+        var stdin = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false), false, 64 * 1024);
+        var console = new SimpsqlConsole(stdin, stdout, stderr, interactive)
+        {
+            PasswordPrompt = Console.IsInputRedirected ? null : ReadPassword,
+        };
+        int rc = await RunAsync(args, console).ConfigureAwait(false);
+        stdout.Flush();
+        return rc;
+    }
+
+    private static string? ReadPassword(string prompt)
+    {
+        Console.Error.Write(prompt);
+        var sb = new StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                break;
+            }
+
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (sb.Length > 0)
+                {
+                    sb.Length--;
+                }
+
+                continue;
+            }
+
+            sb.Append(key.KeyChar);
+        }
+
+        Console.Error.WriteLine();
+        return sb.ToString();
+    }
+
+    public static async Task<int> RunAsync(string[] args, SimpsqlConsole console)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(console);
+        var options = new SimpsqlOptions();
+        if (SimpsqlOptions.Parse(args, options) is { } error)
+        {
+            console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {error}\n{SimpsqlSession.ProgramName}: hint: Try \"{SimpsqlSession.ProgramName} --help\" for more information.\n");
+            return 1;
+        }
+
+        if (options.ShowHelp)
+        {
+            WriteUtf8(console.Stdout, Usage);
+            return 0;
+        }
+
+        if (options.ShowVersion)
+        {
+            WriteUtf8(console.Stdout, $"{SimpsqlSession.ProgramName} (PgWire) {Version}\n");
+            return 0;
+        }
+
+        var env = console.Environment ?? SystemSettingsEnvironment.Instance;
+        var config = ConfigurationFactory.ParseString("akka { loglevel = OFF\nstdout-loglevel = OFF\nlog-dead-letters = off\nlog-dead-letters-during-shutdown = off }");
+        using var system = ActorSystem.Create("simpsql", config);
+        try
+        {
+            var client = await ConnectAsync(system, options, console, env).ConfigureAwait(false);
+            if (client is null)
+            {
+                return 2;
+            }
+
+            var session = new SimpsqlSession(system, client, console.Stdout, console.Stderr, env);
+            await using (client.ConfigureAwait(false))
+            {
+                return await RunSessionAsync(session, options, console).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<PgClient?> ConnectAsync(ActorSystem system, SimpsqlOptions options, SimpsqlConsole console, ISettingsEnvironment env)
+    {
+        string? password = null;
+        if (options.ForcePrompt && console.PasswordPrompt is not null)
+        {
+            var preview = TryResolve(options, null, env, console);
+            password = console.PasswordPrompt($"Password for user {preview?.User ?? ""}: ");
+        }
+
+        while (true)
+        {
+            var settings = TryResolve(options, password, env, console);
+            if (settings is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                return await PgClient.ConnectAsync(system, settings).ConfigureAwait(false);
+            }
+            catch (PgConnectionException ex)
+            {
+                if (ex.Kind == ConnectionFailureKind.Authentication && password is null && settings.Password is null
+                    && !options.NeverPrompt && console.PasswordPrompt is not null
+                    && ex.Message.Contains("no password supplied", StringComparison.Ordinal))
+                {
+                    password = console.PasswordPrompt($"Password for user {settings.User}: ");
+                    if (password is not null)
+                    {
+                        continue;
+                    }
+                }
+
+                console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {ex.Message.TrimEnd('\n')}\n");
+                return null;
+            }
+        }
+    }
+
+    private static ConnectionSettings? TryResolve(SimpsqlOptions options, string? password, ISettingsEnvironment env, SimpsqlConsole console)
+    {
+        var overrides = new Dictionary<string, string?>(options.Overrides, StringComparer.Ordinal);
+        if (password is not null)
+        {
+            overrides["password"] = password;
+        }
+
+        if (!overrides.ContainsKey("application_name") && env.GetVariable("PGAPPNAME") is null)
+        {
+            overrides["fallback_application_name"] = "psql";
+        }
+
+        try
+        {
+            var settings = ConnectionSettings.Resolve(options.ConnInfo, overrides, env);
+            foreach (var warning in settings.Warnings)
+            {
+                console.Stderr.Write(warning + "\n");
+            }
+
+            return settings;
+        }
+        catch (ConnectionSettingsException ex)
+        {
+            console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {ex.Message}\n");
+            return null;
+        }
+    }
+
+    private static async Task<int> RunSessionAsync(SimpsqlSession session, SimpsqlOptions options, SimpsqlConsole console)
+    {
+        session.Quiet = options.Quiet;
+        session.EchoQueries = options.EchoQueries;
+        foreach (var (name, value) in options.Variables)
+        {
+            session.SetVariable(name, value);
+        }
+
+        foreach (var (name, value) in options.PsetOptions)
+        {
+            session.Pset(name, value, true);
+        }
+
+        using var cancel = new CancellationTokenSource();
+        try
+        {
+            if (options.ListDatabases)
+            {
+                return await RunCommandStringAsync(session, "\\l", console).ConfigureAwait(false);
+            }
+
+            if (options.Actions.Count > 0)
+            {
+                int rc = 0;
+                foreach (var action in options.Actions)
+                {
+                    rc = action.IsFile
+                        ? await session.RunFileAsync(action.Value, console.Stdin).ConfigureAwait(false)
+                        : await RunCommandStringAsync(session, action.Value, console).ConfigureAwait(false);
+                    if (rc != 0 && session.OnErrorStop)
+                    {
+                        break;
+                    }
+                }
+
+                return rc;
+            }
+
+            if (console.Interactive)
+            {
+                return await RunInteractiveAsync(session, console).ConfigureAwait(false);
+            }
+
+            return await session.RunInputAsync(new PlainLineReader(console.Stdin, null), console.Stdin, null).ConfigureAwait(false);
+        }
+        catch (StopException stop)
+        {
+            return stop.ExitCode;
+        }
+        finally
+        {
+            session.ResetRedirect();
+            session.FlushAll();
+        }
+    }
+
+    private static async Task<int> RunCommandStringAsync(SimpsqlSession session, string command, SimpsqlConsole console)
+    {
+        if (command.TrimStart().StartsWith('\\'))
+        {
+            using var reader = new StringReader(command);
+            session.AnyError = false;
+            int rc = await session.RunInputAsync(new PlainLineReader(reader, null), console.Stdin, null).ConfigureAwait(false);
+            return rc == 0 && session.AnyError ? 1 : rc;
+        }
+
+        return await session.SendQueryAsync(command).ConfigureAwait(false) ? 0 : 1;
+    }
+
+    private static async Task<int> RunInteractiveAsync(SimpsqlSession session, SimpsqlConsole console)
+    {
+        session.Interactive = true;
+        var s = session.Client.Session;
+        string serverVersion = s.Parameters.TryGetValue("server_version", out var v) ? v.Split(' ')[0] : "?";
+        var banner = new StringBuilder();
+        if (!session.Quiet)
+        {
+            banner.Append($"{SimpsqlSession.ProgramName} (PgWire {Version}, server {serverVersion})\n");
+            if (s.TlsProtocol is not null)
+            {
+                banner.Append($"SSL connection (protocol: {SimpsqlSession.TlsName(s.TlsProtocol)}, cipher: {s.TlsCipher}, compression: off)\n");
+            }
+
+            banner.Append("Type \"help\" for help.\n\n");
+        }
+
+        session.Out.Write(banner.ToString());
+        session.FlushAll();
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        string historyFile = console.Environment?.GetVariable("PSQL_HISTORY") ?? Environment.GetEnvironmentVariable("PSQL_HISTORY") ?? Path.Combine(home, ".simpsql_history");
+        var reader = LineReaders.Create(console.Stdin, session.Out, true, historyFile);
+
+        using var cts = new CancellationTokenSource();
+        void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            e.Cancel = true;
+            session.Client.Cancel();
+        }
+
+        Console.CancelKeyPress += OnCancel;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    return await session.RunInputAsync(reader, console.Stdin, null).ConfigureAwait(false);
+                }
+                catch (StopException stop) when (stop.ExitCode != 2)
+                {
+                }
+            }
+        }
+        finally
+        {
+            Console.CancelKeyPress -= OnCancel;
+            reader.SaveHistory();
+        }
+    }
+
+    private static void WriteUtf8(Stream stream, string text)
+    {
+        stream.Write(Encoding.UTF8.GetBytes(text));
+        stream.Flush();
+    }
+
+    private const string Usage =
+        "simpsql is the PgWire interactive terminal for PostgreSQL.\n\n" +
+        "Usage:\n" +
+        "  pgwire simpsql [OPTION]... [DBNAME [USERNAME]]\n\n" +
+        "General options:\n" +
+        "  -c, --command=COMMAND    run only single command (SQL or internal) and exit\n" +
+        "  -d, --dbname=DBNAME      database name to connect to\n" +
+        "  -f, --file=FILENAME      execute commands from file, then exit\n" +
+        "  -l, --list               list available databases, then exit\n" +
+        "  -v, --set=, --variable=NAME=VALUE\n" +
+        "                           set psql variable NAME to VALUE\n" +
+        "  -V, --version            output version information, then exit\n" +
+        "  -X, --no-psqlrc          do not read startup file (accepted, never read)\n" +
+        "  -?, --help               show this help, then exit\n\n" +
+        "Input and output options:\n" +
+        "  -a, --echo-all           echo all input from script\n" +
+        "  -e, --echo-queries       echo commands sent to server\n" +
+        "  -q, --quiet              run quietly (no messages, only query output)\n\n" +
+        "Output format options:\n" +
+        "  -A, --no-align           unaligned table output mode\n" +
+        "      --csv                CSV (Comma-Separated Values) table output mode\n" +
+        "  -F, --field-separator=STRING\n" +
+        "                           field separator for unaligned output (default: \"|\")\n" +
+        "  -P, --pset=VAR[=ARG]     set printing option VAR to ARG (see \\pset command)\n" +
+        "  -R, --record-separator=STRING\n" +
+        "                           record separator for unaligned output (default: newline)\n" +
+        "  -t, --tuples-only        print rows only\n" +
+        "  -x, --expanded           turn on expanded table output\n" +
+        "  -z, --field-separator-zero\n" +
+        "                           set field separator for unaligned output to zero byte\n" +
+        "  -0, --record-separator-zero\n" +
+        "                           set record separator for unaligned output to zero byte\n\n" +
+        "Connection options:\n" +
+        "  -h, --host=HOSTNAME      database server host or socket directory\n" +
+        "  -p, --port=PORT          database server port\n" +
+        "  -U, --username=USERNAME  database user name\n" +
+        "  -w, --no-password        never prompt for password\n" +
+        "  -W, --password           force password prompt\n";
+}

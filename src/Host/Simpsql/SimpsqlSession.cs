@@ -1,0 +1,467 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Akka.Actor;
+using PgWire.Actors.Connection;
+using PgWire.Host.Psql;
+using PgWire.Protocol.Messages;
+using PgWire.Protocol.Settings;
+
+namespace PgWire.Host.Simpsql;
+
+/// <summary>Thrown to stop processing after an error when ON_ERROR_STOP is set or the connection is gone.</summary>
+internal sealed class StopException(int exitCode) : Exception
+{
+    public int ExitCode { get; } = exitCode;
+}
+
+/// <summary>One psql-like session: variables, print options, the connection and the input loop.</summary>
+internal sealed partial class SimpsqlSession : IMetaCommandHost
+{
+    internal const string ProgramName = "simpsql";
+
+    private readonly ActorSystem _system;
+    private readonly Stream _stdout;
+    private readonly TextWriter _stdoutText;
+    private readonly ISettingsEnvironment _env;
+    private readonly SortedDictionary<string, string> _variables = new(StringComparer.Ordinal);
+    private Stream? _redirect;
+    private TextWriter? _redirectText;
+    private TextReader _currentInput = TextReader.Null;
+    private string? _currentFile;
+    private int _currentLine;
+    private string _previousBuffer = "";
+
+    /// <summary>Set when a statement or backslash command fails.</summary>
+    internal bool AnyError { get; set; }
+
+    internal string PreviousBuffer => _previousBuffer;
+
+    public SimpsqlSession(ActorSystem system, PgClient client, Stream stdout, TextWriter stderr, ISettingsEnvironment env)
+    {
+        _system = system;
+        Client = client;
+        _stdout = stdout;
+        _stdoutText = new StreamWriter(stdout, new UTF8Encoding(false), 16 * 1024, leaveOpen: true) { NewLine = "\n", AutoFlush = false };
+        Err = stderr;
+        _env = env;
+        SetConnectionVariables();
+    }
+
+    public PgClient Client { get; private set; }
+
+    public PrintOptions Print { get; } = new();
+
+    public TextWriter Out => OutText;
+
+    public TextWriter Err { get; }
+
+    internal TextWriter OutText => _redirectText ?? _stdoutText;
+
+    internal Stream OutStream => _redirect ?? _stdout;
+
+    public bool Quiet { get; set; }
+
+    public bool Timing { get; set; }
+
+    public bool Interactive { get; set; }
+
+    public bool EchoQueries { get; set; }
+
+    public CancellationToken Cancellation { get; set; }
+
+    internal bool OnErrorStop => IsTrue(GetVariable("ON_ERROR_STOP"));
+
+    public string? GetVariable(string name) => _variables.TryGetValue(name, out var v) ? v : null;
+
+    public void SetVariable(string name, string? value)
+    {
+        if (value is null)
+        {
+            _variables.Remove(name);
+        }
+        else
+        {
+            _variables[name] = value;
+        }
+    }
+
+    internal static bool IsTrue(string? value) =>
+        value is not null && (value.Equals("on", StringComparison.OrdinalIgnoreCase) || value.Equals("true", StringComparison.OrdinalIgnoreCase)
+            || value.Equals("yes", StringComparison.OrdinalIgnoreCase) || value == "1" || value.Equals("t", StringComparison.OrdinalIgnoreCase)
+            || value.Equals("y", StringComparison.OrdinalIgnoreCase));
+
+    private void SetConnectionVariables()
+    {
+        var s = Client.Session;
+        SetVariable("DBNAME", s.Database);
+        SetVariable("USER", s.User);
+        SetVariable("HOST", s.Host);
+        SetVariable("PORT", s.Port.ToString(CultureInfo.InvariantCulture));
+        SetVariable("ENCODING", Client.Parameters.TryGetValue("client_encoding", out var enc) ? enc : "UTF8");
+        if (s.Parameters.TryGetValue("server_version", out var version))
+        {
+            SetVariable("SERVER_VERSION_NAME", version);
+            SetVariable("SERVER_VERSION_NUM", s.ServerVersionNumber.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    public void FlushOutText() => OutText.Flush();
+
+    public void FlushAll()
+    {
+        OutText.Flush();
+        OutStream.Flush();
+    }
+
+    internal void PrintStatus(string tag)
+    {
+        if (!Quiet)
+        {
+            OutText.Write(tag);
+            OutText.Write('\n');
+        }
+    }
+
+    /// <summary>Writes a line to stderr with psql's "file:line:" prefix when reading a script.</summary>
+    internal void LogError(string text, bool isServerMessage)
+    {
+        FlushAll();
+        var sb = new StringBuilder();
+        if (_currentFile is not null)
+        {
+            sb.Append(ProgramName).Append(':').Append(_currentFile).Append(':').Append(_currentLine.ToString(CultureInfo.InvariantCulture)).Append(": ");
+            if (!isServerMessage)
+            {
+                sb.Append("error: ");
+            }
+        }
+
+        sb.Append(text);
+        if (sb.Length == 0 || sb[^1] != '\n')
+        {
+            sb.Append('\n');
+        }
+
+        Err.Write(sb.ToString());
+        Err.Flush();
+    }
+
+    internal void ReportServerMessage(PostgresErrorFields fields, string? query, bool isError)
+    {
+        LogError(ErrorFormatter.Format(fields, query, isError), true);
+    }
+
+    public async Task<bool> RunQueryAndPrintAsync(string sql, string? title, IReadOnlyList<string>? footers, CancellationToken ct)
+    {
+        var observer = new ResultObserver(this, sql) { Title = title, Footers = footers };
+        return await ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends one query string and prints its results; false when the server reported an error.</summary>
+    internal async Task<bool> SendQueryAsync(string sql)
+    {
+        if (EchoQueries)
+        {
+            OutText.Write(sql);
+            OutText.Write('\n');
+        }
+
+        _previousBuffer = sql;
+        bool ok = await ExecuteAsync(sql, new ResultObserver(this, sql), Cancellation).ConfigureAwait(false);
+        if (!ok)
+        {
+            AnyError = true;
+        }
+
+        return ok;
+    }
+
+    internal async Task<bool> ExecuteAsync(string sql, ResultObserver observer, CancellationToken ct)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            await Client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
+        }
+        catch (PgConnectionException ex)
+        {
+            FlushAll();
+            LogError(ex.Message.TrimEnd('\n') + "\nconnection to server was lost", true);
+            throw new StopException(2);
+        }
+
+        stopwatch.Stop();
+        if (Timing)
+        {
+            PrintTiming(stopwatch.Elapsed.TotalMilliseconds);
+        }
+
+        PrintNotifications();
+        FlushAll();
+        return !observer.Failed;
+    }
+
+    internal void PrintNotifications()
+    {
+        while (Client.PendingNotifications.TryDequeue(out var n))
+        {
+            OutText.Write(n.Payload.Length > 0
+                ? $"Asynchronous notification \"{n.Channel}\" with payload \"{n.Payload}\" received from server process with PID {n.ProcessId}.\n"
+                : $"Asynchronous notification \"{n.Channel}\" received from server process with PID {n.ProcessId}.\n");
+        }
+    }
+
+    internal void PrintTiming(double ms)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        string text;
+        if (ms < 1000)
+        {
+            text = string.Format(ci, "Time: {0:F3} ms", ms);
+        }
+        else
+        {
+            double seconds = ms / 1000.0;
+            double minutes = Math.Floor(seconds / 60.0);
+            seconds -= 60.0 * minutes;
+            if (minutes < 60)
+            {
+                text = string.Format(ci, "Time: {0:F3} ms ({1:00}:{2:00.000})", ms, (int)minutes, seconds);
+            }
+            else
+            {
+                double hours = Math.Floor(minutes / 60.0);
+                minutes -= 60.0 * hours;
+                if (hours < 24)
+                {
+                    text = string.Format(ci, "Time: {0:F3} ms ({1:00}:{2:00}:{3:00.000})", ms, (int)hours, (int)minutes, seconds);
+                }
+                else
+                {
+                    double days = Math.Floor(hours / 24.0);
+                    hours -= 24.0 * days;
+                    text = string.Format(ci, "Time: {0:F3} ms ({1:F0} d {2:00}:{3:00}:{4:00.000})", ms, days, (int)hours, (int)minutes, seconds);
+                }
+            }
+        }
+
+        OutText.Write(text);
+        OutText.Write('\n');
+    }
+
+    /// <summary>COPY FROM STDIN data taken from the current input, up to a line "\.".</summary>
+    internal async Task CopyFromInputAsync(Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken ct)
+    {
+        var encoder = new UTF8Encoding(false);
+        var chunk = new StringBuilder();
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            string? line = _currentInput.ReadLine();
+            if (line is null || line == "\\.")
+            {
+                break;
+            }
+
+            _currentLine++;
+            chunk.Append(line).Append('\n');
+            if (chunk.Length >= 32 * 1024)
+            {
+                await send(encoder.GetBytes(chunk.ToString())).ConfigureAwait(false);
+                chunk.Clear();
+            }
+        }
+
+        if (chunk.Length > 0)
+        {
+            await send(encoder.GetBytes(chunk.ToString())).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs the lines of one input; returns 0, 3 when stopped by ON_ERROR_STOP, or throws StopException(2)
+    /// when the connection is lost.
+    /// </summary>
+    internal async Task<int> RunInputAsync(ILineReader reader, TextReader rawInput, string? fileName)
+    {
+        var previousInput = _currentInput;
+        var previousFile = _currentFile;
+        var previousLine = _currentLine;
+        _currentInput = rawInput;
+        _currentFile = fileName;
+        _currentLine = 0;
+        try
+        {
+            var scanner = new QueryScanner(GetVariable);
+            var buffer = new StringBuilder();
+            while (true)
+            {
+                Client.Poll();
+                PrintNotifications();
+                FlushAll();
+                string prompt = Interactive ? BuildPrompt(buffer.Length == 0 ? '=' : scanner.PromptState) : "";
+                string? line = reader.ReadLine(prompt);
+                if (line is null)
+                {
+                    if (Interactive)
+                    {
+                        OutText.Write("\\q\n");
+                        FlushAll();
+                    }
+                    else if (buffer.Length > 0 && buffer.ToString().Trim().Length > 0)
+                    {
+                        bool ok = await SendQueryAsync(buffer.ToString()).ConfigureAwait(false);
+                        if (!ok && OnErrorStop)
+                        {
+                            return 3;
+                        }
+                    }
+
+                    return 0;
+                }
+
+                _currentLine++;
+                if (Interactive && line.Length > 0)
+                {
+                    reader.AddHistory(line);
+                }
+
+                if (buffer.Length > 0)
+                {
+                    buffer.Append('\n');
+                }
+
+                scanner.SetLine(line);
+                while (true)
+                {
+                    var result = scanner.Scan(buffer);
+                    if (result == ScanResult.Semicolon)
+                    {
+                        string sql = buffer.ToString();
+                        buffer.Clear();
+                        scanner.Reset();
+                        bool ok = await SendQueryAsync(sql).ConfigureAwait(false);
+                        if (!ok && OnErrorStop)
+                        {
+                            return 3;
+                        }
+                    }
+                    else if (result == ScanResult.Backslash)
+                    {
+                        var outcome = await RunBackslashAsync(scanner, buffer).ConfigureAwait(false);
+                        if (outcome == MetaOutcome.Quit)
+                        {
+                            return 0;
+                        }
+
+                        if (outcome == MetaOutcome.Error)
+                        {
+                            AnyError = true;
+                        }
+
+                        if (outcome == MetaOutcome.Error && OnErrorStop)
+                        {
+                            return 3;
+                        }
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _currentInput = previousInput;
+            _currentFile = previousFile;
+            _currentLine = previousLine;
+        }
+    }
+
+    /// <summary>Runs a file (-f, \i); "-" is standard input.</summary>
+    internal async Task<int> RunFileAsync(string path, TextReader stdin)
+    {
+        if (path == "-")
+        {
+            return await RunInputAsync(new PlainLineReader(stdin, null), stdin, null).ConfigureAwait(false);
+        }
+
+        StreamReader file;
+        try
+        {
+            file = new StreamReader(path, new UTF8Encoding(false), false, 64 * 1024);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogError(path + ": " + (ex is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory" : "Permission denied"), false);
+            return 1;
+        }
+
+        using (file)
+        {
+            return await RunInputAsync(new PlainLineReader(file, null), file, path).ConfigureAwait(false);
+        }
+    }
+
+    private string BuildPrompt(char state)
+    {
+        string db = Client.Session.Database;
+        if (state == '=')
+        {
+            string tx = Client.TransactionStatus switch
+            {
+                TransactionStatus.InTransaction => "*",
+                TransactionStatus.Failed => "!",
+                _ => "",
+            };
+            return db + "=" + tx + (Client.Session.IsSuperuser ? "# " : "> ");
+        }
+
+        return db + state + (Client.TransactionStatus == TransactionStatus.InTransaction ? "*" : Client.TransactionStatus == TransactionStatus.Failed ? "!" : "") + (Client.Session.IsSuperuser ? "# " : "> ");
+    }
+
+    internal void ResetRedirect()
+    {
+        if (_redirect is not null)
+        {
+            _redirectText!.Flush();
+            _redirect.Flush();
+            _redirectText.Dispose();
+            _redirect.Dispose();
+            _redirect = null;
+            _redirectText = null;
+        }
+    }
+
+    internal void Redirect(Stream stream)
+    {
+        ResetRedirect();
+        _redirect = stream;
+        _redirectText = new StreamWriter(stream, new UTF8Encoding(false), 16 * 1024, leaveOpen: true) { NewLine = "\n" };
+    }
+
+    internal async Task<PgClient?> ReconnectAsync(string? connInfo, Dictionary<string, string?> overrides)
+    {
+        ConnectionSettings settings;
+        try
+        {
+            settings = ConnectionSettings.Resolve(connInfo, overrides, _env);
+            var client = await PgClient.ConnectAsync(_system, settings, null, Cancellation).ConfigureAwait(false);
+            await Client.DisposeAsync().ConfigureAwait(false);
+            Client = client;
+            SetConnectionVariables();
+            return client;
+        }
+        catch (Exception ex) when (ex is PgConnectionException or ConnectionSettingsException)
+        {
+            LogError("\\connect: " + ex.Message, false);
+            return null;
+        }
+    }
+
+    internal ISettingsEnvironment Environment => _env;
+
+    internal IReadOnlyDictionary<string, string> Variables => _variables;
+}
