@@ -27,6 +27,9 @@ public interface ILineReader
     /// <summary>Reads one line without its terminator, or null at end of input.</summary>
     string? ReadLine(string prompt);
 
+    /// <summary>True when the last <see cref="ReadLine"/> ended with Ctrl+C (its text is then empty).</summary>
+    bool LastReadInterrupted { get; }
+
     void AddHistory(string entry);
 
     void SaveHistory();
@@ -55,6 +58,8 @@ public sealed class PlainLineReader : ILineReader
         return _input.ReadLine();
     }
 
+    public bool LastReadInterrupted => false;
+
     public void AddHistory(string entry)
     {
     }
@@ -70,7 +75,11 @@ public static class LineReaders
     /// <summary>Creates the reader; <paramref name="historyFile"/> is where a terminal editor keeps history.</summary>
     public static ILineReader Create(TextReader input, TextWriter promptOutput, bool interactive, string? historyFile)
     {
-        _ = historyFile;
+        if (interactive && PgWire.Host.Terminal.SystemTerminal.IsInteractive && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb"))
+        {
+            return new TerminalLineReader(new PgWire.Host.Terminal.LineEditor(new PgWire.Host.Terminal.SystemTerminal(), historyFile));
+        }
+
         return new PlainLineReader(input, interactive ? promptOutput : null);
     }
 }
@@ -80,4 +89,41 @@ public static class MetaCommandRegistry
 {
     /// <summary>(command, args, host, ct) → null when the command is not handled, else success.</summary>
     public static Func<string, string, IMetaCommandHost, CancellationToken, Task<bool?>>? DescribeHandler { get; set; }
+}
+
+/// <summary>The terminal line editor (editing keys, history file, Ctrl+C clears the line).</summary>
+public sealed class TerminalLineReader : ILineReader
+{
+    private readonly PgWire.Host.Terminal.LineEditor _editor;
+
+    public TerminalLineReader(PgWire.Host.Terminal.LineEditor editor)
+    {
+        _editor = editor;
+    }
+
+    public bool LastReadInterrupted { get; private set; }
+
+    public string? ReadLine(string prompt)
+    {
+        var result = _editor.Read(prompt);
+        LastReadInterrupted = result.Kind == PgWire.Host.Terminal.LineResultKind.Interrupt;
+        return result.Kind == PgWire.Host.Terminal.LineResultKind.Eof ? null : LastReadInterrupted ? "" : result.Text;
+    }
+
+    public void AddHistory(string entry) => _editor.AddHistory(entry);
+
+    public void SaveHistory()
+    {
+        try
+        {
+            _editor.SaveHistory();
+        }
+        catch (IOException)
+        {
+            // an unwritable history file must not turn a clean exit into an error
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
 }

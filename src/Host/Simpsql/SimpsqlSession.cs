@@ -321,6 +321,14 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     return 0;
                 }
 
+                if (reader.LastReadInterrupted)
+                {
+                    // Ctrl+C at the prompt discards the query being typed, as psql does.
+                    buffer.Clear();
+                    scanner.Reset();
+                    continue;
+                }
+
                 _currentLine++;
                 if (Interactive && line.Length > 0)
                 {
