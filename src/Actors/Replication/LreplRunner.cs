@@ -25,6 +25,9 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// <summary>Called once streaming has started (tests use it to begin a workload).</summary>
     public Action? OnStreaming { get; init; }
 
+    /// <summary>When signalled, the actor system is torn down at once with no drain (crash tests).</summary>
+    internal CancellationToken Abort { get; init; }
+
     public string SlotName => Slot ?? SanitizeSlot(Table) + "_slot";
     public string DataPath => Path.Combine(ConfigDir, Table + ".data");
     public string StatePath => Path.Combine(ConfigDir, "lrepl-state.db");
@@ -122,6 +125,11 @@ public static class LreplRunner
             var lastReport = DateTime.UtcNow;
             while (!cancellationToken.IsCancellationRequested)
             {
+                if (options.Abort.IsCancellationRequested)
+                {
+                    return progress;
+                }
+
                 try
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);

@@ -79,7 +79,7 @@ public static class LreplCommand
             await stderr.WriteLineAsync("pgwire lrepl: interrupted before streaming started").ConfigureAwait(false);
             return 1;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             await stderr.WriteLineAsync("pgwire lrepl: " + ex.Message).ConfigureAwait(false);
             return 1;

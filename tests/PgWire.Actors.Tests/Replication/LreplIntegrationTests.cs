@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using PgWire.Actors.Replication;
@@ -58,7 +59,7 @@ public sealed class LreplIntegrationTests
         }
     }
 
-    private static async Task<Run> StartAsync(string table, string publication, string dir, bool createPublication = true)
+    private static async Task<Run> StartAsync(string table, string publication, string dir, bool createPublication = true, CancellationToken abort = default)
     {
         var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var log = new StringWriter();
@@ -70,6 +71,7 @@ public sealed class LreplIntegrationTests
             Log = TextWriter.Synchronized(log),
             ProgressInterval = TimeSpan.FromSeconds(1),
             OnStreaming = () => streaming.TrySetResult(),
+            Abort = abort,
         };
         var task = System.Threading.Tasks.Task.Run(() => LreplRunner.RunAsync(options, cts.Token));
         var first = await System.Threading.Tasks.Task.WhenAny(streaming.Task, task, System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(60)));
@@ -217,6 +219,86 @@ public sealed class LreplIntegrationTests
             await WaitForMatchAsync(table, path);
             await third.StopAsync();
             Assert.Equal(lines.Length + 1, File.ReadAllLines(path).Length);
+        }
+        finally
+        {
+            Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Abrupt_stop_mid_stream_then_restart_loses_and_duplicates_nothing()
+    {
+        const string table = "lr_crash";
+        const string pub = "lr_crash_pub";
+        const string slot = "lr_crash_slot";
+        Cleanup(table, pub, slot);
+        var dir = NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'row' || g, g, true, NULL, g FROM generate_series(1, 500) g");
+            using var abort = new CancellationTokenSource();
+            var run = await StartAsync(table, pub, dir, abort: abort.Token);
+            var script = new StringBuilder();
+            for (var i = 0; i < 400; i++)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"UPDATE {table} SET amount = amount + 1, name = 'u{i}' WHERE id = {(i % 500) + 1};\n");
+                script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {table} VALUES ({1000 + i}, 'n{i}', {i}, false, '{{\"i\": {i}}}', 0.5);\n");
+                if (i % 3 == 0)
+                {
+                    script.Append(CultureInfo.InvariantCulture, $"DELETE FROM {table} WHERE id = {1000 + i};\n");
+                }
+            }
+
+            var workload = Task.Run(() => TestCluster.RunPsql(new PsqlOptions { Input = script.ToString(), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1"));
+            while (!workload.IsCompleted && File.ReadAllLines(path).Length < 600)
+            {
+                await Task.Delay(20);
+            }
+
+            await abort.CancelAsync();
+            await run.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            var linesAtCrash = File.ReadAllLines(path).Length;
+            var (code, _, stderr) = await workload;
+            Assert.True(code == 0, stderr);
+
+            var restarted = await StartAsync(table, pub, dir);
+            Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
+            await WaitForMatchAsync(table, path);
+            await restarted.StopAsync();
+            var lines = File.ReadAllLines(path);
+            Assert.True(linesAtCrash < lines.Length, $"crash happened after the workload was streamed ({linesAtCrash} lines)");
+            Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
+            Assert.Equal(500 + 400 + 400 + 134, lines.Length);
+        }
+        finally
+        {
+            Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Unfinished_snapshot_is_started_over()
+    {
+        const string table = "lr_redo";
+        const string pub = "lr_redo_pub";
+        const string slot = "lr_redo_slot";
+        Cleanup(table, pub, slot);
+        var dir = NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'a', 1, true, NULL, 1), (2, 'b', 2, false, NULL, 2)");
+            Psql($"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')");
+            File.WriteAllText(path, "{\"op\":\"r\",\"partial");
+            var run = await StartAsync(table, pub, dir);
+            Assert.Contains("created slot", run.Log.ToString(), StringComparison.Ordinal);
+            await WaitForMatchAsync(table, path);
+            await run.StopAsync();
+            Assert.Equal(2, File.ReadAllLines(path).Length);
         }
         finally
         {
