@@ -246,6 +246,7 @@ public sealed class LreplIntegrationTests
             {
                 script.Append(CultureInfo.InvariantCulture, $"UPDATE {table} SET amount = amount + 1, name = 'u{i}' WHERE id = {(i % 500) + 1};\n");
                 script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {table} VALUES ({1000 + i}, 'n{i}', {i}, false, '{{\"i\": {i}}}', 0.5);\n");
+                script.Append("SELECT pg_sleep(0.005);\n");
                 if (i % 3 == 0)
                 {
                     script.Append(CultureInfo.InvariantCulture, $"DELETE FROM {table} WHERE id = {1000 + i};\n");
@@ -253,7 +254,7 @@ public sealed class LreplIntegrationTests
             }
 
             var workload = Task.Run(() => TestCluster.RunPsql(new PsqlOptions { Input = script.ToString(), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1"));
-            while (!workload.IsCompleted && File.ReadAllLines(path).Length < 600)
+            while (!workload.IsCompleted && File.ReadAllLines(path).Length < 560)
             {
                 await Task.Delay(20);
             }
