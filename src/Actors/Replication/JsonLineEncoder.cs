@@ -1,0 +1,268 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using PgWire.Protocol.Messages;
+using PgWire.Protocol.Replication;
+using PgWire.Protocol.Replication.PgOutput;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>A column of the replicated table: name, type OID and whether it belongs to the key.</summary>
+public sealed class ColumnInfo
+{
+    public ColumnInfo(string name, uint typeOid, bool isKey)
+    {
+        Name = name;
+        TypeOid = typeOid;
+        IsKey = isKey;
+        EncodedName = JsonEncodedText.Encode(name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+    }
+
+    public string Name { get; }
+    public uint TypeOid { get; }
+    public bool IsKey { get; }
+    public JsonEncodedText EncodedName { get; }
+}
+
+/// <summary>
+/// Writes change records as JSON lines into a growing buffer, typing values by column type OID.
+/// Values are copied from the wire bytes straight into the output; no string is made per value.
+/// </summary>
+public sealed class JsonLineEncoder
+{
+    private static readonly JsonEncodedText Op = JsonEncodedText.Encode("op");
+    private static readonly JsonEncodedText LsnName = JsonEncodedText.Encode("lsn");
+    private static readonly JsonEncodedText Xid = JsonEncodedText.Encode("xid");
+    private static readonly JsonEncodedText CommitTs = JsonEncodedText.Encode("commit_ts");
+    private static readonly JsonEncodedText Key = JsonEncodedText.Encode("key");
+    private static readonly JsonEncodedText Before = JsonEncodedText.Encode("before");
+    private static readonly JsonEncodedText After = JsonEncodedText.Encode("after");
+
+    private readonly ArrayBufferWriter<byte> _buffer;
+    private readonly Utf8JsonWriter _writer;
+
+    public JsonLineEncoder(int initialCapacity = 64 * 1024)
+    {
+        _buffer = new ArrayBufferWriter<byte>(initialCapacity);
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+    }
+
+    /// <summary>Bytes written so far.</summary>
+    public int Length => _buffer.WrittenCount;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
+
+    public void Clear()
+    {
+        _buffer.Clear();
+        _writer.Reset(_buffer);
+    }
+
+    /// <summary>Removes the first <paramref name="count"/> bytes, keeping what follows.</summary>
+    public void RemovePrefix(int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        var tail = _buffer.WrittenSpan[count..].ToArray();
+        Clear();
+        _buffer.Write(tail);
+    }
+
+    /// <summary>Writes one snapshot row (op "r") from a text-format DataRow.</summary>
+    public void WriteSnapshotRow(IReadOnlyList<ColumnInfo> columns, ReadOnlySpan<byte> dataRow, Lsn lsn)
+    {
+        BeginRecord("r", lsn, 0, null);
+        _writer.WritePropertyName(Key);
+        _writer.WriteStartObject();
+        var reader = new DataRowReader(dataRow);
+        var i = 0;
+        while (reader.MoveNext(out var value, out var isNull))
+        {
+            var column = columns[i++];
+            if (column.IsKey)
+            {
+                WriteColumn(column, isNull ? TupleKind.Null : TupleKind.Text, value);
+            }
+        }
+
+        _writer.WriteEndObject();
+        _writer.WriteNull(Before);
+        _writer.WritePropertyName(After);
+        _writer.WriteStartObject();
+        reader = new DataRowReader(dataRow);
+        i = 0;
+        while (reader.MoveNext(out var value, out var isNull))
+        {
+            WriteColumn(columns[i++], isNull ? TupleKind.Null : TupleKind.Text, value);
+        }
+
+        _writer.WriteEndObject();
+        EndRecord();
+    }
+
+    /// <summary>Writes an insert, update or delete decoded from pgoutput.</summary>
+    public void WriteChange(IReadOnlyList<ColumnInfo> columns, in PgOutputMessage message, Lsn lsn, uint xid, DateTimeOffset commitTime)
+    {
+        var op = message.Type switch
+        {
+            PgOutputMessageType.Insert => "c",
+            PgOutputMessageType.Update => "u",
+            _ => "d",
+        };
+        BeginRecord(op, lsn, xid, commitTime);
+        var hasOld = message.OldTupleKind != OldTupleKind.None && !message.OldTuple.IsEmpty;
+        _writer.WritePropertyName(Key);
+        WriteTuple(columns, hasOld ? message.OldTuple : message.NewTuple, keyOnly: true);
+        if (hasOld)
+        {
+            _writer.WritePropertyName(Before);
+            WriteTuple(columns, message.OldTuple, keyOnly: message.OldTupleKind == OldTupleKind.Key);
+        }
+        else
+        {
+            _writer.WriteNull(Before);
+        }
+
+        if (message.Type == PgOutputMessageType.Delete)
+        {
+            _writer.WriteNull(After);
+        }
+        else
+        {
+            _writer.WritePropertyName(After);
+            WriteTuple(columns, message.NewTuple, keyOnly: false);
+        }
+
+        EndRecord();
+    }
+
+    /// <summary>Writes a truncate record (op "t").</summary>
+    public void WriteTruncate(Lsn lsn, uint xid, DateTimeOffset commitTime)
+    {
+        BeginRecord("t", lsn, xid, commitTime);
+        _writer.WriteNull(Key);
+        _writer.WriteNull(Before);
+        _writer.WriteNull(After);
+        EndRecord();
+    }
+
+    private void BeginRecord(string op, Lsn lsn, uint xid, DateTimeOffset? commitTime)
+    {
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+        _writer.WriteString(Op, op);
+        Span<char> lsnText = stackalloc char[17];
+        var hi = (uint)(lsn.Value >> 32);
+        var lo = (uint)lsn.Value;
+        hi.TryFormat(lsnText, out var n, "X", System.Globalization.CultureInfo.InvariantCulture);
+        lsnText[n++] = '/';
+        lo.TryFormat(lsnText[n..], out var m, "X", System.Globalization.CultureInfo.InvariantCulture);
+        _writer.WriteString(LsnName, lsnText[..(n + m)]);
+        if (commitTime is { } ts)
+        {
+            _writer.WriteNumber(Xid, xid);
+            Span<char> tsText = stackalloc char[40];
+            ts.UtcDateTime.TryFormat(tsText, out var len, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            _writer.WriteString(CommitTs, tsText[..len]);
+        }
+        else
+        {
+            _writer.WriteNull(Xid);
+            _writer.WriteNull(CommitTs);
+        }
+    }
+
+    private void EndRecord()
+    {
+        _writer.WriteEndObject();
+        _writer.Flush();
+        var span = _buffer.GetSpan(1);
+        span[0] = (byte)'\n';
+        _buffer.Advance(1);
+    }
+
+    private void WriteTuple(IReadOnlyList<ColumnInfo> columns, TupleData tuple, bool keyOnly)
+    {
+        _writer.WriteStartObject();
+        var i = 0;
+        foreach (var column in tuple)
+        {
+            if (i >= columns.Count)
+            {
+                break;
+            }
+
+            var info = columns[i++];
+            if (keyOnly && !info.IsKey)
+            {
+                continue;
+            }
+
+            if (column.Kind == TupleKind.UnchangedToast)
+            {
+                continue;
+            }
+
+            WriteColumn(info, column.Kind, tuple.GetValue(column));
+        }
+
+        _writer.WriteEndObject();
+    }
+
+    private void WriteColumn(ColumnInfo column, TupleKind kind, ReadOnlySpan<byte> value)
+    {
+        _writer.WritePropertyName(column.EncodedName);
+        if (kind == TupleKind.Null)
+        {
+            _writer.WriteNullValue();
+            return;
+        }
+
+        if (kind == TupleKind.Binary)
+        {
+            _writer.WriteBase64StringValue(value);
+            return;
+        }
+
+        WriteTextValue(_writer, column.TypeOid, value);
+    }
+
+    /// <summary>Writes a text-format PostgreSQL value as the JSON value for its type.</summary>
+    public static void WriteTextValue(Utf8JsonWriter writer, uint typeOid, ReadOnlySpan<byte> value)
+    {
+        switch (typeOid)
+        {
+            case 20: // int8
+            case 21: // int2
+            case 23: // int4
+            case 26: // oid
+                writer.WriteRawValue(value, skipInputValidation: true);
+                break;
+            case 700: // float4
+            case 701: // float8
+                if (value.Length > 0 && (value[0] is (byte)'N' or (byte)'I' || (value.Length > 1 && value[1] == (byte)'I')))
+                {
+                    writer.WriteStringValue(value);
+                }
+                else
+                {
+                    writer.WriteRawValue(value, skipInputValidation: true);
+                }
+
+                break;
+            case 16: // bool
+                writer.WriteBooleanValue(value.Length > 0 && value[0] == (byte)'t');
+                break;
+            case 114: // json
+            case 3802: // jsonb
+                writer.WriteRawValue(value, skipInputValidation: false);
+                break;
+            default:
+                writer.WriteStringValue(value);
+                break;
+        }
+    }
+}

@@ -1,0 +1,437 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Pattern;
+using Akka.Persistence.Sql;
+using PgWire.Actors.Connection;
+using PgWire.Protocol.Messages;
+using PgWire.Protocol.Replication;
+using PgWire.Protocol.Settings;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>What to replicate and where.</summary>
+/// <param name="Connection">libpq keywords (host, port, user, password, dbname, ...).</param>
+/// <param name="Environment">Where PGPASSWORD, ~/.pgpass and the like come from; the process environment when null.</param>
+public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connection, string Table, string Publication, string ConfigDir)
+{
+    public ISettingsEnvironment? Environment { get; init; }
+
+    public string? Slot { get; init; }
+    public bool CreatePublication { get; init; }
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TextWriter? Log { get; init; }
+
+    /// <summary>Called once streaming has started (tests use it to begin a workload).</summary>
+    public Action? OnStreaming { get; init; }
+
+    /// <summary>When signalled, the actor system is torn down at once with no drain (crash tests).</summary>
+    internal CancellationToken Abort { get; init; }
+
+    public string SlotName => Slot ?? SanitizeSlot(Table) + "_slot";
+    public string DataPath => Path.Combine(ConfigDir, Table + ".data");
+    public string StatePath => Path.Combine(ConfigDir, "lrepl-state.db");
+
+    private static string SanitizeSlot(string table)
+    {
+        var sb = new StringBuilder(table.Length);
+        foreach (var c in table.ToLowerInvariant())
+        {
+            sb.Append(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' ? c : '_');
+        }
+
+        return sb.ToString();
+    }
+}
+
+/// <summary>
+/// Runs one table's logical replication into a JSON lines file: checks, consistent snapshot on the
+/// first run, then streaming until cancelled, with the durable position persisted after every fsync.
+/// </summary>
+public static class LreplRunner
+{
+    public static async Task<LreplProgress> RunAsync(LreplOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var log = options.Log ?? TextWriter.Null;
+        Directory.CreateDirectory(options.ConfigDir);
+        var progress = new LreplProgress();
+
+        var system = ActorSystem.Create("lrepl", PersistenceConfig(options.StatePath));
+        try
+        {
+            var ack = system.ActorOf(LsnAckActor.Props("lrepl-" + options.Table), "lsn");
+            var state = await ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+
+            var normalSettings = Resolve(options, null);
+            var replicationSettings = Resolve(options, "database");
+            TableInfo table;
+            await using (var client = await ConnectAsync(system, normalSettings, cancellationToken).ConfigureAwait(false))
+            {
+                table = await CheckAsync(client, options, cancellationToken).ConfigureAwait(false);
+                var slotExists = (await QueryAsync(client, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [options.SlotName], cancellationToken).ConfigureAwait(false)).Count > 0;
+
+                await using var repl = await ConnectAsync(system, replicationSettings, cancellationToken).ConfigureAwait(false);
+                await QueryAsync(repl, ReplicationCommands.IdentifySystem, null, cancellationToken).ConfigureAwait(false);
+
+                if (!state.SnapshotDone)
+                {
+                    if (slotExists)
+                    {
+                        await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName), null, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (state.FileOffset != 0 || state.CommitLsn != 0)
+                    {
+                        state = (await ack.Ask<Persisted>(ResetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false)).State;
+                    }
+
+                    state = await SnapshotAsync(system, repl, normalSettings, options, table, ack, progress, log, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    if (!slotExists)
+                    {
+                        throw new LreplException($"replication slot \"{options.SlotName}\" does not exist although {options.StatePath} records a finished snapshot; remove that file and {options.DataPath} to start over");
+                    }
+
+                    var length = File.Exists(options.DataPath) ? new FileInfo(options.DataPath).Length : 0;
+                    if (length < state.FileOffset)
+                    {
+                        throw new LreplException($"{options.DataPath} is {length} bytes but {state.FileOffset} bytes were recorded as durable; remove {options.StatePath} to start over");
+                    }
+
+                    if (length > state.FileOffset)
+                    {
+                        log.WriteLine($"lrepl: cutting {length - state.FileOffset} bytes of unacknowledged tail from {options.DataPath}");
+                        using var f = new FileStream(options.DataPath, FileMode.Open, FileAccess.Write);
+                        f.SetLength(state.FileOffset);
+                        f.Flush(flushToDisk: true);
+                    }
+
+                    progress.SnapshotRows = state.SnapshotRows;
+                    log.WriteLine($"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} ({state.FileOffset} bytes durable)");
+                }
+            }
+
+            progress.SetDurable(new Lsn(state.CommitLsn));
+            var sink = system.ActorOf(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack), "sink");
+            var streamProps = ReplicationStreamActor.Props(replicationSettings, new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication), sink, ack, progress);
+            var supervisor = system.ActorOf(
+                BackoffSupervisor.Props(Backoff.OnFailure(streamProps, "stream", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), 0.2, -1)),
+                "stream-supervisor");
+
+            var notified = false;
+            var lastReport = DateTime.UtcNow;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (options.Abort.IsCancellationRequested)
+                {
+                    return progress;
+                }
+
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                if (!notified && progress.Streaming)
+                {
+                    notified = true;
+                    options.OnStreaming?.Invoke();
+                }
+
+                if (DateTime.UtcNow - lastReport >= options.ProgressInterval)
+                {
+                    lastReport = DateTime.UtcNow;
+                    log.WriteLine($"lrepl: {options.Table}: snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, last durable LSN {progress.DurableLsn}{(progress.Streaming ? "" : ", not streaming: " + progress.LastError)}");
+                }
+            }
+
+            await supervisor.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            await sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            var final = await ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            progress.SetDurable(new Lsn(final.CommitLsn));
+            log.WriteLine($"lrepl: {options.Table}: stopped; snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, last durable LSN {progress.DurableLsn}");
+            return progress;
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+
+    public static Config PersistenceConfig(string statePath)
+    {
+        var cs = "Data Source=" + statePath.Replace("\"", "\\\"", StringComparison.Ordinal);
+        var hocon = $$"""
+            akka.loglevel = WARNING
+            akka.stdout-loglevel = WARNING
+            akka.persistence.journal.plugin = "akka.persistence.journal.sql"
+            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
+            akka.persistence.journal.sql {
+              connection-string = "{{cs}}"
+              provider-name = "SQLite.MS"
+              auto-initialize = on
+            }
+            akka.persistence.snapshot-store.sql {
+              connection-string = "{{cs}}"
+              provider-name = "SQLite.MS"
+              auto-initialize = on
+            }
+            """;
+        return ConfigurationFactory.ParseString(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    internal sealed record TableInfo(string Schema, string Name, string Qualified, uint Oid, IReadOnlySet<string> KeyColumns);
+
+    private static ConnectionSettings Resolve(LreplOptions options, string? replication)
+    {
+        var overrides = new Dictionary<string, string?>(options.Connection, StringComparer.Ordinal)
+        {
+            ["replication"] = replication,
+        };
+        try
+        {
+            return ConnectionSettings.Resolve(null, overrides, options.Environment);
+        }
+        catch (ConnectionSettingsException ex)
+        {
+            throw new LreplException(ex.Message, ex);
+        }
+    }
+
+    private static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PgClient.ConnectAsync(system, settings, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PgConnectionException ex)
+        {
+            throw new LreplException(ex.Message, ex);
+        }
+    }
+
+    private static async Task<TableInfo> CheckAsync(PgClient client, LreplOptions options, CancellationToken ct)
+    {
+        var walLevel = (await QueryAsync(client, "SHOW wal_level", null, ct).ConfigureAwait(false))[0][0];
+        if (walLevel != "logical")
+        {
+            throw new LreplException($"wal_level is '{walLevel}'; logical replication needs wal_level = logical (ALTER SYSTEM SET wal_level = logical, then restart the server)");
+        }
+
+        var rows = await QueryAsync(
+            client,
+            "SELECT n.nspname, c.relname, c.oid::int8::text, c.relreplident::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')",
+            [options.Table],
+            ct).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            throw new LreplException($"table \"{options.Table}\" does not exist");
+        }
+
+        var schema = rows[0][0]!;
+        var name = rows[0][1]!;
+        var oid = uint.Parse(rows[0][2]!, System.Globalization.CultureInfo.InvariantCulture);
+        var identity = rows[0][3];
+        var qualified = ReplicationCommands.QuoteIdentifier(schema) + "." + ReplicationCommands.QuoteIdentifier(name);
+
+        IReadOnlySet<string> keys;
+        if (identity == "f")
+        {
+            keys = (await QueryAsync(client, "SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped", [oid.ToString(System.Globalization.CultureInfo.InvariantCulture)], ct).ConfigureAwait(false))
+                .Select(r => r[0]!).ToHashSet(StringComparer.Ordinal);
+        }
+        else if (identity is "d" or "i")
+        {
+            keys = (await QueryAsync(
+                client,
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = $1::oid AND (CASE WHEN $2 = 'd' THEN i.indisprimary ELSE i.indisreplident END)",
+                [oid.ToString(System.Globalization.CultureInfo.InvariantCulture), identity],
+                ct).ConfigureAwait(false)).Select(r => r[0]!).ToHashSet(StringComparer.Ordinal);
+        }
+        else
+        {
+            keys = new HashSet<string>();
+        }
+
+        if (keys.Count == 0)
+        {
+            throw new LreplException($"table {qualified} has no usable replica identity (add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL or USING INDEX)");
+        }
+
+        var pub = await QueryAsync(client, "SELECT 1 FROM pg_publication WHERE pubname = $1", [options.Publication], ct).ConfigureAwait(false);
+        if (pub.Count == 0)
+        {
+            if (!options.CreatePublication)
+            {
+                throw new LreplException($"publication \"{options.Publication}\" does not exist (create it with CREATE PUBLICATION {ReplicationCommands.QuoteIdentifier(options.Publication)} FOR TABLE {qualified}, or pass --create-publication)");
+            }
+
+            await QueryAsync(client, $"CREATE PUBLICATION {ReplicationCommands.QuoteIdentifier(options.Publication)} FOR TABLE {qualified}", null, ct).ConfigureAwait(false);
+        }
+
+        var member = await QueryAsync(client, "SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND schemaname = $2 AND tablename = $3", [options.Publication, schema, name], ct).ConfigureAwait(false);
+        if (member.Count == 0)
+        {
+            throw new LreplException($"publication \"{options.Publication}\" does not include table {qualified}");
+        }
+
+        return new TableInfo(schema, name, qualified, oid, keys);
+    }
+
+    private static async Task<LreplState> SnapshotAsync(
+        ActorSystem system,
+        PgClient repl,
+        ConnectionSettings normalSettings,
+        LreplOptions options,
+        TableInfo table,
+        IActorRef ack,
+        LreplProgress progress,
+        TextWriter log,
+        CancellationToken ct)
+    {
+        var slot = await QueryAsync(repl, ReplicationCommands.CreateLogicalSlot(options.SlotName, repl.Session.ServerVersionNumber), null, ct).ConfigureAwait(false);
+        var consistentPoint = Lsn.Parse(slot[0][1]!);
+        var snapshotName = slot[0][2]!;
+        log.WriteLine($"lrepl: created slot {options.SlotName} at {consistentPoint}; copying snapshot of {table.Qualified}");
+
+        await using var file = new FileStream(options.DataPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1);
+        var writer = new SnapshotWriter(file, table.KeyColumns, consistentPoint, progress);
+        await using (var client = await ConnectAsync(system, normalSettings, ct).ConfigureAwait(false))
+        {
+            await QueryAsync(client, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", null, ct).ConfigureAwait(false);
+            await QueryAsync(client, "SET TRANSACTION SNAPSHOT " + ReplicationCommands.QuoteLiteral(snapshotName), null, ct).ConfigureAwait(false);
+            await client.ExecuteAsync("SELECT * FROM " + table.Qualified, writer, ct).ConfigureAwait(false);
+            writer.ThrowIfFailed();
+            await QueryAsync(client, "COMMIT", null, ct).ConfigureAwait(false);
+        }
+
+        writer.Drain();
+        file.Flush(flushToDisk: true);
+        var persisted = await ack.Ask<Persisted>(new SnapshotCompleted(consistentPoint.Value, file.Length, writer.RowCount), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {writer.RowCount} rows, consistent point {consistentPoint}");
+        return persisted.State;
+    }
+
+    internal static async Task<List<string?[]>> QueryAsync(PgClient client, string sql, IReadOnlyList<string?>? parameters, CancellationToken ct)
+    {
+        var observer = new RowsObserver();
+        if (parameters is null)
+        {
+            await client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await client.ExecuteExtendedAsync(sql, parameters, observer, ct).ConfigureAwait(false);
+        }
+
+        if (observer.Error is { } error)
+        {
+            throw new LreplException($"{error.Severity}:  {error.Message}");
+        }
+
+        return observer.Rows;
+    }
+
+    private class RowsObserver : IQueryObserver
+    {
+        public List<string?[]> Rows { get; } = [];
+        public PostgresErrorFields? Error { get; private set; }
+
+        public virtual void OnRowDescription(RowDescription description)
+        {
+        }
+
+        public virtual void OnRow(ReadOnlySpan<byte> dataRow)
+        {
+            var reader = new DataRowReader(dataRow);
+            var values = new string?[reader.ColumnCount];
+            var i = 0;
+            while (reader.MoveNext(out var value, out var isNull))
+            {
+                values[i++] = isNull ? null : Encoding.UTF8.GetString(value);
+            }
+
+            Rows.Add(values);
+        }
+
+        public void OnCommandComplete(CommandComplete complete)
+        {
+        }
+
+        public void OnEmptyQuery()
+        {
+        }
+
+        public void OnError(PostgresErrorFields error) => Error ??= error;
+
+        public void OnNotice(PostgresErrorFields notice)
+        {
+        }
+
+        public void OnCopyOutStart(CopyResponse response)
+        {
+        }
+
+        public void OnCopyOutData(ReadOnlySpan<byte> data)
+        {
+        }
+
+        public Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+    }
+
+    private sealed class SnapshotWriter : RowsObserver
+    {
+        private readonly FileStream _file;
+        private readonly IReadOnlySet<string> _keys;
+        private readonly Lsn _lsn;
+        private readonly LreplProgress _progress;
+        private readonly JsonLineEncoder _encoder = new(1 << 20);
+        private ColumnInfo[] _columns = [];
+
+        public SnapshotWriter(FileStream file, IReadOnlySet<string> keys, Lsn lsn, LreplProgress progress)
+        {
+            _file = file;
+            _keys = keys;
+            _lsn = lsn;
+            _progress = progress;
+        }
+
+        public long RowCount { get; private set; }
+
+        public override void OnRowDescription(RowDescription description) =>
+            _columns = [.. description.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, _keys.Contains(f.Name)))];
+
+        public override void OnRow(ReadOnlySpan<byte> dataRow)
+        {
+            _encoder.WriteSnapshotRow(_columns, dataRow, _lsn);
+            RowCount++;
+            if (_encoder.Length >= 1 << 20)
+            {
+                Drain();
+            }
+        }
+
+        public void Drain()
+        {
+            _file.Write(_encoder.WrittenSpan);
+            _encoder.Clear();
+            _progress.SnapshotRows = RowCount;
+        }
+
+        public void ThrowIfFailed()
+        {
+            if (Error is { } error)
+            {
+                throw new LreplException($"snapshot copy failed: {error.Message}");
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using Akka.Actor;
+using Akka.Persistence;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>What is durable for one table: whether the snapshot finished, the last commit written and fsynced, and the file length after it.</summary>
+public sealed class LreplState
+{
+    public bool SnapshotDone { get; set; }
+
+    /// <summary>Commit LSN of the last transaction in the file (the consistent point right after the snapshot).</summary>
+    public ulong CommitLsn { get; set; }
+
+    /// <summary>End LSN of that commit, reported to the server as flushed.</summary>
+    public ulong EndLsn { get; set; }
+
+    public long FileOffset { get; set; }
+
+    public long SnapshotRows { get; set; }
+
+    public LreplState Copy() => (LreplState)MemberwiseClone();
+}
+
+/// <summary>The one persisted event type: kind "snapshot", "durable" or "reset".</summary>
+public sealed class LreplEvent
+{
+    public string Kind { get; set; } = "";
+    public ulong CommitLsn { get; set; }
+    public ulong EndLsn { get; set; }
+    public long FileOffset { get; set; }
+    public long Rows { get; set; }
+}
+
+public sealed class GetLreplState
+{
+    public static readonly GetLreplState Instance = new();
+    private GetLreplState()
+    {
+    }
+}
+
+/// <summary>The snapshot is in the file up to <paramref name="FileOffset"/>; changes start at <paramref name="ConsistentPoint"/>.</summary>
+public sealed record SnapshotCompleted(ulong ConsistentPoint, long FileOffset, long Rows);
+
+/// <summary>Forget everything (the snapshot is being redone).</summary>
+public sealed class ResetLreplState
+{
+    public static readonly ResetLreplState Instance = new();
+    private ResetLreplState()
+    {
+    }
+}
+
+/// <summary>Transactions up to this commit are written and fsynced; the file ends at <paramref name="FileOffset"/>.</summary>
+public sealed record Durable(ulong CommitLsn, ulong EndLsn, long FileOffset, int Changes);
+
+/// <summary>Reply to <see cref="Durable"/>, <see cref="SnapshotCompleted"/> and <see cref="ResetLreplState"/> once persisted.</summary>
+public sealed record Persisted(LreplState State, int Changes);
+
+/// <summary>Persists the durable position of one table's replication in the Akka.Persistence journal.</summary>
+public sealed class LsnAckActor : ReceivePersistentActor
+{
+    private readonly int _snapshotEvery;
+    private LreplState _state = new();
+    private int _sinceSnapshot;
+
+    public LsnAckActor(string persistenceId, int snapshotEvery)
+    {
+        PersistenceId = persistenceId;
+        _snapshotEvery = snapshotEvery;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is LreplState s)
+            {
+                _state = s;
+            }
+        });
+        Recover<LreplEvent>(Apply);
+
+        Command<GetLreplState>(_ => Sender.Tell(_state.Copy()));
+        Command<Durable>(d =>
+        {
+            var sender = Sender;
+            Persist(new LreplEvent { Kind = "durable", CommitLsn = d.CommitLsn, EndLsn = d.EndLsn, FileOffset = d.FileOffset }, e =>
+            {
+                Apply(e);
+                sender.Tell(new Persisted(_state.Copy(), d.Changes));
+                MaybeSnapshot();
+            });
+        });
+        Command<SnapshotCompleted>(c =>
+        {
+            var sender = Sender;
+            Persist(new LreplEvent { Kind = "snapshot", CommitLsn = c.ConsistentPoint, EndLsn = c.ConsistentPoint, FileOffset = c.FileOffset, Rows = c.Rows }, e =>
+            {
+                Apply(e);
+                sender.Tell(new Persisted(_state.Copy(), 0));
+            });
+        });
+        Command<ResetLreplState>(_ =>
+        {
+            var sender = Sender;
+            Persist(new LreplEvent { Kind = "reset" }, e =>
+            {
+                Apply(e);
+                sender.Tell(new Persisted(_state.Copy(), 0));
+            });
+        });
+        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(_ => { });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(_ => { });
+    }
+
+    public override string PersistenceId { get; }
+
+    public static Props Props(string persistenceId, int snapshotEvery = 100) =>
+        Akka.Actor.Props.Create(() => new LsnAckActor(persistenceId, snapshotEvery));
+
+    private void Apply(LreplEvent e)
+    {
+        switch (e.Kind)
+        {
+            case "snapshot":
+                _state = new LreplState { SnapshotDone = true, CommitLsn = e.CommitLsn, EndLsn = e.EndLsn, FileOffset = e.FileOffset, SnapshotRows = e.Rows };
+                break;
+            case "durable":
+                _state.CommitLsn = e.CommitLsn;
+                _state.EndLsn = e.EndLsn;
+                _state.FileOffset = e.FileOffset;
+                break;
+            case "reset":
+                _state = new LreplState();
+                break;
+        }
+    }
+
+    private void MaybeSnapshot()
+    {
+        if (++_sinceSnapshot >= _snapshotEvery)
+        {
+            _sinceSnapshot = 0;
+            SaveSnapshot(_state.Copy());
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Runtime.InteropServices;
+using PgWire.Actors.Replication;
+using PgWire.Protocol.Settings;
+
+namespace PgWire.Host.Lrepl;
+
+/// <summary><c>pgwire lrepl</c>: follows one table through logical replication into a JSON lines file.</summary>
+public static class LreplCommand
+{
+    public const string Usage = """
+        pgwire lrepl: copy a table's snapshot, then every change, into <config-dir>/<table>.data (JSON lines)
+
+        Usage:
+          pgwire lrepl -t TABLE -L PUBLICATION -c CONFIG_DIR [options]
+
+        Options:
+          -u, --user USER          database user (default: postgres)
+          -P, --password PASSWORD  password (default: PGPASSWORD or ~/.pgpass)
+          -H, --host HOST          server host (default: 127.0.0.1)
+          -p, --port PORT          server port (default: 5432)
+          -d, --database DATABASE  database (default: postgres)
+          -t, --table NAME         table to replicate (may be schema-qualified)
+          -L, --publication PUB    publication that includes the table
+          -c, --config-dir DIR     where the data file and lrepl-state.db live
+              --slot NAME          replication slot (default: <table>_slot)
+              --create-publication create the publication for the table if it is missing
+              --format jsonl       output format (only jsonl)
+          -h, --help               show this help
+        """;
+
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Error, null, CancellationToken.None);
+
+    /// <summary>Runs the command; stops on Ctrl+C, SIGTERM or <paramref name="stop"/>.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stderr, ISettingsEnvironment? environment, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stderr);
+        LreplOptions options;
+        try
+        {
+            var parsed = Parse(args, environment);
+            if (parsed is null)
+            {
+                await stderr.WriteAsync(Usage).ConfigureAwait(false);
+                await stderr.WriteLineAsync().ConfigureAwait(false);
+                return 0;
+            }
+
+            options = parsed with { Log = stderr };
+        }
+        catch (ArgumentException ex)
+        {
+            await stderr.WriteLineAsync("pgwire lrepl: " + ex.Message).ConfigureAwait(false);
+            await stderr.WriteLineAsync("Try \"pgwire lrepl --help\" for more information.").ConfigureAwait(false);
+            return 2;
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            cts.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        try
+        {
+            await LreplRunner.RunAsync(options, cts.Token).ConfigureAwait(false);
+            return 0;
+        }
+        catch (LreplException ex)
+        {
+            await stderr.WriteLineAsync("pgwire lrepl: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            await stderr.WriteLineAsync("pgwire lrepl: interrupted before streaming started").ConfigureAwait(false);
+            return 1;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("pgwire lrepl: " + ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    /// <summary>Parses the arguments; null means help was asked for.</summary>
+    internal static LreplOptions? Parse(string[] args, ISettingsEnvironment? environment)
+    {
+        string? user = null, password = null, host = null, port = null, database = null;
+        string? table = null, publication = null, configDir = null, slot = null;
+        var createPublication = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            string? inline = null;
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) is var eq and > 0)
+            {
+                inline = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+
+            string Value()
+            {
+                if (inline is not null)
+                {
+                    return inline;
+                }
+
+                if (i + 1 >= args.Length)
+                {
+                    throw new ArgumentException($"option {arg} needs a value");
+                }
+
+                return args[++i];
+            }
+
+            switch (arg)
+            {
+                case "-h":
+                case "--help":
+                    return null;
+                case "-u":
+                case "--user":
+                    user = Value();
+                    break;
+                case "-P":
+                case "--password":
+                    password = Value();
+                    break;
+                case "-H":
+                case "--host":
+                    host = Value();
+                    break;
+                case "-p":
+                case "--port":
+                    port = Value();
+                    if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > 65535)
+                    {
+                        throw new ArgumentException($"invalid port \"{port}\"");
+                    }
+
+                    break;
+                case "-d":
+                case "--database":
+                    database = Value();
+                    break;
+                case "-t":
+                case "--table":
+                    table = Value();
+                    break;
+                case "-L":
+                case "--publication":
+                    publication = Value();
+                    break;
+                case "-c":
+                case "--config-dir":
+                    configDir = Value();
+                    break;
+                case "--slot":
+                    slot = Value();
+                    break;
+                case "--create-publication":
+                    createPublication = true;
+                    break;
+                case "--format":
+                    var format = Value();
+                    if (format != "jsonl")
+                    {
+                        throw new ArgumentException($"unsupported format \"{format}\" (only jsonl)");
+                    }
+
+                    break;
+                default:
+                    throw new ArgumentException($"unknown argument \"{args[i]}\"");
+            }
+        }
+
+        if (string.IsNullOrEmpty(table))
+        {
+            throw new ArgumentException("--table is required");
+        }
+
+        if (string.IsNullOrEmpty(publication))
+        {
+            throw new ArgumentException("--publication is required");
+        }
+
+        if (string.IsNullOrEmpty(configDir))
+        {
+            throw new ArgumentException("--config-dir is required");
+        }
+
+        if (slot is not null)
+        {
+            try
+            {
+                Protocol.Replication.ReplicationCommands.QuoteSlotName(slot);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ArgumentException(ex.Message.Split(" (Parameter", 2)[0]);
+            }
+        }
+
+        var connection = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["user"] = user ?? "postgres",
+            ["host"] = host ?? "127.0.0.1",
+            ["port"] = port ?? "5432",
+            ["dbname"] = database ?? "postgres",
+            ["password"] = password,
+        };
+        return new LreplOptions(connection, table, publication, configDir)
+        {
+            Slot = slot,
+            CreatePublication = createPublication,
+            Environment = environment,
+        };
+    }
+}

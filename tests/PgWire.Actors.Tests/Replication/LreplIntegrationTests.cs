@@ -1,0 +1,310 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using PgWire.Actors.Replication;
+using PgWire.Actors.Tests.Connection;
+using PgWire.Tests.Shared;
+using Xunit;
+
+namespace PgWire.Actors.Tests.Replication;
+
+public sealed class LreplIntegrationTests
+{
+    private static Dictionary<string, string?> Connection(string user = TestCluster.SuperUser, string password = TestCluster.SuperUserPassword) => new(StringComparer.Ordinal)
+    {
+        ["host"] = TestCluster.Host,
+        ["port"] = TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["dbname"] = TestCluster.Database,
+        ["user"] = user,
+        ["password"] = password,
+        ["sslmode"] = "disable",
+    };
+
+    private static string NewDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "lrepl-test-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static void Psql(string sql)
+    {
+        var (code, stdout, stderr) = TestCluster.RunPsql("-v", "ON_ERROR_STOP=1", "-X", "-q", "-c", sql);
+        Assert.True(code == 0, $"psql failed: {stdout} {stderr}");
+    }
+
+    private static string PsqlScalar(string sql)
+    {
+        var (code, stdout, stderr) = TestCluster.RunPsql("-v", "ON_ERROR_STOP=1", "-X", "-q", "-tA", "-c", sql);
+        Assert.True(code == 0, $"psql failed: {stdout} {stderr}");
+        return stdout.Trim();
+    }
+
+    private static void Cleanup(string table, string publication, string slot)
+    {
+        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{slot}'");
+        TestCluster.RunPsql("-X", "-q", "-c", $"DROP PUBLICATION IF EXISTS {publication}; DROP TABLE IF EXISTS {table}");
+    }
+
+    private sealed class Run
+    {
+        public required Task<LreplProgress> Task { get; init; }
+        public required CancellationTokenSource Cts { get; init; }
+        public required StringWriter Log { get; init; }
+
+        public async Task<LreplProgress> StopAsync()
+        {
+            await Cts.CancelAsync();
+            return await Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    private static async Task<Run> StartAsync(string table, string publication, string dir, bool createPublication = true, CancellationToken abort = default)
+    {
+        var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = new StringWriter();
+        var cts = new CancellationTokenSource();
+        var options = new LreplOptions(Connection(), table, publication, dir)
+        {
+            CreatePublication = createPublication,
+            Environment = new EmptyEnvironment(),
+            Log = TextWriter.Synchronized(log),
+            ProgressInterval = TimeSpan.FromSeconds(1),
+            OnStreaming = () => streaming.TrySetResult(),
+            Abort = abort,
+        };
+        var task = System.Threading.Tasks.Task.Run(() => LreplRunner.RunAsync(options, cts.Token));
+        var first = await System.Threading.Tasks.Task.WhenAny(streaming.Task, task, System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first == task)
+        {
+            await task;
+        }
+
+        Assert.True(streaming.Task.IsCompleted, "streaming did not start: " + log);
+        return new Run { Task = task, Cts = cts, Log = log };
+    }
+
+    private static string Canonical(JsonNode? node) => node?.ToJsonString() ?? "null";
+
+    /// <summary>Applies the file's r/c/u/d/t records by key and returns the rows as canonical JSON, sorted.</summary>
+    private static List<string> Replay(string path)
+    {
+        var rows = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var line in File.ReadAllLines(path))
+        {
+            var record = JsonNode.Parse(line)!.AsObject();
+            var op = (string)record["op"]!;
+            var key = Canonical(record["key"]);
+            switch (op)
+            {
+                case "r":
+                case "c":
+                    rows[key] = (JsonObject)record["after"]!.DeepClone();
+                    break;
+                case "u":
+                {
+                    rows.Remove(key, out var old);
+                    var after = (JsonObject)record["after"]!.DeepClone();
+                    var merged = new JsonObject();
+                    foreach (var (name, _) in old ?? after)
+                    {
+                        merged[name] = after.ContainsKey(name) ? after[name]?.DeepClone() : old![name]?.DeepClone();
+                    }
+
+                    var newKey = new JsonObject();
+                    foreach (var (name, _) in record["key"]!.AsObject())
+                    {
+                        newKey[name] = merged[name]?.DeepClone();
+                    }
+
+                    rows[Canonical(newKey)] = merged;
+                    break;
+                }
+
+                case "d":
+                    Assert.True(rows.Remove(key), "delete of a missing row " + key);
+                    break;
+                case "t":
+                    rows.Clear();
+                    break;
+                default:
+                    Assert.Fail("unknown op " + op);
+                    break;
+            }
+        }
+
+        return [.. rows.Values.Select(Canonical).Order(StringComparer.Ordinal)];
+    }
+
+    private static List<string> Expected(string table)
+    {
+        var text = PsqlScalar($"SELECT json_build_object('id', id, 'name', name, 'amount', amount::text, 'flag', flag, 'doc', doc, 'f', f) FROM {table}");
+        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => Canonical(JsonNode.Parse(l))).Order(StringComparer.Ordinal)];
+    }
+
+    private static async Task WaitForMatchAsync(string table, string path)
+    {
+        var expected = Expected(table);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<string> actual = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            actual = File.Exists(path) ? Replay(path) : [];
+            if (actual.SequenceEqual(expected))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    private const string Workload = """
+        BEGIN; INSERT INTO {0} VALUES (10, 'ten', 10.10, true, '{{"k": [1, 2]}}', 1.5), (11, 'eleven', NULL, false, NULL, 'NaN'); COMMIT;
+        BEGIN; UPDATE {0} SET name = 'one!', amount = amount + 1 WHERE id = 1; UPDATE {0} SET id = 20 WHERE id = 2; COMMIT;
+        BEGIN; DELETE FROM {0} WHERE id = 3; INSERT INTO {0} VALUES (99, 'never', 0, true, NULL, 0); ROLLBACK;
+        BEGIN; DELETE FROM {0} WHERE id = 11; INSERT INTO {0} VALUES (12, 'tw''elve "q"', 123456789012345678901234567890.000001, NULL, '[]', '-Infinity'); COMMIT;
+        BEGIN; UPDATE {0} SET doc = '{{"x": null}}' WHERE id = 20; DELETE FROM {0} WHERE id = 3; COMMIT;
+        """;
+
+    [ClusterFact]
+    public async Task Snapshot_then_changes_replay_to_the_table_and_restart_neither_recopies_nor_duplicates()
+    {
+        const string table = "lr_e2e";
+        const string pub = "lr_e2e_pub";
+        const string slot = "lr_e2e_slot";
+        Cleanup(table, pub, slot);
+        var dir = NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'one', 1.25, true, '{{\"a\": 1}}', 0.25), (2, 'two', 2, false, NULL, 2), (3, 'three', NULL, NULL, '[1, \"x\"]', NULL)");
+
+            var run = await StartAsync(table, pub, dir);
+            Assert.Contains("snapshot of", run.Log.ToString(), StringComparison.Ordinal);
+            Assert.Equal(3, File.ReadAllLines(path).Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
+            foreach (var statement in string.Format(System.Globalization.CultureInfo.InvariantCulture, Workload, table).Split('\n'))
+            {
+                Psql(statement);
+            }
+
+            await WaitForMatchAsync(table, path);
+            var progress = await run.StopAsync();
+            Assert.True(progress.Changes >= 8, "changes: " + progress.Changes + " " + run.Log);
+            var lines = File.ReadAllLines(path);
+            Assert.Contains(lines, l => l.Contains("\"op\":\"u\"", StringComparison.Ordinal) && l.Contains("\"key\":{\"id\":2}", StringComparison.Ordinal) && l.Contains("\"id\":20", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("\"amount\":\"123456789012345678901234567890.000001\"", StringComparison.Ordinal) && l.Contains("\"f\":\"-Infinity\"", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l.Contains("never", StringComparison.Ordinal));
+
+            Psql($"BEGIN; TRUNCATE {table}; INSERT INTO {table} VALUES (5, 'five', 5, true, NULL, 5); COMMIT;");
+            var restarted = await StartAsync(table, pub, dir);
+            Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
+            await WaitForMatchAsync(table, path);
+            Psql($"INSERT INTO {table} VALUES (6, 'six', 6, false, NULL, 6)");
+            await WaitForMatchAsync(table, path);
+            await restarted.StopAsync();
+
+            lines = File.ReadAllLines(path);
+            Assert.Equal(3, lines.Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
+            Assert.Single(lines, l => l.Contains("\"op\":\"t\"", StringComparison.Ordinal));
+            Assert.Single(lines, l => l.Contains("\"six\"", StringComparison.Ordinal));
+            Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
+
+            File.AppendAllText(path, "{\"op\":\"c\",\"lsn\":\"0/1\",\"xi", Encoding.UTF8);
+            var third = await StartAsync(table, pub, dir);
+            Assert.Contains("cutting", third.Log.ToString(), StringComparison.Ordinal);
+            Psql($"UPDATE {table} SET name = 'FIVE' WHERE id = 5");
+            await WaitForMatchAsync(table, path);
+            await third.StopAsync();
+            Assert.Equal(lines.Length + 1, File.ReadAllLines(path).Length);
+        }
+        finally
+        {
+            Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Abrupt_stop_mid_stream_then_restart_loses_and_duplicates_nothing()
+    {
+        const string table = "lr_crash";
+        const string pub = "lr_crash_pub";
+        const string slot = "lr_crash_slot";
+        Cleanup(table, pub, slot);
+        var dir = NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'row' || g, g, true, NULL, g FROM generate_series(1, 500) g");
+            using var abort = new CancellationTokenSource();
+            var run = await StartAsync(table, pub, dir, abort: abort.Token);
+            var script = new StringBuilder();
+            for (var i = 0; i < 400; i++)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"UPDATE {table} SET amount = amount + 1, name = 'u{i}' WHERE id = {(i % 500) + 1};\n");
+                script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {table} VALUES ({1000 + i}, 'n{i}', {i}, false, '{{\"i\": {i}}}', 0.5);\n");
+                script.Append("SELECT pg_sleep(0.005);\n");
+                if (i % 3 == 0)
+                {
+                    script.Append(CultureInfo.InvariantCulture, $"DELETE FROM {table} WHERE id = {1000 + i};\n");
+                }
+            }
+
+            var workload = Task.Run(() => TestCluster.RunPsql(new PsqlOptions { Input = script.ToString(), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1"));
+            while (!workload.IsCompleted && File.ReadAllLines(path).Length < 560)
+            {
+                await Task.Delay(20);
+            }
+
+            await abort.CancelAsync();
+            await run.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            var linesAtCrash = File.ReadAllLines(path).Length;
+            var (code, _, stderr) = await workload;
+            Assert.True(code == 0, stderr);
+
+            var restarted = await StartAsync(table, pub, dir);
+            Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
+            await WaitForMatchAsync(table, path);
+            await restarted.StopAsync();
+            var lines = File.ReadAllLines(path);
+            Assert.True(linesAtCrash < lines.Length, $"crash happened after the workload was streamed ({linesAtCrash} lines)");
+            Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
+            Assert.Equal(500 + 400 + 400 + 134, lines.Length);
+        }
+        finally
+        {
+            Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Unfinished_snapshot_is_started_over()
+    {
+        const string table = "lr_redo";
+        const string pub = "lr_redo_pub";
+        const string slot = "lr_redo_slot";
+        Cleanup(table, pub, slot);
+        var dir = NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'a', 1, true, NULL, 1), (2, 'b', 2, false, NULL, 2)");
+            Psql($"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')");
+            File.WriteAllText(path, "{\"op\":\"r\",\"partial");
+            var run = await StartAsync(table, pub, dir);
+            Assert.Contains("created slot", run.Log.ToString(), StringComparison.Ordinal);
+            await WaitForMatchAsync(table, path);
+            await run.StopAsync();
+            Assert.Equal(2, File.ReadAllLines(path).Length);
+        }
+        finally
+        {
+            Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+}

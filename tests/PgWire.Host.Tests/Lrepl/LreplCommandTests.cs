@@ -1,0 +1,121 @@
+using System.Globalization;
+using PgWire.Host.Lrepl;
+using PgWire.Protocol.Settings;
+using PgWire.Tests.Shared;
+using Xunit;
+
+namespace PgWire.Host.Tests.Lrepl;
+
+public sealed class LreplCommandTests
+{
+    private sealed class NoEnvironment : ISettingsEnvironment
+    {
+        public string? GetVariable(string name) => null;
+        public string? HomeDirectory => null;
+        public string? CurrentOsUser => "nobody";
+        public bool IsWindows => false;
+        public bool FileExists(string path) => File.Exists(path);
+        public bool DirectoryExists(string path) => Directory.Exists(path);
+        public string ReadAllText(string path) => File.ReadAllText(path);
+        public UnixFileMode? GetMode(string path) => null;
+    }
+
+    private static string[] Args(string table, string pub, string dir, string password = TestCluster.SuperUserPassword, params string[] extra) =>
+    [
+        "-u", TestCluster.SuperUser, "-P", password, "-H", TestCluster.Host, "-p", TestCluster.Port.ToString(CultureInfo.InvariantCulture),
+        "-d", TestCluster.Database, "-t", table, "-L", pub, "-c", dir, .. extra,
+    ];
+
+    private static async Task<(int Code, string Stderr)> RunAsync(string[] args, Func<string, bool>? stopWhen = null)
+    {
+        var writer = new StringWriter();
+        var stderr = TextWriter.Synchronized(writer);
+        using var cts = new CancellationTokenSource();
+        var task = LreplCommand.RunAsync(args, stderr, new NoEnvironment(), cts.Token);
+        if (stopWhen is not null)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (!task.IsCompleted && DateTime.UtcNow < deadline && !stopWhen(writer.ToString()))
+            {
+                await Task.Delay(100);
+            }
+
+            await cts.CancelAsync();
+        }
+
+        var code = await task.WaitAsync(TimeSpan.FromSeconds(90));
+        return (code, writer.ToString());
+    }
+
+    [Fact]
+    public void Parse_applies_defaults_and_slot_name()
+    {
+        var options = LreplCommand.Parse(["-t", "orders", "-L", "pub", "-c", "/tmp/x"], new NoEnvironment())!;
+        Assert.Equal("postgres", options.Connection["user"]);
+        Assert.Equal("127.0.0.1", options.Connection["host"]);
+        Assert.Equal("5432", options.Connection["port"]);
+        Assert.Equal("postgres", options.Connection["dbname"]);
+        Assert.Equal("orders_slot", options.SlotName);
+        Assert.Equal(Path.Combine("/tmp/x", "orders.data"), options.DataPath);
+        Assert.Null(LreplCommand.Parse(["-h"], new NoEnvironment()));
+    }
+
+    [Fact]
+    public async Task Bad_arguments_exit_with_2()
+    {
+        var (code, stderr) = await RunAsync(["-t", "x", "-c", "/tmp/x"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--publication is required", stderr, StringComparison.Ordinal);
+        (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--format", "csv"]);
+        Assert.Equal(2, code);
+        Assert.Contains("unsupported format", stderr, StringComparison.Ordinal);
+    }
+
+    [ClusterFact]
+    public async Task Errors_are_one_clear_line_and_keep_the_state()
+    {
+        const string table = "lr_cli";
+        const string pub = "lr_cli_pub";
+        var dir = Path.Combine(Path.GetTempPath(), "lrepl-cli-" + Guid.NewGuid().ToString("N"));
+        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_cli_slot') FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS lr_cli_nopub");
+        TestCluster.RunPsql("-X", "-q", "-c", $"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} VALUES (1, 'a'); CREATE TABLE lr_cli_nopub (id int PRIMARY KEY)");
+        try
+        {
+            var (code, stderr) = await RunAsync(Args("lr_cli_missing", pub, dir));
+            Assert.Equal(1, code);
+            Assert.Equal("pgwire lrepl: table \"lr_cli_missing\" does not exist", stderr.Trim());
+
+            (code, stderr) = await RunAsync(Args("lr_cli_nopub", "lr_cli_nopub_pub", dir));
+            Assert.Equal(1, code);
+            Assert.StartsWith("pgwire lrepl: publication \"lr_cli_nopub_pub\" does not exist", stderr.Trim(), StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', stderr.Trim());
+
+            (code, stderr) = await RunAsync(Args(table, pub, dir, TestCluster.SuperUserPassword, "--create-publication"), s => s.Contains("done:", StringComparison.Ordinal));
+            Assert.True(code == 0, stderr);
+            Assert.Contains("snapshot of \"public\".\"lr_cli\" done: 1 rows", stderr, StringComparison.Ordinal);
+
+            (code, stderr) = await RunAsync(Args(table, pub, dir, "wrong-password"));
+            Assert.Equal(1, code);
+            Assert.Contains("password authentication failed", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', stderr.Trim());
+
+            TestCluster.RunPsql("-X", "-q", "-c", $"INSERT INTO {table} VALUES (2, 'b')");
+            (code, stderr) = await RunAsync(Args(table, pub, dir), s => s.Contains("changes streamed 1", StringComparison.Ordinal));
+            Assert.True(code == 0, stderr);
+            Assert.Contains("resuming", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("created slot", stderr, StringComparison.Ordinal);
+            var lines = File.ReadAllLines(Path.Combine(dir, table + ".data"));
+            Assert.Equal(2, lines.Length);
+            Assert.Contains("\"op\":\"c\"", lines[1], StringComparison.Ordinal);
+            Assert.Contains("\"after\":{\"id\":2,\"v\":\"b\"}", lines[1], StringComparison.Ordinal);
+        }
+        finally
+        {
+            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_cli_slot') FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS lr_cli_nopub");
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+}
