@@ -92,7 +92,7 @@ internal static class AlignedVertical
             WriteRecordLine(border, 0, headerWidth, dataWidth, output);
         }
 
-        if (!options.TuplesOnly && result.Footers is { } extra)
+        if (!options.TuplesOnly && result.Footers is { Count: > 0 } extra)
         {
             if (border < 2)
             {

@@ -159,7 +159,7 @@ public static class ResultPrinter
             }
         }
 
-        if (!options.TuplesOnly && result.Footers is { } footers)
+        if (!options.TuplesOnly && result.Footers is { Count: > 0 } footers)
         {
             output.Write(recordSep);
             foreach (string footer in footers)

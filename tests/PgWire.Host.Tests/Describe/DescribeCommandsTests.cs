@@ -55,6 +55,20 @@ public class DescribeCommandsTests
     [InlineData("l", "pgwire_test")]
     [InlineData("l", "nope")]
     [InlineData("l+", "template0")]
+    [InlineData("d", "")]
+    [InlineData("d+", "")]
+    [InlineData("dS", "")]
+    [InlineData("dt", "")]
+    [InlineData("dtS+", "pg_catalog.pg_am*")]
+    [InlineData("diS", "pg_catalog.pg_class_*")]
+    [InlineData("dn", "")]
+    [InlineData("dnS", "")]
+    [InlineData("df", "")]
+    [InlineData("dfS", "pg_catalog.int4p*")]
+    [InlineData("du", "")]
+    [InlineData("dg", "")]
+    [InlineData("l", "")]
+    [InlineData("l+", "")]
     public async Task Output_matches_psql(string command, string args)
     {
         await AssertSameAsPsql(command, args, new PrintOptions());

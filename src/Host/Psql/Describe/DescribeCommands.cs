@@ -157,9 +157,14 @@ public static class DescribeCommands
         return token.ToString();
     }
 
-    internal static void PrintTable(ResultSet result, string title, IMetaCommandHost host)
+    internal static void PrintTable(ResultSet result, string title, IMetaCommandHost host, bool allowExpanded = true)
     {
         PrintOptions options = host.Print.Clone();
+        if (!allowExpanded)
+        {
+            options.Expanded = ExpandedMode.Off;
+        }
+
         options.Title = title;
         options.NullDisplay = "";
         ResultPrinter.Print(result, options, host.Out);

@@ -159,7 +159,7 @@ internal static class TableDescriber
             return false;
         }
 
-        DescribeCommands.PrintTable(new ResultSet(columns, rows) { Footers = footers }, Title(rel), host);
+        DescribeCommands.PrintTable(new ResultSet(columns, rows) { Footers = footers }, Title(rel), host, allowExpanded: false);
         return true;
     }
 
