@@ -40,6 +40,16 @@ internal static class DescribeFixture
         CREATE TABLE dsct."Quoted Tab" (x int);
         CREATE TABLE dsct_other.thing (id int PRIMARY KEY, ref int REFERENCES dsct.parent(id));
         COMMENT ON TABLE dsct.parent IS 'parent rows';
+        COMMENT ON COLUMN dsct.parent.code IS 'business key';
+        ALTER TABLE dsct.parent ALTER COLUMN note SET STATISTICS 200;
+        ALTER TABLE dsct.child ALTER COLUMN "Mixed Name" SET COMPRESSION pglz;
+        CREATE TABLE dsct.inh2 () INHERITS (dsct.pol);
+        CREATE TABLE dsct.part (id int, k text) PARTITION BY LIST (k);
+        CREATE TABLE dsct.part_a PARTITION OF dsct.part FOR VALUES IN ('a');
+        CREATE TABLE dsct.part_d PARTITION OF dsct.part DEFAULT;
+        CREATE TABLE dsct.part_e (id int, k text) PARTITION BY LIST (k);
+        CREATE TABLE dsct.opts (a int) WITH (fillfactor = 70);
+        ALTER TABLE dsct.opts REPLICA IDENTITY FULL;
         DO $$BEGIN
           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dsct_role') THEN
             CREATE ROLE dsct_role LOGIN CREATEDB CONNECTION LIMIT 3;
