@@ -374,7 +374,9 @@ public static class DescribeCommands
                 .Append(", CASE WHEN prosecdef THEN 'definer' ELSE 'invoker' END AS \"Security\"")
                 .Append(", pg_catalog.array_to_string(p.proacl, E'\\n') AS \"Access privileges\"")
                 .Append(", l.lanname AS \"Language\"")
-                .Append(", CASE WHEN l.lanname IN ('internal', 'c') THEN p.prosrc END AS \"Internal name\"")
+                .Append(host.Client.Session.ServerVersionNumber >= 140000
+                    ? ", COALESCE(pg_catalog.pg_get_function_sqlbody(p.oid), p.prosrc) AS \"Source code\""
+                    : ", p.prosrc AS \"Source code\"")
                 .Append(", pg_catalog.obj_description(p.oid, 'pg_proc') AS \"Description\"");
         }
 
