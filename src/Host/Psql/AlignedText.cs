@@ -108,10 +108,13 @@ internal static class AlignedText
             WriteRule(widths, border, output);
         }
 
-        if (!options.TuplesOnly && options.Footer)
+        if (!options.TuplesOnly && result.FootersWithDefault(options) is { } footers)
         {
-            output.Write(PrintOptions.DefaultFooter(result.Rows.Count));
-            output.Write('\n');
+            foreach (string footer in footers)
+            {
+                output.Write(footer);
+                output.Write('\n');
+            }
         }
 
         output.Write('\n');

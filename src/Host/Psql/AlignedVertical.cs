@@ -13,10 +13,13 @@ internal static class AlignedVertical
 
         if (columns == 0 || result.Rows.Count == 0)
         {
-            if (!options.TuplesOnly && options.Footer)
+            if (!options.TuplesOnly && result.FootersWithDefault(options) is { } footers)
             {
-                output.Write(PrintOptions.DefaultFooter(result.Rows.Count));
-                output.Write('\n');
+                foreach (string footer in footers)
+                {
+                    output.Write(footer);
+                    output.Write('\n');
+                }
             }
 
             output.Write('\n');
@@ -87,6 +90,20 @@ internal static class AlignedVertical
         if (border == 2)
         {
             WriteRecordLine(border, 0, headerWidth, dataWidth, output);
+        }
+
+        if (!options.TuplesOnly && result.Footers is { Count: > 0 } extra)
+        {
+            if (border < 2)
+            {
+                output.Write('\n');
+            }
+
+            foreach (string footer in extra)
+            {
+                output.Write(footer);
+                output.Write('\n');
+            }
         }
 
         output.Write('\n');

@@ -100,15 +100,18 @@ public static class ResultPrinter
             }
         }
 
-        if (!options.TuplesOnly && options.Footer)
+        if (!options.TuplesOnly && result.FootersWithDefault(options) is { } footers)
         {
-            if (needRecordSep)
+            foreach (string footer in footers)
             {
-                output.Write(recordSep);
-            }
+                if (needRecordSep)
+                {
+                    output.Write(recordSep);
+                }
 
-            output.Write(PrintOptions.DefaultFooter(result.Rows.Count));
-            needRecordSep = true;
+                output.Write(footer);
+                needRecordSep = true;
+            }
         }
 
         if (needRecordSep)
@@ -153,6 +156,16 @@ public static class ResultPrinter
                 }
 
                 needRecordSep = true;
+            }
+        }
+
+        if (!options.TuplesOnly && result.Footers is { Count: > 0 } footers)
+        {
+            output.Write(recordSep);
+            foreach (string footer in footers)
+            {
+                output.Write(recordSep);
+                output.Write(footer);
             }
         }
 

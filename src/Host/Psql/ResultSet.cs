@@ -27,4 +27,14 @@ public sealed class ResultSet
     public List<string?[]> Rows { get; set; } = [];
 
     public string? CommandTag { get; set; }
+
+    /// <summary>
+    /// Footer lines printed below the table, as psql's describe commands add them ("Indexes:", ...).
+    /// When set, they replace the default "(N rows)" footer.
+    /// </summary>
+    public IReadOnlyList<string>? Footers { get; set; }
+
+    /// <summary>The footer lines to print: <see cref="Footers"/>, else the default footer when enabled.</summary>
+    internal IReadOnlyList<string>? FootersWithDefault(PrintOptions options) =>
+        Footers ?? (options.Footer ? [PrintOptions.DefaultFooter(Rows.Count)] : null);
 }

@@ -1,0 +1,153 @@
+using System.Text;
+
+namespace PgWire.Host.Psql.Describe;
+
+/// <summary>
+/// Translates a psql object-name pattern (<c>schema.name</c>, <c>*</c>, <c>?</c>, double quotes)
+/// into anchored POSIX regular expressions and the SQL conditions that apply them.
+/// </summary>
+internal sealed class NamePattern
+{
+    private const string MatchAll = "^(.*)$";
+
+    private NamePattern(string? schemaRegex, string? nameRegex, bool hasSchema)
+    {
+        SchemaRegex = schemaRegex;
+        NameRegex = nameRegex;
+        HasSchema = hasSchema;
+    }
+
+    /// <summary>The anchored regex for the schema part, or null when there is none or it matches anything.</summary>
+    public string? SchemaRegex { get; }
+
+    /// <summary>The anchored regex for the name part, or null when it matches anything.</summary>
+    public string? NameRegex { get; }
+
+    /// <summary>Whether the pattern names a schema (then no visibility rule applies).</summary>
+    public bool HasSchema { get; }
+
+    /// <summary>
+    /// Parses <paramref name="pattern"/>; returns null and sets <paramref name="error"/> for a name
+    /// with too many dotted parts.
+    /// </summary>
+    public static NamePattern? Parse(string pattern, out string? error)
+    {
+        error = null;
+        var parts = new List<StringBuilder> { new() };
+        bool inQuotes = false;
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char ch = pattern[i];
+            StringBuilder current = parts[^1];
+            if (ch == '"')
+            {
+                if (inQuotes && i + 1 < pattern.Length && pattern[i + 1] == '"')
+                {
+                    current.Append('"');
+                    i++;
+                }
+                else
+                {
+                    inQuotes = !inQuotes;
+                }
+            }
+            else if (!inQuotes && ch == '*')
+            {
+                current.Append(".*");
+            }
+            else if (!inQuotes && ch == '?')
+            {
+                current.Append('.');
+            }
+            else if (!inQuotes && ch == '.')
+            {
+                parts.Add(new StringBuilder());
+            }
+            else if (ch == '$')
+            {
+                current.Append("\\$");
+            }
+            else if (inQuotes && "|*+?()[]{}.^\\".Contains(ch, StringComparison.Ordinal))
+            {
+                current.Append('\\').Append(ch);
+            }
+            else if (!inQuotes && ch is >= 'A' and <= 'Z')
+            {
+                current.Append((char)(ch + ('a' - 'A')));
+            }
+            else
+            {
+                current.Append(ch);
+            }
+        }
+
+        if (parts.Count > 3)
+        {
+            error = $"improper qualified name (too many dotted names): {pattern}";
+            return null;
+        }
+
+        string name = "^(" + parts[^1] + ")$";
+        if (parts.Count == 1)
+        {
+            return new NamePattern(null, name == MatchAll ? null : name, false);
+        }
+
+        string schema = "^(" + parts[^2] + ")$";
+        return new NamePattern(schema == MatchAll ? null : schema, name == MatchAll ? null : name, true);
+    }
+
+    /// <summary>
+    /// The conditions psql adds for a pattern (or for no pattern when <paramref name="pattern"/> is null):
+    /// each as a complete <c>AND ...</c> fragment. Returns null (with <paramref name="error"/>) for a bad pattern.
+    /// </summary>
+    public static string? Conditions(
+        string? pattern,
+        string? schemaColumn,
+        string nameColumn,
+        string? visibilityRule,
+        out string? error)
+    {
+        error = null;
+        var sql = new StringBuilder();
+        if (pattern is null)
+        {
+            if (visibilityRule is not null)
+            {
+                sql.Append(" AND ").Append(visibilityRule);
+            }
+
+            return sql.ToString();
+        }
+
+        NamePattern? parsed = Parse(pattern, out error);
+        if (parsed is null)
+        {
+            return null;
+        }
+
+        if (parsed.NameRegex is not null)
+        {
+            sql.Append(" AND ").Append(nameColumn).Append(" OPERATOR(pg_catalog.~) ")
+                .Append(Literal(parsed.NameRegex)).Append(" COLLATE pg_catalog.default");
+        }
+
+        if (schemaColumn is not null && parsed.HasSchema)
+        {
+            if (parsed.SchemaRegex is not null)
+            {
+                sql.Append(" AND ").Append(schemaColumn).Append(" OPERATOR(pg_catalog.~) ")
+                    .Append(Literal(parsed.SchemaRegex)).Append(" COLLATE pg_catalog.default");
+            }
+        }
+        else if (visibilityRule is not null && !parsed.HasSchema)
+        {
+            sql.Append(" AND ").Append(visibilityRule);
+        }
+
+        return sql.ToString();
+    }
+
+    /// <summary>A standard-conforming SQL string literal.</summary>
+    public static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+}

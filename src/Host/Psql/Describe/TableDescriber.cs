@@ -1,0 +1,932 @@
+using System.Globalization;
+using System.Text;
+using PgWire.Host.Simpsql;
+
+namespace PgWire.Host.Psql.Describe;
+
+/// <summary><c>\d NAME</c>: the details of every relation matching a pattern, as psql 15 prints them.</summary>
+internal static class TableDescriber
+{
+    private sealed record RelationInfo(
+        string Oid,
+        string Schema,
+        string Name,
+        int Checks,
+        char Kind,
+        bool HasIndex,
+        bool HasRules,
+        bool HasTriggers,
+        bool RowSecurity,
+        bool ForceRowSecurity,
+        bool IsPartition,
+        string OfType,
+        char Persistence,
+        char ReplicaIdentity,
+        string? AccessMethod,
+        string Options);
+
+    public static async Task<bool> DescribeAsync(
+        string pattern, bool verbose, bool system, IMetaCommandHost host, CancellationToken ct)
+    {
+        var sql = new StringBuilder(
+            "SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c" +
+            " LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE true");
+        if (!DescribeCommands.AppendPattern(sql, pattern, "n.nspname", "c.relname", "pg_catalog.pg_table_is_visible(c.oid)", host))
+        {
+            return false;
+        }
+
+        sql.Append(" ORDER BY 2, 3");
+        ResultSet? matches = await CatalogQuery.RunAsync(host, sql.ToString(), ct).ConfigureAwait(false);
+        if (matches is null)
+        {
+            return false;
+        }
+
+        if (matches.Rows.Count == 0)
+        {
+            await host.Err.WriteAsync($"Did not find any relation named \"{pattern}\".\n").ConfigureAwait(false);
+            return false;
+        }
+
+        foreach (string?[] match in matches.Rows)
+        {
+            if (!await DescribeOneAsync(match[0]!, match[1] ?? "", match[2] ?? "", verbose, host, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<bool> DescribeOneAsync(
+        string oid, string schema, string name, bool verbose, IMetaCommandHost host, CancellationToken ct)
+    {
+        string oidLiteral = NamePattern.Literal(oid);
+        ResultSet? info = await CatalogQuery.RunAsync(
+            host,
+            "SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity," +
+            " c.relforcerowsecurity, c.relispartition," +
+            " CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END," +
+            " c.relpersistence, c.relreplident, am.amname," +
+            " pg_catalog.array_to_string(c.reloptions || array(select 'toast.' || x" +
+            " from pg_catalog.unnest(tc.reloptions) x), ', ')" +
+            " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)" +
+            " LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)" +
+            " WHERE c.oid = " + oidLiteral,
+            ct).ConfigureAwait(false);
+        if (info is null)
+        {
+            return false;
+        }
+
+        if (info.Rows.Count == 0)
+        {
+            await host.Err.WriteAsync($"Did not find any relation with OID {oid}.\n").ConfigureAwait(false);
+            return false;
+        }
+
+        string?[] r = info.Rows[0];
+        var rel = new RelationInfo(
+            oid,
+            schema,
+            name,
+            int.Parse(r[0] ?? "0", CultureInfo.InvariantCulture),
+            (r[1] ?? "r")[0],
+            r[2] == "t",
+            r[3] == "t",
+            r[4] == "t",
+            r[5] == "t",
+            r[6] == "t",
+            r[7] == "t",
+            r[8] ?? "",
+            (r[9] ?? "p")[0],
+            (r[10] ?? "d")[0],
+            r[11],
+            r[12] ?? "");
+
+        if (rel.Kind == 'S')
+        {
+            return await DescribeSequenceAsync(rel, host, ct).ConfigureAwait(false);
+        }
+
+        bool isIndex = rel.Kind is 'i' or 'I';
+        bool showCompression = verbose && rel.Kind is 'r' or 'p' or 'm'
+            && host.Client.Session.ServerVersionNumber >= 140000;
+        bool showStatsTarget = verbose && rel.Kind is 'r' or 'i' or 'I' or 'm' or 'f' or 'p';
+        bool showDescription = verbose && rel.Kind is 'r' or 'v' or 'm' or 'f' or 'p' or 'c';
+        var verboseSql = new StringBuilder();
+        if (verbose)
+        {
+            verboseSql.Append(", a.attstorage");
+            verboseSql.Append(showCompression ? ", a.attcompression" : ", NULL");
+            verboseSql.Append(showStatsTarget
+                ? ", CASE WHEN a.attstattarget = -1 THEN NULL ELSE a.attstattarget END"
+                : ", NULL");
+            verboseSql.Append(showDescription ? ", pg_catalog.col_description(a.attrelid, a.attnum)" : ", NULL");
+        }
+
+        string columnsSql = isIndex
+            ? "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)," +
+              " CASE WHEN a.attnum <= (SELECT i.indnkeyatts FROM pg_catalog.pg_index i WHERE i.indexrelid = " + oidLiteral +
+              ") THEN 'yes' ELSE 'no' END, pg_catalog.pg_get_indexdef(a.attrelid, a.attnum, TRUE)" + verboseSql +
+              " FROM pg_catalog.pg_attribute a WHERE a.attrelid = " + oidLiteral +
+              " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+            : "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)," +
+              " (SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid, true) FROM pg_catalog.pg_attrdef d" +
+              " WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef)," +
+              " a.attnotnull," +
+              " (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t" +
+              " WHERE c.oid = a.attcollation AND t.oid = a.atttypid AND a.attcollation <> t.typcollation)," +
+              " a.attidentity, a.attgenerated" + verboseSql +
+              " FROM pg_catalog.pg_attribute a WHERE a.attrelid = " + oidLiteral +
+              " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+        ResultSet? attributes = await CatalogQuery.RunAsync(host, columnsSql, ct).ConfigureAwait(false);
+        if (attributes is null)
+        {
+            return false;
+        }
+
+        var columns = new List<ResultColumn>();
+        var rows = new List<string?[]>();
+        if (isIndex)
+        {
+            columns.AddRange([Text("Column"), Text("Type"), Text("Key?"), Text("Definition")]);
+            foreach (string?[] a in attributes.Rows)
+            {
+                var row = new List<string?> { a[0] ?? "", a[1] ?? "", a[2] ?? "", a[3] ?? "" };
+                AddVerboseCells(row, a, 4, showCompression, showStatsTarget, showDescription);
+                rows.Add([.. row]);
+            }
+        }
+        else
+        {
+            columns.AddRange([Text("Column"), Text("Type"), Text("Collation"), Text("Nullable"), Text("Default")]);
+            foreach (string?[] a in attributes.Rows)
+            {
+                string defaultText = a[5] switch
+                {
+                    "a" => "generated always as identity",
+                    "d" => "generated by default as identity",
+                    _ => a[6] == "s" ? $"generated always as ({a[2]}) stored" : a[2] ?? "",
+                };
+                var row = new List<string?> { a[0] ?? "", a[1] ?? "", a[4] ?? "", a[3] == "t" ? "not null" : "", defaultText };
+                AddVerboseCells(row, a, 7, showCompression, showStatsTarget, showDescription);
+                rows.Add([.. row]);
+            }
+        }
+
+        if (verbose)
+        {
+            columns.Add(Text("Storage"));
+            if (showCompression)
+            {
+                columns.Add(Text("Compression"));
+            }
+
+            if (showStatsTarget)
+            {
+                columns.Add(Text("Stats target"));
+            }
+
+            if (showDescription)
+            {
+                columns.Add(Text("Description"));
+            }
+        }
+
+        var footers = new List<string>();
+        bool ok = isIndex
+            ? await AddIndexFootersAsync(rel, footers, host, ct).ConfigureAwait(false)
+            : await AddTableFootersAsync(rel, verbose, footers, host, ct).ConfigureAwait(false);
+        if (!ok)
+        {
+            return false;
+        }
+
+        DescribeCommands.PrintTable(new ResultSet(columns, rows) { Footers = footers }, Title(rel), host, allowExpanded: false);
+        return true;
+    }
+
+    private static ResultColumn Text(string name) => new(name, DescribeCommands.TextOid);
+
+    private static void AddVerboseCells(
+        List<string?> row, string?[] attribute, int first, bool compression, bool statsTarget, bool description)
+    {
+        if (attribute.Length <= first)
+        {
+            return;
+        }
+
+        row.Add(attribute[first] switch
+        {
+            "p" => "plain",
+            "m" => "main",
+            "x" => "extended",
+            "e" => "external",
+            _ => "???",
+        });
+        if (compression)
+        {
+            row.Add(attribute[first + 1] switch
+            {
+                "p" => "pglz",
+                "l" => "lz4",
+                _ => "",
+            });
+        }
+
+        if (statsTarget)
+        {
+            row.Add(attribute[first + 2] ?? "");
+        }
+
+        if (description)
+        {
+            row.Add(attribute[first + 3] ?? "");
+        }
+    }
+
+    private static string Title(RelationInfo rel)
+    {
+        bool unlogged = rel.Persistence == 'u';
+        string kind = rel.Kind switch
+        {
+            'r' => unlogged ? "Unlogged table" : "Table",
+            'v' => "View",
+            'm' => unlogged ? "Unlogged materialized view" : "Materialized view",
+            'S' => unlogged ? "Unlogged sequence" : "Sequence",
+            'i' => unlogged ? "Unlogged index" : "Index",
+            'I' => unlogged ? "Unlogged partitioned index" : "Partitioned index",
+            't' => "TOAST table",
+            'c' => "Composite type",
+            'f' => "Foreign table",
+            'p' => unlogged ? "Unlogged partitioned table" : "Partitioned table",
+            _ => "?" + rel.Kind + "?",
+        };
+        return $"{kind} \"{rel.Schema}.{rel.Name}\"";
+    }
+
+    private static async Task<bool> DescribeSequenceAsync(RelationInfo rel, IMetaCommandHost host, CancellationToken ct)
+    {
+        string oidLiteral = NamePattern.Literal(rel.Oid);
+        ResultSet? sequence = await CatalogQuery.RunAsync(
+            host,
+            "SELECT pg_catalog.format_type(seqtypid, NULL) AS \"Type\", seqstart AS \"Start\", seqmin AS \"Minimum\"," +
+            " seqmax AS \"Maximum\", seqincrement AS \"Increment\"," +
+            " CASE WHEN seqcycle THEN 'yes' ELSE 'no' END AS \"Cycles?\", seqcache AS \"Cache\"" +
+            " FROM pg_catalog.pg_sequence WHERE seqrelid = " + oidLiteral,
+            ct).ConfigureAwait(false);
+        if (sequence is null)
+        {
+            return false;
+        }
+
+        ResultSet? owner = await CatalogQuery.RunAsync(
+            host,
+            "SELECT pg_catalog.quote_ident(nspname) || '.' || pg_catalog.quote_ident(relname) || '.' ||" +
+            " pg_catalog.quote_ident(attname), d.deptype" +
+            " FROM pg_catalog.pg_class c" +
+            " JOIN pg_catalog.pg_depend d ON c.oid = d.refobjid" +
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace" +
+            " JOIN pg_catalog.pg_attribute a ON (a.attrelid = c.oid AND a.attnum = d.refobjsubid)" +
+            " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass" +
+            " AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass" +
+            " AND d.objid = " + oidLiteral + " AND d.deptype IN ('a', 'i')",
+            ct).ConfigureAwait(false);
+        if (owner is null)
+        {
+            return false;
+        }
+
+        var footers = new List<string>();
+        if (owner.Rows.Count == 1)
+        {
+            footers.Add(owner.Rows[0][1] == "i"
+                ? "Sequence for identity column: " + owner.Rows[0][0]
+                : "Owned by: " + owner.Rows[0][0]);
+        }
+
+        sequence.Footers = footers;
+        DescribeCommands.PrintTable(sequence, Title(rel), host);
+        return true;
+    }
+
+    private static async Task<bool> AddIndexFootersAsync(
+        RelationInfo rel, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    {
+        ResultSet? index = await CatalogQuery.RunAsync(
+            host,
+            "SELECT i.indisunique, i.indisprimary, i.indisclustered, i.indisvalid," +
+            " (NOT i.indimmediate) AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = i.indrelid" +
+            " AND conindid = i.indexrelid AND contype IN ('p','u','x') AND condeferrable)," +
+            " (NOT i.indimmediate) AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = i.indrelid" +
+            " AND conindid = i.indexrelid AND contype IN ('p','u','x') AND condeferred)," +
+            " i.indisreplident, " +
+            (host.Client.Session.ServerVersionNumber >= 150000 ? "i.indnullsnotdistinct" : "false") +
+            ", a.amname, c2.relname, pg_catalog.pg_get_expr(i.indpred, i.indrelid, true)" +
+            " FROM pg_catalog.pg_index i, pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_am a" +
+            " WHERE i.indexrelid = c.oid AND c.oid = " + NamePattern.Literal(rel.Oid) +
+            " AND c.relam = a.oid AND i.indrelid = c2.oid",
+            ct).ConfigureAwait(false);
+        if (index is null)
+        {
+            return false;
+        }
+
+        if (index.Rows.Count == 1)
+        {
+            string?[] x = index.Rows[0];
+            var text = new StringBuilder();
+            if (x[1] == "t")
+            {
+                text.Append("primary key, ");
+            }
+            else if (x[0] == "t")
+            {
+                text.Append("unique");
+                if (x[7] == "t")
+                {
+                    text.Append(" nulls not distinct");
+                }
+
+                text.Append(", ");
+            }
+
+            text.Append(x[8]).Append(", ");
+            text.Append("for table \"").Append(rel.Schema).Append('.').Append(x[9]).Append('"');
+            if (!string.IsNullOrEmpty(x[10]))
+            {
+                text.Append(", predicate (").Append(x[10]).Append(')');
+            }
+
+            if (x[2] == "t")
+            {
+                text.Append(", clustered");
+            }
+
+            if (x[3] != "t")
+            {
+                text.Append(", invalid");
+            }
+
+            if (x[4] == "t")
+            {
+                text.Append(", deferrable");
+            }
+
+            if (x[5] == "t")
+            {
+                text.Append(", initially deferred");
+            }
+
+            if (x[6] == "t")
+            {
+                text.Append(", replica identity");
+            }
+
+            footers.Add(text.ToString());
+        }
+
+        return true;
+    }
+
+    private static async Task<bool> AddTableFootersAsync(
+        RelationInfo rel, bool verbose, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    {
+        string oid = NamePattern.Literal(rel.Oid);
+        bool tableLike = rel.Kind is 'r' or 'p' or 'm' or 'f' or 't';
+        if (tableLike)
+        {
+            if (rel.IsPartition)
+            {
+                ResultSet? parent = await CatalogQuery.RunAsync(
+                    host,
+                    "SELECT inhparent::pg_catalog.regclass, pg_catalog.pg_get_expr(c.relpartbound, c.oid)," +
+                    " inhdetachpending, pg_catalog.pg_get_partition_constraintdef(c.oid)" +
+                    " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i ON c.oid = inhrelid" +
+                    " WHERE c.oid = " + oid,
+                    ct).ConfigureAwait(false);
+                if (parent is null)
+                {
+                    return false;
+                }
+
+                if (parent.Rows.Count > 0)
+                {
+                    string?[] p = parent.Rows[0];
+                    footers.Add($"Partition of: {p[0]} {p[1]}{(p[2] == "t" ? " DETACH PENDING" : "")}");
+                    if (verbose)
+                    {
+                        footers.Add(string.IsNullOrEmpty(p[3]) ? "No partition constraint" : "Partition constraint: " + p[3]);
+                    }
+                }
+            }
+
+            if (rel.Kind == 'p')
+            {
+                ResultSet? key = await CatalogQuery.RunAsync(
+                    host, "SELECT pg_catalog.pg_get_partkeydef(" + oid + "::pg_catalog.oid)", ct).ConfigureAwait(false);
+                if (key is null)
+                {
+                    return false;
+                }
+
+                if (key.Rows.Count > 0 && key.Rows[0][0] is { } keyDefinition)
+                {
+                    footers.Add("Partition key: " + keyDefinition);
+                }
+            }
+
+            if (rel.HasIndex)
+            {
+                ResultSet? indexes = await CatalogQuery.RunAsync(
+                    host,
+                    "SELECT c2.relname, i.indisprimary, i.indisunique, i.indisclustered, i.indisvalid," +
+                    " pg_catalog.pg_get_indexdef(i.indexrelid, 0, true), pg_catalog.pg_get_constraintdef(con.oid, true)," +
+                    " contype, condeferrable, condeferred, i.indisreplident" +
+                    " FROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i" +
+                    " LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = i.indrelid AND conindid = i.indexrelid" +
+                    " AND contype IN ('p','u','x'))" +
+                    " WHERE c.oid = " + oid + " AND c.oid = i.indrelid AND i.indexrelid = c2.oid" +
+                    " ORDER BY i.indisprimary DESC, c2.relname",
+                    ct).ConfigureAwait(false);
+                if (indexes is null)
+                {
+                    return false;
+                }
+
+                if (indexes.Rows.Count > 0)
+                {
+                    footers.Add("Indexes:");
+                    footers.AddRange(indexes.Rows.Select(IndexLine));
+                }
+            }
+
+            if (rel.Checks > 0)
+            {
+                ResultSet? checks = await CatalogQuery.RunAsync(
+                    host,
+                    "SELECT r.conname, pg_catalog.pg_get_constraintdef(r.oid, true) FROM pg_catalog.pg_constraint r" +
+                    " WHERE r.conrelid = " + oid + " AND r.contype = 'c' ORDER BY 1",
+                    ct).ConfigureAwait(false);
+                if (checks is null)
+                {
+                    return false;
+                }
+
+                if (checks.Rows.Count > 0)
+                {
+                    footers.Add("Check constraints:");
+                    footers.AddRange(checks.Rows.Select(c => $"    \"{c[0]}\" {c[1]}"));
+                }
+            }
+
+            if (rel.HasTriggers || rel.Kind == 'p')
+            {
+                ResultSet? foreignKeys = await CatalogQuery.RunAsync(
+                    host,
+                    "SELECT true, conname, pg_catalog.pg_get_constraintdef(r.oid, true), conrelid::pg_catalog.regclass" +
+                    " FROM pg_catalog.pg_constraint r WHERE r.conrelid = " + oid +
+                    " AND r.contype = 'f' AND conparentid = 0 ORDER BY conname",
+                    ct).ConfigureAwait(false);
+                if (foreignKeys is null)
+                {
+                    return false;
+                }
+
+                if (foreignKeys.Rows.Count > 0)
+                {
+                    footers.Add("Foreign-key constraints:");
+                    footers.AddRange(foreignKeys.Rows.Select(f => f[0] == "t"
+                        ? $"    \"{f[1]}\" {f[2]}"
+                        : $"    TABLE \"{f[3]}\" CONSTRAINT \"{f[1]}\" {f[2]}"));
+                }
+
+                ResultSet? referencedBy = await CatalogQuery.RunAsync(
+                    host,
+                    "SELECT conname, conrelid::pg_catalog.regclass, pg_catalog.pg_get_constraintdef(oid, true)" +
+                    " FROM pg_catalog.pg_constraint c" +
+                    " WHERE confrelid IN (SELECT pg_catalog.pg_partition_ancestors(" + oid + ")" +
+                    " UNION ALL VALUES (" + oid + "::pg_catalog.regclass))" +
+                    " AND contype = 'f' AND conparentid = 0 ORDER BY conname",
+                    ct).ConfigureAwait(false);
+                if (referencedBy is null)
+                {
+                    return false;
+                }
+
+                if (referencedBy.Rows.Count > 0)
+                {
+                    footers.Add("Referenced by:");
+                    footers.AddRange(referencedBy.Rows.Select(f => $"    TABLE \"{f[1]}\" CONSTRAINT \"{f[0]}\" {f[2]}"));
+                }
+            }
+
+            if (!await AddPoliciesAsync(rel, footers, host, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            if (rel.Kind is 'r' or 'p' && !await AddPublicationsAsync(rel, footers, host, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            if (verbose && rel.Kind is 'r' or 'm' && rel.ReplicaIdentity != 'i'
+                && (rel.Schema == "pg_catalog" ? rel.ReplicaIdentity != 'n' : rel.ReplicaIdentity != 'd'))
+            {
+                footers.Add("Replica Identity: " + rel.ReplicaIdentity switch
+                {
+                    'f' => "FULL",
+                    'd' => "DEFAULT",
+                    'n' => "NOTHING",
+                    _ => "???",
+                });
+            }
+        }
+
+        if (verbose && rel.Kind is 'v' or 'm')
+        {
+            ResultSet? definition = await CatalogQuery.RunAsync(
+                host, "SELECT pg_catalog.pg_get_viewdef(" + oid + "::pg_catalog.oid, true)", ct).ConfigureAwait(false);
+            if (definition is null)
+            {
+                return false;
+            }
+
+            if (definition.Rows.Count == 1 && definition.Rows[0][0] is { } text)
+            {
+                footers.Add("View definition:");
+                footers.Add(text);
+            }
+        }
+
+        if (rel.HasTriggers && !await AddTriggersAsync(rel, footers, host, ct).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (rel.Kind is 'r' or 'p' or 'm' or 'f' or 'c' && !await AddInheritanceAsync(rel, verbose, footers, host, ct).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (rel.OfType.Length > 0)
+        {
+            footers.Add("Typed table of type: " + rel.OfType);
+        }
+
+        if (verbose && rel.Kind is 'r' or 'm' or 'p')
+        {
+            if (rel.AccessMethod is { } accessMethod)
+            {
+                footers.Add("Access method: " + accessMethod);
+            }
+
+            if (rel.Options.Length > 0)
+            {
+                footers.Add("Options: " + rel.Options);
+            }
+        }
+
+        return true;
+    }
+
+    private static string IndexLine(string?[] x)
+    {
+        var line = new StringBuilder("    \"").Append(x[0]).Append('"');
+        if (x[7] == "x")
+        {
+            line.Append(' ').Append(x[6]);
+        }
+        else
+        {
+            if (x[1] == "t")
+            {
+                line.Append(" PRIMARY KEY,");
+            }
+            else if (x[2] == "t")
+            {
+                line.Append(x[7] == "u" ? " UNIQUE CONSTRAINT," : " UNIQUE,");
+            }
+
+            string definition = x[5] ?? "";
+            int usingAt = definition.IndexOf(" USING ", StringComparison.Ordinal);
+            if (usingAt >= 0)
+            {
+                definition = definition[(usingAt + 7)..];
+            }
+
+            line.Append(' ').Append(definition);
+            if (x[8] == "t")
+            {
+                line.Append(" DEFERRABLE");
+            }
+
+            if (x[9] == "t")
+            {
+                line.Append(" INITIALLY DEFERRED");
+            }
+        }
+
+        if (x[3] == "t")
+        {
+            line.Append(" CLUSTER");
+        }
+
+        if (x[4] != "t")
+        {
+            line.Append(" INVALID");
+        }
+
+        if (x[10] == "t")
+        {
+            line.Append(" REPLICA IDENTITY");
+        }
+
+        return line.ToString();
+    }
+
+    private static async Task<bool> AddPoliciesAsync(
+        RelationInfo rel, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    {
+        ResultSet? policies = await CatalogQuery.RunAsync(
+            host,
+            "SELECT pol.polname, pol.polpermissive," +
+            " CASE WHEN pol.polroles = '{0}' THEN NULL ELSE pg_catalog.array_to_string(array(select rolname" +
+            " from pg_catalog.pg_roles where oid = any (pol.polroles) order by 1),',') END," +
+            " pg_catalog.pg_get_expr(pol.polqual, pol.polrelid)," +
+            " pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid)," +
+            " CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'" +
+            " WHEN 'd' THEN 'DELETE' END" +
+            " FROM pg_catalog.pg_policy pol WHERE pol.polrelid = " + NamePattern.Literal(rel.Oid) + " ORDER BY 1",
+            ct).ConfigureAwait(false);
+        if (policies is null)
+        {
+            return false;
+        }
+
+        int count = policies.Rows.Count;
+        if (rel.RowSecurity && !rel.ForceRowSecurity && count > 0)
+        {
+            footers.Add("Policies:");
+        }
+        else if (rel.RowSecurity && rel.ForceRowSecurity && count > 0)
+        {
+            footers.Add("Policies (forced row security enabled):");
+        }
+        else if (rel.RowSecurity && !rel.ForceRowSecurity)
+        {
+            footers.Add("Policies (row security enabled): (none)");
+        }
+        else if (rel.RowSecurity && rel.ForceRowSecurity)
+        {
+            footers.Add("Policies (forced row security enabled): (none)");
+        }
+        else if (count > 0)
+        {
+            footers.Add("Policies (row security disabled):");
+        }
+
+        foreach (string?[] p in policies.Rows)
+        {
+            var line = new StringBuilder("    POLICY \"").Append(p[0]).Append('"');
+            if (p[1] == "f")
+            {
+                line.Append(" AS RESTRICTIVE");
+            }
+
+            if (p[5] is not null)
+            {
+                line.Append(" FOR ").Append(p[5]);
+            }
+
+            if (p[2] is not null)
+            {
+                line.Append("\n      TO ").Append(p[2]);
+            }
+
+            if (p[3] is not null)
+            {
+                line.Append("\n      USING (").Append(p[3]).Append(')');
+            }
+
+            if (p[4] is not null)
+            {
+                line.Append("\n      WITH CHECK (").Append(p[4]).Append(')');
+            }
+
+            footers.Add(line.ToString());
+        }
+
+        return true;
+    }
+
+    private static async Task<bool> AddPublicationsAsync(
+        RelationInfo rel, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    {
+        string oid = NamePattern.Literal(rel.Oid);
+        string sql = host.Client.Session.ServerVersionNumber >= 150000
+            ? "SELECT pubname, NULL, NULL FROM pg_catalog.pg_publication p" +
+              " JOIN pg_catalog.pg_publication_namespace pn ON p.oid = pn.pnpubid" +
+              " JOIN pg_catalog.pg_class pc ON pc.relnamespace = pn.pnnspid" +
+              " WHERE pc.oid = " + oid + " AND pg_catalog.pg_relation_is_publishable(" + oid + ")" +
+              " UNION SELECT pubname, pg_get_expr(pr.prqual, c.oid)," +
+              " (CASE WHEN pr.prattrs IS NOT NULL THEN (SELECT string_agg(attname, ', ')" +
+              " FROM pg_catalog.generate_series(0, pg_catalog.array_upper(pr.prattrs::pg_catalog.int2[], 1)) s," +
+              " pg_catalog.pg_attribute WHERE attrelid = pr.prrelid AND attnum = prattrs[s]) ELSE NULL END)" +
+              " FROM pg_catalog.pg_publication p JOIN pg_catalog.pg_publication_rel pr ON p.oid = pr.prpubid" +
+              " JOIN pg_catalog.pg_class c ON c.oid = pr.prrelid WHERE pr.prrelid = " + oid +
+              " UNION SELECT pubname, NULL, NULL FROM pg_catalog.pg_publication p" +
+              " WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable(" + oid + ") ORDER BY 1"
+            : "SELECT pubname, NULL, NULL FROM pg_catalog.pg_publication p" +
+              " JOIN pg_catalog.pg_publication_rel pr ON p.oid = pr.prpubid WHERE pr.prrelid = " + oid +
+              " UNION ALL SELECT pubname, NULL, NULL FROM pg_catalog.pg_publication p" +
+              " WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable(" + oid + ") ORDER BY 1";
+        ResultSet? publications = await CatalogQuery.RunAsync(host, sql, ct).ConfigureAwait(false);
+        if (publications is null)
+        {
+            return false;
+        }
+
+        if (publications.Rows.Count > 0)
+        {
+            footers.Add("Publications:");
+            foreach (string?[] p in publications.Rows)
+            {
+                var line = new StringBuilder("    \"").Append(p[0]).Append('"');
+                if (p[2] is not null)
+                {
+                    line.Append(" (").Append(p[2]).Append(')');
+                }
+
+                if (p[1] is not null)
+                {
+                    line.Append(" WHERE ").Append(p[1]);
+                }
+
+                footers.Add(line.ToString());
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<bool> AddTriggersAsync(
+        RelationInfo rel, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    {
+        string oid = NamePattern.Literal(rel.Oid);
+        ResultSet? triggers = await CatalogQuery.RunAsync(
+            host,
+            "SELECT t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true), t.tgenabled, t.tgisinternal," +
+            " CASE WHEN t.tgparentid != 0 THEN (SELECT u.tgrelid::pg_catalog.regclass" +
+            " FROM pg_catalog.pg_trigger AS u," +
+            " pg_catalog.pg_partition_ancestors(t.tgrelid) WITH ORDINALITY AS a(relid, depth)" +
+            " WHERE u.tgname = t.tgname AND u.tgrelid = a.relid AND u.tgparentid = 0" +
+            " ORDER BY a.depth LIMIT 1) END" +
+            " FROM pg_catalog.pg_trigger t WHERE t.tgrelid = " + oid +
+            " AND (NOT t.tgisinternal OR (t.tgisinternal AND t.tgenabled = 'D')) ORDER BY 1",
+            ct).ConfigureAwait(false);
+        if (triggers is null)
+        {
+            return false;
+        }
+
+        string[] headings =
+        [
+            "Triggers:",
+            "Disabled user triggers:",
+            "Disabled internal triggers:",
+            "Triggers firing always:",
+            "Triggers firing on replica only:",
+        ];
+        for (int category = 0; category < headings.Length; category++)
+        {
+            bool headed = false;
+            foreach (string?[] t in triggers.Rows)
+            {
+                string enabled = t[2] ?? "";
+                bool internalTrigger = t[3] == "t";
+                bool listed = category switch
+                {
+                    0 => enabled is "O" or "t",
+                    1 => enabled is "D" or "f" && !internalTrigger,
+                    2 => enabled is "D" or "f" && internalTrigger,
+                    3 => enabled == "A",
+                    _ => enabled == "R",
+                };
+                if (!listed)
+                {
+                    continue;
+                }
+
+                if (!headed)
+                {
+                    footers.Add(headings[category]);
+                    headed = true;
+                }
+
+                string definition = t[1] ?? "";
+                int at = definition.IndexOf(" TRIGGER ", StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    definition = definition[(at + 9)..];
+                }
+
+                footers.Add(t[4] is null ? "    " + definition : $"    {definition}, ON TABLE {t[4]}");
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<bool> AddInheritanceAsync(
+        RelationInfo rel, bool verbose, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    {
+        string oid = NamePattern.Literal(rel.Oid);
+        ResultSet? parents = await CatalogQuery.RunAsync(
+            host,
+            "SELECT c.oid::pg_catalog.regclass FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i" +
+            " WHERE c.oid = i.inhparent AND i.inhrelid = " + oid +
+            " AND c.relkind != 'p' AND c.relkind != 'I' ORDER BY inhseqno",
+            ct).ConfigureAwait(false);
+        if (parents is null)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < parents.Rows.Count; i++)
+        {
+            footers.Add(i == 0 ? "Inherits: " + parents.Rows[i][0] : "          " + parents.Rows[i][0]);
+        }
+
+        ResultSet? children = await CatalogQuery.RunAsync(
+            host,
+            "SELECT c.oid::pg_catalog.regclass, c.relkind, i.inhdetachpending," +
+            " pg_catalog.pg_get_expr(c.relpartbound, c.oid)" +
+            " FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i" +
+            " WHERE c.oid = i.inhrelid AND i.inhparent = " + oid +
+            " ORDER BY pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'," +
+            " c.oid::pg_catalog.regclass::pg_catalog.text",
+            ct).ConfigureAwait(false);
+        if (children is null)
+        {
+            return false;
+        }
+
+        int count = children.Rows.Count;
+        bool partitioned = rel.Kind is 'p' or 'I';
+        if (partitioned && count == 0)
+        {
+            footers.Add("Number of partitions: 0");
+        }
+        else if (!verbose)
+        {
+            if (count > 0)
+            {
+                footers.Add(partitioned
+                    ? $"Number of partitions: {count} (Use \\d+ to list them.)"
+                    : $"Number of child tables: {count} (Use \\d+ to list them.)");
+            }
+        }
+        else
+        {
+            string label = partitioned ? "Partitions" : "Child tables";
+            for (int i = 0; i < count; i++)
+            {
+                string?[] child = children.Rows[i];
+                var line = new StringBuilder(i == 0 ? label + ": " : new string(' ', label.Length + 2));
+                line.Append(child[0]);
+                if (child[3] is { } bound)
+                {
+                    line.Append(' ').Append(bound);
+                }
+
+                if (child[1] is "p" or "I")
+                {
+                    line.Append(", PARTITIONED");
+                }
+                else if (child[1] == "f")
+                {
+                    line.Append(", FOREIGN");
+                }
+
+                if (child[2] == "t")
+                {
+                    line.Append(" (DETACH PENDING)");
+                }
+
+                if (i < count - 1)
+                {
+                    line.Append(',');
+                }
+
+                footers.Add(line.ToString());
+            }
+        }
+
+        return true;
+    }
+}
