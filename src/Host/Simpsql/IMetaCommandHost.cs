@@ -3,6 +3,7 @@ using PgWire.Host.Psql;
 
 namespace PgWire.Host.Simpsql;
 
+/// <summary>What a meta-command implementation may use of the running session.</summary>
 public interface IMetaCommandHost
 {
     PgClient Client { get; }
@@ -13,5 +14,9 @@ public interface IMetaCommandHost
 
     TextWriter Err { get; }
 
+    /// <summary>
+    /// Runs a query and prints its result as a listing (title on top, footers below) with the current
+    /// print options; returns false on error after printing it.
+    /// </summary>
     Task<bool> RunQueryAndPrintAsync(string sql, string? title, IReadOnlyList<string>? footers, CancellationToken ct);
 }

@@ -265,14 +265,11 @@ internal sealed partial class SimpsqlSession
         if (cmd.StartsWith('d') || cmd.StartsWith('l'))
         {
             string args = scanner.ReadRestOfLine().Trim();
-            if (MetaCommandRegistry.DescribeHandler is { } handler)
+            bool? handled = await PgWire.Host.Psql.Describe.DescribeCommands.TryRunAsync(cmd, args, this, Cancellation).ConfigureAwait(false);
+            if (handled is not null)
             {
-                bool? handled = await handler(cmd, args, this, Cancellation).ConfigureAwait(false);
-                if (handled is not null)
-                {
-                    FlushAll();
-                    return handled.Value ? MetaOutcome.Ok : MetaOutcome.Error;
-                }
+                FlushAll();
+                return handled.Value ? MetaOutcome.Ok : MetaOutcome.Error;
             }
         }
         else

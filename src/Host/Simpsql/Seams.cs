@@ -3,24 +3,6 @@ using PgWire.Host.Psql;
 
 namespace PgWire.Host.Simpsql;
 
-/// <summary>What a meta-command implementation may use of the running session.</summary>
-public interface IMetaCommandHost
-{
-    PgClient Client { get; }
-
-    PrintOptions Print { get; }
-
-    TextWriter Out { get; }
-
-    TextWriter Err { get; }
-
-    /// <summary>
-    /// Runs a query and prints its result as a listing (title on top, footers below) with the current
-    /// print options; returns false on error after printing it.
-    /// </summary>
-    Task<bool> RunQueryAndPrintAsync(string sql, string? title, IReadOnlyList<string>? footers, CancellationToken ct);
-}
-
 /// <summary>A source of input lines with history.</summary>
 public interface ILineReader
 {
@@ -82,13 +64,6 @@ public static class LineReaders
 
         return new PlainLineReader(input, interactive ? promptOutput : null);
     }
-}
-
-/// <summary>Registration point for the \d family of commands.</summary>
-public static class MetaCommandRegistry
-{
-    /// <summary>(command, args, host, ct) → null when the command is not handled, else success.</summary>
-    public static Func<string, string, IMetaCommandHost, CancellationToken, Task<bool?>>? DescribeHandler { get; set; }
 }
 
 /// <summary>The terminal line editor (editing keys, history file, Ctrl+C clears the line).</summary>
