@@ -134,9 +134,9 @@ public sealed class StreamProtocolTests
             }
 
             var lines = File.ReadAllLines(path);
+            Assert.True(lines.Length > 10_000, $"{lines.Length} lines");
             Assert.Contains(lines, l => l.Contains("\"op\":\"u\"", StringComparison.Ordinal) && !l.Contains("\"big\"", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.Contains("\"f4\":\"NaN\"", StringComparison.Ordinal));
-            Assert.DoesNotContain(lines, l => l.Contains("in savepoint", StringComparison.Ordinal) && l.Contains("\"op\":\"u\"", StringComparison.Ordinal) && false);
             Assert.False(Directory.Exists(Path.Combine(dir, "spill", slot)) && Directory.EnumerateFiles(Path.Combine(dir, "spill", slot)).Any(), "spill files left behind");
         }
         finally
