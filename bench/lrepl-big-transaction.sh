@@ -20,7 +20,7 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
   dotnet build "$ROOT/src/Host" -c Release -v q -nologo >/dev/null
 fi
 
-psql -X -q -v ON_ERROR_STOP=1 <<SQL
+PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<SQL
 SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$SLOT';
 DROP PUBLICATION IF EXISTS $PUB;
 DROP TABLE IF EXISTS $TABLE;
@@ -30,7 +30,7 @@ SQL
 "$BIN" lrepl -H "$PGHOST" -p "$PGPORT" -u "$PGUSER" -d "$PGDATABASE" -t "$TABLE" -L "$PUB" --create-publication -c "$DIR" >"$DIR/lrepl.log" 2>&1 &
 PID=$!
 cleanup() {
-  kill -INT "$PID" 2>/dev/null || true
+  kill -TERM "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
   psql -X -q -c "SELECT pg_drop_replication_slot('$SLOT')" -c "DROP PUBLICATION IF EXISTS $PUB" -c "DROP TABLE IF EXISTS $TABLE" >/dev/null 2>&1 || true
   rm -rf "$DIR"

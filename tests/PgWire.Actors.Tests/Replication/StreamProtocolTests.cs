@@ -146,4 +146,110 @@ public sealed class StreamProtocolTests
             Directory.Delete(dir, true);
         }
     }
+
+    [ClusterTheory]
+    [InlineData("full")]
+    [InlineData("index")]
+    public async Task Replica_identity_and_columns_added_or_dropped_mid_stream(string identity)
+    {
+        var table = $"lrs_ident_{identity}";
+        var pub = table + "_pub";
+        var slot = table + "_slot";
+        Cleanup(table, pub, slot);
+        var dir = NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"""
+                CREATE TABLE {table} (id int8 NOT NULL, code text NOT NULL, v text, n numeric);
+                {(identity == "full" ? $"ALTER TABLE {table} REPLICA IDENTITY FULL;" : $"CREATE UNIQUE INDEX {table}_code ON {table} (code); ALTER TABLE {table} REPLICA IDENTITY USING INDEX {table}_code;")}
+                INSERT INTO {table} SELECT g, 'c' || g, 'v' || g, g FROM generate_series(1, 100) g;
+                """);
+            var run = await StartAsync(table, pub, dir, null);
+            Psql($"""
+                UPDATE {table} SET v = 'changed' WHERE id % 3 = 0;
+                UPDATE {table} SET code = code || '-moved' WHERE id % 5 = 0;
+                DELETE FROM {table} WHERE id % 7 = 0;
+                ALTER TABLE {table} ADD COLUMN extra int;
+                INSERT INTO {table} SELECT g, 'c' || g, 'new' || g, g, g * 2 FROM generate_series(101, 120) g;
+                BEGIN; UPDATE {table} SET extra = id WHERE id % 4 = 0; INSERT INTO {table} VALUES (121, 'c121', 'x', 1, 1); COMMIT;
+                ALTER TABLE {table} DROP COLUMN v;
+                INSERT INTO {table} SELECT g, 'c' || g, g, -g FROM generate_series(122, 130) g;
+                UPDATE {table} SET n = n + 1, code = code || '!' WHERE id % 6 = 0;
+                DELETE FROM {table} WHERE id % 11 = 0;
+                """);
+            await WaitForMatchAsync(table, path);
+            await run.StopAsync();
+
+            var records = File.ReadAllLines(path).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+            var changes = records.Where(r => (string)r["op"]! != "r").ToList();
+            var withExtra = changes.FindIndex(r => r["after"] is JsonObject a && a.ContainsKey("extra"));
+            var withoutV = changes.FindIndex(r => r["after"] is JsonObject a && a.ContainsKey("extra") && !a.ContainsKey("v"));
+            Assert.True(withExtra > 0, "no record shows the added column");
+            Assert.True(withoutV > withExtra, "no record after the drop lacks the dropped column");
+            Assert.All(changes.Skip(withoutV), r => Assert.False(r["after"] is JsonObject a && a.ContainsKey("v")));
+            Assert.All(changes.Take(withExtra), r => Assert.False(r["after"] is JsonObject a && a.ContainsKey("extra")));
+            foreach (var record in changes.Where(r => (string)r["op"]! is "u" or "d"))
+            {
+                var key = record["key"]!.AsObject().Select(p => p.Key).ToList();
+                if (identity == "index")
+                {
+                    Assert.Equal(["code"], key);
+                }
+                else
+                {
+                    Assert.Contains("id", key);
+                    Assert.Contains("n", key);
+                    Assert.NotNull(record["before"]);
+                }
+            }
+        }
+        finally
+        {
+            Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Quiet_table_lets_the_slot_confirm_wal_of_other_tables()
+    {
+        const string table = "lrs_quiet";
+        const string other = "lrs_quiet_other";
+        const string pub = table + "_pub";
+        const string slot = table + "_slot";
+        Cleanup(table, pub, slot);
+        Psql($"DROP TABLE IF EXISTS {other}; CREATE TABLE {other} (id int PRIMARY KEY, v text);");
+        var dir = NewDir();
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY); INSERT INTO {table} VALUES (1);");
+            var run = await StartAsync(table, pub, dir, null);
+            Psql($"INSERT INTO {other} SELECT g, md5(g::text) FROM generate_series(1, 20000) g; UPDATE {other} SET v = 'x' WHERE id < 5000;");
+            var target = Scalar("SELECT pg_current_wal_lsn()");
+            var before = Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{slot}'");
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            var advanced = false;
+            while (!advanced && DateTime.UtcNow < deadline)
+            {
+                advanced = Scalar($"SELECT confirmed_flush_lsn >= '{target}'::pg_lsn FROM pg_replication_slots WHERE slot_name = '{slot}'") == "t";
+                if (!advanced)
+                {
+                    await Task.Delay(250);
+                }
+            }
+
+            var after = Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{slot}'");
+            var current = Scalar("SELECT pg_current_wal_lsn()");
+            await run.StopAsync();
+            Assert.True(advanced, $"confirmed_flush_lsn went from {before} to {after}, WAL after the workload was at {target} (now {current})");
+            Assert.True(Scalar($"SELECT '{after}'::pg_lsn <= '{current}'::pg_lsn") == "t");
+        }
+        finally
+        {
+            Cleanup(table, pub, slot);
+            Psql($"DROP TABLE IF EXISTS {other}");
+            Directory.Delete(dir, true);
+        }
+    }
 }

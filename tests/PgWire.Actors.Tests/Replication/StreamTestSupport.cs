@@ -151,8 +151,8 @@ internal static class StreamTestSupport
 
                 case "u":
                 {
-                    var id = (long)record["key"]!["id"]!;
-                    Assert.True(rows.Remove(id, out var old), "update of a missing row " + id);
+                    var id = FindId(rows, record["key"]!.AsObject());
+                    Assert.True(rows.Remove(id, out var old), "update of a missing row " + record["key"]);
                     var after = (JsonObject)record["after"]!.DeepClone();
                     foreach (var (name, value) in old!)
                     {
@@ -167,7 +167,7 @@ internal static class StreamTestSupport
                 }
 
                 case "d":
-                    Assert.True(rows.Remove((long)record["key"]!["id"]!), "delete of a missing row " + record["key"]);
+                    Assert.True(rows.Remove(FindId(rows, record["key"]!.AsObject())), "delete of a missing row " + record["key"]);
                     break;
                 case "t":
                     rows.Clear();
@@ -191,6 +191,25 @@ internal static class StreamTestSupport
         }
 
         return result;
+    }
+
+    /// <summary>The id of the row a key refers to: its "id" when the key has one, otherwise the row whose values match every key column.</summary>
+    private static long FindId(Dictionary<long, JsonObject> rows, JsonObject key)
+    {
+        if (key["id"] is { } id)
+        {
+            return (long)id;
+        }
+
+        foreach (var (rowId, row) in rows)
+        {
+            if (key.All(k => JsonNode.DeepEquals(k.Value, row[k.Key])))
+            {
+                return rowId;
+            }
+        }
+
+        return -1;
     }
 
     public static async Task WaitForMatchAsync(string table, string path, TimeSpan? timeout = null)
