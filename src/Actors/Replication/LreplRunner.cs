@@ -22,6 +22,14 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
     public TextWriter? Log { get; init; }
 
+    /// <summary>pgoutput protocol version (1 to 4); null picks the highest the server speaks.</summary>
+    public int? ProtocolVersion { get; init; }
+
+    /// <summary>Bytes of one transaction held in memory before it spills under <see cref="SpillDirectory"/>.</summary>
+    public int SpillThreshold { get; init; } = 16 << 20;
+
+    public string SpillDirectory => Path.Combine(ConfigDir, "spill", SlotName);
+
     /// <summary>Called once streaming has started (tests use it to begin a workload).</summary>
     public Action? OnStreaming { get; init; }
 
@@ -116,7 +124,13 @@ public static class LreplRunner
 
             progress.SetDurable(new Lsn(state.CommitLsn));
             var sink = system.ActorOf(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack), "sink");
-            var streamProps = ReplicationStreamActor.Props(replicationSettings, new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication), sink, ack, progress);
+            var target = new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication)
+            {
+                ProtocolVersion = options.ProtocolVersion,
+                SpillDirectory = options.SpillDirectory,
+                SpillThreshold = options.SpillThreshold,
+            };
+            var streamProps = ReplicationStreamActor.Props(replicationSettings, target, sink, ack, progress);
             var supervisor = system.ActorOf(
                 BackoffSupervisor.Props(Backoff.OnFailure(streamProps, "stream", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), 0.2, -1)),
                 "stream-supervisor");

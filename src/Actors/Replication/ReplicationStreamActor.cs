@@ -29,12 +29,34 @@ public sealed class LreplProgress
 }
 
 /// <summary>What the stream actor needs to know about the table it follows.</summary>
-public sealed record StreamTarget(string Schema, string Table, string Slot, string Publication);
+public sealed record StreamTarget(string Schema, string Table, string Slot, string Publication)
+{
+    /// <summary>pgoutput proto_version to request; null picks the highest the server speaks. Streaming of large transactions is on from version 2.</summary>
+    public int? ProtocolVersion { get; init; }
+
+    /// <summary>Where transactions larger than <see cref="SpillThreshold"/> are spilled; null keeps them in memory.</summary>
+    public string? SpillDirectory { get; init; }
+
+    /// <summary>Bytes of one transaction's changes held in memory before it spills to a file.</summary>
+    public int SpillThreshold { get; init; } = 16 << 20;
+
+    /// <summary>Bytes of JSON lines per message to the sink.</summary>
+    public int PartSize { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// Whether the sink handles <see cref="AppendPart"/> and <see cref="DiscardParts"/>; without it a
+    /// committed transaction reaches the sink as one <see cref="WriteBatch"/>, however large.
+    /// </summary>
+    public bool SinkAcceptsParts { get; init; }
+}
 
 /// <summary>
-/// Owns a replication connection: starts pgoutput streaming from the durable position, decodes
-/// each FrameBatch into JSON lines of the target table, and hands committed transactions to the
-/// file sink as one message per batch. Answers keepalives and reports the durable LSN as flushed.
+/// Owns a replication connection: starts pgoutput streaming from the durable position and buffers
+/// each transaction's changes of the target table (ordinary ones between Begin and Commit, streamed
+/// ones per top-level xid between Stream Start and Stop), spilling large ones to disk. Committed
+/// transactions are encoded as JSON lines and handed to the file sink in bounded messages, at most a
+/// few in flight; the sink persists a position only at the end of a transaction. Answers keepalives
+/// and reports the durable LSN as flushed, or the latest WAL position received while nothing is pending.
 /// </summary>
 public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 {
@@ -47,24 +69,32 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private readonly IActorRef _ack;
     private readonly LreplProgress _progress;
     private readonly JsonLineEncoder _encoder = new();
+    private readonly PgOutputDecoder _replayDecoder = new(1);
     private readonly Dictionary<uint, ColumnInfo[]?> _relations = [];
+    private readonly Dictionary<uint, TransactionBuffer> _streamed = [];
+    private readonly Queue<CommittedTransaction> _pending = new();
+    private readonly List<TransactionBuffer> _encoded = [];
+    private readonly Queue<List<TransactionBuffer>> _awaitingSink = new();
 
     private IActorRef? _connection;
     private PgOutputDecoder? _decoder;
     private Lsn _skipUpTo;
     private Lsn _flushed;
+    private Lsn _received;
+    private Lsn _reported;
     private int _inFlight;
     private int _deferredAcks;
 
-    private bool _txnSkip;
-    private Lsn _txnLsn;
-    private uint _txnXid;
-    private DateTimeOffset _txnTime;
-    private int _txnChanges;
-    private int _committedEnd;
-    private int _committedChanges;
-    private Lsn _committedLsn;
-    private Lsn _committedEndLsn;
+    private bool _inTransaction;
+    private TransactionBuffer? _transaction;
+    private uint _transactionXid;
+
+    private CommittedTransaction? _writing;
+    private TransactionBuffer.Reader? _reader;
+    private bool _partsSent;
+    private int _batchChanges;
+    private Lsn _batchCommitLsn;
+    private Lsn _batchEndLsn;
 
     public ReplicationStreamActor(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress)
     {
@@ -87,7 +117,13 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         });
         Receive<FrameBatch>(OnFrameBatch);
         Receive<Persisted>(OnPersisted);
-        Receive<BatchSkipped>(_ => Released());
+        Receive<BatchSkipped>(_ => BatchDone());
+        Receive<PartAppended>(_ =>
+        {
+            _inFlight--;
+            Pump();
+            ReleaseAcks();
+        });
         Receive<SendStatusTick>(_ => SendStatus(false));
         Receive<QueryDone>(_ => Fail("replication stream ended"));
         ReceiveAny(_ => { });
@@ -98,7 +134,14 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     public static Props Props(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress) =>
         Akka.Actor.Props.Create(() => new ReplicationStreamActor(settings, target, sink, ack, progress));
 
+    /// <summary>Nothing is open, buffered or on its way to the sink: everything received is durable or irrelevant.</summary>
+    private bool Idle => !_inTransaction && _streamed.Count == 0 && _writing is null && _pending.Count == 0 && _inFlight == 0 && _encoded.Count == 0;
+
+    private bool BackedUp => _writing is not null || _pending.Count > 0;
+
     private sealed record StartFrom(Lsn SkipUpTo, Lsn Flushed);
+
+    private sealed record CommittedTransaction(TransactionBuffer Buffer, Lsn CommitLsn, Lsn EndLsn, uint Xid, DateTimeOffset CommitTime);
 
     private sealed class SendStatusTick
     {
@@ -107,6 +150,12 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        ClearSpillDirectory();
+        if (_target.SinkAcceptsParts)
+        {
+            _sink.Tell(DiscardParts.Instance);
+        }
+
         var sinkTask = _sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30));
         var ackTask = _ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30));
         Task.WhenAll(sinkTask, ackTask)
@@ -114,17 +163,53 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             .PipeTo(Self, failure: ex => new Status.Failure(ex));
     }
 
+    protected override void PostStop()
+    {
+        _transaction?.Dispose();
+        foreach (var buffer in _streamed.Values)
+        {
+            buffer.Dispose();
+        }
+
+        _writing?.Buffer.Dispose();
+        foreach (var committed in _pending)
+        {
+            committed.Buffer.Dispose();
+        }
+
+        foreach (var buffer in _encoded.Concat(_awaitingSink.SelectMany(b => b)))
+        {
+            buffer.Dispose();
+        }
+    }
+
+    private void ClearSpillDirectory()
+    {
+        if (_target.SpillDirectory is { } dir && Directory.Exists(dir))
+        {
+            foreach (var file in Directory.EnumerateFiles(dir, "*.spill"))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
     private void OnStartFrom(StartFrom start)
     {
         _skipUpTo = start.SkipUpTo;
         _flushed = start.Flushed;
+        _reported = _flushed;
         _progress.SetDurable(_flushed);
         _connection = Context.ActorOf(ConnectionActor.Props(_settings, null, Self), "replication");
     }
 
     private void OnConnected(Connected connected)
     {
-        var options = new PgOutputOptions(ReplicationCommands.ChooseProtocolVersion(connected.Session.ServerVersionNumber), [_target.Publication]);
+        var version = _target.ProtocolVersion ?? ReplicationCommands.ChooseProtocolVersion(connected.Session.ServerVersionNumber);
+        var options = new PgOutputOptions(version, [_target.Publication])
+        {
+            Streaming = version >= 2 ? StreamingMode.On : StreamingMode.Off,
+        };
         _decoder = new PgOutputDecoder(options.ProtocolVersion);
         var start = _flushed.IsValid ? _flushed : _skipUpTo;
         _connection!.Tell(new Query(ReplicationCommands.StartLogicalReplication(_target.Slot, start, options)));
@@ -153,8 +238,8 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         }
         finally
         {
-            FlushCommitted();
-            if (_inFlight > MaxInFlight)
+            Pump();
+            if (BackedUp)
             {
                 _deferredAcks++;
             }
@@ -171,7 +256,8 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         {
             case ReplicationMessageType.PrimaryKeepalive:
                 var keepalive = PrimaryKeepalive.Parse(payload);
-                if (keepalive.ReplyRequested)
+                Received(keepalive.WalEnd);
+                if (keepalive.ReplyRequested || (Idle && _received > _reported))
                 {
                     SendStatus(false);
                 }
@@ -179,22 +265,32 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
                 break;
             case ReplicationMessageType.XLogData:
                 var xlog = XLogData.Parse(payload);
-                OnPgOutput(_decoder!.Decode(xlog.Data));
+                OnPgOutput(xlog.Data);
+                Received(xlog.WalEnd);
                 break;
         }
     }
 
-    private void OnPgOutput(in PgOutputMessage message)
+    private void Received(Lsn lsn)
     {
+        if (lsn > _received)
+        {
+            _received = lsn;
+        }
+    }
+
+    private void OnPgOutput(ReadOnlySpan<byte> data)
+    {
+        var streamed = _decoder!.InStreamingBlock && _decoder.ProtocolVersion >= 2;
+        var message = _decoder.Decode(data);
         switch (message.Type)
         {
             case PgOutputMessageType.Begin:
                 var begin = (BeginMessage)message.Record!;
-                _txnLsn = begin.FinalLsn;
-                _txnXid = begin.Xid;
-                _txnTime = begin.CommitTimestamp;
-                _txnSkip = begin.FinalLsn <= _skipUpTo;
-                _txnChanges = 0;
+                _inTransaction = true;
+                _transactionXid = begin.Xid;
+                _transaction?.Dispose();
+                _transaction = begin.FinalLsn <= _skipUpTo ? null : NewBuffer();
                 break;
             case PgOutputMessageType.Relation:
                 var relation = (RelationMessage)message.Record!;
@@ -205,50 +301,191 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             case PgOutputMessageType.Insert:
             case PgOutputMessageType.Update:
             case PgOutputMessageType.Delete:
-                if (!_txnSkip && _relations.TryGetValue(message.RelationId, out var columns) && columns is not null)
+                if (_relations.TryGetValue(message.RelationId, out var columns) && columns is not null && CurrentBuffer() is { } buffer)
                 {
-                    _encoder.WriteChange(columns, message, _txnLsn, _txnXid, _txnTime);
-                    _txnChanges++;
+                    buffer.Add(message.Xid, columns, data[0], streamed ? data[5..] : data[1..]);
                 }
 
                 break;
             case PgOutputMessageType.Truncate:
                 var truncate = (TruncateMessage)message.Record!;
-                if (!_txnSkip && truncate.RelationIds.Any(id => _relations.TryGetValue(id, out var c) && c is not null))
+                if (truncate.RelationIds.Any(id => _relations.TryGetValue(id, out var c) && c is not null) && CurrentBuffer() is { } target)
                 {
-                    _encoder.WriteTruncate(_txnLsn, _txnXid, _txnTime);
-                    _txnChanges++;
+                    target.Add(truncate.Xid, null, (byte)PgOutputMessageType.Truncate, []);
                 }
 
                 break;
             case PgOutputMessageType.Commit:
                 var commit = (CommitMessage)message.Record!;
-                if (!_txnSkip && _txnChanges > 0)
+                if (_transaction is { Count: > 0 })
                 {
-                    _committedEnd = _encoder.Length;
-                    _committedChanges += _txnChanges;
-                    _committedLsn = commit.CommitLsn;
-                    _committedEndLsn = commit.EndLsn;
-                    _skipUpTo = commit.CommitLsn;
+                    Committed(new CommittedTransaction(_transaction, commit.CommitLsn, commit.EndLsn, _transactionXid, commit.CommitTimestamp));
+                }
+                else
+                {
+                    _transaction?.Dispose();
+                }
+
+                _transaction = null;
+                _inTransaction = false;
+                break;
+            case PgOutputMessageType.StreamCommit:
+                var streamCommit = (StreamCommitMessage)message.Record!;
+                if (_streamed.Remove(streamCommit.Xid, out var streamedBuffer))
+                {
+                    if (streamedBuffer.Count > 0 && streamCommit.CommitLsn > _skipUpTo)
+                    {
+                        Committed(new CommittedTransaction(streamedBuffer, streamCommit.CommitLsn, streamCommit.EndLsn, streamCommit.Xid, streamCommit.CommitTimestamp));
+                    }
+                    else
+                    {
+                        streamedBuffer.Dispose();
+                    }
+                }
+
+                break;
+            case PgOutputMessageType.StreamAbort:
+                var abort = (StreamAbortMessage)message.Record!;
+                if (abort.Xid == abort.SubXid)
+                {
+                    if (_streamed.Remove(abort.Xid, out var aborted))
+                    {
+                        aborted.Dispose();
+                    }
+                }
+                else if (_streamed.TryGetValue(abort.Xid, out var parent))
+                {
+                    parent.AbortSubtransaction(abort.SubXid);
                 }
 
                 break;
         }
     }
 
-    private void FlushCommitted()
+    private TransactionBuffer NewBuffer() => new(_target.SpillDirectory, _target.SpillThreshold);
+
+    /// <summary>The buffer a change belongs to: the streamed transaction of the current block, or the open ordinary one.</summary>
+    private TransactionBuffer? CurrentBuffer()
     {
-        if (_committedEnd == 0)
+        if (_decoder!.InStreamingBlock)
         {
+            var xid = _decoder.StreamingXid;
+            if (!_streamed.TryGetValue(xid, out var buffer))
+            {
+                buffer = NewBuffer();
+                _streamed[xid] = buffer;
+            }
+
+            return buffer;
+        }
+
+        return _transaction;
+    }
+
+    private void Committed(CommittedTransaction transaction)
+    {
+        _pending.Enqueue(transaction);
+        _skipUpTo = transaction.CommitLsn;
+    }
+
+    /// <summary>Encodes committed transactions into messages for the sink while fewer than the limit are in flight.</summary>
+    private void Pump()
+    {
+        var limit = _target.SinkAcceptsParts ? _target.PartSize : int.MaxValue;
+        while (_inFlight < MaxInFlight)
+        {
+            if (_writing is null)
+            {
+                if (!_pending.TryDequeue(out var next))
+                {
+                    return;
+                }
+
+                _writing = next;
+                _reader = next.Buffer.OpenReader();
+            }
+
+            if (Encode(_writing, _reader!, limit))
+            {
+                _batchCommitLsn = _writing.CommitLsn;
+                _batchEndLsn = _writing.EndLsn;
+                _encoded.Add(_writing.Buffer);
+                _writing = null;
+                _reader = null;
+                if (_pending.Count == 0 || _encoder.Length >= _target.PartSize)
+                {
+                    SendBatch();
+                }
+            }
+            else
+            {
+                SendPart(_writing.CommitLsn);
+            }
+        }
+    }
+
+    /// <summary>Encodes records until the encoder holds <paramref name="limit"/> bytes; true when the transaction is done.</summary>
+    private bool Encode(CommittedTransaction transaction, TransactionBuffer.Reader reader, int limit)
+    {
+        while (_encoder.Length < limit)
+        {
+            if (!reader.TryRead(out _, out var columns, out var record))
+            {
+                return true;
+            }
+
+            if (columns is null)
+            {
+                _encoder.WriteTruncate(transaction.CommitLsn, transaction.Xid, transaction.CommitTime);
+            }
+            else
+            {
+                _encoder.WriteChange(columns, _replayDecoder.Decode(record), transaction.CommitLsn, transaction.Xid, transaction.CommitTime);
+            }
+
+            _batchChanges++;
+        }
+
+        return false;
+    }
+
+    private byte[] TakeEncoded(out int length)
+    {
+        length = _encoder.Length;
+        var data = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        _encoder.WrittenSpan.CopyTo(data);
+        _encoder.Clear();
+        return data;
+    }
+
+    private void SendPart(Lsn commitLsn)
+    {
+        var data = TakeEncoded(out var length);
+        _sink.Tell(new AppendPart(data, length, commitLsn, Self));
+        _partsSent = true;
+        _inFlight++;
+    }
+
+    private void SendBatch()
+    {
+        if (_encoder.Length == 0 && !_partsSent)
+        {
+            foreach (var buffer in _encoded)
+            {
+                buffer.Dispose();
+            }
+
+            _encoded.Clear();
+            _batchChanges = 0;
             return;
         }
 
-        var data = ArrayPool<byte>.Shared.Rent(_committedEnd);
-        _encoder.WrittenSpan[.._committedEnd].CopyTo(data);
-        _sink.Tell(new WriteBatch(data, _committedEnd, _committedLsn, _committedEndLsn, _committedChanges, Self));
-        _encoder.RemovePrefix(_committedEnd);
-        _committedEnd = 0;
-        _committedChanges = 0;
+        var data = TakeEncoded(out var length);
+        _sink.Tell(new WriteBatch(data, length, _batchCommitLsn, _batchEndLsn, _batchChanges, Self));
+        _awaitingSink.Enqueue([.. _encoded]);
+        _encoded.Clear();
+        _batchChanges = 0;
+        _partsSent = false;
         _inFlight++;
     }
 
@@ -257,17 +494,27 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _flushed = new Lsn(persisted.State.EndLsn);
         _progress.SetDurable(new Lsn(persisted.State.CommitLsn));
         _progress.AddChanges(persisted.Changes);
-        Released();
+        BatchDone();
     }
 
-    private void Released()
+    private void BatchDone()
     {
-        if (_inFlight > 0)
+        _inFlight--;
+        if (_awaitingSink.TryDequeue(out var buffers))
         {
-            _inFlight--;
+            foreach (var buffer in buffers)
+            {
+                buffer.Dispose();
+            }
         }
 
-        while (_deferredAcks > 0 && _inFlight <= MaxInFlight)
+        Pump();
+        ReleaseAcks();
+    }
+
+    private void ReleaseAcks()
+    {
+        while (_deferredAcks > 0 && !BackedUp)
         {
             _deferredAcks--;
             _connection?.Tell(BatchAck.Instance);
@@ -281,8 +528,20 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             return;
         }
 
+        var flush = _flushed;
+        if (Idle && _received > flush)
+        {
+            flush = _received;
+        }
+
+        if (flush < _reported)
+        {
+            flush = _reported;
+        }
+
+        _reported = flush;
         var buffer = new byte[StandbyStatusUpdate.Length];
-        StandbyStatusUpdate.Write(buffer, _flushed, _flushed, _flushed, PgEpoch.Now(), replyRequested);
+        StandbyStatusUpdate.Write(buffer, flush, flush, flush, PgEpoch.Now(), replyRequested);
         _connection.Tell(new SendCopyData(buffer));
     }
 }

@@ -1,0 +1,30 @@
+using Akka.Actor;
+using PgWire.Protocol.Replication;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>
+/// A leading part of a transaction too large for one <see cref="WriteBatch"/>. The sink appends it
+/// without fsync and without persisting a position, then answers <see cref="PartAppended"/>; the
+/// transaction's last bytes follow as an ordinary <see cref="WriteBatch"/>, whose fsync and persisted
+/// offset cover every part before it. Parts with <paramref name="CommitLsn"/> at or below the sink's
+/// last commit are dropped (answered all the same). <see cref="Data"/> is rented from the shared array
+/// pool and returned by the sink.
+/// </summary>
+public sealed record AppendPart(byte[] Data, int Length, Lsn CommitLsn, IActorRef ReplyTo);
+
+/// <summary>Reply to <see cref="AppendPart"/>: the sink is done with the part's buffer.</summary>
+public sealed record PartAppended(Lsn CommitLsn);
+
+/// <summary>
+/// Parts appended since the last <see cref="WriteBatch"/> belong to a transaction that will not be
+/// finished (the stream restarted): the sink cuts the file back to the end of the last complete batch.
+/// Sent before <see cref="GetSinkPosition"/> by a starting stream.
+/// </summary>
+public sealed class DiscardParts
+{
+    public static readonly DiscardParts Instance = new();
+    private DiscardParts()
+    {
+    }
+}

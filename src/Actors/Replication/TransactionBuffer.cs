@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>
+/// The changes of one transaction, kept as raw pgoutput change messages (without the streamed xid)
+/// tagged with the (sub)transaction id and the relation columns in effect when they arrived. Held in
+/// memory up to a threshold, then spilled to a temporary file that is deleted when the buffer is
+/// disposed. Records: length (int32), xid (uint32), relation index (int32), then the message bytes.
+/// </summary>
+public sealed class TransactionBuffer : IDisposable
+{
+    private const int HeaderSize = 12;
+    private const int FileBufferSize = 1 << 20;
+
+    private readonly string? _spillDirectory;
+    private readonly int _threshold;
+    private readonly List<ColumnInfo[]> _relations = [];
+    private byte[] _memory;
+    private int _length;
+    private FileStream? _spill;
+    private HashSet<uint>? _abortedSubtransactions;
+
+    /// <param name="spillDirectory">Where spill files go; null keeps everything in memory.</param>
+    /// <param name="threshold">Bytes held in memory before spilling.</param>
+    public TransactionBuffer(string? spillDirectory, int threshold)
+    {
+        _spillDirectory = spillDirectory;
+        _threshold = threshold;
+        _memory = ArrayPool<byte>.Shared.Rent(Math.Min(4096, Math.Max(threshold, 256)));
+    }
+
+    /// <summary>Records added, including those of aborted subtransactions.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Bytes of all records added.</summary>
+    public long Bytes { get; private set; }
+
+    public bool IsSpilled => _spill is not null;
+
+    /// <summary>Bytes currently held in memory.</summary>
+    public int MemoryBytes => _spill is null ? _length : 0;
+
+    /// <summary>The spill file, or null.</summary>
+    public string? SpillPath => _spill?.Name;
+
+    /// <summary>
+    /// Adds one change: <paramref name="type"/> and <paramref name="body"/> together form a pgoutput
+    /// message as sent outside a streamed block. <paramref name="columns"/> is null for a truncate.
+    /// </summary>
+    public void Add(uint xid, ColumnInfo[]? columns, byte type, ReadOnlySpan<byte> body)
+    {
+        ObjectDisposedException.ThrowIf(_memory.Length == 0 && _spill is null, this);
+        var relation = -1;
+        if (columns is not null)
+        {
+            relation = _relations.Count - 1;
+            if (relation < 0 || !ReferenceEquals(_relations[relation], columns))
+            {
+                _relations.Add(columns);
+                relation = _relations.Count - 1;
+            }
+        }
+
+        var size = HeaderSize + 1 + body.Length;
+        Span<byte> header = stackalloc byte[HeaderSize + 1];
+        BinaryPrimitives.WriteInt32LittleEndian(header, 1 + body.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[4..], xid);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], relation);
+        header[HeaderSize] = type;
+
+        if (_spill is null && _spillDirectory is not null && (long)_length + size > _threshold)
+        {
+            Spill();
+        }
+
+        if (_spill is not null)
+        {
+            _spill.Write(header);
+            _spill.Write(body);
+        }
+        else
+        {
+            Reserve(size);
+            header.CopyTo(_memory.AsSpan(_length));
+            body.CopyTo(_memory.AsSpan(_length + header.Length));
+            _length += size;
+        }
+
+        Count++;
+        Bytes += size;
+    }
+
+    /// <summary>Changes of <paramref name="subXid"/> are dropped when the buffer is read.</summary>
+    public void AbortSubtransaction(uint subXid) => (_abortedSubtransactions ??= []).Add(subXid);
+
+    /// <summary>Reads the records back in order, skipping aborted subtransactions. Add no more records after this.</summary>
+    public Reader OpenReader()
+    {
+        if (_spill is not null)
+        {
+            _spill.Flush();
+            _spill.Position = 0;
+        }
+
+        return new Reader(this);
+    }
+
+    public void Dispose()
+    {
+        _spill?.Dispose();
+        _spill = null;
+        if (_memory.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_memory);
+            _memory = [];
+        }
+
+        _length = 0;
+    }
+
+    private void Reserve(int size)
+    {
+        if (_length + size <= _memory.Length)
+        {
+            return;
+        }
+
+        var capacity = Math.Max(_memory.Length * 2, _length + size);
+        var grown = ArrayPool<byte>.Shared.Rent(capacity);
+        _memory.AsSpan(0, _length).CopyTo(grown);
+        ArrayPool<byte>.Shared.Return(_memory);
+        _memory = grown;
+    }
+
+    private void Spill()
+    {
+        Directory.CreateDirectory(_spillDirectory!);
+        var path = Path.Combine(_spillDirectory!, Guid.NewGuid().ToString("N") + ".spill");
+        _spill = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileBufferSize, FileOptions.DeleteOnClose);
+        _spill.Write(_memory, 0, _length);
+        ArrayPool<byte>.Shared.Return(_memory);
+        _memory = [];
+        _length = 0;
+    }
+
+    /// <summary>Sequential reader over a buffer's records.</summary>
+    public sealed class Reader
+    {
+        private readonly TransactionBuffer _owner;
+        private int _position;
+        private byte[] _record = [];
+
+        internal Reader(TransactionBuffer owner) => _owner = owner;
+
+        /// <summary>Next change; <paramref name="message"/> is valid until the next call.</summary>
+        public bool TryRead(out uint xid, out ColumnInfo[]? columns, out ReadOnlySpan<byte> message)
+        {
+            while (true)
+            {
+                if (!TryReadRecord(out xid, out var relation, out message))
+                {
+                    columns = null;
+                    return false;
+                }
+
+                if (_owner._abortedSubtransactions?.Contains(xid) == true)
+                {
+                    continue;
+                }
+
+                columns = relation < 0 ? null : _owner._relations[relation];
+                return true;
+            }
+        }
+
+        private bool TryReadRecord(out uint xid, out int relation, out ReadOnlySpan<byte> message)
+        {
+            Span<byte> header = stackalloc byte[HeaderSize];
+            int length;
+            if (_owner._spill is { } file)
+            {
+                var read = file.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false);
+                if (read == 0)
+                {
+                    xid = 0;
+                    relation = 0;
+                    message = default;
+                    return false;
+                }
+
+                if (read < HeaderSize)
+                {
+                    throw new EndOfStreamException($"spill file {file.Name} ends inside a record header");
+                }
+
+                length = BinaryPrimitives.ReadInt32LittleEndian(header);
+                if (_record.Length < length)
+                {
+                    _record = new byte[Math.Max(length, Math.Min(_record.Length * 2, 1 << 20))];
+                }
+
+                file.ReadExactly(_record, 0, length);
+                message = _record.AsSpan(0, length);
+            }
+            else
+            {
+                if (_position >= _owner._length)
+                {
+                    xid = 0;
+                    relation = 0;
+                    message = default;
+                    return false;
+                }
+
+                _owner._memory.AsSpan(_position, HeaderSize).CopyTo(header);
+                length = BinaryPrimitives.ReadInt32LittleEndian(header);
+                message = _owner._memory.AsSpan(_position + HeaderSize, length);
+                _position += HeaderSize + length;
+            }
+
+            xid = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+            relation = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PgWire.Actors.Replication;
+using PgWire.Actors.Tests.Connection;
+using PgWire.Tests.Shared;
+using Xunit;
+
+namespace PgWire.Actors.Tests.Replication;
+
+/// <summary>Runs lrepl against the test cluster and compares a replayed data file with the table.</summary>
+internal static class StreamTestSupport
+{
+    public static Dictionary<string, string?> Connection() => new(StringComparer.Ordinal)
+    {
+        ["host"] = TestCluster.Host,
+        ["port"] = TestCluster.Port.ToString(CultureInfo.InvariantCulture),
+        ["dbname"] = TestCluster.Database,
+        ["user"] = TestCluster.SuperUser,
+        ["password"] = TestCluster.SuperUserPassword,
+        ["sslmode"] = "disable",
+    };
+
+    public static string NewDir()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "lrs-test-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    public static void Psql(string sql, TimeSpan? timeout = null)
+    {
+        var (code, stdout, stderr) = TestCluster.RunPsql(new PsqlOptions { Input = sql, Timeout = timeout ?? TimeSpan.FromSeconds(300) }, "-v", "ON_ERROR_STOP=1", "-X", "-q");
+        Assert.True(code == 0, $"psql failed: {stdout} {stderr}");
+    }
+
+    public static string Scalar(string sql)
+    {
+        var (code, stdout, stderr) = TestCluster.RunPsql("-v", "ON_ERROR_STOP=1", "-X", "-q", "-tA", "-c", sql);
+        Assert.True(code == 0, $"psql failed: {stdout} {stderr}");
+        return stdout.Trim();
+    }
+
+    public static void Cleanup(string table, string publication, string slot)
+    {
+        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{slot}'");
+        TestCluster.RunPsql("-X", "-q", "-c", $"DROP PUBLICATION IF EXISTS {publication}; DROP TABLE IF EXISTS {table}");
+    }
+
+    public sealed class Run
+    {
+        public required Task<LreplProgress> Task { get; init; }
+        public required CancellationTokenSource Cts { get; init; }
+        public required StringWriter Log { get; init; }
+
+        public async Task<LreplProgress> StopAsync()
+        {
+            await Cts.CancelAsync();
+            return await Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    public static async Task<Run> StartAsync(string table, string publication, string dir, int? protocolVersion, int spillThreshold = 16 << 20)
+    {
+        var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = new StringWriter();
+        var cts = new CancellationTokenSource();
+        var options = new LreplOptions(Connection(), table, publication, dir)
+        {
+            CreatePublication = true,
+            Environment = new EmptyEnvironment(),
+            Log = TextWriter.Synchronized(log),
+            ProgressInterval = TimeSpan.FromSeconds(1),
+            OnStreaming = () => streaming.TrySetResult(),
+            ProtocolVersion = protocolVersion,
+            SpillThreshold = spillThreshold,
+        };
+        var task = System.Threading.Tasks.Task.Run(() => LreplRunner.RunAsync(options, cts.Token));
+        var first = await System.Threading.Tasks.Task.WhenAny(streaming.Task, task, System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first == task)
+        {
+            await task;
+        }
+
+        Assert.True(streaming.Task.IsCompleted, "streaming did not start: " + log);
+        return new Run { Task = task, Cts = cts, Log = log };
+    }
+
+    /// <summary>Current columns of a table: name and type OID, in order.</summary>
+    public static List<(string Name, uint Type)> Columns(string table) =>
+        [.. Scalar($"SELECT attname || ' ' || atttypid FROM pg_attribute WHERE attrelid = '{table}'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' '))
+            .Select(p => (p[0], uint.Parse(p[1], CultureInfo.InvariantCulture)))];
+
+    /// <summary>The table's rows keyed by id, each rendered from the text output of its columns the way the encoder renders values.</summary>
+    public static SortedDictionary<long, string> Expected(string table, List<(string Name, uint Type)> columns)
+    {
+        var select = string.Join(", ", columns.Select(c => $"\"{c.Name}\"::text"));
+        var text = Scalar($"SELECT json_build_array({select}) FROM {table}");
+        var rows = new SortedDictionary<long, string>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var values = JsonNode.Parse(line)!.AsArray();
+            var row = new JsonObject();
+            for (var i = 0; i < columns.Count; i++)
+            {
+                var value = (string?)values[i];
+                row[columns[i].Name] = value is null ? null : Render(columns[i].Type, value);
+            }
+
+            rows[(long)row["id"]!] = row.ToJsonString();
+        }
+
+        return rows;
+    }
+
+    private static JsonNode? Render(uint type, string text)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            JsonLineEncoder.WriteTextValue(writer, type, Encoding.UTF8.GetBytes(text));
+        }
+
+        return JsonNode.Parse(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Replays the file's records by the "id" column; columns missing from an update's after image
+    /// (unchanged TOAST values) keep their previous value. Rows are projected onto <paramref name="columns"/>.
+    /// </summary>
+    public static SortedDictionary<long, string> Replay(string path, List<(string Name, uint Type)> columns)
+    {
+        var rows = new Dictionary<long, JsonObject>();
+        foreach (var line in File.ReadAllLines(path))
+        {
+            var record = JsonNode.Parse(line)!.AsObject();
+            var op = (string)record["op"]!;
+            switch (op)
+            {
+                case "r":
+                case "c":
+                {
+                    var after = (JsonObject)record["after"]!.DeepClone();
+                    rows[(long)after["id"]!] = after;
+                    break;
+                }
+
+                case "u":
+                {
+                    var id = FindId(rows, record["key"]!.AsObject());
+                    Assert.True(rows.Remove(id, out var old), "update of a missing row " + record["key"]);
+                    var after = (JsonObject)record["after"]!.DeepClone();
+                    foreach (var (name, value) in old!)
+                    {
+                        if (!after.ContainsKey(name))
+                        {
+                            after[name] = value?.DeepClone();
+                        }
+                    }
+
+                    rows[(long)after["id"]!] = after;
+                    break;
+                }
+
+                case "d":
+                    Assert.True(rows.Remove(FindId(rows, record["key"]!.AsObject())), "delete of a missing row " + record["key"]);
+                    break;
+                case "t":
+                    rows.Clear();
+                    break;
+                default:
+                    Assert.Fail("unknown op " + op);
+                    break;
+            }
+        }
+
+        var result = new SortedDictionary<long, string>();
+        foreach (var (id, row) in rows)
+        {
+            var projected = new JsonObject();
+            foreach (var (name, _) in columns)
+            {
+                projected[name] = row[name]?.DeepClone();
+            }
+
+            result[id] = projected.ToJsonString();
+        }
+
+        return result;
+    }
+
+    /// <summary>The id of the row a key refers to: its "id" when the key has one, otherwise the row whose values match every key column.</summary>
+    private static long FindId(Dictionary<long, JsonObject> rows, JsonObject key)
+    {
+        if (key["id"] is { } id)
+        {
+            return (long)id;
+        }
+
+        foreach (var (rowId, row) in rows)
+        {
+            if (key.All(k => JsonNode.DeepEquals(k.Value, row[k.Key])))
+            {
+                return rowId;
+            }
+        }
+
+        return -1;
+    }
+
+    public static async Task WaitForMatchAsync(string table, string path, TimeSpan? timeout = null)
+    {
+        var columns = Columns(table);
+        var expected = Expected(table, columns);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(120));
+        SortedDictionary<long, string> actual = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            actual = File.Exists(path) ? Replay(path, columns) : [];
+            if (actual.Count == expected.Count && actual.SequenceEqual(expected))
+            {
+                return;
+            }
+
+            await Task.Delay(500);
+        }
+
+        var missing = expected.Where(e => !actual.TryGetValue(e.Key, out var a) || a != e.Value).Take(3).Select(e => $"{e.Key}: expected {Truncate(e.Value)} got {Truncate(actual.GetValueOrDefault(e.Key))}");
+        var extra = actual.Keys.Except(expected.Keys).Take(5);
+        Assert.Fail($"file does not match the table ({expected.Count} rows expected, {actual.Count} replayed); {string.Join("; ", missing)}; extra ids {string.Join(",", extra)}");
+    }
+
+    private static string Truncate(string? s) => s is null ? "(none)" : s.Length > 400 ? s[..400] + "..." : s;
+}

@@ -1,0 +1,67 @@
+using PgWire.Actors.Replication;
+using Xunit;
+
+namespace PgWire.Actors.Tests.Replication;
+
+public sealed class StreamTransactionBufferTests
+{
+    private static readonly ColumnInfo[] First = [new("id", 23, true)];
+    private static readonly ColumnInfo[] Second = [new("id", 23, true), new("extra", 25, false)];
+
+    private static List<(uint Xid, ColumnInfo[]? Columns, byte[] Message)> ReadAll(TransactionBuffer buffer)
+    {
+        var reader = buffer.OpenReader();
+        var result = new List<(uint, ColumnInfo[]?, byte[])>();
+        while (reader.TryRead(out var xid, out var columns, out var message))
+        {
+            result.Add((xid, columns, message.ToArray()));
+        }
+
+        return result;
+    }
+
+    [Theory]
+    [InlineData(1 << 20, false)]
+    [InlineData(100, true)]
+    public void Records_come_back_in_order_with_their_relation_and_aborted_subtransactions_left_out(int threshold, bool spills)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "lrs-buffer-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string? spillPath;
+            using (var buffer = new TransactionBuffer(dir, threshold))
+            {
+                for (var i = 0; i < 50; i++)
+                {
+                    var xid = (uint)(i < 20 ? 7 : i < 30 ? 8 : 9);
+                    buffer.Add(xid, i < 40 ? First : Second, (byte)'I', [(byte)i, 1, 2, 3]);
+                }
+
+                buffer.Add(7, null, (byte)'T', []);
+                buffer.AbortSubtransaction(8);
+                Assert.Equal(spills, buffer.IsSpilled);
+                spillPath = buffer.SpillPath;
+                Assert.Equal(spills, spillPath is not null && File.Exists(spillPath));
+
+                var records = ReadAll(buffer);
+                Assert.Equal(41, records.Count);
+                Assert.DoesNotContain(records, r => r.Xid == 8);
+                Assert.Equal([.. Enumerable.Range(0, 20), .. Enumerable.Range(30, 20)], records.Take(40).Select(r => (int)r.Message[1]));
+                Assert.All(records.Take(40), r => Assert.Equal((byte)'I', r.Message[0]));
+                Assert.Same(First, records[0].Columns);
+                Assert.Same(Second, records[39].Columns);
+                Assert.Null(records[40].Columns);
+                Assert.Equal([(byte)'T'], records[40].Message);
+            }
+
+            Assert.True(spillPath is null || !File.Exists(spillPath), "spill file kept after dispose");
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+}
