@@ -20,7 +20,7 @@ public static class PgWireConfig
         var section = config.GetConfig("pgwire.connection");
         return new ConnectionOptions
         {
-            ReceiveBufferSize = checked((int)(section.GetByteSize("receive-buffer-size") ?? 65536)),
+            ReceiveBufferSize = checked((int)(section.GetByteSize("receive-buffer-size") ?? 131072)),
             MaxUnackedBatches = section.GetInt("max-unacked-batches", 4),
             MaxMessageLength = checked((int)(section.GetByteSize("max-message-length") ?? 1073741823)),
         };

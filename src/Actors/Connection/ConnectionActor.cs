@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Security;
@@ -20,7 +21,7 @@ namespace PgWire.Actors.Connection;
 public sealed record ConnectionOptions
 {
     /// <summary>Initial size of the receive buffer; it grows for larger messages.</summary>
-    public int ReceiveBufferSize { get; init; } = 64 * 1024;
+    public int ReceiveBufferSize { get; init; } = 128 * 1024;
 
     /// <summary>The socket is not read while this many FrameBatches are unacknowledged.</summary>
     public int MaxUnackedBatches { get; init; } = 4;
@@ -65,6 +66,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
     private bool _reading;
     private int _unacked;
 
+    // Receive buffers handed out in FrameBatches, oldest first, one entry per batch. Consumers
+    // acknowledge in order, so the oldest entry is released first; a buffer returns to the pool
+    // once no batch refers to it and the socket no longer reads into it.
+    private readonly Queue<byte[]> _lentBuffers = new();
+
     private Action<BackendMessageCode, ReadOnlySpan<byte>> _onFrame;
     private ScramSha256Client? _scram;
     private string _authMethod = "trust";
@@ -83,7 +89,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         _options = options;
         _owner = owner ?? Context.Parent;
         _scanner = new FrameScanner(options.MaxMessageLength);
-        _buffer = new byte[options.ReceiveBufferSize];
+        _buffer = ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
         _onFrame = UnexpectedFrame;
         Connecting();
     }
@@ -247,15 +253,29 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         var stream = _stream;
         var memory = _buffer.AsMemory(_end);
         var self = Self;
-        _ = ReadAsync(stream, memory, self);
+        _ = ReadAsync(stream, _socket, memory, self);
     }
 
-    private static async Task ReadAsync(Stream stream, Memory<byte> memory, IActorRef self)
+    private static async Task ReadAsync(Stream stream, Socket? socket, Memory<byte> memory, IActorRef self)
     {
         try
         {
-            var n = await stream.ReadAsync(memory).ConfigureAwait(false);
-            self.Tell(new ReadCompleted(n));
+            var total = await stream.ReadAsync(memory).ConfigureAwait(false);
+
+            // While more bytes are already waiting, keep filling the buffer: one self-message then
+            // carries many rows instead of one TLS record's worth.
+            while (total > 0 && memory.Length - total >= 16 * 1024 && socket is { Available: > 0 })
+            {
+                var n = await stream.ReadAsync(memory[total..]).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                total += n;
+            }
+
+            self.Tell(new ReadCompleted(total));
         }
         catch (Exception ex)
         {
@@ -280,12 +300,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
                 size = (int)Math.Min((long)size * 2, (long)_options.MaxMessageLength + 1);
             }
 
-            var fresh = new byte[Math.Max(size, _options.ReceiveBufferSize)];
+            var fresh = ArrayPool<byte>.Shared.Rent(Math.Max(size, _options.ReceiveBufferSize));
             _buffer.AsSpan(_start, _end - _start).CopyTo(fresh);
             _end -= _start;
             _start = 0;
+            var old = _buffer;
             _buffer = fresh;
             _bufferShared = false;
+            ReleaseIfUnused(old);
         }
         else if (_end == _buffer.Length || (_start > 0 && _buffer.Length - _end < 4096))
         {
@@ -386,6 +408,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         _batchOffsets.Clear();
         _batchLengths.Clear();
         _bufferShared = true;
+        _lentBuffers.Enqueue(_buffer);
         _unacked++;
         _requester.Tell(batch, Self);
     }
@@ -411,6 +434,14 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         }
 
         _writer.Clear();
+    }
+
+    private void ReleaseIfUnused(byte[] buffer)
+    {
+        if (!ReferenceEquals(buffer, _buffer) && !_lentBuffers.Contains(buffer))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private void CloseSocket()
@@ -888,6 +919,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         if (_unacked > 0)
         {
             _unacked--;
+        }
+
+        if (_lentBuffers.TryDequeue(out var returned))
+        {
+            ReleaseIfUnused(returned);
         }
 
         StartRead();

@@ -153,9 +153,11 @@ public sealed record ParametersDescribed(ParameterDescription Description);
 public sealed record QueryDone(TransactionStatus Status);
 
 /// <summary>
-/// Consecutive DataRow or CopyData payloads, in order, sharing one buffer. The receiver must
-/// answer <see cref="BatchAck"/> to the connection when done; until then the buffer is its own
-/// and the connection stops reading once too many batches are unacknowledged.
+/// Consecutive DataRow or CopyData payloads, in order, sharing one pooled buffer. The receiver
+/// must answer <see cref="BatchAck"/> to the connection when done, in the order the batches came;
+/// until then the bytes stay valid, and afterwards the buffer goes back to the pool and is
+/// overwritten, so nothing may keep a span or memory of it past the ack. The connection stops
+/// reading once too many batches are unacknowledged.
 /// </summary>
 public sealed class FrameBatch
 {

@@ -9,7 +9,7 @@ public class PgWireConfigTests
     public void Embedded_defaults_give_the_documented_connection_options()
     {
         var options = PgWireConfig.ConnectionOptions(PgWireConfig.Default);
-        Assert.Equal(64 * 1024, options.ReceiveBufferSize);
+        Assert.Equal(128 * 1024, options.ReceiveBufferSize);
         Assert.Equal(4, options.MaxUnackedBatches);
         Assert.Equal(1073741823, options.MaxMessageLength);
     }
@@ -23,7 +23,7 @@ public class PgWireConfigTests
             File.WriteAllText(path, "pgwire.connection.max-unacked-batches = 9\n");
             var options = PgWireConfig.ConnectionOptions(PgWireConfig.Load(path));
             Assert.Equal(9, options.MaxUnackedBatches);
-            Assert.Equal(64 * 1024, options.ReceiveBufferSize);
+            Assert.Equal(128 * 1024, options.ReceiveBufferSize);
         }
         finally
         {
