@@ -211,10 +211,11 @@ public sealed class ProcessCrashTests
             foreach (var signal in new[] { "TERM", "INT" })
             {
                 using var process = LreplProcess.Start(Args(table, dir));
+                Assert.True(await process.WaitForStderrAsync(signal == "TERM" ? " done: " : "resuming", TimeSpan.FromSeconds(30)), process.Stderr);
                 Assert.True(workload.RunBatch(20, 0));
                 expectedLines = 10 + workload.Changes;
                 var (replay, lines) = await WaitForMatchAsync(table, path, expectedLines, TimeSpan.FromSeconds(30), process);
-                Assert.Equal(expectedLines, lines);
+                Assert.True(expectedLines == lines, $"SIG{signal}: {lines} lines, expected {expectedLines}\n{process.Stderr}");
                 process.Signal(signal);
                 var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
                 Assert.True(code == 0, $"SIG{signal}: exit {code}\n{process.Stderr}");
