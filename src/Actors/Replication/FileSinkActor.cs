@@ -26,13 +26,18 @@ public sealed class FileSinkActor : ReceiveActor
 {
     private readonly string _path;
     private readonly IActorRef _ack;
+    private readonly CsvLineEncoder? _csv;
+    private readonly ArrayBufferWriter<byte>? _csvBuffer;
     private FileStream? _file;
     private Lsn _lastCommit;
     private long _offset;
 
-    public FileSinkActor(string path, Lsn lastCommit, long offset, IActorRef ack)
+    /// <param name="csv">When set, batches (JSON lines) are written as CSV records instead.</param>
+    public FileSinkActor(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null)
     {
         _path = path;
+        _csv = csv;
+        _csvBuffer = csv is null ? null : new ArrayBufferWriter<byte>(64 * 1024);
         _lastCommit = lastCommit;
         _offset = offset;
         _ack = ack;
@@ -41,8 +46,8 @@ public sealed class FileSinkActor : ReceiveActor
         Receive<GetSinkPosition>(_ => Sender.Tell(new SinkPosition(_lastCommit, _offset)));
     }
 
-    public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack) =>
-        Akka.Actor.Props.Create(() => new FileSinkActor(path, lastCommit, offset, ack));
+    public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null) =>
+        Akka.Actor.Props.Create(() => new FileSinkActor(path, lastCommit, offset, ack, csv));
 
     protected override void PreStart()
     {
@@ -67,9 +72,21 @@ public sealed class FileSinkActor : ReceiveActor
                 return;
             }
 
-            _file!.Write(batch.Data, 0, batch.Length);
+            var length = batch.Length;
+            if (_csv is not null)
+            {
+                _csvBuffer!.Clear();
+                _csv.Transcode(batch.Data.AsSpan(0, batch.Length), _csvBuffer);
+                _file!.Write(_csvBuffer.WrittenSpan);
+                length = _csvBuffer.WrittenCount;
+            }
+            else
+            {
+                _file!.Write(batch.Data, 0, batch.Length);
+            }
+
             _file.Flush(flushToDisk: true);
-            _offset += batch.Length;
+            _offset += length;
             _lastCommit = batch.CommitLsn;
             _ack.Tell(new Durable(batch.CommitLsn.Value, batch.EndLsn.Value, _offset, batch.Changes), batch.ReplyTo);
         }

@@ -19,6 +19,9 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
 
     public string? Slot { get; init; }
     public bool CreatePublication { get; init; }
+
+    /// <summary>How the data file is written: JSON lines (the default) or CSV with a header.</summary>
+    public LreplFormat Format { get; init; } = LreplFormat.JsonLines;
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
     public TextWriter? Log { get; init; }
 
@@ -44,6 +47,16 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     }
 }
 
+/// <summary>The data file's format.</summary>
+public enum LreplFormat
+{
+    /// <summary>One JSON object per line: op, lsn, xid, commit_ts, key, before, after.</summary>
+    JsonLines,
+
+    /// <summary>RFC 4180 CSV: a header, then op, lsn and the table's columns in text format (see <see cref="CsvLineEncoder"/>).</summary>
+    Csv,
+}
+
 /// <summary>
 /// Runs one table's logical replication into a JSON lines file: checks, consistent snapshot on the
 /// first run, then streaming until cancelled, with the durable position persisted after every fsync.
@@ -66,6 +79,7 @@ public static class LreplRunner
             var normalSettings = Resolve(options, null);
             var replicationSettings = Resolve(options, "database");
             TableInfo table;
+            CsvLineEncoder? csv = null;
             await using (var client = await ConnectAsync(system, normalSettings, cancellationToken).ConfigureAwait(false))
             {
                 table = await CheckAsync(client, options, cancellationToken).ConfigureAwait(false);
@@ -86,7 +100,15 @@ public static class LreplRunner
                         state = (await ack.Ask<Persisted>(ResetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false)).State;
                     }
 
-                    state = await SnapshotAsync(system, repl, normalSettings, options, table, ack, progress, log, cancellationToken).ConfigureAwait(false);
+                    var snapshotAck = ack;
+                    if (options.Format == LreplFormat.Csv)
+                    {
+                        var columns = await QueryAsync(client, "SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
+                        csv = new CsvLineEncoder([.. columns.Select(r => r[0]!)]);
+                        snapshotAck = system.ActorOf(CsvSnapshotActor.Props(options.DataPath, csv, ack), "csv-snapshot");
+                    }
+
+                    state = await SnapshotAsync(system, repl, normalSettings, options, table, snapshotAck, progress, log, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -109,13 +131,14 @@ public static class LreplRunner
                         f.Flush(flushToDisk: true);
                     }
 
+                    csv = ResumeFormat(options);
                     progress.SnapshotRows = state.SnapshotRows;
                     log.WriteLine($"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} ({state.FileOffset} bytes durable)");
                 }
             }
 
             progress.SetDurable(new Lsn(state.CommitLsn));
-            var sink = system.ActorOf(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack), "sink");
+            var sink = system.ActorOf(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack, csv), "sink");
             var streamProps = ReplicationStreamActor.Props(replicationSettings, new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication), sink, ack, progress);
             var supervisor = system.ActorOf(
                 BackoffSupervisor.Props(Backoff.OnFailure(streamProps, "stream", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), 0.2, -1)),
@@ -185,6 +208,33 @@ public static class LreplRunner
             }
             """;
         return ConfigurationFactory.ParseString(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>Checks that the existing data file has the requested format; for CSV, returns the encoder for the columns in its header.</summary>
+    private static CsvLineEncoder? ResumeFormat(LreplOptions options)
+    {
+        var head = new byte[64 * 1024];
+        int read;
+        using (var f = new FileStream(options.DataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            read = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        var text = Encoding.UTF8.GetString(head, 0, read);
+        var isCsv = text.StartsWith("op,lsn", StringComparison.Ordinal);
+        if (options.Format == LreplFormat.JsonLines)
+        {
+            return isCsv
+                ? throw new LreplException($"{options.DataPath} is CSV; pass --format csv (or remove it and {options.StatePath} to start over)")
+                : null;
+        }
+
+        if (!isCsv)
+        {
+            throw new LreplException($"{options.DataPath} is not CSV; pass --format jsonl (or remove it and {options.StatePath} to start over)");
+        }
+
+        return new CsvLineEncoder(CsvLineEncoder.ParseHeader(text));
     }
 
     internal sealed record TableInfo(string Schema, string Name, string Qualified, uint Oid, IReadOnlySet<string> KeyColumns);

@@ -8,7 +8,7 @@ namespace PgWire.Host.Lrepl;
 public static class LreplCommand
 {
     public const string Usage = """
-        pgwire lrepl: copy a table's snapshot, then every change, into <config-dir>/<table>.data (JSON lines)
+        pgwire lrepl: copy a table's snapshot, then every change, into <config-dir>/<table>.data
 
         Usage:
           pgwire lrepl -t TABLE -L PUBLICATION -c CONFIG_DIR [options]
@@ -24,7 +24,9 @@ public static class LreplCommand
           -c, --config-dir DIR     where the data file and lrepl-state.db live
               --slot NAME          replication slot (default: <table>_slot)
               --create-publication create the publication for the table if it is missing
-              --format jsonl       output format (only jsonl)
+              --format FORMAT      jsonl (default) or csv: RFC 4180 with a header line
+                                   op,lsn,<columns>; values in PostgreSQL text format,
+                                   NULL as an empty field, the empty string as ""
           -h, --help               show this help
         """;
 
@@ -92,6 +94,7 @@ public static class LreplCommand
         string? user = null, password = null, host = null, port = null, database = null;
         string? table = null, publication = null, configDir = null, slot = null;
         var createPublication = false;
+        var format = LreplFormat.JsonLines;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -166,11 +169,12 @@ public static class LreplCommand
                     createPublication = true;
                     break;
                 case "--format":
-                    var format = Value();
-                    if (format != "jsonl")
+                    format = Value() switch
                     {
-                        throw new ArgumentException($"unsupported format \"{format}\" (only jsonl)");
-                    }
+                        "jsonl" => LreplFormat.JsonLines,
+                        "csv" => LreplFormat.Csv,
+                        var other => throw new ArgumentException($"unsupported format \"{other}\" (jsonl or csv)"),
+                    };
 
                     break;
                 default:
@@ -217,6 +221,7 @@ public static class LreplCommand
         {
             Slot = slot,
             CreatePublication = createPublication,
+            Format = format,
             Environment = environment,
         };
     }
