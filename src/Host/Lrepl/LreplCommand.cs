@@ -78,8 +78,8 @@ public static class LreplCommand
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            await stderr.WriteLineAsync("pgwire lrepl: interrupted before streaming started").ConfigureAwait(false);
-            return 1;
+            await stderr.WriteLineAsync("pgwire lrepl: stopped before streaming started; the next run continues from the durable state").ConfigureAwait(false);
+            return 0;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
