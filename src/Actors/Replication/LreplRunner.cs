@@ -23,6 +23,18 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// <summary>How the data file is written: JSON lines (the default) or CSV with a header.</summary>
     public LreplFormat Format { get; init; } = LreplFormat.JsonLines;
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>linq2db provider name of the state journal (Akka.Persistence.Sql), e.g. "SQLite.MS" or "PostgreSQL.15".</summary>
+    public string StateProvider { get; init; } = "SQLite.MS";
+
+    /// <summary>Connection string of the state journal; null means SQLite at <see cref="StatePath"/>.</summary>
+    public string? StateConnectionString { get; init; }
+
+    /// <summary>Journal persistence id; null means "lrepl-" + table.</summary>
+    public string? StateId { get; init; }
+
+    /// <summary>A journal snapshot is saved (and older events deleted) after this many persisted positions.</summary>
+    public int StateSnapshotEvery { get; init; } = 100;
     public TextWriter? Log { get; init; }
 
     /// <summary>Called once streaming has started (tests use it to begin a workload).</summary>
@@ -70,10 +82,10 @@ public static class LreplRunner
         Directory.CreateDirectory(options.ConfigDir);
         var progress = new LreplProgress();
 
-        var system = ActorSystem.Create("lrepl", PersistenceConfig(options.StatePath));
+        var system = ActorSystem.Create("lrepl", PersistenceConfig(options));
         try
         {
-            var ack = system.ActorOf(LsnAckActor.Props("lrepl-" + options.Table), "lsn");
+            var ack = system.ActorOf(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery), "lsn");
             var state = await ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
 
             var normalSettings = Resolve(options, null);
@@ -188,9 +200,19 @@ public static class LreplRunner
         }
     }
 
-    public static Config PersistenceConfig(string statePath)
+    public static Config PersistenceConfig(string statePath) => PersistenceConfig("SQLite.MS", "Data Source=" + statePath);
+
+    /// <summary>Akka.Persistence.Sql journal and snapshot store for the options' state provider.</summary>
+    public static Config PersistenceConfig(LreplOptions options)
     {
-        var cs = "Data Source=" + statePath.Replace("\"", "\\\"", StringComparison.Ordinal);
+        ArgumentNullException.ThrowIfNull(options);
+        return PersistenceConfig(options.StateProvider, options.StateConnectionString ?? "Data Source=" + options.StatePath);
+    }
+
+    private static Config PersistenceConfig(string provider, string connectionString)
+    {
+        var cs = connectionString.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        var pn = provider.Replace("\"", "", StringComparison.Ordinal);
         var hocon = $$"""
             akka.loglevel = WARNING
             akka.stdout-loglevel = WARNING
@@ -198,12 +220,12 @@ public static class LreplRunner
             akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
             akka.persistence.journal.sql {
               connection-string = "{{cs}}"
-              provider-name = "SQLite.MS"
+              provider-name = "{{pn}}"
               auto-initialize = on
             }
             akka.persistence.snapshot-store.sql {
               connection-string = "{{cs}}"
-              provider-name = "SQLite.MS"
+              provider-name = "{{pn}}"
               auto-initialize = on
             }
             """;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PgWire.Actors;
 using PgWire.Actors.Replication;
 using PgWire.Protocol.Settings;
 
@@ -24,6 +25,8 @@ public static class LreplCommand
           -c, --config-dir DIR     where the data file and lrepl-state.db live
               --slot NAME          replication slot (default: <table>_slot)
               --create-publication create the publication for the table if it is missing
+              --config FILE        HOCON file with pgwire.lrepl settings (state store,
+                                   progress interval, default format; see reference.conf)
               --format FORMAT      jsonl (default) or csv: RFC 4180 with a header line
                                    op,lsn,<columns>; values in PostgreSQL text format,
                                    NULL as an empty field, the empty string as ""
@@ -94,7 +97,8 @@ public static class LreplCommand
         string? user = null, password = null, host = null, port = null, database = null;
         string? table = null, publication = null, configDir = null, slot = null;
         var createPublication = false;
-        var format = LreplFormat.JsonLines;
+        LreplFormat? format = null;
+        string? configFile = null;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -165,6 +169,9 @@ public static class LreplCommand
                 case "--slot":
                     slot = Value();
                     break;
+                case "--config":
+                    configFile = Value();
+                    break;
                 case "--create-publication":
                     createPublication = true;
                     break;
@@ -217,12 +224,27 @@ public static class LreplCommand
             ["dbname"] = database ?? "postgres",
             ["password"] = password,
         };
-        return new LreplOptions(connection, table, publication, configDir)
+        var options = new LreplOptions(connection, table, publication, configDir)
         {
             Slot = slot,
             CreatePublication = createPublication,
-            Format = format,
             Environment = environment,
         };
+        if (configFile is not null)
+        {
+            Akka.Configuration.Config config;
+            try
+            {
+                config = PgWireConfig.Load(configFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Akka.Configuration.ConfigurationException)
+            {
+                throw new ArgumentException($"cannot read --config {configFile}: {ex.Message}");
+            }
+
+            options = options.WithConfig(config);
+        }
+
+        return format is { } f ? options with { Format = f } : options;
     }
 }
