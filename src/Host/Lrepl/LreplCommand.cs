@@ -20,6 +20,9 @@ public static class LreplCommand
           -H, --host HOST          server host (default: 127.0.0.1)
           -p, --port PORT          server port (default: 5432)
           -d, --database DATABASE  database (default: postgres)
+              --sslmode MODE       disable, allow, prefer, require, verify-ca, verify-full
+                                   (default: PGSSLMODE, else prefer)
+              --sslrootcert FILE   CA certificate for verify-ca/verify-full (default: PGSSLROOTCERT)
           -t, --table NAME         table to replicate (may be schema-qualified)
           -L, --publication PUB    publication that includes the table
           -c, --config-dir DIR     where the data file and lrepl-state.db live
@@ -95,7 +98,7 @@ public static class LreplCommand
     internal static LreplOptions? Parse(string[] args, ISettingsEnvironment? environment)
     {
         string? user = null, password = null, host = null, port = null, database = null;
-        string? table = null, publication = null, configDir = null, slot = null;
+        string? table = null, publication = null, configDir = null, slot = null, sslMode = null, sslRootCert = null;
         var createPublication = false;
         LreplFormat? format = null;
         string? configFile = null;
@@ -166,6 +169,12 @@ public static class LreplCommand
                 case "--config-dir":
                     configDir = Value();
                     break;
+                case "--sslmode":
+                    sslMode = Value();
+                    break;
+                case "--sslrootcert":
+                    sslRootCert = Value();
+                    break;
                 case "--slot":
                     slot = Value();
                     break;
@@ -224,6 +233,15 @@ public static class LreplCommand
             ["dbname"] = database ?? "postgres",
             ["password"] = password,
         };
+        if (sslMode is not null)
+        {
+            connection["sslmode"] = sslMode;
+        }
+
+        if (sslRootCert is not null)
+        {
+            connection["sslrootcert"] = sslRootCert;
+        }
         var options = new LreplOptions(connection, table, publication, configDir)
         {
             Slot = slot,
