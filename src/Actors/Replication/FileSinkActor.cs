@@ -26,23 +26,33 @@ public sealed class FileSinkActor : ReceiveActor
 {
     private readonly string _path;
     private readonly IActorRef _ack;
+    private readonly CsvLineEncoder? _csv;
+    private readonly ArrayBufferWriter<byte>? _csvBuffer;
     private FileStream? _file;
     private Lsn _lastCommit;
     private long _offset;
 
-    public FileSinkActor(string path, Lsn lastCommit, long offset, IActorRef ack)
+    // End of the last complete (fsynced and persisted) batch; parts of an unfinished transaction lie beyond it.
+    private long _completeOffset;
+
+    /// <param name="csv">When set, batches (JSON lines) are written as CSV records instead.</param>
+    public FileSinkActor(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null)
     {
         _path = path;
+        _csv = csv;
+        _csvBuffer = csv is null ? null : new ArrayBufferWriter<byte>(64 * 1024);
         _lastCommit = lastCommit;
         _offset = offset;
         _ack = ack;
 
         Receive<WriteBatch>(OnWrite);
+        Receive<AppendPart>(OnPart);
+        Receive<DiscardParts>(_ => DiscardIncomplete());
         Receive<GetSinkPosition>(_ => Sender.Tell(new SinkPosition(_lastCommit, _offset)));
     }
 
-    public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack) =>
-        Akka.Actor.Props.Create(() => new FileSinkActor(path, lastCommit, offset, ack));
+    public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null) =>
+        Akka.Actor.Props.Create(() => new FileSinkActor(path, lastCommit, offset, ack, csv));
 
     protected override void PreStart()
     {
@@ -53,9 +63,37 @@ public sealed class FileSinkActor : ReceiveActor
         }
 
         _file.Position = _offset;
+        _completeOffset = _offset;
     }
 
     protected override void PostStop() => _file?.Dispose();
+
+    private void OnPart(AppendPart part)
+    {
+        try
+        {
+            if (part.CommitLsn > _lastCommit)
+            {
+                _offset += Append(part.Data.AsSpan(0, part.Length));
+            }
+
+            part.ReplyTo.Tell(new PartAppended(part.CommitLsn));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(part.Data);
+        }
+    }
+
+    private void DiscardIncomplete()
+    {
+        if (_offset != _completeOffset)
+        {
+            _file!.SetLength(_completeOffset);
+            _file.Position = _completeOffset;
+            _offset = _completeOffset;
+        }
+    }
 
     private void OnWrite(WriteBatch batch)
     {
@@ -67,9 +105,9 @@ public sealed class FileSinkActor : ReceiveActor
                 return;
             }
 
-            _file!.Write(batch.Data, 0, batch.Length);
-            _file.Flush(flushToDisk: true);
-            _offset += batch.Length;
+            _offset += Append(batch.Data.AsSpan(0, batch.Length));
+            _file!.Flush(flushToDisk: true);
+            _completeOffset = _offset;
             _lastCommit = batch.CommitLsn;
             _ack.Tell(new Durable(batch.CommitLsn.Value, batch.EndLsn.Value, _offset, batch.Changes), batch.ReplyTo);
         }
@@ -77,5 +115,20 @@ public sealed class FileSinkActor : ReceiveActor
         {
             ArrayPool<byte>.Shared.Return(batch.Data);
         }
+    }
+
+    /// <summary>Writes JSON lines as they are, or transcoded to CSV records; returns the bytes written.</summary>
+    private int Append(ReadOnlySpan<byte> jsonLines)
+    {
+        if (_csv is null)
+        {
+            _file!.Write(jsonLines);
+            return jsonLines.Length;
+        }
+
+        _csvBuffer!.Clear();
+        _csv.Transcode(jsonLines, _csvBuffer);
+        _file!.Write(_csvBuffer.WrittenSpan);
+        return _csvBuffer.WrittenCount;
     }
 }

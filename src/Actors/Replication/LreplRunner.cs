@@ -19,7 +19,22 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
 
     public string? Slot { get; init; }
     public bool CreatePublication { get; init; }
+
+    /// <summary>How the data file is written: JSON lines (the default) or CSV with a header.</summary>
+    public LreplFormat Format { get; init; } = LreplFormat.JsonLines;
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>linq2db provider name of the state journal (Akka.Persistence.Sql), e.g. "SQLite.MS" or "PostgreSQL.15".</summary>
+    public string StateProvider { get; init; } = "SQLite.MS";
+
+    /// <summary>Connection string of the state journal; null means SQLite at <see cref="StatePath"/>.</summary>
+    public string? StateConnectionString { get; init; }
+
+    /// <summary>Journal persistence id; null means "lrepl-" + table.</summary>
+    public string? StateId { get; init; }
+
+    /// <summary>A journal snapshot is saved (and older events deleted) after this many persisted positions.</summary>
+    public int StateSnapshotEvery { get; init; } = 100;
     public TextWriter? Log { get; init; }
 
     /// <summary>pgoutput protocol version (1 to 4); null picks the highest the server speaks.</summary>
@@ -52,6 +67,16 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     }
 }
 
+/// <summary>The data file's format.</summary>
+public enum LreplFormat
+{
+    /// <summary>One JSON object per line: op, lsn, xid, commit_ts, key, before, after.</summary>
+    JsonLines,
+
+    /// <summary>RFC 4180 CSV: a header, then op, lsn and the table's columns in text format (see <see cref="CsvLineEncoder"/>).</summary>
+    Csv,
+}
+
 /// <summary>
 /// Runs one table's logical replication into a JSON lines file: checks, consistent snapshot on the
 /// first run, then streaming until cancelled, with the durable position persisted after every fsync.
@@ -65,15 +90,16 @@ public static class LreplRunner
         Directory.CreateDirectory(options.ConfigDir);
         var progress = new LreplProgress();
 
-        var system = ActorSystem.Create("lrepl", PersistenceConfig(options.StatePath));
+        var system = ActorSystem.Create("lrepl", PersistenceConfig(options));
         try
         {
-            var ack = system.ActorOf(LsnAckActor.Props("lrepl-" + options.Table), "lsn");
+            var ack = system.ActorOf(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery), "lsn");
             var state = await ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
 
             var normalSettings = Resolve(options, null);
             var replicationSettings = Resolve(options, "database");
             TableInfo table;
+            CsvLineEncoder? csv = null;
             await using (var client = await ConnectAsync(system, normalSettings, cancellationToken).ConfigureAwait(false))
             {
                 table = await CheckAsync(client, options, cancellationToken).ConfigureAwait(false);
@@ -94,7 +120,15 @@ public static class LreplRunner
                         state = (await ack.Ask<Persisted>(ResetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false)).State;
                     }
 
-                    state = await SnapshotAsync(system, repl, normalSettings, options, table, ack, progress, log, cancellationToken).ConfigureAwait(false);
+                    var snapshotAck = ack;
+                    if (options.Format == LreplFormat.Csv)
+                    {
+                        var columns = await QueryAsync(client, "SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
+                        csv = new CsvLineEncoder([.. columns.Select(r => r[0]!)]);
+                        snapshotAck = system.ActorOf(CsvSnapshotActor.Props(options.DataPath, csv, ack), "csv-snapshot");
+                    }
+
+                    state = await SnapshotAsync(system, repl, normalSettings, options, table, snapshotAck, progress, log, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
@@ -117,18 +151,20 @@ public static class LreplRunner
                         f.Flush(flushToDisk: true);
                     }
 
+                    csv = ResumeFormat(options);
                     progress.SnapshotRows = state.SnapshotRows;
                     log.WriteLine($"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} ({state.FileOffset} bytes durable)");
                 }
             }
 
             progress.SetDurable(new Lsn(state.CommitLsn));
-            var sink = system.ActorOf(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack), "sink");
+            var sink = system.ActorOf(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack, csv), "sink");
             var target = new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication)
             {
                 ProtocolVersion = options.ProtocolVersion,
                 SpillDirectory = options.SpillDirectory,
                 SpillThreshold = options.SpillThreshold,
+                SinkAcceptsParts = true,
             };
             var streamProps = ReplicationStreamActor.Props(replicationSettings, target, sink, ack, progress);
             var supervisor = system.ActorOf(
@@ -179,9 +215,19 @@ public static class LreplRunner
         }
     }
 
-    public static Config PersistenceConfig(string statePath)
+    public static Config PersistenceConfig(string statePath) => PersistenceConfig("SQLite.MS", "Data Source=" + statePath);
+
+    /// <summary>Akka.Persistence.Sql journal and snapshot store for the options' state provider.</summary>
+    public static Config PersistenceConfig(LreplOptions options)
     {
-        var cs = "Data Source=" + statePath.Replace("\"", "\\\"", StringComparison.Ordinal);
+        ArgumentNullException.ThrowIfNull(options);
+        return PersistenceConfig(options.StateProvider, options.StateConnectionString ?? "Data Source=" + options.StatePath);
+    }
+
+    private static Config PersistenceConfig(string provider, string connectionString)
+    {
+        var cs = connectionString.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        var pn = provider.Replace("\"", "", StringComparison.Ordinal);
         var hocon = $$"""
             akka.loglevel = WARNING
             akka.stdout-loglevel = WARNING
@@ -189,16 +235,43 @@ public static class LreplRunner
             akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
             akka.persistence.journal.sql {
               connection-string = "{{cs}}"
-              provider-name = "SQLite.MS"
+              provider-name = "{{pn}}"
               auto-initialize = on
             }
             akka.persistence.snapshot-store.sql {
               connection-string = "{{cs}}"
-              provider-name = "SQLite.MS"
+              provider-name = "{{pn}}"
               auto-initialize = on
             }
             """;
         return ConfigurationFactory.ParseString(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>Checks that the existing data file has the requested format; for CSV, returns the encoder for the columns in its header.</summary>
+    private static CsvLineEncoder? ResumeFormat(LreplOptions options)
+    {
+        var head = new byte[64 * 1024];
+        int read;
+        using (var f = new FileStream(options.DataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            read = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        var text = Encoding.UTF8.GetString(head, 0, read);
+        var isCsv = text.StartsWith("op,lsn", StringComparison.Ordinal);
+        if (options.Format == LreplFormat.JsonLines)
+        {
+            return isCsv
+                ? throw new LreplException($"{options.DataPath} is CSV; pass --format csv (or remove it and {options.StatePath} to start over)")
+                : null;
+        }
+
+        if (!isCsv)
+        {
+            throw new LreplException($"{options.DataPath} is not CSV; pass --format jsonl (or remove it and {options.StatePath} to start over)");
+        }
+
+        return new CsvLineEncoder(CsvLineEncoder.ParseHeader(text));
     }
 
     internal sealed record TableInfo(string Schema, string Name, string Qualified, uint Oid, IReadOnlySet<string> KeyColumns);

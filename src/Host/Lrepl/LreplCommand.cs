@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PgWire.Actors;
 using PgWire.Actors.Replication;
 using PgWire.Protocol.Settings;
 
@@ -8,7 +9,7 @@ namespace PgWire.Host.Lrepl;
 public static class LreplCommand
 {
     public const string Usage = """
-        pgwire lrepl: copy a table's snapshot, then every change, into <config-dir>/<table>.data (JSON lines)
+        pgwire lrepl: copy a table's snapshot, then every change, into <config-dir>/<table>.data
 
         Usage:
           pgwire lrepl -t TABLE -L PUBLICATION -c CONFIG_DIR [options]
@@ -19,12 +20,19 @@ public static class LreplCommand
           -H, --host HOST          server host (default: 127.0.0.1)
           -p, --port PORT          server port (default: 5432)
           -d, --database DATABASE  database (default: postgres)
+              --sslmode MODE       disable, allow, prefer, require, verify-ca, verify-full
+                                   (default: PGSSLMODE, else prefer)
+              --sslrootcert FILE   CA certificate for verify-ca/verify-full (default: PGSSLROOTCERT)
           -t, --table NAME         table to replicate (may be schema-qualified)
           -L, --publication PUB    publication that includes the table
           -c, --config-dir DIR     where the data file and lrepl-state.db live
               --slot NAME          replication slot (default: <table>_slot)
               --create-publication create the publication for the table if it is missing
-              --format jsonl       output format (only jsonl)
+              --config FILE        HOCON file with pgwire.lrepl settings (state store,
+                                   progress interval, default format; see reference.conf)
+              --format FORMAT      jsonl (default) or csv: RFC 4180 with a header line
+                                   op,lsn,<columns>; values in PostgreSQL text format,
+                                   NULL as an empty field, the empty string as ""
           -h, --help               show this help
         """;
 
@@ -76,8 +84,8 @@ public static class LreplCommand
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            await stderr.WriteLineAsync("pgwire lrepl: interrupted before streaming started").ConfigureAwait(false);
-            return 1;
+            await stderr.WriteLineAsync("pgwire lrepl: stopped before streaming started; the next run continues from the durable state").ConfigureAwait(false);
+            return 0;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -90,8 +98,10 @@ public static class LreplCommand
     internal static LreplOptions? Parse(string[] args, ISettingsEnvironment? environment)
     {
         string? user = null, password = null, host = null, port = null, database = null;
-        string? table = null, publication = null, configDir = null, slot = null;
+        string? table = null, publication = null, configDir = null, slot = null, sslMode = null, sslRootCert = null;
         var createPublication = false;
+        LreplFormat? format = null;
+        string? configFile = null;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -159,18 +169,28 @@ public static class LreplCommand
                 case "--config-dir":
                     configDir = Value();
                     break;
+                case "--sslmode":
+                    sslMode = Value();
+                    break;
+                case "--sslrootcert":
+                    sslRootCert = Value();
+                    break;
                 case "--slot":
                     slot = Value();
+                    break;
+                case "--config":
+                    configFile = Value();
                     break;
                 case "--create-publication":
                     createPublication = true;
                     break;
                 case "--format":
-                    var format = Value();
-                    if (format != "jsonl")
+                    format = Value() switch
                     {
-                        throw new ArgumentException($"unsupported format \"{format}\" (only jsonl)");
-                    }
+                        "jsonl" => LreplFormat.JsonLines,
+                        "csv" => LreplFormat.Csv,
+                        var other => throw new ArgumentException($"unsupported format \"{other}\" (jsonl or csv)"),
+                    };
 
                     break;
                 default:
@@ -213,11 +233,36 @@ public static class LreplCommand
             ["dbname"] = database ?? "postgres",
             ["password"] = password,
         };
-        return new LreplOptions(connection, table, publication, configDir)
+        if (sslMode is not null)
+        {
+            connection["sslmode"] = sslMode;
+        }
+
+        if (sslRootCert is not null)
+        {
+            connection["sslrootcert"] = sslRootCert;
+        }
+        var options = new LreplOptions(connection, table, publication, configDir)
         {
             Slot = slot,
             CreatePublication = createPublication,
             Environment = environment,
         };
+        if (configFile is not null)
+        {
+            Akka.Configuration.Config config;
+            try
+            {
+                config = PgWireConfig.Load(configFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Akka.Configuration.ConfigurationException)
+            {
+                throw new ArgumentException($"cannot read --config {configFile}: {ex.Message}");
+            }
+
+            options = options.WithConfig(config);
+        }
+
+        return format is { } f ? options with { Format = f } : options;
     }
 }

@@ -66,7 +66,7 @@ public sealed class LreplCommandTests
         var (code, stderr) = await RunAsync(["-t", "x", "-c", "/tmp/x"]);
         Assert.Equal(2, code);
         Assert.Contains("--publication is required", stderr, StringComparison.Ordinal);
-        (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--format", "csv"]);
+        (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--format", "xml"]);
         Assert.Equal(2, code);
         Assert.Contains("unsupported format", stderr, StringComparison.Ordinal);
     }

@@ -1,0 +1,44 @@
+using Akka.Configuration;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>Reads the <c>pgwire.lrepl</c> section (see hocon/reference.conf) into <see cref="LreplOptions"/>.</summary>
+public static class LreplConfig
+{
+    /// <summary>Returns <paramref name="options"/> with every <c>pgwire.lrepl</c> key of <paramref name="config"/> applied (missing keys fall back to reference.conf).</summary>
+    public static LreplOptions WithConfig(this LreplOptions options, Config config)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(config);
+        var section = config.WithFallback(PgWireConfig.Default).GetConfig("pgwire.lrepl");
+        var format = section.GetString("format", "jsonl");
+        var connectionString = section.GetString("state.connection-string", "");
+        var id = section.GetString("state.persistence-id", "");
+        var snapshotEvery = section.GetInt("state.snapshot-every", 100);
+        var progress = section.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(5));
+        if (snapshotEvery < 1)
+        {
+            throw new ArgumentException("pgwire.lrepl.state.snapshot-every must be at least 1");
+        }
+
+        if (progress <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("pgwire.lrepl.progress-interval must be positive");
+        }
+
+        return options with
+        {
+            ProgressInterval = progress,
+            Format = format switch
+            {
+                "jsonl" => LreplFormat.JsonLines,
+                "csv" => LreplFormat.Csv,
+                _ => throw new ArgumentException($"pgwire.lrepl.format: unsupported format \"{format}\" (jsonl or csv)"),
+            },
+            StateProvider = section.GetString("state.provider", "SQLite.MS"),
+            StateConnectionString = connectionString.Length == 0 ? null : connectionString,
+            StateId = id.Length == 0 ? null : id,
+            StateSnapshotEvery = snapshotEvery,
+        };
+    }
+}

@@ -1,0 +1,275 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using PgWire.Tests.Shared;
+using Xunit;
+
+namespace PgWire.Host.Tests.Lrepl;
+
+/// <summary>
+/// A seeded random workload on a table (id int PRIMARY KEY, v text, n bigint, note text):
+/// inserts, updates (some changing the key), deletes, occasional truncates, transactions of
+/// mixed size, some rolled back. No key is touched twice in one transaction, so every change
+/// line of a transaction has a distinct (op, key).
+/// </summary>
+internal sealed class LreplWorkload
+{
+    private static readonly string[] Texts = ["plain", "", "it's", "a,b", "say \"hi\"", "line\nbreak", "tab\there", "ünï€ode", "  spaced  ", "\\back"];
+
+    private readonly string _table;
+    private readonly Random _random;
+    private readonly HashSet<int> _ids = [];
+    private int _nextId = 1;
+
+    public LreplWorkload(string table, int seed)
+    {
+        _table = table;
+        _random = new Random(seed);
+    }
+
+    /// <summary>Change lines the committed transactions produced; only exact while <see cref="Exact"/>.</summary>
+    public long Changes { get; private set; }
+
+    /// <summary>False once a batch failed half way (e.g. during a server restart).</summary>
+    public bool Exact { get; private set; } = true;
+
+    public int Transactions { get; private set; }
+
+    public int Batches { get; private set; }
+
+    public int FailedBatches { get; private set; }
+
+    public int RowCount => _ids.Count;
+
+    public string CreateSql(int initialRows)
+    {
+        var sql = new StringBuilder($"CREATE TABLE {_table} (id int PRIMARY KEY, v text, n bigint, note text);");
+        if (initialRows > 0)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"INSERT INTO {_table} SELECT g, 'init' || g, g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g END FROM generate_series(1, {initialRows}) g;");
+        }
+
+        for (var i = 1; i <= initialRows; i++)
+        {
+            _ids.Add(i);
+        }
+
+        _nextId = initialRows + 1;
+        return sql.ToString();
+    }
+
+    /// <summary>Runs one batch of transactions through psql; on failure the model is reloaded from the table.</summary>
+    public bool RunBatch(int transactions, double sleepSeconds)
+    {
+        var ids = new HashSet<int>(_ids);
+        var nextId = _nextId;
+        long changes = 0;
+        var script = new StringBuilder();
+        for (var t = 0; t < transactions; t++)
+        {
+            var txnIds = new HashSet<int>(ids);
+            var txnNext = nextId;
+            var touched = new HashSet<int>();
+            var rollback = _random.NextDouble() < 0.1;
+            var size = _random.NextDouble() < 0.1 ? _random.Next(30, 120) : _random.Next(1, 8);
+            long txnChanges = 0;
+            script.Append("BEGIN;\n");
+            if (_random.NextDouble() < 0.02)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"TRUNCATE {_table};\n");
+                txnIds.Clear();
+                txnChanges++;
+            }
+
+            for (var i = 0; i < size; i++)
+            {
+                var candidates = txnIds.Where(id => !touched.Contains(id)).ToArray();
+                var r = _random.NextDouble();
+                if (candidates.Length == 0 || r < 0.4)
+                {
+                    var id = txnNext++;
+                    script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {_table} VALUES ({id}, {Literal()}, {_random.Next()}, {NullableLiteral()});\n");
+                    txnIds.Add(id);
+                    touched.Add(id);
+                }
+                else if (r < 0.65)
+                {
+                    var id = candidates[_random.Next(candidates.Length)];
+                    script.Append(CultureInfo.InvariantCulture, $"UPDATE {_table} SET v = {Literal()}, n = n + 1, note = {NullableLiteral()} WHERE id = {id};\n");
+                    touched.Add(id);
+                }
+                else if (r < 0.8)
+                {
+                    var id = candidates[_random.Next(candidates.Length)];
+                    var newId = txnNext++;
+                    script.Append(CultureInfo.InvariantCulture, $"UPDATE {_table} SET id = {newId}, v = {Literal()} WHERE id = {id};\n");
+                    txnIds.Remove(id);
+                    txnIds.Add(newId);
+                    touched.Add(id);
+                    touched.Add(newId);
+                }
+                else
+                {
+                    var id = candidates[_random.Next(candidates.Length)];
+                    script.Append(CultureInfo.InvariantCulture, $"DELETE FROM {_table} WHERE id = {id};\n");
+                    txnIds.Remove(id);
+                    touched.Add(id);
+                }
+
+                txnChanges++;
+            }
+
+            script.Append(rollback ? "ROLLBACK;\n" : "COMMIT;\n");
+            nextId = txnNext;
+            if (!rollback)
+            {
+                ids = txnIds;
+                changes += txnChanges;
+            }
+
+            if (sleepSeconds > 0)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"SELECT pg_sleep({sleepSeconds});\n");
+            }
+        }
+
+        Batches++;
+        var (code, _, _) = TestCluster.RunPsql(new PsqlOptions { Input = script.ToString(), Timeout = TimeSpan.FromSeconds(60) }, "-X", "-q", "-v", "ON_ERROR_STOP=1");
+        if (code != 0)
+        {
+            FailedBatches++;
+            Exact = false;
+            _nextId = nextId + 1000;
+            Reload();
+            return false;
+        }
+
+        _ids.Clear();
+        _ids.UnionWith(ids);
+        _nextId = nextId;
+        Changes += changes;
+        Transactions += transactions;
+        return true;
+    }
+
+    private void Reload()
+    {
+        var (code, stdout, _) = TestCluster.RunPsql("-X", "-q", "-tA", "-c", $"SELECT id FROM {_table}");
+        if (code != 0)
+        {
+            return;
+        }
+
+        _ids.Clear();
+        foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            _ids.Add(int.Parse(line, CultureInfo.InvariantCulture));
+        }
+
+        if (_ids.Count > 0)
+        {
+            _nextId = Math.Max(_nextId, _ids.Max() + 1);
+        }
+    }
+
+    private string Literal() => "'" + Texts[_random.Next(Texts.Length)].Replace("'", "''", StringComparison.Ordinal) + _random.Next(1000).ToString(CultureInfo.InvariantCulture) + "'";
+
+    private string NullableLiteral() => _random.NextDouble() < 0.3 ? "NULL" : Literal();
+
+    /// <summary>The table's rows as canonical JSON objects, sorted.</summary>
+    public static List<string> TableRows(string table)
+    {
+        var (code, stdout, stderr) = TestCluster.RunPsql("-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-c", $"SELECT row_to_json(t)::text FROM {table} t");
+        Assert.True(code == 0, stderr);
+        return [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => Canonical(JsonNode.Parse(l))).Order(StringComparer.Ordinal)];
+    }
+
+    public static string Canonical(JsonNode? node) => node?.ToJsonString() ?? "null";
+
+    /// <summary>
+    /// Applies a JSON lines file's r/c/u/d/t records by key and returns the rows (canonical JSON,
+    /// sorted). Also checks that transactions appear once, in commit order, and that no
+    /// (lsn, op, key) repeats.
+    /// </summary>
+    public static List<string> ReplayJson(string path, out int lines)
+    {
+        var rows = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var order = new LsnOrder();
+        lines = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lines++;
+            var record = JsonNode.Parse(line)!.AsObject();
+            var op = (string)record["op"]!;
+            var lsn = (string)record["lsn"]!;
+            var key = Canonical(record["key"]);
+            if (op != "r")
+            {
+                order.Next(lsn, lines);
+                Assert.True(seen.Add(lsn + " " + op + " " + key), $"line {lines}: ({lsn}, {op}, {key}) appears twice");
+            }
+
+            switch (op)
+            {
+                case "r":
+                case "c":
+                    Assert.True(op == "r" || !rows.ContainsKey(key), $"line {lines}: insert of an existing row {key}");
+                    rows[key] = (JsonObject)record["after"]!.DeepClone();
+                    break;
+                case "u":
+                {
+                    Assert.True(rows.Remove(key, out var old), $"line {lines}: update of a missing row {key}");
+                    var after = (JsonObject)record["after"]!.DeepClone();
+                    var newKey = new JsonObject();
+                    foreach (var (name, _) in record["key"]!.AsObject())
+                    {
+                        newKey[name] = after[name]?.DeepClone();
+                    }
+
+                    rows[Canonical(newKey)] = after;
+                    break;
+                }
+
+                case "d":
+                    Assert.True(rows.Remove(key), $"line {lines}: delete of a missing row {key}");
+                    break;
+                case "t":
+                    rows.Clear();
+                    break;
+                default:
+                    Assert.Fail("unknown op " + op);
+                    break;
+            }
+        }
+
+        return [.. rows.Values.Select(Canonical).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Checks that the commit LSNs of change lines form contiguous, strictly increasing runs.</summary>
+    public sealed class LsnOrder
+    {
+        private ulong _last;
+        private string? _lastText;
+
+        public void Next(string lsn, int line)
+        {
+            if (lsn == _lastText)
+            {
+                return;
+            }
+
+            var value = Parse(lsn);
+            Assert.True(value > _last, $"line {line}: commit {lsn} is not after {_lastText} (a transaction was written twice or out of order)");
+            _last = value;
+            _lastText = lsn;
+        }
+
+        private static ulong Parse(string lsn)
+        {
+            var slash = lsn.IndexOf('/', StringComparison.Ordinal);
+            return (ulong.Parse(lsn[..slash], NumberStyles.HexNumber, CultureInfo.InvariantCulture) << 32)
+                | ulong.Parse(lsn[(slash + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        }
+    }
+}

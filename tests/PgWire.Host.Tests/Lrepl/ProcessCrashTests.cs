@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Globalization;
+using PgWire.Tests.Shared;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace PgWire.Host.Tests.Lrepl;
+
+/// <summary>The real pgwire lrepl process under SIGKILL, server restarts and clean signals.</summary>
+public sealed class ProcessCrashTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public ProcessCrashTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    private static void Psql(string sql)
+    {
+        var (code, stdout, stderr) = TestCluster.RunPsql("-v", "ON_ERROR_STOP=1", "-X", "-q", "-c", sql);
+        Assert.True(code == 0, $"psql failed: {stdout} {stderr}");
+    }
+
+    private static string Scalar(string sql)
+    {
+        var (code, stdout, stderr) = TestCluster.RunPsql("-v", "ON_ERROR_STOP=1", "-X", "-q", "-tA", "-c", sql);
+        Assert.True(code == 0, $"psql failed: {stdout} {stderr}");
+        return stdout.Trim();
+    }
+
+    private static void Cleanup(string table)
+    {
+        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{table}_slot'");
+        TestCluster.RunPsql("-X", "-q", "-c", $"DROP PUBLICATION IF EXISTS {table}_pub; DROP TABLE IF EXISTS {table}");
+    }
+
+    private static string NewDir(string table)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "lrepl-" + table + "-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    private static List<string> Args(string table, string dir) =>
+        [.. LreplProcess.Arguments(table, table + "_pub", dir), "--create-publication"];
+
+    /// <summary>Waits until replaying the file gives the table's rows (and, when known, the expected line count).</summary>
+    private static async Task<(List<string> Replay, int Lines)> WaitForMatchAsync(string table, string path, long? expectedLines, TimeSpan timeout, LreplProcess process)
+    {
+        var expected = LreplWorkload.TableRows(table);
+        var deadline = DateTime.UtcNow + timeout;
+        List<string> actual = [];
+        var lines = 0;
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            actual = File.Exists(path) ? LreplWorkload.ReplayJson(path, out lines) : [];
+            if (actual.SequenceEqual(expected) && (expectedLines is null || lines == expectedLines))
+            {
+                break;
+            }
+
+            await Task.Delay(250);
+        }
+
+        return (actual, lines);
+    }
+
+    [ClusterFact]
+    public async Task Sigkill_at_random_points_loses_and_duplicates_nothing()
+    {
+        const string table = "lr_proc_kill";
+        Cleanup(table);
+        var dir = NewDir(table);
+        var path = Path.Combine(dir, table + ".data");
+        var seed = Environment.GetEnvironmentVariable("LREPL_TEST_SEED") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : Random.Shared.Next();
+        _output.WriteLine("seed " + seed);
+        var random = new Random(seed);
+        var workload = new LreplWorkload(table, seed);
+        const int initialRows = 300;
+        Psql(workload.CreateSql(initialRows));
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using (var first = LreplProcess.Start(Args(table, dir)))
+            {
+                Assert.True(await first.WaitForStderrAsync(" done: ", TimeSpan.FromSeconds(30)), first.Stderr);
+                first.KillHard();
+            }
+
+            using var stop = new CancellationTokenSource();
+            var load = Task.Run(() =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    workload.RunBatch(random.Next(3, 15), 0.01);
+                }
+            });
+
+            var kills = 0;
+            var unexpectedExits = 0;
+            while (kills < 12)
+            {
+                using var process = LreplProcess.Start(Args(table, dir));
+                if (random.Next(2) == 0)
+                {
+                    await process.WaitForStderrAsync("resuming", TimeSpan.FromSeconds(20));
+                }
+
+                await Task.Delay(random.Next(100, 2500));
+                if (process.HasExited)
+                {
+                    unexpectedExits++;
+                    _output.WriteLine("exited on its own: " + process.Stderr);
+                    Assert.True(unexpectedExits < 5, process.Stderr);
+                    continue;
+                }
+
+                process.KillHard();
+                kills++;
+            }
+
+            await stop.CancelAsync();
+            await load;
+            _output.WriteLine($"{kills} kills in {watch.Elapsed}; {workload.Transactions} transactions in {workload.Batches} batches, {workload.Changes} changes");
+            Assert.True(workload.Exact, "a workload batch failed");
+            Assert.True(workload.Transactions > 100, "workload too small: " + workload.Transactions);
+
+            using var last = LreplProcess.Start(Args(table, dir));
+            var expectedLines = initialRows + workload.Changes;
+            var (replay, lines) = await WaitForMatchAsync(table, path, expectedLines, TimeSpan.FromSeconds(40), last);
+            var code = await last.TerminateAsync(TimeSpan.FromSeconds(30));
+            Assert.True(code == 0, last.Stderr);
+            Assert.Contains("stopped;", last.Stderr, StringComparison.Ordinal);
+
+            (replay, lines) = (LreplWorkload.ReplayJson(path, out var finalLines), 0);
+            lines = finalLines;
+            Assert.Equal(LreplWorkload.TableRows(table), replay);
+            Assert.Equal(expectedLines, lines);
+            _output.WriteLine($"done in {watch.Elapsed}: {lines} lines");
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Server_restart_mid_stream_is_survived()
+    {
+        const string table = "lr_proc_srv";
+        Assert.True(TestCluster.BinDir is not null && TestCluster.DataDir is not null, "PGWIRE_TEST_BINDIR and PGWIRE_TEST_DATADIR are needed");
+        Cleanup(table);
+        var dir = NewDir(table);
+        var path = Path.Combine(dir, table + ".data");
+        var workload = new LreplWorkload(table, 4242);
+        Psql(workload.CreateSql(100));
+        try
+        {
+            using var process = LreplProcess.Start(Args(table, dir));
+            Assert.True(await process.WaitForStderrAsync(" done: ", TimeSpan.FromSeconds(30)), process.Stderr);
+
+            using var stop = new CancellationTokenSource();
+            var load = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    if (!workload.RunBatch(5, 0.02))
+                    {
+                        await Task.Delay(300);
+                    }
+                }
+            });
+
+            await Task.Delay(2000);
+            var linesBefore = File.ReadAllLines(path).Length;
+            RestartServer();
+            await Task.Delay(4000);
+            await stop.CancelAsync();
+            await load;
+            Assert.True(workload.Batches - workload.FailedBatches > 10, "workload too small");
+
+            var (replay, lines) = await WaitForMatchAsync(table, path, null, TimeSpan.FromSeconds(60), process);
+            Assert.False(process.HasExited, process.Stderr);
+            Assert.Equal(LreplWorkload.TableRows(table), replay);
+            Assert.True(lines > linesBefore, $"nothing streamed after the restart ({lines} lines)");
+            var code = await process.TerminateAsync(TimeSpan.FromSeconds(30));
+            Assert.True(code == 0, process.Stderr);
+            _output.WriteLine(process.Stderr);
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Sigterm_and_sigint_flush_acknowledge_and_exit_0()
+    {
+        const string table = "lr_proc_term";
+        Cleanup(table);
+        var dir = NewDir(table);
+        var path = Path.Combine(dir, table + ".data");
+        var workload = new LreplWorkload(table, 7);
+        Psql(workload.CreateSql(10));
+        try
+        {
+            var expectedLines = 10L;
+            foreach (var signal in new[] { "TERM", "INT" })
+            {
+                using var process = LreplProcess.Start(Args(table, dir));
+                Assert.True(await process.WaitForStderrAsync(signal == "TERM" ? " done: " : "resuming", TimeSpan.FromSeconds(30)), process.Stderr);
+                Assert.True(workload.RunBatch(20, 0));
+                expectedLines = 10 + workload.Changes;
+                var (replay, lines) = await WaitForMatchAsync(table, path, expectedLines, TimeSpan.FromSeconds(30), process);
+                Assert.True(expectedLines == lines, $"SIG{signal}: {lines} lines, expected {expectedLines}\n{process.Stderr}");
+                process.Signal(signal);
+                var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+                Assert.True(code == 0, $"SIG{signal}: exit {code}\n{process.Stderr}");
+                Assert.Contains("stopped;", process.Stderr, StringComparison.Ordinal);
+                Assert.Equal(LreplWorkload.TableRows(table), replay);
+            }
+
+            var lastLsn = File.ReadLines(path).Last().Split("\"lsn\":\"", 2)[1].Split('"', 2)[0];
+            using (var again = LreplProcess.Start(Args(table, dir)))
+            {
+                Assert.True(await again.WaitForStderrAsync("resuming", TimeSpan.FromSeconds(30)), again.Stderr);
+                Assert.DoesNotContain("cutting", again.Stderr, StringComparison.Ordinal);
+                Assert.Contains("resuming " + table + " from " + lastLsn, again.Stderr, StringComparison.Ordinal);
+                var code = await again.TerminateAsync(TimeSpan.FromSeconds(30));
+                Assert.True(code == 0, again.Stderr);
+            }
+
+            var confirmed = Scalar($"SELECT confirmed_flush_lsn >= '{lastLsn}'::pg_lsn FROM pg_replication_slots WHERE slot_name = '{table}_slot'");
+            _output.WriteLine($"slot confirmed_flush_lsn >= last commit {lastLsn}: {confirmed}");
+            Assert.Equal(expectedLines, File.ReadAllLines(path).Length);
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static void RestartServer()
+    {
+        var pgCtl = Path.Combine(TestCluster.BinDir!, "pg_ctl");
+        var asRoot = Environment.UserName == "root";
+        var psi = new ProcessStartInfo(asRoot ? "runuser" : pgCtl) { UseShellExecute = false };
+        if (asRoot)
+        {
+            foreach (var a in new[] { "-u", "postgres", "--", pgCtl })
+            {
+                psi.ArgumentList.Add(a);
+            }
+        }
+
+        var log = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(TestCluster.DataDir!))!, "log", "server.log");
+        foreach (var a in new[] { "-D", TestCluster.DataDir!, "-l", log, "-s", "restart", "-m", "fast", "-w", "-t", "60" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(90)), "pg_ctl restart timed out");
+        Assert.True(p.ExitCode == 0, "pg_ctl restart failed with " + p.ExitCode);
+    }
+}
