@@ -71,7 +71,7 @@ wait_active() {
 
 stop_pid() {
     if kill -0 "$1" 2>/dev/null; then
-        kill -INT "$1" 2>/dev/null || true
+        kill -TERM "$1" 2>/dev/null || true
         local i
         for i in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$1" 2>/dev/null || true

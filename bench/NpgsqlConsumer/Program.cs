@@ -5,10 +5,11 @@ using Npgsql.Replication.PgOutput.Messages;
 
 // A plain pgoutput consumer for comparison: reads every column of every insert as a string
 // and stops after the given number of inserts.
-// usage: NpgsqlConsumer CONNECTION-STRING SLOT PUBLICATION COUNT
-if (args.Length != 4)
+// With --linger it stays alive after printing its result, so its CPU time can be read from /proc.
+// usage: NpgsqlConsumer CONNECTION-STRING SLOT PUBLICATION COUNT [--linger]
+if (args.Length is not (4 or 5) || (args.Length == 5 && args[4] != "--linger"))
 {
-    Console.Error.WriteLine("usage: NpgsqlConsumer CONNECTION-STRING SLOT PUBLICATION COUNT");
+    Console.Error.WriteLine("usage: NpgsqlConsumer CONNECTION-STRING SLOT PUBLICATION COUNT [--linger]");
     return 2;
 }
 
@@ -46,4 +47,9 @@ await foreach (var message in connection.StartReplication(slot, options, cts.Tok
 
 await connection.SendStatusUpdate();
 Console.WriteLine($"inserts={inserts} chars={chars} seconds={clock.Elapsed.TotalSeconds:F3}");
+if (args.Length == 5)
+{
+    await Task.Delay(Timeout.Infinite);
+}
+
 return 0;
