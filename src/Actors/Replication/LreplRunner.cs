@@ -303,7 +303,7 @@ public static class LreplRunner
 
         var result = await SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns), snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, ct).ConfigureAwait(false);
         var persisted = await ack.Ask<Persisted>(new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
-        log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result.Rows} rows, consistent point {consistentPoint}, {result.Workers} connection(s), {result.Ranges} ctid range(s)");
+        log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}");
         return persisted.State;
     }
 
