@@ -90,21 +90,24 @@ run_lrepl() {
     ((keep)) && cp "$work/cfg/$table.data" "${TMPDIR:-/tmp}/lrb-snap-last.data"
     log "  ${line#lrepl: }"
     drop_slot "$slot"
-    echo "$wall $cpu"
+    # copy + join + fsync as reported by lrepl itself: the snapshot without process start and slot
+    local phase
+    phase=$(sed -E 's/.*copy ([0-9.]+) s, join ([0-9.]+) s, fsync ([0-9.]+) s.*/\1 \2 \3/' <<<"$line" | awk '{ printf "%.2f", $1 + $2 + $3 }')
+    echo "$wall $cpu $phase"
 }
 
 # warm-up (page cache, JIT-less first start of the binary)
 run_psql >/dev/null
 run_lrepl >/dev/null
 
-psql_wall=() psql_cpu=() lrepl_wall=() lrepl_cpu=()
+psql_wall=() psql_cpu=() lrepl_wall=() lrepl_cpu=() lrepl_phase=()
 for ((i = 1; i <= runs; i++)); do
     read -r w c < <(run_psql)
     psql_wall+=("$w") psql_cpu+=("$c")
     log "run $i psql  \\copy  wall ${w}s cpu ${c}s"
-    read -r w c < <(run_lrepl)
-    lrepl_wall+=("$w") lrepl_cpu+=("$c")
-    log "run $i lrepl snapshot wall ${w}s cpu ${c}s"
+    read -r w c p < <(run_lrepl)
+    lrepl_wall+=("$w") lrepl_cpu+=("$c") lrepl_phase+=("$p")
+    log "run $i lrepl snapshot wall ${w}s cpu ${c}s (copy phase ${p}s)"
 done
 q "DROP PUBLICATION IF EXISTS $pub"
 
@@ -114,4 +117,7 @@ printf '\n%-28s %8s %8s\n' "median of $runs" "wall s" "CPU s"
 printf '%-28s %8s %8s\n' "psql \\copy to file" "$pw" "$pc"
 printf '%-28s %8s %8s\n' "pgwire lrepl snapshot" "$lw" "$lc"
 printf '%-28s %8s %8s\n' "ratio lrepl/psql" "$(ratio "$lw" "$pw")" "$(ratio "$lc" "$pc")"
-printf 'runs: psql wall %s; lrepl wall %s\n' "${psql_wall[*]}" "${lrepl_wall[*]}"
+lp=$(printf '%s\n' "${lrepl_phase[@]}" | median)
+printf '%-28s %8s %8s\n' "lrepl copy phase only" "$lp" "-"
+printf '%-28s %8s %8s\n' "ratio copy phase/psql" "$(ratio "$lp" "$pw")" "-"
+printf 'runs: psql wall %s; lrepl wall %s; lrepl copy phase %s\n' "${psql_wall[*]}" "${lrepl_wall[*]}" "${lrepl_phase[*]}"
