@@ -388,21 +388,9 @@ public static class LreplRunner
         var snapshotName = slot[0][2]!;
         log.WriteLine($"lrepl: created slot {options.SlotName} at {consistentPoint}; copying snapshot of {table.Qualified}");
 
-        await using var file = new FileStream(options.DataPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1);
-        var writer = new SnapshotWriter(file, table.KeyColumns, consistentPoint, progress);
-        await using (var client = await ConnectAsync(system, normalSettings, ct).ConfigureAwait(false))
-        {
-            await QueryAsync(client, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", null, ct).ConfigureAwait(false);
-            await QueryAsync(client, "SET TRANSACTION SNAPSHOT " + ReplicationCommands.QuoteLiteral(snapshotName), null, ct).ConfigureAwait(false);
-            await client.ExecuteAsync("SELECT * FROM " + table.Qualified, writer, ct).ConfigureAwait(false);
-            writer.ThrowIfFailed();
-            await QueryAsync(client, "COMMIT", null, ct).ConfigureAwait(false);
-        }
-
-        writer.Drain();
-        file.Flush(flushToDisk: true);
-        var persisted = await ack.Ask<Persisted>(new SnapshotCompleted(consistentPoint.Value, file.Length, writer.RowCount), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
-        log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {writer.RowCount} rows, consistent point {consistentPoint}");
+        var result = await SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns), snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, ct).ConfigureAwait(false);
+        var persisted = await ack.Ask<Persisted>(new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}");
         return persisted.State;
     }
 
@@ -472,53 +460,5 @@ public static class LreplRunner
 
         public Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
-    }
-
-    private sealed class SnapshotWriter : RowsObserver
-    {
-        private readonly FileStream _file;
-        private readonly IReadOnlySet<string> _keys;
-        private readonly Lsn _lsn;
-        private readonly LreplProgress _progress;
-        private readonly JsonLineEncoder _encoder = new(1 << 20);
-        private ColumnInfo[] _columns = [];
-
-        public SnapshotWriter(FileStream file, IReadOnlySet<string> keys, Lsn lsn, LreplProgress progress)
-        {
-            _file = file;
-            _keys = keys;
-            _lsn = lsn;
-            _progress = progress;
-        }
-
-        public long RowCount { get; private set; }
-
-        public override void OnRowDescription(RowDescription description) =>
-            _columns = [.. description.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, _keys.Contains(f.Name)))];
-
-        public override void OnRow(ReadOnlySpan<byte> dataRow)
-        {
-            _encoder.WriteSnapshotRow(_columns, dataRow, _lsn);
-            RowCount++;
-            if (_encoder.Length >= 1 << 20)
-            {
-                Drain();
-            }
-        }
-
-        public void Drain()
-        {
-            _file.Write(_encoder.WrittenSpan);
-            _encoder.Clear();
-            _progress.SnapshotRows = RowCount;
-        }
-
-        public void ThrowIfFailed()
-        {
-            if (Error is { } error)
-            {
-                throw new LreplException($"snapshot copy failed: {error.Message}");
-            }
-        }
     }
 }

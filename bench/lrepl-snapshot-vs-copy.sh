@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Initial snapshot of `pgwire lrepl` against psql's \copy of the same table.
+#
+# Table lrb_snap (id int primary key, md5 text, numeric, timestamptz, bool), 1,000,000 rows.
+# Each run alternates:
+#   psql    `psql -X -c "\copy lrb_snap to FILE"` under /usr/bin/time (wall, CPU);
+#   lrepl   a fresh `pgwire lrepl` (new config dir, no slot, no publication) started with a
+#           timestamp; wall time until its log reports "snapshot of ... done", and its CPU time
+#           (utime+stime from /proc) at that moment; then it is stopped and the slot dropped.
+# The lrepl time therefore includes process start, connecting, creating the slot and the
+# publication, and the fsync of the data file. Prints medians and the ratio lrepl/psql.
+#
+# usage: bench/lrepl-snapshot-vs-copy.sh [options]
+#   -h HOST -p PORT -U USER -d DB   server (else PG* variables, else --cluster DIR)
+#   --cluster DIR   test cluster started by scripts/pg-test-cluster.sh (user postgres)
+#   -n RUNS         runs of each (default 3)
+#   --rows N        table size (default 1000000)
+#   --publish       republish out/pgwire first
+#   --keep          keep the last lrepl data file for inspection
+# PGWIRE_BIN overrides the binary (default out/pgwire). Temporary files go to TMPDIR (/tmp).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+log() { printf 'lrepl-snapshot-vs-copy: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lrepl-common.sh
+source "$root/bench/lrepl-common.sh"
+
+host= port= user= db= cluster= runs=3 rows=1000000 publish=0 keep=0
+while (($#)); do
+    case $1 in
+    -h) host=$2; shift 2 ;;
+    -p) port=$2; shift 2 ;;
+    -U) user=$2; shift 2 ;;
+    -d) db=$2; shift 2 ;;
+    --cluster) cluster=$2; shift 2 ;;
+    -n) runs=$2; shift 2 ;;
+    --rows) rows=$2; shift 2 ;;
+    --publish) publish=1; shift ;;
+    --keep) keep=1; shift ;;
+    --help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument: $1 (try --help)" ;;
+    esac
+done
+
+lrb_connect
+lrb_binary
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
+
+table=lrb_snap pub=lrb_snap_pub slot=lrb_snap_slot
+work=$(mktemp -d "${TMPDIR:-/tmp}/lrb-snap.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+if [[ $(q "SELECT to_regclass('$table') IS NOT NULL") != t || $(q "SELECT count(*) FROM $table") != "$rows" ]]; then
+    log "creating $table with $rows rows"
+    q "SET client_min_messages = warning; DROP TABLE IF EXISTS $table; CREATE TABLE $table (id int PRIMARY KEY, md5 text, amount numeric, ts timestamptz, flag bool)"
+    q "INSERT INTO $table SELECT g, md5(g::text), g * 1.5, now(), g % 2 = 0 FROM generate_series(1, $rows) g"
+    q "VACUUM ANALYZE $table"
+fi
+log "server $host:$port/$db, $rows rows ($(q "SELECT pg_size_pretty(pg_relation_size('$table'))")), $runs runs each"
+
+run_psql() {
+    /usr/bin/time -f '%e %U %S' -o "$work/time" psql -X -q -c "\\copy $table to '$work/x.copy'" >/dev/null
+    local wall usr sys
+    read -r wall usr sys <"$work/time"
+    [[ $(wc -l <"$work/x.copy") == "$rows" ]] || die "psql copied $(wc -l <"$work/x.copy") rows"
+    rm -f "$work/x.copy"
+    echo "$wall $(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+}
+
+run_lrepl() {
+    drop_slot "$slot"
+    q "DROP PUBLICATION IF EXISTS $pub"
+    rm -rf "$work/cfg"
+    local start pid wall cpu line
+    start=$(now)
+    "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
+        -c "$work/cfg" --create-publication 2>"$work/lrepl.log" &
+    pid=$!
+    while ! grep -q "snapshot of .* done" "$work/lrepl.log"; do
+        kill -0 "$pid" 2>/dev/null || die "lrepl exited: $(cat "$work/lrepl.log")"
+        sleep 0.02
+    done
+    wall=$(elapsed "$start" "$(now)")
+    cpu=$(cpu_of "$pid")
+    stop_pid "$pid"
+    line=$(grep "snapshot of .* done" "$work/lrepl.log")
+    [[ $line == *" $rows rows"* ]] || die "unexpected: $line"
+    [[ $(wc -l <"$work/cfg/$table.data") == "$rows" ]] || die "data file has $(wc -l <"$work/cfg/$table.data") lines"
+    ((keep)) && cp "$work/cfg/$table.data" "${TMPDIR:-/tmp}/lrb-snap-last.data"
+    log "  ${line#lrepl: }"
+    drop_slot "$slot"
+    # copy + join + fsync as reported by lrepl itself: the snapshot without process start and slot
+    local phase
+    phase=$(sed -E 's/.*copy ([0-9.]+) s, join ([0-9.]+) s, fsync ([0-9.]+) s.*/\1 \2 \3/' <<<"$line" | awk '{ printf "%.2f", $1 + $2 + $3 }')
+    echo "$wall $cpu $phase"
+}
+
+# warm-up (page cache, JIT-less first start of the binary)
+run_psql >/dev/null
+run_lrepl >/dev/null
+
+psql_wall=() psql_cpu=() lrepl_wall=() lrepl_cpu=() lrepl_phase=()
+for ((i = 1; i <= runs; i++)); do
+    read -r w c < <(run_psql)
+    psql_wall+=("$w") psql_cpu+=("$c")
+    log "run $i psql  \\copy  wall ${w}s cpu ${c}s"
+    read -r w c p < <(run_lrepl)
+    lrepl_wall+=("$w") lrepl_cpu+=("$c") lrepl_phase+=("$p")
+    log "run $i lrepl snapshot wall ${w}s cpu ${c}s (copy phase ${p}s)"
+done
+q "DROP PUBLICATION IF EXISTS $pub"
+
+pw=$(printf '%s\n' "${psql_wall[@]}" | median) pc=$(printf '%s\n' "${psql_cpu[@]}" | median)
+lw=$(printf '%s\n' "${lrepl_wall[@]}" | median) lc=$(printf '%s\n' "${lrepl_cpu[@]}" | median)
+printf '\n%-28s %8s %8s\n' "median of $runs" "wall s" "CPU s"
+printf '%-28s %8s %8s\n' "psql \\copy to file" "$pw" "$pc"
+printf '%-28s %8s %8s\n' "pgwire lrepl snapshot" "$lw" "$lc"
+printf '%-28s %8s %8s\n' "ratio lrepl/psql" "$(ratio "$lw" "$pw")" "$(ratio "$lc" "$pc")"
+lp=$(printf '%s\n' "${lrepl_phase[@]}" | median)
+printf '%-28s %8s %8s\n' "lrepl copy phase only" "$lp" "-"
+printf '%-28s %8s %8s\n' "ratio copy phase/psql" "$(ratio "$lp" "$pw")" "-"
+printf 'runs: psql wall %s; lrepl wall %s; lrepl copy phase %s\n' "${psql_wall[*]}" "${lrepl_wall[*]}" "${lrepl_phase[*]}"

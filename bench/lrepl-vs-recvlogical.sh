@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Streaming throughput of `pgwire lrepl` against pg_recvlogical and a plain Npgsql consumer.
+#
+# For each consumer and run: table lrb_stream (id int primary key, md5 text, numeric,
+# timestamptz, bool) is recreated empty with publication lrb_stream_pub, the consumer is started
+# and connected to its own pgoutput slot (proto_version 1), then one transaction inserts
+#   INSERT INTO lrb_stream SELECT g, md5(g::text), g*1.5, now(), g%2=0 FROM generate_series(1,N) g
+# and the script measures, from the moment that INSERT's commit returns:
+#   wall  until the consumer holds all N changes:
+#           lrepl          the data file has the line of key id N (checked to hold N lines);
+#           pg_recvlogical its output file (-f) has the last row's md5 (written message by
+#                          message, so the commit follows at once);
+#           npgsql         bench/NpgsqlConsumer printed inserts=N (it reads every value of
+#                          every InsertMessage with Get<string>() and stops at N);
+#   CPU   the consumer process's utime+stime (from /proc/PID/stat) at that moment minus its
+#         value just before the INSERT started (startup is not counted; idle time during the
+#         INSERT is).
+# Prints medians and the ratios to pg_recvlogical and to Npgsql.
+#
+# usage: bench/lrepl-vs-recvlogical.sh [options]
+#   -h HOST -p PORT -U USER -d DB   server (else PG* variables, else --cluster DIR)
+#   --cluster DIR   test cluster started by scripts/pg-test-cluster.sh (user postgres)
+#   -n RUNS         runs of each consumer (default 3)
+#   --rows N        rows inserted (default 1000000)
+#   --only LIST     comma separated subset of lrepl,recvlogical,npgsql
+#   --publish       republish out/pgwire first
+# PGWIRE_BIN overrides the binary (default out/pgwire). Temporary files go to TMPDIR (/tmp).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+log() { printf 'lrepl-vs-recvlogical: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/lrepl-common.sh
+source "$root/bench/lrepl-common.sh"
+
+host= port= user= db= cluster= runs=3 rows=1000000 publish=0 only=lrepl,recvlogical,npgsql
+while (($#)); do
+    case $1 in
+    -h) host=$2; shift 2 ;;
+    -p) port=$2; shift 2 ;;
+    -U) user=$2; shift 2 ;;
+    -d) db=$2; shift 2 ;;
+    --cluster) cluster=$2; shift 2 ;;
+    -n) runs=$2; shift 2 ;;
+    --rows) rows=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
+    --publish) publish=1; shift ;;
+    --help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument: $1 (try --help)" ;;
+    esac
+done
+
+lrb_connect
+lrb_binary
+command -v pg_recvlogical >/dev/null || die "pg_recvlogical not found"
+npgsql_dir=$root/bench/NpgsqlConsumer/bin/Release/net10.0
+if [[ ,$only, == *,npgsql,* ]]; then
+    log "building bench/NpgsqlConsumer"
+    dotnet build "$root/bench/NpgsqlConsumer" -c Release >/dev/null || die "NpgsqlConsumer does not build"
+fi
+
+table=lrb_stream pub=lrb_stream_pub
+work=$(mktemp -d "${TMPDIR:-/tmp}/lrb-stream.XXXXXX")
+pid=
+cleanup() {
+    [[ -n $pid ]] && stop_pid "$pid"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+last_md5=$(q "SELECT md5('$rows')")
+
+fresh_table() {
+    q "DROP PUBLICATION IF EXISTS $pub; DROP TABLE IF EXISTS $table"
+    q "CREATE TABLE $table (id int PRIMARY KEY, md5 text, amount numeric, ts timestamptz, flag bool); CREATE PUBLICATION $pub FOR TABLE $table"
+}
+
+# start_<consumer> SLOT: starts it in the background (sets pid) and waits until it streams.
+start_lrepl() {
+    rm -rf "$work/cfg"
+    "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
+        --slot "$1" -c "$work/cfg" 2>"$work/out" &
+    pid=$!
+}
+start_recvlogical() {
+    pg_recvlogical -d "$db" --slot "$1" --create-slot -P pgoutput
+    rm -f "$work/recv.out"
+    pg_recvlogical -d "$db" --slot "$1" --start -o proto_version=1 -o publication_names="$pub" \
+        --status-interval=1 -f "$work/recv.out" 2>"$work/out" &
+    pid=$!
+}
+start_npgsql() {
+    pg_recvlogical -d "$db" --slot "$1" --create-slot -P pgoutput
+    "$npgsql_dir/NpgsqlConsumer" "Host=$host;Port=$port;Username=$user;Password=${PGPASSWORD:-};Database=$db" \
+        "$1" "$pub" "$rows" --linger >"$work/out" 2>&1 &
+    pid=$!
+}
+
+done_lrepl() { tail -c 400 "$work/cfg/$table.data" 2>/dev/null | grep -q "\"key\":{\"id\":$rows}"; }
+done_recvlogical() { tail -c 400 "$work/recv.out" 2>/dev/null | grep -aq "$last_md5"; }
+done_npgsql() { grep -q "inserts=" "$work/out"; }
+
+check_lrepl() { local n; n=$(wc -l <"$work/cfg/$table.data"); [[ $n == "$rows" ]] || die "lrepl data file has $n lines"; }
+check_recvlogical() { :; }
+check_npgsql() { grep -q "inserts=$rows " "$work/out" || die "npgsql consumer: $(cat "$work/out")"; }
+
+# run_one CONSUMER: prints "wall cpu insert_seconds"
+run_one() {
+    local c=$1 slot=lrb_stream_$1
+    drop_slot "$slot"
+    fresh_table
+    "start_$c" "$slot"
+    wait_active "$slot"
+    sleep 0.5
+    local cpu0 t_ins t0 t1 cpu1
+    cpu0=$(cpu_of "$pid")
+    t_ins=$(now)
+    q "INSERT INTO $table SELECT g, md5(g::text), g * 1.5, now(), g % 2 = 0 FROM generate_series(1, $rows) g"
+    t0=$(now)
+    until "done_$c"; do
+        kill -0 "$pid" 2>/dev/null || die "$c exited: $(tail -5 "$work/out")"
+        sleep 0.02
+    done
+    t1=$(now)
+    cpu1=$(cpu_of "$pid")
+    stop_pid "$pid"
+    pid=
+    "check_$c"
+    drop_slot "$slot"
+    echo "$(elapsed "$t0" "$t1") $(minus "$cpu1" "$cpu0") $(elapsed "$t_ins" "$t0")"
+}
+
+IFS=, read -r -a consumers <<<"$only"
+declare -A walls cpus
+log "server $host:$port/$db, $rows rows per INSERT, $runs runs of: ${consumers[*]}"
+for ((i = 1; i <= runs; i++)); do
+    for c in "${consumers[@]}"; do
+        read -r w cpu ins < <(run_one "$c")
+        walls[$c]+="$w " cpus[$c]+="$cpu "
+        log "run $i $c: wall ${w}s after commit, cpu ${cpu}s (INSERT took ${ins}s)"
+    done
+done
+q "DROP PUBLICATION IF EXISTS $pub; DROP TABLE IF EXISTS $table"
+
+printf '\n%-22s %10s %10s %22s\n' "median of $runs" "wall s" "CPU s" "runs (wall)"
+declare -A mw mc
+for c in "${consumers[@]}"; do
+    mw[$c]=$(tr ' ' '\n' <<<"${walls[$c]}" | grep . | median)
+    mc[$c]=$(tr ' ' '\n' <<<"${cpus[$c]}" | grep . | median)
+    printf '%-22s %10s %10s %22s\n' "$c" "${mw[$c]}" "${mc[$c]}" "${walls[$c]}"
+done
+if [[ -n ${mw[lrepl]:-} ]]; then
+    for c in recvlogical npgsql; do
+        [[ -n ${mw[$c]:-} ]] || continue
+        printf '%-22s %10s %10s\n' "ratio lrepl/$c" "$(ratio "${mw[lrepl]}" "${mw[$c]}")" "$(ratio "${mc[lrepl]}" "${mc[$c]}")"
+    done
+fi

@@ -1,0 +1,791 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Akka.Actor;
+using PgWire.Actors.Connection;
+using PgWire.Protocol.Messages;
+using PgWire.Protocol.Replication;
+using PgWire.Protocol.Settings;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>The table a snapshot copies: quoted qualified name, OID and key column names.</summary>
+public sealed record SnapshotTable(string Qualified, uint Oid, IReadOnlySet<string> KeyColumns);
+
+/// <summary>How a snapshot is split between connections.</summary>
+public sealed record SnapshotCopyOptions
+{
+    public static SnapshotCopyOptions Default { get; } = new();
+
+    /// <summary>Workers for a large table; 0 picks the processor count, clamped to 2..4.</summary>
+    public int Workers { get; init; }
+
+    /// <summary>Tables with fewer heap blocks than this are copied by one connection without a ctid filter.</summary>
+    public long ParallelMinBlocks { get; init; } = 2048;
+
+    /// <summary>Heap blocks per ctid range; 0 gives one range per worker.</summary>
+    public long BlocksPerRange { get; init; }
+}
+
+/// <summary>What a finished snapshot copy wrote.</summary>
+public sealed record SnapshotCopyResult(long Rows, long Bytes, int Workers, int Ranges)
+{
+    /// <summary>Time spent in COPY by all workers together, until the last one finished.</summary>
+    public TimeSpan CopyTime { get; init; }
+
+    /// <summary>Time spent joining the range files into the data file.</summary>
+    public TimeSpan JoinTime { get; init; }
+
+    /// <summary>Time spent in the final fsync.</summary>
+    public TimeSpan SyncTime { get; init; }
+
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{Rows} rows, {Bytes} bytes, {Workers} connection(s), {Ranges} ctid range(s); copy {CopyTime.TotalSeconds:F2} s, join {JoinTime.TotalSeconds:F2} s, fsync {SyncTime.TotalSeconds:F2} s");
+}
+
+/// <summary>
+/// Copies a table under an exported snapshot into JSON lines (op "r"): COPY ... TO STDOUT in text
+/// format, rows decoded straight from the CopyData bytes. Large tables are split into ctid ranges
+/// copied by several connections that all import the same snapshot; each range goes to its own
+/// file and the files are joined in range order, then the data file is fsynced.
+/// </summary>
+public static partial class SnapshotCopier
+{
+    private const int DrainThreshold = 1 << 20;
+
+    public static async Task<SnapshotCopyResult> CopyAsync(
+        ActorSystem system,
+        ConnectionSettings settings,
+        SnapshotTable table,
+        string snapshotName,
+        Lsn lsn,
+        string dataPath,
+        LreplProgress progress,
+        SnapshotCopyOptions options,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(options);
+        DeleteParts(dataPath);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var counter = new RowCounter(progress);
+        await using var lead = await ConnectAsync(system, settings, ct).ConfigureAwait(false);
+        await BeginSnapshotAsync(lead, snapshotName, ct).ConfigureAwait(false);
+
+        var shape = new ShapeObserver();
+        await lead.ExecuteAsync("SELECT * FROM " + table.Qualified + " LIMIT 0", shape, ct).ConfigureAwait(false);
+        shape.ThrowIfFailed("reading the columns of " + table.Qualified);
+        var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name))).ToArray();
+        var selectList = columns.Length == 0 ? "" : string.Join(", ", columns.Select(c => ReplicationCommands.QuoteIdentifier(c.Name)));
+
+        var blocksText = await ScalarAsync(lead, $"SELECT pg_relation_size({table.Oid.ToString(CultureInfo.InvariantCulture)}::oid::regclass) / current_setting('block_size')::int8", ct).ConfigureAwait(false);
+        var blocks = long.Parse(blocksText, CultureInfo.InvariantCulture);
+        var ranges = PlanRanges(blocks, lead.Session.ServerVersionNumber, options, out var workers);
+
+        var paths = new string[ranges.Count];
+        for (var i = 0; i < paths.Length; i++)
+        {
+            paths[i] = i == 0 ? dataPath : PartPath(dataPath, i);
+        }
+
+        var next = -1;
+        async Task WorkAsync(PgClient client)
+        {
+            using var registration = failure.Token.Register(client.Cancel);
+            while (true)
+            {
+                var index = Interlocked.Increment(ref next);
+                if (index >= ranges.Count || failure.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                var sql = "COPY (SELECT " + selectList + " FROM " + table.Qualified + ranges[index].Where + ") TO STDOUT";
+                await using var file = new FileStream(paths[index], FileMode.Create, FileAccess.Write, FileShare.Read, 1);
+                var observer = new CopyToJsonObserver(columns, lsn, file, counter);
+                await client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
+                observer.Finish();
+            }
+
+            await ScalarAsync(client, "COMMIT", ct, allowEmpty: true).ConfigureAwait(false);
+        }
+
+        async Task HelperAsync()
+        {
+            await using var client = await ConnectAsync(system, settings, failure.Token).ConfigureAwait(false);
+            await BeginSnapshotAsync(client, snapshotName, failure.Token).ConfigureAwait(false);
+            await WorkAsync(client).ConfigureAwait(false);
+        }
+
+        Exception? firstError = null;
+        async Task Guard(Func<Task> work)
+        {
+            try
+            {
+                await work().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Interlocked.CompareExchange(ref firstError, ex, null);
+                await failure.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        var tasks = new List<Task> { Guard(() => WorkAsync(lead)) };
+        for (var w = 1; w < workers; w++)
+        {
+            tasks.Add(Task.Run(() => Guard(HelperAsync), CancellationToken.None));
+        }
+
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch when (firstError is not null && !ct.IsCancellationRequested)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstError);
+        }
+
+        ct.ThrowIfCancellationRequested();
+        var copied = clock.Elapsed;
+        TimeSpan joined;
+        long length;
+        await using (var data = new FileStream(dataPath, FileMode.Append, FileAccess.Write, FileShare.Read, 1))
+        {
+            for (var i = 1; i < paths.Length; i++)
+            {
+                await using (var part = new FileStream(paths[i], FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+                {
+                    await AppendAsync(part, data, ct).ConfigureAwait(false);
+                }
+
+                File.Delete(paths[i]);
+            }
+
+            joined = clock.Elapsed;
+            data.Flush(flushToDisk: true);
+            length = data.Length;
+        }
+
+        progress.SnapshotRows = counter.Total;
+        return new SnapshotCopyResult(counter.Total, length, workers, ranges.Count)
+        {
+            CopyTime = copied,
+            JoinTime = joined - copied,
+            SyncTime = clock.Elapsed - joined,
+        };
+    }
+
+    /// <summary>
+    /// Appends <paramref name="source"/> to <paramref name="destination"/>: in the kernel with
+    /// copy_file_range where that works, else through a buffer.
+    /// </summary>
+    private static async Task AppendAsync(FileStream source, FileStream destination, CancellationToken ct)
+    {
+        if (OperatingSystem.IsLinux() && TryKernelCopy(source, destination))
+        {
+            return;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(DrainThreshold);
+        try
+        {
+            int n;
+            while ((n = await source.ReadAsync(buffer.AsMemory(0, DrainThreshold), ct).ConfigureAwait(false)) > 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool TryKernelCopy(FileStream source, FileStream destination)
+    {
+        destination.Flush();
+        var length = source.Length;
+        var inOffset = source.Position;
+        var outOffset = destination.Position;
+        var start = outOffset;
+        try
+        {
+            while (inOffset < length)
+            {
+                var n = CopyFileRange((int)source.SafeFileHandle.DangerousGetHandle(), ref inOffset, (int)destination.SafeFileHandle.DangerousGetHandle(), ref outOffset, (nuint)Math.Min(length - inOffset, 1L << 30), 0);
+                if (n <= 0)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+        }
+
+        if (inOffset == length)
+        {
+            destination.Position = outOffset;
+            source.Position = inOffset;
+            return true;
+        }
+
+        // Nothing or part was copied: put both back where they were for the buffered copy.
+        destination.SetLength(start);
+        destination.Position = start;
+        source.Position = 0;
+        return false;
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
+    private static partial nint CopyFileRange(int fdIn, ref long offIn, int fdOut, ref long offOut, nuint length, uint flags);
+
+    /// <summary>A ctid range as a WHERE clause (empty for the whole table).</summary>
+    internal readonly record struct CtidRange(long From, long? To)
+    {
+        public string Where => (From, To) switch
+        {
+            (0, null) => "",
+            (_, null) => $" WHERE ctid >= '({From.ToString(CultureInfo.InvariantCulture)},0)'::tid",
+            (0, _) => $" WHERE ctid < '({To.Value.ToString(CultureInfo.InvariantCulture)},0)'::tid",
+            _ => $" WHERE ctid >= '({From.ToString(CultureInfo.InvariantCulture)},0)'::tid AND ctid < '({To.Value.ToString(CultureInfo.InvariantCulture)},0)'::tid",
+        };
+    }
+
+    /// <summary>
+    /// Splits <paramref name="blocks"/> heap blocks into ranges. The last range is open-ended so rows
+    /// in blocks added after the size was read are still covered. Servers before 14 have no TID range
+    /// scan, so there every range would read the whole table: one range there.
+    /// </summary>
+    internal static List<CtidRange> PlanRanges(long blocks, int serverVersion, SnapshotCopyOptions options, out int workers)
+    {
+        if (blocks < Math.Max(2, options.ParallelMinBlocks) || serverVersion < 140000)
+        {
+            workers = 1;
+            return [new CtidRange(0, null)];
+        }
+
+        workers = Math.Clamp(options.Workers > 0 ? options.Workers : Environment.ProcessorCount, 2, 4);
+        var per = options.BlocksPerRange > 0 ? options.BlocksPerRange : (blocks + workers - 1) / workers;
+        var count = (int)Math.Min(4096, (blocks + per - 1) / per);
+        per = (blocks + count - 1) / count;
+        workers = Math.Min(workers, count);
+        var ranges = new List<CtidRange>(count);
+        for (var i = 0; i < count; i++)
+        {
+            ranges.Add(new CtidRange(i * per, i == count - 1 ? null : (i + 1) * per));
+        }
+
+        return ranges;
+    }
+
+    internal static string PartPath(string dataPath, int index) => dataPath + ".part" + index.ToString(CultureInfo.InvariantCulture);
+
+    private static void DeleteParts(string dataPath)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(dataPath))!;
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (var stale in Directory.EnumerateFiles(dir, Path.GetFileName(dataPath) + ".part*"))
+        {
+            File.Delete(stale);
+        }
+    }
+
+    private static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, CancellationToken ct)
+    {
+        try
+        {
+            return await PgClient.ConnectAsync(system, settings, null, ct).ConfigureAwait(false);
+        }
+        catch (PgConnectionException ex)
+        {
+            throw new LreplException(ex.Message, ex);
+        }
+    }
+
+    private static async Task BeginSnapshotAsync(PgClient client, string snapshotName, CancellationToken ct)
+    {
+        await ScalarAsync(client, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", ct, allowEmpty: true).ConfigureAwait(false);
+        await ScalarAsync(client, "SET TRANSACTION SNAPSHOT " + ReplicationCommands.QuoteLiteral(snapshotName), ct, allowEmpty: true).ConfigureAwait(false);
+    }
+
+    private static async Task<string> ScalarAsync(PgClient client, string sql, CancellationToken ct, bool allowEmpty = false)
+    {
+        var observer = new ShapeObserver();
+        await client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
+        observer.ThrowIfFailed(sql);
+        if (observer.First is null && !allowEmpty)
+        {
+            throw new LreplException($"no value from: {sql}");
+        }
+
+        return observer.First ?? "";
+    }
+
+    private sealed class RowCounter(LreplProgress progress)
+    {
+        private long _total;
+
+        public long Total => Interlocked.Read(ref _total);
+
+        public void Add(long rows) => progress.SnapshotRows = Interlocked.Add(ref _total, rows);
+    }
+
+    private class BaseObserver : IQueryObserver
+    {
+        public PostgresErrorFields? Error { get; private set; }
+
+        public virtual void OnRowDescription(RowDescription description)
+        {
+        }
+
+        public virtual void OnRow(ReadOnlySpan<byte> dataRow)
+        {
+        }
+
+        public void OnCommandComplete(CommandComplete complete)
+        {
+        }
+
+        public void OnEmptyQuery()
+        {
+        }
+
+        public void OnError(PostgresErrorFields error) => Error ??= error;
+
+        public void OnNotice(PostgresErrorFields notice)
+        {
+        }
+
+        public virtual void OnCopyOutStart(CopyResponse response)
+        {
+        }
+
+        public virtual void OnCopyOutData(ReadOnlySpan<byte> data)
+        {
+        }
+
+        public Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("COPY FROM STDIN is not used by the snapshot");
+
+        public void ThrowIfFailed(string what)
+        {
+            if (Error is { } error)
+            {
+                throw new LreplException($"snapshot copy failed ({what}): {error.Severity}:  {error.Message}");
+            }
+        }
+    }
+
+    private sealed class ShapeObserver : BaseObserver
+    {
+        public IReadOnlyList<FieldDescription> Fields { get; private set; } = [];
+        public string? First { get; private set; }
+
+        public override void OnRowDescription(RowDescription description) => Fields = description.Fields;
+
+        public override void OnRow(ReadOnlySpan<byte> dataRow)
+        {
+            if (First is null)
+            {
+                var reader = new DataRowReader(dataRow);
+                if (reader.MoveNext(out var value, out var isNull) && !isNull)
+                {
+                    First = Encoding.UTF8.GetString(value);
+                }
+            }
+        }
+    }
+
+    /// <summary>Feeds COPY TO STDOUT text data through a <see cref="CopyTextJsonWriter"/> into a file.</summary>
+    private sealed class CopyToJsonObserver : BaseObserver
+    {
+        private readonly CopyTextJsonWriter _writer;
+        private readonly Stream _file;
+        private readonly RowCounter _counter;
+        private long _reported;
+
+        public CopyToJsonObserver(IReadOnlyList<ColumnInfo> columns, Lsn lsn, Stream file, RowCounter counter)
+        {
+            _writer = new CopyTextJsonWriter(columns, lsn, DrainThreshold + (DrainThreshold / 4));
+            _file = file;
+            _counter = counter;
+        }
+
+        public override void OnCopyOutData(ReadOnlySpan<byte> data)
+        {
+            _writer.Write(data);
+            if (_writer.Length >= DrainThreshold)
+            {
+                Drain();
+            }
+        }
+
+        public void Finish()
+        {
+            ThrowIfFailed("COPY");
+            _writer.Complete();
+            Drain();
+            _writer.Dispose();
+        }
+
+        private void Drain()
+        {
+            _file.Write(_writer.WrittenSpan);
+            _writer.Clear();
+            _counter.Add(_writer.Rows - _reported);
+            _reported = _writer.Rows;
+        }
+    }
+}
+
+/// <summary>
+/// Turns COPY text-format data (tab separated, <c>\N</c> for NULL, backslash escapes) into snapshot
+/// JSON lines (op "r"), typed like <see cref="JsonLineEncoder"/> through
+/// <see cref="JsonLineEncoder.WriteTextValue"/>. Fields without escapes are written from the
+/// input bytes; escaped fields are decoded into a reused buffer. No string is made per value.
+/// </summary>
+public sealed class CopyTextJsonWriter : IDisposable
+{
+    private const byte Tab = (byte)'\t';
+    private const byte Newline = (byte)'\n';
+    private const byte Backslash = (byte)'\\';
+
+    private static readonly JsonEncodedText Op = JsonEncodedText.Encode("op");
+    private static readonly JsonEncodedText LsnName = JsonEncodedText.Encode("lsn");
+    private static readonly JsonEncodedText Xid = JsonEncodedText.Encode("xid");
+    private static readonly JsonEncodedText CommitTs = JsonEncodedText.Encode("commit_ts");
+    private static readonly JsonEncodedText Key = JsonEncodedText.Encode("key");
+    private static readonly JsonEncodedText Before = JsonEncodedText.Encode("before");
+    private static readonly JsonEncodedText After = JsonEncodedText.Encode("after");
+    private static readonly JsonEncodedText SnapshotOp = JsonEncodedText.Encode("r");
+
+    private readonly ColumnInfo[] _columns;
+    private readonly int[] _keyIndexes;
+    private readonly JsonEncodedText _lsn;
+    private readonly ArrayBufferWriter<byte> _buffer;
+    private readonly Utf8JsonWriter _writer;
+    private readonly Field[] _fields;
+    private byte[] _scratch;
+    private byte[] _carry;
+    private int _carryLength;
+
+    public CopyTextJsonWriter(IReadOnlyList<ColumnInfo> columns, Lsn lsn, int initialCapacity = 64 * 1024)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        _columns = [.. columns];
+        _keyIndexes = [.. Enumerable.Range(0, _columns.Length).Where(i => _columns[i].IsKey)];
+        _lsn = JsonEncodedText.Encode(FormatLsn(lsn));
+        _buffer = new ArrayBufferWriter<byte>(initialCapacity);
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+        _fields = new Field[_columns.Length];
+        _scratch = ArrayPool<byte>.Shared.Rent(4096);
+        _carry = ArrayPool<byte>.Shared.Rent(4096);
+    }
+
+    /// <summary>Rows written so far.</summary>
+    public long Rows { get; private set; }
+
+    /// <summary>Bytes of JSON waiting in the buffer.</summary>
+    public int Length => _buffer.WrittenCount;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
+
+    public void Clear()
+    {
+        _buffer.Clear();
+        _writer.Reset(_buffer);
+    }
+
+    /// <summary>Takes the next piece of COPY data; a row may be split over several calls.</summary>
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        if (_carryLength > 0)
+        {
+            var end = data.IndexOf(Newline);
+            if (end < 0)
+            {
+                AppendCarry(data);
+                return;
+            }
+
+            AppendCarry(data[..end]);
+            WriteRow(_carry.AsSpan(0, _carryLength));
+            _carryLength = 0;
+            data = data[(end + 1)..];
+        }
+
+        while (!data.IsEmpty)
+        {
+            var end = data.IndexOf(Newline);
+            if (end < 0)
+            {
+                AppendCarry(data);
+                return;
+            }
+
+            WriteRow(data[..end]);
+            data = data[(end + 1)..];
+        }
+    }
+
+    /// <summary>Checks that the data ended with a whole row.</summary>
+    public void Complete()
+    {
+        if (_carryLength > 0)
+        {
+            throw new LreplException("COPY data ended in the middle of a row");
+        }
+    }
+
+    /// <summary>Writes one COPY text row (without its newline) as a JSON line.</summary>
+    public void WriteRow(ReadOnlySpan<byte> row)
+    {
+        if (_scratch.Length < row.Length)
+        {
+            ArrayPool<byte>.Shared.Return(_scratch);
+            _scratch = ArrayPool<byte>.Shared.Rent(row.Length);
+        }
+
+        Split(row);
+        _writer.Reset(_buffer);
+        _writer.WriteStartObject();
+        _writer.WriteString(Op, SnapshotOp);
+        _writer.WriteString(LsnName, _lsn);
+        _writer.WriteNull(Xid);
+        _writer.WriteNull(CommitTs);
+        _writer.WritePropertyName(Key);
+        _writer.WriteStartObject();
+        foreach (var i in _keyIndexes)
+        {
+            WriteColumn(i, row);
+        }
+
+        _writer.WriteEndObject();
+        _writer.WriteNull(Before);
+        _writer.WritePropertyName(After);
+        _writer.WriteStartObject();
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            WriteColumn(i, row);
+        }
+
+        _writer.WriteEndObject();
+        _writer.WriteEndObject();
+        _writer.Flush();
+        var span = _buffer.GetSpan(1);
+        span[0] = Newline;
+        _buffer.Advance(1);
+        Rows++;
+    }
+
+    private void WriteColumn(int index, ReadOnlySpan<byte> row)
+    {
+        var column = _columns[index];
+        var field = _fields[index];
+        _writer.WritePropertyName(column.EncodedName);
+        switch (field.Kind)
+        {
+            case FieldKind.Null:
+                _writer.WriteNullValue();
+                break;
+            case FieldKind.Raw:
+                JsonLineEncoder.WriteTextValue(_writer, column.TypeOid, row.Slice(field.Start, field.Length));
+                break;
+            default:
+                JsonLineEncoder.WriteTextValue(_writer, column.TypeOid, _scratch.AsSpan(field.Start, field.Length));
+                break;
+        }
+    }
+
+    private void Split(ReadOnlySpan<byte> row)
+    {
+        if (_fields.Length == 0)
+        {
+            if (!row.IsEmpty)
+            {
+                throw new LreplException("COPY row has values but the table has no columns");
+            }
+
+            return;
+        }
+
+        var position = 0;
+        var scratchLength = 0;
+        for (var i = 0; i < _fields.Length; i++)
+        {
+            var rest = row[position..];
+            var tab = rest.IndexOf(Tab);
+            if (i == _fields.Length - 1)
+            {
+                if (tab >= 0)
+                {
+                    throw new LreplException($"COPY row has more than the {_fields.Length} expected columns");
+                }
+
+                tab = rest.Length;
+            }
+            else if (tab < 0)
+            {
+                throw new LreplException($"COPY row has {i + 1} columns, expected {_fields.Length}");
+            }
+
+            var value = rest[..tab];
+            if (value.IndexOf(Backslash) < 0)
+            {
+                _fields[i] = new Field(FieldKind.Raw, position, tab);
+            }
+            else if (value.Length == 2 && value[1] == (byte)'N')
+            {
+                _fields[i] = new Field(FieldKind.Null, 0, 0);
+            }
+            else
+            {
+                var written = Unescape(value, _scratch.AsSpan(scratchLength));
+                _fields[i] = new Field(FieldKind.Decoded, scratchLength, written);
+                scratchLength += written;
+            }
+
+            position += tab + 1;
+        }
+    }
+
+    /// <summary>
+    /// Decodes the COPY text escapes of one field: <c>\b \f \n \r \t \v</c>, <c>\ooo</c> (1-3 octal
+    /// digits), <c>\xhh</c> (1-2 hex digits), and a backslash before any other byte for that byte.
+    /// The output is never longer than the input.
+    /// </summary>
+    public static int Unescape(ReadOnlySpan<byte> value, Span<byte> destination)
+    {
+        var written = 0;
+        var i = 0;
+        while (i < value.Length)
+        {
+            var slash = value[i..].IndexOf(Backslash);
+            if (slash < 0)
+            {
+                value[i..].CopyTo(destination[written..]);
+                written += value.Length - i;
+                break;
+            }
+
+            value.Slice(i, slash).CopyTo(destination[written..]);
+            written += slash;
+            i += slash + 1;
+            if (i >= value.Length)
+            {
+                destination[written++] = Backslash;
+                break;
+            }
+
+            var c = value[i++];
+            switch (c)
+            {
+                case (byte)'b':
+                    destination[written++] = 8;
+                    break;
+                case (byte)'f':
+                    destination[written++] = 12;
+                    break;
+                case (byte)'n':
+                    destination[written++] = 10;
+                    break;
+                case (byte)'r':
+                    destination[written++] = 13;
+                    break;
+                case (byte)'t':
+                    destination[written++] = 9;
+                    break;
+                case (byte)'v':
+                    destination[written++] = 11;
+                    break;
+                case >= (byte)'0' and <= (byte)'7':
+                {
+                    var v = c - '0';
+                    for (var n = 0; n < 2 && i < value.Length && value[i] is >= (byte)'0' and <= (byte)'7'; n++)
+                    {
+                        v = (v << 3) + (value[i++] - '0');
+                    }
+
+                    destination[written++] = (byte)v;
+                    break;
+                }
+
+                case (byte)'x' when i < value.Length && HexValue(value[i]) >= 0:
+                {
+                    var v = HexValue(value[i++]);
+                    if (i < value.Length && HexValue(value[i]) is var low and >= 0)
+                    {
+                        v = (v << 4) + low;
+                        i++;
+                    }
+
+                    destination[written++] = (byte)v;
+                    break;
+                }
+
+                default:
+                    destination[written++] = c;
+                    break;
+            }
+        }
+
+        return written;
+    }
+
+    private static int HexValue(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        _ => -1,
+    };
+
+    private void AppendCarry(ReadOnlySpan<byte> data)
+    {
+        if (_carry.Length - _carryLength < data.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_carry.Length * 2, _carryLength + data.Length));
+            _carry.AsSpan(0, _carryLength).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_carry);
+            _carry = bigger;
+        }
+
+        data.CopyTo(_carry.AsSpan(_carryLength));
+        _carryLength += data.Length;
+    }
+
+    private static string FormatLsn(Lsn lsn) =>
+        ((uint)(lsn.Value >> 32)).ToString("X", CultureInfo.InvariantCulture) + "/" + ((uint)lsn.Value).ToString("X", CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        ArrayPool<byte>.Shared.Return(_scratch);
+        ArrayPool<byte>.Shared.Return(_carry);
+        _scratch = [];
+        _carry = [];
+    }
+
+    private enum FieldKind : byte
+    {
+        Raw,
+        Null,
+        Decoded,
+    }
+
+    private readonly record struct Field(FieldKind Kind, int Start, int Length);
+}
