@@ -327,15 +327,3 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
         Assert.Equal(TestCluster.Port, client.Session.Port);
     }
 }
-
-internal sealed class EmptyEnvironment : ISettingsEnvironment
-{
-    public string? GetVariable(string name) => null;
-    public string? HomeDirectory => null;
-    public string? CurrentOsUser => "nobody";
-    public bool IsWindows => false;
-    public bool FileExists(string path) => File.Exists(path);
-    public bool DirectoryExists(string path) => Directory.Exists(path);
-    public string ReadAllText(string path) => File.ReadAllText(path);
-    public UnixFileMode? GetMode(string path) => null;
-}

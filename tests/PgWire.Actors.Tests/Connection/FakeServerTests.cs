@@ -5,6 +5,7 @@ using System.Text;
 using Akka.Actor;
 using PgWire.Actors.Connection;
 using PgWire.Protocol.Settings;
+using PgWire.Tests.Shared;
 using Xunit;
 
 namespace PgWire.Actors.Tests.Connection;

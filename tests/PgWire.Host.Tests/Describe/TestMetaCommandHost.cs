@@ -36,7 +36,7 @@ internal sealed class TestMetaCommandHost : IMetaCommandHost, IAsyncDisposable
         var settings = ConnectionSettings.Resolve(
             $"host={TestCluster.Host} port={TestCluster.Port} dbname={TestCluster.Database} " +
             $"user={TestCluster.SuperUser} password={TestCluster.SuperUserPassword} sslmode=disable",
-            env: new NoEnvironment());
+            env: new EmptyEnvironment());
         var client = await PgClient.ConnectAsync(system, settings);
         return new TestMetaCommandHost(system, client);
     }
@@ -72,24 +72,6 @@ internal sealed class TestMetaCommandHost : IMetaCommandHost, IAsyncDisposable
         await _system.Terminate();
     }
 
-    private sealed class NoEnvironment : ISettingsEnvironment
-    {
-        public string? GetVariable(string name) => null;
-
-        public string? HomeDirectory => null;
-
-        public string? CurrentOsUser => "nobody";
-
-        public bool IsWindows => false;
-
-        public bool FileExists(string path) => File.Exists(path);
-
-        public bool DirectoryExists(string path) => Directory.Exists(path);
-
-        public string ReadAllText(string path) => File.ReadAllText(path);
-
-        public UnixFileMode? GetMode(string path) => null;
-    }
 
     private sealed class ResultCollector : IQueryObserver
     {

@@ -8,17 +8,6 @@ namespace PgWire.Host.Tests.Lrepl;
 
 public sealed class LreplCommandTests
 {
-    private sealed class NoEnvironment : ISettingsEnvironment
-    {
-        public string? GetVariable(string name) => null;
-        public string? HomeDirectory => null;
-        public string? CurrentOsUser => "nobody";
-        public bool IsWindows => false;
-        public bool FileExists(string path) => File.Exists(path);
-        public bool DirectoryExists(string path) => Directory.Exists(path);
-        public string ReadAllText(string path) => File.ReadAllText(path);
-        public UnixFileMode? GetMode(string path) => null;
-    }
 
     private static string[] Args(string table, string pub, string dir, string password = TestCluster.SuperUserPassword, params string[] extra) =>
     [
@@ -31,7 +20,7 @@ public sealed class LreplCommandTests
         var writer = new StringWriter();
         var stderr = TextWriter.Synchronized(writer);
         using var cts = new CancellationTokenSource();
-        var task = LreplCommand.RunAsync(args, stderr, new NoEnvironment(), cts.Token);
+        var task = LreplCommand.RunAsync(args, stderr, new EmptyEnvironment(), cts.Token);
         if (stopWhen is not null)
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
@@ -50,14 +39,14 @@ public sealed class LreplCommandTests
     [Fact]
     public void Parse_applies_defaults_and_slot_name()
     {
-        var options = LreplCommand.Parse(["-t", "orders", "-L", "pub", "-c", "/tmp/x"], new NoEnvironment())!;
+        var options = LreplCommand.Parse(["-t", "orders", "-L", "pub", "-c", "/tmp/x"], new EmptyEnvironment())!;
         Assert.Equal("postgres", options.Connection["user"]);
         Assert.Equal("127.0.0.1", options.Connection["host"]);
         Assert.Equal("5432", options.Connection["port"]);
         Assert.Equal("postgres", options.Connection["dbname"]);
         Assert.Equal("orders_slot", options.SlotName);
         Assert.Equal(Path.Combine("/tmp/x", "orders.data"), options.DataPath);
-        Assert.Null(LreplCommand.Parse(["-h"], new NoEnvironment()));
+        Assert.Null(LreplCommand.Parse(["-h"], new EmptyEnvironment()));
     }
 
     [Fact]
