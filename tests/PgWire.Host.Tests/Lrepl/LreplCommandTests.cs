@@ -107,4 +107,95 @@ public sealed class LreplCommandTests
             }
         }
     }
+
+    [ClusterFact]
+    public async Task A_table_without_a_usable_replica_identity_is_refused_in_one_line()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "lrepl-noident-" + Guid.NewGuid().ToString("N"));
+        TestCluster.RunPsql("-X", "-q", "-c", "DROP PUBLICATION IF EXISTS lr_noident_pub; DROP TABLE IF EXISTS lr_noident; DROP TABLE IF EXISTS lr_nothing");
+        TestCluster.RunPsql("-X", "-q", "-c", "CREATE TABLE lr_noident (id int, v text); CREATE TABLE lr_nothing (id int PRIMARY KEY); ALTER TABLE lr_nothing REPLICA IDENTITY NOTHING");
+        try
+        {
+            foreach (var table in new[] { "lr_noident", "lr_nothing" })
+            {
+                var (code, stderr) = await RunAsync(Args(table, "lr_noident_pub", dir, TestCluster.SuperUserPassword, "--create-publication"));
+                Assert.Equal(1, code);
+                Assert.Equal($"pgwire lrepl: table \"public\".\"{table}\" has no usable replica identity (add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL or USING INDEX)", stderr.Trim());
+                Assert.Empty(TestCluster.RunPsql("-X", "-At", "-c", $"SELECT slot_name FROM pg_replication_slots WHERE slot_name = '{table}_slot'").Stdout.Trim());
+            }
+        }
+        finally
+        {
+            TestCluster.RunPsql("-X", "-q", "-c", "DROP PUBLICATION IF EXISTS lr_noident_pub; DROP TABLE IF EXISTS lr_noident; DROP TABLE IF EXISTS lr_nothing");
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+
+    [ClusterFact]
+    public async Task A_server_without_logical_wal_is_refused_in_one_line()
+    {
+        // A second, short-lived server with the default wal_level (replica): initdb refuses root,
+        // so it runs as the postgres user like the main test cluster.
+        var bin = TestCluster.BinDir ?? "/usr/lib/postgresql/15/bin";
+        var root = Path.Combine(Path.GetTempPath(), "lrepl-replica-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(root);
+        var asRoot = Environment.UserName == "root";
+        void Run(params string[] command)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(asRoot ? "runuser" : command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            if (asRoot)
+            {
+                foreach (var a in new[] { "-u", "postgres", "--" })
+                {
+                    psi.ArgumentList.Add(a);
+                }
+
+                psi.ArgumentList.Add(command[0]);
+            }
+
+            foreach (var a in command.Skip(1))
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            p.StandardOutput.ReadToEnd();
+            var err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.True(p.ExitCode == 0, err);
+        }
+
+        if (asRoot)
+        {
+            System.Diagnostics.Process.Start("chown", ["postgres", root])!.WaitForExit();
+        }
+
+        var port = TestCluster.Port + 97;
+        var data = Path.Combine(root, "data");
+        try
+        {
+            Run(Path.Combine(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync");
+            Run(Path.Combine(bin, "pg_ctl"), "-D", data, "-o", $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c wal_level=replica -c fsync=off", "-l", Path.Combine(root, "log"), "-w", "start");
+            var args = new[] { "-u", "postgres", "-P", "x", "-H", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-d", "postgres", "-t", "t", "-L", "p", "-c", Path.Combine(root, "cfg") };
+            var (code, stderr) = await RunAsync(args);
+            Assert.Equal(1, code);
+            Assert.Equal("pgwire lrepl: wal_level is 'replica'; logical replication needs wal_level = logical (ALTER SYSTEM SET wal_level = logical, then restart the server)", stderr.Trim());
+        }
+        finally
+        {
+            try
+            {
+                Run(Path.Combine(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop");
+            }
+            catch (Exception)
+            {
+                // not started
+            }
+
+            Directory.Delete(root, true);
+        }
+    }
 }
