@@ -322,7 +322,9 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         _reading = false;
         if (m.Count == 0)
         {
-            Lost(new PgConnectionException(ConnectionFailureKind.Network, "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request."));
+            Lost(new PgConnectionException(ConnectionFailureKind.Network, _ssl is not null && _established
+                ? "SSL connection has been closed unexpectedly"
+                : "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally\n\tbefore or while processing the request."));
             return;
         }
 
@@ -991,12 +993,9 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
                 break;
             case BackendMessageCode.ErrorResponse:
                 var error = PostgresErrorFields.Parse(payload, "ErrorResponse");
+                // After a FATAL error the server closes the connection; the end of the stream that
+                // follows is reported as the lost connection, the error itself goes to the requester.
                 _requester.Tell(new QueryFailed(error));
-                if ((error.SeverityNonLocalized ?? error.Severity) is "FATAL" or "PANIC")
-                {
-                    throw new PgConnectionException(ConnectionFailureKind.Server, $"{error.Severity}:  {error.Message}", new PostgresException(error));
-                }
-
                 break;
             case BackendMessageCode.CopyInResponse:
             case BackendMessageCode.CopyOutResponse:

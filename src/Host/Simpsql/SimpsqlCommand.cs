@@ -73,6 +73,11 @@ public static class SimpsqlCommand
             return 1;
         }
 
+        foreach (var warning in options.Warnings)
+        {
+            console.Stderr.Write($"{SimpsqlSession.ProgramName}: warning: {warning}\n");
+        }
+
         if (options.ShowHelp)
         {
             WriteUtf8(console.Stdout, Usage);

@@ -10,6 +10,9 @@ internal sealed class SimpsqlOptions
 
     public string? ConnInfo { get; set; }
 
+    /// <summary>Problems that do not stop the program (psql prints them as warnings and goes on).</summary>
+    public List<string> Warnings { get; } = [];
+
     public List<SimpsqlAction> Actions { get; } = [];
 
     public List<(string Name, string? Value)> PsetOptions { get; } = [];
@@ -179,9 +182,9 @@ internal sealed class SimpsqlOptions
                 }
             }
 
-            if (positional.Count > 0)
+            foreach (var extra in positional)
             {
-                return $"extra command-line argument \"{positional[0]}\" ignored";
+                o.Warnings.Add($"extra command-line argument \"{extra}\" ignored");
             }
         }
 

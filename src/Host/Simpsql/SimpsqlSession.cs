@@ -187,7 +187,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         catch (PgConnectionException ex)
         {
             FlushAll();
-            LogError(ex.Message.TrimEnd('\n') + "\nconnection to server was lost", true);
+            LogError(ex.Message.TrimEnd('\n'), true);
+            LogError("connection to server was lost", _currentFile is null);
             throw new StopException(2);
         }
 

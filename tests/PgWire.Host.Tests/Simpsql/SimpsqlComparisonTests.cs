@@ -119,6 +119,30 @@ public sealed class SimpsqlComparisonTests
         SimpsqlHarness.AssertSameAsPsql(args, null, user, password);
 
     [ClusterFact]
+    public void Extra_arguments_are_warned_about_and_ignored_like_psql() =>
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", TestCluster.Database, TestCluster.SuperUser, "one", "two"]);
+
+    [ClusterTheory]
+    [InlineData("sslmode=disable")]
+    [InlineData("sslmode=require")]
+    public void A_session_the_server_ends_mid_script_matches_psql(string conninfo)
+    {
+        // The backend ends its own session: a FATAL error, then the connection closes.
+        var script = Path.Combine(Path.GetTempPath(), $"simpsql-fatal-{Guid.NewGuid():N}.sql");
+        File.WriteAllText(script, "select 1;\nselect pg_terminate_backend(pg_backend_pid());\nselect 2;\n");
+        try
+        {
+            SimpsqlHarness.AssertSameAsPsql(["-X", "-f", script, conninfo]);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select pg_terminate_backend(pg_backend_pid())", conninfo]);
+    }
+
+    [ClusterFact]
     public void Copy_round_trip_through_local_files_matches_psql()
     {
         string dir = Path.Combine(Path.GetTempPath(), $"simpsql-copy-{Guid.NewGuid():N}");
