@@ -148,7 +148,7 @@ public static class LreplRunner
                 {
                     if (slotExists)
                     {
-                        await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName), null, cancellationToken).ConfigureAwait(false);
+                        await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName) + " WAIT", null, cancellationToken).ConfigureAwait(false);
                     }
 
                     if (state.FileOffset != 0 || state.CommitLsn != 0)
