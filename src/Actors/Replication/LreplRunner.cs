@@ -83,17 +83,53 @@ public enum LreplFormat
 /// </summary>
 public static class LreplRunner
 {
+    /// <summary>
+    /// Runs the pipeline in an actor system of its own, configured with <see cref="PersistenceConfig(LreplOptions)"/>,
+    /// until cancelled; signals are left to the caller.
+    /// </summary>
     public static async Task<LreplProgress> RunAsync(LreplOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var log = options.Log ?? TextWriter.Null;
-        Directory.CreateDirectory(options.ConfigDir);
-        var progress = new LreplProgress();
-
-        var system = ActorSystem.Create("lrepl", PersistenceConfig(options));
+        var own = ConfigurationFactory.ParseString("""
+            akka.loglevel = WARNING
+            akka.stdout-loglevel = WARNING
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+            """);
+        var system = ActorSystem.Create("lrepl", own.WithFallback(PersistenceConfig(options)));
         try
         {
-            var ack = system.ActorOf(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery), "lsn");
+            var handle = system.StartLogicalReplication(options);
+            await using (cancellationToken.Register(() => handle.RequestStop()).ConfigureAwait(false))
+            {
+                return await handle.Completion.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The pipeline inside <paramref name="system"/>, whose config must hold the journal and snapshot
+    /// store; the actors it starts are stopped before the returned task completes.
+    /// </summary>
+    internal static async Task<LreplProgress> RunInAsync(ActorSystem system, LreplOptions options, LreplProgress progress, CancellationToken cancellationToken)
+    {
+        var log = options.Log ?? TextWriter.Null;
+        Directory.CreateDirectory(options.ConfigDir);
+        var prefix = "lrepl-" + options.SlotName + "-";
+        var started = new List<IActorRef>();
+        IActorRef Start(Props props, string name)
+        {
+            var actor = system.ActorOf(props, prefix + name);
+            started.Add(actor);
+            return actor;
+        }
+
+        try
+        {
+            var ack = Start(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery), "lsn");
             var state = await ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
 
             var normalSettings = Resolve(options, null);
@@ -112,7 +148,7 @@ public static class LreplRunner
                 {
                     if (slotExists)
                     {
-                        await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName), null, cancellationToken).ConfigureAwait(false);
+                        await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName) + " WAIT", null, cancellationToken).ConfigureAwait(false);
                     }
 
                     if (state.FileOffset != 0 || state.CommitLsn != 0)
@@ -125,7 +161,7 @@ public static class LreplRunner
                     {
                         var columns = await QueryAsync(client, "SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
                         csv = new CsvLineEncoder([.. columns.Select(r => r[0]!)]);
-                        snapshotAck = system.ActorOf(CsvSnapshotActor.Props(options.DataPath, csv, ack), "csv-snapshot");
+                        snapshotAck = Start(CsvSnapshotActor.Props(options.DataPath, csv, ack), "csv-snapshot");
                     }
 
                     state = await SnapshotAsync(system, repl, normalSettings, options, table, snapshotAck, progress, log, cancellationToken).ConfigureAwait(false);
@@ -158,7 +194,7 @@ public static class LreplRunner
             }
 
             progress.SetDurable(new Lsn(state.CommitLsn));
-            var sink = system.ActorOf(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack, csv), "sink");
+            var sink = Start(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack, csv), "sink");
             var target = new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication)
             {
                 ProtocolVersion = options.ProtocolVersion,
@@ -167,7 +203,7 @@ public static class LreplRunner
                 SinkAcceptsParts = true,
             };
             var streamProps = ReplicationStreamActor.Props(replicationSettings, target, sink, ack, progress);
-            var supervisor = system.ActorOf(
+            var supervisor = Start(
                 BackoffSupervisor.Props(Backoff.OnFailure(streamProps, "stream", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), 0.2, -1)),
                 "stream-supervisor");
 
@@ -202,7 +238,7 @@ public static class LreplRunner
                 }
             }
 
-            await supervisor.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            await StopStreamAsync(system, supervisor).ConfigureAwait(false);
             await sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             var final = await ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             progress.SetDurable(new Lsn(final.CommitLsn));
@@ -211,13 +247,44 @@ public static class LreplRunner
         }
         finally
         {
-            await system.Terminate().ConfigureAwait(false);
+            if (!options.Abort.IsCancellationRequested)
+            {
+                for (var i = started.Count - 1; i >= 0; i--)
+                {
+                    try
+                    {
+                        await started[i].GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is TaskCanceledException or AskTimeoutException)
+                    {
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks the stream to report its durable position and close its connection, then stops the
+    /// supervisor; while the stream is backing off there is no one to ask and it is stopped at once.
+    /// </summary>
+    private static async Task StopStreamAsync(ActorSystem system, IActorRef supervisor)
+    {
+        try
+        {
+            await supervisor.GracefulStop(TimeSpan.FromSeconds(5), StopReplicationStream.Instance).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TaskCanceledException or AskTimeoutException)
+        {
+            await supervisor.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
     }
 
     public static Config PersistenceConfig(string statePath) => PersistenceConfig("SQLite.MS", "Data Source=" + statePath);
 
-    /// <summary>Akka.Persistence.Sql journal and snapshot store for the options' state provider.</summary>
+    /// <summary>
+    /// Akka.Persistence.Sql journal and snapshot store for the options' state provider, as the default
+    /// plugins: what an actor system that runs <see cref="LreplExtensions.StartLogicalReplication"/> needs.
+    /// </summary>
     public static Config PersistenceConfig(LreplOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -229,8 +296,6 @@ public static class LreplRunner
         var cs = connectionString.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
         var pn = provider.Replace("\"", "", StringComparison.Ordinal);
         var hocon = $$"""
-            akka.loglevel = WARNING
-            akka.stdout-loglevel = WARNING
             akka.persistence.journal.plugin = "akka.persistence.journal.sql"
             akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
             akka.persistence.journal.sql {

@@ -126,6 +126,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         });
         Receive<SendStatusTick>(_ => SendStatus(false));
         Receive<QueryDone>(_ => Fail("replication stream ended"));
+        Receive<StopReplicationStream>(_ => BeginStop());
         ReceiveAny(_ => { });
     }
 
@@ -543,6 +544,65 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         var buffer = new byte[StandbyStatusUpdate.Length];
         StandbyStatusUpdate.Write(buffer, flush, flush, flush, PgEpoch.Now(), replyRequested);
         _connection.Tell(new SendCopyData(buffer));
+    }
+
+    // ---- graceful stop: batches in flight are let finish, the durable position is reported, then the connection is closed
+
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(3);
+    private bool _closing;
+
+    private void BeginStop()
+    {
+        Timers.CancelAll();
+        Timers.StartSingleTimer("stop", StopReplicationStream.Instance, StopTimeout);
+        Become(() =>
+        {
+            Receive<FrameBatch>(_ => { });
+            Receive<Persisted>(p =>
+            {
+                OnPersisted(p);
+                FinishStopWhenDrained();
+            });
+            Receive<BatchSkipped>(_ =>
+            {
+                BatchDone();
+                FinishStopWhenDrained();
+            });
+            Receive<PartAppended>(_ =>
+            {
+                _inFlight--;
+                FinishStopWhenDrained();
+            });
+            Receive<StopReplicationStream>(_ => Context.Stop(Self));
+            Receive<Terminated>(t =>
+            {
+                if (t.ActorRef.Equals(_connection))
+                {
+                    Context.Stop(Self);
+                }
+            });
+            ReceiveAny(_ => { });
+        });
+        FinishStopWhenDrained();
+    }
+
+    private void FinishStopWhenDrained()
+    {
+        if (_inFlight > 0 || _closing)
+        {
+            return;
+        }
+
+        _closing = true;
+        if (_connection is null)
+        {
+            Context.Stop(Self);
+            return;
+        }
+
+        SendStatus(false);
+        Context.Watch(_connection);
+        _connection.Tell(Terminate.Instance);
     }
 }
 

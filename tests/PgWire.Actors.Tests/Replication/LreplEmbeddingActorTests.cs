@@ -1,0 +1,182 @@
+using System.Globalization;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using PgWire.Actors.Replication;
+using PgWire.Actors.Tests.Connection;
+using PgWire.Protocol.Replication;
+using PgWire.Protocol.Settings;
+using PgWire.Tests.Shared;
+using Xunit;
+
+namespace PgWire.Actors.Tests.Replication;
+
+/// <summary>The pipeline inside an actor system that the test owns, and the stream actor with probes around it.</summary>
+public sealed class LreplEmbeddingActorTests : TestKit
+{
+    private readonly string _dir;
+
+    public LreplEmbeddingActorTests()
+        : this(StreamTestSupport.NewDir())
+    {
+    }
+
+    private LreplEmbeddingActorTests(string dir)
+        : base(LreplRunner.PersistenceConfig(Path.Combine(dir, "lrepl-state.db")), "lrepl-embed-test")
+    {
+        _dir = dir;
+    }
+
+    private static string Unique(string prefix) => prefix + "_" + Guid.NewGuid().ToString("N")[..8];
+
+    private static async Task WaitForLinesAsync(string path, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var lines = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.Exists(path))
+            {
+                using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var reader = new StreamReader(f);
+                lines = (await reader.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+                if (lines >= count)
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"{path} has {lines} lines, expected {count}");
+    }
+
+    [ClusterFact]
+    public async Task Pipeline_runs_in_the_callers_system_and_a_clean_stop_confirms_the_durable_position()
+    {
+        var table = Unique("emb");
+        var publication = table + "_pub";
+        var slot = table + "_slot";
+        StreamTestSupport.Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text); INSERT INTO {table} SELECT g, 'r' || g FROM generate_series(1, 3) g;");
+        try
+        {
+            var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var options = new LreplOptions(StreamTestSupport.Connection(), table, publication, _dir)
+            {
+                CreatePublication = true,
+                Environment = new EmptyEnvironment(),
+                OnStreaming = () => streaming.TrySetResult(),
+            };
+            var handle = Sys.StartLogicalReplication(options);
+            await Task.WhenAny(streaming.Task, handle.Completion).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(streaming.Task.IsCompleted, "streaming did not start");
+
+            StreamTestSupport.Psql($"INSERT INTO {table} VALUES (4, 'r4'); INSERT INTO {table} VALUES (5, 'r5');");
+            await WaitForLinesAsync(options.DataPath, 5);
+            var insertLsn = Lsn.Parse(StreamTestSupport.Scalar("SELECT pg_current_wal_lsn()"));
+
+            await handle.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(handle.Completion.IsCompletedSuccessfully);
+            Assert.Equal(2, handle.Progress.Changes);
+            Assert.Equal(3, handle.Progress.SnapshotRows);
+
+            var ack = Sys.ActorOf(LsnAckActor.Props("lrepl-" + table));
+            var state = await ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(10));
+            Assert.True(state.SnapshotDone);
+            Assert.Equal(handle.Progress.DurableLsn, new Lsn(state.CommitLsn));
+
+            var confirmed = Lsn.Parse(StreamTestSupport.Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+            Assert.True(confirmed >= new Lsn(state.EndLsn), $"confirmed_flush_lsn {confirmed} is behind the durable end {new Lsn(state.EndLsn)}");
+            Assert.True(new Lsn(state.CommitLsn) < insertLsn);
+            Assert.Equal("f", StreamTestSupport.Scalar($"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+            await ack.GracefulStop(TimeSpan.FromSeconds(10));
+
+            var restarted = Sys.StartLogicalReplication(options with { OnStreaming = null });
+            StreamTestSupport.Psql($"INSERT INTO {table} VALUES (6, 'r6');");
+            await WaitForLinesAsync(options.DataPath, 6);
+            await restarted.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(6, File.ReadAllLines(options.DataPath).Length);
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, publication, slot);
+        }
+    }
+
+    [Fact]
+    public void Starting_without_a_journal_is_refused()
+    {
+        using var bare = ActorSystem.Create("bare");
+        var options = new LreplOptions(StreamTestSupport.Connection(), "t", "p", _dir);
+        Assert.Throws<LreplException>(() => bare.StartLogicalReplication(options));
+    }
+
+    [ClusterFact]
+    public void Stream_actor_hands_committed_transactions_to_the_sink_and_stops_cleanly()
+    {
+        var table = Unique("sa");
+        var publication = table + "_pub";
+        var slot = table + "_slot";
+        StreamTestSupport.Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text); CREATE PUBLICATION {publication} FOR TABLE {table}; SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput');");
+        try
+        {
+            var connection = new Dictionary<string, string?>(StreamTestSupport.Connection(), StringComparer.Ordinal) { ["replication"] = "database" };
+            var settings = ConnectionSettings.Resolve(null, connection, new EmptyEnvironment());
+            var sink = CreateTestProbe();
+            var ack = CreateTestProbe();
+            var progress = new LreplProgress();
+            var stream = Sys.ActorOf(ReplicationStreamActor.Props(settings, new StreamTarget("public", table, slot, publication), sink, ack, progress));
+
+            sink.ExpectMsg<GetSinkPosition>();
+            sink.Reply(new SinkPosition(Lsn.Invalid, 0));
+            ack.ExpectMsg<GetLreplState>();
+            ack.Reply(new LreplState());
+            AwaitCondition(() => progress.Streaming, TimeSpan.FromSeconds(30));
+
+            StreamTestSupport.Psql($"INSERT INTO {table} VALUES (1, 'one'), (2, 'two');");
+            var batch = sink.ExpectMsg<WriteBatch>(TimeSpan.FromSeconds(30));
+            Assert.Equal(2, batch.Changes);
+            Assert.Equal(stream, batch.ReplyTo);
+            Assert.True(batch.EndLsn > batch.CommitLsn);
+            var text = System.Text.Encoding.UTF8.GetString(batch.Data, 0, batch.Length);
+            Assert.Contains("\"one\"", text, StringComparison.Ordinal);
+            Assert.Contains("\"two\"", text, StringComparison.Ordinal);
+
+            var state = new LreplState { SnapshotDone = true, CommitLsn = batch.CommitLsn.Value, EndLsn = batch.EndLsn.Value, FileOffset = batch.Length };
+            stream.Tell(new Persisted(state, batch.Changes), sink);
+            AwaitCondition(() => progress.DurableLsn == batch.CommitLsn, TimeSpan.FromSeconds(10));
+
+            Watch(stream);
+            stream.Tell(StopReplicationStream.Instance);
+            ExpectTerminated(stream, TimeSpan.FromSeconds(10));
+            AwaitAssert(
+                () =>
+                {
+                    var confirmed = Lsn.Parse(StreamTestSupport.Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+                    Assert.True(confirmed >= batch.EndLsn, $"confirmed_flush_lsn {confirmed} < {batch.EndLsn}");
+                },
+                TimeSpan.FromSeconds(10),
+                TimeSpan.FromMilliseconds(100));
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, publication, slot);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_dir, true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
