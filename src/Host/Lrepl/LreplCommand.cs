@@ -30,6 +30,7 @@ public static class LreplCommand
               --create-publication create the publication for the table if it is missing
               --config FILE        HOCON file with pgwire.lrepl settings (state store,
                                    progress interval, default format; see reference.conf)
+              --sink file          where changes go: <config-dir>/<table>.data (the default)
               --format FORMAT      jsonl (default) or csv: RFC 4180 with a header line
                                    op,lsn,<columns>; values in PostgreSQL text format,
                                    NULL as an empty field, the empty string as ""
@@ -183,6 +184,14 @@ public static class LreplCommand
                     break;
                 case "--create-publication":
                     createPublication = true;
+                    break;
+                case "--sink":
+                    var sink = Value();
+                    if (sink != "file")
+                    {
+                        throw new ArgumentException($"unsupported sink \"{sink}\" (this build writes to a file: --sink file)");
+                    }
+
                     break;
                 case "--format":
                     format = Value() switch

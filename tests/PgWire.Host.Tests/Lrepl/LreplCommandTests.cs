@@ -58,6 +58,10 @@ public sealed class LreplCommandTests
         (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--format", "xml"]);
         Assert.Equal(2, code);
         Assert.Contains("unsupported format", stderr, StringComparison.Ordinal);
+        (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--sink", "iceberg"]);
+        Assert.Equal(2, code);
+        Assert.Contains("unsupported sink \"iceberg\"", stderr, StringComparison.Ordinal);
+        Assert.NotNull(LreplCommand.Parse(["-t", "x", "-L", "p", "-c", "/tmp/x", "--sink", "file"], new EmptyEnvironment()));
     }
 
     [ClusterFact]
