@@ -234,7 +234,7 @@ public static class LreplRunner
                 if (DateTime.UtcNow - lastReport >= options.ProgressInterval)
                 {
                     lastReport = DateTime.UtcNow;
-                    log.WriteLine($"lrepl: {options.Table}: snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, last durable LSN {progress.DurableLsn}{(progress.Streaming ? "" : ", not streaming: " + progress.LastError)}");
+                    log.WriteLine($"lrepl: {options.Table}: snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, lag {progress.LagBytes} bytes / {progress.Lag.TotalSeconds:0.0} s, last durable LSN {progress.DurableLsn}{(progress.Streaming ? "" : ", not streaming: " + progress.LastError)}");
                 }
             }
 

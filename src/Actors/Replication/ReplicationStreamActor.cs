@@ -23,6 +23,75 @@ public sealed class LreplProgress
     public volatile string? LastError;
     public volatile bool Streaming;
 
+    private long _serverWalEnd;
+    private long _lastSampleTick;
+    private readonly Queue<(long Tick, ulong Lsn)> _samples = new();
+
+    /// <summary>The newest WAL position the server reported (XLogData or keepalive).</summary>
+    public Lsn ServerWalEnd => new((ulong)Interlocked.Read(ref _serverWalEnd));
+
+    /// <summary>WAL bytes the server has that are not durable here yet.</summary>
+    public long LagBytes
+    {
+        get
+        {
+            var server = ServerWalEnd.Value;
+            var durable = DurableLsn.Value;
+            return server > durable ? (long)(server - durable) : 0;
+        }
+    }
+
+    /// <summary>
+    /// How long ago the server first reported WAL beyond the durable position (zero when caught up):
+    /// the age of the oldest change not yet durable here, at the sampling resolution of 100 ms.
+    /// </summary>
+    public TimeSpan Lag
+    {
+        get
+        {
+            var durable = DurableLsn.Value;
+            if (ServerWalEnd.Value <= durable)
+            {
+                return TimeSpan.Zero;
+            }
+
+            lock (_samples)
+            {
+                while (_samples.Count > 0 && _samples.Peek().Lsn <= durable)
+                {
+                    _samples.Dequeue();
+                }
+
+                return _samples.Count == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - _samples.Peek().Tick);
+            }
+        }
+    }
+
+    /// <summary>Records a position the server reported; cheap enough to call for every message.</summary>
+    public void ServerPosition(Lsn lsn)
+    {
+        if ((long)lsn.Value > Interlocked.Read(ref _serverWalEnd))
+        {
+            Interlocked.Exchange(ref _serverWalEnd, (long)lsn.Value);
+        }
+
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastSampleTick) < 100)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _lastSampleTick, now);
+        lock (_samples)
+        {
+            _samples.Enqueue((now, lsn.Value));
+            while (_samples.Count > 36_000)
+            {
+                _samples.Dequeue();
+            }
+        }
+    }
+
     public void AddChanges(int count) => Interlocked.Add(ref _changes, count);
     public void SetDurable(Lsn lsn) => Interlocked.Exchange(ref _durableLsn, (long)lsn.Value);
     public void Restarted() => Interlocked.Increment(ref _restarts);
@@ -274,6 +343,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     private void Received(Lsn lsn)
     {
+        _progress.ServerPosition(lsn);
         if (lsn > _received)
         {
             _received = lsn;
