@@ -461,7 +461,7 @@ public static class LreplRunner
 
     internal static async Task<List<string?[]>> QueryAsync(PgClient client, string sql, IReadOnlyList<string?>? parameters, CancellationToken ct)
     {
-        var observer = new RowsObserver();
+        var observer = new TextRowsObserver();
         if (parameters is null)
         {
             await client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
@@ -477,53 +477,5 @@ public static class LreplRunner
         }
 
         return observer.Rows;
-    }
-
-    private class RowsObserver : IQueryObserver
-    {
-        public List<string?[]> Rows { get; } = [];
-        public PostgresErrorFields? Error { get; private set; }
-
-        public virtual void OnRowDescription(RowDescription description)
-        {
-        }
-
-        public virtual void OnRow(ReadOnlySpan<byte> dataRow)
-        {
-            var reader = new DataRowReader(dataRow);
-            var values = new string?[reader.ColumnCount];
-            var i = 0;
-            while (reader.MoveNext(out var value, out var isNull))
-            {
-                values[i++] = isNull ? null : Encoding.UTF8.GetString(value);
-            }
-
-            Rows.Add(values);
-        }
-
-        public void OnCommandComplete(CommandComplete complete)
-        {
-        }
-
-        public void OnEmptyQuery()
-        {
-        }
-
-        public void OnError(PostgresErrorFields error) => Error ??= error;
-
-        public void OnNotice(PostgresErrorFields notice)
-        {
-        }
-
-        public void OnCopyOutStart(CopyResponse response)
-        {
-        }
-
-        public void OnCopyOutData(ReadOnlySpan<byte> data)
-        {
-        }
-
-        public Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken) =>
-            throw new NotSupportedException();
     }
 }
