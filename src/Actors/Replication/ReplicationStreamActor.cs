@@ -62,6 +62,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 {
     private const int MaxInFlight = 4;
     private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(10);
+    private static readonly ConnectionOptions StreamConnectionOptions = new() { ReadCoalesceDelay = TimeSpan.FromMilliseconds(2) };
 
     private readonly ConnectionSettings _settings;
     private readonly StreamTarget _target;
@@ -201,7 +202,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _flushed = start.Flushed;
         _reported = _flushed;
         _progress.SetDurable(_flushed);
-        _connection = Context.ActorOf(ConnectionActor.Props(_settings, null, Self), "replication");
+        _connection = Context.ActorOf(ConnectionActor.Props(_settings, StreamConnectionOptions, Self), "replication");
     }
 
     private void OnConnected(Connected connected)
