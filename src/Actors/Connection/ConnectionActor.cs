@@ -26,6 +26,13 @@ public sealed record ConnectionOptions
     /// <summary>The socket is not read while this many FrameBatches are unacknowledged.</summary>
     public int MaxUnackedBatches { get; init; } = 4;
 
+    /// <summary>
+    /// When a read returns less than half the buffer while the session is busy (a query or COPY
+    /// under way), wait this long before reading on, so that a producer slower than the consumer
+    /// hands over larger batches; zero reads on at once. Meant for long data streams.
+    /// </summary>
+    public TimeSpan ReadCoalesceDelay { get; init; }
+
     /// <summary>Largest backend message accepted.</summary>
     public int MaxMessageLength { get; init; } = FrameScanner.DefaultMaxMessageLength;
 
@@ -253,14 +260,19 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         var stream = _stream;
         var memory = _buffer.AsMemory(_end);
         var self = Self;
-        _ = ReadAsync(stream, _socket, memory, self);
+        var delay = _busy ? _options.ReadCoalesceDelay : TimeSpan.Zero;
+        _ = ReadAsync(stream, _socket, memory, self, delay);
     }
 
-    private static async Task ReadAsync(Stream stream, Socket? socket, Memory<byte> memory, IActorRef self)
+    private static async Task ReadAsync(Stream stream, Socket? socket, Memory<byte> memory, IActorRef self, TimeSpan coalesce)
     {
         try
         {
             var total = await stream.ReadAsync(memory).ConfigureAwait(false);
+            if (coalesce > TimeSpan.Zero && total > 0 && total < memory.Length / 2)
+            {
+                await Task.Delay(coalesce).ConfigureAwait(false);
+            }
 
             // While more bytes are already waiting, keep filling the buffer: one self-message then
             // carries many rows instead of one TLS record's worth.

@@ -39,12 +39,16 @@ public sealed class JsonLineEncoder
     private static readonly JsonEncodedText After = JsonEncodedText.Encode("after");
 
     private readonly ArrayBufferWriter<byte> _buffer;
-    private readonly Utf8JsonWriter _writer;
+    private readonly ArrayBufferWriter<byte> _fields = new(1024);
+    private readonly Utf8JsonWriter _fieldsWriter;
+    private Utf8JsonWriter _writer;
 
     public JsonLineEncoder(int initialCapacity = 64 * 1024)
     {
         _buffer = new ArrayBufferWriter<byte>(initialCapacity);
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
+        var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+        _writer = new Utf8JsonWriter(_buffer, options);
+        _fieldsWriter = new Utf8JsonWriter(_fields, options);
     }
 
     /// <summary>Bytes written so far.</summary>
@@ -106,13 +110,86 @@ public sealed class JsonLineEncoder
     /// <summary>Writes an insert, update or delete decoded from pgoutput.</summary>
     public void WriteChange(IReadOnlyList<ColumnInfo> columns, in PgOutputMessage message, Lsn lsn, uint xid, DateTimeOffset commitTime)
     {
-        var op = message.Type switch
+        BeginRecord(OpOf(message.Type), lsn, xid, commitTime);
+        WriteChangeFields(columns, message);
+        EndRecord();
+    }
+
+    /// <summary>
+    /// Encodes the part of a change's line that does not depend on its commit: the fields key,
+    /// before and after, the closing brace and no newline. <see cref="WriteLine"/> completes it once the
+    /// commit is known. The span is valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<byte> EncodeChangeFields(IReadOnlyList<ColumnInfo> columns, in PgOutputMessage message)
+    {
+        _fields.ResetWrittenCount();
+        _fieldsWriter.Reset(_fields);
+        _fieldsWriter.WriteStartObject();
+        var writer = _writer;
+        _writer = _fieldsWriter;
+        try
         {
-            PgOutputMessageType.Insert => "c",
-            PgOutputMessageType.Update => "u",
-            _ => "d",
-        };
-        BeginRecord(op, lsn, xid, commitTime);
+            WriteChangeFields(columns, message);
+        }
+        finally
+        {
+            _writer = writer;
+        }
+
+        _fieldsWriter.WriteEndObject();
+        _fieldsWriter.Flush();
+        return _fields.WrittenSpan[1..];
+    }
+
+    /// <summary>The commit-independent fields of a truncate record, as <see cref="EncodeChangeFields"/> makes them.</summary>
+    public static ReadOnlySpan<byte> TruncateFields => "\"key\":null,\"before\":null,\"after\":null}"u8;
+
+    /// <summary>
+    /// Makes the commit-dependent beginning of lines of the given pgoutput change type ('I', 'U', 'D'
+    /// or 'T') for one transaction, to be passed to <see cref="WriteLine"/>.
+    /// </summary>
+    public byte[] MakePrefix(byte changeType, Lsn lsn, uint xid, DateTimeOffset commitTime)
+    {
+        _fields.ResetWrittenCount();
+        var writer = _writer;
+        _writer = _fieldsWriter;
+        try
+        {
+            BeginRecord(OpOf((PgOutputMessageType)changeType), lsn, xid, commitTime, _fields);
+            _fieldsWriter.Flush();
+        }
+        finally
+        {
+            _writer = writer;
+        }
+
+        var prefix = new byte[_fields.WrittenCount + 1];
+        _fields.WrittenSpan.CopyTo(prefix);
+        prefix[^1] = (byte)',';
+        return prefix;
+    }
+
+    /// <summary>Appends one line: a prefix from <see cref="MakePrefix"/>, fields from <see cref="EncodeChangeFields"/>, a newline.</summary>
+    public void WriteLine(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> fields)
+    {
+        var length = prefix.Length + fields.Length + 1;
+        var span = _buffer.GetSpan(length);
+        prefix.CopyTo(span);
+        fields.CopyTo(span[prefix.Length..]);
+        span[length - 1] = (byte)'\n';
+        _buffer.Advance(length);
+    }
+
+    private static string OpOf(PgOutputMessageType type) => type switch
+    {
+        PgOutputMessageType.Insert => "c",
+        PgOutputMessageType.Update => "u",
+        PgOutputMessageType.Truncate => "t",
+        _ => "d",
+    };
+
+    private void WriteChangeFields(IReadOnlyList<ColumnInfo> columns, in PgOutputMessage message)
+    {
         var hasOld = message.OldTupleKind != OldTupleKind.None && !message.OldTuple.IsEmpty;
         _writer.WritePropertyName(Key);
         WriteTuple(columns, hasOld ? message.OldTuple : message.NewTuple, keyOnly: true);
@@ -135,8 +212,6 @@ public sealed class JsonLineEncoder
             _writer.WritePropertyName(After);
             WriteTuple(columns, message.NewTuple, keyOnly: false);
         }
-
-        EndRecord();
     }
 
     /// <summary>Writes a truncate record (op "t").</summary>
@@ -149,9 +224,9 @@ public sealed class JsonLineEncoder
         EndRecord();
     }
 
-    private void BeginRecord(string op, Lsn lsn, uint xid, DateTimeOffset? commitTime)
+    private void BeginRecord(string op, Lsn lsn, uint xid, DateTimeOffset? commitTime, IBufferWriter<byte>? output = null)
     {
-        _writer.Reset(_buffer);
+        _writer.Reset(output ?? _buffer);
         _writer.WriteStartObject();
         _writer.WriteString(Op, op);
         Span<char> lsnText = stackalloc char[17];

@@ -130,18 +130,23 @@ public static class LreplRunner
         try
         {
             var ack = Start(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery), "lsn");
-            var state = await ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
 
+            // The state journal recovers while both connections are established.
+            var stateTask = ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken);
             var normalSettings = Resolve(options, null);
             var replicationSettings = Resolve(options, "database");
+            var clientTask = ConnectAsync(system, normalSettings, cancellationToken);
+            var replTask = ConnectAsync(system, replicationSettings, cancellationToken);
             TableInfo table;
             CsvLineEncoder? csv = null;
-            await using (var client = await ConnectAsync(system, normalSettings, cancellationToken).ConfigureAwait(false))
+            LreplState state;
+            await using (var client = await DisposeOnFailure(clientTask, replTask).ConfigureAwait(false))
             {
-                table = await CheckAsync(client, options, cancellationToken).ConfigureAwait(false);
-                var slotExists = (await QueryAsync(client, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [options.SlotName], cancellationToken).ConfigureAwait(false)).Count > 0;
+                table = await DisposeOnFailure(CheckAsync(client, options, cancellationToken), replTask).ConfigureAwait(false);
+                var slotExists = (await DisposeOnFailure(QueryAsync(client, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [options.SlotName], cancellationToken), replTask).ConfigureAwait(false)).Count > 0;
 
-                await using var repl = await ConnectAsync(system, replicationSettings, cancellationToken).ConfigureAwait(false);
+                await using var repl = await replTask.ConfigureAwait(false);
+                state = await stateTask.ConfigureAwait(false);
                 await QueryAsync(repl, ReplicationCommands.IdentifySystem, null, cancellationToken).ConfigureAwait(false);
 
                 if (!state.SnapshotDone)
@@ -354,6 +359,21 @@ public static class LreplRunner
         catch (ConnectionSettingsException ex)
         {
             throw new LreplException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>Awaits <paramref name="task"/>; when it fails, the connection <paramref name="pending"/> is closed once it is made.</summary>
+    private static async Task<T> DisposeOnFailure<T>(Task<T> task, Task<PgClient> pending)
+    {
+        try
+        {
+            return await task.ConfigureAwait(false);
+        }
+        catch
+        {
+            _ = pending.ContinueWith(t => t.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default).Unwrap();
+            _ = pending.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
         }
     }
 

@@ -131,6 +131,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 {
     private const int MaxInFlight = 4;
     private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(10);
+    private static readonly ConnectionOptions StreamConnectionOptions = new() { ReadCoalesceDelay = TimeSpan.FromMilliseconds(2) };
 
     private readonly ConnectionSettings _settings;
     private readonly StreamTarget _target;
@@ -138,7 +139,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private readonly IActorRef _ack;
     private readonly LreplProgress _progress;
     private readonly JsonLineEncoder _encoder = new();
-    private readonly PgOutputDecoder _replayDecoder = new(1);
+    private readonly byte[]?[] _prefixes = new byte[]?[4];
     private readonly Dictionary<uint, ColumnInfo[]?> _relations = [];
     private readonly Dictionary<uint, TransactionBuffer> _streamed = [];
     private readonly Queue<CommittedTransaction> _pending = new();
@@ -159,6 +160,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private uint _transactionXid;
 
     private CommittedTransaction? _writing;
+    private CommittedTransaction? _prefixOwner;
     private TransactionBuffer.Reader? _reader;
     private bool _partsSent;
     private int _batchChanges;
@@ -270,7 +272,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _flushed = start.Flushed;
         _reported = _flushed;
         _progress.SetDurable(_flushed);
-        _connection = Context.ActorOf(ConnectionActor.Props(_settings, null, Self), "replication");
+        _connection = Context.ActorOf(ConnectionActor.Props(_settings, StreamConnectionOptions, Self), "replication");
     }
 
     private void OnConnected(Connected connected)
@@ -352,8 +354,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     private void OnPgOutput(ReadOnlySpan<byte> data)
     {
-        var streamed = _decoder!.InStreamingBlock && _decoder.ProtocolVersion >= 2;
-        var message = _decoder.Decode(data);
+        var message = _decoder!.Decode(data);
         switch (message.Type)
         {
             case PgOutputMessageType.Begin:
@@ -374,7 +375,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             case PgOutputMessageType.Delete:
                 if (_relations.TryGetValue(message.RelationId, out var columns) && columns is not null && CurrentBuffer() is { } buffer)
                 {
-                    buffer.Add(message.Xid, columns, data[0], streamed ? data[5..] : data[1..]);
+                    buffer.Add(message.Xid, columns, data[0], _encoder.EncodeChangeFields(columns, message));
                 }
 
                 break;
@@ -382,7 +383,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
                 var truncate = (TruncateMessage)message.Record!;
                 if (truncate.RelationIds.Any(id => _relations.TryGetValue(id, out var c) && c is not null) && CurrentBuffer() is { } target)
                 {
-                    target.Add(truncate.Xid, null, (byte)PgOutputMessageType.Truncate, []);
+                    target.Add(truncate.Xid, null, (byte)PgOutputMessageType.Truncate, JsonLineEncoder.TruncateFields);
                 }
 
                 break;
@@ -500,24 +501,36 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     {
         while (_encoder.Length < limit)
         {
-            if (!reader.TryRead(out _, out var columns, out var record))
+            if (!reader.TryRead(out _, out _, out var record))
             {
                 return true;
             }
 
-            if (columns is null)
-            {
-                _encoder.WriteTruncate(transaction.CommitLsn, transaction.Xid, transaction.CommitTime);
-            }
-            else
-            {
-                _encoder.WriteChange(columns, _replayDecoder.Decode(record), transaction.CommitLsn, transaction.Xid, transaction.CommitTime);
-            }
+            _encoder.WriteLine(Prefix(transaction, record[0]), record[1..]);
 
             _batchChanges++;
         }
 
         return false;
+    }
+
+    /// <summary>The commit-dependent start of the transaction's lines of one change type, made once per transaction.</summary>
+    private byte[] Prefix(CommittedTransaction transaction, byte changeType)
+    {
+        var slot = (PgOutputMessageType)changeType switch
+        {
+            PgOutputMessageType.Insert => 0,
+            PgOutputMessageType.Update => 1,
+            PgOutputMessageType.Delete => 2,
+            _ => 3,
+        };
+        if (!ReferenceEquals(_prefixOwner, transaction))
+        {
+            Array.Clear(_prefixes);
+            _prefixOwner = transaction;
+        }
+
+        return _prefixes[slot] ??= _encoder.MakePrefix(changeType, transaction.CommitLsn, transaction.Xid, transaction.CommitTime);
     }
 
     private byte[] TakeEncoded(out int length)
