@@ -47,7 +47,7 @@ public sealed record ConnectionOptions
 /// is the backpressure. The actor is never restarted: on failure it reports and stops, and the
 /// parent creates a fresh connection.
 /// </summary>
-public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
+public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
     private readonly ConnectionSettings _settings;
     private readonly ConnectionOptions _options;
@@ -103,6 +103,8 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
 
     public IStash Stash { get; set; } = null!;
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     public static Props Props(ConnectionSettings settings, ConnectionOptions? options = null, IActorRef? owner = null) =>
         Akka.Actor.Props.Create(() => new ConnectionActor(settings, options ?? ConnectionOptions.Default, owner));
 
@@ -111,13 +113,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
         if (_settings.ConnectTimeout is { } timeout && timeout > TimeSpan.Zero)
         {
             // libpq's connect_timeout bounds the whole establishment, not only the TCP connect.
-            _connectTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(timeout, Self, ConnectTimedOut.Instance, Self);
+            Timers.StartSingleTimer("connect-timeout", ConnectTimedOut.Instance, timeout);
         }
 
         TryNextHost();
     }
-
-    private ICancelable? _connectTimer;
 
     private sealed class ConnectTimedOut
     {
@@ -840,7 +840,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
     private void OnEstablished()
     {
         _established = true;
-        _connectTimer?.Cancel();
+        Timers.Cancel("connect-timeout");
         var endpoint = _endpoint!;
         var session = new ServerSession(
             endpoint.Host,
@@ -1082,22 +1082,71 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash
 
     private void OnTerminate()
     {
-        if (_stream is not null)
+        if (_stream is null)
         {
-            _writer.WriteTerminate();
-            try
-            {
-                _stream.Write(_writer.WrittenSpan);
-                _stream.Flush();
-            }
-            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
-            {
-                // already gone
-            }
-
-            _writer.Clear();
+            FinishClose();
+            return;
         }
 
+        _writer.WriteTerminate();
+        try
+        {
+            _stream.Write(_writer.WrittenSpan);
+            _stream.Flush();
+
+            // Half-close and read to the end before closing: closing a socket with unread bytes
+            // (a replication stream keeps sending) resets the connection, and the server may then
+            // drop what we sent last, such as a final standby status update.
+            _socket?.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            _writer.Clear();
+            FinishClose();
+            return;
+        }
+
+        _writer.Clear();
+        _busy = false;
+        _onFrame = static (_, _) => { };
+        _unacked = 0;
+        Become(Closing);
+        Timers.StartSingleTimer("close", CloseNow.Instance, TimeSpan.FromSeconds(2));
+        StartRead();
+    }
+
+    private sealed class CloseNow
+    {
+        public static readonly CloseNow Instance = new();
+    }
+
+    private void Closing()
+    {
+        Receive<ReadCompleted>(m =>
+        {
+            _reading = false;
+            if (m.Count == 0)
+            {
+                FinishClose();
+                return;
+            }
+
+            // Whatever still arrives is discarded.
+            _end += m.Count;
+            _start = _end;
+            StartRead();
+        });
+        Receive<ReadFailed>(_ =>
+        {
+            _reading = false;
+            FinishClose();
+        });
+        Receive<CloseNow>(_ => FinishClose());
+        ReceiveAny(_ => { });
+    }
+
+    private void FinishClose()
+    {
         CloseSocket();
         _owner.Tell(new ConnectionClosed(null));
         if (_requester != ActorRefs.Nobody && _requester != _owner)
