@@ -344,43 +344,8 @@ public static partial class SnapshotCopier
         public void Add(long rows) => progress.SnapshotRows = Interlocked.Add(ref _total, rows);
     }
 
-    private class BaseObserver : IQueryObserver
+    private class BaseObserver : QueryObserver
     {
-        public PostgresErrorFields? Error { get; private set; }
-
-        public virtual void OnRowDescription(RowDescription description)
-        {
-        }
-
-        public virtual void OnRow(ReadOnlySpan<byte> dataRow)
-        {
-        }
-
-        public void OnCommandComplete(CommandComplete complete)
-        {
-        }
-
-        public void OnEmptyQuery()
-        {
-        }
-
-        public void OnError(PostgresErrorFields error) => Error ??= error;
-
-        public void OnNotice(PostgresErrorFields notice)
-        {
-        }
-
-        public virtual void OnCopyOutStart(CopyResponse response)
-        {
-        }
-
-        public virtual void OnCopyOutData(ReadOnlySpan<byte> data)
-        {
-        }
-
-        public Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken) =>
-            throw new NotSupportedException("COPY FROM STDIN is not used by the snapshot");
-
         public void ThrowIfFailed(string what)
         {
             if (Error is { } error)

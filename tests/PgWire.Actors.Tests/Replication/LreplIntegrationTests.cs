@@ -10,78 +10,10 @@ namespace PgWire.Actors.Tests.Replication;
 
 public sealed class LreplIntegrationTests
 {
-    private static Dictionary<string, string?> Connection(string user = TestCluster.SuperUser, string password = TestCluster.SuperUserPassword) => new(StringComparer.Ordinal)
-    {
-        ["host"] = TestCluster.Host,
-        ["port"] = TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["dbname"] = TestCluster.Database,
-        ["user"] = user,
-        ["password"] = password,
-        ["sslmode"] = "disable",
-    };
-
-    private static string NewDir()
-    {
-        var dir = Path.Combine(Path.GetTempPath(), "lrepl-test-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
-
     private static void Psql(string sql)
     {
         var (code, stdout, stderr) = TestCluster.RunPsql("-v", "ON_ERROR_STOP=1", "-X", "-q", "-c", sql);
         Assert.True(code == 0, $"psql failed: {stdout} {stderr}");
-    }
-
-    private static string PsqlScalar(string sql)
-    {
-        var (code, stdout, stderr) = TestCluster.RunPsql("-v", "ON_ERROR_STOP=1", "-X", "-q", "-tA", "-c", sql);
-        Assert.True(code == 0, $"psql failed: {stdout} {stderr}");
-        return stdout.Trim();
-    }
-
-    private static void Cleanup(string table, string publication, string slot)
-    {
-        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{slot}'");
-        TestCluster.RunPsql("-X", "-q", "-c", $"DROP PUBLICATION IF EXISTS {publication}; DROP TABLE IF EXISTS {table}");
-    }
-
-    private sealed class Run
-    {
-        public required Task<LreplProgress> Task { get; init; }
-        public required CancellationTokenSource Cts { get; init; }
-        public required StringWriter Log { get; init; }
-
-        public async Task<LreplProgress> StopAsync()
-        {
-            await Cts.CancelAsync();
-            return await Task.WaitAsync(TimeSpan.FromSeconds(60));
-        }
-    }
-
-    private static async Task<Run> StartAsync(string table, string publication, string dir, bool createPublication = true, CancellationToken abort = default)
-    {
-        var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var log = new StringWriter();
-        var cts = new CancellationTokenSource();
-        var options = new LreplOptions(Connection(), table, publication, dir)
-        {
-            CreatePublication = createPublication,
-            Environment = new EmptyEnvironment(),
-            Log = TextWriter.Synchronized(log),
-            ProgressInterval = TimeSpan.FromSeconds(1),
-            OnStreaming = () => streaming.TrySetResult(),
-            Abort = abort,
-        };
-        var task = System.Threading.Tasks.Task.Run(() => LreplRunner.RunAsync(options, cts.Token));
-        var first = await System.Threading.Tasks.Task.WhenAny(streaming.Task, task, System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(60)));
-        if (first == task)
-        {
-            await task;
-        }
-
-        Assert.True(streaming.Task.IsCompleted, "streaming did not start: " + log);
-        return new Run { Task = task, Cts = cts, Log = log };
     }
 
     private static string Canonical(JsonNode? node) => node?.ToJsonString() ?? "null";
@@ -138,7 +70,7 @@ public sealed class LreplIntegrationTests
 
     private static List<string> Expected(string table)
     {
-        var text = PsqlScalar($"SELECT json_build_object('id', id, 'name', name, 'amount', amount::text, 'flag', flag, 'doc', doc, 'f', f) FROM {table}");
+        var text = StreamTestSupport.Scalar($"SELECT json_build_object('id', id, 'name', name, 'amount', amount::text, 'flag', flag, 'doc', doc, 'f', f) FROM {table}");
         return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => Canonical(JsonNode.Parse(l))).Order(StringComparer.Ordinal)];
     }
 
@@ -175,14 +107,14 @@ public sealed class LreplIntegrationTests
         const string table = "lr_e2e";
         const string pub = "lr_e2e_pub";
         const string slot = "lr_e2e_slot";
-        Cleanup(table, pub, slot);
-        var dir = NewDir();
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
         var path = Path.Combine(dir, table + ".data");
         try
         {
             Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'one', 1.25, true, '{{\"a\": 1}}', 0.25), (2, 'two', 2, false, NULL, 2), (3, 'three', NULL, NULL, '[1, \"x\"]', NULL)");
 
-            var run = await StartAsync(table, pub, dir);
+            var run = await StreamTestSupport.StartAsync(table, pub, dir);
             Assert.Contains("snapshot of", run.Log.ToString(), StringComparison.Ordinal);
             Assert.Equal(3, File.ReadAllLines(path).Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
             foreach (var statement in string.Format(System.Globalization.CultureInfo.InvariantCulture, Workload, table).Split('\n'))
@@ -199,7 +131,7 @@ public sealed class LreplIntegrationTests
             Assert.DoesNotContain(lines, l => l.Contains("never", StringComparison.Ordinal));
 
             Psql($"BEGIN; TRUNCATE {table}; INSERT INTO {table} VALUES (5, 'five', 5, true, NULL, 5); COMMIT;");
-            var restarted = await StartAsync(table, pub, dir);
+            var restarted = await StreamTestSupport.StartAsync(table, pub, dir);
             Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
             await WaitForMatchAsync(table, path);
             Psql($"INSERT INTO {table} VALUES (6, 'six', 6, false, NULL, 6)");
@@ -213,7 +145,7 @@ public sealed class LreplIntegrationTests
             Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
 
             File.AppendAllText(path, "{\"op\":\"c\",\"lsn\":\"0/1\",\"xi", Encoding.UTF8);
-            var third = await StartAsync(table, pub, dir);
+            var third = await StreamTestSupport.StartAsync(table, pub, dir);
             Assert.Contains("cutting", third.Log.ToString(), StringComparison.Ordinal);
             Psql($"UPDATE {table} SET name = 'FIVE' WHERE id = 5");
             await WaitForMatchAsync(table, path);
@@ -222,7 +154,7 @@ public sealed class LreplIntegrationTests
         }
         finally
         {
-            Cleanup(table, pub, slot);
+            StreamTestSupport.Cleanup(table, pub, slot);
             Directory.Delete(dir, true);
         }
     }
@@ -233,14 +165,14 @@ public sealed class LreplIntegrationTests
         const string table = "lr_crash";
         const string pub = "lr_crash_pub";
         const string slot = "lr_crash_slot";
-        Cleanup(table, pub, slot);
-        var dir = NewDir();
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
         var path = Path.Combine(dir, table + ".data");
         try
         {
             Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'row' || g, g, true, NULL, g FROM generate_series(1, 500) g");
             using var abort = new CancellationTokenSource();
-            var run = await StartAsync(table, pub, dir, abort: abort.Token);
+            var run = await StreamTestSupport.StartAsync(table, pub, dir, abort: abort.Token);
             var script = new StringBuilder();
             for (var i = 0; i < 400; i++)
             {
@@ -265,7 +197,7 @@ public sealed class LreplIntegrationTests
             var (code, _, stderr) = await workload;
             Assert.True(code == 0, stderr);
 
-            var restarted = await StartAsync(table, pub, dir);
+            var restarted = await StreamTestSupport.StartAsync(table, pub, dir);
             Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
             await WaitForMatchAsync(table, path);
             await restarted.StopAsync();
@@ -276,7 +208,7 @@ public sealed class LreplIntegrationTests
         }
         finally
         {
-            Cleanup(table, pub, slot);
+            StreamTestSupport.Cleanup(table, pub, slot);
             Directory.Delete(dir, true);
         }
     }
@@ -287,15 +219,15 @@ public sealed class LreplIntegrationTests
         const string table = "lr_redo";
         const string pub = "lr_redo_pub";
         const string slot = "lr_redo_slot";
-        Cleanup(table, pub, slot);
-        var dir = NewDir();
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
         var path = Path.Combine(dir, table + ".data");
         try
         {
             Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'a', 1, true, NULL, 1), (2, 'b', 2, false, NULL, 2)");
             Psql($"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')");
             File.WriteAllText(path, "{\"op\":\"r\",\"partial");
-            var run = await StartAsync(table, pub, dir);
+            var run = await StreamTestSupport.StartAsync(table, pub, dir);
             Assert.Contains("created slot", run.Log.ToString(), StringComparison.Ordinal);
             await WaitForMatchAsync(table, path);
             await run.StopAsync();
@@ -303,7 +235,7 @@ public sealed class LreplIntegrationTests
         }
         finally
         {
-            Cleanup(table, pub, slot);
+            StreamTestSupport.Cleanup(table, pub, slot);
             Directory.Delete(dir, true);
         }
     }

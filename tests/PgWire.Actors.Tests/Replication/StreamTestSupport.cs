@@ -62,7 +62,7 @@ internal static class StreamTestSupport
         }
     }
 
-    public static async Task<Run> StartAsync(string table, string publication, string dir, int? protocolVersion, int spillThreshold = 16 << 20)
+    public static async Task<Run> StartAsync(string table, string publication, string dir, int? protocolVersion = null, int spillThreshold = 16 << 20, CancellationToken abort = default)
     {
         var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var log = new StringWriter();
@@ -76,6 +76,7 @@ internal static class StreamTestSupport
             OnStreaming = () => streaming.TrySetResult(),
             ProtocolVersion = protocolVersion,
             SpillThreshold = spillThreshold,
+            Abort = abort,
         };
         var task = System.Threading.Tasks.Task.Run(() => LreplRunner.RunAsync(options, cts.Token));
         var first = await System.Threading.Tasks.Task.WhenAny(streaming.Task, task, System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(60)));
