@@ -97,6 +97,12 @@ public static class LreplExtensions
         var handle = new LreplHandle(system, options);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "lrepl-" + options.SlotName, async () =>
         {
+            if (handle.Completion.IsCompleted)
+            {
+                // Already ended; whoever awaited Completion has seen how.
+                return Done.Instance;
+            }
+
             try
             {
                 await handle.StopAsync().ConfigureAwait(false);

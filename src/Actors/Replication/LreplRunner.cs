@@ -51,8 +51,44 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// <summary>When signalled, the actor system is torn down at once with no drain (crash tests).</summary>
     internal CancellationToken Abort { get; init; }
 
-    public string SlotName => Slot ?? SanitizeSlot(Table) + "_slot";
-    public string DataPath => Path.Combine(ConfigDir, Table + ".data");
+    public string SlotName => Slot ?? SanitizeSlot(PlainTableName) + "_slot";
+    public string DataPath => Path.Combine(ConfigDir, PlainTableName.Replace('/', '_') + ".data");
+
+    /// <summary>
+    /// The table name as PostgreSQL reads it, without quotes: unquoted parts folded to lower case,
+    /// quoted parts kept as written (<c>"Mixed Case"</c> gives <c>Mixed Case</c>, <c>Sales.Orders</c>
+    /// gives <c>sales.orders</c>).
+    /// </summary>
+    public string PlainTableName
+    {
+        get
+        {
+            var sb = new StringBuilder(Table.Length);
+            var quoted = false;
+            for (var i = 0; i < Table.Length; i++)
+            {
+                var c = Table[i];
+                if (c == '"')
+                {
+                    if (quoted && i + 1 < Table.Length && Table[i + 1] == '"')
+                    {
+                        sb.Append('"');
+                        i++;
+                    }
+                    else
+                    {
+                        quoted = !quoted;
+                    }
+                }
+                else
+                {
+                    sb.Append(quoted ? c : char.ToLowerInvariant(c));
+                }
+            }
+
+            return sb.ToString();
+        }
+    }
     public string StatePath => Path.Combine(ConfigDir, "lrepl-state.db");
 
     private static string SanitizeSlot(string table)

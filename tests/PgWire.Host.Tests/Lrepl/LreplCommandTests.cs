@@ -47,6 +47,12 @@ public sealed class LreplCommandTests
         Assert.Equal("orders_slot", options.SlotName);
         Assert.Equal(Path.Combine("/tmp/x", "orders.data"), options.DataPath);
         Assert.Null(LreplCommand.Parse(["-h"], new EmptyEnvironment()));
+
+        var quoted = LreplCommand.Parse(["-t", "\"Sales\".\"Big \"\"Q\"\"\"", "-L", "pub", "-c", "/tmp/x"], new EmptyEnvironment())!;
+        Assert.Equal("Sales.Big \"Q\"", quoted.PlainTableName);
+        Assert.Equal(Path.Combine("/tmp/x", "Sales.Big \"Q\".data"), quoted.DataPath);
+        Assert.Equal("sales_big__q__slot", quoted.SlotName);
+        Assert.Equal("sales.orders", LreplCommand.Parse(["-t", "Sales.Orders", "-L", "pub", "-c", "/tmp/x"], new EmptyEnvironment())!.PlainTableName);
     }
 
     [Fact]
