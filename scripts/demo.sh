@@ -81,3 +81,9 @@ tail -n 3 "$data"
 
 say "the table itself (pgwire simpsql)"
 sql -c "SELECT count(*) AS rows, sum(amount) AS total, count(*) FILTER (WHERE paid) AS paid FROM orders"
+
+count() { grep -c "\"op\":\"$1\"" "$data" || true; }
+replayed=$(($(count r) + $(count c) - $(count d)))
+actual=$(sql -At -c "SELECT count(*) FROM orders")
+echo "rows after replaying the file (r + c - d): $replayed; rows in the table: $actual"
+[[ $replayed == "$actual" ]]
