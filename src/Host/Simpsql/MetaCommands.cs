@@ -40,23 +40,23 @@ internal sealed partial class SimpsqlSession
                 scanner.SkipArguments();
                 return MetaOutcome.Quit;
             case "g":
-            {
-                scanner.SkipArguments();
-                string sql = buffer.ToString();
-                buffer.Clear();
-                scanner.Reset();
-                if (sql.Length == 0)
                 {
-                    sql = PreviousBuffer;
-                }
+                    scanner.SkipArguments();
+                    string sql = buffer.ToString();
+                    buffer.Clear();
+                    scanner.Reset();
+                    if (sql.Length == 0)
+                    {
+                        sql = PreviousBuffer;
+                    }
 
-                if (sql.Length == 0)
-                {
-                    return MetaOutcome.Ok;
-                }
+                    if (sql.Length == 0)
+                    {
+                        return MetaOutcome.Ok;
+                    }
 
-                return await SendQueryAsync(sql).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
-            }
+                    return await SendQueryAsync(sql).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
+                }
 
             case "r":
                 scanner.SkipArguments();
@@ -70,127 +70,127 @@ internal sealed partial class SimpsqlSession
                 return MetaOutcome.Ok;
             case "echo":
             case "qecho":
-            {
-                var parts = new List<string>();
-                bool newline = true;
-                bool first = true;
-                while (scanner.ReadArgument() is { } arg)
                 {
-                    if (first && arg == "-n")
+                    var parts = new List<string>();
+                    bool newline = true;
+                    bool first = true;
+                    while (scanner.ReadArgument() is { } arg)
                     {
-                        newline = false;
+                        if (first && arg == "-n")
+                        {
+                            newline = false;
+                            first = false;
+                            continue;
+                        }
+
                         first = false;
-                        continue;
+                        parts.Add(arg);
                     }
 
-                    first = false;
-                    parts.Add(arg);
-                }
-
-                var target = cmd == "echo" ? _stdoutText : OutText;
-                target.Write(string.Join(' ', parts));
-                if (newline)
-                {
-                    target.Write('\n');
-                }
-
-                return MetaOutcome.Ok;
-            }
-
-            case "set":
-            {
-                string? name = scanner.ReadArgument();
-                if (name is null)
-                {
-                    foreach (var (k, v) in _variables)
+                    var target = cmd == "echo" ? _stdoutText : OutText;
+                    target.Write(string.Join(' ', parts));
+                    if (newline)
                     {
-                        OutText.Write($"{k} = '{v}'\n");
+                        target.Write('\n');
                     }
 
                     return MetaOutcome.Ok;
                 }
 
-                var value = new StringBuilder();
-                while (scanner.ReadArgument() is { } part)
+            case "set":
                 {
-                    value.Append(part);
-                }
+                    string? name = scanner.ReadArgument();
+                    if (name is null)
+                    {
+                        foreach (var (k, v) in _variables)
+                        {
+                            OutText.Write($"{k} = '{v}'\n");
+                        }
 
-                SetVariable(name, value.ToString());
-                return MetaOutcome.Ok;
-            }
+                        return MetaOutcome.Ok;
+                    }
+
+                    var value = new StringBuilder();
+                    while (scanner.ReadArgument() is { } part)
+                    {
+                        value.Append(part);
+                    }
+
+                    SetVariable(name, value.ToString());
+                    return MetaOutcome.Ok;
+                }
 
             case "unset":
-            {
-                string? name = scanner.ReadArgument();
-                scanner.SkipArguments();
-                if (name is null)
                 {
-                    LogError("\\unset: missing required argument", false);
-                    return MetaOutcome.Error;
+                    string? name = scanner.ReadArgument();
+                    scanner.SkipArguments();
+                    if (name is null)
+                    {
+                        LogError("\\unset: missing required argument", false);
+                        return MetaOutcome.Error;
+                    }
+
+                    SetVariable(name, null);
+                    return MetaOutcome.Ok;
                 }
 
-                SetVariable(name, null);
-                return MetaOutcome.Ok;
-            }
-
             case "timing":
-            {
-                string? arg = scanner.ReadArgument();
-                scanner.SkipArguments();
-                Timing = arg is null ? !Timing : IsTrue(arg);
-                Info(Timing ? "Timing is on." : "Timing is off.");
-                return MetaOutcome.Ok;
-            }
+                {
+                    string? arg = scanner.ReadArgument();
+                    scanner.SkipArguments();
+                    Timing = arg is null ? !Timing : IsTrue(arg);
+                    Info(Timing ? "Timing is on." : "Timing is off.");
+                    return MetaOutcome.Ok;
+                }
 
             case "x":
-            {
-                string? arg = scanner.ReadArgument();
-                scanner.SkipArguments();
-                return Pset("expanded", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
-            }
+                {
+                    string? arg = scanner.ReadArgument();
+                    scanner.SkipArguments();
+                    return Pset("expanded", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
+                }
 
             case "a":
                 scanner.SkipArguments();
                 return Pset("format", Print.Format == OutputFormat.Aligned ? "unaligned" : "aligned", false) ? MetaOutcome.Ok : MetaOutcome.Error;
             case "t":
-            {
-                string? arg = scanner.ReadArgument();
-                scanner.SkipArguments();
-                return Pset("tuples_only", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
-            }
-
-            case "pset":
-            {
-                string? name = scanner.ReadArgument();
-                string? value = scanner.ReadArgument();
-                scanner.SkipArguments();
-                if (name is null)
                 {
-                    foreach (var n in new[] { "border", "columns", "csv_fieldsep", "expanded", "fieldsep", "fieldsep_zero", "footer", "format", "null", "recordsep", "recordsep_zero", "title", "tuples_only" })
-                    {
-                        OutText.Write(PsetShortInfo(n) + "\n");
-                    }
-
-                    return MetaOutcome.Ok;
+                    string? arg = scanner.ReadArgument();
+                    scanner.SkipArguments();
+                    return Pset("tuples_only", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
                 }
 
-                return Pset(name, value, false) ? MetaOutcome.Ok : MetaOutcome.Error;
-            }
+            case "pset":
+                {
+                    string? name = scanner.ReadArgument();
+                    string? value = scanner.ReadArgument();
+                    scanner.SkipArguments();
+                    if (name is null)
+                    {
+                        foreach (var n in new[] { "border", "columns", "csv_fieldsep", "expanded", "fieldsep", "fieldsep_zero", "footer", "format", "null", "recordsep", "recordsep_zero", "title", "tuples_only" })
+                        {
+                            OutText.Write(PsetShortInfo(n) + "\n");
+                        }
+
+                        return MetaOutcome.Ok;
+                    }
+
+                    return Pset(name, value, false) ? MetaOutcome.Ok : MetaOutcome.Error;
+                }
 
             case "f":
-            {
-                string? arg = scanner.ReadArgument();
-                scanner.SkipArguments();
-                return Pset("fieldsep", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
-            }
+                {
+                    string? arg = scanner.ReadArgument();
+                    scanner.SkipArguments();
+                    return Pset("fieldsep", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
+                }
 
             case "C":
-            {
-                string? arg = scanner.ReadArgument();
-                scanner.SkipArguments();
-                return Pset("title", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
-            }
+                {
+                    string? arg = scanner.ReadArgument();
+                    scanner.SkipArguments();
+                    return Pset("title", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
+                }
 
             case "H":
                 scanner.SkipArguments();
@@ -208,44 +208,44 @@ internal sealed partial class SimpsqlSession
             case "include":
             case "ir":
             case "include_relative":
-            {
-                string? file = scanner.ReadArgument();
-                scanner.SkipArguments();
-                if (file is null)
                 {
-                    LogError($"\\{cmd}: missing required argument", false);
-                    return MetaOutcome.Error;
-                }
-
-                if (cmd.StartsWith("ir", StringComparison.Ordinal) || cmd == "include_relative")
-                {
-                    if (_currentFile is not null && !Path.IsPathRooted(file))
+                    string? file = scanner.ReadArgument();
+                    scanner.SkipArguments();
+                    if (file is null)
                     {
-                        file = Path.Combine(Path.GetDirectoryName(_currentFile) ?? ".", file);
+                        LogError($"\\{cmd}: missing required argument", false);
+                        return MetaOutcome.Error;
                     }
-                }
 
-                int rc = await RunFileAsync(file, _currentInput).ConfigureAwait(false);
-                return rc == 0 ? MetaOutcome.Ok : rc == 3 ? throw new StopException(3) : MetaOutcome.Error;
-            }
+                    if (cmd.StartsWith("ir", StringComparison.Ordinal) || cmd == "include_relative")
+                    {
+                        if (_currentFile is not null && !Path.IsPathRooted(file))
+                        {
+                            file = Path.Combine(Path.GetDirectoryName(_currentFile) ?? ".", file);
+                        }
+                    }
+
+                    int rc = await RunFileAsync(file, _currentInput).ConfigureAwait(false);
+                    return rc == 0 ? MetaOutcome.Ok : rc == 3 ? throw new StopException(3) : MetaOutcome.Error;
+                }
 
             case "o":
             case "out":
-            {
-                string? file = scanner.ReadArgument();
-                scanner.SkipArguments();
-                FlushAll();
-                if (file is null)
                 {
-                    ResetRedirect();
-                }
-                else
-                {
-                    Redirect(new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024));
-                }
+                    string? file = scanner.ReadArgument();
+                    scanner.SkipArguments();
+                    FlushAll();
+                    if (file is null)
+                    {
+                        ResetRedirect();
+                    }
+                    else
+                    {
+                        Redirect(new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024));
+                    }
 
-                return MetaOutcome.Ok;
-            }
+                    return MetaOutcome.Ok;
+                }
 
             case "c":
             case "connect":

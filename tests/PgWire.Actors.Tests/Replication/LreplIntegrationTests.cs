@@ -34,24 +34,24 @@ public sealed class LreplIntegrationTests
                     rows[key] = (JsonObject)record["after"]!.DeepClone();
                     break;
                 case "u":
-                {
-                    rows.Remove(key, out var old);
-                    var after = (JsonObject)record["after"]!.DeepClone();
-                    var merged = new JsonObject();
-                    foreach (var (name, _) in old ?? after)
                     {
-                        merged[name] = after.ContainsKey(name) ? after[name]?.DeepClone() : old![name]?.DeepClone();
-                    }
+                        rows.Remove(key, out var old);
+                        var after = (JsonObject)record["after"]!.DeepClone();
+                        var merged = new JsonObject();
+                        foreach (var (name, _) in old ?? after)
+                        {
+                            merged[name] = after.ContainsKey(name) ? after[name]?.DeepClone() : old![name]?.DeepClone();
+                        }
 
-                    var newKey = new JsonObject();
-                    foreach (var (name, _) in record["key"]!.AsObject())
-                    {
-                        newKey[name] = merged[name]?.DeepClone();
-                    }
+                        var newKey = new JsonObject();
+                        foreach (var (name, _) in record["key"]!.AsObject())
+                        {
+                            newKey[name] = merged[name]?.DeepClone();
+                        }
 
-                    rows[Canonical(newKey)] = merged;
-                    break;
-                }
+                        rows[Canonical(newKey)] = merged;
+                        break;
+                    }
 
                 case "d":
                     Assert.True(rows.Remove(key), "delete of a missing row " + key);

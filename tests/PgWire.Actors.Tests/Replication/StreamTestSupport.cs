@@ -144,28 +144,28 @@ internal static class StreamTestSupport
             {
                 case "r":
                 case "c":
-                {
-                    var after = (JsonObject)record["after"]!.DeepClone();
-                    rows[(long)after["id"]!] = after;
-                    break;
-                }
-
-                case "u":
-                {
-                    var id = FindId(rows, record["key"]!.AsObject());
-                    Assert.True(rows.Remove(id, out var old), "update of a missing row " + record["key"]);
-                    var after = (JsonObject)record["after"]!.DeepClone();
-                    foreach (var (name, value) in old!)
                     {
-                        if (!after.ContainsKey(name))
-                        {
-                            after[name] = value?.DeepClone();
-                        }
+                        var after = (JsonObject)record["after"]!.DeepClone();
+                        rows[(long)after["id"]!] = after;
+                        break;
                     }
 
-                    rows[(long)after["id"]!] = after;
-                    break;
-                }
+                case "u":
+                    {
+                        var id = FindId(rows, record["key"]!.AsObject());
+                        Assert.True(rows.Remove(id, out var old), "update of a missing row " + record["key"]);
+                        var after = (JsonObject)record["after"]!.DeepClone();
+                        foreach (var (name, value) in old!)
+                        {
+                            if (!after.ContainsKey(name))
+                            {
+                                after[name] = value?.DeepClone();
+                            }
+                        }
+
+                        rows[(long)after["id"]!] = after;
+                        break;
+                    }
 
                 case "d":
                     Assert.True(rows.Remove(FindId(rows, record["key"]!.AsObject())), "delete of a missing row " + record["key"]);

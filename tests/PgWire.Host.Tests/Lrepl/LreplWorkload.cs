@@ -218,18 +218,18 @@ internal sealed class LreplWorkload
                     rows[key] = (JsonObject)record["after"]!.DeepClone();
                     break;
                 case "u":
-                {
-                    Assert.True(rows.Remove(key, out var old), $"line {lines}: update of a missing row {key}");
-                    var after = (JsonObject)record["after"]!.DeepClone();
-                    var newKey = new JsonObject();
-                    foreach (var (name, _) in record["key"]!.AsObject())
                     {
-                        newKey[name] = after[name]?.DeepClone();
-                    }
+                        Assert.True(rows.Remove(key, out var old), $"line {lines}: update of a missing row {key}");
+                        var after = (JsonObject)record["after"]!.DeepClone();
+                        var newKey = new JsonObject();
+                        foreach (var (name, _) in record["key"]!.AsObject())
+                        {
+                            newKey[name] = after[name]?.DeepClone();
+                        }
 
-                    rows[Canonical(newKey)] = after;
-                    break;
-                }
+                        rows[Canonical(newKey)] = after;
+                        break;
+                    }
 
                 case "d":
                     Assert.True(rows.Remove(key), $"line {lines}: delete of a missing row {key}");

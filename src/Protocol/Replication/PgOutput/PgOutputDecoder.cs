@@ -111,53 +111,53 @@ public sealed class PgOutputDecoder
         switch ((PgOutputMessageType)type)
         {
             case PgOutputMessageType.Insert:
-            {
-                var xid = ReadStreamedXid(ref reader);
-                var relation = reader.ReadUInt32();
-                ExpectTupleMarker(ref reader, (byte)'N', context);
-                var tuple = TupleData.Read(payload, ref reader, context);
-                reader.EnsureEnd();
-                return new PgOutputMessage(PgOutputMessageType.Insert, xid, relation, OldTupleKind.None, default, tuple);
-            }
+                {
+                    var xid = ReadStreamedXid(ref reader);
+                    var relation = reader.ReadUInt32();
+                    ExpectTupleMarker(ref reader, (byte)'N', context);
+                    var tuple = TupleData.Read(payload, ref reader, context);
+                    reader.EnsureEnd();
+                    return new PgOutputMessage(PgOutputMessageType.Insert, xid, relation, OldTupleKind.None, default, tuple);
+                }
 
             case PgOutputMessageType.Update:
-            {
-                var xid = ReadStreamedXid(ref reader);
-                var relation = reader.ReadUInt32();
-                var marker = reader.ReadByte();
-                var oldKind = OldTupleKind.None;
-                TupleData oldTuple = default;
-                if (marker is (byte)'K' or (byte)'O')
                 {
-                    oldKind = (OldTupleKind)marker;
-                    oldTuple = TupleData.Read(payload, ref reader, context);
-                    marker = reader.ReadByte();
-                }
+                    var xid = ReadStreamedXid(ref reader);
+                    var relation = reader.ReadUInt32();
+                    var marker = reader.ReadByte();
+                    var oldKind = OldTupleKind.None;
+                    TupleData oldTuple = default;
+                    if (marker is (byte)'K' or (byte)'O')
+                    {
+                        oldKind = (OldTupleKind)marker;
+                        oldTuple = TupleData.Read(payload, ref reader, context);
+                        marker = reader.ReadByte();
+                    }
 
-                if (marker != (byte)'N')
-                {
-                    throw new PgProtocolException(ProtocolErrorKind.InvalidValue, $"expected tuple marker 'N' in {context}, got 0x{marker:X2}");
-                }
+                    if (marker != (byte)'N')
+                    {
+                        throw new PgProtocolException(ProtocolErrorKind.InvalidValue, $"expected tuple marker 'N' in {context}, got 0x{marker:X2}");
+                    }
 
-                var newTuple = TupleData.Read(payload, ref reader, context);
-                reader.EnsureEnd();
-                return new PgOutputMessage(PgOutputMessageType.Update, xid, relation, oldKind, oldTuple, newTuple);
-            }
+                    var newTuple = TupleData.Read(payload, ref reader, context);
+                    reader.EnsureEnd();
+                    return new PgOutputMessage(PgOutputMessageType.Update, xid, relation, oldKind, oldTuple, newTuple);
+                }
 
             case PgOutputMessageType.Delete:
-            {
-                var xid = ReadStreamedXid(ref reader);
-                var relation = reader.ReadUInt32();
-                var marker = reader.ReadByte();
-                if (marker is not ((byte)'K' or (byte)'O'))
                 {
-                    throw new PgProtocolException(ProtocolErrorKind.InvalidValue, $"expected tuple marker 'K' or 'O' in {context}, got 0x{marker:X2}");
-                }
+                    var xid = ReadStreamedXid(ref reader);
+                    var relation = reader.ReadUInt32();
+                    var marker = reader.ReadByte();
+                    if (marker is not ((byte)'K' or (byte)'O'))
+                    {
+                        throw new PgProtocolException(ProtocolErrorKind.InvalidValue, $"expected tuple marker 'K' or 'O' in {context}, got 0x{marker:X2}");
+                    }
 
-                var oldTuple = TupleData.Read(payload, ref reader, context);
-                reader.EnsureEnd();
-                return new PgOutputMessage(PgOutputMessageType.Delete, xid, relation, (OldTupleKind)marker, oldTuple, default);
-            }
+                    var oldTuple = TupleData.Read(payload, ref reader, context);
+                    reader.EnsureEnd();
+                    return new PgOutputMessage(PgOutputMessageType.Delete, xid, relation, (OldTupleKind)marker, oldTuple, default);
+                }
 
             default:
                 return new PgOutputMessage(DecodeRecord((PgOutputMessageType)type, ref reader, context));
@@ -184,79 +184,79 @@ public sealed class PgOutputDecoder
                 break;
 
             case PgOutputMessageType.Message:
-            {
-                var xid = ReadStreamedXid(ref reader);
-                var flags = reader.ReadByte();
-                var lsn = reader.ReadLsn();
-                var prefix = reader.ReadCString();
-                var length = reader.ReadInt32();
-                if (length < 0)
                 {
-                    throw new PgProtocolException(ProtocolErrorKind.InvalidLength, $"negative content length {length} in {context}");
-                }
+                    var xid = ReadStreamedXid(ref reader);
+                    var flags = reader.ReadByte();
+                    var lsn = reader.ReadLsn();
+                    var prefix = reader.ReadCString();
+                    var length = reader.ReadInt32();
+                    if (length < 0)
+                    {
+                        throw new PgProtocolException(ProtocolErrorKind.InvalidLength, $"negative content length {length} in {context}");
+                    }
 
-                var content = reader.ReadBytes(length).ToArray();
-                record = new LogicalDecodingMessage(xid, (flags & 1) != 0, lsn, prefix, content);
-                break;
-            }
+                    var content = reader.ReadBytes(length).ToArray();
+                    record = new LogicalDecodingMessage(xid, (flags & 1) != 0, lsn, prefix, content);
+                    break;
+                }
 
             case PgOutputMessageType.Relation:
-            {
-                var xid = ReadStreamedXid(ref reader);
-                var relation = reader.ReadUInt32();
-                var ns = reader.ReadCString();
-                var name = reader.ReadCString();
-                var identity = reader.ReadByte();
-                if (identity is not ((byte)'d' or (byte)'n' or (byte)'f' or (byte)'i'))
                 {
-                    throw new PgProtocolException(ProtocolErrorKind.InvalidValue, $"unknown replica identity 0x{identity:X2} in {context}");
-                }
+                    var xid = ReadStreamedXid(ref reader);
+                    var relation = reader.ReadUInt32();
+                    var ns = reader.ReadCString();
+                    var name = reader.ReadCString();
+                    var identity = reader.ReadByte();
+                    if (identity is not ((byte)'d' or (byte)'n' or (byte)'f' or (byte)'i'))
+                    {
+                        throw new PgProtocolException(ProtocolErrorKind.InvalidValue, $"unknown replica identity 0x{identity:X2} in {context}");
+                    }
 
-                var count = reader.CheckCount(reader.ReadInt16(), 10, context);
-                var columns = new RelationColumn[count];
-                for (var i = 0; i < count; i++)
-                {
-                    columns[i] = new RelationColumn(reader.ReadByte(), reader.ReadCString(), reader.ReadUInt32(), reader.ReadInt32());
-                }
+                    var count = reader.CheckCount(reader.ReadInt16(), 10, context);
+                    var columns = new RelationColumn[count];
+                    for (var i = 0; i < count; i++)
+                    {
+                        columns[i] = new RelationColumn(reader.ReadByte(), reader.ReadCString(), reader.ReadUInt32(), reader.ReadInt32());
+                    }
 
-                record = new RelationMessage(xid, relation, ns, name, (ReplicaIdentity)identity, columns);
-                break;
-            }
+                    record = new RelationMessage(xid, relation, ns, name, (ReplicaIdentity)identity, columns);
+                    break;
+                }
 
             case PgOutputMessageType.Type:
                 record = new TypeMessage(ReadStreamedXid(ref reader), reader.ReadUInt32(), reader.ReadCString(), reader.ReadCString());
                 break;
 
             case PgOutputMessageType.Truncate:
-            {
-                var xid = ReadStreamedXid(ref reader);
-                var count = reader.ReadInt32();
-                var options = reader.ReadByte();
-                reader.CheckCount(count, 4, context);
-                var ids = new uint[count];
-                for (var i = 0; i < count; i++)
                 {
-                    ids[i] = reader.ReadUInt32();
-                }
+                    var xid = ReadStreamedXid(ref reader);
+                    var count = reader.ReadInt32();
+                    var options = reader.ReadByte();
+                    reader.CheckCount(count, 4, context);
+                    var ids = new uint[count];
+                    for (var i = 0; i < count; i++)
+                    {
+                        ids[i] = reader.ReadUInt32();
+                    }
 
-                record = new TruncateMessage(xid, (TruncateOptions)options, ids);
-                break;
-            }
+                    record = new TruncateMessage(xid, (TruncateOptions)options, ids);
+                    break;
+                }
 
             case PgOutputMessageType.StreamStart:
-            {
-                RequireVersion(2, context);
-                if (InStreamingBlock)
                 {
-                    throw new PgProtocolException(ProtocolErrorKind.UnexpectedMessage, $"{context} inside a streaming block");
-                }
+                    RequireVersion(2, context);
+                    if (InStreamingBlock)
+                    {
+                        throw new PgProtocolException(ProtocolErrorKind.UnexpectedMessage, $"{context} inside a streaming block");
+                    }
 
-                var start = new StreamStartMessage(reader.ReadUInt32(), reader.ReadByte() == 1);
-                reader.EnsureEnd();
-                InStreamingBlock = true;
-                StreamingXid = start.Xid;
-                return start;
-            }
+                    var start = new StreamStartMessage(reader.ReadUInt32(), reader.ReadByte() == 1);
+                    reader.EnsureEnd();
+                    InStreamingBlock = true;
+                    StreamingXid = start.Xid;
+                    return start;
+                }
 
             case PgOutputMessageType.StreamStop:
                 RequireVersion(2, context);
@@ -277,22 +277,22 @@ public sealed class PgOutputDecoder
                 break;
 
             case PgOutputMessageType.StreamAbort:
-            {
-                RequireVersion(2, context);
-                RequireOutsideStream(context);
-                var xid = reader.ReadUInt32();
-                var subXid = reader.ReadUInt32();
-                Lsn? abortLsn = null;
-                DateTimeOffset? abortTime = null;
-                if (ProtocolVersion >= 4 && ParallelStreaming)
                 {
-                    abortLsn = reader.ReadLsn();
-                    abortTime = reader.ReadTimestamp(context);
-                }
+                    RequireVersion(2, context);
+                    RequireOutsideStream(context);
+                    var xid = reader.ReadUInt32();
+                    var subXid = reader.ReadUInt32();
+                    Lsn? abortLsn = null;
+                    DateTimeOffset? abortTime = null;
+                    if (ProtocolVersion >= 4 && ParallelStreaming)
+                    {
+                        abortLsn = reader.ReadLsn();
+                        abortTime = reader.ReadTimestamp(context);
+                    }
 
-                record = new StreamAbortMessage(xid, subXid, abortLsn, abortTime);
-                break;
-            }
+                    record = new StreamAbortMessage(xid, subXid, abortLsn, abortTime);
+                    break;
+                }
 
             case PgOutputMessageType.BeginPrepare:
                 RequireVersion(3, context);
