@@ -200,7 +200,7 @@ public class DescribeCommandsTests
     private static async Task AssertSameAsPsql(string command, string args, PrintOptions options, params string[] psqlOptions)
     {
         DescribeFixture.Ensure();
-        var psqlArgs = new List<string> { "-X" };
+        var psqlArgs = new List<string> { "-X", "-d", DescribeFixture.Database };
         psqlArgs.AddRange(psqlOptions);
         psqlArgs.AddRange(["-c", args.Length == 0 ? "\\" + command : "\\" + command + " " + args]);
         var (_, expectedOut, expectedErr) = TestCluster.RunPsql(psqlArgs.ToArray());

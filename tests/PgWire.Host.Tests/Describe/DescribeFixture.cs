@@ -2,9 +2,14 @@ using PgWire.Tests.Shared;
 
 namespace PgWire.Host.Tests.Describe;
 
-/// <summary>Creates the schema the describe tests inspect, once per test run.</summary>
+/// <summary>
+/// Creates the objects the describe tests inspect, once per test run, in a database of their own:
+/// listings without a pattern would otherwise also show tables other tests create meanwhile.
+/// </summary>
 internal static class DescribeFixture
 {
+    public const string Database = "pgwire_describe";
+
     private const string Sql = """
         DROP SCHEMA IF EXISTS dsct CASCADE;
         DROP SCHEMA IF EXISTS dsct_other CASCADE;
@@ -66,9 +71,17 @@ internal static class DescribeFixture
 
     private static bool Create()
     {
+        var (created, _, createErr) = TestCluster.RunPsql(
+            new PsqlOptions { Input = $"SELECT 'CREATE DATABASE {Database}' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{Database}')\\gexec\n" },
+            "-X", "-q", "-v", "ON_ERROR_STOP=1");
+        if (created != 0)
+        {
+            throw new InvalidOperationException("describe database could not be created: " + createErr);
+        }
+
         var (exitCode, _, stderr) = TestCluster.RunPsql(
             new PsqlOptions { Input = Sql },
-            "-X", "-q", "-v", "ON_ERROR_STOP=1");
+            "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", Database);
         if (exitCode != 0)
         {
             throw new InvalidOperationException("describe fixture failed: " + stderr);

@@ -32,9 +32,10 @@ internal sealed class TestMetaCommandHost : IMetaCommandHost, IAsyncDisposable
 
     public static async Task<TestMetaCommandHost> ConnectAsync()
     {
+        DescribeFixture.Ensure();
         var system = ActorSystem.Create("describe-tests");
         var settings = ConnectionSettings.Resolve(
-            $"host={TestCluster.Host} port={TestCluster.Port} dbname={TestCluster.Database} " +
+            $"host={TestCluster.Host} port={TestCluster.Port} dbname={DescribeFixture.Database} " +
             $"user={TestCluster.SuperUser} password={TestCluster.SuperUserPassword} sslmode=disable",
             env: new EmptyEnvironment());
         var client = await PgClient.ConnectAsync(system, settings);
