@@ -19,7 +19,10 @@ public sealed record SnapshotCopyOptions
 {
     public static SnapshotCopyOptions Default { get; } = new();
 
-    /// <summary>Workers for a large table; 0 picks the processor count, clamped to 2..4.</summary>
+    /// <summary>
+    /// Workers for a large table; 0 picks half the processor count, clamped to 1..4, as every COPY
+    /// keeps a server backend busy besides its decoding here.
+    /// </summary>
     public int Workers { get; init; }
 
     /// <summary>Tables with fewer heap blocks than this are copied by one connection without a ctid filter.</summary>
@@ -268,13 +271,13 @@ public static partial class SnapshotCopier
     /// </summary>
     internal static List<CtidRange> PlanRanges(long blocks, int serverVersion, SnapshotCopyOptions options, out int workers)
     {
-        if (blocks < Math.Max(2, options.ParallelMinBlocks) || serverVersion < 140000)
+        workers = Math.Clamp(options.Workers > 0 ? options.Workers : Environment.ProcessorCount / 2, 1, 4);
+        if (workers == 1 || blocks < Math.Max(2, options.ParallelMinBlocks) || serverVersion < 140000)
         {
             workers = 1;
             return [new CtidRange(0, null)];
         }
 
-        workers = Math.Clamp(options.Workers > 0 ? options.Workers : Environment.ProcessorCount, 2, 4);
         var per = options.BlocksPerRange > 0 ? options.BlocksPerRange : (blocks + workers - 1) / workers;
         var count = (int)Math.Min(4096, (blocks + per - 1) / per);
         per = (blocks + count - 1) / count;
