@@ -681,29 +681,29 @@ public sealed class CopyTextJsonWriter : IDisposable
                     destination[written++] = 11;
                     break;
                 case >= (byte)'0' and <= (byte)'7':
-                {
-                    var v = c - '0';
-                    for (var n = 0; n < 2 && i < value.Length && value[i] is >= (byte)'0' and <= (byte)'7'; n++)
                     {
-                        v = (v << 3) + (value[i++] - '0');
-                    }
+                        var v = c - '0';
+                        for (var n = 0; n < 2 && i < value.Length && value[i] is >= (byte)'0' and <= (byte)'7'; n++)
+                        {
+                            v = (v << 3) + (value[i++] - '0');
+                        }
 
-                    destination[written++] = (byte)v;
-                    break;
-                }
+                        destination[written++] = (byte)v;
+                        break;
+                    }
 
                 case (byte)'x' when i < value.Length && HexValue(value[i]) >= 0:
-                {
-                    var v = HexValue(value[i++]);
-                    if (i < value.Length && HexValue(value[i]) is var low and >= 0)
                     {
-                        v = (v << 4) + low;
-                        i++;
-                    }
+                        var v = HexValue(value[i++]);
+                        if (i < value.Length && HexValue(value[i]) is var low and >= 0)
+                        {
+                            v = (v << 4) + low;
+                            i++;
+                        }
 
-                    destination[written++] = (byte)v;
-                    break;
-                }
+                        destination[written++] = (byte)v;
+                        break;
+                    }
 
                 default:
                     destination[written++] = c;
