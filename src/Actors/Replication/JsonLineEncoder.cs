@@ -4,6 +4,7 @@ using System.Text.Json;
 using PgWire.Protocol.Messages;
 using PgWire.Protocol.Replication;
 using PgWire.Protocol.Replication.PgOutput;
+using static PgWire.Actors.Replication.RecordFieldNames;
 
 namespace PgWire.Actors.Replication;
 
@@ -30,13 +31,6 @@ public sealed class ColumnInfo
 /// </summary>
 public sealed class JsonLineEncoder
 {
-    private static readonly JsonEncodedText Op = JsonEncodedText.Encode("op");
-    private static readonly JsonEncodedText LsnName = JsonEncodedText.Encode("lsn");
-    private static readonly JsonEncodedText Xid = JsonEncodedText.Encode("xid");
-    private static readonly JsonEncodedText CommitTs = JsonEncodedText.Encode("commit_ts");
-    private static readonly JsonEncodedText Key = JsonEncodedText.Encode("key");
-    private static readonly JsonEncodedText Before = JsonEncodedText.Encode("before");
-    private static readonly JsonEncodedText After = JsonEncodedText.Encode("after");
 
     private readonly ArrayBufferWriter<byte> _buffer;
     private readonly ArrayBufferWriter<byte> _fields = new(1024);

@@ -8,6 +8,7 @@ using PgWire.Actors.Connection;
 using PgWire.Protocol.Messages;
 using PgWire.Protocol.Replication;
 using PgWire.Protocol.Settings;
+using static PgWire.Actors.Replication.RecordFieldNames;
 
 namespace PgWire.Actors.Replication;
 
@@ -432,13 +433,6 @@ public sealed class CopyTextJsonWriter : IDisposable
     private const byte Newline = (byte)'\n';
     private const byte Backslash = (byte)'\\';
 
-    private static readonly JsonEncodedText Op = JsonEncodedText.Encode("op");
-    private static readonly JsonEncodedText LsnName = JsonEncodedText.Encode("lsn");
-    private static readonly JsonEncodedText Xid = JsonEncodedText.Encode("xid");
-    private static readonly JsonEncodedText CommitTs = JsonEncodedText.Encode("commit_ts");
-    private static readonly JsonEncodedText Key = JsonEncodedText.Encode("key");
-    private static readonly JsonEncodedText Before = JsonEncodedText.Encode("before");
-    private static readonly JsonEncodedText After = JsonEncodedText.Encode("after");
     private static readonly JsonEncodedText SnapshotOp = JsonEncodedText.Encode("r");
 
     private readonly ColumnInfo[] _columns;
