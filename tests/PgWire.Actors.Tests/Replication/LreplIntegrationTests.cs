@@ -173,19 +173,27 @@ public sealed class LreplIntegrationTests
             Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'row' || g, g, true, NULL, g FROM generate_series(1, 500) g");
             using var abort = new CancellationTokenSource();
             var run = await StreamTestSupport.StartAsync(table, pub, dir, abort: abort.Token);
-            var script = new StringBuilder();
-            for (var i = 0; i < 400; i++)
+            string Script(int from, int to)
             {
-                script.Append(CultureInfo.InvariantCulture, $"UPDATE {table} SET amount = amount + 1, name = 'u{i}' WHERE id = {(i % 500) + 1};\n");
-                script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {table} VALUES ({1000 + i}, 'n{i}', {i}, false, '{{\"i\": {i}}}', 0.5);\n");
-                script.Append("SELECT pg_sleep(0.005);\n");
-                if (i % 3 == 0)
+                var script = new StringBuilder();
+                for (var i = from; i < to; i++)
                 {
-                    script.Append(CultureInfo.InvariantCulture, $"DELETE FROM {table} WHERE id = {1000 + i};\n");
+                    script.Append(CultureInfo.InvariantCulture, $"UPDATE {table} SET amount = amount + 1, name = 'u{i}' WHERE id = {(i % 500) + 1};\n");
+                    script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {table} VALUES ({1000 + i}, 'n{i}', {i}, false, '{{\"i\": {i}}}', 0.5);\n");
+                    script.Append("SELECT pg_sleep(0.005);\n");
+                    if (i % 3 == 0)
+                    {
+                        script.Append(CultureInfo.InvariantCulture, $"DELETE FROM {table} WHERE id = {1000 + i};\n");
+                    }
                 }
+
+                return script.ToString();
             }
 
-            var workload = Task.Run(() => TestCluster.RunPsql(new PsqlOptions { Input = script.ToString(), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1"));
+            // The first half of the workload runs while lrepl streams and is stopped abruptly in
+            // the middle of it; the second half runs while nothing streams, so the restart always
+            // has changes to catch up on.
+            var workload = Task.Run(() => TestCluster.RunPsql(new PsqlOptions { Input = Script(0, 200), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1"));
             while (!workload.IsCompleted && File.ReadAllLines(path).Length < 560)
             {
                 await Task.Delay(20);
@@ -195,6 +203,8 @@ public sealed class LreplIntegrationTests
             await run.Task.WaitAsync(TimeSpan.FromSeconds(60));
             var linesAtCrash = File.ReadAllLines(path).Length;
             var (code, _, stderr) = await workload;
+            Assert.True(code == 0, stderr);
+            (code, _, stderr) = TestCluster.RunPsql(new PsqlOptions { Input = Script(200, 400), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1");
             Assert.True(code == 0, stderr);
 
             var restarted = await StreamTestSupport.StartAsync(table, pub, dir);
