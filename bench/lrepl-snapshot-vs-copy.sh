@@ -23,8 +23,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 log() { printf 'lrepl-snapshot-vs-copy: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
-# shellcheck source=bench/lrepl-common.sh
-source "$root/bench/lrepl-common.sh"
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
 
 host= port= user= db= cluster= runs=3 rows=1000000 publish=0 keep=0
 while (($#)); do

@@ -30,8 +30,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 log() { printf 'lrepl-vs-recvlogical: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
-# shellcheck source=bench/lrepl-common.sh
-source "$root/bench/lrepl-common.sh"
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
 
 host= port= user= db= cluster= runs=3 rows=1000000 publish=0 only=lrepl,recvlogical,npgsql
 while (($#)); do

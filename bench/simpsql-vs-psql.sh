@@ -48,27 +48,9 @@ done
 [[ $rows =~ ^[1-9][0-9]*$ ]] || die "--rows needs a positive number"
 
 # --- connection ------------------------------------------------------------
-host=${host:-${PGHOST:-}}
-port=${port:-${PGPORT:-}}
-user=${user:-${PGUSER:-}}
-db=${db:-${PGDATABASE:-}}
-if [[ -z $host && -z $port ]]; then
-    if [[ -n $cluster || -z ${PGWIRE_TEST_PORT:-} ]]; then
-        cluster=${cluster:-$root/.pgtmp}
-        cluster_env=$(bash "$root/scripts/pg-test-cluster.sh" env "$cluster") \
-            || die "no server given and no test cluster in $cluster (start one with scripts/pg-test-cluster.sh start DIR)"
-        eval "$cluster_env"
-    fi
-    host=$PGWIRE_TEST_HOST
-    port=$PGWIRE_TEST_PORT
-    db=${db:-$PGWIRE_TEST_DB}
-    user=${user:-postgres}
-    [[ $user == postgres ]] && export PGPASSWORD=${PGPASSWORD:-postgres}
-fi
-host=${host:-localhost}
-port=${port:-5432}
-user=${user:-$(id -un)}
-db=${db:-$user}
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
+lrb_connect
 conn=(-h "$host" -p "$port" -U "$user" -d "$db")
 query='select * from bench_rows'
 
@@ -81,9 +63,9 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 
 pgwire=${PGWIRE_BIN:-$root/out/pgwire}
-if ((!psql_only)) && [[ -z ${PGWIRE_BIN:-} ]] && { ((publish)) || [[ ! -x $pgwire ]]; }; then
-    log "publishing src/Host to out/"
-    dotnet publish src/Host -c Release -o out >&2
+if ((!psql_only)); then
+    lrb_binary
+    pgwire=$bin
 fi
 
 psql_cmd=(psql -X -At "${conn[@]}" -c "$query")
@@ -151,7 +133,6 @@ median() {
     printf '%s\n' "$@" | awk -v f="$field" '{ print $f }' | sort -g \
         | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 pw=$(median 1 "${psql_runs[@]}") pc=$(median 2 "${psql_runs[@]}") pr=$(median 3 "${psql_runs[@]}")

@@ -1,4 +1,4 @@
-# Shared helpers of the lrepl benchmarks (sourced, not run).
+# Shared helpers of the benchmark scripts (sourced, not run).
 # Expects: root (repository), log() and die() defined by the caller.
 
 # Connection: -h/-p/-U/-d options or PG* variables, else the test cluster in $cluster.
