@@ -11,19 +11,11 @@ using Xunit;
 namespace PgWire.Actors.Tests.Replication;
 
 /// <summary>The pipeline inside an actor system that the test owns, and the stream actor with probes around it.</summary>
-public sealed class LreplEmbeddingActorTests : TestKit
+public sealed class LreplEmbeddingActorTests : SqliteStateTestKit
 {
-    private readonly string _dir;
-
     public LreplEmbeddingActorTests()
-        : this(StreamTestSupport.NewDir())
+        : base("lrepl-embed-test")
     {
-    }
-
-    private LreplEmbeddingActorTests(string dir)
-        : base(LreplRunner.PersistenceConfig(Path.Combine(dir, "lrepl-state.db")), "lrepl-embed-test")
-    {
-        _dir = dir;
     }
 
     private static string Unique(string prefix) => prefix + "_" + Guid.NewGuid().ToString("N")[..8];
@@ -61,7 +53,7 @@ public sealed class LreplEmbeddingActorTests : TestKit
         try
         {
             var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var options = new LreplOptions(StreamTestSupport.Connection(), table, publication, _dir)
+            var options = new LreplOptions(StreamTestSupport.Connection(), table, publication, Dir)
             {
                 CreatePublication = true,
                 Environment = new EmptyEnvironment(),
@@ -107,7 +99,7 @@ public sealed class LreplEmbeddingActorTests : TestKit
     public void Starting_without_a_journal_is_refused()
     {
         using var bare = ActorSystem.Create("bare");
-        var options = new LreplOptions(StreamTestSupport.Connection(), "t", "p", _dir);
+        var options = new LreplOptions(StreamTestSupport.Connection(), "t", "p", Dir);
         Assert.Throws<LreplException>(() => bare.StartLogicalReplication(options));
     }
 
@@ -161,22 +153,6 @@ public sealed class LreplEmbeddingActorTests : TestKit
         finally
         {
             StreamTestSupport.Cleanup(table, publication, slot);
-        }
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing)
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(_dir, true);
-            }
-            catch (IOException)
-            {
-            }
         }
     }
 }

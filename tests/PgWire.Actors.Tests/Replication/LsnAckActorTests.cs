@@ -6,19 +6,11 @@ using Xunit;
 
 namespace PgWire.Actors.Tests.Replication;
 
-public sealed class LsnAckActorTests : TestKit
+public sealed class LsnAckActorTests : SqliteStateTestKit
 {
-    private readonly string _dir;
-
     public LsnAckActorTests()
-        : this(StreamTestSupport.NewDir())
+        : base("lsn-ack-test")
     {
-    }
-
-    private LsnAckActorTests(string dir)
-        : base(LreplRunner.PersistenceConfig(Path.Combine(dir, "lrepl-state.db")), "lsn-ack-test")
-    {
-        _dir = dir;
     }
 
     private LreplState StateOf(IActorRef actor)
@@ -94,21 +86,5 @@ public sealed class LsnAckActorTests : TestKit
         var state = StateOf(second);
         Assert.Equal(300UL, state.CommitLsn);
         Assert.Equal(30, state.FileOffset);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing)
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(_dir, true);
-            }
-            catch (IOException)
-            {
-            }
-        }
     }
 }
