@@ -44,7 +44,7 @@ public sealed class FrontendWriter
         }
 
         WriteByte(0);
-        EndUntyped(start);
+        End(start);
     }
 
     public void WriteSslRequest()
@@ -214,9 +214,7 @@ public sealed class FrontendWriter
     private int Begin(FrontendMessageCode code)
     {
         WriteByte((byte)code);
-        var start = _buffer.WrittenCount;
-        WriteInt32(0);
-        return start;
+        return BeginUntyped();
     }
 
     private void End(int lengthOffset)
@@ -231,8 +229,6 @@ public sealed class FrontendWriter
         WriteInt32(0);
         return start;
     }
-
-    private void EndUntyped(int start) => End(start);
 
     private void PatchInt32(int offset, int value)
     {
