@@ -433,14 +433,15 @@ public sealed class CopyTextJsonWriter : IDisposable
     private const byte Newline = (byte)'\n';
     private const byte Backslash = (byte)'\\';
 
-    private static readonly JsonEncodedText SnapshotOp = JsonEncodedText.Encode("r");
-
     private readonly ColumnInfo[] _columns;
     private readonly int[] _keyIndexes;
-    private readonly JsonEncodedText _lsn;
+    private readonly byte[] _prefix;
+    private readonly byte[][] _keyNames;
+    private readonly byte[][] _afterNames;
+    private readonly int _fixedLength;
     private readonly ArrayBufferWriter<byte> _buffer;
-    private readonly Utf8JsonWriter _writer;
     private readonly Field[] _fields;
+    private JsonValues.Fallback? _fallback;
     private byte[] _scratch;
     private byte[] _carry;
     private int _carryLength;
@@ -450,9 +451,18 @@ public sealed class CopyTextJsonWriter : IDisposable
         ArgumentNullException.ThrowIfNull(columns);
         _columns = [.. columns];
         _keyIndexes = [.. Enumerable.Range(0, _columns.Length).Where(i => _columns[i].IsKey)];
-        _lsn = JsonEncodedText.Encode(FormatLsn(lsn));
+        _prefix = MakePrefix(lsn);
+        _keyNames = new byte[_columns.Length][];
+        _afterNames = new byte[_columns.Length][];
+        _fixedLength = _prefix.Length + Middle.Length + End.Length;
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            _afterNames[i] = JsonValues.PropertyName(_columns[i].EncodedName, comma: i > 0);
+            _keyNames[i] = JsonValues.PropertyName(_columns[i].EncodedName, comma: _keyIndexes.Length > 0 && i != _keyIndexes[0]);
+            _fixedLength += _afterNames[i].Length + _keyNames[i].Length;
+        }
+
         _buffer = new ArrayBufferWriter<byte>(initialCapacity);
-        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true });
         _fields = new Field[_columns.Length];
         _scratch = ArrayPool<byte>.Shared.Rent(4096);
         _carry = ArrayPool<byte>.Shared.Rent(4096);
@@ -466,11 +476,7 @@ public sealed class CopyTextJsonWriter : IDisposable
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
 
-    public void Clear()
-    {
-        _buffer.Clear();
-        _writer.Reset(_buffer);
-    }
+    public void Clear() => _buffer.Clear();
 
     /// <summary>Takes the next piece of COPY data; a row may be split over several calls.</summary>
     public void Write(ReadOnlySpan<byte> data)
@@ -523,54 +529,79 @@ public sealed class CopyTextJsonWriter : IDisposable
         }
 
         Split(row);
-        _writer.Reset(_buffer);
-        _writer.WriteStartObject();
-        _writer.WriteString(Op, SnapshotOp);
-        _writer.WriteString(LsnName, _lsn);
-        _writer.WriteNull(Xid);
-        _writer.WriteNull(CommitTs);
-        _writer.WritePropertyName(Key);
-        _writer.WriteStartObject();
+        if (row.Length > LargeRow)
+        {
+            WriteLargeRow(row);
+            return;
+        }
+
+        // Worst case: every value byte escaped as \uXXXX (key columns appear twice), plus the fixed
+        // parts and quotes or a null literal per column.
+        var span = _buffer.GetSpan(_fixedLength + (2 * JsonValues.MaxLength(row.Length)) + (_columns.Length * 2 * JsonValues.MaxLength(0)));
+        _prefix.CopyTo(span);
+        var n = _prefix.Length;
         foreach (var i in _keyIndexes)
         {
-            WriteColumn(i, row);
+            n += WriteColumn(span[n..], _keyNames[i], i, row);
         }
 
-        _writer.WriteEndObject();
-        _writer.WriteNull(Before);
-        _writer.WritePropertyName(After);
-        _writer.WriteStartObject();
+        Middle.CopyTo(span[n..]);
+        n += Middle.Length;
         for (var i = 0; i < _columns.Length; i++)
         {
-            WriteColumn(i, row);
+            n += WriteColumn(span[n..], _afterNames[i], i, row);
         }
 
-        _writer.WriteEndObject();
-        _writer.WriteEndObject();
-        _writer.Flush();
-        var span = _buffer.GetSpan(1);
-        span[0] = Newline;
-        _buffer.Advance(1);
+        End.CopyTo(span[n..]);
+        n += End.Length;
+        _buffer.Advance(n);
         Rows++;
     }
 
-    private void WriteColumn(int index, ReadOnlySpan<byte> row)
+    /// <summary>A row longer than this gets a buffer span per value rather than one for the whole line.</summary>
+    private const int LargeRow = 16 * 1024;
+
+    private void WriteLargeRow(ReadOnlySpan<byte> row)
     {
-        var column = _columns[index];
-        var field = _fields[index];
-        _writer.WritePropertyName(column.EncodedName);
-        switch (field.Kind)
+        _buffer.Write(_prefix);
+        foreach (var i in _keyIndexes)
         {
-            case FieldKind.Null:
-                _writer.WriteNullValue();
-                break;
-            case FieldKind.Raw:
-                JsonLineEncoder.WriteTextValue(_writer, column.TypeOid, row.Slice(field.Start, field.Length));
-                break;
-            default:
-                JsonLineEncoder.WriteTextValue(_writer, column.TypeOid, _scratch.AsSpan(field.Start, field.Length));
-                break;
+            AppendColumn(_keyNames[i], i, row);
         }
+
+        _buffer.Write(Middle);
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            AppendColumn(_afterNames[i], i, row);
+        }
+
+        _buffer.Write(End);
+        Rows++;
+    }
+
+    private void AppendColumn(byte[] name, int index, ReadOnlySpan<byte> row)
+    {
+        var span = _buffer.GetSpan(name.Length + JsonValues.MaxLength(_fields[index].Length));
+        _buffer.Advance(WriteColumn(span, name, index, row));
+    }
+
+    private static ReadOnlySpan<byte> Middle => "},\"before\":null,\"after\":{"u8;
+
+    private static ReadOnlySpan<byte> End => "}}\n"u8;
+
+    private int WriteColumn(Span<byte> destination, byte[] name, int index, ReadOnlySpan<byte> row)
+    {
+        name.CopyTo(destination);
+        var n = name.Length;
+        var field = _fields[index];
+        if (field.Kind == FieldKind.Null)
+        {
+            "null"u8.CopyTo(destination[n..]);
+            return n + 4;
+        }
+
+        var value = field.Kind == FieldKind.Raw ? row.Slice(field.Start, field.Length) : _scratch.AsSpan(field.Start, field.Length);
+        return n + JsonValues.WriteText(destination[n..], _columns[index].TypeOid, value, ref _fallback);
     }
 
     private void Split(ReadOnlySpan<byte> row)
@@ -730,12 +761,27 @@ public sealed class CopyTextJsonWriter : IDisposable
         _carryLength += data.Length;
     }
 
-    private static string FormatLsn(Lsn lsn) =>
-        ((uint)(lsn.Value >> 32)).ToString("X", CultureInfo.InvariantCulture) + "/" + ((uint)lsn.Value).ToString("X", CultureInfo.InvariantCulture);
+    /// <summary>The fixed start of every line, up to the opening brace of "key".</summary>
+    private static byte[] MakePrefix(Lsn lsn)
+    {
+        var output = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString(Op, "r");
+            writer.WriteString(LsnName, ((uint)(lsn.Value >> 32)).ToString("X", CultureInfo.InvariantCulture) + "/" + ((uint)lsn.Value).ToString("X", CultureInfo.InvariantCulture));
+            writer.WriteNull(Xid);
+            writer.WriteNull(CommitTs);
+            writer.WritePropertyName(Key);
+            writer.WriteStartObject();
+        }
+
+        return output.WrittenSpan.ToArray();
+    }
 
     public void Dispose()
     {
-        _writer.Dispose();
+        _fallback?.Dispose();
         ArrayPool<byte>.Shared.Return(_scratch);
         ArrayPool<byte>.Shared.Return(_carry);
         _scratch = [];

@@ -84,6 +84,93 @@ public sealed class SnapshotCopierTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Random_rows_match_the_change_encoder_byte_for_byte(int seed)
+    {
+        // Every value shape the fast path and its fallback meet: plain ASCII, quotes, backslashes,
+        // control characters, DEL, non-ASCII, NULLs, empty strings, JSON with spaces, special floats,
+        // and rows long enough to take the per-value buffer path.
+        var random = new Random(seed);
+        ColumnInfo[] columns =
+        [
+            new("id", 20, true), new("t", 25, false), new("k2", 1043, true), new("b", 16, false),
+            new("f", 701, false), new("j", 114, false), new("jb", 3802, false), new("n", 1700, false),
+            new("sm", 21, false), new("big", 25, false),
+        ];
+        string[] pieces = ["a", "Z", " ", "\"", "\\", "\t", "\n", "\r", "\u0001", "\u007f", "\u00e9", "\u20ac", "\U0001F600", "{", ",", "N", "\\N", "\u2028"];
+        string[] floats = ["1.5", "-0", "NaN", "Infinity", "-Infinity", "1e+300", "3"];
+        string[] jsons = ["{}", " [1, 2] ", "{\"a\": \"x\\ty\"}", "\"s\"", "null", "1.25e3"];
+        string RandomText(int max)
+        {
+            var sb = new StringBuilder();
+            var length = random.Next(max);
+            for (var i = 0; i < length; i++)
+            {
+                sb.Append(pieces[random.Next(pieces.Length)]);
+            }
+
+            return sb.ToString();
+        }
+
+        var copy = new StringBuilder();
+        var reference = new JsonLineEncoder();
+        for (var row = 0; row < 300; row++)
+        {
+            string?[] values =
+            [
+                (random.NextInt64() - (long.MaxValue / 2)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                RandomText(12),
+                RandomText(5),
+                random.Next(2) == 0 ? "t" : "f",
+                floats[random.Next(floats.Length)],
+                jsons[random.Next(jsons.Length)],
+                jsons[random.Next(jsons.Length)],
+                "12.50",
+                "-7",
+                row % 50 == 0 ? new string('x', 20_000) + RandomText(40) : "",
+            ];
+            for (var c = 1; c < values.Length; c++)
+            {
+                if (random.Next(8) == 0 && c != 2)
+                {
+                    values[c] = null;
+                }
+            }
+
+            copy.Append(string.Join('\t', values.Select(v => v is null ? "\\N" : v.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r")))).Append('\n');
+            reference.WriteSnapshotRow(columns, DataRow(values), At);
+        }
+
+        using var writer = new CopyTextJsonWriter(columns, At);
+        writer.Write(Encoding.UTF8.GetBytes(copy.ToString()));
+        writer.Complete();
+        var expected = Encoding.UTF8.GetString(reference.WrittenSpan).Split('\n');
+        var actual = Encoding.UTF8.GetString(writer.WrittenSpan).Split('\n');
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i]);
+        }
+    }
+
+    /// <summary>A DataRow payload (column count, then length-prefixed text values) of the values.</summary>
+    private static byte[] DataRow(string?[] values)
+    {
+        var output = new List<byte> { (byte)(values.Length >> 8), (byte)values.Length };
+        foreach (var value in values)
+        {
+            var bytes = value is null ? null : Encoding.UTF8.GetBytes(value);
+            var length = bytes?.Length ?? -1;
+            output.AddRange([(byte)(length >> 24), (byte)(length >> 16), (byte)(length >> 8), (byte)length]);
+            output.AddRange(bytes ?? []);
+        }
+
+        return [.. output];
+    }
+
     [Fact]
     public void Wrong_column_counts_and_torn_rows_are_errors()
     {
