@@ -69,7 +69,8 @@ public static partial class SnapshotCopier
         string dataPath,
         LreplProgress progress,
         SnapshotCopyOptions options,
-        CancellationToken ct)
+        CancellationToken ct,
+        Task<PgClient>? leadConnection = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(table);
@@ -80,7 +81,7 @@ public static partial class SnapshotCopier
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var counter = new RowCounter(progress);
-        await using var lead = await ConnectAsync(system, settings, ct).ConfigureAwait(false);
+        await using var lead = leadConnection is null ? await ConnectAsync(system, settings, ct).ConfigureAwait(false) : await leadConnection.ConfigureAwait(false);
         await BeginSnapshotAsync(lead, snapshotName, ct).ConfigureAwait(false);
 
         var shape = new ShapeObserver();
@@ -320,11 +321,8 @@ public static partial class SnapshotCopier
         }
     }
 
-    private static async Task BeginSnapshotAsync(PgClient client, string snapshotName, CancellationToken ct)
-    {
-        await ScalarAsync(client, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", ct, allowEmpty: true).ConfigureAwait(false);
-        await ScalarAsync(client, "SET TRANSACTION SNAPSHOT " + ReplicationCommands.QuoteLiteral(snapshotName), ct, allowEmpty: true).ConfigureAwait(false);
-    }
+    private static Task BeginSnapshotAsync(PgClient client, string snapshotName, CancellationToken ct) =>
+        ScalarAsync(client, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " + ReplicationCommands.QuoteLiteral(snapshotName), ct, allowEmpty: true);
 
     private static async Task<string> ScalarAsync(PgClient client, string sql, CancellationToken ct, bool allowEmpty = false)
     {

@@ -249,4 +249,38 @@ public sealed class LreplIntegrationTests
             Directory.Delete(dir, true);
         }
     }
+
+    [ClusterFact]
+    public async Task Finished_snapshot_with_slot_and_data_file_gone_fails_and_leaves_no_new_slot()
+    {
+        // No slot and no data file look like a first run, so the snapshot starts while the state
+        // journal recovers; the recovered state says the snapshot was done, so that start is undone.
+        const string table = "lr_gone";
+        const string pub = "lr_gone_pub";
+        const string slot = "lr_gone_slot";
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'n' || g, g, true, NULL, g FROM generate_series(1, 20000) g");
+            var run = await StreamTestSupport.StartAsync(table, pub, dir);
+            await run.StopAsync();
+            Assert.True(File.Exists(path));
+
+            Psql($"SELECT pg_drop_replication_slot('{slot}')");
+            File.Delete(path);
+            var options = new LreplOptions(StreamTestSupport.Connection(), table, pub, dir) { Environment = new EmptyEnvironment() };
+            var error = await Assert.ThrowsAsync<LreplException>(() => LreplRunner.RunAsync(options, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains($"replication slot \"{slot}\" does not exist although", error.Message, StringComparison.Ordinal);
+            Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+            Assert.False(File.Exists(path), "the data file of the undone snapshot is left");
+            Assert.True(File.Exists(options.StatePath));
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
 }
