@@ -165,7 +165,7 @@ public static partial class BinaryTextFormatter
             // Their text never needs quoting: write it straight to the output.
             case ScalarKind.Bool or ScalarKind.Int2 or ScalarKind.Int4 or ScalarKind.Int8 or ScalarKind.Oid
                 or ScalarKind.Float4 or ScalarKind.Float8 or ScalarKind.Numeric or ScalarKind.Uuid
-                or ScalarKind.Time or ScalarKind.TimeTz:
+                or ScalarKind.Time or ScalarKind.TimeTz or ScalarKind.Inet or ScalarKind.Cidr or ScalarKind.MacAddr or ScalarKind.MacAddr8:
                 FormatScalar(kind, quirks, element, output);
                 return;
             case ScalarKind.Text:

@@ -27,6 +27,10 @@ internal enum ScalarKind : byte
     Interval,
     Uuid,
     Jsonb,
+    Inet,
+    Cidr,
+    MacAddr,
+    MacAddr8,
 }
 
 /// <summary>Output details that depend on the server version.</summary>
@@ -97,7 +101,7 @@ public readonly struct BinaryColumnType
 /// <summary>
 /// Turns a column value in PostgreSQL's binary send format into exactly the bytes the server's
 /// text output function would produce, for sessions running with DateStyle=ISO, MDY,
-/// IntervalStyle=postgres, TimeZone=UTC, extra_float_digits &gt;= 1, bytea_output=hex and
+/// IntervalStyle=postgres, TimeZone=UTC, extra_float_digits &gt;= 1 (PostgreSQL 12 or later), bytea_output=hex and
 /// client_encoding=UTF8 (with a UTF-8 server encoding). Types it does not support are reported
 /// by <see cref="CanFormat"/>, so the caller can ask for them in text instead.
 /// Malformed input raises <see cref="PgProtocolException"/>.
@@ -246,6 +250,10 @@ public static partial class BinaryTextFormatter
         PgTypeOids.Numeric => ScalarKind.Numeric,
         PgTypeOids.Uuid => ScalarKind.Uuid,
         PgTypeOids.Jsonb => ScalarKind.Jsonb,
+        PgTypeOids.Inet => ScalarKind.Inet,
+        PgTypeOids.Cidr => ScalarKind.Cidr,
+        PgTypeOids.MacAddr => ScalarKind.MacAddr,
+        PgTypeOids.MacAddr8 => ScalarKind.MacAddr8,
         _ => ScalarKind.None,
     };
 
@@ -275,6 +283,10 @@ public static partial class BinaryTextFormatter
         PgTypeOids.XmlArray => PgTypeOids.Xml,
         PgTypeOids.UuidArray => PgTypeOids.Uuid,
         PgTypeOids.JsonbArray => PgTypeOids.Jsonb,
+        PgTypeOids.InetArray => PgTypeOids.Inet,
+        PgTypeOids.CidrArray => PgTypeOids.Cidr,
+        PgTypeOids.MacAddrArray => PgTypeOids.MacAddr,
+        PgTypeOids.MacAddr8Array => PgTypeOids.MacAddr8,
         _ => 0,
     };
 
@@ -299,6 +311,10 @@ public static partial class BinaryTextFormatter
         ScalarKind.Interval => "interval",
         ScalarKind.Uuid => "uuid",
         ScalarKind.Jsonb => "jsonb",
+        ScalarKind.Inet => "inet",
+        ScalarKind.Cidr => "cidr",
+        ScalarKind.MacAddr => "macaddr",
+        ScalarKind.MacAddr8 => "macaddr8",
         _ => "unknown",
     };
 
@@ -376,6 +392,17 @@ public static partial class BinaryTextFormatter
                 break;
             case ScalarKind.Jsonb:
                 output.Write(JsonbText(value));
+                break;
+            case ScalarKind.Inet or ScalarKind.Cidr:
+                FormatNetwork(value, kind == ScalarKind.Cidr, output);
+                break;
+            case ScalarKind.MacAddr:
+                ExpectLength(kind, value, 6);
+                FormatMacAddress(value, output);
+                break;
+            case ScalarKind.MacAddr8:
+                ExpectLength(kind, value, 8);
+                FormatMacAddress(value, output);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "no such value layout");

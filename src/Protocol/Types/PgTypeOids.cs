@@ -27,6 +27,10 @@ public static class PgTypeOids
     public const uint Numeric = 1700;
     public const uint Uuid = 2950;
     public const uint Jsonb = 3802;
+    public const uint Inet = 869;
+    public const uint Cidr = 650;
+    public const uint MacAddr = 829;
+    public const uint MacAddr8 = 774;
 
     public const uint BoolArray = 1000;
     public const uint ByteaArray = 1001;
@@ -52,4 +56,8 @@ public static class PgTypeOids
     public const uint XmlArray = 143;
     public const uint UuidArray = 2951;
     public const uint JsonbArray = 3807;
+    public const uint InetArray = 1041;
+    public const uint CidrArray = 651;
+    public const uint MacAddrArray = 1040;
+    public const uint MacAddr8Array = 775;
 }

@@ -171,6 +171,34 @@ public static class BinaryTextCases
             FROM generate_series(1, 2000)
             """, 3000);
 
+        // ---- network addresses
+        yield return Literals("inet", "inet",
+            "0.0.0.0", "255.255.255.255", "192.168.1.1/24", "10.0.0.0/8", "1.2.3.4/32", "1.2.3.4/0", "::", "::1", "::1/128", "::/0",
+            "2001:db8::1", "2001:db8::/32", "2001:0db8:0000:0000:0000:0000:0000:0001", "::ffff:1.2.3.4", "::1.2.3.4", "::0.0.1.2",
+            "::0.0.0.1", "1::", "1:0:0:1:0:0:0:1", "1:0:1:0:1:0:1:0", "1:2:3:4:5:6:7:8", "0:0:1::", "::ffff:0:1.2.3.4",
+            "::ffff:ffff:1.2.3.4", "0:0:0:0:0:ffff:1.2.3.4/120", "fe80::abcd:ef01/64", "1:0:0:2:0:0:0:3", "0:0:0:0:0:1:0:0", "::2:3:4:5:6:7:8");
+        yield return Literals("cidr", "cidr", "10.0.0.0/8", "192.168.0.0/16", "1.2.3.4/32", "0.0.0.0/0", "::/0", "2001:db8::/32", "::1/128", "10.1/16", "::ffff:1.2.3.0/120");
+        yield return Generated("inet random", """
+            SELECT set_masklen('0.0.0.0'::inet + (random() * 4294967295)::int8, (random() * 32)::int) FROM generate_series(1, 1000)
+            UNION ALL SELECT set_masklen(array_to_string(ARRAY(
+                    SELECT CASE WHEN random() < 0.5 THEN '0' ELSE substr(md5(i::text || '-' || j), 1, 1 + (random() * 3)::int) END
+                    FROM generate_series(1, 8) j), ':')::inet, (random() * 128)::int)
+                FROM generate_series(1, 2000) i
+            UNION ALL SELECT ('::ffff:' || ('0.0.0.0'::inet + (random() * 4294967295)::int8)::text)::inet FROM generate_series(1, 200)
+            UNION ALL SELECT ('::' || ('0.0.0.0'::inet + (random() * 4294967295)::int8)::text)::inet FROM generate_series(1, 200)
+            """, 3400);
+        yield return Generated("cidr random", """
+            SELECT network(set_masklen('0.0.0.0'::inet + (random() * 4294967295)::int8, (random() * 32)::int)) FROM generate_series(1, 500)
+            UNION ALL SELECT network(set_masklen(array_to_string(ARRAY(
+                    SELECT CASE WHEN random() < 0.5 THEN '0' ELSE substr(md5(i::text || '-' || j), 1, 1 + (random() * 3)::int) END
+                    FROM generate_series(1, 8) j), ':')::inet, (random() * 128)::int))
+                FROM generate_series(1, 1000) i
+            """, 1500);
+        yield return Literals("macaddr", "macaddr", "08:00:2b:01:02:03", "00:00:00:00:00:00", "FF:FF:FF:FF:FF:FF", "0800.2b01.0203");
+        yield return Generated("macaddr random", "SELECT substr(md5(i::text), 1, 12)::macaddr FROM generate_series(1, 500) i", 500);
+        yield return Literals("macaddr8", "macaddr8", "08:00:2b:01:02:03:04:05", "00:00:00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff:ff:ff", "08:00:2b:01:02:03");
+        yield return Generated("macaddr8 random", "SELECT substr(md5(i::text), 1, 16)::macaddr8 FROM generate_series(1, 500) i", 500);
+
         // ---- domains
         yield return Literals("domain over int4", "pg_temp.posint", "1", "2147483647", "42");
         yield return Literals("domain over text", "pg_temp.label", texts);
@@ -213,6 +241,10 @@ public static class BinaryTextCases
         yield return Literals("int8[]", "int8[]", "{-9223372036854775808,9223372036854775807}");
         yield return Literals("float4[]", "float4[]", "{1e+06,100000,NaN,-0}");
         yield return Literals("varchar[]", "varchar[]", "{\"a b\",c,\"\"}");
+        yield return Literals("inet[]", "inet[]", "{1.2.3.4/24,::1,NULL,::ffff:1.2.3.4}");
+        yield return Literals("cidr[]", "cidr[]", "{10.0.0.0/8,::/0}");
+        yield return Literals("macaddr[]", "macaddr[]", "{08:00:2b:01:02:03,NULL}");
+        yield return Literals("macaddr8[]", "macaddr8[]", "{08:00:2b:01:02:03:04:05}");
     }
 
     private static EquivalenceCase Literals(string name, string type, params string[] values) =>

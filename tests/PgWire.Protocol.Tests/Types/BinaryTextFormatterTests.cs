@@ -245,6 +245,37 @@ public class BinaryTextFormatterTests
         Assert.Equal("\\x" + Convert.ToHexString(value).ToLowerInvariant(), Format(PgTypeOids.Bytea, value));
     }
 
+    [Fact]
+    public void Network_addresses_print_like_inet_out_and_cidr_out()
+    {
+        static byte[] Inet(byte family, byte bits, bool cidr, params byte[] address) => [family, bits, cidr ? (byte)1 : (byte)0, (byte)address.Length, .. address];
+        static byte[] V6(params ushort[] words) => words.SelectMany(w => new[] { (byte)(w >> 8), (byte)w }).ToArray();
+
+        Assert.Equal("192.168.1.1/24", Format(PgTypeOids.Inet, Inet(2, 24, false, 192, 168, 1, 1)));
+        Assert.Equal("1.2.3.4", Format(PgTypeOids.Inet, Inet(2, 32, false, 1, 2, 3, 4)));
+        Assert.Equal("1.2.3.4/32", Format(PgTypeOids.Cidr, Inet(2, 32, true, 1, 2, 3, 4)));
+        Assert.Equal("10.0.0.0/8", Format(PgTypeOids.Cidr, Inet(2, 8, true, 10, 0, 0, 0)));
+        Assert.Equal("::", Format(PgTypeOids.Inet, Inet(3, 128, false, V6(0, 0, 0, 0, 0, 0, 0, 0))));
+        Assert.Equal("::1", Format(PgTypeOids.Inet, Inet(3, 128, false, V6(0, 0, 0, 0, 0, 0, 0, 1))));
+        Assert.Equal("::/0", Format(PgTypeOids.Cidr, Inet(3, 0, true, V6(0, 0, 0, 0, 0, 0, 0, 0))));
+        Assert.Equal("2001:db8::1/64", Format(PgTypeOids.Inet, Inet(3, 64, false, V6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))));
+        Assert.Equal("1:0:0:2::3", Format(PgTypeOids.Inet, Inet(3, 128, false, V6(1, 0, 0, 2, 0, 0, 0, 3))));
+        Assert.Equal("1::2:0:0:3:4", Format(PgTypeOids.Inet, Inet(3, 128, false, V6(1, 0, 0, 2, 0, 0, 3, 4))));
+        Assert.Equal("1:0:1:0:1:0:1:0", Format(PgTypeOids.Inet, Inet(3, 128, false, V6(1, 0, 1, 0, 1, 0, 1, 0))));
+        Assert.Equal("::ffff:1.2.3.4", Format(PgTypeOids.Inet, Inet(3, 128, false, V6(0, 0, 0, 0, 0, 0xffff, 0x0102, 0x0304))));
+        Assert.Equal("::1.2.3.4", Format(PgTypeOids.Inet, Inet(3, 128, false, V6(0, 0, 0, 0, 0, 0, 0x0102, 0x0304))));
+        Assert.Equal("::102", Format(PgTypeOids.Inet, Inet(3, 128, false, V6(0, 0, 0, 0, 0, 0, 0, 0x0102))));
+        Assert.Equal("1::", Format(PgTypeOids.Inet, Inet(3, 128, false, V6(1, 0, 0, 0, 0, 0, 0, 0))));
+        Assert.Equal("08:00:2b:01:02:03", Format(PgTypeOids.MacAddr, [0x08, 0x00, 0x2b, 0x01, 0x02, 0x03]));
+        Assert.Equal("08:00:2b:ff:fe:01:02:03", Format(PgTypeOids.MacAddr8, [0x08, 0x00, 0x2b, 0xff, 0xfe, 0x01, 0x02, 0x03]));
+
+        Assert.Contains("family 4", Malformed(PgTypeOids.Inet, Inet(4, 0, false, 1, 2, 3, 4)).Message, StringComparison.Ordinal);
+        Assert.Contains("33 mask bits", Malformed(PgTypeOids.Inet, Inet(2, 33, false, 1, 2, 3, 4)).Message, StringComparison.Ordinal);
+        Assert.Contains("address length 16", Malformed(PgTypeOids.Inet, Inet(2, 32, false, V6(1, 2, 3, 4, 5, 6, 7, 8))).Message, StringComparison.Ordinal);
+        Assert.Equal(ProtocolErrorKind.Truncated, Malformed(PgTypeOids.Cidr, Inet(2, 32, false, 1, 2, 3, 4)[..7]).Kind);
+        Assert.Equal(ProtocolErrorKind.Truncated, Malformed(PgTypeOids.MacAddr, [1, 2, 3]).Kind);
+    }
+
     // ---------------------------------------------------------------- arrays
 
     [Fact]
@@ -290,11 +321,12 @@ public class BinaryTextFormatterTests
     public void Built_in_types_resolve_without_a_catalog_and_others_do_not()
     {
         uint[] supported = [16, 17, 18, 19, 20, 21, 23, 25, 26, 114, 142, 700, 701, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1266, 1700, 2950, 3802,
-            1000, 1001, 1002, 1003, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1028, 1115, 1182, 1183, 1185, 1187, 1231, 1270, 199, 143, 2951, 3807];
+            1000, 1001, 1002, 1003, 1005, 1007, 1009, 1014, 1015, 1016, 1021, 1022, 1028, 1115, 1182, 1183, 1185, 1187, 1231, 1270, 199, 143, 2951, 3807,
+            869, 650, 829, 774, 1041, 651, 1040, 775];
         Assert.All(supported, oid => Assert.True(BinaryTextFormatter.CanFormat(oid), $"OID {oid}"));
 
-        // money, inet, cidr, macaddr, point, int4range, int2vector, oidvector, regclass, record, _money, unknown
-        uint[] unsupported = [790, 869, 650, 829, 600, 3904, 22, 30, 2205, 2249, 791, 0, 987654];
+        // money, point, int4range, int2vector, oidvector, regclass, record, _money, unknown
+        uint[] unsupported = [790, 600, 3904, 22, 30, 2205, 2249, 791, 0, 987654];
         Assert.All(unsupported, oid => Assert.False(BinaryTextFormatter.CanFormat(oid), $"OID {oid}"));
     }
 
@@ -440,7 +472,7 @@ public class BinaryTextFormatterTests
     public void Random_bytes_give_text_or_a_protocol_error_never_anything_else()
     {
         var random = new Random(12345);
-        uint[] oids = [16, 17, 18, 20, 21, 23, 25, 26, 700, 701, 1082, 1083, 1114, 1184, 1186, 1266, 1700, 2950, 3802, 1007, 1009, 1231, 1185, 1187, 1002];
+        uint[] oids = [16, 17, 18, 20, 21, 23, 25, 26, 700, 701, 1082, 1083, 1114, 1184, 1186, 1266, 1700, 2950, 3802, 869, 650, 829, 774, 1007, 1009, 1231, 1185, 1187, 1002];
         var output = new ArrayBufferWriter<byte>();
         foreach (var oid in oids)
         {
