@@ -46,6 +46,10 @@ public static class BinaryTextCases
             UNION ALL SELECT round(random() * 1e18)::float8 FROM generate_series(1, 500)
             """, 3500);
         yield return Literals("float8 bit patterns", "float8", RandomDoubles(3000));
+        yield return Literals("float8 powers of two and neighbours", "float8", PowerOfTwoNeighbours(11, 52));
+        yield return Generated("float8 decimal powers", """
+            SELECT (m || 'e' || k)::float8 FROM generate_series(-320, 307) k, unnest(ARRAY['1', '2', '5', '9', '2.5', '1.5', '9.999']) m
+            """, 4000);
         yield return Literals("float4", "float4",
             "0", "-0", "1", "-1", "0.1", "0.5", "1.5", "100", "1e5", "1e6", "123456", "1234567", "12345.67", "999999", "9999999",
             "1e-4", "1e-5", "0.0001234", "3.4028235e38", "1.17549435e-38", "1.4e-45", "-1.4e-45", "3.1415927", "16777216", "16777217",
@@ -57,6 +61,10 @@ public static class BinaryTextCases
             UNION ALL SELECT (random() * 2e9)::int8::float4 FROM generate_series(1, 1000)
             """, 4000);
         yield return Literals("float4 bit patterns", "float4", RandomSingles(3000));
+        yield return Literals("float4 powers of two and neighbours", "float4", PowerOfTwoNeighbours(8, 23));
+        yield return Generated("float4 decimal powers", """
+            SELECT (m || 'e' || k)::float4 FROM generate_series(-44, 37) k, unnest(ARRAY['1', '2', '5', '9', '2.5', '1.5', '9.999']) m
+            """, 500);
 
         // ---- numeric
         yield return Literals("numeric", "numeric",
@@ -289,6 +297,34 @@ public static class BinaryTextCases
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// Every finite power of two of a binary format with the given exponent and fraction widths,
+    /// with the values one unit below and above (below a power of two the rounding interval is
+    /// narrower), rendered exactly.
+    /// </summary>
+    private static string[] PowerOfTwoNeighbours(int exponentBits, int fractionBits)
+    {
+        var values = new List<string>();
+        var maxExponent = (1L << exponentBits) - 1;
+        for (long e = 0; e < maxExponent; e++)
+        {
+            var bits = e << fractionBits;
+            foreach (var b in new[] { bits - 1, bits, bits + 1 })
+            {
+                if (b <= 0 || (b >> fractionBits) >= maxExponent)
+                {
+                    continue;
+                }
+
+                values.Add(fractionBits == 52
+                    ? BitConverter.Int64BitsToDouble(b).ToString("R", CultureInfo.InvariantCulture)
+                    : BitConverter.Int32BitsToSingle((int)b).ToString("R", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return [.. values];
     }
 
     private static string[] RandomSingles(int count)
