@@ -882,7 +882,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTi
         {
             _writer.WriteParse("", m.Sql, []);
             var values = m.Parameters.Select(p => p is null ? null : Encoding.UTF8.GetBytes(p)).ToArray();
-            _writer.WriteBind("", "", [], values, []);
+            _writer.WriteBind("", "", [], values, m.ResultFormats is { Count: > 0 } formats ? formats.ToArray() : []);
             _writer.WriteDescribe((byte)'P', "");
             _writer.WriteExecute("", 0);
             _writer.WriteSync();

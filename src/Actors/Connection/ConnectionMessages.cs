@@ -9,9 +9,11 @@ public sealed record Query(string Sql);
 
 /// <summary>
 /// Runs one statement through the extended protocol (Parse, Bind, Describe, Execute, Sync) with
-/// text parameters (null for SQL NULL) and text results. Events go to the sender.
+/// text parameters (null for SQL NULL). <paramref name="ResultFormats"/> are the Bind result
+/// format codes (0 text, 1 binary): none means every column in text, one applies to every
+/// column, otherwise one per column. Events go to the sender.
 /// </summary>
-public sealed record ExtendedQuery(string Sql, IReadOnlyList<string?> Parameters);
+public sealed record ExtendedQuery(string Sql, IReadOnlyList<string?> Parameters, IReadOnlyList<short>? ResultFormats = null);
 
 /// <summary>Sends a CopyData message while COPY FROM STDIN or COPY BOTH is in progress.</summary>
 public sealed record SendCopyData(ReadOnlyMemory<byte> Data);

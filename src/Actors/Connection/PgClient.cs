@@ -115,6 +115,14 @@ public sealed class PgClient : IAsyncDisposable
     public Task ExecuteExtendedAsync(string sql, IReadOnlyList<string?> parameters, IQueryObserver observer, CancellationToken cancellationToken = default) =>
         RunAsync(new ExtendedQuery(sql, parameters), observer, cancellationToken);
 
+    /// <summary>
+    /// Runs one statement with text parameters through the extended protocol, asking for results
+    /// in the given format codes (0 text, 1 binary): one code for every column, or one per column.
+    /// Binary values reach <see cref="IQueryObserver.OnRow"/> in the types' send format.
+    /// </summary>
+    public Task ExecuteExtendedAsync(string sql, IReadOnlyList<string?> parameters, IReadOnlyList<short> resultFormats, IQueryObserver observer, CancellationToken cancellationToken = default) =>
+        RunAsync(new ExtendedQuery(sql, parameters, resultFormats), observer, cancellationToken);
+
     /// <summary>Sends a CancelRequest for the running query.</summary>
     public void Cancel() => _connection.Tell(CancelQuery.Instance);
 

@@ -223,6 +223,22 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     }
 
     [ClusterFact]
+    public async Task Extended_query_returns_binary_results_for_the_columns_that_ask_for_them()
+    {
+        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
+        var perColumn = new CollectingObserver();
+        await client.ExecuteExtendedAsync("SELECT $1::int4, 'x'::text, 258::int2", ["7"], [0, 1, 1], perColumn);
+        Assert.Equal(new short[] { 0, 1, 1 }, perColumn.Descriptions.Single().Fields.Select(f => f.FormatCode));
+        Assert.Equal(new string?[] { "7", "x", "\u0001\u0002" }, perColumn.Rows.Single());
+
+        var allBinary = new CollectingObserver();
+        await client.ExecuteExtendedAsync("SELECT 1::int4, NULL::int8", [], [1], allBinary);
+        Assert.Equal(new short[] { 1, 1 }, allBinary.Descriptions.Single().Fields.Select(f => f.FormatCode));
+        Assert.Equal(new string?[] { "\0\0\0\u0001", null }, allBinary.Rows.Single());
+        Assert.Equal(["SELECT 1"], allBinary.Tags);
+    }
+
+    [ClusterFact]
     public async Task Copy_in_and_copy_out_round_trip()
     {
         await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
