@@ -4,6 +4,7 @@ using System.Text.Json;
 using PgWire.Protocol.Messages;
 using PgWire.Protocol.Replication;
 using PgWire.Protocol.Replication.PgOutput;
+using PgWire.Protocol.Types;
 using static PgWire.Actors.Replication.RecordFieldNames;
 
 namespace PgWire.Actors.Replication;
@@ -11,17 +12,22 @@ namespace PgWire.Actors.Replication;
 /// <summary>A column of the replicated table: name, type OID and whether it belongs to the key.</summary>
 public sealed class ColumnInfo
 {
-    public ColumnInfo(string name, uint typeOid, bool isKey)
+    public ColumnInfo(string name, uint typeOid, bool isKey, BinaryColumnType binaryType = default)
     {
         Name = name;
         TypeOid = typeOid;
         IsKey = isKey;
+        BinaryType = binaryType;
         EncodedName = JsonEncodedText.Encode(name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
     }
 
     public string Name { get; }
     public uint TypeOid { get; }
     public bool IsKey { get; }
+
+    /// <summary>How binary-format values of the column are turned into text; not valid when the stream is text only.</summary>
+    public BinaryColumnType BinaryType { get; }
+
     public JsonEncodedText EncodedName { get; }
 }
 
@@ -34,6 +40,7 @@ public sealed class JsonLineEncoder
 
     private readonly ArrayBufferWriter<byte> _buffer;
     private readonly ArrayBufferWriter<byte> _fields = new(1024);
+    private readonly ArrayBufferWriter<byte> _binaryText = new(256);
     private readonly Utf8JsonWriter _fieldsWriter;
     private Utf8JsonWriter _writer;
 
@@ -292,8 +299,15 @@ public sealed class JsonLineEncoder
 
         if (kind == TupleKind.Binary)
         {
-            _writer.WriteBase64StringValue(value);
-            return;
+            // The server's text form of the value, so binary and text streams write the same lines.
+            if (!column.BinaryType.IsValid)
+            {
+                throw new LreplException($"column \"{column.Name}\" (type {column.TypeOid}) arrived in binary format, which is not decoded for its type");
+            }
+
+            _binaryText.ResetWrittenCount();
+            BinaryTextFormatter.Format(column.BinaryType, value, _binaryText);
+            value = _binaryText.WrittenSpan;
         }
 
         WriteTextValue(_writer, column.TypeOid, value);

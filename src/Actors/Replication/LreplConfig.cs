@@ -39,6 +39,7 @@ public static class LreplConfig
             StateConnectionString = connectionString.Length == 0 ? null : connectionString,
             StateId = id.Length == 0 ? null : id,
             StateSnapshotEvery = snapshotEvery,
+            Binary = section.GetBoolean("binary", true),
         };
     }
 }

@@ -7,6 +7,7 @@ using PgWire.Actors.Connection;
 using PgWire.Protocol.Messages;
 using PgWire.Protocol.Replication;
 using PgWire.Protocol.Settings;
+using PgWire.Protocol.Types;
 
 namespace PgWire.Actors.Replication;
 
@@ -39,6 +40,12 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
 
     /// <summary>pgoutput protocol version (1 to 4); null picks the highest the server speaks.</summary>
     public int? ProtocolVersion { get; init; }
+
+    /// <summary>
+    /// Binary transfer of column values (pgoutput <c>binary</c>, PostgreSQL 14 and later) when every
+    /// column type of the table has a binary form decoded here; the data file is the same either way.
+    /// </summary>
+    public bool Binary { get; init; } = true;
 
     /// <summary>Bytes of one transaction held in memory before it spills under <see cref="SpillDirectory"/>.</summary>
     public int SpillThreshold { get; init; } = 16 << 20;
@@ -163,6 +170,7 @@ public static class LreplRunner
             return actor;
         }
 
+        Task<PgClient>? copyTask = null;
         try
         {
             var ack = Start(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery), "lsn");
@@ -173,18 +181,28 @@ public static class LreplRunner
             var replicationSettings = Resolve(options, "database");
             var clientTask = ConnectAsync(system, normalSettings, cancellationToken);
             var replTask = ConnectAsync(system, replicationSettings, cancellationToken);
+
+            // Without a data file a snapshot is (almost surely) next: its first COPY connection is
+            // opened beside the others.
+            copyTask = File.Exists(options.DataPath) ? null : ConnectAsync(system, normalSettings, cancellationToken);
             TableInfo table;
+            BinaryStreaming? binary;
             CsvLineEncoder? csv = null;
             LreplState state;
             await using (var client = await DisposeOnFailure(clientTask, replTask).ConfigureAwait(false))
             {
                 table = await DisposeOnFailure(CheckAsync(client, options, cancellationToken), replTask).ConfigureAwait(false);
+                binary = await DisposeOnFailure(BinaryStreamingAsync(client, options, table, log, cancellationToken), replTask).ConfigureAwait(false);
                 var slotExists = (await DisposeOnFailure(QueryAsync(client, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [options.SlotName], cancellationToken), replTask).ConfigureAwait(false)).Count > 0;
 
                 await using var repl = await replTask.ConfigureAwait(false);
-                state = await stateTask.ConfigureAwait(false);
                 await QueryAsync(repl, ReplicationCommands.IdentifySystem, null, cancellationToken).ConfigureAwait(false);
 
+                // Neither a slot nor a data file: a first run, or one stopped before its snapshot
+                // created anything. The snapshot starts while the state journal is still recovering;
+                // the state is checked before the snapshot is recorded (SnapshotAsync).
+                var fresh = !slotExists && !File.Exists(options.DataPath);
+                state = fresh ? new LreplState() : await stateTask.ConfigureAwait(false);
                 if (!state.SnapshotDone)
                 {
                     if (slotExists)
@@ -205,13 +223,15 @@ public static class LreplRunner
                         snapshotAck = Start(CsvSnapshotActor.Props(options.DataPath, csv, ack), "csv-snapshot");
                     }
 
-                    state = await SnapshotAsync(system, repl, normalSettings, options, table, snapshotAck, progress, log, cancellationToken).ConfigureAwait(false);
+                    var pendingCopy = copyTask;
+                    copyTask = null;
+                    state = await SnapshotAsync(system, repl, normalSettings, pendingCopy, options, table, ack, snapshotAck, fresh ? stateTask : null, progress, log, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
                     if (!slotExists)
                     {
-                        throw new LreplException($"replication slot \"{options.SlotName}\" does not exist although {options.StatePath} records a finished snapshot; remove that file and {options.DataPath} to start over");
+                        throw MissingSlot(options);
                     }
 
                     var length = File.Exists(options.DataPath) ? new FileInfo(options.DataPath).Length : 0;
@@ -242,6 +262,7 @@ public static class LreplRunner
                 SpillDirectory = options.SpillDirectory,
                 SpillThreshold = options.SpillThreshold,
                 SinkAcceptsParts = true,
+                Binary = binary,
             };
             var streamProps = ReplicationStreamActor.Props(replicationSettings, target, sink, ack, progress);
             var supervisor = Start(
@@ -288,6 +309,7 @@ public static class LreplRunner
         }
         finally
         {
+            await DisposeQuietly(copyTask).ConfigureAwait(false);
             if (!options.Abort.IsCancellationRequested)
             {
                 for (var i = started.Count - 1; i >= 0; i--)
@@ -382,6 +404,20 @@ public static class LreplRunner
 
     internal sealed record TableInfo(string Schema, string Name, string Qualified, uint Oid, IReadOnlySet<string> KeyColumns);
 
+    /// <summary>
+    /// Run-time settings of every lrepl session, snapshot and stream alike: values are written in
+    /// one form whatever the server's or role's defaults (timestamptz in UTC, ISO dates, shortest
+    /// exact floats, hex bytea), and binary values are turned into exactly that text.
+    /// </summary>
+    internal static readonly KeyValuePair<string, string>[] SessionParameters =
+    [
+        new("DateStyle", "ISO, MDY"),
+        new("IntervalStyle", "postgres"),
+        new("TimeZone", "UTC"),
+        new("extra_float_digits", "1"),
+        new("bytea_output", "hex"),
+    ];
+
     private static ConnectionSettings Resolve(LreplOptions options, string? replication)
     {
         var overrides = new Dictionary<string, string?>(options.Connection, StringComparer.Ordinal)
@@ -390,7 +426,7 @@ public static class LreplRunner
         };
         try
         {
-            return ConnectionSettings.Resolve(null, overrides, options.Environment);
+            return ConnectionSettings.Resolve(null, overrides, options.Environment).WithStartupParameters(SessionParameters);
         }
         catch (ConnectionSettingsException ex)
         {
@@ -493,26 +529,141 @@ public static class LreplRunner
         return new TableInfo(schema, name, qualified, oid, keys);
     }
 
+    /// <summary>
+    /// Creates the slot, copies the table under its snapshot and records the snapshot as done.
+    /// With <paramref name="pendingState"/> the copy runs while the state journal recovers; a state
+    /// that turns out to record a finished snapshot (its slot and data file gone) stops the copy,
+    /// removes what it made and fails as the normal start would; one left from an unfinished run is
+    /// reset first.
+    /// </summary>
     private static async Task<LreplState> SnapshotAsync(
         ActorSystem system,
         PgClient repl,
         ConnectionSettings normalSettings,
+        Task<PgClient>? copyConnection,
         LreplOptions options,
         TableInfo table,
         IActorRef ack,
+        IActorRef snapshotAck,
+        Task<LreplState>? pendingState,
         LreplProgress progress,
         TextWriter log,
         CancellationToken ct)
     {
-        var slot = await QueryAsync(repl, ReplicationCommands.CreateLogicalSlot(options.SlotName, repl.Session.ServerVersionNumber), null, ct).ConfigureAwait(false);
+        List<string?[]> slot;
+        try
+        {
+            slot = await QueryAsync(repl, ReplicationCommands.CreateLogicalSlot(options.SlotName, repl.Session.ServerVersionNumber), null, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DisposeQuietly(copyConnection).ConfigureAwait(false);
+            throw;
+        }
+
         var consistentPoint = Lsn.Parse(slot[0][1]!);
         var snapshotName = slot[0][2]!;
         log.WriteLine($"lrepl: created slot {options.SlotName} at {consistentPoint}; copying snapshot of {table.Qualified}");
 
-        var result = await SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns), snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, ct).ConfigureAwait(false);
-        var persisted = await ack.Ask<Persisted>(new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var copy = SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns), snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, copyCancel.Token, copyConnection);
+        if (pendingState is not null)
+        {
+            LreplState recorded;
+            try
+            {
+                recorded = await pendingState.ConfigureAwait(false);
+            }
+            catch
+            {
+                await copyCancel.CancelAsync().ConfigureAwait(false);
+                await Quietly(copy).ConfigureAwait(false);
+                throw;
+            }
+
+            if (recorded.SnapshotDone)
+            {
+                await copyCancel.CancelAsync().ConfigureAwait(false);
+                await Quietly(copy).ConfigureAwait(false);
+                File.Delete(options.DataPath);
+                await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName), null, ct).ConfigureAwait(false);
+                throw MissingSlot(options);
+            }
+
+            if (recorded.FileOffset != 0 || recorded.CommitLsn != 0)
+            {
+                await ack.Ask<Persisted>(ResetLreplState.Instance, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+            }
+        }
+
+        var result = await copy.ConfigureAwait(false);
+        var persisted = await snapshotAck.Ask<Persisted>(new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
         log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}");
         return persisted.State;
+    }
+
+    /// <summary>
+    /// Binary transfer for the stream when the options allow it, the server has it (14 and later)
+    /// and every column type of the table has a binary form decoded here; otherwise null (text).
+    /// </summary>
+    private static async Task<BinaryStreaming?> BinaryStreamingAsync(PgClient client, LreplOptions options, TableInfo table, TextWriter log, CancellationToken ct)
+    {
+        var version = client.Session.ServerVersionNumber;
+        if (!options.Binary || version < 140000)
+        {
+            return null;
+        }
+
+        var catalog = new PgTypeCatalog(version);
+        foreach (var row in await QueryAsync(client, PgTypeCatalog.LoadQuery, null, ct).ConfigureAwait(false))
+        {
+            catalog.AddRow(ParseOid(row[0]), row[1]![0], ParseOid(row[2]), ParseOid(row[3]));
+        }
+
+        var columns = await QueryAsync(client, "SELECT attname, atttypid::int8::text, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)], ct).ConfigureAwait(false);
+        var textOnly = columns.Where(c => !BinaryTextFormatter.CanFormat(ParseOid(c[1]), catalog)).Select(c => $"{c[0]} ({c[2]})").ToList();
+        if (textOnly.Count > 0)
+        {
+            log.WriteLine($"lrepl: streaming values as text: no binary form decoded here for {string.Join(", ", textOnly)}");
+            return null;
+        }
+
+        log.WriteLine("lrepl: column values stream in binary");
+        return new BinaryStreaming(catalog);
+    }
+
+    private static uint ParseOid(string? text) => uint.Parse(text!, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static LreplException MissingSlot(LreplOptions options) =>
+        new($"replication slot \"{options.SlotName}\" does not exist although {options.StatePath} records a finished snapshot; remove that file and {options.DataPath} to start over");
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The caller reports the error that made it stop this task.
+        }
+    }
+
+    private static async Task DisposeQuietly(Task<PgClient>? connection)
+    {
+        if (connection is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await (await connection.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A connection that could not be made has nothing to close.
+        }
     }
 
     internal static async Task<List<string?[]>> QueryAsync(PgClient client, string sql, IReadOnlyList<string?>? parameters, CancellationToken ct)

@@ -5,6 +5,7 @@ using PgWire.Protocol.Messages;
 using PgWire.Protocol.Replication;
 using PgWire.Protocol.Replication.PgOutput;
 using PgWire.Protocol.Settings;
+using PgWire.Protocol.Types;
 
 namespace PgWire.Actors.Replication;
 
@@ -117,6 +118,28 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
     /// committed transaction reaches the sink as one <see cref="WriteBatch"/>, however large.
     /// </summary>
     public bool SinkAcceptsParts { get; init; }
+
+    /// <summary>Binary transfer of column values (pgoutput <c>binary</c>) when set and not switched off; null streams text.</summary>
+    public BinaryStreaming? Binary { get; init; }
+}
+
+/// <summary>
+/// Binary transfer for a stream whose column types all have a binary form decoded here
+/// (<see cref="BinaryTextFormatter"/>). Shared by the stream's restarts: once a relation shows a type
+/// that cannot be decoded, or the server cannot send one, the stream goes back to text for good.
+/// </summary>
+public sealed class BinaryStreaming(IPgTypeCatalog catalog)
+{
+    private volatile string? _textReason;
+
+    public IPgTypeCatalog Catalog { get; } = catalog;
+
+    /// <summary>Why the stream went back to text; null while binary is on.</summary>
+    public string? TextReason => _textReason;
+
+    public bool Enabled => _textReason is null;
+
+    public void SwitchToText(string reason) => _textReason ??= reason;
 }
 
 /// <summary>
@@ -148,6 +171,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     private IActorRef? _connection;
     private PgOutputDecoder? _decoder;
+    private bool _binary;
     private Lsn _skipUpTo;
     private Lsn _flushed;
     private Lsn _received;
@@ -180,7 +204,16 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         Receive<Connected>(OnConnected);
         Receive<ConnectionFailed>(f => Fail(f.Error.Message));
         Receive<ConnectionClosed>(c => Fail(c.Error?.Message ?? "replication connection closed"));
-        Receive<QueryFailed>(f => Fail($"START_REPLICATION failed: {f.Error.Message}"));
+        Receive<QueryFailed>(f =>
+        {
+            if (_binary && f.Error.Message.Contains("binary", StringComparison.OrdinalIgnoreCase))
+            {
+                // E.g. a published table has a type without a send function.
+                _target.Binary?.SwitchToText(f.Error.Message);
+            }
+
+            Fail($"START_REPLICATION failed: {f.Error.Message}");
+        });
         Receive<CopyStarted>(_ =>
         {
             _progress.Streaming = true;
@@ -278,9 +311,11 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private void OnConnected(Connected connected)
     {
         var version = _target.ProtocolVersion ?? ReplicationCommands.ChooseProtocolVersion(connected.Session.ServerVersionNumber);
+        _binary = _target.Binary is { Enabled: true } && connected.Session.ServerVersionNumber >= 140000;
         var options = new PgOutputOptions(version, [_target.Publication])
         {
             Streaming = version >= 2 ? StreamingMode.On : StreamingMode.Off,
+            Binary = _binary,
         };
         _decoder = new PgOutputDecoder(options.ProtocolVersion);
         var start = _flushed.IsValid ? _flushed : _skipUpTo;
@@ -367,7 +402,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             case PgOutputMessageType.Relation:
                 var relation = (RelationMessage)message.Record!;
                 _relations[relation.RelationId] = relation.Namespace == _target.Schema && relation.Name == _target.Table
-                    ? [.. relation.Columns.Select(c => new ColumnInfo(c.Name, c.TypeId, c.IsKey))]
+                    ? Columns(relation)
                     : null;
                 break;
             case PgOutputMessageType.Insert:
@@ -432,6 +467,31 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// The target table's columns; in binary mode each with its resolved binary type. A type that
+    /// cannot be decoded (say a column added with a new type) sends the stream back to text: it
+    /// restarts from the durable position, so the open transaction comes again, as text.
+    /// </summary>
+    private ColumnInfo[] Columns(RelationMessage relation)
+    {
+        var columns = new ColumnInfo[relation.Columns.Count];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var c = relation.Columns[i];
+            var binaryType = default(BinaryColumnType);
+            if (_binary && !BinaryTextFormatter.TryResolve(c.TypeId, _target.Binary!.Catalog, out binaryType))
+            {
+                var reason = $"column \"{c.Name}\" of {_target.Schema}.{_target.Table} has type {c.TypeId}, which has no binary form decoded here";
+                _target.Binary.SwitchToText(reason);
+                Fail(reason + "; reconnecting to stream text");
+            }
+
+            columns[i] = new ColumnInfo(c.Name, c.TypeId, c.IsKey, binaryType);
+        }
+
+        return columns;
     }
 
     private TransactionBuffer NewBuffer() => new(_target.SpillDirectory, _target.SpillThreshold);

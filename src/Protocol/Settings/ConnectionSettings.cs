@@ -121,8 +121,26 @@ public sealed class ConnectionSettings
     /// <c>client_encoding</c> (which the connection always sets to UTF8):
     /// <c>application_name</c>, <c>options</c> and <c>replication</c> when set.
     /// </summary>
-    public IReadOnlyDictionary<string, string> ExtraStartupParameters { get; private init; } =
+    public IReadOnlyDictionary<string, string> ExtraStartupParameters { get; private set; } =
         new Dictionary<string, string>();
+
+    /// <summary>
+    /// A copy whose startup message also sets <paramref name="parameters"/> (run-time settings such as
+    /// <c>TimeZone</c>); they override parameters of the same name.
+    /// </summary>
+    public ConnectionSettings WithStartupParameters(IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var merged = new Dictionary<string, string>(ExtraStartupParameters, StringComparer.Ordinal);
+        foreach (var (name, value) in parameters)
+        {
+            merged[name] = value;
+        }
+
+        var copy = (ConnectionSettings)MemberwiseClone();
+        copy.ExtraStartupParameters = merged;
+        return copy;
+    }
 
     /// <summary>Warnings produced while resolving, worded like libpq's (e.g. about password file permissions).</summary>
     public IReadOnlyList<string> Warnings { get; }

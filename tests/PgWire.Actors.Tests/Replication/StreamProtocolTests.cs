@@ -147,6 +147,63 @@ public sealed class StreamProtocolTests
         }
     }
 
+    [ClusterFact]
+    public async Task Binary_and_text_streams_write_the_same_file()
+    {
+        // Two pipelines follow one table, one with binary transfer and one with text; apart from the
+        // LSN of the snapshot rows (each snapshot has its own consistent point), the files are equal.
+        const string table = "lrs_binary";
+        const string pub = table + "_pub";
+        const string binarySlot = table + "_bslot";
+        const string textSlot = table + "_tslot";
+        Cleanup(table, pub, binarySlot);
+        Cleanup(table, pub, textSlot);
+        Psql("DO $$ BEGIN CREATE TYPE lrs_mood AS ENUM ('sad', 'ok', 'happy'); EXCEPTION WHEN duplicate_object THEN NULL; END $$;");
+        var binaryDir = NewDir();
+        var textDir = NewDir();
+        try
+        {
+            Psql($"""
+                CREATE TABLE {table} (id int8 PRIMARY KEY, i2 int2, i4 int4, i8 int8, n numeric, t text, vc varchar(20), b bool, f4 float4, f8 float8,
+                  d date, tm time, ts timestamp, tstz timestamptz, iv interval, u uuid, j json, jb jsonb, by bytea, ia int[], ta text[], e lrs_mood, big text);
+                ALTER TABLE {table} ALTER COLUMN big SET STORAGE EXTERNAL;
+                {Insert(table, 1, 300)}
+                INSERT INTO {table} (id, n, f4, f8, d, ts, tstz, iv, ta, by) VALUES
+                  (-1, 'NaN', '-0', '1e-7', '4713-01-01 BC', 'infinity', '0044-03-15 12:00+01 BC', '-1 year -2 mons +3 days -04:05:06.789', ARRAY[E'a\\b', '', 'NULL', ' x'], ''),
+                  (-2, '-0.000100', '3.4e38', '-1.7976931348623157e300', '294276-12-31', '-infinity', '2000-02-29 23:59:59.999999+14', '178000000 years', ARRAY[]::text[], '\x00ff');
+                """);
+            var binaryRun = await StartAsync(table, pub, binaryDir, slot: binarySlot, binary: true);
+            var textRun = await StartAsync(table, pub, textDir, slot: textSlot, binary: false);
+            Assert.Contains("column values stream in binary", binaryRun.Log.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("column values stream in binary", textRun.Log.ToString(), StringComparison.Ordinal);
+            Psql(Workload(table, 77, 12));
+            var binaryPath = Path.Combine(binaryDir, table + ".data");
+            var textPath = Path.Combine(textDir, table + ".data");
+            await WaitForMatchAsync(table, binaryPath);
+            await WaitForMatchAsync(table, textPath);
+            await binaryRun.StopAsync();
+            await textRun.StopAsync();
+
+            static string WithoutSnapshotLsn(string line) =>
+                line.StartsWith("{\"op\":\"r\",", StringComparison.Ordinal) ? System.Text.RegularExpressions.Regex.Replace(line, "\"lsn\":\"[0-9A-F/]+\"", "\"lsn\":\"\"") : line;
+            var binaryLines = File.ReadAllLines(binaryPath).Select(WithoutSnapshotLsn).ToArray();
+            var textLines = File.ReadAllLines(textPath).Select(WithoutSnapshotLsn).ToArray();
+            Assert.True(binaryLines.Length > 1000, $"{binaryLines.Length} lines");
+            Assert.Equal(textLines.Length, binaryLines.Length);
+            for (var i = 0; i < textLines.Length; i++)
+            {
+                Assert.Equal(textLines[i], binaryLines[i]);
+            }
+        }
+        finally
+        {
+            Cleanup(table, pub, binarySlot);
+            Cleanup(table, pub, textSlot);
+            Directory.Delete(binaryDir, true);
+            Directory.Delete(textDir, true);
+        }
+    }
+
     [ClusterTheory]
     [InlineData("full")]
     [InlineData("index")]

@@ -62,7 +62,7 @@ internal static class StreamTestSupport
         }
     }
 
-    public static async Task<Run> StartAsync(string table, string publication, string dir, int? protocolVersion = null, int spillThreshold = 16 << 20, CancellationToken abort = default)
+    public static async Task<Run> StartAsync(string table, string publication, string dir, int? protocolVersion = null, int spillThreshold = 16 << 20, CancellationToken abort = default, string? slot = null, bool binary = true)
     {
         var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var log = new StringWriter();
@@ -77,6 +77,8 @@ internal static class StreamTestSupport
             ProtocolVersion = protocolVersion,
             SpillThreshold = spillThreshold,
             Abort = abort,
+            Slot = slot,
+            Binary = binary,
         };
         var task = System.Threading.Tasks.Task.Run(() => LreplRunner.RunAsync(options, cts.Token));
         var first = await System.Threading.Tasks.Task.WhenAny(streaming.Task, task, System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(60)));
@@ -100,7 +102,8 @@ internal static class StreamTestSupport
     public static SortedDictionary<long, string> Expected(string table, List<(string Name, uint Type)> columns)
     {
         var select = string.Join(", ", columns.Select(c => $"\"{c.Name}\"::text"));
-        var text = Scalar($"SELECT json_build_array({select}) FROM {table}");
+        // The session settings lrepl forces on its own connections, so values print alike.
+        var text = Scalar($"SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SELECT json_build_array({select}) FROM {table}");
         var rows = new SortedDictionary<long, string>();
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
