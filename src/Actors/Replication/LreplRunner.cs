@@ -192,7 +192,6 @@ public static class LreplRunner
             await using (var client = await DisposeOnFailure(clientTask, replTask).ConfigureAwait(false))
             {
                 table = await DisposeOnFailure(CheckAsync(client, options, cancellationToken), replTask).ConfigureAwait(false);
-                binary = await DisposeOnFailure(BinaryStreamingAsync(client, options, table, log, cancellationToken), replTask).ConfigureAwait(false);
                 var slotExists = (await DisposeOnFailure(QueryAsync(client, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [options.SlotName], cancellationToken), replTask).ConfigureAwait(false)).Count > 0;
 
                 await using var repl = await replTask.ConfigureAwait(false);
@@ -225,7 +224,19 @@ public static class LreplRunner
 
                     var pendingCopy = copyTask;
                     copyTask = null;
-                    state = await SnapshotAsync(system, repl, normalSettings, pendingCopy, options, table, ack, snapshotAck, fresh ? stateTask : null, progress, log, cancellationToken).ConfigureAwait(false);
+
+                    // The stream's transfer format is settled on the check connection while the copy runs.
+                    var binaryTask = BinaryStreamingAsync(client, options, table, log, cancellationToken);
+                    try
+                    {
+                        state = await SnapshotAsync(system, repl, normalSettings, pendingCopy, options, table, ack, snapshotAck, fresh ? stateTask : null, progress, log, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await Quietly(binaryTask).ConfigureAwait(false);
+                    }
+
+                    binary = await binaryTask.ConfigureAwait(false);
                 }
                 else
                 {
@@ -249,6 +260,7 @@ public static class LreplRunner
                     }
 
                     csv = ResumeFormat(options);
+                    binary = await BinaryStreamingAsync(client, options, table, log, cancellationToken).ConfigureAwait(false);
                     progress.SnapshotRows = state.SnapshotRows;
                     log.WriteLine($"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} ({state.FileOffset} bytes durable)");
                 }
