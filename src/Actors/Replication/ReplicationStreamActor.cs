@@ -98,7 +98,7 @@ public sealed class LreplProgress
     public void Restarted() => Interlocked.Increment(ref _restarts);
 }
 
-/// <summary>What the stream actor needs to know about the table it follows.</summary>
+/// <summary>What the stream actor and its decoder need to know about the table they follow.</summary>
 public sealed record StreamTarget(string Schema, string Table, string Slot, string Publication)
 {
     /// <summary>pgoutput proto_version to request; null picks the highest the server speaks. Streaming of large transactions is on from version 2.</summary>
@@ -143,12 +143,22 @@ public sealed class BinaryStreaming(IPgTypeCatalog catalog)
 }
 
 /// <summary>
-/// Owns a replication connection: starts pgoutput streaming from the durable position and buffers
-/// each transaction's changes of the target table (ordinary ones between Begin and Commit, streamed
-/// ones per top-level xid between Stream Start and Stop), spilling large ones to disk. Committed
-/// transactions are encoded as JSON lines and handed to the file sink in bounded messages, at most a
-/// few in flight; the sink persists a position only at the end of a transaction. Answers keepalives
-/// and reports the durable LSN as flushed, or the latest WAL position received while nothing is pending.
+/// Follows one table over a replication connection. Its children are the connection and a
+/// <see cref="PgOutputDecoderActor"/>; a failure of either fails this actor, and the back-off
+/// supervisor above restarts the three together from the durable position, dropping whatever was
+/// buffered.
+/// <para>
+/// This actor starts pgoutput streaming (protocol version, <c>binary</c> unless switched to text) from
+/// the durable position and passes each <see cref="FrameBatch"/> of CopyData to the decoder, one
+/// message per batch. The decoder answers <see cref="FrameBatchDecoded"/> with the transactions
+/// committed in the batch, the WAL position reached and whether anything is still open; only then is
+/// the batch acknowledged to the connection, and not while committed transactions wait to be encoded,
+/// so that reading stops while the sink is behind. Committed transactions are encoded as JSON lines
+/// and handed to the file sink in bounded messages, at most a few in flight; the sink persists a
+/// position only at the end of a transaction. Answers keepalives and reports the durable LSN as
+/// flushed, or the latest WAL position received while nothing is being decoded, open, buffered or on
+/// its way to the sink.
+/// </para>
 /// </summary>
 public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 {
@@ -163,14 +173,12 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private readonly LreplProgress _progress;
     private readonly JsonLineEncoder _encoder = new();
     private readonly byte[]?[] _prefixes = new byte[]?[4];
-    private readonly Dictionary<uint, ColumnInfo[]?> _relations = [];
-    private readonly Dictionary<uint, TransactionBuffer> _streamed = [];
     private readonly Queue<CommittedTransaction> _pending = new();
     private readonly List<TransactionBuffer> _encoded = [];
     private readonly Queue<List<TransactionBuffer>> _awaitingSink = new();
 
     private IActorRef? _connection;
-    private PgOutputDecoder? _decoder;
+    private IActorRef? _decoder;
     private bool _binary;
     private Lsn _skipUpTo;
     private Lsn _flushed;
@@ -179,9 +187,9 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private int _inFlight;
     private int _deferredAcks;
 
-    private bool _inTransaction;
-    private TransactionBuffer? _transaction;
-    private uint _transactionXid;
+    // Batches handed to the decoder and not answered yet, and whether it holds unfinished transactions.
+    private int _decoding;
+    private bool _decoderOpen;
 
     private CommittedTransaction? _writing;
     private CommittedTransaction? _prefixOwner;
@@ -220,6 +228,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             SendStatus(false);
         });
         Receive<FrameBatch>(OnFrameBatch);
+        Receive<FrameBatchDecoded>(OnDecoded);
         Receive<Persisted>(OnPersisted);
         Receive<BatchSkipped>(_ => BatchDone());
         Receive<PartAppended>(_ =>
@@ -239,14 +248,12 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     public static Props Props(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress) =>
         Akka.Actor.Props.Create(() => new ReplicationStreamActor(settings, target, sink, ack, progress));
 
-    /// <summary>Nothing is open, buffered or on its way to the sink: everything received is durable or irrelevant.</summary>
-    private bool Idle => !_inTransaction && _streamed.Count == 0 && _writing is null && _pending.Count == 0 && _inFlight == 0 && _encoded.Count == 0;
+    /// <summary>Nothing is being decoded, open, buffered or on its way to the sink: everything received is durable or irrelevant.</summary>
+    private bool Idle => _decoding == 0 && !_decoderOpen && _writing is null && _pending.Count == 0 && _inFlight == 0 && _encoded.Count == 0;
 
     private bool BackedUp => _writing is not null || _pending.Count > 0;
 
     private sealed record StartFrom(Lsn SkipUpTo, Lsn Flushed);
-
-    private sealed record CommittedTransaction(TransactionBuffer Buffer, Lsn CommitLsn, Lsn EndLsn, uint Xid, DateTimeOffset CommitTime);
 
     private sealed class SendStatusTick
     {
@@ -268,14 +275,23 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             .PipeTo(Self, failure: ex => new Status.Failure(ex));
     }
 
-    protected override void PostStop()
+    /// <summary>
+    /// A failing decoder (it throws <see cref="LreplException"/>) fails the stream, so that the back-off
+    /// supervisor restarts it, decoder and connection included, from the durable position.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>
     {
-        _transaction?.Dispose();
-        foreach (var buffer in _streamed.Values)
+        if (ex is LreplException)
         {
-            buffer.Dispose();
+            Failed(ex.Message);
+            return Directive.Escalate;
         }
 
+        return Akka.Actor.SupervisorStrategy.DefaultDecider.Decide(ex);
+    });
+
+    protected override void PostStop()
+    {
         _writing?.Buffer.Dispose();
         foreach (var committed in _pending)
         {
@@ -317,7 +333,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             Streaming = version >= 2 ? StreamingMode.On : StreamingMode.Off,
             Binary = _binary,
         };
-        _decoder = new PgOutputDecoder(options.ProtocolVersion);
+        _decoder = Context.ActorOf(PgOutputDecoderActor.Props(_target, options.ProtocolVersion, _skipUpTo, _binary), "decoder");
         var start = _flushed.IsValid ? _flushed : _skipUpTo;
         _connection!.Tell(new Query(ReplicationCommands.StartLogicalReplication(_target.Slot, start, options)));
         Timers.StartPeriodicTimer("status", SendStatusTick.Instance, StatusInterval);
@@ -325,199 +341,55 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     private void Fail(string message)
     {
+        Failed(message);
+        throw new LreplException(message);
+    }
+
+    private void Failed(string message)
+    {
         _progress.LastError = message;
         _progress.Streaming = false;
         _progress.Restarted();
-        throw new LreplException(message);
     }
 
     private void OnFrameBatch(FrameBatch batch)
     {
-        try
+        _decoding++;
+        _decoder!.Tell(batch);
+    }
+
+    private void OnDecoded(FrameBatchDecoded decoded)
+    {
+        _decoding--;
+        _decoderOpen = decoded.Open;
+        foreach (var committed in decoded.Committed)
         {
-            if (batch.Code == BackendMessageCode.CopyData)
+            _pending.Enqueue(committed);
+        }
+
+        if (decoded.WalEnd.IsValid)
+        {
+            _progress.ServerPosition(decoded.WalEnd);
+            if (decoded.WalEnd > _received)
             {
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    OnCopyData(batch[i]);
-                }
+                _received = decoded.WalEnd;
             }
         }
-        finally
+
+        Pump();
+        if (BackedUp)
         {
-            Pump();
-            if (BackedUp)
-            {
-                _deferredAcks++;
-            }
-            else
-            {
-                Sender.Tell(BatchAck.Instance);
-            }
+            _deferredAcks++;
         }
-    }
-
-    private void OnCopyData(ReadOnlySpan<byte> payload)
-    {
-        switch (ReplicationCopyData.GetServerMessageType(payload))
+        else
         {
-            case ReplicationMessageType.PrimaryKeepalive:
-                var keepalive = PrimaryKeepalive.Parse(payload);
-                Received(keepalive.WalEnd);
-                if (keepalive.ReplyRequested || (Idle && _received > _reported))
-                {
-                    SendStatus(false);
-                }
-
-                break;
-            case ReplicationMessageType.XLogData:
-                var xlog = XLogData.Parse(payload);
-                OnPgOutput(xlog.Data);
-                Received(xlog.WalEnd);
-                break;
-        }
-    }
-
-    private void Received(Lsn lsn)
-    {
-        _progress.ServerPosition(lsn);
-        if (lsn > _received)
-        {
-            _received = lsn;
-        }
-    }
-
-    private void OnPgOutput(ReadOnlySpan<byte> data)
-    {
-        var message = _decoder!.Decode(data);
-        switch (message.Type)
-        {
-            case PgOutputMessageType.Begin:
-                var begin = (BeginMessage)message.Record!;
-                _inTransaction = true;
-                _transactionXid = begin.Xid;
-                _transaction?.Dispose();
-                _transaction = begin.FinalLsn <= _skipUpTo ? null : NewBuffer();
-                break;
-            case PgOutputMessageType.Relation:
-                var relation = (RelationMessage)message.Record!;
-                _relations[relation.RelationId] = relation.Namespace == _target.Schema && relation.Name == _target.Table
-                    ? Columns(relation)
-                    : null;
-                break;
-            case PgOutputMessageType.Insert:
-            case PgOutputMessageType.Update:
-            case PgOutputMessageType.Delete:
-                if (_relations.TryGetValue(message.RelationId, out var columns) && columns is not null && CurrentBuffer() is { } buffer)
-                {
-                    buffer.Add(message.Xid, columns, data[0], _encoder.EncodeChangeFields(columns, message));
-                }
-
-                break;
-            case PgOutputMessageType.Truncate:
-                var truncate = (TruncateMessage)message.Record!;
-                if (truncate.RelationIds.Any(id => _relations.TryGetValue(id, out var c) && c is not null) && CurrentBuffer() is { } target)
-                {
-                    target.Add(truncate.Xid, null, (byte)PgOutputMessageType.Truncate, JsonLineEncoder.TruncateFields);
-                }
-
-                break;
-            case PgOutputMessageType.Commit:
-                var commit = (CommitMessage)message.Record!;
-                if (_transaction is { Count: > 0 })
-                {
-                    Committed(new CommittedTransaction(_transaction, commit.CommitLsn, commit.EndLsn, _transactionXid, commit.CommitTimestamp));
-                }
-                else
-                {
-                    _transaction?.Dispose();
-                }
-
-                _transaction = null;
-                _inTransaction = false;
-                break;
-            case PgOutputMessageType.StreamCommit:
-                var streamCommit = (StreamCommitMessage)message.Record!;
-                if (_streamed.Remove(streamCommit.Xid, out var streamedBuffer))
-                {
-                    if (streamedBuffer.Count > 0 && streamCommit.CommitLsn > _skipUpTo)
-                    {
-                        Committed(new CommittedTransaction(streamedBuffer, streamCommit.CommitLsn, streamCommit.EndLsn, streamCommit.Xid, streamCommit.CommitTimestamp));
-                    }
-                    else
-                    {
-                        streamedBuffer.Dispose();
-                    }
-                }
-
-                break;
-            case PgOutputMessageType.StreamAbort:
-                var abort = (StreamAbortMessage)message.Record!;
-                if (abort.Xid == abort.SubXid)
-                {
-                    if (_streamed.Remove(abort.Xid, out var aborted))
-                    {
-                        aborted.Dispose();
-                    }
-                }
-                else if (_streamed.TryGetValue(abort.Xid, out var parent))
-                {
-                    parent.AbortSubtransaction(abort.SubXid);
-                }
-
-                break;
-        }
-    }
-
-    /// <summary>
-    /// The target table's columns; in binary mode each with its resolved binary type. A type that
-    /// cannot be decoded (say a column added with a new type) sends the stream back to text: it
-    /// restarts from the durable position, so the open transaction comes again, as text.
-    /// </summary>
-    private ColumnInfo[] Columns(RelationMessage relation)
-    {
-        var columns = new ColumnInfo[relation.Columns.Count];
-        for (var i = 0; i < columns.Length; i++)
-        {
-            var c = relation.Columns[i];
-            var binaryType = default(BinaryColumnType);
-            if (_binary && !BinaryTextFormatter.TryResolve(c.TypeId, _target.Binary!.Catalog, out binaryType))
-            {
-                var reason = $"column \"{c.Name}\" of {_target.Schema}.{_target.Table} has type {c.TypeId}, which has no binary form decoded here";
-                _target.Binary.SwitchToText(reason);
-                Fail(reason + "; reconnecting to stream text");
-            }
-
-            columns[i] = new ColumnInfo(c.Name, c.TypeId, c.IsKey, binaryType);
+            _connection!.Tell(BatchAck.Instance);
         }
 
-        return columns;
-    }
-
-    private TransactionBuffer NewBuffer() => new(_target.SpillDirectory, _target.SpillThreshold);
-
-    /// <summary>The buffer a change belongs to: the streamed transaction of the current block, or the open ordinary one.</summary>
-    private TransactionBuffer? CurrentBuffer()
-    {
-        if (_decoder!.InStreamingBlock)
+        if (decoded.ReplyRequested || (decoded.Keepalive && Idle && _received > _reported))
         {
-            var xid = _decoder.StreamingXid;
-            if (!_streamed.TryGetValue(xid, out var buffer))
-            {
-                buffer = NewBuffer();
-                _streamed[xid] = buffer;
-            }
-
-            return buffer;
+            SendStatus(false);
         }
-
-        return _transaction;
-    }
-
-    private void Committed(CommittedTransaction transaction)
-    {
-        _pending.Enqueue(transaction);
-        _skipUpTo = transaction.CommitLsn;
     }
 
     /// <summary>Encodes committed transactions into messages for the sink while fewer than the limit are in flight.</summary>
@@ -701,6 +573,13 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         Become(() =>
         {
             Receive<FrameBatch>(_ => { });
+            Receive<FrameBatchDecoded>(d =>
+            {
+                foreach (var committed in d.Committed)
+                {
+                    committed.Buffer.Dispose();
+                }
+            });
             Receive<Persisted>(p =>
             {
                 OnPersisted(p);

@@ -1,0 +1,279 @@
+using Akka.Actor;
+using PgWire.Actors.Connection;
+using PgWire.Protocol.Messages;
+using PgWire.Protocol.Replication;
+using PgWire.Protocol.Replication.PgOutput;
+using PgWire.Protocol.Types;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>
+/// A committed transaction of the target table: its changes, each already encoded up to the
+/// commit-dependent part of its line (<see cref="JsonLineEncoder.EncodeChangeFields"/>), and the commit
+/// facts that complete them. Whoever receives it owns <see cref="Buffer"/> and disposes it.
+/// </summary>
+public sealed record CommittedTransaction(TransactionBuffer Buffer, Lsn CommitLsn, Lsn EndLsn, uint Xid, DateTimeOffset CommitTime);
+
+/// <summary>
+/// Reply of <see cref="PgOutputDecoderActor"/> to one <see cref="FrameBatch"/> of CopyData: every byte
+/// of the batch has been consumed, so the batch may be acknowledged to the connection.
+/// </summary>
+/// <param name="Committed">Transactions whose commit was in the batch, in commit order; the receiver owns their buffers.</param>
+/// <param name="WalEnd">The highest WAL position the batch's XLogData and keepalives reported; invalid when it had none.</param>
+/// <param name="Keepalive">Whether the batch held a primary keepalive.</param>
+/// <param name="ReplyRequested">Whether a keepalive of the batch asked for an immediate status update.</param>
+/// <param name="Open">
+/// Whether, after the batch, a transaction is open (Begin seen, Commit not yet) or streamed transactions
+/// are buffered: changes received so far are then not all committed and handed on.
+/// </param>
+public sealed record FrameBatchDecoded(IReadOnlyList<CommittedTransaction> Committed, Lsn WalEnd, bool Keepalive, bool ReplyRequested, bool Open);
+
+/// <summary>
+/// Decodes the pgoutput messages of one replication stream and collects the target table's changes
+/// per transaction: ordinary ones between Begin and Commit, streamed ones per top-level xid between
+/// Stream Start and Stop until Stream Commit hands them on or Stream Abort drops them (a subtransaction's
+/// abort drops only its changes). Keeps the relation cache; changes of other tables are ignored. Large
+/// transactions spill to <see cref="StreamTarget.SpillDirectory"/>. Transactions committed at or before
+/// the skip position (already durable) are dropped.
+/// <para>
+/// Takes the <see cref="FrameBatch"/>es of the replication connection and answers each with one
+/// <see cref="FrameBatchDecoded"/> to its sender once the batch's bytes are copied; acknowledging the
+/// batch to the connection is the sender's business. All state lives in the actor: it is a child of
+/// the stream actor and is dropped with it, so a restart resumes from the durable position. A failure
+/// is thrown as <see cref="LreplException"/>; a column type with no decoded binary form also switches
+/// the shared <see cref="BinaryStreaming"/> to text first, so that the restarted stream asks for text.
+/// </para>
+/// </summary>
+public sealed class PgOutputDecoderActor : ReceiveActor
+{
+    private static readonly CommittedTransaction[] NoneCommitted = [];
+
+    private readonly StreamTarget _target;
+    private readonly bool _binary;
+    private readonly PgOutputDecoder _decoder;
+    private readonly JsonLineEncoder _encoder = new(1024);
+    private readonly Dictionary<uint, ColumnInfo[]?> _relations = [];
+    private readonly Dictionary<uint, TransactionBuffer> _streamed = [];
+
+    private List<CommittedTransaction>? _committed;
+    private Lsn _skipUpTo;
+    private bool _inTransaction;
+    private TransactionBuffer? _transaction;
+    private uint _transactionXid;
+
+    /// <param name="target">The table followed, where to spill, and the binary type catalog.</param>
+    /// <param name="protocolVersion">The pgoutput proto_version the stream was started with.</param>
+    /// <param name="skipUpTo">Commits at or before this position are already durable and are dropped.</param>
+    /// <param name="binary">Whether the stream was started with pgoutput <c>binary</c>; needs <see cref="StreamTarget.Binary"/>.</param>
+    public PgOutputDecoderActor(StreamTarget target, int protocolVersion, Lsn skipUpTo, bool binary)
+    {
+        if (binary && target.Binary is null)
+        {
+            throw new ArgumentException("binary transfer needs StreamTarget.Binary", nameof(binary));
+        }
+
+        _target = target;
+        _binary = binary;
+        _skipUpTo = skipUpTo;
+        _decoder = new PgOutputDecoder(protocolVersion);
+
+        Receive<FrameBatch>(OnFrameBatch);
+    }
+
+    public static Props Props(StreamTarget target, int protocolVersion, Lsn skipUpTo, bool binary) =>
+        Akka.Actor.Props.Create(() => new PgOutputDecoderActor(target, protocolVersion, skipUpTo, binary));
+
+    private bool Open => _inTransaction || _streamed.Count > 0;
+
+    protected override void PostStop()
+    {
+        _transaction?.Dispose();
+        _transaction = null;
+        foreach (var buffer in _streamed.Values)
+        {
+            buffer.Dispose();
+        }
+
+        _streamed.Clear();
+        foreach (var committed in _committed ?? [])
+        {
+            committed.Buffer.Dispose();
+        }
+
+        _committed = null;
+    }
+
+    private void OnFrameBatch(FrameBatch batch)
+    {
+        var walEnd = Lsn.Invalid;
+        var keepalive = false;
+        var replyRequested = false;
+        if (batch.Code == BackendMessageCode.CopyData)
+        {
+            try
+            {
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var payload = batch[i];
+                    switch (ReplicationCopyData.GetServerMessageType(payload))
+                    {
+                        case ReplicationMessageType.PrimaryKeepalive:
+                            var ka = PrimaryKeepalive.Parse(payload);
+                            keepalive = true;
+                            replyRequested |= ka.ReplyRequested;
+                            walEnd = Max(walEnd, ka.WalEnd);
+                            break;
+                        case ReplicationMessageType.XLogData:
+                            var xlog = XLogData.Parse(payload);
+                            OnPgOutput(xlog.Data);
+                            walEnd = Max(walEnd, xlog.WalEnd);
+                            break;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not LreplException)
+            {
+                throw new LreplException("decoding the replication stream failed: " + ex.Message, ex);
+            }
+        }
+
+        IReadOnlyList<CommittedTransaction> committed = _committed is null ? NoneCommitted : _committed;
+        _committed = null;
+        Sender.Tell(new FrameBatchDecoded(committed, walEnd, keepalive, replyRequested, Open));
+    }
+
+    private static Lsn Max(Lsn a, Lsn b) => b > a ? b : a;
+
+    private void OnPgOutput(ReadOnlySpan<byte> data)
+    {
+        var message = _decoder.Decode(data);
+        switch (message.Type)
+        {
+            case PgOutputMessageType.Begin:
+                var begin = (BeginMessage)message.Record!;
+                _inTransaction = true;
+                _transactionXid = begin.Xid;
+                _transaction?.Dispose();
+                _transaction = begin.FinalLsn <= _skipUpTo ? null : NewBuffer();
+                break;
+            case PgOutputMessageType.Relation:
+                var relation = (RelationMessage)message.Record!;
+                _relations[relation.RelationId] = relation.Namespace == _target.Schema && relation.Name == _target.Table
+                    ? Columns(relation)
+                    : null;
+                break;
+            case PgOutputMessageType.Insert:
+            case PgOutputMessageType.Update:
+            case PgOutputMessageType.Delete:
+                if (_relations.TryGetValue(message.RelationId, out var columns) && columns is not null && CurrentBuffer() is { } buffer)
+                {
+                    buffer.Add(message.Xid, columns, data[0], _encoder.EncodeChangeFields(columns, message));
+                }
+
+                break;
+            case PgOutputMessageType.Truncate:
+                var truncate = (TruncateMessage)message.Record!;
+                if (truncate.RelationIds.Any(id => _relations.TryGetValue(id, out var c) && c is not null) && CurrentBuffer() is { } target)
+                {
+                    target.Add(truncate.Xid, null, (byte)PgOutputMessageType.Truncate, JsonLineEncoder.TruncateFields);
+                }
+
+                break;
+            case PgOutputMessageType.Commit:
+                var commit = (CommitMessage)message.Record!;
+                if (_transaction is { Count: > 0 })
+                {
+                    Committed(new CommittedTransaction(_transaction, commit.CommitLsn, commit.EndLsn, _transactionXid, commit.CommitTimestamp));
+                }
+                else
+                {
+                    _transaction?.Dispose();
+                }
+
+                _transaction = null;
+                _inTransaction = false;
+                break;
+            case PgOutputMessageType.StreamCommit:
+                var streamCommit = (StreamCommitMessage)message.Record!;
+                if (_streamed.Remove(streamCommit.Xid, out var streamedBuffer))
+                {
+                    if (streamedBuffer.Count > 0 && streamCommit.CommitLsn > _skipUpTo)
+                    {
+                        Committed(new CommittedTransaction(streamedBuffer, streamCommit.CommitLsn, streamCommit.EndLsn, streamCommit.Xid, streamCommit.CommitTimestamp));
+                    }
+                    else
+                    {
+                        streamedBuffer.Dispose();
+                    }
+                }
+
+                break;
+            case PgOutputMessageType.StreamAbort:
+                var abort = (StreamAbortMessage)message.Record!;
+                if (abort.Xid == abort.SubXid)
+                {
+                    if (_streamed.Remove(abort.Xid, out var aborted))
+                    {
+                        aborted.Dispose();
+                    }
+                }
+                else if (_streamed.TryGetValue(abort.Xid, out var parent))
+                {
+                    parent.AbortSubtransaction(abort.SubXid);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The target table's columns; in binary mode each with its resolved binary type. A type that
+    /// cannot be decoded (say a column added with a new type) sends the stream back to text: it
+    /// restarts from the durable position, so the open transaction comes again, as text.
+    /// </summary>
+    private ColumnInfo[] Columns(RelationMessage relation)
+    {
+        var columns = new ColumnInfo[relation.Columns.Count];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var c = relation.Columns[i];
+            var binaryType = default(BinaryColumnType);
+            if (_binary && !BinaryTextFormatter.TryResolve(c.TypeId, _target.Binary!.Catalog, out binaryType))
+            {
+                var reason = $"column \"{c.Name}\" of {_target.Schema}.{_target.Table} has type {c.TypeId}, which has no binary form decoded here";
+                _target.Binary.SwitchToText(reason);
+                throw new LreplException(reason + "; reconnecting to stream text");
+            }
+
+            columns[i] = new ColumnInfo(c.Name, c.TypeId, c.IsKey, binaryType);
+        }
+
+        return columns;
+    }
+
+    private TransactionBuffer NewBuffer() => new(_target.SpillDirectory, _target.SpillThreshold);
+
+    /// <summary>The buffer a change belongs to: the streamed transaction of the current block, or the open ordinary one.</summary>
+    private TransactionBuffer? CurrentBuffer()
+    {
+        if (_decoder.InStreamingBlock)
+        {
+            var xid = _decoder.StreamingXid;
+            if (!_streamed.TryGetValue(xid, out var buffer))
+            {
+                buffer = NewBuffer();
+                _streamed[xid] = buffer;
+            }
+
+            return buffer;
+        }
+
+        return _transaction;
+    }
+
+    private void Committed(CommittedTransaction transaction)
+    {
+        (_committed ??= []).Add(transaction);
+        _skipUpTo = transaction.CommitLsn;
+    }
+}
