@@ -204,6 +204,44 @@ public sealed class StreamProtocolTests
         }
     }
 
+    [ClusterFact]
+    public async Task Column_added_with_a_type_without_binary_form_sends_the_stream_back_to_text()
+    {
+        // The decoder meets the new column in a Relation message, switches the stream to text and
+        // fails; the restarted stream reads the transaction again from the durable position, as text.
+        const string table = "lrs_to_text";
+        const string pub = table + "_pub";
+        const string slot = table + "_slot";
+        Cleanup(table, pub, slot);
+        var dir = NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int8 PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 50) g;");
+            var run = await StartAsync(table, pub, dir, binary: true);
+            Assert.Contains("column values stream in binary", run.Log.ToString(), StringComparison.Ordinal);
+            Psql($"""
+                INSERT INTO {table} SELECT g, 'b' || g FROM generate_series(51, 80) g;
+                BEGIN;
+                ALTER TABLE {table} ADD COLUMN p point;
+                INSERT INTO {table} SELECT g, 't' || g, point(g, -g) FROM generate_series(81, 120) g;
+                UPDATE {table} SET p = point(0.5, id) WHERE id % 10 = 0;
+                COMMIT;
+                DELETE FROM {table} WHERE id % 7 = 0;
+                """);
+            await WaitForMatchAsync(table, path);
+            var progress = await run.StopAsync();
+            Assert.True(progress.Restarts >= 1, run.Log.ToString());
+            Assert.Contains("has type 600, which has no binary form decoded here; reconnecting to stream text", progress.LastError, StringComparison.Ordinal);
+            Assert.Contains(File.ReadAllLines(path), l => l.Contains("\"p\":\"(0.5,90)\"", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+
     [ClusterTheory]
     [InlineData("full")]
     [InlineData("index")]
