@@ -279,15 +279,15 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     /// A failing decoder (it throws <see cref="LreplException"/>) fails the stream, so that the back-off
     /// supervisor restarts it, decoder and connection included, from the durable position.
     /// </summary>
+    /// <summary>
+    /// A failing child (decoder or connection) fails the whole stream: the backoff supervisor above
+    /// restarts stream, decoder and connection together from the durable position, so no child
+    /// outlives state the others lost.
+    /// </summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(ex =>
     {
-        if (ex is LreplException)
-        {
-            Failed(ex.Message);
-            return Directive.Escalate;
-        }
-
-        return Akka.Actor.SupervisorStrategy.DefaultDecider.Decide(ex);
+        Failed(ex.Message);
+        return Directive.Escalate;
     });
 
     protected override void PostStop()
