@@ -283,4 +283,60 @@ public sealed class LreplIntegrationTests
             Directory.Delete(dir, true);
         }
     }
+
+    [ClusterFact]
+    public async Task Values_are_written_in_utc_and_iso_whatever_the_role_defaults()
+    {
+        // The role's own defaults (a far time zone, German dates, SQL-standard intervals, escape
+        // bytea) are overridden by the settings lrepl sends in its startup message, for the
+        // snapshot and the stream alike.
+        const string table = "lr_settings";
+        const string pub = "lr_settings_pub";
+        const string slot = "lr_settings_slot";
+        const string role = "lr_settings_role";
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"""
+                DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN REPLICATION SUPERUSER PASSWORD 'pw';
+                ALTER ROLE {role} SET TimeZone = 'Asia/Kolkata'; ALTER ROLE {role} SET DateStyle = 'German, DMY';
+                ALTER ROLE {role} SET IntervalStyle = 'sql_standard'; ALTER ROLE {role} SET bytea_output = 'escape';
+                ALTER ROLE {role} SET extra_float_digits = 0;
+                CREATE TABLE {table} (id int PRIMARY KEY, ts timestamptz, d date, iv interval, b bytea, f float8);
+                INSERT INTO {table} VALUES (1, '2024-02-03 04:05:06.5+00', '2024-02-03', '1 day 02:03:04', '\x0102', 0.30000000000000004);
+                """);
+            var connection = StreamTestSupport.Connection();
+            connection["user"] = role;
+            connection["password"] = "pw";
+            var run = await StreamTestSupport.StartAsync(table, pub, dir, connection: connection);
+            Psql($"INSERT INTO {table} VALUES (2, '2024-02-03 04:05:06.5+00', '2024-02-03', '1 day 02:03:04', '\\x0102', 0.30000000000000004)");
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((!File.Exists(path) || File.ReadAllLines(path).Length < 2) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            await run.StopAsync();
+            var lines = File.ReadAllLines(path);
+            Assert.Equal(2, lines.Length);
+            foreach (var (line, id) in lines.Zip(new[] { 1, 2 }))
+            {
+                var after = JsonNode.Parse(line)!["after"]!.AsObject();
+                Assert.Equal(id, (int)after["id"]!);
+                Assert.Equal("2024-02-03 04:05:06.5+00", (string)after["ts"]!);
+                Assert.Equal("2024-02-03", (string)after["d"]!);
+                Assert.Equal("1 day 02:03:04", (string)after["iv"]!);
+                Assert.Equal("\\x0102", (string)after["b"]!);
+                Assert.Contains("\"f\":0.30000000000000004}", line, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, pub, slot);
+            Psql($"DROP ROLE IF EXISTS {role}");
+            Directory.Delete(dir, true);
+        }
+    }
 }

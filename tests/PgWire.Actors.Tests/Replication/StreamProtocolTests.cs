@@ -27,6 +27,13 @@ public sealed class StreamProtocolTests
         CASE WHEN ({g}) % 400 = 0 THEN (SELECT string_agg(md5(({g})::text || x::text), '') FROM generate_series(1, 3200) x) ELSE 'small' || ({g}) END
         """;
 
+    /// <summary>The table of common types the workloads fill (the enum type must exist).</summary>
+    private static string CreateTypesTable(string table) => $"""
+        CREATE TABLE {table} (id int8 PRIMARY KEY, i2 int2, i4 int4, i8 int8, n numeric, t text, vc varchar(20), b bool, f4 float4, f8 float8,
+          d date, tm time, ts timestamp, tstz timestamptz, iv interval, u uuid, j json, jb jsonb, by bytea, ia int[], ta text[], e lrs_mood, big text);
+        ALTER TABLE {table} ALTER COLUMN big SET STORAGE EXTERNAL;
+        """;
+
     private static string Insert(string table, long from, int count) =>
         $"INSERT INTO {table} ({Columns}) SELECT {RowValues("g")} FROM generate_series({from}, {from + count - 1}) g;\n";
 
@@ -117,9 +124,7 @@ public sealed class StreamProtocolTests
         try
         {
             Psql($"""
-                CREATE TABLE {table} (id int8 PRIMARY KEY, i2 int2, i4 int4, i8 int8, n numeric, t text, vc varchar(20), b bool, f4 float4, f8 float8,
-                  d date, tm time, ts timestamp, tstz timestamptz, iv interval, u uuid, j json, jb jsonb, by bytea, ia int[], ta text[], e lrs_mood, big text);
-                ALTER TABLE {table} ALTER COLUMN big SET STORAGE EXTERNAL;
+                {CreateTypesTable(table)}
                 {Insert(table, 1, 400)}
                 """);
             SmallWorkMem(true);
@@ -164,9 +169,7 @@ public sealed class StreamProtocolTests
         try
         {
             Psql($"""
-                CREATE TABLE {table} (id int8 PRIMARY KEY, i2 int2, i4 int4, i8 int8, n numeric, t text, vc varchar(20), b bool, f4 float4, f8 float8,
-                  d date, tm time, ts timestamp, tstz timestamptz, iv interval, u uuid, j json, jb jsonb, by bytea, ia int[], ta text[], e lrs_mood, big text);
-                ALTER TABLE {table} ALTER COLUMN big SET STORAGE EXTERNAL;
+                {CreateTypesTable(table)}
                 {Insert(table, 1, 300)}
                 INSERT INTO {table} (id, n, f4, f8, d, ts, tstz, iv, ta, by) VALUES
                   (-1, 'NaN', '-0', '1e-7', '4713-01-01 BC', 'infinity', '0044-03-15 12:00+01 BC', '-1 year -2 mons +3 days -04:05:06.789', ARRAY[E'a\\b', '', 'NULL', ' x'], ''),

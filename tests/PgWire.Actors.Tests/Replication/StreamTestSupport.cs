@@ -62,12 +62,12 @@ internal static class StreamTestSupport
         }
     }
 
-    public static async Task<Run> StartAsync(string table, string publication, string dir, int? protocolVersion = null, int spillThreshold = 16 << 20, CancellationToken abort = default, string? slot = null, bool binary = true)
+    public static async Task<Run> StartAsync(string table, string publication, string dir, int? protocolVersion = null, int spillThreshold = 16 << 20, CancellationToken abort = default, string? slot = null, bool binary = true, Dictionary<string, string?>? connection = null)
     {
         var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var log = new StringWriter();
         var cts = new CancellationTokenSource();
-        var options = new LreplOptions(Connection(), table, publication, dir)
+        var options = new LreplOptions(connection ?? Connection(), table, publication, dir)
         {
             CreatePublication = true,
             Environment = new EmptyEnvironment(),
