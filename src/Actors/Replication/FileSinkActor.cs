@@ -35,6 +35,11 @@ public sealed class FileSinkActor : ReceiveActor
     // End of the last complete (fsynced and persisted) batch; parts of an unfinished transaction lie beyond it.
     private long _completeOffset;
 
+    // After a failed write every later batch or part is refused until a writer asks for the position
+    // again (a restarted stream does): a later transaction written after a lost one would be recorded
+    // as durable with the lost one missing before it.
+    private bool _failed;
+
     /// <param name="csv">When set, batches (JSON lines) are written as CSV records instead.</param>
     public FileSinkActor(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null)
     {
@@ -47,8 +52,16 @@ public sealed class FileSinkActor : ReceiveActor
 
         Receive<WriteBatch>(OnWrite);
         Receive<AppendPart>(OnPart);
-        Receive<DiscardParts>(_ => DiscardIncomplete());
-        Receive<GetSinkPosition>(_ => Sender.Tell(new SinkPosition(_lastCommit, _offset)));
+        Receive<DiscardParts>(_ =>
+        {
+            _failed = false;
+            DiscardIncomplete();
+        });
+        Receive<GetSinkPosition>(_ =>
+        {
+            _failed = false;
+            Sender.Tell(new SinkPosition(_lastCommit, _offset));
+        });
     }
 
     public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null) =>
@@ -72,6 +85,12 @@ public sealed class FileSinkActor : ReceiveActor
     {
         try
         {
+            if (_failed)
+            {
+                part.ReplyTo.Tell(new SinkWriteFailed($"writing {_path}: an earlier write failed"));
+                return;
+            }
+
             if (part.CommitLsn > _lastCommit)
             {
                 _offset += Append(part.Data.AsSpan(0, part.Length));
@@ -79,10 +98,35 @@ public sealed class FileSinkActor : ReceiveActor
 
             part.ReplyTo.Tell(new PartAppended(part.CommitLsn));
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WriteFailed(ex, part.ReplyTo);
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(part.Data);
         }
+    }
+
+    /// <summary>
+    /// A write or fsync failed: the file goes back to the end of the last complete batch (what the
+    /// state may record as durable), and the writer hears why.
+    /// </summary>
+    private void WriteFailed(Exception ex, IActorRef replyTo)
+    {
+        try
+        {
+            _file!.SetLength(_completeOffset);
+            _file.Position = _completeOffset;
+        }
+        catch (Exception cut) when (cut is IOException or UnauthorizedAccessException)
+        {
+            // The next start cuts the file back to the recorded offset anyway.
+        }
+
+        _offset = _completeOffset;
+        _failed = true;
+        replyTo.Tell(new SinkWriteFailed($"writing {_path} failed: {ex.Message}"));
     }
 
     private void DiscardIncomplete()
@@ -99,6 +143,12 @@ public sealed class FileSinkActor : ReceiveActor
     {
         try
         {
+            if (_failed)
+            {
+                batch.ReplyTo.Tell(new SinkWriteFailed($"writing {_path}: an earlier write failed"));
+                return;
+            }
+
             if (batch.CommitLsn <= _lastCommit)
             {
                 batch.ReplyTo.Tell(new BatchSkipped(batch.CommitLsn));
@@ -110,6 +160,10 @@ public sealed class FileSinkActor : ReceiveActor
             _completeOffset = _offset;
             _lastCommit = batch.CommitLsn;
             _ack.Tell(new Durable(batch.CommitLsn.Value, batch.EndLsn.Value, _offset, batch.Changes), batch.ReplyTo);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WriteFailed(ex, batch.ReplyTo);
         }
         finally
         {

@@ -173,7 +173,8 @@ public static class LreplRunner
         Task<PgClient>? copyTask = null;
         try
         {
-            var ack = Start(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery), "lsn");
+            var ack = Start(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery, progress), "lsn");
+            var ackStopped = ack.WatchAsync(CancellationToken.None);
 
             // The state journal recovers while both connections are established.
             var stateTask = ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken);
@@ -268,6 +269,7 @@ public static class LreplRunner
 
             progress.SetDurable(new Lsn(state.CommitLsn));
             var sink = Start(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack, csv), "sink");
+            var sinkStopped = sink.WatchAsync(CancellationToken.None);
             var target = new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication)
             {
                 ProtocolVersion = options.ProtocolVersion,
@@ -285,6 +287,13 @@ public static class LreplRunner
             var lastReport = DateTime.UtcNow;
             while (!cancellationToken.IsCancellationRequested)
             {
+                if (ackStopped.IsCompleted || sinkStopped.IsCompleted)
+                {
+                    // Without them nothing more can become durable: stop with the reason. The next
+                    // run cuts the file back to the last recorded position and goes on from there.
+                    throw new LreplException($"{(ackStopped.IsCompleted ? "the state journal" : "the file sink")} stopped: {progress.LastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
+                }
+
                 if (options.Abort.IsCancellationRequested)
                 {
                     return progress;

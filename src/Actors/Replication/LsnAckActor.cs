@@ -64,10 +64,13 @@ public sealed class LsnAckActor : ReceivePersistentActor
     private LreplState _state = new();
     private int _sinceSnapshot;
 
-    public LsnAckActor(string persistenceId, int snapshotEvery)
+    private readonly LreplProgress? _progress;
+
+    public LsnAckActor(string persistenceId, int snapshotEvery, LreplProgress? progress = null)
     {
         PersistenceId = persistenceId;
         _snapshotEvery = snapshotEvery;
+        _progress = progress;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -115,8 +118,39 @@ public sealed class LsnAckActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
-    public static Props Props(string persistenceId, int snapshotEvery = 100) =>
-        Akka.Actor.Props.Create(() => new LsnAckActor(persistenceId, snapshotEvery));
+    public static Props Props(string persistenceId, int snapshotEvery = 100, LreplProgress? progress = null) =>
+        Akka.Actor.Props.Create(() => new LsnAckActor(persistenceId, snapshotEvery, progress));
+
+    /// <summary>A position that could not be written stops this actor (Akka.Persistence); the reason goes to the progress for the user.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        if (_progress is not null)
+        {
+            _progress.LastError = "the state journal could not record the position: " + cause.Message;
+        }
+
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        if (_progress is not null)
+        {
+            _progress.LastError = "the state journal rejected the position: " + cause.Message;
+        }
+
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        if (_progress is not null)
+        {
+            _progress.LastError = "the state journal could not be read: " + reason.Message;
+        }
+
+        base.OnRecoveryFailure(reason, message);
+    }
 
     private void Apply(LreplEvent e)
     {

@@ -240,6 +240,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         Receive<SendStatusTick>(_ => SendStatus(false));
         Receive<QueryDone>(_ => Fail("replication stream ended"));
         Receive<StopReplicationStream>(_ => BeginStop());
+        Receive<SinkWriteFailed>(f => Fail(f.Reason));
         ReceiveAny(_ => { });
     }
 
@@ -592,6 +593,13 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             });
             Receive<PartAppended>(_ =>
             {
+                _inFlight--;
+                FinishStopWhenDrained();
+            });
+            Receive<SinkWriteFailed>(f =>
+            {
+                // Nothing of it became durable; the stop reports the position before it.
+                _progress.LastError = f.Reason;
                 _inFlight--;
                 FinishStopWhenDrained();
             });

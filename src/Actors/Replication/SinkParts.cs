@@ -28,3 +28,10 @@ public sealed class DiscardParts
     {
     }
 }
+
+/// <summary>
+/// The sink could not write or fsync a batch or part (a full disk, say). The file is cut back to the
+/// end of the last complete batch and nothing of the failed transaction counts as written; the
+/// stream restarts from the sink's position.
+/// </summary>
+public sealed record SinkWriteFailed(string Reason);

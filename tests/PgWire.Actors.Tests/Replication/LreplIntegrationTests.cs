@@ -339,4 +339,107 @@ public sealed class LreplIntegrationTests
             Directory.Delete(dir, true);
         }
     }
+
+    private static (int Code, string Output) Run(string file, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output);
+    }
+
+    [ClusterTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Full_disk_loses_nothing_and_streaming_goes_on_once_there_is_room(bool stateOnSameDisk)
+    {
+        // The config directory is a 3 MB tmpfs: the snapshot fits, the workload does not. Writes fail
+        // with "No space left on device"; the file goes back to the last complete batch and nothing
+        // after it counts as durable. Once the file system is made larger, streaming resumes (or, if
+        // the state journal could not record a position, a new run resumes) and the file replays to
+        // the table with every change exactly once. With the state journal elsewhere only the data
+        // file's writes fail, and the running stream gets over it by itself.
+        var table = stateOnSameDisk ? "lr_full" : "lr_full_data";
+        var pub = table + "_pub";
+        var slot = table + "_slot";
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var stateDir = StreamTestSupport.NewDir();
+        LreplOptions Configure(LreplOptions o) => stateOnSameDisk ? o : o with { StateConnectionString = "Data Source=" + Path.Combine(stateDir, "state.db") };
+        var dir = StreamTestSupport.NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        var (mountCode, mountOutput) = Run("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", dir);
+        if (mountCode != 0)
+        {
+            // Mounting needs root, which CI has; elsewhere the test has nothing to run on.
+            Assert.False(TestCluster.InCi, "could not mount a tmpfs: " + mountOutput);
+            Directory.Delete(dir, true);
+            Directory.Delete(stateDir, true);
+            return;
+        }
+
+        StreamTestSupport.Run? run = null;
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'n' || g, g, true, NULL, g FROM generate_series(1, 2000) g");
+            run = await StreamTestSupport.StartAsync(table, pub, dir, configure: Configure);
+            for (var t = 0; t < 40; t++)
+            {
+                Psql($"INSERT INTO {table} SELECT g, repeat('x', 100) || g, g * 1.5, g % 2 = 0, NULL, g FROM generate_series({10_000 + (t * 500)}, {10_000 + (t * 500) + 499}) g");
+            }
+
+            // The data file's writes fail with ENOSPC (the stream retries with backoff), or SQLite
+            // cannot record a position (the run stops with that reason).
+            static bool Full(string text) =>
+                text.Contains("No space left on device", StringComparison.Ordinal) || text.Contains("disk is full", StringComparison.Ordinal);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!Full(run.Log.ToString()) && !run.Task.IsCompleted && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+
+            if (run.Task.IsCompleted)
+            {
+                Assert.True(stateOnSameDisk, "the run stopped although only data file writes could fail");
+                var error = await Assert.ThrowsAsync<LreplException>(() => run.Task);
+                Assert.True(Full(error.Message), error.Message);
+                run = null;
+            }
+            else
+            {
+                Assert.True(Full(run.Log.ToString()), run.Log.ToString());
+            }
+
+            var (remountCode, remountOutput) = Run("mount", "-o", "remount,size=256m", dir);
+            Assert.True(remountCode == 0, remountOutput);
+            run ??= await StreamTestSupport.StartAsync(table, pub, dir, configure: Configure);
+            await WaitForMatchAsync(table, path);
+            await run.StopAsync();
+            run = null;
+
+            var lines = File.ReadAllLines(path);
+            Assert.Equal(2000, lines.Count(l => l.StartsWith("{\"op\":\"r\"", StringComparison.Ordinal)));
+            Assert.Equal(40 * 500, lines.Count(l => l.StartsWith("{\"op\":\"c\"", StringComparison.Ordinal)));
+            Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
+        }
+        finally
+        {
+            if (run is not null)
+            {
+                await run.StopAsync();
+            }
+
+            StreamTestSupport.Cleanup(table, pub, slot);
+
+            // Lazily: pooled SQLite connections of the finished run may still hold the state file.
+            Run("umount", "-l", dir);
+            Directory.Delete(dir, true);
+            Directory.Delete(stateDir, true);
+        }
+    }
 }

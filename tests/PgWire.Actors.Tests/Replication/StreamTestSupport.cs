@@ -62,7 +62,7 @@ internal static class StreamTestSupport
         }
     }
 
-    public static async Task<Run> StartAsync(string table, string publication, string dir, int? protocolVersion = null, int spillThreshold = 16 << 20, CancellationToken abort = default, string? slot = null, bool binary = true, Dictionary<string, string?>? connection = null)
+    public static async Task<Run> StartAsync(string table, string publication, string dir, int? protocolVersion = null, int spillThreshold = 16 << 20, CancellationToken abort = default, string? slot = null, bool binary = true, Dictionary<string, string?>? connection = null, Func<LreplOptions, LreplOptions>? configure = null)
     {
         var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var log = new StringWriter();
@@ -80,6 +80,7 @@ internal static class StreamTestSupport
             Slot = slot,
             Binary = binary,
         };
+        options = configure?.Invoke(options) ?? options;
         var task = System.Threading.Tasks.Task.Run(() => LreplRunner.RunAsync(options, cts.Token));
         var first = await System.Threading.Tasks.Task.WhenAny(streaming.Task, task, System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(60)));
         if (first == task)
