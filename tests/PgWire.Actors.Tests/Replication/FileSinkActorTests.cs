@@ -122,6 +122,57 @@ public sealed class FileSinkActorTests : TestKit, IDisposable
         Assert.Equal("durable\nnext\n", Content());
     }
 
+    [Fact]
+    public void Failed_write_cuts_the_file_back_and_refuses_later_batches_until_the_position_is_asked_again()
+    {
+        // A real full file system: a 1 MB tmpfs (mounting needs root; CI has it).
+        var small = StreamTestSupport.NewDir();
+        var mount = System.Diagnostics.Process.Start("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", small]);
+        mount.WaitForExit();
+        if (mount.ExitCode != 0)
+        {
+            Assert.False(PgWire.Tests.Shared.TestCluster.InCi, "could not mount a tmpfs");
+            Directory.Delete(small, true);
+            return;
+        }
+
+        try
+        {
+            var path = Path.Combine(small, "t.data");
+            var ack = CreateTestProbe();
+            var stream = CreateTestProbe();
+            var sink = Sys.ActorOf(FileSinkActor.Props(path, Lsn.Invalid, 0, ack));
+            sink.Tell(Batch("a\n", 100, 108, 1, stream));
+            Assert.Equal(2, ack.ExpectMsg<Durable>().FileOffset);
+
+            // Too large for the file system: nothing of it stays, the stream hears why.
+            sink.Tell(Batch(new string('x', 2 << 20) + "\n", 200, 208, 1, stream));
+            Assert.Contains("No space left on device", stream.ExpectMsg<SinkWriteFailed>().Reason, StringComparison.Ordinal);
+            Assert.Equal(2, new FileInfo(path).Length);
+
+            // A small later transaction would fit, but writing it after a lost one would record it
+            // durable with the lost one missing: refused.
+            sink.Tell(Batch("c\n", 300, 308, 1, stream));
+            Assert.Contains("earlier write failed", stream.ExpectMsg<SinkWriteFailed>().Reason, StringComparison.Ordinal);
+            ack.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+            Assert.Equal(2, new FileInfo(path).Length);
+
+            // A restarted stream asks for the position and sends from there again.
+            sink.Tell(GetSinkPosition.Instance);
+            Assert.Equal(new SinkPosition(new Lsn(100), 2), ExpectMsg<SinkPosition>());
+            sink.Tell(Batch("b\n", 200, 208, 1, stream));
+            Assert.Equal(4, ack.ExpectMsg<Durable>().FileOffset);
+            Sys.Stop(sink);
+            ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+            Assert.Equal("a\nb\n", File.ReadAllText(path));
+        }
+        finally
+        {
+            System.Diagnostics.Process.Start("umount", ["-l", small]).WaitForExit();
+            Directory.Delete(small, true);
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
