@@ -23,6 +23,7 @@ public sealed class LreplConfigTests
         Assert.Equal("SQLite.MS", options.StateProvider);
         Assert.Null(options.StateConnectionString);
         Assert.Equal(100, options.StateSnapshotEvery);
+        Assert.True(options.Binary);
     }
 
     [Fact]
@@ -32,6 +33,7 @@ public sealed class LreplConfigTests
             pgwire.lrepl {
               progress-interval = 250ms
               format = csv
+              binary = off
               state {
                 provider = "PostgreSQL.15"
                 connection-string = "Host=db;Username=u"
@@ -49,6 +51,7 @@ public sealed class LreplConfigTests
             Assert.Equal("Host=db;Username=u", options.StateConnectionString);
             Assert.Equal("orders-east", options.StateId);
             Assert.Equal(7, options.StateSnapshotEvery);
+            Assert.False(options.Binary);
             Assert.Equal(LreplFormat.JsonLines, LreplCommand.Parse(["--config", path, "--format", "jsonl", "-t", "t", "-L", "p", "-c", "/tmp/x"], null)!.Format);
             var hocon = LreplRunner.PersistenceConfig(options);
             Assert.Equal("PostgreSQL.15", hocon.GetString("akka.persistence.journal.sql.provider-name"));
