@@ -29,7 +29,8 @@ public static class LreplCommand
               --slot NAME          replication slot (default: <table>_slot)
               --create-publication create the publication for the table if it is missing
               --config FILE        HOCON file with pgwire.lrepl settings (state store,
-                                   progress interval, default format; see reference.conf)
+                                   progress interval, default format, binary transfer;
+                                   see reference.conf)
               --sink file          where changes go: <config-dir>/<table>.data (the default)
               --format FORMAT      jsonl (default) or csv: RFC 4180 with a header line
                                    op,lsn,<columns>; values in PostgreSQL text format,
