@@ -29,6 +29,20 @@ if [[ -z ${PGWIRE_TEST_PORT:-} ]]; then
     eval "$(bash "$root/scripts/pg-test-cluster.sh" env "$cluster_dir")"
 fi
 
+# The full-disk tests mount small tmpfs file systems. Where a mount works here (root with the
+# right to mount) they must run; elsewhere they are skipped, and this says so.
+if [[ -z ${PGWIRE_TEST_TMPFS:-} ]]; then
+    probe=$(mktemp -d /tmp/pgwire-tmpfs.XXXXXX)
+    if mount -t tmpfs -o size=1m tmpfs "$probe" 2>/dev/null; then
+        umount "$probe"
+        export PGWIRE_TEST_TMPFS=1
+    else
+        export PGWIRE_TEST_TMPFS=0
+        echo "test.sh: cannot mount a tmpfs here (needs root): the full-disk tests are skipped" >&2
+    fi
+    rmdir "$probe"
+fi
+
 results=${PGWIRE_TEST_RESULTS:-$root/TestResults}
 rm -rf "$results"
 mkdir -p "$results"

@@ -40,6 +40,12 @@ public static class TestCluster
     /// <summary>The reason to skip a cluster test, or null when it must run.</summary>
     public static string? SkipReason => Available || InCi ? null : NotAvailableReason;
 
+    /// <summary>
+    /// Whether tests may mount tmpfs file systems (full-disk tests): scripts/test.sh sets
+    /// PGWIRE_TEST_TMPFS=1 when a mount works here, and then such a test must not skip.
+    /// </summary>
+    public static bool TmpfsRequired => Env("PGWIRE_TEST_TMPFS") == "1";
+
     public static string Host => Env("PGWIRE_TEST_HOST") ?? "127.0.0.1";
 
     public static int Port => ParsePort(Environment.GetEnvironmentVariable("PGWIRE_TEST_PORT")) ?? 55432;
