@@ -177,7 +177,7 @@ public static class LreplRunner
             var ackStopped = ack.WatchAsync(CancellationToken.None);
 
             // The state journal recovers while both connections are established.
-            var stateTask = ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken);
+            var stateTask = AskStateAsync<LreplState>(ack, GetLreplState.Instance, ackStopped, progress, cancellationToken);
             var normalSettings = Resolve(options, null);
             var replicationSettings = Resolve(options, "database");
             var clientTask = ConnectAsync(system, normalSettings, cancellationToken);
@@ -212,7 +212,7 @@ public static class LreplRunner
 
                     if (state.FileOffset != 0 || state.CommitLsn != 0)
                     {
-                        state = (await ack.Ask<Persisted>(ResetLreplState.Instance, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false)).State;
+                        state = (await AskStateAsync<Persisted>(ack, ResetLreplState.Instance, ackStopped, progress, cancellationToken).ConfigureAwait(false)).State;
                     }
 
                     var snapshotAck = ack;
@@ -230,7 +230,7 @@ public static class LreplRunner
                     var binaryTask = BinaryStreamingAsync(client, options, table, log, cancellationToken);
                     try
                     {
-                        state = await SnapshotAsync(system, repl, normalSettings, pendingCopy, options, table, ack, snapshotAck, fresh ? stateTask : null, progress, log, cancellationToken).ConfigureAwait(false);
+                        state = await SnapshotAsync(system, repl, normalSettings, pendingCopy, options, table, ack, snapshotAck, ackStopped, fresh ? stateTask : null, progress, log, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -566,6 +566,7 @@ public static class LreplRunner
         TableInfo table,
         IActorRef ack,
         IActorRef snapshotAck,
+        Task ackStopped,
         Task<LreplState>? pendingState,
         LreplProgress progress,
         TextWriter log,
@@ -613,12 +614,12 @@ public static class LreplRunner
 
             if (recorded.FileOffset != 0 || recorded.CommitLsn != 0)
             {
-                await ack.Ask<Persisted>(ResetLreplState.Instance, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+                await AskStateAsync<Persisted>(ack, ResetLreplState.Instance, ackStopped, progress, ct).ConfigureAwait(false);
             }
         }
 
         var result = await copy.ConfigureAwait(false);
-        var persisted = await snapshotAck.Ask<Persisted>(new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
+        var persisted = await AskStateAsync<Persisted>(snapshotAck, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), ackStopped, progress, ct).ConfigureAwait(false);
         log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}");
         return persisted.State;
     }
@@ -654,6 +655,22 @@ public static class LreplRunner
     }
 
     private static uint ParseOid(string? text) => uint.Parse(text!, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Asks the state journal (directly or through the CSV snapshot actor) and waits for the answer,
+    /// or fails at once with the journal's reason when it stops first (a position it could not
+    /// write stops it), instead of waiting for the ask to time out.
+    /// </summary>
+    private static async Task<T> AskStateAsync<T>(IActorRef target, object message, Task stateStopped, LreplProgress progress, CancellationToken ct)
+    {
+        var ask = target.Ask<T>(message, TimeSpan.FromSeconds(60), ct);
+        if (await Task.WhenAny(ask, stateStopped).ConfigureAwait(false) == ask || ask.IsCompleted)
+        {
+            return await ask.ConfigureAwait(false);
+        }
+
+        throw new LreplException($"the state journal stopped: {progress.LastError ?? "see the log"}");
+    }
 
     private static LreplException MissingSlot(LreplOptions options) =>
         new($"replication slot \"{options.SlotName}\" does not exist although {options.StatePath} records a finished snapshot; remove that file and {options.DataPath} to start over");
