@@ -98,6 +98,9 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     }
     public string StatePath => Path.Combine(ConfigDir, "lrepl-state.db");
 
+    /// <summary>Where a standalone run (<see cref="LreplRunner.RunAsync"/>) writes Akka's log.</summary>
+    public string LogPath => Path.Combine(ConfigDir, "lrepl.log");
+
     private static string SanitizeSlot(string table)
     {
         var sb = new StringBuilder(table.Length);
@@ -133,10 +136,14 @@ public static class LreplRunner
     public static async Task<LreplProgress> RunAsync(LreplOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var own = ConfigurationFactory.ParseString("""
+        // Akka's own log (warnings and errors, with stack traces) goes to <config-dir>/lrepl.log.
+        Directory.CreateDirectory(options.ConfigDir);
+        var own = ConfigurationFactory.ParseString($$"""
             akka.loglevel = WARNING
-            akka.stdout-loglevel = WARNING
+            akka.stdout-loglevel = OFF
+            akka.loggers = ["{{typeof(LreplFileLogger).AssemblyQualifiedName}}"]
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+            pgwire.lrepl.log-file = {{Hocon(options.LogPath)}}
             """);
         var system = ActorSystem.Create("lrepl", own.WithFallback(PersistenceConfig(options)));
         try
@@ -375,6 +382,10 @@ public static class LreplRunner
         return PersistenceConfig(options.StateProvider, options.StateConnectionString ?? "Data Source=" + options.StatePath);
     }
 
+    /// <summary>A HOCON quoted string holding <paramref name="value"/>.</summary>
+    private static string Hocon(string value) =>
+        "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
     private static Config PersistenceConfig(string provider, string connectionString)
     {
         var cs = connectionString.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
@@ -591,6 +602,14 @@ public static class LreplRunner
         var copy = SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns), snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, copyCancel.Token, copyConnection);
         if (pendingState is not null)
         {
+            // A copy that fails (a full disk, say) is reported at once, not after the journal answers.
+            if (await Task.WhenAny(copy, pendingState).ConfigureAwait(false) == copy && !copy.IsCompletedSuccessfully)
+            {
+                // The journal's answer no longer matters (observed, not awaited: it may take long).
+                _ = pendingState.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                await copy.ConfigureAwait(false);
+            }
+
             LreplState recorded;
             try
             {

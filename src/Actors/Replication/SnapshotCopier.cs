@@ -72,6 +72,29 @@ public static partial class SnapshotCopier
         CancellationToken ct,
         Task<PgClient>? leadConnection = null)
     {
+        try
+        {
+            return await CopyCoreAsync(system, settings, table, snapshotName, lsn, dataPath, progress, options, ct, leadConnection).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The snapshot is not recorded as done, so the next run starts it over.
+            throw new LreplException($"writing the snapshot into {dataPath} failed: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task<SnapshotCopyResult> CopyCoreAsync(
+        ActorSystem system,
+        ConnectionSettings settings,
+        SnapshotTable table,
+        string snapshotName,
+        Lsn lsn,
+        string dataPath,
+        LreplProgress progress,
+        SnapshotCopyOptions options,
+        CancellationToken ct,
+        Task<PgClient>? leadConnection)
+    {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(progress);

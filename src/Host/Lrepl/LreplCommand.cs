@@ -25,7 +25,8 @@ public static class LreplCommand
               --sslrootcert FILE   CA certificate for verify-ca/verify-full (default: PGSSLROOTCERT)
           -t, --table NAME         table to replicate (may be schema-qualified)
           -L, --publication PUB    publication that includes the table
-          -c, --config-dir DIR     where the data file and lrepl-state.db live
+          -c, --config-dir DIR     where the data file, lrepl-state.db and lrepl.log (the
+                                   details behind an error) live
               --slot NAME          replication slot (default: <table>_slot)
               --create-publication create the publication for the table if it is missing
               --config FILE        HOCON file with pgwire.lrepl settings (state store,

@@ -442,4 +442,46 @@ public sealed class LreplIntegrationTests
             Directory.Delete(stateDir, true);
         }
     }
+
+    [ClusterFact]
+    public async Task Full_disk_during_the_snapshot_fails_at_once_and_the_next_run_starts_it_over()
+    {
+        const string table = "lr_full_snap";
+        const string pub = table + "_pub";
+        const string slot = table + "_slot";
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        var (mountCode, mountOutput) = Run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir);
+        if (mountCode != 0)
+        {
+            Assert.False(TestCluster.TmpfsRequired, "could not mount a tmpfs: " + mountOutput);
+            Directory.Delete(dir, true);
+            return;
+        }
+
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, repeat('y', 200), g, true, NULL, g FROM generate_series(1, 20000) g");
+            var options = new LreplOptions(StreamTestSupport.Connection(), table, pub, dir) { CreatePublication = true, Environment = new EmptyEnvironment() };
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<LreplException>(() => LreplRunner.RunAsync(options, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("No space left on device", error.Message, StringComparison.Ordinal);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the failure took {clock.Elapsed}");
+
+            var (remountCode, remountOutput) = Run("mount", "-o", "remount,size=64m", dir);
+            Assert.True(remountCode == 0, remountOutput);
+            var run = await StreamTestSupport.StartAsync(table, pub, dir);
+            Assert.Contains("created slot", run.Log.ToString(), StringComparison.Ordinal);
+            await WaitForMatchAsync(table, path);
+            await run.StopAsync();
+            Assert.Equal(20000, File.ReadAllLines(path).Length);
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, pub, slot);
+            Run("umount", "-l", dir);
+            Directory.Delete(dir, true);
+        }
+    }
 }
