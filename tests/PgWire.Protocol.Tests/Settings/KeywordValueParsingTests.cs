@@ -219,6 +219,19 @@ public class KeywordValueParsingTests
     }
 
     [Fact]
+    public void Startup_parameters_added_to_a_copy_override_those_of_the_same_name()
+    {
+        var s = Resolve("application_name=app host=db");
+        var t = s.WithStartupParameters([new("TimeZone", "UTC"), new("application_name", "other")]);
+        Assert.Equal(
+            new Dictionary<string, string> { ["application_name"] = "other", ["TimeZone"] = "UTC" },
+            t.ExtraStartupParameters);
+        Assert.Equal(new Dictionary<string, string> { ["application_name"] = "app" }, s.ExtraStartupParameters);
+        Assert.Equal(s.Hosts, t.Hosts);
+        Assert.Equal(s.User, t.User);
+    }
+
+    [Fact]
     public void Fallback_application_name_used_only_when_application_name_absent()
     {
         Assert.Equal("fb", Resolve("fallback_application_name=fb").ApplicationName);
