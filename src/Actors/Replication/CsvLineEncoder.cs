@@ -16,8 +16,8 @@ namespace PgWire.Actors.Replication;
 /// (the whole old row under REPLICA IDENTITY FULL) and leaves the other columns empty; a truncate
 /// ("t") leaves every column empty. An update that changes the key is written as a "d" record for
 /// the old key followed by a "c" record for the new row, both with the transaction's lsn, so a
-/// reader can apply records by key. Columns added to the table after the header was written are
-/// not in the file.
+/// reader can apply records by key. A column added to the table after the header was written
+/// stops the stream with an error (<see cref="LreplException"/>) rather than being left out.
 /// </remarks>
 public sealed class CsvLineEncoder
 {
@@ -144,11 +144,15 @@ public sealed class CsvLineEncoder
         {
             foreach (var property in row.EnumerateObject())
             {
-                if (_index.TryGetValue(property.Name, out var i))
+                if (!_index.TryGetValue(property.Name, out var i))
                 {
-                    _present[i] = true;
-                    _values[i] = TextValue(property.Value);
+                    // A column added to the table after the header was written: leaving it out
+                    // would lose its values without a word.
+                    throw new LreplException($"column \"{property.Name}\" is not in the header of this CSV file (it was added to the table after the file was started); a CSV file keeps its header: use --format jsonl, or move the data file and lrepl-state.db away to start a new file");
                 }
+
+                _present[i] = true;
+                _values[i] = TextValue(property.Value);
             }
         }
 

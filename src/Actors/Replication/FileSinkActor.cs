@@ -98,7 +98,7 @@ public sealed class FileSinkActor : ReceiveActor
 
             part.ReplyTo.Tell(new PartAppended(part.CommitLsn));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
             WriteFailed(ex, part.ReplyTo);
         }
@@ -109,8 +109,9 @@ public sealed class FileSinkActor : ReceiveActor
     }
 
     /// <summary>
-    /// A write or fsync failed: the file goes back to the end of the last complete batch (what the
-    /// state may record as durable), and the writer hears why.
+    /// A write, fsync or CSV transcoding failed: the file goes back to the end of the last complete
+    /// batch (what the state may record as durable), and the writer hears why. The actor goes on
+    /// (a restart would forget its position).
     /// </summary>
     private void WriteFailed(Exception ex, IActorRef replyTo)
     {
@@ -126,7 +127,10 @@ public sealed class FileSinkActor : ReceiveActor
 
         _offset = _completeOffset;
         _failed = true;
-        replyTo.Tell(new SinkWriteFailed($"writing {_path} failed: {ex.Message}"));
+
+        // An I/O error may pass (space freed, a device back); anything else would fail again.
+        var transient = ex is IOException or UnauthorizedAccessException;
+        replyTo.Tell(new SinkWriteFailed(transient ? $"writing {_path} failed: {ex.Message}" : ex.Message, Permanent: !transient));
     }
 
     private void DiscardIncomplete()
@@ -161,7 +165,7 @@ public sealed class FileSinkActor : ReceiveActor
             _lastCommit = batch.CommitLsn;
             _ack.Tell(new Durable(batch.CommitLsn.Value, batch.EndLsn.Value, _offset, batch.Changes), batch.ReplyTo);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
             WriteFailed(ex, batch.ReplyTo);
         }

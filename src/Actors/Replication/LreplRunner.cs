@@ -294,6 +294,11 @@ public static class LreplRunner
             var lastReport = DateTime.UtcNow;
             while (!cancellationToken.IsCancellationRequested)
             {
+                if (progress.FatalError is { } fatal)
+                {
+                    throw new LreplException($"{fatal}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
+                }
+
                 if (ackStopped.IsCompleted || sinkStopped.IsCompleted)
                 {
                     // Without them nothing more can become durable: stop with the reason. The next

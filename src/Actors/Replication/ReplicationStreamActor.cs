@@ -22,6 +22,9 @@ public sealed class LreplProgress
     public Lsn DurableLsn => new((ulong)Interlocked.Read(ref _durableLsn));
     public long Restarts => Interlocked.Read(ref _restarts);
     public volatile string? LastError;
+
+    /// <summary>An error that retrying cannot cure; the run stops with it.</summary>
+    public volatile string? FatalError;
     public volatile bool Streaming;
 
     private long _serverWalEnd;
@@ -240,7 +243,15 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         Receive<SendStatusTick>(_ => SendStatus(false));
         Receive<QueryDone>(_ => Fail("replication stream ended"));
         Receive<StopReplicationStream>(_ => BeginStop());
-        Receive<SinkWriteFailed>(f => Fail(f.Reason));
+        Receive<SinkWriteFailed>(f =>
+        {
+            if (f.Permanent)
+            {
+                _progress.FatalError = f.Reason;
+            }
+
+            Fail(f.Reason);
+        });
         ReceiveAny(_ => { });
     }
 

@@ -34,4 +34,6 @@ public sealed class DiscardParts
 /// end of the last complete batch and nothing of the failed transaction counts as written; the
 /// stream restarts from the sink's position.
 /// </summary>
-public sealed record SinkWriteFailed(string Reason);
+/// <param name="Permanent">True when writing again cannot help (a record the file cannot hold, a
+/// bug): the run stops with <paramref name="Reason"/> instead of retrying.</param>
+public sealed record SinkWriteFailed(string Reason, bool Permanent = false);

@@ -484,4 +484,39 @@ public sealed class LreplIntegrationTests
             Directory.Delete(dir, true);
         }
     }
+
+    [ClusterFact]
+    public async Task Csv_file_stops_with_a_clear_error_when_the_table_gains_a_column()
+    {
+        // A CSV file keeps the header it started with; a new column's values must not vanish
+        // silently, so the run stops, and the file keeps every complete transaction before it.
+        const string table = "lr_csv_add";
+        const string pub = table + "_pub";
+        const string slot = table + "_slot";
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text); INSERT INTO {table} VALUES (1, 'one')");
+            static LreplOptions Csv(LreplOptions o) => o with { Format = LreplFormat.Csv };
+            var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: Csv);
+            Psql($"INSERT INTO {table} VALUES (2, 'two')");
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (File.ReadAllLines(path).Length < 3 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            Psql($"ALTER TABLE {table} ADD COLUMN extra text; INSERT INTO {table} VALUES (3, 'three', 'x')");
+            var error = await Assert.ThrowsAsync<LreplException>(() => run.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("column \"extra\" is not in the header of this CSV file", error.Message, StringComparison.Ordinal);
+            Assert.Equal(["op,lsn,id,name", "r,", "c,"], File.ReadAllLines(path).Select(l => l.Length > 5 && l[1] == ',' ? l[..2] : l).ToArray());
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
 }
