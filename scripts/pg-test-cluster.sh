@@ -176,6 +176,7 @@ shared_buffers = 128MB
 wal_level = logical
 max_replication_slots = 20
 max_wal_senders = 20
+max_prepared_transactions = 10
 fsync = off
 synchronous_commit = off
 full_page_writes = off

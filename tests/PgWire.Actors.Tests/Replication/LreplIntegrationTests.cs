@@ -519,4 +519,58 @@ public sealed class LreplIntegrationTests
             Directory.Delete(dir, true);
         }
     }
+
+    [ClusterFact]
+    public async Task Prepared_transactions_are_written_once_at_commit_prepared_even_across_a_restart()
+    {
+        // Two-phase decoding is not asked for, so a prepared transaction reaches the file when it
+        // is committed, as an ordinary one; a rolled back one never does. A restart while they are
+        // prepared, after later transactions were acknowledged, loses and repeats nothing.
+        const string table = "lr_prep";
+        const string pub = table + "_pub";
+        const string slot = table + "_slot";
+        static void RollbackLeftovers()
+        {
+            foreach (var gid in new[] { "lr_prep_a", "lr_prep_b" })
+            {
+                TestCluster.RunPsql("-X", "-q", "-c", $"ROLLBACK PREPARED '{gid}'");
+            }
+        }
+
+        RollbackLeftovers();
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'one', 1, true, NULL, 1)");
+            var run = await StreamTestSupport.StartAsync(table, pub, dir);
+            Psql($"BEGIN; INSERT INTO {table} VALUES (10, 'prepared, committed', 10, true, NULL, 10); PREPARE TRANSACTION 'lr_prep_a'");
+            Psql($"BEGIN; INSERT INTO {table} VALUES (11, 'prepared, rolled back', 11, true, NULL, 11); PREPARE TRANSACTION 'lr_prep_b'");
+            Psql($"INSERT INTO {table} VALUES (12, 'plain', 12, false, NULL, 12)");
+            await WaitForMatchAsync(table, path);
+            await run.StopAsync();
+
+            Psql("COMMIT PREPARED 'lr_prep_a'");
+            Psql("ROLLBACK PREPARED 'lr_prep_b'");
+            Psql($"UPDATE {table} SET name = 'after' WHERE id = 10");
+            run = await StreamTestSupport.StartAsync(table, pub, dir);
+            await WaitForMatchAsync(table, path);
+            await run.StopAsync();
+
+            var lines = File.ReadAllLines(path);
+            int Count(string op, int id) => lines.Count(l => l.StartsWith($"{{\"op\":\"{op}\"", StringComparison.Ordinal) && l.Contains($"\"key\":{{\"id\":{id}}}", StringComparison.Ordinal));
+            Assert.Equal(1, Count("c", 10));
+            Assert.Equal(1, Count("u", 10));
+            Assert.Equal(0, Count("c", 11));
+            Assert.Equal(1, Count("c", 12));
+            Assert.Equal(4, lines.Length);
+        }
+        finally
+        {
+            RollbackLeftovers();
+            StreamTestSupport.Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
 }
