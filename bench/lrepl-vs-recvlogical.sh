@@ -22,8 +22,9 @@
 #   --cluster DIR   test cluster started by scripts/pg-test-cluster.sh (user postgres)
 #   -n RUNS         runs of each consumer (default 3)
 #   --rows N        rows inserted (default 1000000)
-#   --only LIST     comma separated subset of lrepl,lrepltext,recvlogical,npgsql
-#                   (lrepltext: lrepl with pgwire.lrepl.binary = off, values sent as text)
+#   --only LIST     comma separated subset of lrepl,lrepltext,lreplv1,recvlogical,npgsql
+#                   (lrepltext: lrepl with pgwire.lrepl.binary = off, values sent as text;
+#                   lreplv1: also protocol-version = 1, exactly what the peers ask for)
 #   --publish       republish out/pgwire first
 # PGWIRE_BIN overrides the binary (default out/pgwire). Temporary files go to TMPDIR (/tmp).
 set -euo pipefail
@@ -82,14 +83,18 @@ start_lrepl() {
         --slot "$1" -c "$work/cfg" 2>"$work/out" &
     pid=$!
 }
-# lrepl with column values in text (pgwire.lrepl.binary = off), for the binary/text comparison.
-start_lrepltext() {
+# lrepl with a config file: start_lrepl_conf SLOT HOCON
+start_lrepl_conf() {
     rm -rf "$work/cfg"
-    printf 'pgwire.lrepl.binary = off\n' >"$work/text.conf"
+    printf '%s\n' "$2" >"$work/lrepl.conf"
     "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
-        --slot "$1" -c "$work/cfg" --config "$work/text.conf" 2>"$work/out" &
+        --slot "$1" -c "$work/cfg" --config "$work/lrepl.conf" 2>"$work/out" &
     pid=$!
 }
+# lrepl with column values in text, for the binary/text comparison.
+start_lrepltext() { start_lrepl_conf "$1" 'pgwire.lrepl.binary = off'; }
+# lrepl asking for exactly what the peers ask for: protocol 1, text.
+start_lreplv1() { start_lrepl_conf "$1" $'pgwire.lrepl.binary = off\npgwire.lrepl.protocol-version = 1'; }
 start_recvlogical() {
     pg_recvlogical -d "$db" --slot "$1" --create-slot -P pgoutput
     rm -f "$work/recv.out"
@@ -106,11 +111,13 @@ start_npgsql() {
 
 done_lrepl() { tail -c 400 "$work/cfg/$table.data" 2>/dev/null | grep -q "\"key\":{\"id\":$rows}"; }
 done_lrepltext() { done_lrepl; }
+done_lreplv1() { done_lrepl; }
 done_recvlogical() { tail -c 400 "$work/recv.out" 2>/dev/null | grep -aq "$last_md5"; }
 done_npgsql() { grep -q "inserts=" "$work/out"; }
 
 check_lrepl() { local n; n=$(wc -l <"$work/cfg/$table.data"); [[ $n == "$rows" ]] || die "lrepl data file has $n lines"; }
 check_lrepltext() { check_lrepl; }
+check_lreplv1() { check_lrepl; }
 check_recvlogical() { :; }
 check_npgsql() { grep -q "inserts=$rows " "$work/out" || die "npgsql consumer: $(cat "$work/out")"; }
 
@@ -160,7 +167,7 @@ for c in "${consumers[@]}"; do
     printf '%-22s %10s %10s %22s\n' "$c" "${mw[$c]}" "${mc[$c]}" "${walls[$c]}"
 done
 if [[ -n ${mw[lrepl]:-} ]]; then
-    for c in lrepltext recvlogical npgsql; do
+    for c in lrepltext lreplv1 recvlogical npgsql; do
         [[ -n ${mw[$c]:-} ]] || continue
         printf '%-22s %10s %10s\n' "ratio lrepl/$c" "$(ratio "${mw[lrepl]}" "${mw[$c]}")" "$(ratio "${mc[lrepl]}" "${mc[$c]}")"
     done

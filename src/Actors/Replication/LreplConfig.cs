@@ -16,6 +16,12 @@ public static class LreplConfig
         var id = section.GetString("state.persistence-id", "");
         var snapshotEvery = section.GetInt("state.snapshot-every", 100);
         var progress = section.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(5));
+        var protocol = section.GetInt("protocol-version", 0);
+        if (protocol is < 0 or > 4)
+        {
+            throw new ArgumentException("pgwire.lrepl.protocol-version must be 0 (the highest the server speaks) or 1 to 4");
+        }
+
         if (snapshotEvery < 1)
         {
             throw new ArgumentException("pgwire.lrepl.state.snapshot-every must be at least 1");
@@ -40,6 +46,7 @@ public static class LreplConfig
             StateId = id.Length == 0 ? null : id,
             StateSnapshotEvery = snapshotEvery,
             Binary = section.GetBoolean("binary", true),
+            ProtocolVersion = protocol == 0 ? options.ProtocolVersion : protocol,
         };
     }
 }

@@ -24,6 +24,7 @@ public sealed class LreplConfigTests
         Assert.Null(options.StateConnectionString);
         Assert.Equal(100, options.StateSnapshotEvery);
         Assert.True(options.Binary);
+        Assert.Null(options.ProtocolVersion);
     }
 
     [Fact]
@@ -34,6 +35,7 @@ public sealed class LreplConfigTests
               progress-interval = 250ms
               format = csv
               binary = off
+              protocol-version = 1
               state {
                 provider = "PostgreSQL.15"
                 connection-string = "Host=db;Username=u"
@@ -52,6 +54,7 @@ public sealed class LreplConfigTests
             Assert.Equal("orders-east", options.StateId);
             Assert.Equal(7, options.StateSnapshotEvery);
             Assert.False(options.Binary);
+            Assert.Equal(1, options.ProtocolVersion);
             Assert.Equal(LreplFormat.JsonLines, LreplCommand.Parse(["--config", path, "--format", "jsonl", "-t", "t", "-L", "p", "-c", "/tmp/x"], null)!.Format);
             var hocon = LreplRunner.PersistenceConfig(options);
             Assert.Equal("PostgreSQL.15", hocon.GetString("akka.persistence.journal.sql.provider-name"));
@@ -72,6 +75,9 @@ public sealed class LreplConfigTests
             var ex = Assert.Throws<ArgumentException>(() => LreplCommand.Parse(["-t", "t", "-L", "p", "-c", "/tmp/x", "--config", path], null));
             Assert.Contains("pgwire.lrepl.format", ex.Message, StringComparison.Ordinal);
             Assert.Throws<ArgumentException>(() => LreplCommand.Parse(["-t", "t", "-L", "p", "-c", "/tmp/x", "--config", path + ".missing"], null));
+            File.WriteAllText(path, "pgwire.lrepl.protocol-version = 5");
+            ex = Assert.Throws<ArgumentException>(() => LreplCommand.Parse(["-t", "t", "-L", "p", "-c", "/tmp/x", "--config", path], null));
+            Assert.Contains("pgwire.lrepl.protocol-version", ex.Message, StringComparison.Ordinal);
         }
         finally
         {
