@@ -74,142 +74,127 @@ public static partial class SnapshotCopier
     {
         try
         {
-            return await CopyCoreAsync(system, settings, table, snapshotName, lsn, dataPath, progress, options, ct, leadConnection).ConfigureAwait(false);
+            ArgumentNullException.ThrowIfNull(system);
+            ArgumentNullException.ThrowIfNull(table);
+            ArgumentNullException.ThrowIfNull(progress);
+            ArgumentNullException.ThrowIfNull(options);
+            DeleteParts(dataPath);
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var counter = new RowCounter(progress);
+            await using var lead = leadConnection is null ? await ConnectAsync(system, settings, ct).ConfigureAwait(false) : await leadConnection.ConfigureAwait(false);
+            await BeginSnapshotAsync(lead, snapshotName, ct).ConfigureAwait(false);
+
+            var shape = new ShapeObserver();
+            await lead.ExecuteAsync("SELECT * FROM " + table.Qualified + " LIMIT 0", shape, ct).ConfigureAwait(false);
+            shape.ThrowIfFailed("reading the columns of " + table.Qualified);
+            var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name))).ToArray();
+            var selectList = columns.Length == 0 ? "" : string.Join(", ", columns.Select(c => ReplicationCommands.QuoteIdentifier(c.Name)));
+
+            var blocksText = await ScalarAsync(lead, $"SELECT pg_relation_size({table.Oid.ToString(CultureInfo.InvariantCulture)}::oid::regclass) / current_setting('block_size')::int8", ct).ConfigureAwait(false);
+            var blocks = long.Parse(blocksText, CultureInfo.InvariantCulture);
+            var ranges = PlanRanges(blocks, lead.Session.ServerVersionNumber, options, out var workers);
+
+            var paths = new string[ranges.Count];
+            for (var i = 0; i < paths.Length; i++)
+            {
+                paths[i] = i == 0 ? dataPath : PartPath(dataPath, i);
+            }
+
+            var next = -1;
+            async Task WorkAsync(PgClient client)
+            {
+                using var registration = failure.Token.Register(client.Cancel);
+                while (true)
+                {
+                    var index = Interlocked.Increment(ref next);
+                    if (index >= ranges.Count || failure.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    var sql = "COPY (SELECT " + selectList + " FROM " + table.Qualified + ranges[index].Where + ") TO STDOUT";
+                    await using var file = new FileStream(paths[index], FileMode.Create, FileAccess.Write, FileShare.Read, 1);
+                    var observer = new CopyToJsonObserver(columns, lsn, file, counter);
+                    await client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
+                    observer.Finish();
+                }
+
+                await ScalarAsync(client, "COMMIT", ct, allowEmpty: true).ConfigureAwait(false);
+            }
+
+            async Task HelperAsync()
+            {
+                await using var client = await ConnectAsync(system, settings, failure.Token).ConfigureAwait(false);
+                await BeginSnapshotAsync(client, snapshotName, failure.Token).ConfigureAwait(false);
+                await WorkAsync(client).ConfigureAwait(false);
+            }
+
+            Exception? firstError = null;
+            async Task Guard(Func<Task> work)
+            {
+                try
+                {
+                    await work().ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.CompareExchange(ref firstError, ex, null);
+                    await failure.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
+
+            var tasks = new List<Task> { Guard(() => WorkAsync(lead)) };
+            for (var w = 1; w < workers; w++)
+            {
+                tasks.Add(Task.Run(() => Guard(HelperAsync), CancellationToken.None));
+            }
+
+            try
+            {
+                await Task.WhenAll(tasks).ConfigureAwait(false);
+            }
+            catch when (firstError is not null && !ct.IsCancellationRequested)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstError);
+            }
+
+            ct.ThrowIfCancellationRequested();
+            var copied = clock.Elapsed;
+            TimeSpan joined;
+            long length;
+            await using (var data = new FileStream(dataPath, FileMode.Append, FileAccess.Write, FileShare.Read, 1))
+            {
+                for (var i = 1; i < paths.Length; i++)
+                {
+                    await using (var part = new FileStream(paths[i], FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+                    {
+                        await AppendAsync(part, data, ct).ConfigureAwait(false);
+                    }
+
+                    File.Delete(paths[i]);
+                }
+
+                joined = clock.Elapsed;
+                data.Flush(flushToDisk: true);
+                length = data.Length;
+            }
+
+            progress.SnapshotRows = counter.Total;
+            return new SnapshotCopyResult(counter.Total, length, workers, ranges.Count)
+            {
+                CopyTime = copied,
+                JoinTime = joined - copied,
+                SyncTime = clock.Elapsed - joined,
+            };
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // The snapshot is not recorded as done, so the next run starts it over.
             throw new LreplException($"writing the snapshot into {dataPath} failed: {ex.Message}", ex);
         }
-    }
-
-    private static async Task<SnapshotCopyResult> CopyCoreAsync(
-        ActorSystem system,
-        ConnectionSettings settings,
-        SnapshotTable table,
-        string snapshotName,
-        Lsn lsn,
-        string dataPath,
-        LreplProgress progress,
-        SnapshotCopyOptions options,
-        CancellationToken ct,
-        Task<PgClient>? leadConnection)
-    {
-        ArgumentNullException.ThrowIfNull(system);
-        ArgumentNullException.ThrowIfNull(table);
-        ArgumentNullException.ThrowIfNull(progress);
-        ArgumentNullException.ThrowIfNull(options);
-        DeleteParts(dataPath);
-
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var counter = new RowCounter(progress);
-        await using var lead = leadConnection is null ? await ConnectAsync(system, settings, ct).ConfigureAwait(false) : await leadConnection.ConfigureAwait(false);
-        await BeginSnapshotAsync(lead, snapshotName, ct).ConfigureAwait(false);
-
-        var shape = new ShapeObserver();
-        await lead.ExecuteAsync("SELECT * FROM " + table.Qualified + " LIMIT 0", shape, ct).ConfigureAwait(false);
-        shape.ThrowIfFailed("reading the columns of " + table.Qualified);
-        var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name))).ToArray();
-        var selectList = columns.Length == 0 ? "" : string.Join(", ", columns.Select(c => ReplicationCommands.QuoteIdentifier(c.Name)));
-
-        var blocksText = await ScalarAsync(lead, $"SELECT pg_relation_size({table.Oid.ToString(CultureInfo.InvariantCulture)}::oid::regclass) / current_setting('block_size')::int8", ct).ConfigureAwait(false);
-        var blocks = long.Parse(blocksText, CultureInfo.InvariantCulture);
-        var ranges = PlanRanges(blocks, lead.Session.ServerVersionNumber, options, out var workers);
-
-        var paths = new string[ranges.Count];
-        for (var i = 0; i < paths.Length; i++)
-        {
-            paths[i] = i == 0 ? dataPath : PartPath(dataPath, i);
-        }
-
-        var next = -1;
-        async Task WorkAsync(PgClient client)
-        {
-            using var registration = failure.Token.Register(client.Cancel);
-            while (true)
-            {
-                var index = Interlocked.Increment(ref next);
-                if (index >= ranges.Count || failure.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                var sql = "COPY (SELECT " + selectList + " FROM " + table.Qualified + ranges[index].Where + ") TO STDOUT";
-                await using var file = new FileStream(paths[index], FileMode.Create, FileAccess.Write, FileShare.Read, 1);
-                var observer = new CopyToJsonObserver(columns, lsn, file, counter);
-                await client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
-                observer.Finish();
-            }
-
-            await ScalarAsync(client, "COMMIT", ct, allowEmpty: true).ConfigureAwait(false);
-        }
-
-        async Task HelperAsync()
-        {
-            await using var client = await ConnectAsync(system, settings, failure.Token).ConfigureAwait(false);
-            await BeginSnapshotAsync(client, snapshotName, failure.Token).ConfigureAwait(false);
-            await WorkAsync(client).ConfigureAwait(false);
-        }
-
-        Exception? firstError = null;
-        async Task Guard(Func<Task> work)
-        {
-            try
-            {
-                await work().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Interlocked.CompareExchange(ref firstError, ex, null);
-                await failure.CancelAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-
-        var tasks = new List<Task> { Guard(() => WorkAsync(lead)) };
-        for (var w = 1; w < workers; w++)
-        {
-            tasks.Add(Task.Run(() => Guard(HelperAsync), CancellationToken.None));
-        }
-
-        try
-        {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch when (firstError is not null && !ct.IsCancellationRequested)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstError);
-        }
-
-        ct.ThrowIfCancellationRequested();
-        var copied = clock.Elapsed;
-        TimeSpan joined;
-        long length;
-        await using (var data = new FileStream(dataPath, FileMode.Append, FileAccess.Write, FileShare.Read, 1))
-        {
-            for (var i = 1; i < paths.Length; i++)
-            {
-                await using (var part = new FileStream(paths[i], FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
-                {
-                    await AppendAsync(part, data, ct).ConfigureAwait(false);
-                }
-
-                File.Delete(paths[i]);
-            }
-
-            joined = clock.Elapsed;
-            data.Flush(flushToDisk: true);
-            length = data.Length;
-        }
-
-        progress.SnapshotRows = counter.Total;
-        return new SnapshotCopyResult(counter.Total, length, workers, ranges.Count)
-        {
-            CopyTime = copied,
-            JoinTime = joined - copied,
-            SyncTime = clock.Elapsed - joined,
-        };
     }
 
     /// <summary>
