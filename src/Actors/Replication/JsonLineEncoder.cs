@@ -19,6 +19,8 @@ public sealed class ColumnInfo
         IsKey = isKey;
         BinaryType = binaryType;
         EncodedName = JsonEncodedText.Encode(name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        NameBytes = JsonValues.PropertyName(EncodedName, comma: false);
+        CommaNameBytes = JsonValues.PropertyName(EncodedName, comma: true);
     }
 
     public string Name { get; }
@@ -29,6 +31,12 @@ public sealed class ColumnInfo
     public BinaryColumnType BinaryType { get; }
 
     public JsonEncodedText EncodedName { get; }
+
+    /// <summary><c>"name":</c> as UTF-8, first in its object.</summary>
+    internal byte[] NameBytes { get; }
+
+    /// <summary><c>,"name":</c> as UTF-8, after another property.</summary>
+    internal byte[] CommaNameBytes { get; }
 }
 
 /// <summary>
@@ -41,6 +49,7 @@ public sealed class JsonLineEncoder
     private readonly ArrayBufferWriter<byte> _buffer;
     private readonly ArrayBufferWriter<byte> _fields = new(1024);
     private readonly ArrayBufferWriter<byte> _binaryText = new(256);
+    private JsonValues.Fallback? _fallback;
     private readonly Utf8JsonWriter _fieldsWriter;
     private Utf8JsonWriter _writer;
 
@@ -123,23 +132,90 @@ public sealed class JsonLineEncoder
     /// </summary>
     public ReadOnlySpan<byte> EncodeChangeFields(IReadOnlyList<ColumnInfo> columns, in PgOutputMessage message)
     {
+        // The same bytes WriteChangeFields makes through Utf8JsonWriter, written straight into the
+        // buffer: plain values are copied, only those needing escapes go through a JSON writer.
         _fields.ResetWrittenCount();
-        _fieldsWriter.Reset(_fields);
-        _fieldsWriter.WriteStartObject();
-        var writer = _writer;
-        _writer = _fieldsWriter;
-        try
+        var hasOld = message.OldTupleKind != OldTupleKind.None && !message.OldTuple.IsEmpty;
+        _fields.Write("\"key\":"u8);
+        AppendTuple(columns, hasOld ? message.OldTuple : message.NewTuple, keyOnly: true);
+        _fields.Write(",\"before\":"u8);
+        if (hasOld)
         {
-            WriteChangeFields(columns, message);
+            AppendTuple(columns, message.OldTuple, keyOnly: message.OldTupleKind == OldTupleKind.Key);
         }
-        finally
+        else
         {
-            _writer = writer;
+            _fields.Write("null"u8);
         }
 
-        _fieldsWriter.WriteEndObject();
-        _fieldsWriter.Flush();
-        return _fields.WrittenSpan[1..];
+        _fields.Write(",\"after\":"u8);
+        if (message.Type == PgOutputMessageType.Delete)
+        {
+            _fields.Write("null"u8);
+        }
+        else
+        {
+            AppendTuple(columns, message.NewTuple, keyOnly: false);
+        }
+
+        _fields.Write("}"u8);
+        return _fields.WrittenSpan;
+    }
+
+    private void AppendTuple(IReadOnlyList<ColumnInfo> columns, TupleData tuple, bool keyOnly)
+    {
+        _fields.Write("{"u8);
+        var first = true;
+        var i = 0;
+        foreach (var column in tuple)
+        {
+            if (i >= columns.Count)
+            {
+                break;
+            }
+
+            var info = columns[i++];
+            if ((keyOnly && !info.IsKey) || column.Kind == TupleKind.UnchangedToast)
+            {
+                continue;
+            }
+
+            var name = first ? info.NameBytes : info.CommaNameBytes;
+            first = false;
+            if (column.Kind == TupleKind.Null)
+            {
+                var span = _fields.GetSpan(name.Length + 4);
+                name.CopyTo(span);
+                "null"u8.CopyTo(span[name.Length..]);
+                _fields.Advance(name.Length + 4);
+                continue;
+            }
+
+            var value = tuple.GetValue(column);
+            if (column.Kind == TupleKind.Binary)
+            {
+                value = BinaryAsText(info, value);
+            }
+
+            var target = _fields.GetSpan(name.Length + JsonValues.MaxLength(value.Length));
+            name.CopyTo(target);
+            _fields.Advance(name.Length + JsonValues.WriteText(target[name.Length..], info.TypeOid, value, ref _fallback));
+        }
+
+        _fields.Write("}"u8);
+    }
+
+    /// <summary>The server's text form of a binary value, so binary and text streams write the same lines.</summary>
+    private ReadOnlySpan<byte> BinaryAsText(ColumnInfo column, ReadOnlySpan<byte> value)
+    {
+        if (!column.BinaryType.IsValid)
+        {
+            throw new LreplException($"column \"{column.Name}\" (type {column.TypeOid}) arrived in binary format, which is not decoded for its type");
+        }
+
+        _binaryText.ResetWrittenCount();
+        BinaryTextFormatter.Format(column.BinaryType, value, _binaryText);
+        return _binaryText.WrittenSpan;
     }
 
     /// <summary>The commit-independent fields of a truncate record, as <see cref="EncodeChangeFields"/> makes them.</summary>
@@ -299,15 +375,7 @@ public sealed class JsonLineEncoder
 
         if (kind == TupleKind.Binary)
         {
-            // The server's text form of the value, so binary and text streams write the same lines.
-            if (!column.BinaryType.IsValid)
-            {
-                throw new LreplException($"column \"{column.Name}\" (type {column.TypeOid}) arrived in binary format, which is not decoded for its type");
-            }
-
-            _binaryText.ResetWrittenCount();
-            BinaryTextFormatter.Format(column.BinaryType, value, _binaryText);
-            value = _binaryText.WrittenSpan;
+            value = BinaryAsText(column, value);
         }
 
         WriteTextValue(_writer, column.TypeOid, value);
