@@ -2,14 +2,16 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using PgWire.Actors.Replication;
 using PgWire.Protocol.Replication.PgOutput;
 
 namespace PgWire.Benchmarks;
 
 /// <summary>
 /// pgoutput Insert decoding: 1,000 distinct Insert messages for a 5-column relation (the same row
-/// values as the DataRow workload, in text format), each decoded and its new tuple walked.
-/// Numbers are per message.
+/// values as the DataRow workload, in text format), each decoded and its new tuple walked
+/// (<see cref="DecodeInsert"/>), or decoded and encoded into the commit-independent part of its
+/// JSON line as the decoder actor does (<see cref="DecodeAndEncodeInsert"/>). Numbers are per message.
 /// </summary>
 [MemoryDiagnoser]
 public class PgOutputBenchmarks
@@ -18,6 +20,9 @@ public class PgOutputBenchmarks
     private const uint RelationId = 16_412;
 
     private readonly PgOutputDecoder _decoder = new(protocolVersion: 1);
+    private readonly JsonLineEncoder _encoder = new();
+    private readonly ColumnInfo[] _columns =
+        [new("id", 23, true), new("name", 25, false), new("amount", 1700, false), new("ts", 1184, false), new("flag", 16, false)];
     private byte[] _buffer = [];
     private (int Offset, int Length)[] _messages = [];
 
@@ -59,6 +64,20 @@ public class PgOutputBenchmarks
             {
                 total += column.HasValue ? tuple.GetValue(column).Length : -1;
             }
+        }
+
+        return total;
+    }
+
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public long DecodeAndEncodeInsert()
+    {
+        var buffer = _buffer.AsSpan();
+        long total = 0;
+        foreach (var (offset, length) in _messages)
+        {
+            var message = _decoder.Decode(buffer.Slice(offset, length));
+            total += _encoder.EncodeChangeFields(_columns, message).Length;
         }
 
         return total;
