@@ -6,7 +6,19 @@ using Xunit.Abstractions;
 
 namespace PgWire.Host.Tests.Lrepl;
 
+/// <summary>
+/// Tests that restart the shared test server: they run alone, after the others, since every
+/// connection another test has open or opens meanwhile would fail ("the database system is
+/// shutting down").
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ServerRestartCollection
+{
+    public const string Name = "restarts the test server";
+}
+
 /// <summary>The real pgwire lrepl process under SIGKILL, server restarts and clean signals.</summary>
+[Collection(ServerRestartCollection.Name)]
 public sealed class ProcessCrashTests
 {
     private readonly ITestOutputHelper _output;
