@@ -134,47 +134,60 @@ public sealed class JsonLineEncoder
     {
         // The same bytes WriteChangeFields makes through Utf8JsonWriter, written straight into the
         // buffer: plain values are copied, only those needing escapes go through a JSON writer.
+        // Each tuple's column descriptors are read once, for its key and for the whole row.
         _fields.ResetWrittenCount();
         var hasOld = message.OldTupleKind != OldTupleKind.None && !message.OldTuple.IsEmpty;
-        _fields.Write("\"key\":"u8);
-        AppendTuple(columns, hasOld ? message.OldTuple : message.NewTuple, keyOnly: true);
-        _fields.Write(",\"before\":"u8);
+        var keySource = hasOld ? message.OldTuple : message.NewTuple;
+        Span<TupleColumn> keyColumns = keySource.ColumnCount <= 64 ? stackalloc TupleColumn[keySource.ColumnCount] : new TupleColumn[keySource.ColumnCount];
+        keySource.CopyColumnsTo(keyColumns);
+        Append("\"key\":"u8);
+        AppendTuple(columns, keySource, keyColumns, keyOnly: true);
+        Append(",\"before\":"u8);
         if (hasOld)
         {
-            AppendTuple(columns, message.OldTuple, keyOnly: message.OldTupleKind == OldTupleKind.Key);
+            AppendTuple(columns, message.OldTuple, keyColumns, keyOnly: message.OldTupleKind == OldTupleKind.Key);
         }
         else
         {
-            _fields.Write("null"u8);
+            Append("null"u8);
         }
 
-        _fields.Write(",\"after\":"u8);
+        Append(",\"after\":"u8);
         if (message.Type == PgOutputMessageType.Delete)
         {
-            _fields.Write("null"u8);
+            Append("null"u8);
+        }
+        else if (hasOld)
+        {
+            var newTuple = message.NewTuple;
+            Span<TupleColumn> newColumns = newTuple.ColumnCount <= 64 ? stackalloc TupleColumn[newTuple.ColumnCount] : new TupleColumn[newTuple.ColumnCount];
+            newTuple.CopyColumnsTo(newColumns);
+            AppendTuple(columns, newTuple, newColumns, keyOnly: false);
         }
         else
         {
-            AppendTuple(columns, message.NewTuple, keyOnly: false);
+            AppendTuple(columns, keySource, keyColumns, keyOnly: false);
         }
 
-        _fields.Write("}"u8);
+        Append("}"u8);
         return _fields.WrittenSpan;
     }
 
-    private void AppendTuple(IReadOnlyList<ColumnInfo> columns, TupleData tuple, bool keyOnly)
+    private void Append(ReadOnlySpan<byte> bytes)
     {
-        _fields.Write("{"u8);
-        var first = true;
-        var i = 0;
-        foreach (var column in tuple)
-        {
-            if (i >= columns.Count)
-            {
-                break;
-            }
+        bytes.CopyTo(_fields.GetSpan(bytes.Length));
+        _fields.Advance(bytes.Length);
+    }
 
-            var info = columns[i++];
+    private void AppendTuple(IReadOnlyList<ColumnInfo> columns, TupleData tuple, ReadOnlySpan<TupleColumn> tupleColumns, bool keyOnly)
+    {
+        Append("{"u8);
+        var first = true;
+        var count = Math.Min(tupleColumns.Length, columns.Count);
+        for (var i = 0; i < count; i++)
+        {
+            var column = tupleColumns[i];
+            var info = columns[i];
             if ((keyOnly && !info.IsKey) || column.Kind == TupleKind.UnchangedToast)
             {
                 continue;
@@ -202,7 +215,7 @@ public sealed class JsonLineEncoder
             _fields.Advance(name.Length + JsonValues.WriteText(target[name.Length..], info.TypeOid, value, ref _fallback));
         }
 
-        _fields.Write("}"u8);
+        Append("}"u8);
     }
 
     /// <summary>The server's text form of a binary value, so binary and text streams write the same lines.</summary>
