@@ -393,18 +393,18 @@ public static class LreplRunner
 
     private static Config PersistenceConfig(string provider, string connectionString)
     {
-        var cs = connectionString.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        var cs = Hocon(connectionString);
         var pn = provider.Replace("\"", "", StringComparison.Ordinal);
         var hocon = $$"""
             akka.persistence.journal.plugin = "akka.persistence.journal.sql"
             akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
             akka.persistence.journal.sql {
-              connection-string = "{{cs}}"
+              connection-string = {{cs}}
               provider-name = "{{pn}}"
               auto-initialize = on
             }
             akka.persistence.snapshot-store.sql {
-              connection-string = "{{cs}}"
+              connection-string = {{cs}}
               provider-name = "{{pn}}"
               auto-initialize = on
             }
@@ -604,7 +604,7 @@ public static class LreplRunner
         log.WriteLine($"lrepl: created slot {options.SlotName} at {consistentPoint}; copying snapshot of {table.Qualified}");
 
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var copy = SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns), snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, copyCancel.Token, copyConnection);
+        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns), snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
         if (pendingState is not null)
         {
             // A copy that fails (a full disk, say) is reported at once, not after the journal answers.
@@ -676,6 +676,19 @@ public static class LreplRunner
 
         log.WriteLine("lrepl: column values stream in binary");
         return new BinaryStreaming(catalog);
+    }
+
+    /// <summary>A snapshot that could not be written (a full disk, say) as one line; it is not recorded as done, so the next run starts it over.</summary>
+    private static async Task<SnapshotCopyResult> ReportFileErrors(Task<SnapshotCopyResult> copy, string dataPath)
+    {
+        try
+        {
+            return await copy.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LreplException($"writing the snapshot into {dataPath} failed: {ex.Message}", ex);
+        }
     }
 
     private static uint ParseOid(string? text) => uint.Parse(text!, System.Globalization.CultureInfo.InvariantCulture);

@@ -124,32 +124,28 @@ public sealed class LsnAckActor : ReceivePersistentActor
     /// <summary>A position that could not be written stops this actor (Akka.Persistence); the reason goes to the progress for the user.</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        if (_progress is not null)
-        {
-            _progress.LastError = "the state journal could not record the position: " + cause.Message;
-        }
-
+        Report("the state journal could not record the position: " + cause.Message);
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
-        if (_progress is not null)
-        {
-            _progress.LastError = "the state journal rejected the position: " + cause.Message;
-        }
-
+        Report("the state journal rejected the position: " + cause.Message);
         base.OnPersistRejected(cause, @event, sequenceNr);
     }
 
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
+        Report("the state journal could not be read: " + reason.Message);
+        base.OnRecoveryFailure(reason, message);
+    }
+
+    private void Report(string error)
+    {
         if (_progress is not null)
         {
-            _progress.LastError = "the state journal could not be read: " + reason.Message;
+            _progress.LastError = error;
         }
-
-        base.OnRecoveryFailure(reason, message);
     }
 
     private void Apply(LreplEvent e)

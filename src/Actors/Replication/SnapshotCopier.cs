@@ -72,129 +72,121 @@ public static partial class SnapshotCopier
         CancellationToken ct,
         Task<PgClient>? leadConnection = null)
     {
-        try
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(options);
+        DeleteParts(dataPath);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var counter = new RowCounter(progress);
+        await using var lead = leadConnection is null ? await ConnectAsync(system, settings, ct).ConfigureAwait(false) : await leadConnection.ConfigureAwait(false);
+        await BeginSnapshotAsync(lead, snapshotName, ct).ConfigureAwait(false);
+
+        var shape = new ShapeObserver();
+        await lead.ExecuteAsync("SELECT * FROM " + table.Qualified + " LIMIT 0", shape, ct).ConfigureAwait(false);
+        shape.ThrowIfFailed("reading the columns of " + table.Qualified);
+        var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name))).ToArray();
+        var selectList = columns.Length == 0 ? "" : string.Join(", ", columns.Select(c => ReplicationCommands.QuoteIdentifier(c.Name)));
+
+        var blocksText = await ScalarAsync(lead, $"SELECT pg_relation_size({table.Oid.ToString(CultureInfo.InvariantCulture)}::oid::regclass) / current_setting('block_size')::int8", ct).ConfigureAwait(false);
+        var blocks = long.Parse(blocksText, CultureInfo.InvariantCulture);
+        var ranges = PlanRanges(blocks, lead.Session.ServerVersionNumber, options, out var workers);
+
+        var paths = new string[ranges.Count];
+        for (var i = 0; i < paths.Length; i++)
         {
-            ArgumentNullException.ThrowIfNull(system);
-            ArgumentNullException.ThrowIfNull(table);
-            ArgumentNullException.ThrowIfNull(progress);
-            ArgumentNullException.ThrowIfNull(options);
-            DeleteParts(dataPath);
+            paths[i] = i == 0 ? dataPath : PartPath(dataPath, i);
+        }
 
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var counter = new RowCounter(progress);
-            await using var lead = leadConnection is null ? await ConnectAsync(system, settings, ct).ConfigureAwait(false) : await leadConnection.ConfigureAwait(false);
-            await BeginSnapshotAsync(lead, snapshotName, ct).ConfigureAwait(false);
-
-            var shape = new ShapeObserver();
-            await lead.ExecuteAsync("SELECT * FROM " + table.Qualified + " LIMIT 0", shape, ct).ConfigureAwait(false);
-            shape.ThrowIfFailed("reading the columns of " + table.Qualified);
-            var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name))).ToArray();
-            var selectList = columns.Length == 0 ? "" : string.Join(", ", columns.Select(c => ReplicationCommands.QuoteIdentifier(c.Name)));
-
-            var blocksText = await ScalarAsync(lead, $"SELECT pg_relation_size({table.Oid.ToString(CultureInfo.InvariantCulture)}::oid::regclass) / current_setting('block_size')::int8", ct).ConfigureAwait(false);
-            var blocks = long.Parse(blocksText, CultureInfo.InvariantCulture);
-            var ranges = PlanRanges(blocks, lead.Session.ServerVersionNumber, options, out var workers);
-
-            var paths = new string[ranges.Count];
-            for (var i = 0; i < paths.Length; i++)
+        var next = -1;
+        async Task WorkAsync(PgClient client)
+        {
+            using var registration = failure.Token.Register(client.Cancel);
+            while (true)
             {
-                paths[i] = i == 0 ? dataPath : PartPath(dataPath, i);
-            }
-
-            var next = -1;
-            async Task WorkAsync(PgClient client)
-            {
-                using var registration = failure.Token.Register(client.Cancel);
-                while (true)
+                var index = Interlocked.Increment(ref next);
+                if (index >= ranges.Count || failure.IsCancellationRequested)
                 {
-                    var index = Interlocked.Increment(ref next);
-                    if (index >= ranges.Count || failure.IsCancellationRequested)
-                    {
-                        break;
-                    }
-
-                    var sql = "COPY (SELECT " + selectList + " FROM " + table.Qualified + ranges[index].Where + ") TO STDOUT";
-                    await using var file = new FileStream(paths[index], FileMode.Create, FileAccess.Write, FileShare.Read, 1);
-                    var observer = new CopyToJsonObserver(columns, lsn, file, counter);
-                    await client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
-                    observer.Finish();
+                    break;
                 }
 
-                await ScalarAsync(client, "COMMIT", ct, allowEmpty: true).ConfigureAwait(false);
+                var sql = "COPY (SELECT " + selectList + " FROM " + table.Qualified + ranges[index].Where + ") TO STDOUT";
+                await using var file = new FileStream(paths[index], FileMode.Create, FileAccess.Write, FileShare.Read, 1);
+                var observer = new CopyToJsonObserver(columns, lsn, file, counter);
+                await client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
+                observer.Finish();
             }
 
-            async Task HelperAsync()
-            {
-                await using var client = await ConnectAsync(system, settings, failure.Token).ConfigureAwait(false);
-                await BeginSnapshotAsync(client, snapshotName, failure.Token).ConfigureAwait(false);
-                await WorkAsync(client).ConfigureAwait(false);
-            }
+            await ScalarAsync(client, "COMMIT", ct, allowEmpty: true).ConfigureAwait(false);
+        }
 
-            Exception? firstError = null;
-            async Task Guard(Func<Task> work)
-            {
-                try
-                {
-                    await work().ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    Interlocked.CompareExchange(ref firstError, ex, null);
-                    await failure.CancelAsync().ConfigureAwait(false);
-                    throw;
-                }
-            }
+        async Task HelperAsync()
+        {
+            await using var client = await ConnectAsync(system, settings, failure.Token).ConfigureAwait(false);
+            await BeginSnapshotAsync(client, snapshotName, failure.Token).ConfigureAwait(false);
+            await WorkAsync(client).ConfigureAwait(false);
+        }
 
-            var tasks = new List<Task> { Guard(() => WorkAsync(lead)) };
-            for (var w = 1; w < workers; w++)
-            {
-                tasks.Add(Task.Run(() => Guard(HelperAsync), CancellationToken.None));
-            }
-
+        Exception? firstError = null;
+        async Task Guard(Func<Task> work)
+        {
             try
             {
-                await Task.WhenAll(tasks).ConfigureAwait(false);
+                await work().ConfigureAwait(false);
             }
-            catch when (firstError is not null && !ct.IsCancellationRequested)
+            catch (Exception ex)
             {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstError);
+                Interlocked.CompareExchange(ref firstError, ex, null);
+                await failure.CancelAsync().ConfigureAwait(false);
+                throw;
             }
+        }
 
-            ct.ThrowIfCancellationRequested();
-            var copied = clock.Elapsed;
-            TimeSpan joined;
-            long length;
-            await using (var data = new FileStream(dataPath, FileMode.Append, FileAccess.Write, FileShare.Read, 1))
+        var tasks = new List<Task> { Guard(() => WorkAsync(lead)) };
+        for (var w = 1; w < workers; w++)
+        {
+            tasks.Add(Task.Run(() => Guard(HelperAsync), CancellationToken.None));
+        }
+
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch when (firstError is not null && !ct.IsCancellationRequested)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstError);
+        }
+
+        ct.ThrowIfCancellationRequested();
+        var copied = clock.Elapsed;
+        TimeSpan joined;
+        long length;
+        await using (var data = new FileStream(dataPath, FileMode.Append, FileAccess.Write, FileShare.Read, 1))
+        {
+            for (var i = 1; i < paths.Length; i++)
             {
-                for (var i = 1; i < paths.Length; i++)
+                await using (var part = new FileStream(paths[i], FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
                 {
-                    await using (var part = new FileStream(paths[i], FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
-                    {
-                        await AppendAsync(part, data, ct).ConfigureAwait(false);
-                    }
-
-                    File.Delete(paths[i]);
+                    await AppendAsync(part, data, ct).ConfigureAwait(false);
                 }
 
-                joined = clock.Elapsed;
-                data.Flush(flushToDisk: true);
-                length = data.Length;
+                File.Delete(paths[i]);
             }
 
-            progress.SnapshotRows = counter.Total;
-            return new SnapshotCopyResult(counter.Total, length, workers, ranges.Count)
-            {
-                CopyTime = copied,
-                JoinTime = joined - copied,
-                SyncTime = clock.Elapsed - joined,
-            };
+            joined = clock.Elapsed;
+            data.Flush(flushToDisk: true);
+            length = data.Length;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+
+        progress.SnapshotRows = counter.Total;
+        return new SnapshotCopyResult(counter.Total, length, workers, ranges.Count)
         {
-            // The snapshot is not recorded as done, so the next run starts it over.
-            throw new LreplException($"writing the snapshot into {dataPath} failed: {ex.Message}", ex);
-        }
+            CopyTime = copied,
+            JoinTime = joined - copied,
+            SyncTime = clock.Elapsed - joined,
+        };
     }
 
     /// <summary>
@@ -442,8 +434,6 @@ public sealed class CopyTextJsonWriter : IDisposable
     private readonly ColumnInfo[] _columns;
     private readonly int[] _keyIndexes;
     private readonly byte[] _prefix;
-    private readonly byte[][] _keyNames;
-    private readonly byte[][] _afterNames;
     private readonly int _fixedLength;
     private readonly ArrayBufferWriter<byte> _buffer;
     private readonly Field[] _fields;
@@ -458,14 +448,10 @@ public sealed class CopyTextJsonWriter : IDisposable
         _columns = [.. columns];
         _keyIndexes = [.. Enumerable.Range(0, _columns.Length).Where(i => _columns[i].IsKey)];
         _prefix = MakePrefix(lsn);
-        _keyNames = new byte[_columns.Length][];
-        _afterNames = new byte[_columns.Length][];
         _fixedLength = _prefix.Length + Middle.Length + End.Length;
-        for (var i = 0; i < _columns.Length; i++)
+        foreach (var column in _columns)
         {
-            _afterNames[i] = JsonValues.PropertyName(_columns[i].EncodedName, comma: i > 0);
-            _keyNames[i] = JsonValues.PropertyName(_columns[i].EncodedName, comma: _keyIndexes.Length > 0 && i != _keyIndexes[0]);
-            _fixedLength += _afterNames[i].Length + _keyNames[i].Length;
+            _fixedLength += 2 * column.CommaNameBytes.Length;
         }
 
         _buffer = new ArrayBufferWriter<byte>(initialCapacity);
@@ -548,14 +534,14 @@ public sealed class CopyTextJsonWriter : IDisposable
         var n = _prefix.Length;
         foreach (var i in _keyIndexes)
         {
-            n += WriteColumn(span[n..], _keyNames[i], i, row);
+            n += WriteColumn(span[n..], KeyName(i), i, row);
         }
 
         Middle.CopyTo(span[n..]);
         n += Middle.Length;
         for (var i = 0; i < _columns.Length; i++)
         {
-            n += WriteColumn(span[n..], _afterNames[i], i, row);
+            n += WriteColumn(span[n..], AfterName(i), i, row);
         }
 
         End.CopyTo(span[n..]);
@@ -572,13 +558,13 @@ public sealed class CopyTextJsonWriter : IDisposable
         _buffer.Write(_prefix);
         foreach (var i in _keyIndexes)
         {
-            AppendColumn(_keyNames[i], i, row);
+            AppendColumn(KeyName(i), i, row);
         }
 
         _buffer.Write(Middle);
         for (var i = 0; i < _columns.Length; i++)
         {
-            AppendColumn(_afterNames[i], i, row);
+            AppendColumn(AfterName(i), i, row);
         }
 
         _buffer.Write(End);
@@ -590,6 +576,12 @@ public sealed class CopyTextJsonWriter : IDisposable
         var span = _buffer.GetSpan(name.Length + JsonValues.MaxLength(_fields[index].Length));
         _buffer.Advance(WriteColumn(span, name, index, row));
     }
+
+    /// <summary><c>"name":</c> of a column in "key", with a comma unless it is the first key column.</summary>
+    private byte[] KeyName(int index) => index == _keyIndexes[0] ? _columns[index].NameBytes : _columns[index].CommaNameBytes;
+
+    /// <summary><c>"name":</c> of a column in "after", with a comma unless it is the first column.</summary>
+    private byte[] AfterName(int index) => index == 0 ? _columns[index].NameBytes : _columns[index].CommaNameBytes;
 
     private static ReadOnlySpan<byte> Middle => "},\"before\":null,\"after\":{"u8;
 

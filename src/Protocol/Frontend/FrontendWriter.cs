@@ -145,20 +145,15 @@ public sealed class FrontendWriter
     }
 
     /// <summary>Describe a prepared statement ('S') or a portal ('P').</summary>
-    public void WriteDescribe(byte kind, string name)
-    {
-        ValidateKind(kind);
-        var start = Begin(FrontendMessageCode.Describe);
-        WriteByte(kind);
-        WriteCString(name);
-        End(start);
-    }
+    public void WriteDescribe(byte kind, string name) => WriteKindAndName(FrontendMessageCode.Describe, kind, name);
 
     /// <summary>Close a prepared statement ('S') or a portal ('P').</summary>
-    public void WriteClose(byte kind, string name)
+    public void WriteClose(byte kind, string name) => WriteKindAndName(FrontendMessageCode.Close, kind, name);
+
+    private void WriteKindAndName(FrontendMessageCode code, byte kind, string name)
     {
         ValidateKind(kind);
-        var start = Begin(FrontendMessageCode.Close);
+        var start = Begin(code);
         WriteByte(kind);
         WriteCString(name);
         End(start);
