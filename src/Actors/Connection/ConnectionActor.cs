@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -370,6 +371,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTi
         Lost(new PgConnectionException(ConnectionFailureKind.Network, $"could not receive data from server: {m.Error.Message}", m.Error));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ProcessFrames()
     {
         while (_stream is not null)
@@ -411,6 +413,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTi
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FlushBatch()
     {
         if (_batchOffsets.Count == 0)

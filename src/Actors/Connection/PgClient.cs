@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Akka.Actor;
 using PgWire.Protocol.Messages;
@@ -209,6 +210,7 @@ public sealed class PgClient : IAsyncDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Deliver(FrameBatch batch, IQueryObserver observer)
     {
         if (batch.Code == BackendMessageCode.DataRow)

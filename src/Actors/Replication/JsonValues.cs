@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -12,9 +15,6 @@ namespace PgWire.Actors.Replication;
 /// </summary>
 internal static class JsonValues
 {
-    /// <summary>Bytes a string value may be copied with: printable ASCII except the quote and backslash.</summary>
-    private static readonly SearchValues<byte> NeedsEscaping = SearchValues.Create(MakeEscapingSet());
-
     /// <summary>The most bytes <see cref="WriteText"/> writes for a value of <paramref name="length"/> bytes.</summary>
     public static int MaxLength(int length) => (length * 6) + 8;
 
@@ -42,6 +42,7 @@ internal static class JsonValues
     /// into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes) and returns the
     /// bytes written.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int WriteText(Span<byte> destination, uint typeOid, ReadOnlySpan<byte> value, ref Fallback? fallback)
     {
         switch (typeOid)
@@ -78,9 +79,10 @@ internal static class JsonValues
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int WriteString(Span<byte> destination, ReadOnlySpan<byte> value, ref Fallback? fallback)
     {
-        if (value.IndexOfAny(NeedsEscaping) >= 0)
+        if (NeedsEscape(value))
         {
             return (fallback ??= new Fallback()).Write(destination, 25, value);
         }
@@ -91,18 +93,56 @@ internal static class JsonValues
         return value.Length + 2;
     }
 
-    private static byte[] MakeEscapingSet()
+    /// <summary>
+    /// Whether <paramref name="value"/> holds a byte a JSON string cannot carry as it is here:
+    /// outside printable ASCII (control bytes, DEL, any byte of a multi-byte sequence), a quote or a
+    /// backslash. Sixteen bytes at a time; the last block overlaps the one before it.
+    /// </summary>
+    /// <remarks>
+    /// Compiled fully optimized on first use: this runs for every string value of a snapshot, and the
+    /// framework's vectorized searches start out in unoptimized code in a short-lived process.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool NeedsEscape(ReadOnlySpan<byte> value)
     {
-        var set = new List<byte>();
-        for (var b = 0; b < 256; b++)
+        if (Vector128.IsHardwareAccelerated && value.Length >= Vector128<byte>.Count)
         {
-            if (b < 0x20 || b >= 0x7F || b == '"' || b == '\\')
+            ref var start = ref MemoryMarshal.GetReference(value);
+            var last = (nuint)(value.Length - Vector128<byte>.Count);
+            for (nuint i = 0; ; i += (nuint)Vector128<byte>.Count)
             {
-                set.Add((byte)b);
+                if (i > last)
+                {
+                    i = last;
+                }
+
+                // As signed bytes, everything below a space and every byte from 0x80 up is negative or small.
+                var v = Vector128.LoadUnsafe(ref start, i).AsSByte();
+                var escape = Vector128.LessThan(v, Vector128.Create((sbyte)0x20))
+                    | Vector128.Equals(v, Vector128.Create((sbyte)0x7F))
+                    | Vector128.Equals(v, Vector128.Create((sbyte)'"'))
+                    | Vector128.Equals(v, Vector128.Create((sbyte)'\\'));
+                if (escape != Vector128<sbyte>.Zero)
+                {
+                    return true;
+                }
+
+                if (i == last)
+                {
+                    return false;
+                }
             }
         }
 
-        return [.. set];
+        foreach (var b in value)
+        {
+            if (b is < 0x20 or >= 0x7F or (byte)'"' or (byte)'\\')
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A <see cref="Utf8JsonWriter"/> for the values the fast path leaves to it.</summary>
