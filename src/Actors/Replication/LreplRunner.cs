@@ -199,8 +199,7 @@ public static class LreplRunner
             LreplState state;
             await using (var client = await DisposeOnFailure(clientTask, replTask).ConfigureAwait(false))
             {
-                table = await DisposeOnFailure(CheckAsync(client, options, cancellationToken), replTask).ConfigureAwait(false);
-                var slotExists = (await DisposeOnFailure(QueryAsync(client, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", [options.SlotName], cancellationToken), replTask).ConfigureAwait(false)).Count > 0;
+                (table, var slotExists) = await DisposeOnFailure(CheckAsync(client, options, cancellationToken), replTask).ConfigureAwait(false);
 
                 await using var repl = await replTask.ConfigureAwait(false);
                 await QueryAsync(repl, ReplicationCommands.IdentifySystem, null, cancellationToken).ConfigureAwait(false);
@@ -498,56 +497,59 @@ public static class LreplRunner
         }
     }
 
-    private static async Task<TableInfo> CheckAsync(PgClient client, LreplOptions options, CancellationToken ct)
+    /// <summary>
+    /// Everything a run checks before it starts, read in one round trip: wal_level, the table, its
+    /// replica identity columns, the publication and its membership, and whether the slot exists.
+    /// One row per replica identity column (one row with a null column when there is none).
+    /// </summary>
+    private static string CheckQuery(LreplOptions options) => $"""
+        SELECT current_setting('wal_level'), n.nspname, c.relname, c.oid::int8::text, c.relreplident::text,
+               EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {SqlLiteral(options.Publication)}),
+               EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = {SqlLiteral(options.Publication)} AND schemaname = n.nspname AND tablename = c.relname),
+               EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = {SqlLiteral(options.SlotName)}),
+               k.attname
+        FROM (SELECT to_regclass({SqlLiteral(options.Table)})) r (oid)
+        LEFT JOIN pg_class c ON c.oid = r.oid AND c.relkind IN ('r', 'p')
+        LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN LATERAL (
+            SELECT a.attname FROM pg_attribute a
+            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+              AND (c.relreplident = 'f' OR a.attnum = ANY (
+                  SELECT unnest(i.indkey) FROM pg_index i
+                  WHERE i.indrelid = c.oid AND CASE c.relreplident WHEN 'd' THEN i.indisprimary WHEN 'i' THEN i.indisreplident ELSE false END))
+        ) k ON true
+        """;
+
+    /// <summary>A SQL string literal that reads the same whatever standard_conforming_strings is.</summary>
+    private static string SqlLiteral(string value) =>
+        "E'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static async Task<(TableInfo Table, bool SlotExists)> CheckAsync(PgClient client, LreplOptions options, CancellationToken ct)
     {
-        var walLevel = (await QueryAsync(client, "SHOW wal_level", null, ct).ConfigureAwait(false))[0][0];
+        var rows = await QueryAsync(client, CheckQuery(options), null, ct).ConfigureAwait(false);
+        var first = rows[0];
+        var walLevel = first[0];
         if (walLevel != "logical")
         {
             throw new LreplException($"wal_level is '{walLevel}'; logical replication needs wal_level = logical (ALTER SYSTEM SET wal_level = logical, then restart the server)");
         }
 
-        var rows = await QueryAsync(
-            client,
-            "SELECT n.nspname, c.relname, c.oid::int8::text, c.relreplident::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')",
-            [options.Table],
-            ct).ConfigureAwait(false);
-        if (rows.Count == 0)
+        if (first[1] is null)
         {
             throw new LreplException($"table \"{options.Table}\" does not exist");
         }
 
-        var schema = rows[0][0]!;
-        var name = rows[0][1]!;
-        var oid = uint.Parse(rows[0][2]!, System.Globalization.CultureInfo.InvariantCulture);
-        var identity = rows[0][3];
+        var schema = first[1]!;
+        var name = first[2]!;
+        var oid = uint.Parse(first[3]!, System.Globalization.CultureInfo.InvariantCulture);
         var qualified = ReplicationCommands.QuoteIdentifier(schema) + "." + ReplicationCommands.QuoteIdentifier(name);
-
-        IReadOnlySet<string> keys;
-        if (identity == "f")
-        {
-            keys = (await QueryAsync(client, "SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped", [oid.ToString(System.Globalization.CultureInfo.InvariantCulture)], ct).ConfigureAwait(false))
-                .Select(r => r[0]!).ToHashSet(StringComparer.Ordinal);
-        }
-        else if (identity is "d" or "i")
-        {
-            keys = (await QueryAsync(
-                client,
-                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = $1::oid AND (CASE WHEN $2 = 'd' THEN i.indisprimary ELSE i.indisreplident END)",
-                [oid.ToString(System.Globalization.CultureInfo.InvariantCulture), identity],
-                ct).ConfigureAwait(false)).Select(r => r[0]!).ToHashSet(StringComparer.Ordinal);
-        }
-        else
-        {
-            keys = new HashSet<string>();
-        }
-
+        var keys = rows.Where(r => r[8] is not null).Select(r => r[8]!).ToHashSet(StringComparer.Ordinal);
         if (keys.Count == 0)
         {
             throw new LreplException($"table {qualified} has no usable replica identity (add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL or USING INDEX)");
         }
 
-        var pub = await QueryAsync(client, "SELECT 1 FROM pg_publication WHERE pubname = $1", [options.Publication], ct).ConfigureAwait(false);
-        if (pub.Count == 0)
+        if (first[5] != "t")
         {
             if (!options.CreatePublication)
             {
@@ -556,14 +558,12 @@ public static class LreplRunner
 
             await QueryAsync(client, $"CREATE PUBLICATION {ReplicationCommands.QuoteIdentifier(options.Publication)} FOR TABLE {qualified}", null, ct).ConfigureAwait(false);
         }
-
-        var member = await QueryAsync(client, "SELECT 1 FROM pg_publication_tables WHERE pubname = $1 AND schemaname = $2 AND tablename = $3", [options.Publication, schema, name], ct).ConfigureAwait(false);
-        if (member.Count == 0)
+        else if (first[6] != "t")
         {
             throw new LreplException($"publication \"{options.Publication}\" does not include table {qualified}");
         }
 
-        return new TableInfo(schema, name, qualified, oid, keys);
+        return (new TableInfo(schema, name, qualified, oid, keys), first[7] == "t");
     }
 
     /// <summary>

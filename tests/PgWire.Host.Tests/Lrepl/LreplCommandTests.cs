@@ -76,7 +76,7 @@ public sealed class LreplCommandTests
         const string table = "lr_cli";
         const string pub = "lr_cli_pub";
         var dir = Path.Combine(Path.GetTempPath(), "lrepl-cli-" + Guid.NewGuid().ToString("N"));
-        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_cli_slot') FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS lr_cli_nopub");
+        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_cli_slot') FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP PUBLICATION IF EXISTS lr_cli_other_pub; DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS lr_cli_nopub");
         TestCluster.RunPsql("-X", "-q", "-c", $"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} VALUES (1, 'a'); CREATE TABLE lr_cli_nopub (id int PRIMARY KEY)");
         try
         {
@@ -88,6 +88,13 @@ public sealed class LreplCommandTests
             Assert.Equal(1, code);
             Assert.StartsWith("pgwire lrepl: publication \"lr_cli_nopub_pub\" does not exist", stderr.Trim(), StringComparison.Ordinal);
             Assert.DoesNotContain('\n', stderr.Trim());
+
+            // A publication that exists but publishes another table.
+            TestCluster.RunPsql("-X", "-q", "-c", "CREATE PUBLICATION lr_cli_other_pub FOR TABLE lr_cli_nopub");
+            (code, stderr) = await RunAsync(Args(table, "lr_cli_other_pub", dir));
+            Assert.Equal(1, code);
+            Assert.Equal("pgwire lrepl: publication \"lr_cli_other_pub\" does not include table \"public\".\"lr_cli\"", stderr.Trim());
+            Assert.Empty(TestCluster.RunPsql("-X", "-At", "-c", "SELECT slot_name FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'").Stdout.Trim());
 
             (code, stderr) = await RunAsync(Args(table, pub, dir, TestCluster.SuperUserPassword, "--create-publication"), s => s.Contains("done:", StringComparison.Ordinal));
             Assert.True(code == 0, stderr);
@@ -110,7 +117,7 @@ public sealed class LreplCommandTests
         }
         finally
         {
-            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_cli_slot') FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS lr_cli_nopub");
+            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_cli_slot') FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP PUBLICATION IF EXISTS lr_cli_other_pub; DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS lr_cli_nopub");
             if (Directory.Exists(dir))
             {
                 Directory.Delete(dir, true);
