@@ -145,6 +145,15 @@ public static class LreplRunner
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             pgwire.lrepl.log-file = {{Hocon(options.LogPath)}}
             """);
+        try
+        {
+            TlsWarmUp.Start(Resolve(options, null).SslMode);
+        }
+        catch (LreplException)
+        {
+            // Reported where the settings are used.
+        }
+
         var system = ActorSystem.Create("lrepl", own.WithFallback(PersistenceConfig(options)));
         try
         {

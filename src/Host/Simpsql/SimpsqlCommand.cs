@@ -92,6 +92,7 @@ public static class SimpsqlCommand
 
         var env = console.Environment ?? SystemSettingsEnvironment.Instance;
         var config = ConfigurationFactory.ParseString("akka { loglevel = OFF\nstdout-loglevel = OFF\nlog-dead-letters = off\nlog-dead-letters-during-shutdown = off }");
+        TlsWarmUp.Start(PeekSslMode(options, env));
         using var system = ActorSystem.Create("simpsql", config);
         try
         {
@@ -180,6 +181,19 @@ public static class SimpsqlCommand
         {
             console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {ex.Message}\n");
             return null;
+        }
+    }
+
+    /// <summary>The sslmode the connection will most likely use, read before anything is asked or reported.</summary>
+    private static SslMode PeekSslMode(SimpsqlOptions options, ISettingsEnvironment env)
+    {
+        try
+        {
+            return ConnectionSettings.Resolve(options.ConnInfo, null, env).SslMode;
+        }
+        catch (ConnectionSettingsException)
+        {
+            return SslMode.Prefer;
         }
     }
 
