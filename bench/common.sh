@@ -31,13 +31,18 @@ lrb_connect() {
 
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
 
-# Publishes src/Host to out/ when the binary is missing (or --publish).
+# Publishes src/Host to out/ when the binary is missing (or --publish). With STANDALONE=1 the
+# release build (self-contained, composite ReadyToRun) goes to out/standalone/ and is used instead.
 lrb_binary() {
-    bin=${PGWIRE_BIN:-$root/out/pgwire}
+    local dir=$root/out extra=()
+    if [[ ${STANDALONE:-0} == 1 ]]; then
+        dir=$root/out/standalone extra=(-p:Standalone=true)
+    fi
+    bin=${PGWIRE_BIN:-$dir/pgwire}
     if [[ ! -x $bin || $publish == 1 ]]; then
         [[ -z ${PGWIRE_BIN:-} ]] || die "PGWIRE_BIN=$bin is not executable"
-        log "publishing src/Host to out/"
-        dotnet publish "$root/src/Host" -c Release -o "$root/out" >/dev/null || die "publish failed"
+        log "publishing src/Host to ${dir#"$root"/}/"
+        dotnet publish "$root/src/Host" -c Release -o "$dir" "${extra[@]}" >/dev/null || die "publish failed"
     fi
 }
 
