@@ -511,12 +511,18 @@ public static class LreplRunner
     /// replica identity columns, the publication and its membership, and whether the slot exists.
     /// One row per replica identity column (one row with a null column when there is none).
     /// </summary>
-    private static string CheckQuery(LreplOptions options) => $"""
+    /// <remarks>
+    /// A partitioned table's changes are decoded under the name of the partition they land in
+    /// unless the publication says publish_via_partition_root; only then do they reach this table's
+    /// stream, so a partitioned table needs a publication that does.
+    /// </remarks>
+    private static string CheckQuery(LreplOptions options, int serverVersion) => $"""
         SELECT current_setting('wal_level'), n.nspname, c.relname, c.oid::int8::text, c.relreplident::text,
                EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {SqlLiteral(options.Publication)}),
                EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = {SqlLiteral(options.Publication)} AND schemaname = n.nspname AND tablename = c.relname),
                EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = {SqlLiteral(options.SlotName)}),
-               k.attname
+               k.attname, c.relkind::text,
+               {(serverVersion >= 130000 ? $"EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {SqlLiteral(options.Publication)} AND pubviaroot)" : "false")}
         FROM (SELECT to_regclass({SqlLiteral(options.Table)})) r (oid)
         LEFT JOIN pg_class c ON c.oid = r.oid AND c.relkind IN ('r', 'p')
         LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -535,7 +541,8 @@ public static class LreplRunner
 
     private static async Task<(TableInfo Table, bool SlotExists)> CheckAsync(PgClient client, LreplOptions options, CancellationToken ct)
     {
-        var rows = await QueryAsync(client, CheckQuery(options), null, ct).ConfigureAwait(false);
+        var serverVersion = client.Session.ServerVersionNumber;
+        var rows = await QueryAsync(client, CheckQuery(options, serverVersion), null, ct).ConfigureAwait(false);
         var first = rows[0];
         var walLevel = first[0];
         if (walLevel != "logical")
@@ -558,14 +565,26 @@ public static class LreplRunner
             throw new LreplException($"table {qualified} has no usable replica identity (add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL or USING INDEX)");
         }
 
+        var partitioned = first[9] == "p";
+        if (partitioned && serverVersion < 130000)
+        {
+            throw new LreplException($"table {qualified} is partitioned; publishing a partitioned table needs PostgreSQL 13 or later");
+        }
+
+        var publicationName = ReplicationCommands.QuoteIdentifier(options.Publication);
+        var viaRoot = partitioned ? " WITH (publish_via_partition_root = true)" : "";
         if (first[5] != "t")
         {
             if (!options.CreatePublication)
             {
-                throw new LreplException($"publication \"{options.Publication}\" does not exist (create it with CREATE PUBLICATION {ReplicationCommands.QuoteIdentifier(options.Publication)} FOR TABLE {qualified}, or pass --create-publication)");
+                throw new LreplException($"publication \"{options.Publication}\" does not exist (create it with CREATE PUBLICATION {publicationName} FOR TABLE {qualified}{viaRoot}, or pass --create-publication)");
             }
 
-            await QueryAsync(client, $"CREATE PUBLICATION {ReplicationCommands.QuoteIdentifier(options.Publication)} FOR TABLE {qualified}", null, ct).ConfigureAwait(false);
+            await QueryAsync(client, $"CREATE PUBLICATION {publicationName} FOR TABLE {qualified}{viaRoot}", null, ct).ConfigureAwait(false);
+        }
+        else if (partitioned && first[10] != "t")
+        {
+            throw new LreplException($"publication \"{options.Publication}\" publishes the changes of partitioned table {qualified} under the names of its partitions; lrepl needs them under the table's own name (ALTER PUBLICATION {publicationName} SET (publish_via_partition_root = true))");
         }
         else if (first[6] != "t")
         {

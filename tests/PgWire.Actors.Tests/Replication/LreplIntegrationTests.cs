@@ -251,6 +251,54 @@ public sealed class LreplIntegrationTests
     }
 
     [ClusterFact]
+    public async Task Partitioned_table_changes_arrive_under_its_own_name_and_a_publication_by_partition_is_refused()
+    {
+        // Without publish_via_partition_root the server names each change after its partition,
+        // and the stream of the partitioned table would never see it.
+        const string table = "lr_part";
+        const string pub = "lr_part_pub";
+        const string slot = "lr_part_slot";
+        StreamTestSupport.Cleanup(table, pub, slot);
+        TestCluster.RunPsql("-X", "-q", "-c", "DROP PUBLICATION IF EXISTS lr_part_leaf_pub");
+        var dir = StreamTestSupport.NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8) PARTITION BY RANGE (id); CREATE TABLE {table}_low PARTITION OF {table} FOR VALUES FROM (0) TO (50); CREATE TABLE {table}_high PARTITION OF {table} FOR VALUES FROM (50) TO (1000)");
+            Psql($"INSERT INTO {table} VALUES (1, 'one', 1.25, true, NULL, 0.25), (2, 'two', 2, false, NULL, 2), (3, 'three', NULL, NULL, '[1]', NULL), (70, 'seventy', 70, true, NULL, 70)");
+
+            Psql($"CREATE PUBLICATION lr_part_leaf_pub FOR TABLE {table}");
+            var options = new LreplOptions(StreamTestSupport.Connection(), table, "lr_part_leaf_pub", dir) { Environment = new EmptyEnvironment() };
+            var error = await Assert.ThrowsAsync<LreplException>(() => LreplRunner.RunAsync(options, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Equal($"publication \"lr_part_leaf_pub\" publishes the changes of partitioned table \"public\".\"{table}\" under the names of its partitions; lrepl needs them under the table's own name (ALTER PUBLICATION \"lr_part_leaf_pub\" SET (publish_via_partition_root = true))", error.Message);
+            Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+
+            var run = await StreamTestSupport.StartAsync(table, pub, dir);
+            Assert.Equal("t", StreamTestSupport.Scalar($"SELECT pubviaroot FROM pg_publication WHERE pubname = '{pub}'"));
+            Assert.Equal(4, File.ReadAllLines(path).Length);
+            foreach (var statement in string.Format(CultureInfo.InvariantCulture, Workload, table).Split('\n'))
+            {
+                Psql(statement);
+            }
+
+            // Rows that move between partitions, then a truncate of the partitioned table. (PostgreSQL
+            // does not publish a TRUNCATE run on one partition when it publishes via the root.)
+            Psql($"UPDATE {table} SET id = id + 100 WHERE id IN (1, 12)");
+            await WaitForMatchAsync(table, path);
+            Psql($"TRUNCATE {table}");
+            Psql($"INSERT INTO {table} VALUES (80, 'eighty', 80, false, NULL, 80), (5, 'five', 5, true, NULL, 5)");
+            await WaitForMatchAsync(table, path);
+            await run.StopAsync();
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, pub, slot);
+            TestCluster.RunPsql("-X", "-q", "-c", "DROP PUBLICATION IF EXISTS lr_part_leaf_pub");
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
     public async Task Finished_snapshot_with_slot_and_data_file_gone_fails_and_leaves_no_new_slot()
     {
         // No slot and no data file look like a first run, so the snapshot starts while the state
