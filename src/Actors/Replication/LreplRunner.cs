@@ -233,8 +233,8 @@ public static class LreplRunner
                     var snapshotAck = ack;
                     if (options.Format == LreplFormat.Csv)
                     {
-                        var columns = await QueryAsync(client, "SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
-                        csv = new CsvLineEncoder([.. columns.Select(r => r[0]!)]);
+                        var columns = table.PublishedColumns ?? (await QueryAsync(client, "SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false)).Select(r => r[0]!).ToList();
+                        csv = new CsvLineEncoder([.. columns]);
                         snapshotAck = Start(CsvSnapshotActor.Props(options.DataPath, csv, ack), "csv-snapshot");
                     }
 
@@ -447,7 +447,9 @@ public static class LreplRunner
         return new CsvLineEncoder(CsvLineEncoder.ParseHeader(text));
     }
 
-    internal sealed record TableInfo(string Schema, string Name, string Qualified, uint Oid, IReadOnlySet<string> KeyColumns);
+    /// <param name="PublishedColumns">The publication's column list (PostgreSQL 15 and later): the columns its changes carry, in table order; null means all.</param>
+    /// <param name="RowFilter">The publication's row filter for the table (PostgreSQL 15 and later), as SQL; null means every row.</param>
+    internal sealed record TableInfo(string Schema, string Name, string Qualified, uint Oid, IReadOnlySet<string> KeyColumns, IReadOnlyList<string>? PublishedColumns = null, string? RowFilter = null);
 
     /// <summary>
     /// Run-time settings of every lrepl session, snapshot and stream alike: values are written in
@@ -514,7 +516,9 @@ public static class LreplRunner
     /// <remarks>
     /// A partitioned table's changes are decoded under the name of the partition they land in
     /// unless the publication says publish_via_partition_root; only then do they reach this table's
-    /// stream, so a partitioned table needs a publication that does.
+    /// stream, so a partitioned table needs a publication that does. From PostgreSQL 15 on, the
+    /// publication's column list and row filter for the table are read too: the snapshot copies
+    /// what the stream will carry, as the server's own table synchronization does.
     /// </remarks>
     private static string CheckQuery(LreplOptions options, int serverVersion) => $"""
         SELECT current_setting('wal_level'), n.nspname, c.relname, c.oid::int8::text, c.relreplident::text,
@@ -522,7 +526,9 @@ public static class LreplRunner
                EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = {SqlLiteral(options.Publication)} AND schemaname = n.nspname AND tablename = c.relname),
                EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = {SqlLiteral(options.SlotName)}),
                k.attname, c.relkind::text,
-               {(serverVersion >= 130000 ? $"EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {SqlLiteral(options.Publication)} AND pubviaroot)" : "false")}
+               {(serverVersion >= 130000 ? $"EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {SqlLiteral(options.Publication)} AND pubviaroot)" : "false")},
+               {(serverVersion >= 150000 ? $"(SELECT to_json(pt.attnames)::text FROM pg_publication_tables pt WHERE pt.pubname = {SqlLiteral(options.Publication)} AND pt.schemaname = n.nspname AND pt.tablename = c.relname)" : "NULL")},
+               {(serverVersion >= 150000 ? $"(SELECT pt.rowfilter FROM pg_publication_tables pt WHERE pt.pubname = {SqlLiteral(options.Publication)} AND pt.schemaname = n.nspname AND pt.tablename = c.relname)" : "NULL")}
         FROM (SELECT to_regclass({SqlLiteral(options.Table)})) r (oid)
         LEFT JOIN pg_class c ON c.oid = r.oid AND c.relkind IN ('r', 'p')
         LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -591,7 +597,8 @@ public static class LreplRunner
             throw new LreplException($"publication \"{options.Publication}\" does not include table {qualified}");
         }
 
-        return (new TableInfo(schema, name, qualified, oid, keys), first[7] == "t");
+        var published = first[11] is { } json ? System.Text.Json.JsonSerializer.Deserialize<string[]>(json) : null;
+        return (new TableInfo(schema, name, qualified, oid, keys, published, first[12]), first[7] == "t");
     }
 
     /// <summary>
@@ -632,7 +639,7 @@ public static class LreplRunner
         log.WriteLine($"lrepl: created slot {options.SlotName} at {consistentPoint}; copying snapshot of {table.Qualified}");
 
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns), snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
+        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
         if (pendingState is not null)
         {
             // A copy that fails (a full disk, say) is reported at once, not after the journal answers.

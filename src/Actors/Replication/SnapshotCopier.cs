@@ -14,7 +14,14 @@ using static PgWire.Actors.Replication.RecordFieldNames;
 namespace PgWire.Actors.Replication;
 
 /// <summary>The table a snapshot copies: quoted qualified name, OID and key column names.</summary>
-public sealed record SnapshotTable(string Qualified, uint Oid, IReadOnlySet<string> KeyColumns);
+public sealed record SnapshotTable(string Qualified, uint Oid, IReadOnlySet<string> KeyColumns)
+{
+    /// <summary>The columns to copy, in table order (a publication's column list); null copies all.</summary>
+    public IReadOnlyList<string>? Columns { get; init; }
+
+    /// <summary>A condition rows must meet (a publication's row filter), as SQL; null copies every row.</summary>
+    public string? RowFilter { get; init; }
+}
 
 /// <summary>How a snapshot is split between connections.</summary>
 public sealed record SnapshotCopyOptions
@@ -86,7 +93,8 @@ public static partial class SnapshotCopier
         await BeginSnapshotAsync(lead, snapshotName, ct).ConfigureAwait(false);
 
         var shape = new ShapeObserver();
-        await lead.ExecuteAsync("SELECT * FROM " + table.Qualified + " LIMIT 0", shape, ct).ConfigureAwait(false);
+        var shapeList = table.Columns is null ? "*" : string.Join(", ", table.Columns.Select(ReplicationCommands.QuoteIdentifier));
+        await lead.ExecuteAsync("SELECT " + shapeList + " FROM " + table.Qualified + " LIMIT 0", shape, ct).ConfigureAwait(false);
         shape.ThrowIfFailed("reading the columns of " + table.Qualified);
         var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name))).ToArray();
         var selectList = columns.Length == 0 ? "" : string.Join(", ", columns.Select(c => ReplicationCommands.QuoteIdentifier(c.Name)));
@@ -113,7 +121,7 @@ public static partial class SnapshotCopier
                     break;
                 }
 
-                var sql = "COPY (SELECT " + selectList + " FROM " + table.Qualified + ranges[index].Where + ") TO STDOUT";
+                var sql = "COPY (SELECT " + selectList + " FROM " + table.Qualified + ranges[index].WhereAnd(table.RowFilter) + ") TO STDOUT";
                 await using var file = new FileStream(paths[index], FileMode.Create, FileAccess.Write, FileShare.Read, 1);
                 var observer = new CopyToJsonObserver(columns, lsn, file, counter);
                 await client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
@@ -265,6 +273,11 @@ public static partial class SnapshotCopier
             (0, _) => $" WHERE ctid < '({To.Value.ToString(CultureInfo.InvariantCulture)},0)'::tid",
             _ => $" WHERE ctid >= '({From.ToString(CultureInfo.InvariantCulture)},0)'::tid AND ctid < '({To.Value.ToString(CultureInfo.InvariantCulture)},0)'::tid",
         };
+
+        /// <summary><see cref="Where"/> together with <paramref name="condition"/>, when there is one.</summary>
+        public string WhereAnd(string? condition) => condition is null
+            ? Where
+            : (Where.Length == 0 ? " WHERE (" : Where + " AND (") + condition + ")";
     }
 
     /// <summary>

@@ -299,6 +299,65 @@ public sealed class LreplIntegrationTests
     }
 
     [ClusterFact]
+    public async Task A_publication_column_list_and_row_filter_shape_the_snapshot_like_the_stream()
+    {
+        if (int.Parse(StreamTestSupport.Scalar("SHOW server_version_num"), CultureInfo.InvariantCulture) < 150000)
+        {
+            return;
+        }
+
+        const string table = "lr_filt";
+        const string pub = "lr_filt_pub";
+        const string slot = "lr_filt_slot";
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'n' || g, g * 1.5, true, '{{}}', g FROM generate_series(1, 10) g");
+            Psql($"CREATE PUBLICATION {pub} FOR TABLE {table} (id, name, amount) WHERE (id > 5)");
+            var expected = $"SELECT json_build_object('id', id, 'name', name, 'amount', amount::text) FROM {table} WHERE id > 5";
+
+            var run = await StreamTestSupport.StartAsync(table, pub, dir);
+            var snapshot = File.ReadAllLines(path);
+            Assert.Equal(5, snapshot.Length);
+            Assert.All(snapshot, l => Assert.DoesNotContain("\"flag\"", l, StringComparison.Ordinal));
+
+            // Rows that enter the filter (published as inserts), leave it (as deletes) or stay out.
+            Psql($"UPDATE {table} SET id = id + 100 WHERE id = 2");
+            Psql($"UPDATE {table} SET id = 0 WHERE id = 7");
+            Psql($"INSERT INTO {table} VALUES (20, 'twenty', 20, false, NULL, 20), (-4, 'minus four', 4, false, NULL, 4)");
+            Psql($"BEGIN; DELETE FROM {table} WHERE id = 8; UPDATE {table} SET name = 'nine', flag = false WHERE id = 9; COMMIT");
+            await WaitForAsync(expected, path);
+            await run.StopAsync();
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static async Task WaitForAsync(string expectedQuery, string path)
+    {
+        var expected = StreamTestSupport.Scalar(expectedQuery).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => Canonical(JsonNode.Parse(l))).Order(StringComparer.Ordinal).ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<string> actual = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            actual = File.Exists(path) ? Replay(path) : [];
+            if (actual.SequenceEqual(expected))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    [ClusterFact]
     public async Task Finished_snapshot_with_slot_and_data_file_gone_fails_and_leaves_no_new_slot()
     {
         // No slot and no data file look like a first run, so the snapshot starts while the state

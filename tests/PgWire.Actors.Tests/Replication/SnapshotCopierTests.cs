@@ -199,6 +199,9 @@ public sealed class SnapshotCopierTests
         Assert.Equal(" WHERE ctid < '(7,0)'::tid", ranges[0].Where);
         Assert.Equal(" WHERE ctid >= '(7,0)'::tid AND ctid < '(14,0)'::tid", ranges[1].Where);
         Assert.Equal(" WHERE ctid >= '(98,0)'::tid", ranges[^1].Where);
+        Assert.Equal(" WHERE ctid >= '(98,0)'::tid AND (id > 5)", ranges[^1].WhereAnd("id > 5"));
+        Assert.Equal(" WHERE (id > 5)", Assert.Single(single).WhereAnd("id > 5"));
+        Assert.Equal("", Assert.Single(single).WhereAnd(null));
         for (var i = 1; i < ranges.Count; i++)
         {
             Assert.Equal(ranges[i - 1].To, ranges[i].From);
