@@ -447,7 +447,7 @@ public static class LreplRunner
         return new CsvLineEncoder(CsvLineEncoder.ParseHeader(text));
     }
 
-    /// <param name="PublishedColumns">The publication's column list (PostgreSQL 15 and later): the columns its changes carry, in table order; null means all.</param>
+    /// <param name="PublishedColumns">The columns the publication's changes carry, in table order: its column list (PostgreSQL 15 and later) without the generated columns pgoutput leaves out; null means all.</param>
     /// <param name="RowFilter">The publication's row filter for the table (PostgreSQL 15 and later), as SQL; null means every row.</param>
     internal sealed record TableInfo(string Schema, string Name, string Qualified, uint Oid, IReadOnlySet<string> KeyColumns, IReadOnlyList<string>? PublishedColumns = null, string? RowFilter = null);
 
@@ -518,28 +518,49 @@ public static class LreplRunner
     /// unless the publication says publish_via_partition_root; only then do they reach this table's
     /// stream, so a partitioned table needs a publication that does. From PostgreSQL 15 on, the
     /// publication's column list and row filter for the table are read too: the snapshot copies
-    /// what the stream will carry, as the server's own table synchronization does.
+    /// what the stream will carry, as the server's own table synchronization does. Generated
+    /// columns are left out the same way the stream leaves them out.
     /// </remarks>
-    private static string CheckQuery(LreplOptions options, int serverVersion) => $"""
-        SELECT current_setting('wal_level'), n.nspname, c.relname, c.oid::int8::text, c.relreplident::text,
-               EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {SqlLiteral(options.Publication)}),
-               EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = {SqlLiteral(options.Publication)} AND schemaname = n.nspname AND tablename = c.relname),
-               EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = {SqlLiteral(options.SlotName)}),
-               k.attname, c.relkind::text,
-               {(serverVersion >= 130000 ? $"EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {SqlLiteral(options.Publication)} AND pubviaroot)" : "false")},
-               {(serverVersion >= 150000 ? $"(SELECT to_json(pt.attnames)::text FROM pg_publication_tables pt WHERE pt.pubname = {SqlLiteral(options.Publication)} AND pt.schemaname = n.nspname AND pt.tablename = c.relname)" : "NULL")},
-               {(serverVersion >= 150000 ? $"(SELECT pt.rowfilter FROM pg_publication_tables pt WHERE pt.pubname = {SqlLiteral(options.Publication)} AND pt.schemaname = n.nspname AND pt.tablename = c.relname)" : "NULL")}
-        FROM (SELECT to_regclass({SqlLiteral(options.Table)})) r (oid)
-        LEFT JOIN pg_class c ON c.oid = r.oid AND c.relkind IN ('r', 'p')
-        LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
-        LEFT JOIN LATERAL (
-            SELECT a.attname FROM pg_attribute a
-            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-              AND (c.relreplident = 'f' OR a.attnum = ANY (
-                  SELECT unnest(i.indkey) FROM pg_index i
-                  WHERE i.indrelid = c.oid AND CASE c.relreplident WHEN 'd' THEN i.indisprimary WHEN 'i' THEN i.indisreplident ELSE false END))
-        ) k ON true
-        """;
+    private static string CheckQuery(LreplOptions options, int serverVersion)
+    {
+        var publication = SqlLiteral(options.Publication);
+
+        // The publication's entry for the table: its column list and row filter from 15 on.
+        var entry = serverVersion >= 150000
+            ? $"SELECT pt.attnames, pt.rowfilter FROM pg_publication_tables pt WHERE pt.pubname = {publication} AND pt.schemaname = n.nspname AND pt.tablename = c.relname"
+            : "SELECT NULL::name[], NULL::text";
+
+        // Generated columns are never published before 18; from 18 on, when the entry lists them.
+        var generated = serverVersion switch
+        {
+            < 120000 => "",
+            < 180000 => "AND a.attgenerated = ''",
+            _ => "AND (a.attgenerated = '' OR a.attname = ANY (pt.attnames))",
+        };
+        return $"""
+            SELECT current_setting('wal_level'), n.nspname, c.relname, c.oid::int8::text, c.relreplident::text,
+                   EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {publication}),
+                   EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = {publication} AND schemaname = n.nspname AND tablename = c.relname),
+                   EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = {SqlLiteral(options.SlotName)}),
+                   k.attname, c.relkind::text,
+                   {(serverVersion >= 130000 ? $"EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {publication} AND pubviaroot)" : "false")},
+                   (SELECT to_json(array_agg(a.attname ORDER BY a.attnum))::text FROM pg_attribute a
+                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                      AND (pt.attnames IS NULL OR a.attname = ANY (pt.attnames)) {generated}),
+                   pt.rowfilter
+            FROM (SELECT to_regclass({SqlLiteral(options.Table)})) r (oid)
+            LEFT JOIN pg_class c ON c.oid = r.oid AND c.relkind IN ('r', 'p')
+            LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN LATERAL ({entry}) pt (attnames, rowfilter) ON true
+            LEFT JOIN LATERAL (
+                SELECT a.attname FROM pg_attribute a
+                WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                  AND (c.relreplident = 'f' OR a.attnum = ANY (
+                      SELECT unnest(i.indkey) FROM pg_index i
+                      WHERE i.indrelid = c.oid AND CASE c.relreplident WHEN 'd' THEN i.indisprimary WHEN 'i' THEN i.indisreplident ELSE false END))
+            ) k ON true
+            """;
+    }
 
     /// <summary>A SQL string literal that reads the same whatever standard_conforming_strings is.</summary>
     private static string SqlLiteral(string value) =>

@@ -338,6 +338,33 @@ public sealed class LreplIntegrationTests
         }
     }
 
+    [ClusterFact]
+    public async Task Generated_columns_are_left_out_of_the_snapshot_as_the_stream_leaves_them_out()
+    {
+        const string table = "lr_gen";
+        const string pub = "lr_gen_pub";
+        const string slot = "lr_gen_slot";
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, twice numeric GENERATED ALWAYS AS (amount * 2) STORED, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} (id, name, amount, flag, doc, f) VALUES (1, 'one', 1.25, true, NULL, 0.25), (2, 'two', 2, false, NULL, 2), (3, 'three', NULL, NULL, '[1]', NULL)");
+            var run = await StreamTestSupport.StartAsync(table, pub, dir);
+            Assert.All(File.ReadAllLines(path), l => Assert.DoesNotContain("twice", l, StringComparison.Ordinal));
+            Psql($"INSERT INTO {table} (id, name, amount, flag, doc, f) VALUES (10, 'ten', 10, true, NULL, 1)");
+            Psql($"UPDATE {table} SET amount = 7 WHERE id = 1");
+            await WaitForMatchAsync(table, path);
+            await run.StopAsync();
+            Assert.All(File.ReadAllLines(path), l => Assert.DoesNotContain("twice", l, StringComparison.Ordinal));
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+
     private static async Task WaitForAsync(string expectedQuery, string path)
     {
         var expected = StreamTestSupport.Scalar(expectedQuery).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => Canonical(JsonNode.Parse(l))).Order(StringComparer.Ordinal).ToList();
