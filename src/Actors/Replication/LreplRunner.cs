@@ -549,7 +549,7 @@ public static class LreplRunner
                       AND (pt.attnames IS NULL OR a.attname = ANY (pt.attnames)) {generated}),
                    pt.rowfilter
             FROM (SELECT to_regclass({SqlLiteral(options.Table)})) r (oid)
-            LEFT JOIN pg_class c ON c.oid = r.oid AND c.relkind IN ('r', 'p')
+            LEFT JOIN pg_class c ON c.oid = r.oid
             LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN LATERAL ({entry}) pt (attnames, rowfilter) ON true
             LEFT JOIN LATERAL (
@@ -580,6 +580,20 @@ public static class LreplRunner
         if (first[1] is null)
         {
             throw new LreplException($"table \"{options.Table}\" does not exist");
+        }
+
+        if (first[9] is not ("r" or "p"))
+        {
+            var kind = first[9] switch
+            {
+                "v" => "a view",
+                "m" => "a materialized view",
+                "f" => "a foreign table",
+                "S" => "a sequence",
+                "i" or "I" => "an index",
+                _ => "not a table",
+            };
+            throw new LreplException($"\"{options.Table}\" is {kind}; logical replication publishes tables only");
         }
 
         var schema = first[1]!;

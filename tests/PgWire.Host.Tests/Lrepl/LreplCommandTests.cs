@@ -76,13 +76,18 @@ public sealed class LreplCommandTests
         const string table = "lr_cli";
         const string pub = "lr_cli_pub";
         var dir = Path.Combine(Path.GetTempPath(), "lrepl-cli-" + Guid.NewGuid().ToString("N"));
-        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_cli_slot') FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP PUBLICATION IF EXISTS lr_cli_other_pub; DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS lr_cli_nopub");
+        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_cli_slot') FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP PUBLICATION IF EXISTS lr_cli_other_pub; DROP VIEW IF EXISTS lr_cli_view; DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS lr_cli_nopub");
         TestCluster.RunPsql("-X", "-q", "-c", $"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} VALUES (1, 'a'); CREATE TABLE lr_cli_nopub (id int PRIMARY KEY)");
         try
         {
             var (code, stderr) = await RunAsync(Args("lr_cli_missing", pub, dir));
             Assert.Equal(1, code);
             Assert.Equal("pgwire lrepl: table \"lr_cli_missing\" does not exist", stderr.Trim());
+
+            TestCluster.RunPsql("-X", "-q", "-c", $"CREATE VIEW lr_cli_view AS SELECT * FROM {table}");
+            (code, stderr) = await RunAsync(Args("lr_cli_view", pub, dir));
+            Assert.Equal(1, code);
+            Assert.Equal("pgwire lrepl: \"lr_cli_view\" is a view; logical replication publishes tables only", stderr.Trim());
 
             (code, stderr) = await RunAsync(Args("lr_cli_nopub", "lr_cli_nopub_pub", dir));
             Assert.Equal(1, code);
@@ -117,7 +122,7 @@ public sealed class LreplCommandTests
         }
         finally
         {
-            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_cli_slot') FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP PUBLICATION IF EXISTS lr_cli_other_pub; DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS lr_cli_nopub");
+            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_cli_slot') FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP PUBLICATION IF EXISTS lr_cli_other_pub; DROP VIEW IF EXISTS lr_cli_view; DROP TABLE IF EXISTS {table}; DROP TABLE IF EXISTS lr_cli_nopub");
             if (Directory.Exists(dir))
             {
                 Directory.Delete(dir, true);
