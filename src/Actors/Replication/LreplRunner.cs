@@ -632,7 +632,14 @@ public static class LreplRunner
             throw new LreplException($"publication \"{options.Publication}\" does not include table {qualified}");
         }
 
-        var published = first[11] is { } json ? System.Text.Json.JsonSerializer.Deserialize<string[]>(json) : null;
+        List<string>? published = null;
+        if (first[11] is { } json)
+        {
+            // A JSON array of column names (no serializer: its first use costs more than this whole check).
+            using var names = System.Text.Json.JsonDocument.Parse(json);
+            published = [.. names.RootElement.EnumerateArray().Select(e => e.GetString()!)];
+        }
+
         return (new TableInfo(schema, name, qualified, oid, keys, published, first[12]), first[7] == "t");
     }
 
