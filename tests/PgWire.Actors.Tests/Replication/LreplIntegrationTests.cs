@@ -635,6 +635,46 @@ public sealed class LreplIntegrationTests
     }
 
     [ClusterFact]
+    public async Task Csv_header_and_rows_have_the_published_columns_only()
+    {
+        if (int.Parse(StreamTestSupport.Scalar("SHOW server_version_num"), CultureInfo.InvariantCulture) < 150000)
+        {
+            return;
+        }
+
+        const string table = "lr_csv_cols";
+        const string pub = table + "_pub";
+        const string slot = table + "_slot";
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
+        var path = Path.Combine(dir, table + ".data");
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, secret text, twice int GENERATED ALWAYS AS (id * 2) STORED); INSERT INTO {table} (id, name, secret) VALUES (1, 'one', 's1')");
+            Psql($"CREATE PUBLICATION {pub} FOR TABLE {table} (id, name)");
+            static LreplOptions Csv(LreplOptions o) => o with { Format = LreplFormat.Csv };
+            var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: Csv);
+            Psql($"INSERT INTO {table} (id, name, secret) VALUES (2, 'two', 's2')");
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (File.ReadAllLines(path).Length < 3 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            await run.StopAsync();
+
+            // op, lsn (left out here: it varies), then the published columns.
+            static string WithoutLsn(string line) => line.StartsWith("op,", StringComparison.Ordinal) ? line : line[..2] + line[(line.IndexOf(',', 2) + 1)..];
+            Assert.Equal(["op,lsn,id,name", "r,1,one", "c,2,two"], File.ReadAllLines(path).Select(WithoutLsn).ToArray());
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
     public async Task Prepared_transactions_are_written_once_at_commit_prepared_even_across_a_restart()
     {
         // Two-phase decoding is not asked for, so a prepared transaction reaches the file when it
