@@ -68,6 +68,20 @@ public sealed class LreplIntegrationTests
         return [.. rows.Values.Select(Canonical).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>Whether the test server is older than <paramref name="versionNum"/> (server_version_num).</summary>
+    private static bool ServerBefore(int versionNum) =>
+        int.Parse(StreamTestSupport.Scalar("SHOW server_version_num"), CultureInfo.InvariantCulture) < versionNum;
+
+    /// <summary>Waits (up to 30 s) until the file has at least <paramref name="count"/> lines.</summary>
+    private static async Task WaitForLinesAsync(string path, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((!File.Exists(path) || File.ReadAllLines(path).Length < count) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+    }
+
     /// <summary>Waits until the replayed file holds what the table holds (the test tables' six columns).</summary>
     private static Task WaitForMatchAsync(string table, string path) =>
         WaitForAsync($"SELECT json_build_object('id', id, 'name', name, 'amount', amount::text, 'flag', flag, 'doc', doc, 'f', f) FROM {table}", path);
@@ -300,7 +314,7 @@ public sealed class LreplIntegrationTests
     [ClusterFact]
     public async Task A_publication_column_list_and_row_filter_shape_the_snapshot_like_the_stream()
     {
-        if (int.Parse(StreamTestSupport.Scalar("SHOW server_version_num"), CultureInfo.InvariantCulture) < 150000)
+        if (ServerBefore(150000))
         {
             return;
         }
@@ -613,14 +627,9 @@ public sealed class LreplIntegrationTests
         try
         {
             Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text); INSERT INTO {table} VALUES (1, 'one')");
-            static LreplOptions Csv(LreplOptions o) => o with { Format = LreplFormat.Csv };
-            var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: Csv);
+            var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => o with { Format = LreplFormat.Csv });
             Psql($"INSERT INTO {table} VALUES (2, 'two')");
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (File.ReadAllLines(path).Length < 3 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
+            await WaitForLinesAsync(path, 3);
 
             Psql($"ALTER TABLE {table} ADD COLUMN extra text; INSERT INTO {table} VALUES (3, 'three', 'x')");
             var error = await Assert.ThrowsAsync<LreplException>(() => run.Task.WaitAsync(TimeSpan.FromSeconds(60)));
@@ -637,7 +646,7 @@ public sealed class LreplIntegrationTests
     [ClusterFact]
     public async Task Csv_header_and_rows_have_the_published_columns_only()
     {
-        if (int.Parse(StreamTestSupport.Scalar("SHOW server_version_num"), CultureInfo.InvariantCulture) < 150000)
+        if (ServerBefore(150000))
         {
             return;
         }
@@ -652,14 +661,9 @@ public sealed class LreplIntegrationTests
         {
             Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, secret text, twice int GENERATED ALWAYS AS (id * 2) STORED); INSERT INTO {table} (id, name, secret) VALUES (1, 'one', 's1')");
             Psql($"CREATE PUBLICATION {pub} FOR TABLE {table} (id, name)");
-            static LreplOptions Csv(LreplOptions o) => o with { Format = LreplFormat.Csv };
-            var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: Csv);
+            var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => o with { Format = LreplFormat.Csv });
             Psql($"INSERT INTO {table} (id, name, secret) VALUES (2, 'two', 's2')");
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (File.ReadAllLines(path).Length < 3 && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
+            await WaitForLinesAsync(path, 3);
 
             await run.StopAsync();
 
