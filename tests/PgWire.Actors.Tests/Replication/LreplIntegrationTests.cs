@@ -679,6 +679,33 @@ public sealed class LreplIntegrationTests
     }
 
     [ClusterFact]
+    public async Task Names_with_quotes_and_backslashes_reach_the_catalog_intact()
+    {
+        // The checks embed the table, publication and slot names as SQL literals.
+        const string table = "\"lr Odd'\\Tab\"";
+        const string pub = "\"lr odd'\\pub\"";
+        const string slot = "lr_odd_slot";
+        StreamTestSupport.Cleanup(table, pub, slot);
+        var dir = StreamTestSupport.NewDir();
+        try
+        {
+            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} VALUES (1, 'a')");
+            var run = await StreamTestSupport.StartAsync(table, "lr odd'\\pub", dir, slot: slot);
+            var path = Path.Combine(dir, "lr Odd'\\Tab.data");
+            Psql($"INSERT INTO {table} VALUES (2, 'b')");
+            await WaitForLinesAsync(path, 2);
+            await run.StopAsync();
+            Assert.Equal(["r", "c"], File.ReadAllLines(path).Select(l => JsonNode.Parse(l)!["op"]!.GetValue<string>()).ToArray());
+            Assert.Equal("t", StreamTestSupport.Scalar("SELECT count(*) = 1 FROM pg_publication_tables WHERE pubname = E'lr odd''\\\\pub' AND tablename = E'lr Odd''\\\\Tab'"));
+        }
+        finally
+        {
+            StreamTestSupport.Cleanup(table, pub, slot);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
     public async Task Prepared_transactions_are_written_once_at_commit_prepared_even_across_a_restart()
     {
         // Two-phase decoding is not asked for, so a prepared transaction reaches the file when it
