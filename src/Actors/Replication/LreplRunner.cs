@@ -233,8 +233,7 @@ public static class LreplRunner
                     var snapshotAck = ack;
                     if (options.Format == LreplFormat.Csv)
                     {
-                        var columns = table.PublishedColumns ?? (await QueryAsync(client, "SELECT attname FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false)).Select(r => r[0]!).ToList();
-                        csv = new CsvLineEncoder([.. columns]);
+                        csv = new CsvLineEncoder([.. table.PublishedColumns ?? []]);
                         snapshotAck = Start(CsvSnapshotActor.Props(options.DataPath, csv, ack), "csv-snapshot");
                     }
 
@@ -447,7 +446,7 @@ public static class LreplRunner
         return new CsvLineEncoder(CsvLineEncoder.ParseHeader(text));
     }
 
-    /// <param name="PublishedColumns">The columns the publication's changes carry, in table order: its column list (PostgreSQL 15 and later) without the generated columns pgoutput leaves out; null means all.</param>
+    /// <param name="PublishedColumns">The columns the publication's changes carry, in table order: its column list (PostgreSQL 15 and later) without the generated columns pgoutput leaves out; null for a table without columns.</param>
     /// <param name="RowFilter">The publication's row filter for the table (PostgreSQL 15 and later), as SQL; null means every row.</param>
     internal sealed record TableInfo(string Schema, string Name, string Qualified, uint Oid, IReadOnlySet<string> KeyColumns, IReadOnlyList<string>? PublishedColumns = null, string? RowFilter = null);
 
@@ -539,11 +538,10 @@ public static class LreplRunner
         };
         return $"""
             SELECT current_setting('wal_level'), n.nspname, c.relname, c.oid::int8::text, c.relreplident::text,
-                   EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {publication}),
+                   (SELECT {(serverVersion >= 130000 ? "pubviaroot" : "false")} FROM pg_publication WHERE pubname = {publication}),
                    EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = {publication} AND schemaname = n.nspname AND tablename = c.relname),
                    EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = {SqlLiteral(options.SlotName)}),
                    k.attname, c.relkind::text,
-                   {(serverVersion >= 130000 ? $"EXISTS (SELECT 1 FROM pg_publication WHERE pubname = {publication} AND pubviaroot)" : "false")},
                    (SELECT to_json(array_agg(a.attname ORDER BY a.attnum))::text FROM pg_attribute a
                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                       AND (pt.attnames IS NULL OR a.attname = ANY (pt.attnames)) {generated}),
@@ -614,7 +612,8 @@ public static class LreplRunner
 
         var publicationName = ReplicationCommands.QuoteIdentifier(options.Publication);
         var viaRoot = partitioned ? " WITH (publish_via_partition_root = true)" : "";
-        if (first[5] != "t")
+        // Column 5: null without the publication, else whether it publishes via partition roots.
+        if (first[5] is null)
         {
             if (!options.CreatePublication)
             {
@@ -623,7 +622,7 @@ public static class LreplRunner
 
             await QueryAsync(client, $"CREATE PUBLICATION {publicationName} FOR TABLE {qualified}{viaRoot}", null, ct).ConfigureAwait(false);
         }
-        else if (partitioned && first[10] != "t")
+        else if (partitioned && first[5] != "t")
         {
             throw new LreplException($"publication \"{options.Publication}\" publishes the changes of partitioned table {qualified} under the names of its partitions; lrepl needs them under the table's own name (ALTER PUBLICATION {publicationName} SET (publish_via_partition_root = true))");
         }
@@ -633,14 +632,14 @@ public static class LreplRunner
         }
 
         List<string>? published = null;
-        if (first[11] is { } json)
+        if (first[10] is { } json)
         {
             // A JSON array of column names (no serializer: its first use costs more than this whole check).
             using var names = System.Text.Json.JsonDocument.Parse(json);
             published = [.. names.RootElement.EnumerateArray().Select(e => e.GetString()!)];
         }
 
-        return (new TableInfo(schema, name, qualified, oid, keys, published, first[12]), first[7] == "t");
+        return (new TableInfo(schema, name, qualified, oid, keys, published, first[11]), first[7] == "t");
     }
 
     /// <summary>

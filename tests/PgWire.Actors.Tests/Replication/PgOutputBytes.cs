@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using PgWire.Actors.Connection;
 using PgWire.Protocol.Messages;
@@ -23,29 +22,22 @@ internal sealed class PgOutputBytes
         return this;
     }
 
-    private PgOutputBytes Int16(short value)
+    /// <summary>The low <paramref name="size"/> bytes of <paramref name="value"/>, most significant first (network order).</summary>
+    private PgOutputBytes BigEndian(ulong value, int size)
     {
-        Span<byte> b = stackalloc byte[2];
-        BinaryPrimitives.WriteInt16BigEndian(b, value);
-        _bytes.AddRange(b);
+        for (var shift = 8 * (size - 1); shift >= 0; shift -= 8)
+        {
+            _bytes.Add((byte)(value >> shift));
+        }
+
         return this;
     }
 
-    private PgOutputBytes UInt32(uint value)
-    {
-        Span<byte> b = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(b, value);
-        _bytes.AddRange(b);
-        return this;
-    }
+    private PgOutputBytes Int16(short value) => BigEndian((ushort)value, 2);
 
-    private PgOutputBytes UInt64(ulong value)
-    {
-        Span<byte> b = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(b, value);
-        _bytes.AddRange(b);
-        return this;
-    }
+    private PgOutputBytes UInt32(uint value) => BigEndian(value, 4);
+
+    private PgOutputBytes UInt64(ulong value) => BigEndian(value, 8);
 
     private PgOutputBytes Time(DateTimeOffset value) => UInt64((ulong)PgEpoch.ToMicroseconds(value));
 
