@@ -117,150 +117,114 @@ public sealed class LreplIntegrationTests
     [ClusterFact]
     public async Task Snapshot_then_changes_replay_to_the_table_and_restart_neither_recopies_nor_duplicates()
     {
-        const string table = "lr_e2e";
-        const string pub = "lr_e2e_pub";
-        const string slot = "lr_e2e_slot";
-        StreamTestSupport.Cleanup(table, pub, slot);
-        var dir = StreamTestSupport.NewDir();
-        var path = Path.Combine(dir, table + ".data");
-        try
+        using var scratch = new StreamTestSupport.Scratch("lr_e2e");
+        var (table, pub, _, dir, path) = scratch;
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'one', 1.25, true, '{{\"a\": 1}}', 0.25), (2, 'two', 2, false, NULL, 2), (3, 'three', NULL, NULL, '[1, \"x\"]', NULL)");
+
+        var run = await StreamTestSupport.StartAsync(table, pub, dir);
+        Assert.Contains("snapshot of", run.Log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(3, File.ReadAllLines(path).Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
+        foreach (var statement in string.Format(System.Globalization.CultureInfo.InvariantCulture, Workload, table).Split('\n'))
         {
-            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'one', 1.25, true, '{{\"a\": 1}}', 0.25), (2, 'two', 2, false, NULL, 2), (3, 'three', NULL, NULL, '[1, \"x\"]', NULL)");
-
-            var run = await StreamTestSupport.StartAsync(table, pub, dir);
-            Assert.Contains("snapshot of", run.Log.ToString(), StringComparison.Ordinal);
-            Assert.Equal(3, File.ReadAllLines(path).Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
-            foreach (var statement in string.Format(System.Globalization.CultureInfo.InvariantCulture, Workload, table).Split('\n'))
-            {
-                Psql(statement);
-            }
-
-            await WaitForMatchAsync(table, path);
-            var progress = await run.StopAsync();
-            Assert.True(progress.Changes >= 8, "changes: " + progress.Changes + " " + run.Log);
-            var lines = File.ReadAllLines(path);
-            Assert.Contains(lines, l => l.Contains("\"op\":\"u\"", StringComparison.Ordinal) && l.Contains("\"key\":{\"id\":2}", StringComparison.Ordinal) && l.Contains("\"id\":20", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains("\"amount\":\"123456789012345678901234567890.000001\"", StringComparison.Ordinal) && l.Contains("\"f\":\"-Infinity\"", StringComparison.Ordinal));
-            Assert.DoesNotContain(lines, l => l.Contains("never", StringComparison.Ordinal));
-
-            Psql($"BEGIN; TRUNCATE {table}; INSERT INTO {table} VALUES (5, 'five', 5, true, NULL, 5); COMMIT;");
-            var restarted = await StreamTestSupport.StartAsync(table, pub, dir);
-            Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
-            await WaitForMatchAsync(table, path);
-            Psql($"INSERT INTO {table} VALUES (6, 'six', 6, false, NULL, 6)");
-            await WaitForMatchAsync(table, path);
-            await restarted.StopAsync();
-
-            lines = File.ReadAllLines(path);
-            Assert.Equal(3, lines.Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
-            Assert.Single(lines, l => l.Contains("\"op\":\"t\"", StringComparison.Ordinal));
-            Assert.Single(lines, l => l.Contains("\"six\"", StringComparison.Ordinal));
-            Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
-
-            File.AppendAllText(path, "{\"op\":\"c\",\"lsn\":\"0/1\",\"xi", Encoding.UTF8);
-            var third = await StreamTestSupport.StartAsync(table, pub, dir);
-            Assert.Contains("cutting", third.Log.ToString(), StringComparison.Ordinal);
-            Psql($"UPDATE {table} SET name = 'FIVE' WHERE id = 5");
-            await WaitForMatchAsync(table, path);
-            await third.StopAsync();
-            Assert.Equal(lines.Length + 1, File.ReadAllLines(path).Length);
+            Psql(statement);
         }
-        finally
-        {
-            StreamTestSupport.Cleanup(table, pub, slot);
-            Directory.Delete(dir, true);
-        }
+
+        await WaitForMatchAsync(table, path);
+        var progress = await run.StopAsync();
+        Assert.True(progress.Changes >= 8, "changes: " + progress.Changes + " " + run.Log);
+        var lines = File.ReadAllLines(path);
+        Assert.Contains(lines, l => l.Contains("\"op\":\"u\"", StringComparison.Ordinal) && l.Contains("\"key\":{\"id\":2}", StringComparison.Ordinal) && l.Contains("\"id\":20", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"amount\":\"123456789012345678901234567890.000001\"", StringComparison.Ordinal) && l.Contains("\"f\":\"-Infinity\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("never", StringComparison.Ordinal));
+
+        Psql($"BEGIN; TRUNCATE {table}; INSERT INTO {table} VALUES (5, 'five', 5, true, NULL, 5); COMMIT;");
+        var restarted = await StreamTestSupport.StartAsync(table, pub, dir);
+        Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
+        await WaitForMatchAsync(table, path);
+        Psql($"INSERT INTO {table} VALUES (6, 'six', 6, false, NULL, 6)");
+        await WaitForMatchAsync(table, path);
+        await restarted.StopAsync();
+
+        lines = File.ReadAllLines(path);
+        Assert.Equal(3, lines.Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
+        Assert.Single(lines, l => l.Contains("\"op\":\"t\"", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("\"six\"", StringComparison.Ordinal));
+        Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
+
+        File.AppendAllText(path, "{\"op\":\"c\",\"lsn\":\"0/1\",\"xi", Encoding.UTF8);
+        var third = await StreamTestSupport.StartAsync(table, pub, dir);
+        Assert.Contains("cutting", third.Log.ToString(), StringComparison.Ordinal);
+        Psql($"UPDATE {table} SET name = 'FIVE' WHERE id = 5");
+        await WaitForMatchAsync(table, path);
+        await third.StopAsync();
+        Assert.Equal(lines.Length + 1, File.ReadAllLines(path).Length);
     }
 
     [ClusterFact]
     public async Task Abrupt_stop_mid_stream_then_restart_loses_and_duplicates_nothing()
     {
-        const string table = "lr_crash";
-        const string pub = "lr_crash_pub";
-        const string slot = "lr_crash_slot";
-        StreamTestSupport.Cleanup(table, pub, slot);
-        var dir = StreamTestSupport.NewDir();
-        var path = Path.Combine(dir, table + ".data");
-        try
+        using var scratch = new StreamTestSupport.Scratch("lr_crash");
+        var (table, pub, _, dir, path) = scratch;
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'row' || g, g, true, NULL, g FROM generate_series(1, 500) g");
+        using var abort = new CancellationTokenSource();
+        var run = await StreamTestSupport.StartAsync(table, pub, dir, abort: abort.Token);
+        string Script(int from, int to)
         {
-            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'row' || g, g, true, NULL, g FROM generate_series(1, 500) g");
-            using var abort = new CancellationTokenSource();
-            var run = await StreamTestSupport.StartAsync(table, pub, dir, abort: abort.Token);
-            string Script(int from, int to)
+            var script = new StringBuilder();
+            for (var i = from; i < to; i++)
             {
-                var script = new StringBuilder();
-                for (var i = from; i < to; i++)
+                script.Append(CultureInfo.InvariantCulture, $"UPDATE {table} SET amount = amount + 1, name = 'u{i}' WHERE id = {(i % 500) + 1};\n");
+                script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {table} VALUES ({1000 + i}, 'n{i}', {i}, false, '{{\"i\": {i}}}', 0.5);\n");
+                script.Append("SELECT pg_sleep(0.005);\n");
+                if (i % 3 == 0)
                 {
-                    script.Append(CultureInfo.InvariantCulture, $"UPDATE {table} SET amount = amount + 1, name = 'u{i}' WHERE id = {(i % 500) + 1};\n");
-                    script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {table} VALUES ({1000 + i}, 'n{i}', {i}, false, '{{\"i\": {i}}}', 0.5);\n");
-                    script.Append("SELECT pg_sleep(0.005);\n");
-                    if (i % 3 == 0)
-                    {
-                        script.Append(CultureInfo.InvariantCulture, $"DELETE FROM {table} WHERE id = {1000 + i};\n");
-                    }
+                    script.Append(CultureInfo.InvariantCulture, $"DELETE FROM {table} WHERE id = {1000 + i};\n");
                 }
-
-                return script.ToString();
             }
 
-            // The first half of the workload runs while lrepl streams and is stopped abruptly in
-            // the middle of it; the second half runs while nothing streams, so the restart always
-            // has changes to catch up on.
-            var workload = Task.Run(() => TestCluster.RunPsql(new PsqlOptions { Input = Script(0, 200), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1"));
-            while (!workload.IsCompleted && File.ReadAllLines(path).Length < 560)
-            {
-                await Task.Delay(20);
-            }
-
-            await abort.CancelAsync();
-            await run.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            var linesAtCrash = File.ReadAllLines(path).Length;
-            var (code, _, stderr) = await workload;
-            Assert.True(code == 0, stderr);
-            (code, _, stderr) = TestCluster.RunPsql(new PsqlOptions { Input = Script(200, 400), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1");
-            Assert.True(code == 0, stderr);
-
-            var restarted = await StreamTestSupport.StartAsync(table, pub, dir);
-            Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
-            await WaitForMatchAsync(table, path);
-            await restarted.StopAsync();
-            var lines = File.ReadAllLines(path);
-            Assert.True(linesAtCrash < lines.Length, $"crash happened after the workload was streamed ({linesAtCrash} lines)");
-            Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
-            Assert.Equal(500 + 400 + 400 + 134, lines.Length);
+            return script.ToString();
         }
-        finally
+
+        // The first half of the workload runs while lrepl streams and is stopped abruptly in
+        // the middle of it; the second half runs while nothing streams, so the restart always
+        // has changes to catch up on.
+        var workload = Task.Run(() => TestCluster.RunPsql(new PsqlOptions { Input = Script(0, 200), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1"));
+        while (!workload.IsCompleted && File.ReadAllLines(path).Length < 560)
         {
-            StreamTestSupport.Cleanup(table, pub, slot);
-            Directory.Delete(dir, true);
+            await Task.Delay(20);
         }
+
+        await abort.CancelAsync();
+        await run.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var linesAtCrash = File.ReadAllLines(path).Length;
+        var (code, _, stderr) = await workload;
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = TestCluster.RunPsql(new PsqlOptions { Input = Script(200, 400), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1");
+        Assert.True(code == 0, stderr);
+
+        var restarted = await StreamTestSupport.StartAsync(table, pub, dir);
+        Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
+        await WaitForMatchAsync(table, path);
+        await restarted.StopAsync();
+        var lines = File.ReadAllLines(path);
+        Assert.True(linesAtCrash < lines.Length, $"crash happened after the workload was streamed ({linesAtCrash} lines)");
+        Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(500 + 400 + 400 + 134, lines.Length);
     }
 
     [ClusterFact]
     public async Task Unfinished_snapshot_is_started_over()
     {
-        const string table = "lr_redo";
-        const string pub = "lr_redo_pub";
-        const string slot = "lr_redo_slot";
-        StreamTestSupport.Cleanup(table, pub, slot);
-        var dir = StreamTestSupport.NewDir();
-        var path = Path.Combine(dir, table + ".data");
-        try
-        {
-            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'a', 1, true, NULL, 1), (2, 'b', 2, false, NULL, 2)");
-            Psql($"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')");
-            File.WriteAllText(path, "{\"op\":\"r\",\"partial");
-            var run = await StreamTestSupport.StartAsync(table, pub, dir);
-            Assert.Contains("created slot", run.Log.ToString(), StringComparison.Ordinal);
-            await WaitForMatchAsync(table, path);
-            await run.StopAsync();
-            Assert.Equal(2, File.ReadAllLines(path).Length);
-        }
-        finally
-        {
-            StreamTestSupport.Cleanup(table, pub, slot);
-            Directory.Delete(dir, true);
-        }
+        using var scratch = new StreamTestSupport.Scratch("lr_redo");
+        var (table, pub, slot, dir, path) = scratch;
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'a', 1, true, NULL, 1), (2, 'b', 2, false, NULL, 2)");
+        Psql($"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')");
+        File.WriteAllText(path, "{\"op\":\"r\",\"partial");
+        var run = await StreamTestSupport.StartAsync(table, pub, dir);
+        Assert.Contains("created slot", run.Log.ToString(), StringComparison.Ordinal);
+        await WaitForMatchAsync(table, path);
+        await run.StopAsync();
+        Assert.Equal(2, File.ReadAllLines(path).Length);
     }
 
     [ClusterFact]
@@ -319,63 +283,39 @@ public sealed class LreplIntegrationTests
             return;
         }
 
-        const string table = "lr_filt";
-        const string pub = "lr_filt_pub";
-        const string slot = "lr_filt_slot";
-        StreamTestSupport.Cleanup(table, pub, slot);
-        var dir = StreamTestSupport.NewDir();
-        var path = Path.Combine(dir, table + ".data");
-        try
-        {
-            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'n' || g, g * 1.5, true, '{{}}', g FROM generate_series(1, 10) g");
-            Psql($"CREATE PUBLICATION {pub} FOR TABLE {table} (id, name, amount) WHERE (id > 5)");
-            var expected = $"SELECT json_build_object('id', id, 'name', name, 'amount', amount::text) FROM {table} WHERE id > 5";
+        using var scratch = new StreamTestSupport.Scratch("lr_filt");
+        var (table, pub, _, dir, path) = scratch;
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'n' || g, g * 1.5, true, '{{}}', g FROM generate_series(1, 10) g");
+        Psql($"CREATE PUBLICATION {pub} FOR TABLE {table} (id, name, amount) WHERE (id > 5)");
+        var expected = $"SELECT json_build_object('id', id, 'name', name, 'amount', amount::text) FROM {table} WHERE id > 5";
 
-            var run = await StreamTestSupport.StartAsync(table, pub, dir);
-            var snapshot = File.ReadAllLines(path);
-            Assert.Equal(5, snapshot.Length);
-            Assert.All(snapshot, l => Assert.DoesNotContain("\"flag\"", l, StringComparison.Ordinal));
+        var run = await StreamTestSupport.StartAsync(table, pub, dir);
+        var snapshot = File.ReadAllLines(path);
+        Assert.Equal(5, snapshot.Length);
+        Assert.All(snapshot, l => Assert.DoesNotContain("\"flag\"", l, StringComparison.Ordinal));
 
-            // Rows that enter the filter (published as inserts), leave it (as deletes) or stay out.
-            Psql($"UPDATE {table} SET id = id + 100 WHERE id = 2");
-            Psql($"UPDATE {table} SET id = 0 WHERE id = 7");
-            Psql($"INSERT INTO {table} VALUES (20, 'twenty', 20, false, NULL, 20), (-4, 'minus four', 4, false, NULL, 4)");
-            Psql($"BEGIN; DELETE FROM {table} WHERE id = 8; UPDATE {table} SET name = 'nine', flag = false WHERE id = 9; COMMIT");
-            await WaitForAsync(expected, path);
-            await run.StopAsync();
-        }
-        finally
-        {
-            StreamTestSupport.Cleanup(table, pub, slot);
-            Directory.Delete(dir, true);
-        }
+        // Rows that enter the filter (published as inserts), leave it (as deletes) or stay out.
+        Psql($"UPDATE {table} SET id = id + 100 WHERE id = 2");
+        Psql($"UPDATE {table} SET id = 0 WHERE id = 7");
+        Psql($"INSERT INTO {table} VALUES (20, 'twenty', 20, false, NULL, 20), (-4, 'minus four', 4, false, NULL, 4)");
+        Psql($"BEGIN; DELETE FROM {table} WHERE id = 8; UPDATE {table} SET name = 'nine', flag = false WHERE id = 9; COMMIT");
+        await WaitForAsync(expected, path);
+        await run.StopAsync();
     }
 
     [ClusterFact]
     public async Task Generated_columns_are_left_out_of_the_snapshot_as_the_stream_leaves_them_out()
     {
-        const string table = "lr_gen";
-        const string pub = "lr_gen_pub";
-        const string slot = "lr_gen_slot";
-        StreamTestSupport.Cleanup(table, pub, slot);
-        var dir = StreamTestSupport.NewDir();
-        var path = Path.Combine(dir, table + ".data");
-        try
-        {
-            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, twice numeric GENERATED ALWAYS AS (amount * 2) STORED, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} (id, name, amount, flag, doc, f) VALUES (1, 'one', 1.25, true, NULL, 0.25), (2, 'two', 2, false, NULL, 2), (3, 'three', NULL, NULL, '[1]', NULL)");
-            var run = await StreamTestSupport.StartAsync(table, pub, dir);
-            Assert.All(File.ReadAllLines(path), l => Assert.DoesNotContain("twice", l, StringComparison.Ordinal));
-            Psql($"INSERT INTO {table} (id, name, amount, flag, doc, f) VALUES (10, 'ten', 10, true, NULL, 1)");
-            Psql($"UPDATE {table} SET amount = 7 WHERE id = 1");
-            await WaitForMatchAsync(table, path);
-            await run.StopAsync();
-            Assert.All(File.ReadAllLines(path), l => Assert.DoesNotContain("twice", l, StringComparison.Ordinal));
-        }
-        finally
-        {
-            StreamTestSupport.Cleanup(table, pub, slot);
-            Directory.Delete(dir, true);
-        }
+        using var scratch = new StreamTestSupport.Scratch("lr_gen");
+        var (table, pub, _, dir, path) = scratch;
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, twice numeric GENERATED ALWAYS AS (amount * 2) STORED, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} (id, name, amount, flag, doc, f) VALUES (1, 'one', 1.25, true, NULL, 0.25), (2, 'two', 2, false, NULL, 2), (3, 'three', NULL, NULL, '[1]', NULL)");
+        var run = await StreamTestSupport.StartAsync(table, pub, dir);
+        Assert.All(File.ReadAllLines(path), l => Assert.DoesNotContain("twice", l, StringComparison.Ordinal));
+        Psql($"INSERT INTO {table} (id, name, amount, flag, doc, f) VALUES (10, 'ten', 10, true, NULL, 1)");
+        Psql($"UPDATE {table} SET amount = 7 WHERE id = 1");
+        await WaitForMatchAsync(table, path);
+        await run.StopAsync();
+        Assert.All(File.ReadAllLines(path), l => Assert.DoesNotContain("twice", l, StringComparison.Ordinal));
     }
 
     [ClusterFact]
@@ -383,33 +323,21 @@ public sealed class LreplIntegrationTests
     {
         // No slot and no data file look like a first run, so the snapshot starts while the state
         // journal recovers; the recovered state says the snapshot was done, so that start is undone.
-        const string table = "lr_gone";
-        const string pub = "lr_gone_pub";
-        const string slot = "lr_gone_slot";
-        StreamTestSupport.Cleanup(table, pub, slot);
-        var dir = StreamTestSupport.NewDir();
-        var path = Path.Combine(dir, table + ".data");
-        try
-        {
-            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'n' || g, g, true, NULL, g FROM generate_series(1, 20000) g");
-            var run = await StreamTestSupport.StartAsync(table, pub, dir);
-            await run.StopAsync();
-            Assert.True(File.Exists(path));
+        using var scratch = new StreamTestSupport.Scratch("lr_gone");
+        var (table, pub, slot, dir, path) = scratch;
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'n' || g, g, true, NULL, g FROM generate_series(1, 20000) g");
+        var run = await StreamTestSupport.StartAsync(table, pub, dir);
+        await run.StopAsync();
+        Assert.True(File.Exists(path));
 
-            Psql($"SELECT pg_drop_replication_slot('{slot}')");
-            File.Delete(path);
-            var options = new LreplOptions(StreamTestSupport.Connection(), table, pub, dir) { Environment = new EmptyEnvironment() };
-            var error = await Assert.ThrowsAsync<LreplException>(() => LreplRunner.RunAsync(options, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
-            Assert.Contains($"replication slot \"{slot}\" does not exist although", error.Message, StringComparison.Ordinal);
-            Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
-            Assert.False(File.Exists(path), "the data file of the undone snapshot is left");
-            Assert.True(File.Exists(options.StatePath));
-        }
-        finally
-        {
-            StreamTestSupport.Cleanup(table, pub, slot);
-            Directory.Delete(dir, true);
-        }
+        Psql($"SELECT pg_drop_replication_slot('{slot}')");
+        File.Delete(path);
+        var options = new LreplOptions(StreamTestSupport.Connection(), table, pub, dir) { Environment = new EmptyEnvironment() };
+        var error = await Assert.ThrowsAsync<LreplException>(() => LreplRunner.RunAsync(options, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"replication slot \"{slot}\" does not exist although", error.Message, StringComparison.Ordinal);
+        Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+        Assert.False(File.Exists(path), "the data file of the undone snapshot is left");
+        Assert.True(File.Exists(options.StatePath));
     }
 
     [ClusterFact]
@@ -618,29 +546,17 @@ public sealed class LreplIntegrationTests
     {
         // A CSV file keeps the header it started with; a new column's values must not vanish
         // silently, so the run stops, and the file keeps every complete transaction before it.
-        const string table = "lr_csv_add";
-        const string pub = table + "_pub";
-        const string slot = table + "_slot";
-        StreamTestSupport.Cleanup(table, pub, slot);
-        var dir = StreamTestSupport.NewDir();
-        var path = Path.Combine(dir, table + ".data");
-        try
-        {
-            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text); INSERT INTO {table} VALUES (1, 'one')");
-            var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => o with { Format = LreplFormat.Csv });
-            Psql($"INSERT INTO {table} VALUES (2, 'two')");
-            await WaitForLinesAsync(path, 3);
+        using var scratch = new StreamTestSupport.Scratch("lr_csv_add");
+        var (table, pub, _, dir, path) = scratch;
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text); INSERT INTO {table} VALUES (1, 'one')");
+        var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => o with { Format = LreplFormat.Csv });
+        Psql($"INSERT INTO {table} VALUES (2, 'two')");
+        await WaitForLinesAsync(path, 3);
 
-            Psql($"ALTER TABLE {table} ADD COLUMN extra text; INSERT INTO {table} VALUES (3, 'three', 'x')");
-            var error = await Assert.ThrowsAsync<LreplException>(() => run.Task.WaitAsync(TimeSpan.FromSeconds(60)));
-            Assert.Contains("column \"extra\" is not in the header of this CSV file", error.Message, StringComparison.Ordinal);
-            Assert.Equal(["op,lsn,id,name", "r,", "c,"], File.ReadAllLines(path).Select(l => l.Length > 5 && l[1] == ',' ? l[..2] : l).ToArray());
-        }
-        finally
-        {
-            StreamTestSupport.Cleanup(table, pub, slot);
-            Directory.Delete(dir, true);
-        }
+        Psql($"ALTER TABLE {table} ADD COLUMN extra text; INSERT INTO {table} VALUES (3, 'three', 'x')");
+        var error = await Assert.ThrowsAsync<LreplException>(() => run.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("column \"extra\" is not in the header of this CSV file", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["op,lsn,id,name", "r,", "c,"], File.ReadAllLines(path).Select(l => l.Length > 5 && l[1] == ',' ? l[..2] : l).ToArray());
     }
 
     [ClusterFact]
@@ -651,31 +567,19 @@ public sealed class LreplIntegrationTests
             return;
         }
 
-        const string table = "lr_csv_cols";
-        const string pub = table + "_pub";
-        const string slot = table + "_slot";
-        StreamTestSupport.Cleanup(table, pub, slot);
-        var dir = StreamTestSupport.NewDir();
-        var path = Path.Combine(dir, table + ".data");
-        try
-        {
-            Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, secret text, twice int GENERATED ALWAYS AS (id * 2) STORED); INSERT INTO {table} (id, name, secret) VALUES (1, 'one', 's1')");
-            Psql($"CREATE PUBLICATION {pub} FOR TABLE {table} (id, name)");
-            var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => o with { Format = LreplFormat.Csv });
-            Psql($"INSERT INTO {table} (id, name, secret) VALUES (2, 'two', 's2')");
-            await WaitForLinesAsync(path, 3);
+        using var scratch = new StreamTestSupport.Scratch("lr_csv_cols");
+        var (table, pub, _, dir, path) = scratch;
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, secret text, twice int GENERATED ALWAYS AS (id * 2) STORED); INSERT INTO {table} (id, name, secret) VALUES (1, 'one', 's1')");
+        Psql($"CREATE PUBLICATION {pub} FOR TABLE {table} (id, name)");
+        var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => o with { Format = LreplFormat.Csv });
+        Psql($"INSERT INTO {table} (id, name, secret) VALUES (2, 'two', 's2')");
+        await WaitForLinesAsync(path, 3);
 
-            await run.StopAsync();
+        await run.StopAsync();
 
-            // op, lsn (left out here: it varies), then the published columns.
-            static string WithoutLsn(string line) => line.StartsWith("op,", StringComparison.Ordinal) ? line : line[..2] + line[(line.IndexOf(',', 2) + 1)..];
-            Assert.Equal(["op,lsn,id,name", "r,1,one", "c,2,two"], File.ReadAllLines(path).Select(WithoutLsn).ToArray());
-        }
-        finally
-        {
-            StreamTestSupport.Cleanup(table, pub, slot);
-            Directory.Delete(dir, true);
-        }
+        // op, lsn (left out here: it varies), then the published columns.
+        static string WithoutLsn(string line) => line.StartsWith("op,", StringComparison.Ordinal) ? line : line[..2] + line[(line.IndexOf(',', 2) + 1)..];
+        Assert.Equal(["op,lsn,id,name", "r,1,one", "c,2,two"], File.ReadAllLines(path).Select(WithoutLsn).ToArray());
     }
 
     [ClusterFact]

@@ -23,6 +23,41 @@ internal static class StreamTestSupport
         ["sslmode"] = "disable",
     };
 
+    /// <summary>
+    /// One test's table, publication, slot and config directory: the server objects are dropped when
+    /// it is made and again, with the directory, when it is disposed.
+    /// </summary>
+    public sealed class Scratch : IDisposable
+    {
+        public Scratch(string table, string? publication = null, string? slot = null)
+        {
+            Table = table;
+            Publication = publication ?? table + "_pub";
+            Slot = slot ?? table + "_slot";
+            Cleanup(Table, Publication, Slot);
+            Dir = NewDir();
+        }
+
+        public string Table { get; }
+
+        public string Publication { get; }
+
+        public string Slot { get; }
+
+        public string Dir { get; }
+
+        public string DataPath => Path.Combine(Dir, Table + ".data");
+
+        public void Deconstruct(out string table, out string publication, out string slot, out string dir, out string dataPath) =>
+            (table, publication, slot, dir, dataPath) = (Table, Publication, Slot, Dir, DataPath);
+
+        public void Dispose()
+        {
+            Cleanup(Table, Publication, Slot);
+            Directory.Delete(Dir, true);
+        }
+    }
+
     public static string NewDir()
     {
         var dir = Path.Combine(Path.GetTempPath(), "lrs-test-" + Guid.NewGuid().ToString("N"));
