@@ -189,11 +189,16 @@ public static class LreplRunner
         Task<PgClient>? copyTask = null;
         try
         {
-            var ack = Start(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery, progress), "lsn");
-            var ackStopped = ack.WatchAsync(CancellationToken.None);
+            // The state journal's first start (its tables, its recovery) takes a good part of a
+            // core for a moment. Before a snapshot (no data file yet) it is started once the copy is
+            // under way, where it overlaps the server's work instead of the connections'; otherwise
+            // it recovers while the connections are established.
+            var ack = new StateActor(() => Start(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery, progress), "lsn"), progress, cancellationToken);
+            if (File.Exists(options.DataPath))
+            {
+                ack.EnsureStarted();
+            }
 
-            // The state journal recovers while both connections are established.
-            var stateTask = AskStateAsync<LreplState>(ack, GetLreplState.Instance, ackStopped, progress, cancellationToken);
             var normalSettings = Resolve(options, null);
             var replicationSettings = Resolve(options, "database");
             var clientTask = ConnectAsync(system, normalSettings, cancellationToken);
@@ -217,7 +222,7 @@ public static class LreplRunner
                 // created anything. The snapshot starts while the state journal is still recovering;
                 // the state is checked before the snapshot is recorded (SnapshotAsync).
                 var fresh = !slotExists && !File.Exists(options.DataPath);
-                state = fresh ? new LreplState() : await stateTask.ConfigureAwait(false);
+                state = fresh ? new LreplState() : await ack.Recovered.ConfigureAwait(false);
                 if (!state.SnapshotDone)
                 {
                     if (slotExists)
@@ -227,14 +232,14 @@ public static class LreplRunner
 
                     if (state.FileOffset != 0 || state.CommitLsn != 0)
                     {
-                        state = (await AskStateAsync<Persisted>(ack, ResetLreplState.Instance, ackStopped, progress, cancellationToken).ConfigureAwait(false)).State;
+                        state = (await AskStateAsync<Persisted>(ack.Ref, ResetLreplState.Instance, ack.Stopped, progress, cancellationToken).ConfigureAwait(false)).State;
                     }
 
-                    var snapshotAck = ack;
+                    Func<IActorRef> snapshotAck = () => ack.Ref;
                     if (options.Format == LreplFormat.Csv)
                     {
-                        csv = new CsvLineEncoder([.. table.PublishedColumns ?? []]);
-                        snapshotAck = Start(CsvSnapshotActor.Props(options.DataPath, csv, ack), "csv-snapshot");
+                        var encoder = csv = new CsvLineEncoder([.. table.PublishedColumns ?? []]);
+                        snapshotAck = () => Start(CsvSnapshotActor.Props(options.DataPath, encoder, ack.Ref), "csv-snapshot");
                     }
 
                     var pendingCopy = copyTask;
@@ -244,7 +249,7 @@ public static class LreplRunner
                     var binaryTask = BinaryStreamingAsync(client, options, table, log, cancellationToken);
                     try
                     {
-                        state = await SnapshotAsync(system, repl, normalSettings, pendingCopy, options, table, ack, snapshotAck, ackStopped, fresh ? stateTask : null, progress, log, cancellationToken).ConfigureAwait(false);
+                        state = await SnapshotAsync(system, repl, normalSettings, pendingCopy, options, table, ack, snapshotAck, fresh, progress, log, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -282,7 +287,7 @@ public static class LreplRunner
             }
 
             progress.SetDurable(new Lsn(state.CommitLsn));
-            var sink = Start(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack, csv), "sink");
+            var sink = Start(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack.Ref, csv), "sink");
             var sinkStopped = sink.WatchAsync(CancellationToken.None);
             var target = new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication)
             {
@@ -292,7 +297,7 @@ public static class LreplRunner
                 SinkAcceptsParts = true,
                 Binary = binary,
             };
-            var streamProps = ReplicationStreamActor.Props(replicationSettings, target, sink, ack, progress);
+            var streamProps = ReplicationStreamActor.Props(replicationSettings, target, sink, ack.Ref, progress);
             var supervisor = Start(
                 BackoffSupervisor.Props(Backoff.OnFailure(streamProps, "stream", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), 0.2, -1)),
                 "stream-supervisor");
@@ -306,11 +311,11 @@ public static class LreplRunner
                     throw new LreplException($"{fatal}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
                 }
 
-                if (ackStopped.IsCompleted || sinkStopped.IsCompleted)
+                if (ack.Stopped.IsCompleted || sinkStopped.IsCompleted)
                 {
                     // Without them nothing more can become durable: stop with the reason. The next
                     // run cuts the file back to the last recorded position and goes on from there.
-                    throw new LreplException($"{(ackStopped.IsCompleted ? "the state journal" : "the file sink")} stopped: {progress.LastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
+                    throw new LreplException($"{(ack.Stopped.IsCompleted ? "the state journal" : "the file sink")} stopped: {progress.LastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
                 }
 
                 if (options.Abort.IsCancellationRequested)
@@ -342,7 +347,7 @@ public static class LreplRunner
 
             await StopStreamAsync(system, supervisor).ConfigureAwait(false);
             await sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-            var final = await ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            var final = await ack.Ref.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             progress.SetDurable(new Lsn(final.CommitLsn));
             log.WriteLine($"lrepl: {options.Table}: stopped; snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, last durable LSN {progress.DurableLsn}");
             return progress;
@@ -644,10 +649,11 @@ public static class LreplRunner
 
     /// <summary>
     /// Creates the slot, copies the table under its snapshot and records the snapshot as done.
-    /// With <paramref name="pendingState"/> the copy runs while the state journal recovers; a state
-    /// that turns out to record a finished snapshot (its slot and data file gone) stops the copy,
-    /// removes what it made and fails as the normal start would; one left from an unfinished run is
-    /// reset first.
+    /// When <paramref name="fresh"/> the state journal starts and recovers while the copy runs; a
+    /// state that turns out to record a finished snapshot (its slot and data file gone) stops the
+    /// copy, removes what it made and fails as the normal start would. Any other state is reset
+    /// during the copy: that clears what an unfinished run left and makes the journal's write path
+    /// ready before the snapshot is recorded.
     /// </summary>
     private static async Task<LreplState> SnapshotAsync(
         ActorSystem system,
@@ -656,10 +662,9 @@ public static class LreplRunner
         Task<PgClient>? copyConnection,
         LreplOptions options,
         TableInfo table,
-        IActorRef ack,
-        IActorRef snapshotAck,
-        Task ackStopped,
-        Task<LreplState>? pendingState,
+        StateActor ack,
+        Func<IActorRef> snapshotAck,
+        bool fresh,
         LreplProgress progress,
         TextWriter log,
         CancellationToken ct)
@@ -681,8 +686,10 @@ public static class LreplRunner
 
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
-        if (pendingState is not null)
+        if (fresh)
         {
+            var pendingState = ack.Recovered;
+
             // A copy that fails (a full disk, say) is reported at once, not after the journal answers.
             if (await Task.WhenAny(copy, pendingState).ConfigureAwait(false) == copy && !copy.IsCompletedSuccessfully)
             {
@@ -695,11 +702,20 @@ public static class LreplRunner
             try
             {
                 recorded = await pendingState.ConfigureAwait(false);
+                if (!recorded.SnapshotDone)
+                {
+                    await AskStateAsync<Persisted>(ack.Ref, ResetLreplState.Instance, ack.Stopped, progress, ct).ConfigureAwait(false);
+                }
             }
             catch
             {
+                // The data file's own error (a full disk, say, which also stops the journal) is the one to report.
                 await copyCancel.CancelAsync().ConfigureAwait(false);
-                await Quietly(copy).ConfigureAwait(false);
+                if (await Task.WhenAny(copy).ConfigureAwait(false) is { IsFaulted: true, Exception.InnerException: LreplException fileError })
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fileError);
+                }
+
                 throw;
             }
 
@@ -711,15 +727,11 @@ public static class LreplRunner
                 await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName), null, ct).ConfigureAwait(false);
                 throw MissingSlot(options);
             }
-
-            if (recorded.FileOffset != 0 || recorded.CommitLsn != 0)
-            {
-                await AskStateAsync<Persisted>(ack, ResetLreplState.Instance, ackStopped, progress, ct).ConfigureAwait(false);
-            }
         }
 
+        var recorder = snapshotAck();
         var result = await copy.ConfigureAwait(false);
-        var persisted = await AskStateAsync<Persisted>(snapshotAck, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), ackStopped, progress, ct).ConfigureAwait(false);
+        var persisted = await AskStateAsync<Persisted>(recorder, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), ack.Stopped, progress, ct).ConfigureAwait(false);
         log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}");
         return persisted.State;
     }
@@ -783,6 +795,37 @@ public static class LreplRunner
         }
 
         throw new LreplException($"the state journal stopped: {progress.LastError ?? "see the log"}");
+    }
+
+    /// <summary>
+    /// The LSN-ack actor of a run, started on first use: its watch and its first answer (the
+    /// recovered state) are taken when it starts.
+    /// </summary>
+    private sealed class StateActor(Func<IActorRef> start, LreplProgress progress, CancellationToken ct)
+    {
+        private IActorRef? _ref;
+        private Task? _stopped;
+        private Task<LreplState>? _recovered;
+
+        public IActorRef Ref => EnsureStarted()._ref!;
+
+        /// <summary>Completes when the actor stops (a position it could not write stops it).</summary>
+        public Task Stopped => EnsureStarted()._stopped!;
+
+        /// <summary>The state as recovered from the journal.</summary>
+        public Task<LreplState> Recovered => EnsureStarted()._recovered!;
+
+        public StateActor EnsureStarted()
+        {
+            if (_ref is null)
+            {
+                _ref = start();
+                _stopped = _ref.WatchAsync(CancellationToken.None);
+                _recovered = AskStateAsync<LreplState>(_ref, GetLreplState.Instance, _stopped, progress, ct);
+            }
+
+            return this;
+        }
     }
 
     private static LreplException MissingSlot(LreplOptions options) =>
