@@ -48,7 +48,7 @@ public sealed record ConnectionOptions
 /// is the backpressure. The actor is never restarted: on failure it reports and stops, and the
 /// parent creates a fresh connection.
 /// </summary>
-public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTimers
+public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash, IWithTimers
 {
     private readonly ConnectionSettings _settings;
     private readonly ConnectionOptions _options;
@@ -99,7 +99,6 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTi
         _scanner = new FrameScanner(options.MaxMessageLength);
         _buffer = ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
         _onFrame = UnexpectedFrame;
-        Connecting();
     }
 
     public IStash Stash { get; set; } = null!;
@@ -107,7 +106,11 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTi
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(ConnectionSettings settings, ConnectionOptions? options = null, IActorRef? owner = null) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(settings, options ?? ConnectionOptions.Default, owner));
+        DelegateProps.Create(() => new ConnectionActor(settings, options ?? ConnectionOptions.Default, owner));
+
+    // Each phase is a switch over the message rather than ReceiveActor handlers, which compile an
+    // expression tree per phase the first time an actor of this type enters it.
+    protected override void OnReceive(object message) => Connecting(message);
 
     protected override void PreStart()
     {
@@ -481,20 +484,36 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTi
 
     // ---------------------------------------------------------------- phase: connecting
 
-    private void Connecting()
+    private void Connecting(object message)
     {
-        Receive<SocketOpened>(OnSocketOpened);
-        Receive<SocketOpenFailed>(m =>
+        switch (message)
         {
-            _hostErrors.Add(m.Error);
-            TryNextHost();
-        });
-        Receive<SslAnswer>(OnSslAnswer);
-        Receive<TlsEstablished>(OnTlsEstablished);
-        Receive<TlsFailed>(m => FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Tls, $"{Describe(_endpoint!)}: SSL error: {TlsMessage(m.Error)}", m.Error)));
-        Receive<Terminate>(_ => Context.Stop(Self));
-        Receive<ConnectTimedOut>(_ => OnConnectTimedOut());
-        ReceiveAny(_ => Stash.Stash());
+            case SocketOpened m:
+                OnSocketOpened(m);
+                break;
+            case SocketOpenFailed m:
+                _hostErrors.Add(m.Error);
+                TryNextHost();
+                break;
+            case SslAnswer m:
+                OnSslAnswer(m);
+                break;
+            case TlsEstablished m:
+                OnTlsEstablished(m);
+                break;
+            case TlsFailed m:
+                FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Tls, $"{Describe(_endpoint!)}: SSL error: {TlsMessage(m.Error)}", m.Error));
+                break;
+            case Terminate:
+                Context.Stop(Self);
+                break;
+            case ConnectTimedOut:
+                OnConnectTimedOut();
+                break;
+            default:
+                Stash.Stash();
+                break;
+        }
     }
 
     private void OnSocketOpened(SocketOpened m)
@@ -666,13 +685,26 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTi
 
     // ---------------------------------------------------------------- phase: authenticating
 
-    private void Authenticating()
+    private void Authenticating(object message)
     {
-        Receive<ReadCompleted>(OnReadCompleted);
-        Receive<ReadFailed>(OnReadFailed);
-        Receive<Terminate>(_ => Context.Stop(Self));
-        Receive<ConnectTimedOut>(_ => OnConnectTimedOut());
-        ReceiveAny(_ => Stash.Stash());
+        switch (message)
+        {
+            case ReadCompleted m:
+                OnReadCompleted(m);
+                break;
+            case ReadFailed m:
+                OnReadFailed(m);
+                break;
+            case Terminate:
+                Context.Stop(Self);
+                break;
+            case ConnectTimedOut:
+                OnConnectTimedOut();
+                break;
+            default:
+                Stash.Stash();
+                break;
+        }
     }
 
     private void AuthFrame(BackendMessageCode code, ReadOnlySpan<byte> payload)
@@ -872,29 +904,42 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTi
         Stash.UnstashAll();
     }
 
-    private void Ready()
+    private void Ready(object message)
     {
-        Receive<ReadCompleted>(OnReadCompleted);
-        Receive<ReadFailed>(OnReadFailed);
-        Receive<Query>(m =>
+        switch (message)
         {
-            _writer.WriteQuery(m.Sql);
-            BeginBusy(Sender);
-        });
-        Receive<ExtendedQuery>(m =>
-        {
-            _writer.WriteParse("", m.Sql, []);
-            var values = m.Parameters.Select(p => p is null ? null : Encoding.UTF8.GetBytes(p)).ToArray();
-            _writer.WriteBind("", "", [], values, m.ResultFormats is { Count: > 0 } formats ? formats.ToArray() : []);
-            _writer.WriteDescribe((byte)'P', "");
-            _writer.WriteExecute("", 0);
-            _writer.WriteSync();
-            BeginBusy(Sender);
-        });
-        Receive<BatchAck>(_ => OnBatchAck());
-        Receive<CancelQuery>(_ => { });
-        Receive<Terminate>(_ => OnTerminate());
-        Receive<SendCopyData>(_ => { });
+            case ReadCompleted m:
+                OnReadCompleted(m);
+                break;
+            case ReadFailed m:
+                OnReadFailed(m);
+                break;
+            case Query m:
+                _writer.WriteQuery(m.Sql);
+                BeginBusy(Sender);
+                break;
+            case ExtendedQuery m:
+                _writer.WriteParse("", m.Sql, []);
+                var values = m.Parameters.Select(p => p is null ? null : Encoding.UTF8.GetBytes(p)).ToArray();
+                _writer.WriteBind("", "", [], values, m.ResultFormats is { Count: > 0 } formats ? formats.ToArray() : []);
+                _writer.WriteDescribe((byte)'P', "");
+                _writer.WriteExecute("", 0);
+                _writer.WriteSync();
+                BeginBusy(Sender);
+                break;
+            case BatchAck:
+                OnBatchAck();
+                break;
+            case CancelQuery:
+            case SendCopyData:
+                break;
+            case Terminate:
+                OnTerminate();
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     private void BeginBusy(IActorRef requester)
@@ -906,29 +951,41 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTi
         Send();
     }
 
-    private void Busy()
+    private void Busy(object message)
     {
-        Receive<ReadCompleted>(OnReadCompleted);
-        Receive<ReadFailed>(OnReadFailed);
-        Receive<BatchAck>(_ => OnBatchAck());
-        Receive<SendCopyData>(m =>
+        switch (message)
         {
-            _writer.WriteCopyData(m.Data.Span);
-            Send();
-        });
-        Receive<SendCopyDone>(_ =>
-        {
-            _writer.WriteCopyDone();
-            Send();
-        });
-        Receive<SendCopyFail>(m =>
-        {
-            _writer.WriteCopyFail(m.Reason);
-            Send();
-        });
-        Receive<CancelQuery>(_ => SendCancelRequest());
-        Receive<Terminate>(_ => OnTerminate());
-        ReceiveAny(_ => Stash.Stash());
+            case ReadCompleted m:
+                OnReadCompleted(m);
+                break;
+            case ReadFailed m:
+                OnReadFailed(m);
+                break;
+            case BatchAck:
+                OnBatchAck();
+                break;
+            case SendCopyData m:
+                _writer.WriteCopyData(m.Data.Span);
+                Send();
+                break;
+            case SendCopyDone:
+                _writer.WriteCopyDone();
+                Send();
+                break;
+            case SendCopyFail m:
+                _writer.WriteCopyFail(m.Reason);
+                Send();
+                break;
+            case CancelQuery:
+                SendCancelRequest();
+                break;
+            case Terminate:
+                OnTerminate();
+                break;
+            default:
+                Stash.Stash();
+                break;
+        }
     }
 
     private void OnBatchAck()
@@ -1123,29 +1180,31 @@ public sealed class ConnectionActor : ReceiveActor, IWithUnboundedStash, IWithTi
         public static readonly CloseNow Instance = new();
     }
 
-    private void Closing()
+    private void Closing(object message)
     {
-        Receive<ReadCompleted>(m =>
+        switch (message)
         {
-            _reading = false;
-            if (m.Count == 0)
-            {
-                FinishClose();
-                return;
-            }
+            case ReadCompleted m:
+                _reading = false;
+                if (m.Count == 0)
+                {
+                    FinishClose();
+                    return;
+                }
 
-            // Whatever still arrives is discarded.
-            _end += m.Count;
-            _start = _end;
-            StartRead();
-        });
-        Receive<ReadFailed>(_ =>
-        {
-            _reading = false;
-            FinishClose();
-        });
-        Receive<CloseNow>(_ => FinishClose());
-        ReceiveAny(_ => { });
+                // Whatever still arrives is discarded.
+                _end += m.Count;
+                _start = _end;
+                StartRead();
+                break;
+            case ReadFailed:
+                _reading = false;
+                FinishClose();
+                break;
+            case CloseNow:
+                FinishClose();
+                break;
+        }
     }
 
     private void FinishClose()

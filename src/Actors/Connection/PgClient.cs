@@ -76,7 +76,7 @@ public sealed class PgClient : IAsyncDisposable
     public static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default)
     {
         var inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-        var bridge = system.ActorOf(Props.Create(() => new ClientBridge(settings, options ?? ConnectionOptions.Default, inbox.Writer)));
+        var bridge = system.ActorOf(DelegateProps.Create(() => new ClientBridge(settings, options ?? ConnectionOptions.Default, inbox.Writer)));
         try
         {
             while (true)

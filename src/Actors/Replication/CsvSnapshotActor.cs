@@ -23,7 +23,7 @@ public sealed class CsvSnapshotActor : ReceiveActor
     }
 
     public static Props Props(string path, CsvLineEncoder csv, IActorRef ack) =>
-        Akka.Actor.Props.Create(() => new CsvSnapshotActor(path, csv, ack));
+        DelegateProps.Create(() => new CsvSnapshotActor(path, csv, ack));
 
     /// <summary>Rewrites the first <paramref name="jsonLength"/> bytes of JSON lines at <paramref name="path"/> as CSV; returns the new length.</summary>
     public static long Convert(string path, CsvLineEncoder csv, long jsonLength)

@@ -65,7 +65,7 @@ public sealed class FileSinkActor : ReceiveActor
     }
 
     public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null) =>
-        Akka.Actor.Props.Create(() => new FileSinkActor(path, lastCommit, offset, ack, csv));
+        DelegateProps.Create(() => new FileSinkActor(path, lastCommit, offset, ack, csv));
 
     protected override void PreStart()
     {

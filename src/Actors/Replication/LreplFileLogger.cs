@@ -10,7 +10,7 @@ namespace PgWire.Actors.Replication;
 /// errors with their stack traces, say) stay available. A log line that cannot be written (a full
 /// disk) is dropped.
 /// </summary>
-public sealed class LreplFileLogger : ReceiveActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
+public sealed class LreplFileLogger : UntypedActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
     private readonly StreamWriter? _writer;
 
@@ -29,8 +29,19 @@ public sealed class LreplFileLogger : ReceiveActor, IRequiresMessageQueue<ILogge
             }
         }
 
-        Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
-        Receive<LogEvent>(Write);
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case InitializeLogger:
+                Sender.Tell(new LoggerInitialized());
+                break;
+            case LogEvent e:
+                Write(e);
+                break;
+        }
     }
 
     private void Write(LogEvent e)

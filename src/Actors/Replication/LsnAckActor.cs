@@ -119,7 +119,7 @@ public sealed class LsnAckActor : ReceivePersistentActor
     public override string PersistenceId { get; }
 
     public static Props Props(string persistenceId, int snapshotEvery = 100, LreplProgress? progress = null) =>
-        Akka.Actor.Props.Create(() => new LsnAckActor(persistenceId, snapshotEvery, progress));
+        DelegateProps.Create(() => new LsnAckActor(persistenceId, snapshotEvery, progress));
 
     /// <summary>A position that could not be written stops this actor (Akka.Persistence); the reason goes to the progress for the user.</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

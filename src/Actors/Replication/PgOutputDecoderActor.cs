@@ -81,7 +81,7 @@ public sealed class PgOutputDecoderActor : ReceiveActor
     }
 
     public static Props Props(StreamTarget target, int protocolVersion, Lsn skipUpTo, bool binary) =>
-        Akka.Actor.Props.Create(() => new PgOutputDecoderActor(target, protocolVersion, skipUpTo, binary));
+        DelegateProps.Create(() => new PgOutputDecoderActor(target, protocolVersion, skipUpTo, binary));
 
     private bool Open => _inTransaction || _streamed.Count > 0;
 

@@ -258,7 +258,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress) =>
-        Akka.Actor.Props.Create(() => new ReplicationStreamActor(settings, target, sink, ack, progress));
+        DelegateProps.Create(() => new ReplicationStreamActor(settings, target, sink, ack, progress));
 
     /// <summary>Nothing is being decoded, open, buffered or on its way to the sink: everything received is durable or irrelevant.</summary>
     private bool Idle => _decoding == 0 && !_decoderOpen && _writing is null && _pending.Count == 0 && _inFlight == 0 && _encoded.Count == 0;
