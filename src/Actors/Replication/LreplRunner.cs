@@ -211,12 +211,28 @@ public static class LreplRunner
             BinaryStreaming? binary;
             CsvLineEncoder? csv = null;
             LreplState state;
-            await using (var client = await DisposeOnFailure(clientTask, replTask).ConfigureAwait(false))
+            // The replication connection identifies itself while the checks run on the other one.
+            async Task<PgClient> IdentifiedAsync()
             {
-                (table, var slotExists) = await DisposeOnFailure(CheckAsync(client, options, cancellationToken), replTask).ConfigureAwait(false);
+                var connection = await replTask.ConfigureAwait(false);
+                try
+                {
+                    await QueryAsync(connection, ReplicationCommands.IdentifySystem, null, cancellationToken).ConfigureAwait(false);
+                    return connection;
+                }
+                catch
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
 
-                await using var repl = await replTask.ConfigureAwait(false);
-                await QueryAsync(repl, ReplicationCommands.IdentifySystem, null, cancellationToken).ConfigureAwait(false);
+            var identifiedTask = IdentifiedAsync();
+            await using (var client = await DisposeOnFailure(clientTask, identifiedTask).ConfigureAwait(false))
+            {
+                (table, var slotExists) = await DisposeOnFailure(CheckAsync(client, options, cancellationToken), identifiedTask).ConfigureAwait(false);
+
+                await using var repl = await identifiedTask.ConfigureAwait(false);
 
                 // Neither a slot nor a data file: a first run, or one stopped before its snapshot
                 // created anything. The snapshot starts while the state journal is still recovering;

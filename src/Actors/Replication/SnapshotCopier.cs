@@ -90,17 +90,20 @@ public static partial class SnapshotCopier
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var counter = new RowCounter(progress);
         await using var lead = leadConnection is null ? await ConnectAsync(system, settings, ct).ConfigureAwait(false) : await leadConnection.ConfigureAwait(false);
-        await BeginSnapshotAsync(lead, snapshotName, ct).ConfigureAwait(false);
 
-        var shape = new ShapeObserver();
+        // One round trip: import the snapshot, then read the columns and the size under it.
         var shapeList = table.Columns is null ? "*" : string.Join(", ", table.Columns.Select(ReplicationCommands.QuoteIdentifier));
-        await lead.ExecuteAsync("SELECT " + shapeList + " FROM " + table.Qualified + " LIMIT 0", shape, ct).ConfigureAwait(false);
-        shape.ThrowIfFailed("reading the columns of " + table.Qualified);
+        var shape = new ShapeObserver();
+        await lead.ExecuteAsync(
+            BeginSnapshotSql(snapshotName)
+                + "; SELECT " + shapeList + " FROM " + table.Qualified + " LIMIT 0"
+                + $"; SELECT pg_relation_size({table.Oid.ToString(CultureInfo.InvariantCulture)}::oid::regclass) / current_setting('block_size')::int8",
+            shape,
+            ct).ConfigureAwait(false);
+        shape.ThrowIfFailed("reading the columns and the size of " + table.Qualified + " under the snapshot");
         var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name))).ToArray();
         var selectList = columns.Length == 0 ? "" : string.Join(", ", columns.Select(c => ReplicationCommands.QuoteIdentifier(c.Name)));
-
-        var blocksText = await ScalarAsync(lead, $"SELECT pg_relation_size({table.Oid.ToString(CultureInfo.InvariantCulture)}::oid::regclass) / current_setting('block_size')::int8", ct).ConfigureAwait(false);
-        var blocks = long.Parse(blocksText, CultureInfo.InvariantCulture);
+        var blocks = long.Parse(shape.First ?? throw new LreplException("no size for " + table.Qualified), CultureInfo.InvariantCulture);
         var ranges = PlanRanges(blocks, lead.Session.ServerVersionNumber, options, out var workers);
 
         var paths = new string[ranges.Count];
@@ -336,7 +339,10 @@ public static partial class SnapshotCopier
     }
 
     private static Task BeginSnapshotAsync(PgClient client, string snapshotName, CancellationToken ct) =>
-        ScalarAsync(client, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " + ReplicationCommands.QuoteLiteral(snapshotName), ct, allowEmpty: true);
+        ScalarAsync(client, BeginSnapshotSql(snapshotName), ct, allowEmpty: true);
+
+    private static string BeginSnapshotSql(string snapshotName) =>
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT " + ReplicationCommands.QuoteLiteral(snapshotName);
 
     private static async Task<string> ScalarAsync(PgClient client, string sql, CancellationToken ct, bool allowEmpty = false)
     {
@@ -371,12 +377,16 @@ public static partial class SnapshotCopier
         }
     }
 
+    /// <summary>The fields of the first result that has them, and the first value of the first row.</summary>
     private sealed class ShapeObserver : BaseObserver
     {
-        public IReadOnlyList<FieldDescription> Fields { get; private set; } = [];
+        private IReadOnlyList<FieldDescription>? _fields;
+
+        public IReadOnlyList<FieldDescription> Fields => _fields ?? [];
+
         public string? First { get; private set; }
 
-        public override void OnRowDescription(RowDescription description) => Fields = description.Fields;
+        public override void OnRowDescription(RowDescription description) => _fields ??= description.Fields;
 
         public override void OnRow(ReadOnlySpan<byte> dataRow)
         {
