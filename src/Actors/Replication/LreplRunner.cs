@@ -147,7 +147,7 @@ public static class LreplRunner
             """);
         try
         {
-            TlsWarmUp.Start(Resolve(options, null).SslMode);
+            StartupWarmUp.Start(Resolve(options, null).SslMode, snapshot: !File.Exists(options.DataPath));
         }
         catch (LreplException)
         {

@@ -68,6 +68,9 @@ public static partial class SnapshotCopier
 {
     private const int DrainThreshold = 1 << 20;
 
+    /// <summary>The COPY observer type, for <see cref="StartupWarmUp"/>.</summary>
+    internal static Type CopyObserverType => typeof(CopyToJsonObserver);
+
     public static async Task<SnapshotCopyResult> CopyAsync(
         ActorSystem system,
         ConnectionSettings settings,

@@ -1,6 +1,7 @@
 using System.Text;
 using Akka.Actor;
 using Akka.Configuration;
+using PgWire.Actors;
 using PgWire.Actors.Connection;
 using PgWire.Protocol.Settings;
 
@@ -92,7 +93,7 @@ public static class SimpsqlCommand
 
         var env = console.Environment ?? SystemSettingsEnvironment.Instance;
         var config = ConfigurationFactory.ParseString("akka { loglevel = OFF\nstdout-loglevel = OFF\nlog-dead-letters = off\nlog-dead-letters-during-shutdown = off }");
-        TlsWarmUp.Start(PeekSslMode(options, env));
+        StartupWarmUp.Start(PeekSslMode(options, env));
         using var system = ActorSystem.Create("simpsql", config);
         try
         {

@@ -1,0 +1,92 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using PgWire.Actors.Connection;
+using PgWire.Actors.Replication;
+using PgWire.Protocol.Framing;
+using PgWire.Protocol.Settings;
+
+namespace PgWire.Actors;
+
+/// <summary>
+/// Work a command would otherwise do on its critical path, done instead on a thread-pool thread
+/// while the actor system starts (which keeps one core busy for tens of milliseconds): loading the
+/// X.509 and OpenSSL machinery a TLS handshake needs (the system certificate store, chain building,
+/// key exchange), then compiling the per-row methods marked
+/// <see cref="MethodImplOptions.AggressiveOptimization"/>, which are compiled fully optimized on
+/// first call, that is when the first rows arrive.
+/// </summary>
+public static class StartupWarmUp
+{
+    /// <summary>Types whose <see cref="MethodImplOptions.AggressiveOptimization"/> methods every query uses.</summary>
+    internal static readonly Type[] QueryTypes = [typeof(FrameScanner), typeof(ConnectionActor), typeof(PgClient)];
+
+    /// <summary>The same for a snapshot copy (a test keeps the two lists complete).</summary>
+    internal static readonly Type[] SnapshotTypes = [typeof(JsonValues), typeof(CopyTextJsonWriter), SnapshotCopier.CopyObserverType];
+
+    private static int _started;
+
+    /// <summary>
+    /// Starts the warm-up once per process; the TLS part is left out when <paramref name="mode"/>
+    /// means no TLS at all, the snapshot's methods unless <paramref name="snapshot"/>.
+    /// </summary>
+    public static void Start(SslMode mode, bool snapshot = false)
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(() =>
+        {
+            if (mode != SslMode.Disable)
+            {
+                WarmTls();
+            }
+
+            CompileHotMethods(snapshot ? [.. QueryTypes, .. SnapshotTypes] : QueryTypes);
+        });
+    }
+
+    /// <summary>The methods of <paramref name="types"/> marked for full optimization on first call.</summary>
+    internal static IEnumerable<MethodInfo> HotMethods(IEnumerable<Type> types) =>
+        types
+            .SelectMany(t => t.GetMethods(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            .Where(m => (m.MethodImplementationFlags & MethodImplAttributes.AggressiveOptimization) != 0 && !m.IsAbstract && !m.ContainsGenericParameters);
+
+    private static void CompileHotMethods(Type[] types)
+    {
+        foreach (var method in HotMethods(types))
+        {
+            try
+            {
+                RuntimeHelpers.PrepareMethod(method.MethodHandle);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException)
+            {
+                // Compiled on first call instead.
+            }
+        }
+    }
+
+    private static void WarmTls()
+    {
+        try
+        {
+            // A chain for a throwaway self-signed certificate touches what the handshake's chain does.
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest("CN=pgwire", key, HashAlgorithmName.SHA256);
+            var now = DateTimeOffset.UtcNow;
+            using var certificate = request.CreateSelfSigned(now.AddMinutes(-1), now.AddMinutes(1));
+            using var chain = new X509Chain();
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.DisableCertificateDownloads = true;
+            chain.Build(certificate);
+        }
+        catch (CryptographicException)
+        {
+            // Only a head start: the handshake reports real problems.
+        }
+    }
+}
