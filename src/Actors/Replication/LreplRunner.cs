@@ -186,7 +186,6 @@ public static class LreplRunner
             return actor;
         }
 
-        Task<PgClient>? copyTask = null;
         try
         {
             // The state journal's first start (its tables, its recovery) takes a good part of a
@@ -203,10 +202,6 @@ public static class LreplRunner
             var replicationSettings = Resolve(options, "database");
             var clientTask = ConnectAsync(system, normalSettings, cancellationToken);
             var replTask = ConnectAsync(system, replicationSettings, cancellationToken);
-
-            // Without a data file a snapshot is (almost surely) next: its first COPY connection is
-            // opened beside the others.
-            copyTask = File.Exists(options.DataPath) ? null : ConnectAsync(system, normalSettings, cancellationToken);
             TableInfo table;
             BinaryStreaming? binary;
             CsvLineEncoder? csv = null;
@@ -258,14 +253,13 @@ public static class LreplRunner
                         snapshotAck = () => Start(CsvSnapshotActor.Props(options.DataPath, encoder, ack.Ref), "csv-snapshot");
                     }
 
-                    var pendingCopy = copyTask;
-                    copyTask = null;
-
-                    // The stream's transfer format is settled on the check connection while the copy runs.
+                    // The stream's transfer format is settled on the check connection while the slot is
+                    // created; then that connection imports the slot's snapshot and runs the (first) COPY.
                     var binaryTask = BinaryStreamingAsync(client, options, table, log, cancellationToken);
+                    var lead = Then(binaryTask, client);
                     try
                     {
-                        state = await SnapshotAsync(system, repl, normalSettings, pendingCopy, options, table, ack, snapshotAck, fresh, progress, log, cancellationToken).ConfigureAwait(false);
+                        state = await SnapshotAsync(system, repl, normalSettings, lead, options, table, ack, snapshotAck, fresh, progress, log, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -370,7 +364,6 @@ public static class LreplRunner
         }
         finally
         {
-            await DisposeQuietly(copyTask).ConfigureAwait(false);
             if (!options.Abort.IsCancellationRequested)
             {
                 for (var i = started.Count - 1; i >= 0; i--)
@@ -675,7 +668,7 @@ public static class LreplRunner
         ActorSystem system,
         PgClient repl,
         ConnectionSettings normalSettings,
-        Task<PgClient>? copyConnection,
+        Task<PgClient> copyConnection,
         LreplOptions options,
         TableInfo table,
         StateActor ack,
@@ -685,16 +678,7 @@ public static class LreplRunner
         TextWriter log,
         CancellationToken ct)
     {
-        List<string?[]> slot;
-        try
-        {
-            slot = await QueryAsync(repl, ReplicationCommands.CreateLogicalSlot(options.SlotName, repl.Session.ServerVersionNumber), null, ct).ConfigureAwait(false);
-        }
-        catch
-        {
-            await DisposeQuietly(copyConnection).ConfigureAwait(false);
-            throw;
-        }
+        var slot = await QueryAsync(repl, ReplicationCommands.CreateLogicalSlot(options.SlotName, repl.Session.ServerVersionNumber), null, ct).ConfigureAwait(false);
 
         var consistentPoint = Lsn.Parse(slot[0][1]!);
         var snapshotName = slot[0][2]!;
@@ -847,6 +831,13 @@ public static class LreplRunner
     private static LreplException MissingSlot(LreplOptions options) =>
         new($"replication slot \"{options.SlotName}\" does not exist although {options.StatePath} records a finished snapshot; remove that file and {options.DataPath} to start over");
 
+    /// <summary><paramref name="value"/> once <paramref name="first"/> has succeeded.</summary>
+    private static async Task<T> Then<T>(Task first, T value)
+    {
+        await first.ConfigureAwait(false);
+        return value;
+    }
+
     private static async Task Quietly(Task task)
     {
         try
@@ -856,23 +847,6 @@ public static class LreplRunner
         catch (Exception)
         {
             // The caller reports the error that made it stop this task.
-        }
-    }
-
-    private static async Task DisposeQuietly(Task<PgClient>? connection)
-    {
-        if (connection is null)
-        {
-            return;
-        }
-
-        try
-        {
-            await (await connection.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // A connection that could not be made has nothing to close.
         }
     }
 

@@ -92,7 +92,9 @@ public static partial class SnapshotCopier
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var counter = new RowCounter(progress);
-        await using var lead = leadConnection is null ? await ConnectAsync(system, settings, ct).ConfigureAwait(false) : await leadConnection.ConfigureAwait(false);
+        // A connection lent by the caller stays open; one made here is closed here.
+        await using var own = leadConnection is null ? await ConnectAsync(system, settings, ct).ConfigureAwait(false) : null;
+        var lead = own ?? await leadConnection!.ConfigureAwait(false);
 
         // One round trip: import the snapshot, then read the columns and the size under it.
         var shapeList = table.Columns is null ? "*" : string.Join(", ", table.Columns.Select(ReplicationCommands.QuoteIdentifier));
