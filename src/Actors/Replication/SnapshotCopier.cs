@@ -171,7 +171,12 @@ public static partial class SnapshotCopier
         {
             await Task.WhenAll(tasks).ConfigureAwait(false);
         }
-        catch when (firstError is not null && !ct.IsCancellationRequested)
+        catch when (ct.IsCancellationRequested)
+        {
+            // Stopped by the caller: the server's "canceling statement" error is only the echo of that.
+            throw new OperationCanceledException(ct);
+        }
+        catch when (firstError is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstError);
         }

@@ -161,6 +161,35 @@ public sealed class LreplIntegrationTests
     }
 
     [ClusterFact]
+    public async Task Stop_during_the_snapshot_copy_is_a_stop_not_an_error_and_the_next_run_copies_again()
+    {
+        using var scratch = new StreamTestSupport.Scratch("lr_stop_snap");
+        var (table, pub, _, dir, path) = scratch;
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric); INSERT INTO {table} SELECT g, md5(g::text), g * 1.5 FROM generate_series(1, 300000) g");
+        var log = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var options = new LreplOptions(StreamTestSupport.Connection(), table, pub, dir) { CreatePublication = true, Environment = new EmptyEnvironment(), Log = TextWriter.Synchronized(log) };
+        var run = Task.Run(() => LreplRunner.RunAsync(options, stop.Token));
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!log.ToString().Contains("copying snapshot", StringComparison.Ordinal) && !run.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(5);
+        }
+
+        await stop.CancelAsync();
+
+        // The server's answer to the cancelled COPY ("canceling statement due to user request") is
+        // not reported as a failure: the run was asked to stop.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.DoesNotContain(" done: ", log.ToString(), StringComparison.Ordinal);
+
+        var again = await StreamTestSupport.StartAsync(table, pub, dir);
+        Assert.Contains("snapshot of", again.Log.ToString(), StringComparison.Ordinal);
+        await again.StopAsync();
+        Assert.Equal(300000, File.ReadAllLines(path).Length);
+    }
+
+    [ClusterFact]
     public async Task Abrupt_stop_mid_stream_then_restart_loses_and_duplicates_nothing()
     {
         using var scratch = new StreamTestSupport.Scratch("lr_crash");
