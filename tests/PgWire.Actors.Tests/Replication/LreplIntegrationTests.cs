@@ -171,15 +171,17 @@ public sealed class LreplIntegrationTests
         var options = new LreplOptions(StreamTestSupport.Connection(), table, pub, dir) { CreatePublication = true, Environment = new EmptyEnvironment(), Log = TextWriter.Synchronized(log) };
         var run = Task.Run(() => LreplRunner.RunAsync(options, stop.Token));
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!log.ToString().Contains("copying snapshot", StringComparison.Ordinal) && !run.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(60))
+        while (!(File.Exists(path) && new FileInfo(path).Length > 0) && !run.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(60))
         {
-            await Task.Delay(5);
+            await Task.Delay(2);
         }
+
+        Assert.False(run.IsCompleted, "the run ended before its copy began: " + log);
 
         await stop.CancelAsync();
 
-        // The server's answer to the cancelled COPY ("canceling statement due to user request") is
-        // not reported as a failure: the run was asked to stop.
+        // Stopped while the COPY runs: the server's answer to the cancelled COPY ("canceling
+        // statement due to user request") is not reported as a failure, the run was asked to stop.
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.DoesNotContain(" done: ", log.ToString(), StringComparison.Ordinal);
 
