@@ -504,6 +504,33 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash, IWithTi
             case TlsFailed m:
                 FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Tls, $"{Describe(_endpoint!)}: SSL error: {TlsMessage(m.Error)}", m.Error));
                 break;
+            default:
+                DuringStartup(message);
+                break;
+        }
+    }
+
+    /// <summary>Handles the outcome of a socket read (every phase after the TLS negotiation reads the same way).</summary>
+    private bool OnSocketRead(object message)
+    {
+        switch (message)
+        {
+            case ReadCompleted m:
+                OnReadCompleted(m);
+                return true;
+            case ReadFailed m:
+                OnReadFailed(m);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The rest, while connecting or authenticating: a stop, the connect timeout, or a request kept for when the session is ready.</summary>
+    private void DuringStartup(object message)
+    {
+        switch (message)
+        {
             case Terminate:
                 Context.Stop(Self);
                 break;
@@ -687,23 +714,9 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash, IWithTi
 
     private void Authenticating(object message)
     {
-        switch (message)
+        if (!OnSocketRead(message))
         {
-            case ReadCompleted m:
-                OnReadCompleted(m);
-                break;
-            case ReadFailed m:
-                OnReadFailed(m);
-                break;
-            case Terminate:
-                Context.Stop(Self);
-                break;
-            case ConnectTimedOut:
-                OnConnectTimedOut();
-                break;
-            default:
-                Stash.Stash();
-                break;
+            DuringStartup(message);
         }
     }
 
@@ -906,14 +919,13 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash, IWithTi
 
     private void Ready(object message)
     {
+        if (OnSocketRead(message))
+        {
+            return;
+        }
+
         switch (message)
         {
-            case ReadCompleted m:
-                OnReadCompleted(m);
-                break;
-            case ReadFailed m:
-                OnReadFailed(m);
-                break;
             case Query m:
                 _writer.WriteQuery(m.Sql);
                 BeginBusy(Sender);
@@ -953,14 +965,13 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash, IWithTi
 
     private void Busy(object message)
     {
+        if (OnSocketRead(message))
+        {
+            return;
+        }
+
         switch (message)
         {
-            case ReadCompleted m:
-                OnReadCompleted(m);
-                break;
-            case ReadFailed m:
-                OnReadFailed(m);
-                break;
             case BatchAck:
                 OnBatchAck();
                 break;
