@@ -510,7 +510,7 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash, IWithTi
         }
     }
 
-    /// <summary>Handles the outcome of a socket read (every phase after the TLS negotiation reads the same way).</summary>
+    /// <summary>Handles the outcome of a socket read the way authenticating, ready and busy all do; false for any other message.</summary>
     private bool OnSocketRead(object message)
     {
         switch (message)

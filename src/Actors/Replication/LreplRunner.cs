@@ -193,7 +193,8 @@ public static class LreplRunner
             // under way, where it overlaps the server's work instead of the connections'; otherwise
             // it recovers while the connections are established.
             var ack = new StateActor(() => Start(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery, progress), "lsn"), progress, cancellationToken);
-            if (File.Exists(options.DataPath))
+            var hasDataFile = File.Exists(options.DataPath);
+            if (hasDataFile)
             {
                 ack.EnsureStarted();
             }
@@ -202,10 +203,7 @@ public static class LreplRunner
             var replicationSettings = Resolve(options, "database");
             var clientTask = ConnectAsync(system, normalSettings, cancellationToken);
             var replTask = ConnectAsync(system, replicationSettings, cancellationToken);
-            TableInfo table;
-            BinaryStreaming? binary;
-            CsvLineEncoder? csv = null;
-            LreplState state;
+
             // The replication connection identifies itself while the checks run on the other one.
             async Task<PgClient> IdentifiedAsync()
             {
@@ -223,6 +221,10 @@ public static class LreplRunner
             }
 
             var identifiedTask = IdentifiedAsync();
+            TableInfo table;
+            BinaryStreaming? binary;
+            CsvLineEncoder? csv = null;
+            LreplState state;
             await using (var client = await DisposeOnFailure(clientTask, identifiedTask).ConfigureAwait(false))
             {
                 (table, var slotExists) = await DisposeOnFailure(CheckAsync(client, options, cancellationToken), identifiedTask).ConfigureAwait(false);
@@ -232,7 +234,7 @@ public static class LreplRunner
                 // Neither a slot nor a data file: a first run, or one stopped before its snapshot
                 // created anything. The snapshot starts while the state journal is still recovering;
                 // the state is checked before the snapshot is recorded (SnapshotAsync).
-                var fresh = !slotExists && !File.Exists(options.DataPath);
+                var fresh = !slotExists && !hasDataFile;
                 state = fresh ? new LreplState() : await ack.Recovered.ConfigureAwait(false);
                 if (!state.SnapshotDone)
                 {
@@ -275,7 +277,7 @@ public static class LreplRunner
                         throw MissingSlot(options);
                     }
 
-                    var length = File.Exists(options.DataPath) ? new FileInfo(options.DataPath).Length : 0;
+                    var length = hasDataFile ? new FileInfo(options.DataPath).Length : 0;
                     if (length < state.FileOffset)
                     {
                         throw new LreplException($"{options.DataPath} is {length} bytes but {state.FileOffset} bytes were recorded as durable; remove {options.StatePath} to start over");
@@ -711,7 +713,8 @@ public static class LreplRunner
             {
                 // The data file's own error (a full disk, say, which also stops the journal) is the one to report.
                 await copyCancel.CancelAsync().ConfigureAwait(false);
-                if (await Task.WhenAny(copy).ConfigureAwait(false) is { IsFaulted: true, Exception.InnerException: LreplException fileError })
+                await Quietly(copy).ConfigureAwait(false);
+                if (copy is { IsFaulted: true, Exception.InnerException: LreplException fileError })
                 {
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fileError);
                 }
