@@ -29,6 +29,10 @@ public static class LreplCommand
                                    details behind an error) live
               --slot NAME          replication slot (default: <table>_slot)
               --create-publication create the publication for the table if it is missing
+              --drop               tear down instead of running: drop the slot this config
+                                   dir created (and the publication, if --create-publication
+                                   made it) and the table's replication state; the data
+                                   file stays (-L is not needed)
               --config FILE        HOCON file with pgwire.lrepl settings (state store,
                                    progress interval, default format, binary transfer;
                                    see reference.conf)
@@ -77,6 +81,12 @@ public static class LreplCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         try
         {
+            if (args.Contains("--drop"))
+            {
+                await LreplRunner.DropAsync(options, cts.Token).ConfigureAwait(false);
+                return 0;
+            }
+
             await LreplRunner.RunAsync(options, cts.Token).ConfigureAwait(false);
             return 0;
         }
@@ -103,6 +113,7 @@ public static class LreplCommand
         string? user = null, password = null, host = null, port = null, database = null;
         string? table = null, publication = null, configDir = null, slot = null, sslMode = null, sslRootCert = null;
         var createPublication = false;
+        var drop = false;
         LreplFormat? format = null;
         string? configFile = null;
         for (var i = 0; i < args.Length; i++)
@@ -187,6 +198,9 @@ public static class LreplCommand
                 case "--create-publication":
                     createPublication = true;
                     break;
+                case "--drop":
+                    drop = true;
+                    break;
                 case "--sink":
                     var sink = Value();
                     if (sink != "file")
@@ -214,7 +228,7 @@ public static class LreplCommand
             throw new ArgumentException("--table is required");
         }
 
-        if (string.IsNullOrEmpty(publication))
+        if (string.IsNullOrEmpty(publication) && !drop)
         {
             throw new ArgumentException("--publication is required");
         }
@@ -253,7 +267,7 @@ public static class LreplCommand
         {
             connection["sslrootcert"] = sslRootCert;
         }
-        var options = new LreplOptions(connection, table, publication, configDir)
+        var options = new LreplOptions(connection, table, publication ?? "", configDir)
         {
             Slot = slot,
             CreatePublication = createPublication,
