@@ -303,14 +303,8 @@ public sealed partial class LreplConfigDir : IDisposable
             return "permission denied";
         }
 
-        var message = ex.Message;
-        var cut = message.IndexOf(" : '", StringComparison.Ordinal);
-        if (cut > 0)
-        {
-            message = message[..cut];
-        }
-
-        message = message.TrimEnd('.');
+        // .NET names the path in quotes; the caller has already named it.
+        var message = System.Text.RegularExpressions.Regex.Replace(ex.Message, @"\s*:?\s*'[^']*'", "").TrimEnd('.', ' ');
         return message.Length > 1 && char.IsUpper(message[0]) && !char.IsUpper(message[1])
             ? char.ToLowerInvariant(message[0]) + message[1..]
             : message;

@@ -821,7 +821,7 @@ public static class LreplRunner
                 Part(4));
         }
 
-        public string InUse => ActivePid is { } pid ? $", in use by server process {pid}" : "";
+        public string InUse => ActivePid is { } pid ? $" (in use by server process {pid})" : "";
     }
 
     /// <summary>A slot this config dir did not create: never dropped, recreated or streamed from.</summary>

@@ -164,7 +164,7 @@ public sealed class LreplIntegrationTests
     public async Task Stop_during_the_snapshot_copy_is_a_stop_not_an_error_and_the_next_run_copies_again()
     {
         using var scratch = new StreamTestSupport.Scratch("lr_stop_snap");
-        var (table, pub, _, dir, path) = scratch;
+        var (table, pub, slot, dir, path) = scratch;
         Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric); INSERT INTO {table} SELECT g, md5(g::text), g * 1.5 FROM generate_series(1, 300000) g");
         var log = new StringWriter();
         using var stop = new CancellationTokenSource();
@@ -184,6 +184,10 @@ public sealed class LreplIntegrationTests
         // statement due to user request") is not reported as a failure, the run was asked to stop.
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.DoesNotContain(" done: ", log.ToString(), StringComparison.Ordinal);
+
+        // The unfinished snapshot's slot would hold WAL until the next run: it is gone, and so is its file.
+        Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+        Assert.False(File.Exists(path), "the unfinished snapshot's file is left");
 
         var again = await StreamTestSupport.StartAsync(table, pub, dir);
         Assert.Contains("snapshot of", again.Log.ToString(), StringComparison.Ordinal);
