@@ -673,7 +673,7 @@ public sealed class CopyTextJsonWriter : IDisposable
         }
 
         var value = field.Kind == FieldKind.Raw ? row.Slice(field.Start, field.Length) : _scratch.AsSpan(field.Start, field.Length);
-        return n + JsonValues.WriteText(destination[n..], _columns[index].TypeOid, value, ref _fallback);
+        return n + JsonValues.WriteText(destination[n..], _columns[index].JsonType, value, ref _fallback);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
