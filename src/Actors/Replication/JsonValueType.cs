@@ -1,3 +1,4 @@
+using PgWire.Actors.Connection;
 using PgWire.Protocol.Types;
 
 namespace PgWire.Actors.Replication;
@@ -134,6 +135,18 @@ public readonly struct JsonValueType : IEquatable<JsonValueType>
         }
 
         return new JsonValueType(JsonScalar.String, false, (byte)',');
+    }
+
+    /// <summary>The enums, domains and arrays the columns of table <paramref name="relationOid"/> are made of, for a text stream.</summary>
+    internal static async Task<IPgTypeCatalog> LoadCatalogAsync(PgClient client, uint relationOid, CancellationToken ct)
+    {
+        var catalog = new PgTypeCatalog(client.Session.ServerVersionNumber);
+        foreach (var row in await LreplRunner.QueryAsync(client, PgTypeCatalog.LoadQueryForRelation(relationOid), null, ct).ConfigureAwait(false))
+        {
+            catalog.AddRow(uint.Parse(row[0]!, System.Globalization.CultureInfo.InvariantCulture), row[1]![0], uint.Parse(row[2]!, System.Globalization.CultureInfo.InvariantCulture), uint.Parse(row[3]!, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return catalog;
     }
 
     /// <summary>An array element type, domains followed: how it is written and the type it came down to.</summary>
