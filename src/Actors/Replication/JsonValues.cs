@@ -55,7 +55,7 @@ internal static class JsonValues
         return WriteScalar(destination, type.Scalar, value, ref fallback);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WriteScalar(Span<byte> destination, JsonScalar scalar, ReadOnlySpan<byte> value, ref Fallback? fallback)
     {
         switch (scalar)
@@ -117,6 +117,27 @@ internal static class JsonValues
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int WriteTimestamp(Span<byte> destination, ReadOnlySpan<byte> value, bool withZone, ref Fallback? fallback)
     {
+        // The common shape first: a four-digit year and, with a zone, UTC ("+00"). One copy, then
+        // the space becomes T and "+00" becomes Z.
+        var length = value.Length;
+        if (length is >= 19 and <= 29 && value[10] == (byte)' ' && value[4] == (byte)'-' && value[7] == (byte)'-' && value[13] == (byte)':' && value[16] == (byte)':'
+            && (withZone ? length >= 22 && value[length - 3] == (byte)'+' && value[length - 2] == (byte)'0' && value[length - 1] == (byte)'0' : value[length - 1] != (byte)'C')
+            && (length == (withZone ? 22 : 19) || value[19] == (byte)'.') && !NeedsEscape(value))
+        {
+            destination[0] = (byte)'"';
+            value.CopyTo(destination[1..]);
+            destination[11] = (byte)'T';
+            if (withZone)
+            {
+                destination[length - 2] = (byte)'Z';
+                destination[length - 1] = (byte)'"';
+                return length;
+            }
+
+            destination[length + 1] = (byte)'"';
+            return length + 2;
+        }
+
         // The date ends at the space, four characters at least after the year's four digits.
         var space = value.IndexOf((byte)' ');
         if (space < 10 || value.Length < space + 9 || value.IndexOfAnyExcept(TimestampBytes) >= 0
