@@ -12,12 +12,14 @@ namespace PgWire.Actors.Replication;
 /// <summary>A column of the replicated table: name, type OID and whether it belongs to the key.</summary>
 public sealed class ColumnInfo
 {
-    public ColumnInfo(string name, uint typeOid, bool isKey, BinaryColumnType binaryType = default)
+    /// <param name="jsonType">How its values are written as JSON; null resolves <paramref name="typeOid"/> for the current format without a catalog.</param>
+    public ColumnInfo(string name, uint typeOid, bool isKey, BinaryColumnType binaryType = default, JsonValueType? jsonType = null)
     {
         Name = name;
         TypeOid = typeOid;
         IsKey = isKey;
         BinaryType = binaryType;
+        JsonType = jsonType ?? JsonValueType.Resolve(typeOid, JsonLineFormat.Current);
         EncodedName = JsonEncodedText.Encode(name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         NameBytes = JsonValues.PropertyName(EncodedName, comma: false);
         CommaNameBytes = JsonValues.PropertyName(EncodedName, comma: true);
@@ -29,6 +31,9 @@ public sealed class ColumnInfo
 
     /// <summary>How binary-format values of the column are turned into text; not valid when the stream is text only.</summary>
     public BinaryColumnType BinaryType { get; }
+
+    /// <summary>How the column's values are written in the JSON lines.</summary>
+    public JsonValueType JsonType { get; }
 
     public JsonEncodedText EncodedName { get; }
 
@@ -212,7 +217,7 @@ public sealed class JsonLineEncoder
 
             var target = _fields.GetSpan(name.Length + JsonValues.MaxLength(value.Length));
             name.CopyTo(target);
-            _fields.Advance(name.Length + JsonValues.WriteText(target[name.Length..], info.TypeOid, value, ref _fallback));
+            _fields.Advance(name.Length + JsonValues.WriteText(target[name.Length..], info.JsonType, value, ref _fallback));
         }
 
         Append("}"u8);
@@ -391,22 +396,42 @@ public sealed class JsonLineEncoder
             value = BinaryAsText(column, value);
         }
 
-        WriteTextValue(_writer, column.TypeOid, value);
+        WriteTextValue(_writer, column.JsonType, value);
     }
 
-    /// <summary>Writes a text-format PostgreSQL value as the JSON value for its type.</summary>
-    public static void WriteTextValue(Utf8JsonWriter writer, uint typeOid, ReadOnlySpan<byte> value)
+    /// <summary>Writes a text-format PostgreSQL value of a built-in type as the JSON value for its type in the current format.</summary>
+    public static void WriteTextValue(Utf8JsonWriter writer, uint typeOid, ReadOnlySpan<byte> value) =>
+        WriteTextValue(writer, JsonValueType.Resolve(typeOid, JsonLineFormat.Current), value);
+
+    /// <summary>Writes a text-format PostgreSQL value as the JSON value for its resolved type.</summary>
+    public static void WriteTextValue(Utf8JsonWriter writer, in JsonValueType type, ReadOnlySpan<byte> value)
     {
-        switch (typeOid)
+        ArgumentNullException.ThrowIfNull(writer);
+        if (type.IsArray || type.Scalar is JsonScalar.Timestamp or JsonScalar.TimestampTz or JsonScalar.Bytea or JsonScalar.Json)
         {
-            case 20: // int8
-            case 21: // int2
-            case 23: // int4
-            case 26: // oid
+            // Made by the span writer, the one place these shapes are written.
+            var buffer = ArrayPool<byte>.Shared.Rent(JsonValues.MaxLength(value.Length));
+            JsonValues.Fallback? fallback = null;
+            try
+            {
+                var n = JsonValues.WriteText(buffer, type, value, ref fallback);
+                writer.WriteRawValue(buffer.AsSpan(0, n), skipInputValidation: true);
+            }
+            finally
+            {
+                fallback?.Dispose();
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return;
+        }
+
+        switch (type.Scalar)
+        {
+            case JsonScalar.Integer:
                 writer.WriteRawValue(value, skipInputValidation: true);
                 break;
-            case 700: // float4
-            case 701: // float8
+            case JsonScalar.Float:
                 if (value.Length > 0 && (value[0] is (byte)'N' or (byte)'I' || (value.Length > 1 && value[1] == (byte)'I')))
                 {
                     writer.WriteStringValue(value);
@@ -417,12 +442,8 @@ public sealed class JsonLineEncoder
                 }
 
                 break;
-            case 16: // bool
+            case JsonScalar.Bool:
                 writer.WriteBooleanValue(value.Length > 0 && value[0] == (byte)'t');
-                break;
-            case 114: // json
-            case 3802: // jsonb
-                writer.WriteRawValue(value, skipInputValidation: false);
                 break;
             default:
                 writer.WriteStringValue(value);

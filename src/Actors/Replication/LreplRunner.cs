@@ -330,6 +330,7 @@ public static class LreplRunner
             BinaryStreaming? binary;
             CsvLineEncoder? csv = null;
             LreplState state;
+            IPgTypeCatalog? types = null;
             await using (var client = await DisposeOnFailure(clientTask, identifiedTask).ConfigureAwait(false))
             {
                 (table, var slot) = await DisposeOnFailure(CheckAsync(client, options, dir, cancellationToken), identifiedTask).ConfigureAwait(false);
@@ -423,6 +424,12 @@ public static class LreplRunner
                     progress.SnapshotRows = state.SnapshotRows;
                     log.WriteLine($"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} ({state.FileOffset} bytes durable)");
                 }
+
+                // A text stream types the values of enums, domains and arrays from the catalog too (a binary one has it).
+                if (binary is null && JsonLineFormat.OfRecorded(state.JsonFormat) >= JsonLineFormat.V2)
+                {
+                    types = await JsonValueType.LoadCatalogAsync(client, table.Oid, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             progress.SetDurable(new Lsn(state.CommitLsn));
@@ -435,6 +442,8 @@ public static class LreplRunner
                 SpillThreshold = options.SpillThreshold,
                 SinkAcceptsParts = true,
                 Binary = binary,
+                JsonFormat = JsonLineFormat.OfRecorded(state.JsonFormat),
+                Types = types,
             };
             var streamProps = ReplicationStreamActor.Props(replicationSettings, target, sink, ack.Ref, progress);
             var supervisor = Start(
@@ -905,7 +914,7 @@ public static class LreplRunner
         log.WriteLine($"lrepl: created slot {options.SlotName} at {consistentPoint}; copying snapshot of {table.Qualified}");
 
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
+        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.DataPath, progress, options.Format == LreplFormat.Csv ? SnapshotCopyOptions.Default with { JsonFormat = JsonLineFormat.V1 } : SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
         var recording = false;
         try
         {
@@ -954,7 +963,7 @@ public static class LreplRunner
 
             // From here the snapshot may be recorded: what it made is kept whatever happens.
             recording = true;
-            var persisted = await AskStateAsync<Persisted>(recorder, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), ack.Stopped, progress, CancellationToken.None).ConfigureAwait(false);
+            var persisted = await AskStateAsync<Persisted>(recorder, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows, result.JsonFormat), ack.Stopped, progress, CancellationToken.None).ConfigureAwait(false);
             log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}");
             return persisted.State;
         }

@@ -22,6 +22,12 @@ public sealed class LreplState
 
     public long SnapshotRows { get; set; }
 
+    /// <summary>
+    /// The <see cref="JsonLineFormat"/> version the data file was started with, recorded with the
+    /// snapshot; 0 for a file started before versions were recorded (version 1, see <see cref="JsonLineFormat.OfRecorded"/>).
+    /// </summary>
+    public int JsonFormat { get; set; }
+
     public LreplState Copy() => (LreplState)MemberwiseClone();
 }
 
@@ -33,6 +39,9 @@ public sealed class LreplEvent
     public ulong EndLsn { get; set; }
     public long FileOffset { get; set; }
     public long Rows { get; set; }
+
+    /// <summary>For "snapshot": the JSON line format version of the file; 0 in events from before versions were recorded.</summary>
+    public int JsonFormat { get; set; }
 }
 
 public sealed class GetLreplState
@@ -43,8 +52,8 @@ public sealed class GetLreplState
     }
 }
 
-/// <summary>The snapshot is in the file up to <paramref name="FileOffset"/>; changes start at <paramref name="ConsistentPoint"/>.</summary>
-public sealed record SnapshotCompleted(ulong ConsistentPoint, long FileOffset, long Rows);
+/// <summary>The snapshot is in the file up to <paramref name="FileOffset"/>, in JSON line format <paramref name="JsonFormat"/>; changes start at <paramref name="ConsistentPoint"/>.</summary>
+public sealed record SnapshotCompleted(ulong ConsistentPoint, long FileOffset, long Rows, int JsonFormat = JsonLineFormat.Current);
 
 /// <summary>Forget everything (the snapshot is being redone).</summary>
 public sealed class ResetLreplState
@@ -126,7 +135,7 @@ public sealed class LsnAckActor : ReceivePersistentActor
         Command<SnapshotCompleted>(c =>
         {
             var sender = Sender;
-            Persist(new LreplEvent { Kind = "snapshot", CommitLsn = c.ConsistentPoint, EndLsn = c.ConsistentPoint, FileOffset = c.FileOffset, Rows = c.Rows }, e =>
+            Persist(new LreplEvent { Kind = "snapshot", CommitLsn = c.ConsistentPoint, EndLsn = c.ConsistentPoint, FileOffset = c.FileOffset, Rows = c.Rows, JsonFormat = c.JsonFormat }, e =>
             {
                 Apply(e);
                 sender.Tell(new Persisted(_state.Copy(), 0));
@@ -201,7 +210,7 @@ public sealed class LsnAckActor : ReceivePersistentActor
         switch (e.Kind)
         {
             case "snapshot":
-                _state = new LreplState { SnapshotDone = true, CommitLsn = e.CommitLsn, EndLsn = e.EndLsn, FileOffset = e.FileOffset, SnapshotRows = e.Rows };
+                _state = new LreplState { SnapshotDone = true, CommitLsn = e.CommitLsn, EndLsn = e.EndLsn, FileOffset = e.FileOffset, SnapshotRows = e.Rows, JsonFormat = e.JsonFormat };
                 break;
             case "durable":
                 _state.CommitLsn = e.CommitLsn;

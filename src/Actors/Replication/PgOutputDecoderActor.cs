@@ -245,7 +245,7 @@ public sealed class PgOutputDecoderActor : ReceiveActor
                 throw new LreplException(reason + "; reconnecting to stream text");
             }
 
-            columns[i] = new ColumnInfo(c.Name, c.TypeId, c.IsKey, binaryType);
+            columns[i] = new ColumnInfo(c.Name, c.TypeId, c.IsKey, binaryType, JsonValueType.Resolve(c.TypeId, _target.JsonFormat, _target.Binary?.Catalog ?? _target.Types));
         }
 
         return columns;

@@ -134,6 +134,15 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
 
     /// <summary>Binary transfer of column values (pgoutput <c>binary</c>) when set and not switched off; null streams text.</summary>
     public BinaryStreaming? Binary { get; init; }
+
+    /// <summary>The <see cref="JsonLineFormat"/> version of the lines written: the one the data file was started with.</summary>
+    public int JsonFormat { get; init; } = JsonLineFormat.Current;
+
+    /// <summary>
+    /// The database's enums, domains and arrays for typing JSON values (version 2) when the stream is
+    /// text; a binary stream uses <see cref="BinaryStreaming.Catalog"/>. Null knows the built-in types only.
+    /// </summary>
+    public IPgTypeCatalog? Types { get; init; }
 }
 
 /// <summary>

@@ -9,6 +9,7 @@ using PgWire.Actors.Connection;
 using PgWire.Protocol.Messages;
 using PgWire.Protocol.Replication;
 using PgWire.Protocol.Settings;
+using PgWire.Protocol.Types;
 using static PgWire.Actors.Replication.RecordFieldNames;
 
 namespace PgWire.Actors.Replication;
@@ -39,6 +40,9 @@ public sealed record SnapshotCopyOptions
 
     /// <summary>Heap blocks per ctid range; 0 gives one range per worker.</summary>
     public long BlocksPerRange { get; init; }
+
+    /// <summary>The <see cref="JsonLineFormat"/> version of the lines written (a CSV file is made from version 1 lines).</summary>
+    public int JsonFormat { get; init; } = JsonLineFormat.Current;
 }
 
 /// <summary>What a finished snapshot copy wrote.</summary>
@@ -52,6 +56,9 @@ public sealed record SnapshotCopyResult(long Rows, long Bytes, int Workers, int 
 
     /// <summary>Time spent in the final fsync.</summary>
     public TimeSpan SyncTime { get; init; }
+
+    /// <summary>The <see cref="JsonLineFormat"/> version of the lines written.</summary>
+    public int JsonFormat { get; init; } = JsonLineFormat.Current;
 
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
@@ -96,17 +103,20 @@ public static partial class SnapshotCopier
         await using var own = leadConnection is null ? await ConnectAsync(system, settings, ct).ConfigureAwait(false) : null;
         var lead = own ?? await leadConnection!.ConfigureAwait(false);
 
-        // One round trip: import the snapshot, then read the columns and the size under it.
+        // One round trip: import the snapshot, then read the columns, the size and (for typed JSON
+        // values) the enums, domains and arrays the columns are made of under it.
         var shapeList = table.Columns is null ? "*" : string.Join(", ", table.Columns.Select(ReplicationCommands.QuoteIdentifier));
-        var shape = new ShapeObserver();
+        var format = options.JsonFormat;
+        var shape = new ShapeObserver(format >= JsonLineFormat.V2 ? new PgTypeCatalog(lead.Session.ServerVersionNumber) : null);
         await lead.ExecuteAsync(
             BeginSnapshotSql(snapshotName)
                 + "; SELECT " + shapeList + " FROM " + table.Qualified + " LIMIT 0"
-                + $"; SELECT pg_relation_size({table.Oid.ToString(CultureInfo.InvariantCulture)}::oid::regclass) / current_setting('block_size')::int8",
+                + $"; SELECT pg_relation_size({table.Oid.ToString(CultureInfo.InvariantCulture)}::oid::regclass) / current_setting('block_size')::int8"
+                + (shape.Types is null ? "" : "; " + PgTypeCatalog.LoadQueryForRelation(table.Oid)),
             shape,
             ct).ConfigureAwait(false);
         shape.ThrowIfFailed("reading the columns and the size of " + table.Qualified + " under the snapshot");
-        var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name))).ToArray();
+        var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name), default, JsonValueType.Resolve(f.TypeOid, format, shape.Types))).ToArray();
         var selectList = columns.Length == 0 ? "" : string.Join(", ", columns.Select(c => ReplicationCommands.QuoteIdentifier(c.Name)));
         var blocks = long.Parse(shape.First ?? throw new LreplException("no size for " + table.Qualified), CultureInfo.InvariantCulture);
         var ranges = PlanRanges(blocks, lead.Session.ServerVersionNumber, options, out var workers);
@@ -208,6 +218,7 @@ public static partial class SnapshotCopier
             CopyTime = copied,
             JoinTime = joined - copied,
             SyncTime = clock.Elapsed - joined,
+            JsonFormat = format,
         };
     }
 
@@ -387,19 +398,50 @@ public static partial class SnapshotCopier
         }
     }
 
-    /// <summary>The fields of the first result that has them, and the first value of the first row.</summary>
-    private sealed class ShapeObserver : BaseObserver
+    /// <summary>
+    /// The fields of the first result that has them, the first value of the first row, and the rows
+    /// of a third result (<see cref="PgTypeCatalog.LoadQueryForRelation"/>) added to <see cref="Types"/>.
+    /// </summary>
+    private sealed class ShapeObserver(PgTypeCatalog? types = null) : BaseObserver
     {
         private IReadOnlyList<FieldDescription>? _fields;
+        private int _results;
 
         public IReadOnlyList<FieldDescription> Fields => _fields ?? [];
 
         public string? First { get; private set; }
 
-        public override void OnRowDescription(RowDescription description) => _fields ??= description.Fields;
+        public PgTypeCatalog? Types { get; } = types;
+
+        public override void OnRowDescription(RowDescription description)
+        {
+            _fields ??= description.Fields;
+            _results++;
+        }
 
         public override void OnRow(ReadOnlySpan<byte> dataRow)
         {
+            if (_results == 3 && Types is not null)
+            {
+                var reader = new DataRowReader(dataRow);
+                Span<uint> oids = stackalloc uint[3];
+                var typtype = ' ';
+                for (var i = 0; i < 4 && reader.MoveNext(out var value, out var isNull); i++)
+                {
+                    if (i == 1)
+                    {
+                        typtype = isNull || value.IsEmpty ? ' ' : (char)value[0];
+                    }
+                    else if (isNull || !System.Buffers.Text.Utf8Parser.TryParse(value, out oids[i == 0 ? 0 : i - 1], out _))
+                    {
+                        throw new LreplException("unexpected row in the table's types");
+                    }
+                }
+
+                Types.AddRow(oids[0], typtype, oids[1], oids[2]);
+                return;
+            }
+
             if (First is null)
             {
                 var reader = new DataRowReader(dataRow);
@@ -673,7 +715,7 @@ public sealed class CopyTextJsonWriter : IDisposable
         }
 
         var value = field.Kind == FieldKind.Raw ? row.Slice(field.Start, field.Length) : _scratch.AsSpan(field.Start, field.Length);
-        return n + JsonValues.WriteText(destination[n..], _columns[index].TypeOid, value, ref _fallback);
+        return n + JsonValues.WriteText(destination[n..], _columns[index].JsonType, value, ref _fallback);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -43,6 +43,19 @@ public sealed class PgTypeCatalog : IPgTypeCatalog
         "FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.typarray = t.oid " +
         "WHERE t.typtype IN ('e', 'd') OR e.oid IS NOT NULL";
 
+    /// <summary>
+    /// <see cref="LoadQuery"/> for the types one table's columns need: the column types and, through
+    /// domains and arrays, every type they are built on.
+    /// </summary>
+    public static string LoadQueryForRelation(uint relationOid) =>
+        "WITH RECURSIVE used(oid) AS (" +
+        "SELECT atttypid FROM pg_catalog.pg_attribute WHERE attrelid = " + relationOid.ToString(System.Globalization.CultureInfo.InvariantCulture) + " AND attnum > 0 AND NOT attisdropped " +
+        "UNION SELECT x.oid FROM used u JOIN pg_catalog.pg_type p ON p.oid = u.oid " +
+        "CROSS JOIN LATERAL (VALUES (p.typbasetype), (p.typelem)) AS x(oid) WHERE x.oid <> 0) " +
+        "SELECT t.oid, t.typtype, t.typbasetype, coalesce(e.oid, 0) AS element " +
+        "FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_type e ON e.typarray = t.oid " +
+        "WHERE t.oid IN (SELECT oid FROM used) AND (t.typtype IN ('e', 'd') OR e.oid IS NOT NULL)";
+
     private readonly Dictionary<uint, PgTypeInfo> _types = [];
 
     public PgTypeCatalog(int serverVersionNumber = 0)

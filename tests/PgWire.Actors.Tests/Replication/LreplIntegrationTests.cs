@@ -422,10 +422,10 @@ public sealed class LreplIntegrationTests
             {
                 var after = JsonNode.Parse(line)!["after"]!.AsObject();
                 Assert.Equal(id, (int)after["id"]!);
-                Assert.Equal("2024-02-03 04:05:06.5+00", (string)after["ts"]!);
+                Assert.Equal("2024-02-03T04:05:06.5Z", (string)after["ts"]!);
                 Assert.Equal("2024-02-03", (string)after["d"]!);
                 Assert.Equal("1 day 02:03:04", (string)after["iv"]!);
-                Assert.Equal("\\x0102", (string)after["b"]!);
+                Assert.Equal("AQI=", (string)after["b"]!);
                 Assert.Contains("\"f\":0.30000000000000004}", line, StringComparison.Ordinal);
             }
         }

@@ -343,11 +343,17 @@ public sealed class SnapshotCopierTests
             AssertSameRows(copied);
             Assert.Equal(1, copied.Result.Workers);
             var first = JsonNode.Parse(copied.Lines.Single(l => l.Contains("\"key\":{\"id\":1}", StringComparison.Ordinal)))!["after"]!;
-            Assert.Equal("\\x00015c0a09ff", (string)first["by"]!);
+            Assert.Equal(Convert.ToBase64String([0x00, 0x01, 0x5c, 0x0a, 0x09, 0xff]), (string)first["by"]!);
             Assert.Equal("x\ty", (string)first["j"]!["a"]![2]!["b"]!);
             Assert.Equal("v\\w", (string)first["jb"]!["k"]!);
-            Assert.Equal("{\"a b\",\"c\\\"d\",\"e\\\\f\",NULL}", (string)first["ta"]!);
+            Assert.Equal(["a b", "c\"d", "e\\f", null], first["ta"]!.AsArray().Select(e => (string?)e));
+            Assert.Equal("[1,null,3]", first["ia"]!.ToJsonString());
+            Assert.Equal("2024-01-02T03:04:05.123456", (string)first["ts"]!);
             Assert.Equal(9223372036854775807L, (long)first["i8"]!);
+            var second = JsonNode.Parse(copied.Lines.Single(l => l.Contains("\"key\":{\"id\":2}", StringComparison.Ordinal)))!["after"]!;
+            Assert.Equal("", (string)second["by"]!);
+            Assert.Equal("-infinity", (string)second["ts"]!);
+            Assert.Equal("[]", second["ia"]!.ToJsonString());
         }
         finally
         {
