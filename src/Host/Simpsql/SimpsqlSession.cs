@@ -296,6 +296,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         {
             var scanner = new QueryScanner(GetVariable);
             var buffer = new StringBuilder();
+            var history = new PendingHistory(Interactive ? reader : null);
             while (true)
             {
                 Client.Poll();
@@ -327,21 +328,37 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     // Ctrl+C at the prompt discards the query being typed, as psql does.
                     buffer.Clear();
                     scanner.Reset();
+                    history.Discard();
                     continue;
                 }
 
                 _currentLine++;
-                if (Interactive && line.Length > 0)
+                if (line.Length == 0 && scanner.PromptState is '-' or '(')
                 {
-                    reader.AddHistory(line);
+                    // An empty line outside a quote or comment adds nothing to the query.
+                    continue;
                 }
 
+                if (Interactive && IsHelpRequest(line))
+                {
+                    if (buffer.Length == 0)
+                    {
+                        OutText.Write(HelpRequestText);
+                        continue;
+                    }
+
+                    OutText.Write(HelpInsideQueryText);
+                }
+
+                int addedNewlineAt = -1;
                 if (buffer.Length > 0)
                 {
                     buffer.Append('\n');
+                    addedNewlineAt = buffer.Length;
                 }
 
                 scanner.SetLine(line);
+                history.BeginLine(line);
                 while (true)
                 {
                     var result = scanner.Scan(buffer);
@@ -350,6 +367,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         string sql = buffer.ToString();
                         buffer.Clear();
                         scanner.Reset();
+                        history.SaveWithLine();
                         bool ok = await SendQueryAsync(sql).ConfigureAwait(false);
                         if (!ok && OnErrorStop)
                         {
@@ -358,6 +376,14 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     }
                     else if (result == ScanResult.Backslash)
                     {
+                        if (buffer.Length == addedNewlineAt)
+                        {
+                            // A backslash command on a line of its own: the lines before it stay one entry, it another.
+                            history.Save();
+                        }
+
+                        addedNewlineAt = -1;
+                        history.SaveWithLine();
                         var outcome = await RunBackslashAsync(scanner, buffer).ConfigureAwait(false);
                         if (outcome == MetaOutcome.Quit)
                         {
@@ -379,6 +405,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         break;
                     }
                 }
+
+                history.EndLine();
             }
         }
         finally
