@@ -256,6 +256,10 @@ internal sealed partial class SimpsqlSession
                 scanner.SkipArguments();
                 OutText.Write(HelpText);
                 return MetaOutcome.Ok;
+            case "h":
+            case "help":
+                WriteSqlHelp(scanner.ReadRestOfLine().Trim().TrimEnd(';', ' ', '\t'));
+                return MetaOutcome.Ok;
             case "!":
                 scanner.ReadRestOfLine();
                 LogError("\\!: not supported", false);
@@ -284,6 +288,51 @@ internal sealed partial class SimpsqlSession
         }
 
         return MetaOutcome.Error;
+    }
+
+    /// <summary>\h: the list of SQL commands, or links to the documentation of the commands a topic names.</summary>
+    private void WriteSqlHelp(string topic)
+    {
+        // Like psql, on standard output even while \o sends query results elsewhere.
+        var output = _stdoutText;
+        if (topic.Length == 0)
+        {
+            output.Write(SqlHelp.List(StdoutWidth()));
+            return;
+        }
+
+        var commands = SqlHelp.Find(topic);
+        if (commands.Count == 0)
+        {
+            output.Write($"No help available for \"{topic}\".\nTry \\h with no arguments to see available help.\n");
+            return;
+        }
+
+        int width = commands.Max(c => c.Name.Length) + 2;
+        foreach (var (name, page) in commands)
+        {
+            output.Write(name.PadRight(width));
+            output.Write(SqlHelp.Url(page, Client.Session.ServerVersionNumber));
+            output.Write('\n');
+        }
+    }
+
+    /// <summary>The terminal's width when standard output is one, else 80, as psql assumes.</summary>
+    private static int StdoutWidth()
+    {
+        if (Console.IsOutputRedirected)
+        {
+            return 80;
+        }
+
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException)
+        {
+            return 80;
+        }
     }
 
     private void Info(string text)
@@ -578,6 +627,7 @@ internal sealed partial class SimpsqlSession
         "\n" +
         "Help\n" +
         "  \\?                     show help on backslash commands\n" +
+        "  \\h [NAME]              list SQL commands, or link to the documentation of NAME\n" +
         "\n" +
         "Query Buffer\n" +
         "  \\p                     show the contents of the query buffer\n" +
