@@ -241,7 +241,14 @@ internal sealed partial class SimpsqlSession
                     }
                     else
                     {
-                        Redirect(new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024));
+                        var stream = OpenOutputFile(file, out string? error);
+                        if (stream is null)
+                        {
+                            LogError(error!, false);
+                            return MetaOutcome.Error;
+                        }
+
+                        Redirect(stream);
                     }
 
                     return MetaOutcome.Ok;
@@ -288,6 +295,25 @@ internal sealed partial class SimpsqlSession
         }
 
         return MetaOutcome.Error;
+    }
+
+    /// <summary>Creates or truncates a file for query results (\o, -o); null with psql's "FILE: reason" when it cannot.</summary>
+    internal static FileStream? OpenOutputFile(string path, out string? error)
+    {
+        try
+        {
+            error = null;
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            string reason = Directory.Exists(path) ? "Is a directory"
+                : ex is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory"
+                : ex is UnauthorizedAccessException ? "Permission denied"
+                : ex.Message;
+            error = $"{path}: {reason}";
+            return null;
+        }
     }
 
     /// <summary>\h: the list of SQL commands, or links to the documentation of the commands a topic names.</summary>

@@ -91,6 +91,13 @@ public static class SimpsqlCommand
             return 0;
         }
 
+        FileStream? output = null;
+        if (options.OutputFile is { } outputFile && (output = SimpsqlSession.OpenOutputFile(outputFile, out string? outputError)) is null)
+        {
+            console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {outputError}\n");
+            return 1;
+        }
+
         var env = console.Environment ?? SystemSettingsEnvironment.Instance;
         var config = ConfigurationFactory.ParseString("akka { loglevel = OFF\nstdout-loglevel = OFF\nlog-dead-letters = off\nlog-dead-letters-during-shutdown = off }");
         StartupWarmUp.Start(PeekSslMode(options, env));
@@ -100,10 +107,16 @@ public static class SimpsqlCommand
             var client = await ConnectAsync(system, options, console, env).ConfigureAwait(false);
             if (client is null)
             {
+                output?.Dispose();
                 return 2;
             }
 
             var session = new SimpsqlSession(system, client, console.Stdout, console.Stderr, env);
+            if (output is not null)
+            {
+                session.Redirect(output);
+            }
+
             await using (client.ConfigureAwait(false))
             {
                 return await RunSessionAsync(session, options, console).ConfigureAwait(false);
@@ -342,6 +355,7 @@ public static class SimpsqlCommand
         "Input and output options:\n" +
         "  -a, --echo-all           echo all input from script\n" +
         "  -e, --echo-queries       echo commands sent to server\n" +
+        "  -o, --output=FILENAME    send query results to file\n" +
         "  -q, --quiet              run quietly (no messages, only query output)\n\n" +
         "Output format options:\n" +
         "  -A, --no-align           unaligned table output mode\n" +
