@@ -595,7 +595,7 @@ internal sealed partial class SimpsqlSession
             ["user"] = old.User,
             ["dbname"] = old.Database,
         };
-        if (args.Count > 0 && (args[0].Contains('=', StringComparison.Ordinal) || args[0].StartsWith("postgres", StringComparison.Ordinal)))
+        if (args.Count > 0 && (args[0].Contains('=', StringComparison.Ordinal) || args[0].StartsWith("postgresql://", StringComparison.Ordinal) || args[0].StartsWith("postgres://", StringComparison.Ordinal)))
         {
             connInfo = args[0];
             overrides.Remove("dbname");
@@ -612,7 +612,10 @@ internal sealed partial class SimpsqlSession
             }
         }
 
-        var client = await ReconnectAsync(connInfo, overrides).ConfigureAwait(false);
+        // As psql: the password typed for the current connection is offered again when user, host and port stay.
+        bool samePlace = connInfo is null && overrides["user"] == old.User && overrides["host"] == old.Host
+            && overrides["port"] == old.Port.ToString(CultureInfo.InvariantCulture);
+        var client = await ReconnectAsync(connInfo, overrides, samePlace).ConfigureAwait(false);
         if (client is null)
         {
             if (!Interactive)
