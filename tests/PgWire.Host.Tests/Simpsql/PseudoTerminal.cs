@@ -41,10 +41,10 @@ internal sealed partial class PseudoTerminal : IDisposable
     public string HistoryFile => Path.Combine(_home, "history");
 
     /// <summary>The pgwire executable with these arguments.</summary>
-    public static PseudoTerminal StartPgwire(params string[] args) => Start(Quote(LreplProcess.Executable) + " " + string.Join(' ', args.Select(Quote)));
+    public static PseudoTerminal StartPgwire(params string[] args) => Start("exec " + Quote(LreplProcess.Executable) + " " + string.Join(' ', args.Select(Quote)));
 
     /// <summary>psql 15 with these arguments.</summary>
-    public static PseudoTerminal StartPsql(params string[] args) => Start(Quote(TestCluster.FindPsql()) + " " + string.Join(' ', args.Select(Quote)));
+    public static PseudoTerminal StartPsql(params string[] args) => Start("exec " + Quote(TestCluster.FindPsql()) + " " + string.Join(' ', args.Select(Quote)));
 
     /// <summary>
     /// Runs a shell command line on a new terminal. No password reaches it from the environment or a password
