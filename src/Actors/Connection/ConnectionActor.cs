@@ -771,7 +771,7 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash, IWithTi
         var password = _settings.GetPassword(Math.Max(0, _hostIndex - 1));
         if (string.IsNullOrEmpty(password))
         {
-            throw new PgConnectionException(ConnectionFailureKind.Configuration, $"{Describe(_endpoint!)}: fe_sendauth: no password supplied");
+            throw new PgConnectionException(ConnectionFailureKind.Configuration, $"{Describe(_endpoint!)}: fe_sendauth: no password supplied") { PasswordNeeded = true };
         }
 
         return password;

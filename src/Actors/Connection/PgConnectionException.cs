@@ -30,4 +30,10 @@ public sealed class PgConnectionException : Exception
     }
 
     public ConnectionFailureKind Kind { get; }
+
+    /// <summary>
+    /// The server asked for a password and none was supplied (libpq's <c>PQconnectionNeedsPassword</c>):
+    /// a client that can ask its user for one may try again with it.
+    /// </summary>
+    public bool PasswordNeeded { get; init; }
 }

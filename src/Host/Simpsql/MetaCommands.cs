@@ -241,7 +241,14 @@ internal sealed partial class SimpsqlSession
                     }
                     else
                     {
-                        Redirect(new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024));
+                        var stream = OpenOutputFile(file, out string? error);
+                        if (stream is null)
+                        {
+                            LogError(error!, false);
+                            return MetaOutcome.Error;
+                        }
+
+                        Redirect(stream);
                     }
 
                     return MetaOutcome.Ok;
@@ -255,6 +262,10 @@ internal sealed partial class SimpsqlSession
             case "?":
                 scanner.SkipArguments();
                 OutText.Write(HelpText);
+                return MetaOutcome.Ok;
+            case "h":
+            case "help":
+                WriteSqlHelp(scanner.ReadRestOfLine().Trim().TrimEnd(';', ' ', '\t'));
                 return MetaOutcome.Ok;
             case "!":
                 scanner.ReadRestOfLine();
@@ -284,6 +295,70 @@ internal sealed partial class SimpsqlSession
         }
 
         return MetaOutcome.Error;
+    }
+
+    /// <summary>Creates or truncates a file for query results (\o, -o); null with psql's "FILE: reason" when it cannot.</summary>
+    internal static FileStream? OpenOutputFile(string path, out string? error)
+    {
+        try
+        {
+            error = null;
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            string reason = Directory.Exists(path) ? "Is a directory"
+                : ex is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory"
+                : ex is UnauthorizedAccessException ? "Permission denied"
+                : ex.Message;
+            error = $"{path}: {reason}";
+            return null;
+        }
+    }
+
+    /// <summary>\h: the list of SQL commands, or links to the documentation of the commands a topic names.</summary>
+    private void WriteSqlHelp(string topic)
+    {
+        // Like psql, on standard output even while \o sends query results elsewhere.
+        var output = _stdoutText;
+        if (topic.Length == 0)
+        {
+            output.Write(SqlHelp.List(StdoutWidth()));
+            return;
+        }
+
+        var commands = SqlHelp.Find(topic);
+        if (commands.Count == 0)
+        {
+            output.Write($"No help available for \"{topic}\".\nTry \\h with no arguments to see available help.\n");
+            return;
+        }
+
+        int width = commands.Max(c => c.Name.Length) + 2;
+        foreach (var (name, page) in commands)
+        {
+            output.Write(name.PadRight(width));
+            output.Write(SqlHelp.Url(page, Client.Session.ServerVersionNumber));
+            output.Write('\n');
+        }
+    }
+
+    /// <summary>The terminal's width when standard output is one, else 80, as psql assumes.</summary>
+    private static int StdoutWidth()
+    {
+        if (Console.IsOutputRedirected)
+        {
+            return 80;
+        }
+
+        try
+        {
+            return Console.WindowWidth > 0 ? Console.WindowWidth : 80;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or PlatformNotSupportedException)
+        {
+            return 80;
+        }
     }
 
     private void Info(string text)
@@ -520,7 +595,7 @@ internal sealed partial class SimpsqlSession
             ["user"] = old.User,
             ["dbname"] = old.Database,
         };
-        if (args.Count > 0 && (args[0].Contains('=', StringComparison.Ordinal) || args[0].StartsWith("postgres", StringComparison.Ordinal)))
+        if (args.Count > 0 && (args[0].Contains('=', StringComparison.Ordinal) || args[0].StartsWith("postgresql://", StringComparison.Ordinal) || args[0].StartsWith("postgres://", StringComparison.Ordinal)))
         {
             connInfo = args[0];
             overrides.Remove("dbname");
@@ -537,7 +612,10 @@ internal sealed partial class SimpsqlSession
             }
         }
 
-        var client = await ReconnectAsync(connInfo, overrides).ConfigureAwait(false);
+        // As psql: the password typed for the current connection is offered again when user, host and port stay.
+        bool samePlace = connInfo is null && overrides["user"] == old.User && overrides["host"] == old.Host
+            && overrides["port"] == old.Port.ToString(CultureInfo.InvariantCulture);
+        var client = await ReconnectAsync(connInfo, overrides, samePlace).ConfigureAwait(false);
         if (client is null)
         {
             if (!Interactive)
@@ -578,6 +656,7 @@ internal sealed partial class SimpsqlSession
         "\n" +
         "Help\n" +
         "  \\?                     show help on backslash commands\n" +
+        "  \\h [NAME]              list SQL commands, or link to the documentation of NAME\n" +
         "\n" +
         "Query Buffer\n" +
         "  \\p                     show the contents of the query buffer\n" +

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using PgWire.Actors;
 using PgWire.Actors.Connection;
+using PgWire.Host.Terminal;
 using PgWire.Protocol.Settings;
 
 namespace PgWire.Host.Simpsql;
@@ -10,8 +11,8 @@ namespace PgWire.Host.Simpsql;
 /// <summary>The standard streams and environment a run uses.</summary>
 public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter Stderr, bool Interactive, ISettingsEnvironment? Environment = null)
 {
-    /// <summary>Reads a password without echo, or null when no terminal is available.</summary>
-    public Func<string, string?>? PasswordPrompt { get; init; }
+    /// <summary>Asks for a password on the terminal without echo; null, or a NoTerminal answer, falls back to standard input.</summary>
+    public Func<string, (PasswordPromptResult Result, string Password)>? PasswordPrompt { get; init; }
 }
 
 /// <summary><c>pgwire simpsql</c>: a psql-compatible command-line client.</summary>
@@ -27,40 +28,11 @@ public static class SimpsqlCommand
         var stdin = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false), false, 64 * 1024);
         var console = new SimpsqlConsole(stdin, stdout, stderr, interactive)
         {
-            PasswordPrompt = Console.IsInputRedirected ? null : ReadPassword,
+            PasswordPrompt = prompt => (TerminalPassword.Read(prompt, out string password), password),
         };
         int rc = await RunAsync(args, console).ConfigureAwait(false);
         stdout.Flush();
         return rc;
-    }
-
-    private static string? ReadPassword(string prompt)
-    {
-        Console.Error.Write(prompt);
-        var sb = new StringBuilder();
-        while (true)
-        {
-            var key = Console.ReadKey(intercept: true);
-            if (key.Key == ConsoleKey.Enter)
-            {
-                break;
-            }
-
-            if (key.Key == ConsoleKey.Backspace)
-            {
-                if (sb.Length > 0)
-                {
-                    sb.Length--;
-                }
-
-                continue;
-            }
-
-            sb.Append(key.KeyChar);
-        }
-
-        Console.Error.WriteLine();
-        return sb.ToString();
     }
 
     public static async Task<int> RunAsync(string[] args, SimpsqlConsole console)
@@ -91,19 +63,38 @@ public static class SimpsqlCommand
             return 0;
         }
 
+        FileStream? output = null;
+        if (options.OutputFile is { } outputFile && (output = SimpsqlSession.OpenOutputFile(outputFile, out string? outputError)) is null)
+        {
+            console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {outputError}\n");
+            return 1;
+        }
+
         var env = console.Environment ?? SystemSettingsEnvironment.Instance;
         var config = ConfigurationFactory.ParseString("akka { loglevel = OFF\nstdout-loglevel = OFF\nlog-dead-letters = off\nlog-dead-letters-during-shutdown = off }");
         StartupWarmUp.Start(PeekSslMode(options, env));
         using var system = ActorSystem.Create("simpsql", config);
         try
         {
-            var client = await ConnectAsync(system, options, console, env).ConfigureAwait(false);
+            var prompter = new PasswordPrompter(console);
+            var (client, password) = await ConnectAsync(system, options, console, prompter, env).ConfigureAwait(false);
             if (client is null)
             {
+                output?.Dispose();
                 return 2;
             }
 
-            var session = new SimpsqlSession(system, client, console.Stdout, console.Stderr, env);
+            var session = new SimpsqlSession(system, client, console.Stdout, console.Stderr, env)
+            {
+                Password = password,
+                Prompter = options.NeverPrompt ? null : prompter,
+                ForcePasswordPrompt = options.ForcePrompt,
+            };
+            if (output is not null)
+            {
+                session.Redirect(output);
+            }
+
             await using (client.ConfigureAwait(false))
             {
                 return await RunSessionAsync(session, options, console).ConfigureAwait(false);
@@ -115,42 +106,35 @@ public static class SimpsqlCommand
         }
     }
 
-    private static async Task<PgClient?> ConnectAsync(ActorSystem system, SimpsqlOptions options, SimpsqlConsole console, ISettingsEnvironment env)
+    /// <summary>Connects, asking for a password as psql does: first with -W, else when the server wants one and none was given.</summary>
+    private static async Task<(PgClient? Client, string? Password)> ConnectAsync(ActorSystem system, SimpsqlOptions options, SimpsqlConsole console, PasswordPrompter prompter, ISettingsEnvironment env)
     {
-        string? password = null;
-        if (options.ForcePrompt && console.PasswordPrompt is not null)
-        {
-            var preview = TryResolve(options, null, env, console);
-            password = console.PasswordPrompt($"Password for user {preview?.User ?? ""}: ");
-        }
-
+        // Like psql 15, -W does not name the user: the connection string may still change it.
+        string? password = options.ForcePrompt ? prompter.Ask("Password: ") : null;
         while (true)
         {
             var settings = TryResolve(options, password, env, console);
             if (settings is null)
             {
-                return null;
+                return (null, null);
             }
 
             try
             {
-                return await PgClient.ConnectAsync(system, settings).ConfigureAwait(false);
+                return (await PgClient.ConnectAsync(system, settings).ConfigureAwait(false), password);
+            }
+            catch (PgConnectionException ex) when (ex.PasswordNeeded && password is null && !options.NeverPrompt)
+            {
+                password = prompter.Ask(PasswordPrompter.PromptFor(settings.User));
+                if (password is null)
+                {
+                    return (null, null);
+                }
             }
             catch (PgConnectionException ex)
             {
-                if (ex.Kind == ConnectionFailureKind.Authentication && password is null && settings.Password is null
-                    && !options.NeverPrompt && console.PasswordPrompt is not null
-                    && ex.Message.Contains("no password supplied", StringComparison.Ordinal))
-                {
-                    password = console.PasswordPrompt($"Password for user {settings.User}: ");
-                    if (password is not null)
-                    {
-                        continue;
-                    }
-                }
-
                 console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {ex.Message.TrimEnd('\n')}\n");
-                return null;
+                return (null, null);
             }
         }
     }
@@ -295,7 +279,11 @@ public static class SimpsqlCommand
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
         {
             e.Cancel = true;
-            session.Client.Cancel();
+            if (session.QueryRunning)
+            {
+                session.Client.Cancel();
+                console.Stderr.Write("Cancel request sent\n");
+            }
         }
 
         Console.CancelKeyPress += OnCancel;
@@ -342,6 +330,7 @@ public static class SimpsqlCommand
         "Input and output options:\n" +
         "  -a, --echo-all           echo all input from script\n" +
         "  -e, --echo-queries       echo commands sent to server\n" +
+        "  -o, --output=FILENAME    send query results to file\n" +
         "  -q, --quiet              run quietly (no messages, only query output)\n\n" +
         "Output format options:\n" +
         "  -A, --no-align           unaligned table output mode\n" +

@@ -19,6 +19,9 @@ internal sealed class SimpsqlOptions
 
     public List<(string Name, string Value)> Variables { get; } = [];
 
+    /// <summary>-o FILE: where query results go from the start, as with \o.</summary>
+    public string? OutputFile { get; set; }
+
     public bool Quiet { get; set; }
 
     public bool NeverPrompt { get; set; }
@@ -72,6 +75,7 @@ internal sealed class SimpsqlOptions
                     "dbname" => Set("dbname", Long()),
                     "command" => Add(false, Long()),
                     "file" => Add(true, Long()),
+                    "output" => Output(Long()),
                     "no-align" => Do(() => o.PsetOptions.Add(("format", "unaligned"))),
                     "tuples-only" => Do(() => o.PsetOptions.Add(("tuples_only", "on"))),
                     "field-separator" => Pset("fieldsep", Long()),
@@ -128,6 +132,7 @@ internal sealed class SimpsqlOptions
                         'd' => Set("dbname", Short()),
                         'c' => Add(false, Short()),
                         'f' => Add(true, Short()),
+                        'o' => Output(Short()),
                         'A' => Do(() => o.PsetOptions.Add(("format", "unaligned"))),
                         't' => Do(() => o.PsetOptions.Add(("tuples_only", "on"))),
                         'F' => Pset("fieldsep", Short()),
@@ -215,6 +220,17 @@ internal sealed class SimpsqlOptions
             }
 
             o.Actions.Add(new SimpsqlAction(file, value));
+            return null;
+        }
+
+        string? Output(string? value)
+        {
+            if (value is null)
+            {
+                return "option requires an argument";
+            }
+
+            o.OutputFile = value;
             return null;
         }
 

@@ -32,6 +32,11 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     private int _currentLine;
     private string _previousBuffer = "";
 
+    private int _queriesRunning;
+
+    /// <summary>True while a statement is running on the server, when Ctrl+C cancels it.</summary>
+    internal bool QueryRunning => Volatile.Read(ref _queriesRunning) > 0;
+
     /// <summary>Set when a statement or backslash command fails.</summary>
     internal bool AnyError { get; set; }
 
@@ -180,6 +185,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     internal async Task<bool> ExecuteAsync(string sql, ResultObserver observer, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
+        Interlocked.Increment(ref _queriesRunning);
         try
         {
             await Client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
@@ -190,6 +196,10 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             LogError(ex.Message.TrimEnd('\n'), true);
             LogError("connection to server was lost", _currentFile is null);
             throw new StopException(2);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _queriesRunning);
         }
 
         stopwatch.Stop();
@@ -296,6 +306,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         {
             var scanner = new QueryScanner(GetVariable);
             var buffer = new StringBuilder();
+            var history = new PendingHistory(Interactive ? reader : null);
             while (true)
             {
                 Client.Poll();
@@ -327,21 +338,37 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     // Ctrl+C at the prompt discards the query being typed, as psql does.
                     buffer.Clear();
                     scanner.Reset();
+                    history.Discard();
                     continue;
                 }
 
                 _currentLine++;
-                if (Interactive && line.Length > 0)
+                if (line.Length == 0 && scanner.PromptState is '-' or '(')
                 {
-                    reader.AddHistory(line);
+                    // An empty line outside a quote or comment adds nothing to the query.
+                    continue;
                 }
 
+                if (Interactive && IsHelpRequest(line))
+                {
+                    if (buffer.Length == 0)
+                    {
+                        OutText.Write(HelpRequestText);
+                        continue;
+                    }
+
+                    OutText.Write(HelpInsideQueryText);
+                }
+
+                int addedNewlineAt = -1;
                 if (buffer.Length > 0)
                 {
                     buffer.Append('\n');
+                    addedNewlineAt = buffer.Length;
                 }
 
                 scanner.SetLine(line);
+                history.BeginLine(line);
                 while (true)
                 {
                     var result = scanner.Scan(buffer);
@@ -350,6 +377,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         string sql = buffer.ToString();
                         buffer.Clear();
                         scanner.Reset();
+                        history.SaveWithLine();
                         bool ok = await SendQueryAsync(sql).ConfigureAwait(false);
                         if (!ok && OnErrorStop)
                         {
@@ -358,6 +386,14 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     }
                     else if (result == ScanResult.Backslash)
                     {
+                        if (buffer.Length == addedNewlineAt)
+                        {
+                            // A backslash command on a line of its own: the lines before it stay one entry, it another.
+                            history.Save();
+                        }
+
+                        addedNewlineAt = -1;
+                        history.SaveWithLine();
                         var outcome = await RunBackslashAsync(scanner, buffer).ConfigureAwait(false);
                         if (outcome == MetaOutcome.Quit)
                         {
@@ -379,6 +415,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         break;
                     }
                 }
+
+                history.EndLine();
             }
         }
         finally
@@ -451,22 +489,64 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         _redirectText = new StreamWriter(stream, new UTF8Encoding(false), 16 * 1024, leaveOpen: true) { NewLine = "\n" };
     }
 
-    internal async Task<PgClient?> ReconnectAsync(string? connInfo, Dictionary<string, string?> overrides)
+    /// <summary>The password the current connection was made with when simpsql asked for it, for \\c to reuse.</summary>
+    internal string? Password { get; set; }
+
+    /// <summary>Asks the user for passwords; null with -w (never ask).</summary>
+    internal PasswordPrompter? Prompter { get; set; }
+
+    /// <summary>-W: ask for the password before every connection.</summary>
+    internal bool ForcePasswordPrompt { get; set; }
+
+    /// <summary>
+    /// Opens a new connection for \\c, asking for a password as psql does: first with -W, else when the server
+    /// wants one and none was given. <paramref name="reusePassword"/> offers the current connection's password
+    /// (same user, host and port). Null, with the error reported, when it fails or the prompt was cancelled.
+    /// </summary>
+    internal async Task<PgClient?> ReconnectAsync(string? connInfo, Dictionary<string, string?> overrides, bool reusePassword)
     {
-        ConnectionSettings settings;
-        try
+        string? password = reusePassword ? Password : null;
+        if (ForcePasswordPrompt && Prompter is not null)
         {
-            settings = ConnectionSettings.Resolve(connInfo, overrides, _env);
-            var client = await PgClient.ConnectAsync(_system, settings, null, Cancellation).ConfigureAwait(false);
-            await Client.DisposeAsync().ConfigureAwait(false);
-            Client = client;
-            SetConnectionVariables();
-            return client;
+            password = Prompter.Ask(connInfo is null && overrides.TryGetValue("user", out var user) ? PasswordPrompter.PromptFor(user) : "Password: ");
+            if (password is null)
+            {
+                return null;
+            }
         }
-        catch (Exception ex) when (ex is PgConnectionException or ConnectionSettingsException)
+
+        while (true)
         {
-            LogError("\\connect: " + ex.Message, false);
-            return null;
+            ConnectionSettings? settings = null;
+            try
+            {
+                var withPassword = new Dictionary<string, string?>(overrides, StringComparer.Ordinal);
+                if (password is not null)
+                {
+                    withPassword["password"] = password;
+                }
+
+                settings = ConnectionSettings.Resolve(connInfo, withPassword, _env);
+                var client = await PgClient.ConnectAsync(_system, settings, null, Cancellation).ConfigureAwait(false);
+                await Client.DisposeAsync().ConfigureAwait(false);
+                Client = client;
+                Password = password;
+                SetConnectionVariables();
+                return client;
+            }
+            catch (PgConnectionException ex) when (ex.PasswordNeeded && password is null && Prompter is not null)
+            {
+                password = Prompter.Ask(PasswordPrompter.PromptFor(settings?.User));
+                if (password is null)
+                {
+                    return null;
+                }
+            }
+            catch (Exception ex) when (ex is PgConnectionException or ConnectionSettingsException)
+            {
+                LogError("\\connect: " + ex.Message, false);
+                return null;
+            }
         }
     }
 

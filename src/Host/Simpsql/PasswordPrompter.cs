@@ -1,0 +1,44 @@
+using PgWire.Host.Terminal;
+
+namespace PgWire.Host.Simpsql;
+
+/// <summary>
+/// Asks the user for a password as psql does: on the terminal without echo when the process has one, otherwise
+/// by writing the prompt to standard error and reading one line of standard input.
+/// </summary>
+internal sealed class PasswordPrompter
+{
+    private readonly SimpsqlConsole _console;
+
+    public PasswordPrompter(SimpsqlConsole console)
+    {
+        _console = console;
+    }
+
+    /// <summary>psql's prompt: it names the user when the user is known.</summary>
+    public static string PromptFor(string? user) => string.IsNullOrEmpty(user) ? "Password: " : $"Password for user {user}: ";
+
+    /// <summary>The line typed (possibly empty), or null when the user pressed Ctrl+C.</summary>
+    public string? Ask(string prompt)
+    {
+        if (_console.PasswordPrompt is { } terminal)
+        {
+            var (result, password) = terminal(prompt);
+            if (result == PasswordPromptResult.Entered)
+            {
+                return password;
+            }
+
+            if (result == PasswordPromptResult.Canceled)
+            {
+                return null;
+            }
+        }
+
+        _console.Stderr.Write(prompt);
+        _console.Stderr.Flush();
+        string line = _console.Stdin.ReadLine() ?? "";
+        _console.Stderr.Write("\n");
+        return line;
+    }
+}

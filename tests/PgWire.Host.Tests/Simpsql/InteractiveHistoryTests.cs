@@ -1,0 +1,72 @@
+using PgWire.Host.Simpsql;
+using PgWire.Host.Terminal;
+using PgWire.Host.Tests.Terminal;
+using PgWire.Tests.Shared;
+using Xunit;
+using static PgWire.Host.Tests.Terminal.FakeTerminal;
+
+namespace PgWire.Host.Tests.Simpsql;
+
+/// <summary>What an interactive session puts into the line editor's history, typed key by key.</summary>
+public sealed class InteractiveHistoryTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("simpsql-history-").FullName;
+
+    private string HistoryFile => Path.Combine(_directory, "history");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [ClusterFact]
+    public async Task A_statement_typed_over_several_lines_is_recalled_whole_by_up_arrow()
+    {
+        var terminal = new FakeTerminal();
+        terminal.Type("select 1 as a,").Press(Enter).Type("  2 as b;").Press(Enter).Press(Up)
+            .Then(() =>
+            {
+                Assert.Contains("select 1 as a,", terminal.Screen.Line(terminal.Screen.CursorRow - 1), StringComparison.Ordinal);
+                Assert.Equal("  2 as b;", terminal.Screen.Line(terminal.Screen.CursorRow));
+            })
+            .Press(Enter).Press(Ctrl('d'));
+        await using var session = await InteractiveSession.StartAsync();
+        using (var editor = new LineEditor(terminal, HistoryFile))
+        {
+            var reader = new TerminalLineReader(editor);
+            Assert.Equal(0, await session.RunAsync(reader));
+            Assert.Equal(["select 1 as a,\n  2 as b;"], editor.History);
+            reader.SaveHistory();
+        }
+
+        const string table = " a | b \n---+---\n 1 | 2\n(1 row)\n\n";
+        Assert.Equal(table + table + "\\q\n", session.Stdout);
+        Assert.Single(File.ReadAllLines(HistoryFile));
+        using var reloaded = new LineEditor(new FakeTerminal(), HistoryFile);
+        Assert.Equal(["select 1 as a,\n  2 as b;"], reloaded.History);
+    }
+
+    [ClusterFact]
+    public async Task A_backslash_command_on_its_own_line_is_an_entry_of_its_own()
+    {
+        var terminal = new FakeTerminal();
+        terminal.Type("select 3").Press(Enter).Type("  as c").Press(Enter).Type("\\g").Press(Enter)
+            .Type("select 4 \\g").Press(Enter).Press(Ctrl('d'));
+        await using var session = await InteractiveSession.StartAsync();
+        using var editor = new LineEditor(terminal, null);
+        Assert.Equal(0, await session.RunAsync(new TerminalLineReader(editor)));
+
+        Assert.Equal(["select 3\n  as c", "\\g", "select 4 \\g"], editor.History);
+    }
+
+    [ClusterFact]
+    public async Task Ctrl_c_drops_the_lines_typed_so_far_from_the_history()
+    {
+        var terminal = new FakeTerminal();
+        terminal.Type("select 'never',").Press(Enter).Press(Ctrl('c'))
+            .Type("select 5").Press(Enter).Press(Enter).Type(";").Press(Enter).Press(Ctrl('d'));
+        await using var session = await InteractiveSession.StartAsync();
+        using var editor = new LineEditor(terminal, null);
+        Assert.Equal(0, await session.RunAsync(new TerminalLineReader(editor)));
+
+        Assert.Equal(["select 5\n;"], editor.History);
+        Assert.DoesNotContain("never", session.Stdout, StringComparison.Ordinal);
+    }
+}
