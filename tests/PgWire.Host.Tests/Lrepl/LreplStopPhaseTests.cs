@@ -1,0 +1,276 @@
+using System.Globalization;
+using PgWire.Tests.Shared;
+using Xunit;
+using Xunit.Abstractions;
+using static PgWire.Host.Tests.Lrepl.StopScenarios;
+
+namespace PgWire.Host.Tests.Lrepl;
+
+/// <summary>
+/// SIGTERM and SIGINT end the real pgwire lrepl within <see cref="StopScenarios.Budget"/> whatever
+/// the run is doing: connecting to a server that never answers or cannot be reached, creating a
+/// slot the server makes wait, dropping a slot someone else holds, copying, streaming, or backing
+/// off between retries. Each test brings the run into its phase deterministically first.
+/// </summary>
+public sealed class LreplStopPhaseTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public LreplStopPhaseTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    private static List<string> Args(string table, string dir, int? port = null)
+    {
+        var args = LreplProcess.Arguments(table, table + "_pub", dir);
+        args.Add("--create-publication");
+        if (port is { } p)
+        {
+            args[args.IndexOf("-p") + 1] = p.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return args;
+    }
+
+    private async Task StopAndReport(LreplProcess process, string signal, string phase)
+    {
+        var elapsed = await StopAsync(process, signal, phase);
+        _output.WriteLine($"{phase}: SIG{signal} ended the run in {elapsed.TotalSeconds:0.00} s");
+    }
+
+    /// <summary>A complete run from <paramref name="dir"/>'s state: the file replays to the table's rows.</summary>
+    private static async Task AssertNextRunCompletesAsync(string table, string dir)
+    {
+        using var next = LreplProcess.Start(Args(table, dir));
+        Assert.True(await WaitUntilAsync(() => next.Stderr.Contains(" done: ", StringComparison.Ordinal) || next.Stderr.Contains("resuming", StringComparison.Ordinal), TimeSpan.FromSeconds(60), next), next.Stderr);
+        var path = Path.Combine(dir, table + ".data");
+        var expected = LreplWorkload.TableRows(table);
+        Assert.True(await WaitUntilAsync(() => File.Exists(path) && LreplWorkload.ReplayJson(path, out _).SequenceEqual(expected), TimeSpan.FromSeconds(60), next), next.Stderr);
+        Assert.Equal(0, await next.TerminateAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [ClusterFact]
+    public async Task Connecting_to_a_server_that_never_answers()
+    {
+        using var server = new SilentServer();
+        var dir = NewDir("lr_stop_silent");
+        try
+        {
+            using var process = LreplProcess.Start(Args("lr_stop_silent", dir, server.Port));
+            Assert.True(await WaitUntilAsync(() => server.Accepted >= 1 && CatchesStopSignals(process.Id), TimeSpan.FromSeconds(30), process), process.Stderr);
+            await Task.Delay(500);
+            await StopAndReport(process, "TERM", "connecting to a silent server");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Connecting_to_a_blackholed_address()
+    {
+        using var hole = new BlackholeListener();
+        var dir = NewDir("lr_stop_hole");
+        try
+        {
+            using var process = LreplProcess.Start(Args("lr_stop_hole", dir, hole.Port));
+            Assert.True(await WaitUntilAsync(() => CatchesStopSignals(process.Id), TimeSpan.FromSeconds(30), process), process.Stderr);
+            await Task.Delay(1000);
+            await StopAndReport(process, "INT", "connecting to a blackholed address");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Waiting_for_a_slot_another_connection_holds()
+    {
+        const string table = "lr_stop_busy";
+        Cleanup(table);
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g");
+        var dir = NewDir(table);
+        try
+        {
+            using (var first = LreplProcess.Start(Args(table, dir)))
+            {
+                Assert.True(await first.WaitForStderrAsync(" done: ", TimeSpan.FromSeconds(60)), first.Stderr);
+                Assert.Equal(0, await first.TerminateAsync(TimeSpan.FromSeconds(30)));
+            }
+
+            using (var holder = new SlotHolder(table + "_slot", table + "_pub"))
+            {
+                await holder.WaitActiveAsync();
+                using var process = LreplProcess.Start(Args(table, dir));
+                Assert.True(await process.WaitForStderrAsync("resuming", TimeSpan.FromSeconds(60)), process.Stderr);
+
+                // The stream's START_REPLICATION is refused while the slot is active; it retries with backoff.
+                Assert.True(await WaitUntilAsync(() => Log(dir).Contains("is active for PID", StringComparison.Ordinal), TimeSpan.FromSeconds(30), process), process.Stderr + Log(dir));
+                await Task.Delay(700);
+                await StopAndReport(process, "TERM", "waiting for a busy slot");
+            }
+
+            RunSql($"INSERT INTO {table} VALUES (100, 'after')");
+            await AssertNextRunCompletesAsync(table, dir);
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Creating_a_slot_while_a_transaction_with_an_xid_is_open()
+    {
+        const string table = "lr_stop_create";
+        Cleanup(table);
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g");
+        var dir = NewDir(table);
+        try
+        {
+            using (var held = new HeldSession())
+            {
+                var output = await held.RunAsync("BEGIN; SELECT 'xid=' || pg_current_xact_id();");
+                var xid = output.Split("xid=", 2)[1].Split('\n', 2)[0].Trim();
+                using var process = LreplProcess.Start(Args(table, dir));
+
+                // CREATE_REPLICATION_SLOT waits for the open transaction to end before it builds its snapshot.
+                var waiting = await WaitUntilAsync(() => Scalar($"SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND transactionid = '{xid}' AND NOT granted") != "0", TimeSpan.FromSeconds(60), process);
+                Assert.True(waiting, "lrepl never waited for the open transaction: " + process.Stderr);
+                await Task.Delay(300);
+                await StopAndReport(process, "TERM", "creating a slot");
+            }
+
+            await AssertNextRunCompletesAsync(table, dir);
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Dropping_a_slot_another_connection_holds()
+    {
+        const string table = "lr_stop_drop";
+        Cleanup(table);
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g; CREATE PUBLICATION {table}_pub FOR TABLE {table}");
+
+        // A slot of the table's name and no finished snapshot: the run drops it and starts over.
+        Scalar($"SELECT lsn FROM pg_create_logical_replication_slot('{table}_slot', 'pgoutput')");
+        var dir = NewDir(table);
+        try
+        {
+            using (var holder = new SlotHolder(table + "_slot", table + "_pub"))
+            {
+                await holder.WaitActiveAsync();
+                using var process = LreplProcess.Start(Args(table, dir));
+                var started = DateTime.UtcNow;
+                var dropWaiting = await WaitUntilAsync(() => Scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'ReplicationSlotDrop'") != "0", TimeSpan.FromSeconds(15), process);
+                _output.WriteLine(dropWaiting ? "the run waits in DROP_REPLICATION_SLOT" : "the run retries the drop while the slot is active");
+                await Task.Delay(dropWaiting ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(Math.Max(0, 3 - (DateTime.UtcNow - started).TotalSeconds)));
+                await StopAndReport(process, "TERM", "dropping a slot");
+            }
+
+            await AssertNextRunCompletesAsync(table, dir);
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Copying_the_snapshot()
+    {
+        const string table = "lr_stop_copy";
+        Cleanup(table);
+
+        // The publication exists beforehand: creating one would wait for the lock below too.
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g; CREATE PUBLICATION {table}_pub FOR TABLE {table}");
+        var dir = NewDir(table);
+        try
+        {
+            using (var held = new HeldSession())
+            {
+                // The lock holds no xid, so the slot is created; the copy then waits for the lock.
+                await held.RunAsync($"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;");
+                using var process = LreplProcess.Start(Args(table, dir));
+                var waiting = await WaitUntilAsync(() => Scalar($"SELECT count(*) FROM pg_locks WHERE relation = '{table}'::regclass AND NOT granted") != "0", TimeSpan.FromSeconds(60), process);
+                Assert.True(waiting, "the copy never waited for the lock: " + process.Stderr);
+                Assert.Contains("copying snapshot", process.Stderr, StringComparison.Ordinal);
+                await Task.Delay(300);
+                await StopAndReport(process, "INT", "copying the snapshot");
+            }
+
+            await AssertNextRunCompletesAsync(table, dir);
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Streaming()
+    {
+        const string table = "lr_stop_stream";
+        Cleanup(table);
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g");
+        var dir = NewDir(table);
+        try
+        {
+            using var process = LreplProcess.Start(Args(table, dir));
+            Assert.True(await process.WaitForStderrAsync(" done: ", TimeSpan.FromSeconds(60)), process.Stderr);
+            RunSql($"INSERT INTO {table} VALUES (100, 'streamed')");
+            var path = Path.Combine(dir, table + ".data");
+            Assert.True(await WaitUntilAsync(() => File.ReadAllText(path).Contains("streamed", StringComparison.Ordinal), TimeSpan.FromSeconds(30), process), process.Stderr);
+            await StopAndReport(process, "INT", "streaming");
+            Assert.Contains("stopped;", process.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task Backing_off_after_the_server_went_away()
+    {
+        const string table = "lr_stop_backoff";
+        Cleanup(table);
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g");
+        var dir = NewDir(table);
+        try
+        {
+            using (var relay = new TcpRelay())
+            {
+                using var process = LreplProcess.Start(Args(table, dir, relay.Port));
+                Assert.True(await process.WaitForStderrAsync(" done: ", TimeSpan.FromSeconds(60)), process.Stderr);
+                await Task.Delay(500);
+
+                // Every connection is dropped, and every new one reset: the stream fails, backs off and retries.
+                relay.Cut();
+                Assert.True(await WaitUntilAsync(() => relay.Refused >= 2, TimeSpan.FromSeconds(30), process), process.Stderr);
+                await Task.Delay(300);
+                await StopAndReport(process, "TERM", "backing off between retries");
+            }
+
+            RunSql($"INSERT INTO {table} VALUES (100, 'after')");
+            await AssertNextRunCompletesAsync(table, dir);
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+}
