@@ -191,21 +191,17 @@ public sealed class LreplStopPhaseTests
     {
         const string table = "lr_stop_copy";
         Cleanup(table);
-
-        // The publication exists beforehand: creating one would wait for the lock below too.
-        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g; CREATE PUBLICATION {table}_pub FOR TABLE {table}");
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, repeat('v', 100) || g FROM generate_series(1, 20000) g");
         var dir = NewDir(table);
         try
         {
-            using (var held = new HeldSession())
+            // A slow link: the copy (about 2.5 MB) takes about ten seconds to arrive.
+            using (var relay = new TcpRelay { ServerBytesPerSecond = 256 * 1024 })
             {
-                // The lock holds no xid, so the slot is created; the copy then waits for the lock.
-                await held.RunAsync($"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;");
-                using var process = LreplProcess.Start(Args(table, dir));
-                var waiting = await WaitUntilAsync(() => Scalar($"SELECT count(*) FROM pg_locks WHERE relation = '{table}'::regclass AND NOT granted") != "0", TimeSpan.FromSeconds(60), process);
-                Assert.True(waiting, "the copy never waited for the lock: " + process.Stderr);
-                Assert.Contains("copying snapshot", process.Stderr, StringComparison.Ordinal);
-                await Task.Delay(300);
+                using var process = LreplProcess.Start(Args(table, dir, relay.Port));
+                Assert.True(await process.WaitForStderrAsync("copying snapshot", TimeSpan.FromSeconds(60)), process.Stderr);
+                await Task.Delay(500);
+                Assert.DoesNotContain(" done: ", process.Stderr, StringComparison.Ordinal);
                 await StopAndReport(process, "INT", "copying the snapshot");
             }
 

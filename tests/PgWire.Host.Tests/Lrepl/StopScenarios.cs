@@ -381,6 +381,7 @@ internal sealed class BlackholeListener : IDisposable
 /// <summary>
 /// A TCP relay to the test server. <see cref="Cut"/> closes every relayed connection and resets
 /// each later one at once, as a server that went away would; it counts the connections it refused.
+/// With <see cref="ServerBytesPerSecond"/> what the server sends arrives no faster than that: a slow link.
 /// </summary>
 internal sealed class TcpRelay : IDisposable
 {
@@ -399,6 +400,9 @@ internal sealed class TcpRelay : IDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public int Refused => Volatile.Read(ref _refused);
+
+    /// <summary>The rate at which the server's bytes are passed on; 0 means as fast as they come.</summary>
+    public int ServerBytesPerSecond { get; init; }
 
     public void Cut()
     {
@@ -438,8 +442,8 @@ internal sealed class TcpRelay : IDisposable
                     _open.Add(server);
                 }
 
-                _ = PumpAsync(client, server);
-                _ = PumpAsync(server, client);
+                _ = PumpAsync(client, server, 0);
+                _ = PumpAsync(server, client, ServerBytesPerSecond);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
@@ -447,9 +451,9 @@ internal sealed class TcpRelay : IDisposable
         }
     }
 
-    private async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to, int bytesPerSecond)
     {
-        var buffer = new byte[64 * 1024];
+        var buffer = new byte[bytesPerSecond > 0 ? Math.Max(1, bytesPerSecond / 20) : 64 * 1024];
         try
         {
             while (true)
@@ -462,6 +466,10 @@ internal sealed class TcpRelay : IDisposable
                 }
 
                 await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, _stop.Token);
+                if (bytesPerSecond > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds((double)n / bytesPerSecond), _stop.Token);
+                }
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
