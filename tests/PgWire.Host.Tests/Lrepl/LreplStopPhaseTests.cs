@@ -215,6 +215,36 @@ public sealed class LreplStopPhaseTests
     }
 
     [ClusterFact]
+    public async Task Waiting_for_a_state_journal_that_never_answers()
+    {
+        const string table = "lr_stop_journal";
+        Cleanup(table);
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g");
+        var dir = NewDir(table);
+        using var journal = new SilentServer();
+        var conf = Path.Combine(dir, "lrepl.conf");
+        File.WriteAllText(conf, $$"""
+            pgwire.lrepl.state {
+              provider = "PostgreSQL.15"
+              connection-string = "Host=127.0.0.1;Port={{journal.Port}};Username=postgres;Password=postgres;Database=postgres"
+            }
+            """);
+        try
+        {
+            using var process = LreplProcess.Start([.. Args(table, dir), "--config", conf]);
+            Assert.True(await WaitUntilAsync(() => journal.Accepted >= 1, TimeSpan.FromSeconds(60), process), process.Stderr);
+            Assert.True(await process.WaitForStderrAsync("copying snapshot", TimeSpan.FromSeconds(60)), process.Stderr);
+            await Task.Delay(1000);
+            await StopAndReport(process, "TERM", "waiting for the state journal");
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
     public async Task Streaming()
     {
         const string table = "lr_stop_stream";

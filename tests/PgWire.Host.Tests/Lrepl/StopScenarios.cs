@@ -110,7 +110,7 @@ internal static class StopScenarios
             using var reader = new StreamReader(stream);
             return reader.ReadToEnd();
         }
-        catch (FileNotFoundException)
+        catch (IOException)
         {
             return "";
         }
