@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Akka.Event;
+using PgWire.Actors.Replication;
 using PgWire.Host.Lrepl;
 using PgWire.Tests.Shared;
 using Xunit;
@@ -102,41 +102,38 @@ public sealed partial class LreplErrorLogTests
         }
     }
 
-    [ClusterFact]
-    public async Task A_state_journal_error_is_logged_without_its_password()
+    [Fact]
+    public async Task Registered_secrets_are_blanked_out_of_the_entries_and_of_akka_events()
     {
-        const string table = "lr_log_journal";
-        Cleanup(table);
-        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY); INSERT INTO {table} VALUES (1)");
-        var dir = NewDir(table);
-
-        // A port nothing listens on: the journal's connections are refused.
-        int closedPort;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            closedPort = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        var conf = Path.Combine(dir, "lrepl.conf");
-        File.WriteAllText(conf, $$"""
-            pgwire.lrepl.state {
-              provider = "PostgreSQL.15"
-              connection-string = "Host=127.0.0.1;Port={{closedPort}};Username=postgres;Password={{JournalPassword}};Database=postgres;Timeout=3"
-            }
-            """);
+        var dir = NewDir("lr_log_secret");
+        var path = Path.Combine(dir, "lrepl.log");
         try
         {
-            var (code, stderr, log) = await RunToEndAsync([.. LreplProcess.Arguments(table, table + "_pub", dir), "--create-publication", "--config", conf]);
-            Assert.Equal(1, code);
-            AssertOneLine(stderr, "state journal");
-            AssertDetailed(log, "state journal", "LreplException");
+            LreplErrorLog.RegisterSecrets(path, [JournalPassword, null, ""]);
+            var error = new InvalidOperationException("outer, password " + JournalPassword, new IOException("Password=" + JournalPassword + ";Host=db"));
+            Assert.True(LreplErrorLog.Write(path, "lrepl: failed with " + JournalPassword, error));
+
+            var config = Akka.Configuration.ConfigurationFactory.ParseString($$"""
+                akka.loglevel = WARNING
+                akka.stdout-loglevel = OFF
+                akka.loggers = ["{{typeof(LreplFileLogger).AssemblyQualifiedName}}"]
+                pgwire.lrepl.log-file = "{{path}}"
+                """);
+            using (var system = Akka.Actor.ActorSystem.Create("lrepl-log-test", config))
+            {
+                system.Log.Error(new IOException("journal: Password=" + JournalPassword), "cannot connect with {0}", JournalPassword);
+                Assert.True(SpinWait.SpinUntil(() => Log(dir).Contains("cannot connect with", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), Log(dir));
+                await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+
+            var log = Log(dir);
             Assert.DoesNotContain(JournalPassword, log, StringComparison.Ordinal);
-            Assert.DoesNotContain(JournalPassword, stderr, StringComparison.Ordinal);
+            Assert.Contains("outer, password ********", log, StringComparison.Ordinal);
+            Assert.Contains("System.IO.IOException: Password=********;Host=db", log, StringComparison.Ordinal);
+            Assert.Contains("cannot connect with ********", log, StringComparison.Ordinal);
         }
         finally
         {
-            Cleanup(table);
             Directory.Delete(dir, true);
         }
     }
