@@ -7,7 +7,7 @@ using static PgWire.Host.Tests.Lrepl.StopScenarios;
 namespace PgWire.Host.Tests.Lrepl;
 
 /// <summary>SIGTERM and SIGINT at random points of real runs: each ends within the budget, and nothing is lost or doubled.</summary>
-public sealed class LreplStopRandomTests
+public sealed class LreplStopRandomTests : IDisposable
 {
     private readonly ITestOutputHelper _output;
 
@@ -16,14 +16,26 @@ public sealed class LreplStopRandomTests
         _output = output;
     }
 
-    private static List<string> Args(string table, string dir) =>
-        [.. LreplProcess.Arguments(table, table + "_pub", dir), "--create-publication"];
+    /// <summary>The runs reach the server through it, so that a test knows when one has started connecting.</summary>
+    private readonly TcpRelay _relay = new();
 
-    /// <summary>Starts a run, waits until it handles signals, lets it go on for a random while, then stops it.</summary>
+    private List<string> Args(string table, string dir)
+    {
+        var args = LreplProcess.Arguments(table, table + "_pub", dir);
+        args[args.IndexOf("-p") + 1] = _relay.Port.ToString(CultureInfo.InvariantCulture);
+        args.Add("--create-publication");
+        return args;
+    }
+
+    /// <summary>
+    /// Starts a run, waits until it connects (a signal before the process has set up its handlers,
+    /// while the runtime starts, ends it the default way), lets it go on for a random while, then stops it.
+    /// </summary>
     private async Task<string> RunAndStopAsync(string table, string dir, Random random, int maxDelayMs, string phase)
     {
+        var relayed = _relay.Relayed;
         using var process = LreplProcess.Start(Args(table, dir));
-        Assert.True(await WaitUntilAsync(() => CatchesStopSignals(process.Id), TimeSpan.FromSeconds(30), process), process.Stderr);
+        Assert.True(await WaitUntilAsync(() => _relay.Relayed > relayed, TimeSpan.FromSeconds(30), process), process.Stderr);
         var delay = random.Next(maxDelayMs);
         var signal = random.Next(2) == 0 ? "TERM" : "INT";
         await Task.Delay(delay);
@@ -31,6 +43,8 @@ public sealed class LreplStopRandomTests
         _output.WriteLine($"{phase}: SIG{signal} after {delay} ms ended the run in {elapsed.TotalSeconds:0.00} s");
         return process.Stderr;
     }
+
+    public void Dispose() => _relay.Dispose();
 
     [ClusterFact]
     public async Task Signals_at_random_points_end_each_run_in_time_and_the_next_run_resumes()
