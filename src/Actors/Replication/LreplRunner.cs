@@ -136,15 +136,7 @@ public static class LreplRunner
     public static async Task<LreplProgress> RunAsync(LreplOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        // Akka's own log (warnings and errors, with stack traces) goes to <config-dir>/lrepl.log.
-        Directory.CreateDirectory(options.ConfigDir);
-        var own = ConfigurationFactory.ParseString($$"""
-            akka.loglevel = WARNING
-            akka.stdout-loglevel = OFF
-            akka.loggers = ["{{typeof(LreplFileLogger).AssemblyQualifiedName}}"]
-            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
-            pgwire.lrepl.log-file = {{Hocon(options.LogPath)}}
-            """);
+        LreplConfigDir.Prepare(options.ConfigDir);
         try
         {
             StartupWarmUp.Start(Resolve(options, null).SslMode, snapshot: !File.Exists(options.DataPath));
@@ -154,7 +146,7 @@ public static class LreplRunner
             // Reported where the settings are used.
         }
 
-        var system = ActorSystem.Create("lrepl", own.WithFallback(PersistenceConfig(options)));
+        var system = CreateSystem(options);
         try
         {
             var handle = system.StartLogicalReplication(options);
@@ -170,13 +162,125 @@ public static class LreplRunner
     }
 
     /// <summary>
+    /// Tears down what this config dir's replication of <see cref="LreplOptions.Table"/> holds: the
+    /// slot it created, the publication a run created (once no slot of the dir is left), and its
+    /// replicated state; the data file stays. Each thing dropped or left is one line on
+    /// <see cref="LreplOptions.Log"/>. A slot another dir or tool created is never dropped.
+    /// </summary>
+    public static async Task DropAsync(LreplOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Directory.Exists(options.ConfigDir))
+        {
+            throw new LreplException($"config dir {options.ConfigDir} does not exist; there is nothing to drop");
+        }
+
+        var log = options.Log ?? TextWriter.Null;
+        using var dir = LreplConfigDir.Open(options.ConfigDir, options.DataPath);
+        var system = CreateSystem(options);
+        try
+        {
+            await using (var client = await ConnectAsync(system, Resolve(options, null), cancellationToken).ConfigureAwait(false))
+            {
+                var slot = options.SlotName;
+                var exists = (await QueryAsync(client, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", [slot], cancellationToken).ConfigureAwait(false))[0][0] != "0";
+                if (dir.OwnsSlot(slot))
+                {
+                    if (exists)
+                    {
+                        await DropOwnSlotAsync(client, options, log, cancellationToken, unfinished: false).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        log.WriteLine($"lrepl: replication slot {slot} no longer exists");
+                    }
+
+                    dir.ForgetSlot(slot);
+                }
+                else if (exists)
+                {
+                    log.WriteLine($"lrepl: replication slot {slot} exists but was not created by config dir {options.ConfigDir}: left alone");
+                }
+                else
+                {
+                    log.WriteLine($"lrepl: config dir {options.ConfigDir} has no replication slot {slot}");
+                }
+
+                foreach (var publication in dir.Publications.ToList())
+                {
+                    if (dir.Slots.Count > 0)
+                    {
+                        log.WriteLine($"lrepl: kept publication {publication}: this config dir still has slot {string.Join(", ", dir.Slots)}");
+                        continue;
+                    }
+
+                    var pubExists = (await QueryAsync(client, "SELECT count(*) FROM pg_publication WHERE pubname = $1", [publication], cancellationToken).ConfigureAwait(false))[0][0] != "0";
+                    if (pubExists)
+                    {
+                        await QueryAsync(client, "DROP PUBLICATION " + ReplicationCommands.QuoteIdentifier(publication), null, cancellationToken).ConfigureAwait(false);
+                        log.WriteLine($"lrepl: dropped publication {publication} (created by --create-publication)");
+                    }
+
+                    dir.ForgetPublication(publication);
+                }
+            }
+
+            var eraser = system.ActorOf(LsnAckActor.Props(dir.PersistenceId(options.StateId ?? "lrepl-" + options.Table)), "lrepl-erase");
+            var stopped = eraser.WatchAsync(CancellationToken.None);
+            var erase = eraser.Ask<object>(EraseLreplState.Instance, TimeSpan.FromSeconds(30), cancellationToken);
+            if (await Task.WhenAny(erase, stopped).ConfigureAwait(false) != erase || await erase.ConfigureAwait(false) is Status.Failure)
+            {
+                throw new LreplException($"the replication state of {options.Table} could not be dropped (see {options.LogPath}); the slot is gone, so the next run starts over");
+            }
+
+            try
+            {
+                if (Directory.Exists(options.SpillDirectory))
+                {
+                    Directory.Delete(options.SpillDirectory, recursive: true);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                log.WriteLine($"lrepl: could not remove {options.SpillDirectory}: {LreplConfigDir.Reason(ex)}");
+            }
+
+            log.WriteLine($"lrepl: dropped the replication state of {options.Table} in {options.ConfigDir}");
+            if (File.Exists(options.DataPath))
+            {
+                log.WriteLine($"lrepl: kept {options.DataPath}; move it away before the next run, which starts over with a new snapshot");
+            }
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>An actor system of its own for a standalone run: the state journal, and Akka's log in <c>lrepl.log</c>.</summary>
+    private static ActorSystem CreateSystem(LreplOptions options)
+    {
+        // Akka's own log (warnings and errors, with stack traces) goes to <config-dir>/lrepl.log.
+        var own = ConfigurationFactory.ParseString($$"""
+            akka.loglevel = WARNING
+            akka.stdout-loglevel = OFF
+            akka.loggers = ["{{typeof(LreplFileLogger).AssemblyQualifiedName}}"]
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+            pgwire.lrepl.log-file = {{Hocon(options.LogPath)}}
+            """);
+        return ActorSystem.Create("lrepl", own.WithFallback(PersistenceConfig(options)));
+    }
+
+    /// <summary>
     /// The pipeline inside <paramref name="system"/>, whose config must hold the journal and snapshot
     /// store; the actors it starts are stopped before the returned task completes.
     /// </summary>
     internal static async Task<LreplProgress> RunInAsync(ActorSystem system, LreplOptions options, LreplProgress progress, CancellationToken cancellationToken)
     {
         var log = options.Log ?? TextWriter.Null;
-        Directory.CreateDirectory(options.ConfigDir);
+
+        // One process per config dir; the dir knows which slots its runs created.
+        using var dir = LreplConfigDir.Open(options.ConfigDir, options.DataPath);
         var prefix = "lrepl-" + options.SlotName + "-";
         var started = new List<IActorRef>();
         IActorRef Start(Props props, string name)
@@ -192,9 +296,10 @@ public static class LreplRunner
             // core for a moment. Before a snapshot (no data file yet) it is started once the copy is
             // under way, where it overlaps the server's work instead of the connections'; otherwise
             // it recovers while the connections are established.
-            var ack = new StateActor(() => Start(LsnAckActor.Props(options.StateId ?? "lrepl-" + options.Table, options.StateSnapshotEvery, progress), "lsn"), progress, cancellationToken);
+            var ack = new StateActor(() => Start(LsnAckActor.Props(dir.PersistenceId(options.StateId ?? "lrepl-" + options.Table), options.StateSnapshotEvery, progress), "lsn"), progress, cancellationToken);
             var hasDataFile = File.Exists(options.DataPath);
-            if (hasDataFile)
+            var owned = dir.OwnsSlot(options.SlotName);
+            if (hasDataFile || owned)
             {
                 ack.EnsureStarted();
             }
@@ -227,20 +332,40 @@ public static class LreplRunner
             LreplState state;
             await using (var client = await DisposeOnFailure(clientTask, identifiedTask).ConfigureAwait(false))
             {
-                (table, var slotExists) = await DisposeOnFailure(CheckAsync(client, options, cancellationToken), identifiedTask).ConfigureAwait(false);
+                (table, var slot) = await DisposeOnFailure(CheckAsync(client, options, dir, cancellationToken), identifiedTask).ConfigureAwait(false);
+                var slotExists = slot is not null;
 
                 await using var repl = await identifiedTask.ConfigureAwait(false);
 
-                // Neither a slot nor a data file: a first run, or one stopped before its snapshot
-                // created anything. The snapshot starts while the state journal is still recovering;
-                // the state is checked before the snapshot is recorded (SnapshotAsync).
-                var fresh = !slotExists && !hasDataFile;
+                if (slotExists && !owned && dir.LegacyState && hasDataFile && (await ack.Recovered.ConfigureAwait(false)).SnapshotDone)
+                {
+                    // A config dir from before dirs recorded their slots: its finished snapshot was
+                    // made from this slot.
+                    dir.RecordSlot(options.SlotName);
+                    owned = true;
+                }
+
+                if (slotExists && !owned)
+                {
+                    throw NotOwnSlot(options, slot!);
+                }
+
+                // Neither a slot of its own nor a data file: a first run, or one stopped before its
+                // snapshot created anything. The snapshot starts while the state journal is still
+                // recovering; the state is checked before the snapshot is recorded (SnapshotAsync).
+                var fresh = !owned && !hasDataFile;
                 state = fresh ? new LreplState() : await ack.Recovered.ConfigureAwait(false);
                 if (!state.SnapshotDone)
                 {
+                    if (hasDataFile && !owned)
+                    {
+                        throw new LreplException($"{options.DataPath} exists, but this config dir has no replication state for it (dropped with --drop, or made elsewhere); move it away, and the next run starts over with a new snapshot");
+                    }
+
                     if (slotExists)
                     {
-                        await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName) + " WAIT", null, cancellationToken).ConfigureAwait(false);
+                        // Left by this dir's own run that did not finish its snapshot.
+                        await DropOwnSlotAsync(client, options, log, cancellationToken).ConfigureAwait(false);
                     }
 
                     if (state.FileOffset != 0 || state.CommitLsn != 0)
@@ -261,7 +386,7 @@ public static class LreplRunner
                     var lead = Then(binaryTask, client);
                     try
                     {
-                        state = await SnapshotAsync(system, repl, normalSettings, lead, options, table, ack, snapshotAck, fresh, progress, log, cancellationToken).ConfigureAwait(false);
+                        state = await SnapshotAsync(system, repl, normalSettings, lead, options, dir, table, ack, snapshotAck, fresh, progress, log, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -274,8 +399,10 @@ public static class LreplRunner
                 {
                     if (!slotExists)
                     {
-                        throw MissingSlot(options);
+                        throw MissingSlot(options, state);
                     }
+
+                    CheckSlotPosition(options, dir, slot!, state, log);
 
                     var length = hasDataFile ? new FileInfo(options.DataPath).Length : 0;
                     if (length < state.FileOffset)
@@ -316,6 +443,7 @@ public static class LreplRunner
 
             var notified = false;
             var lastReport = DateTime.UtcNow;
+            string? lastLine = null;
             while (!cancellationToken.IsCancellationRequested)
             {
                 if (progress.FatalError is { } fatal)
@@ -350,10 +478,16 @@ public static class LreplRunner
                     options.OnStreaming?.Invoke();
                 }
 
+                // A line when something changed, at most one per interval.
                 if (DateTime.UtcNow - lastReport >= options.ProgressInterval)
                 {
-                    lastReport = DateTime.UtcNow;
-                    log.WriteLine($"lrepl: {options.Table}: snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, lag {progress.LagBytes} bytes / {progress.Lag.TotalSeconds:0.0} s, last durable LSN {progress.DurableLsn}{(progress.Streaming ? "" : ", not streaming: " + progress.LastError)}");
+                    var line = $"lrepl: {options.Table}: snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, lag {progress.LagBytes} bytes / {progress.Lag.TotalSeconds:0.0} s, last durable LSN {progress.DurableLsn}{(progress.Streaming ? "" : ", not streaming: " + progress.LastError)}";
+                    if (line != lastLine)
+                    {
+                        lastReport = DateTime.UtcNow;
+                        lastLine = line;
+                        log.WriteLine(line);
+                    }
                 }
             }
 
@@ -576,7 +710,9 @@ public static class LreplRunner
                    (SELECT to_json(array_agg(a.attname ORDER BY a.attnum))::text FROM pg_attribute a
                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                       AND (pt.attnames IS NULL OR a.attname = ANY (pt.attnames)) {generated}),
-                   pt.rowfilter
+                   pt.rowfilter,
+                   (SELECT concat_ws('|', slot_type, coalesce(confirmed_flush_lsn::text, ''), coalesce(active_pid::text, ''), coalesce(plugin, ''), coalesce(database, ''))
+                    FROM pg_replication_slots WHERE slot_name = {SqlLiteral(options.SlotName)})
             FROM (SELECT to_regclass({SqlLiteral(options.Table)})) r (oid)
             LEFT JOIN pg_class c ON c.oid = r.oid
             LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -595,7 +731,7 @@ public static class LreplRunner
     private static string SqlLiteral(string value) =>
         "E'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
 
-    private static async Task<(TableInfo Table, bool SlotExists)> CheckAsync(PgClient client, LreplOptions options, CancellationToken ct)
+    private static async Task<(TableInfo Table, SlotInfo? Slot)> CheckAsync(PgClient client, LreplOptions options, LreplConfigDir dir, CancellationToken ct)
     {
         var serverVersion = client.Session.ServerVersionNumber;
         var rows = await QueryAsync(client, CheckQuery(options, serverVersion), null, ct).ConfigureAwait(false);
@@ -651,7 +787,17 @@ public static class LreplRunner
                 throw new LreplException($"publication \"{options.Publication}\" does not exist (create it with CREATE PUBLICATION {publicationName} FOR TABLE {qualified}{viaRoot}, or pass --create-publication)");
             }
 
-            await QueryAsync(client, $"CREATE PUBLICATION {publicationName} FOR TABLE {qualified}{viaRoot}", null, ct).ConfigureAwait(false);
+            // Recorded first, so that --drop in this dir knows the publication is its own.
+            dir.RecordPublication(options.Publication);
+            try
+            {
+                await QueryAsync(client, $"CREATE PUBLICATION {publicationName} FOR TABLE {qualified}{viaRoot}", null, ct).ConfigureAwait(false);
+            }
+            catch (LreplException)
+            {
+                dir.ForgetPublication(options.Publication);
+                throw;
+            }
         }
         else if (partitioned && first[5] != "t")
         {
@@ -670,7 +816,60 @@ public static class LreplRunner
             published = [.. names.RootElement.EnumerateArray().Select(e => e.GetString()!)];
         }
 
-        return (new TableInfo(schema, name, qualified, oid, keys, published, first[11]), first[7] == "t");
+        return (new TableInfo(schema, name, qualified, oid, keys, published, first[11]), first[7] == "t" ? SlotInfo.Parse(options.SlotName, first[12]) : null);
+    }
+
+    /// <summary>A replication slot as pg_replication_slots shows it.</summary>
+    internal sealed record SlotInfo(string Name, string Type, Lsn ConfirmedFlush, int? ActivePid, string Plugin, string Database)
+    {
+        /// <summary>Reads the <c>type|confirmed|pid|plugin|database</c> column of the check query.</summary>
+        public static SlotInfo Parse(string name, string? text)
+        {
+            var parts = (text ?? "").Split('|', 5);
+            string Part(int i) => i < parts.Length ? parts[i] : "";
+            return new SlotInfo(
+                name,
+                Part(0),
+                Part(1).Length > 0 ? Lsn.Parse(Part(1)) : default,
+                int.TryParse(Part(2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : null,
+                Part(3),
+                Part(4));
+        }
+
+        public string InUse => ActivePid is { } pid ? $" (in use by server process {pid})" : "";
+    }
+
+    /// <summary>A slot this config dir did not create: never dropped, recreated or streamed from.</summary>
+    private static LreplException NotOwnSlot(LreplOptions options, SlotInfo slot) =>
+        new($"replication slot \"{slot.Name}\" already exists{slot.InUse} and was not created by config dir {options.ConfigDir}; pass another --slot, or run lrepl --drop with the config dir that owns it (or drop it yourself if no config dir does)");
+
+    /// <summary>
+    /// Refuses to resume from a slot whose confirmed position is past what this dir recorded: the
+    /// changes in between were confirmed to the server by someone else (the slot was dropped and
+    /// recreated, or advanced), so streaming would skip them silently.
+    /// </summary>
+    private static void CheckSlotPosition(LreplOptions options, LreplConfigDir dir, SlotInfo slot, LreplState state, TextWriter log)
+    {
+        if (slot.Type != "logical" || (slot.Plugin.Length > 0 && slot.Plugin != "pgoutput"))
+        {
+            throw new LreplException($"replication slot \"{slot.Name}\" is a {slot.Type} slot{(slot.Plugin.Length > 0 ? " of plugin " + slot.Plugin : "")}, not the pgoutput slot this config dir created; it was replaced outside lrepl. Run lrepl --drop in {options.ConfigDir} to start over");
+        }
+
+        var recorded = new Lsn(state.EndLsn);
+        if (slot.ConfirmedFlush <= recorded)
+        {
+            return;
+        }
+
+        if (dir.LegacyState)
+        {
+            // Runs before dirs recorded every flush position reported while idle: the slot may
+            // legitimately be ahead of the state.
+            log.WriteLine($"lrepl: replication slot {slot.Name} confirmed {slot.ConfirmedFlush}, beyond the recorded {recorded}; this config dir's state predates recording every reported position, so this is not checked");
+            return;
+        }
+
+        throw new LreplException($"replication slot \"{slot.Name}\" has confirmed position {slot.ConfirmedFlush}, past {recorded}, the last position config dir {options.ConfigDir} recorded: the slot was dropped and recreated or advanced outside lrepl, and the changes committed between {recorded} and {slot.ConfirmedFlush} cannot be recovered from it. Run lrepl --drop in this config dir and start over with a new snapshot");
     }
 
     /// <summary>
@@ -687,6 +886,7 @@ public static class LreplRunner
         ConnectionSettings normalSettings,
         Task<PgClient> copyConnection,
         LreplOptions options,
+        LreplConfigDir dir,
         TableInfo table,
         StateActor ack,
         Func<IActorRef> snapshotAck,
@@ -695,7 +895,25 @@ public static class LreplRunner
         TextWriter log,
         CancellationToken ct)
     {
-        var slot = await QueryAsync(repl, ReplicationCommands.CreateLogicalSlot(options.SlotName, repl.Session.ServerVersionNumber), null, ct).ConfigureAwait(false);
+        // Recorded before the slot exists: a crash between the two leaves a slot this dir knows as its own.
+        dir.RecordSlot(options.SlotName);
+        List<string?[]> slot;
+        try
+        {
+            slot = await QueryAsync(repl, ReplicationCommands.CreateLogicalSlot(options.SlotName, repl.Session.ServerVersionNumber), null, ct).ConfigureAwait(false);
+        }
+        catch (LreplException ex) when (ex.Message.Contains("already exists", StringComparison.Ordinal))
+        {
+            // Created by someone else since the checks ran: not ours.
+            dir.ForgetSlot(options.SlotName);
+            throw new LreplException($"replication slot \"{options.SlotName}\" was just created by someone else; pass another --slot, or run lrepl --drop with the config dir that owns it", ex);
+        }
+        catch
+        {
+            // Nothing was created (or the server will not finish creating it once the connection goes).
+            await ForgetUnlessCreatedAsync(repl, options, dir, log).ConfigureAwait(false);
+            throw;
+        }
 
         var consistentPoint = Lsn.Parse(slot[0][1]!);
         var snapshotName = slot[0][2]!;
@@ -703,55 +921,141 @@ public static class LreplRunner
 
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
-        if (fresh)
+        var recording = false;
+        try
         {
-            var pendingState = ack.Recovered;
+            if (fresh)
+            {
+                var pendingState = ack.Recovered;
 
-            // A copy that fails (a full disk, say) is reported at once, not after the journal answers.
-            if (await Task.WhenAny(copy, pendingState).ConfigureAwait(false) == copy && !copy.IsCompletedSuccessfully)
-            {
-                // The journal's answer no longer matters (observed, not awaited: it may take long).
-                _ = pendingState.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                await copy.ConfigureAwait(false);
-            }
-
-            LreplState recorded;
-            try
-            {
-                recorded = await pendingState.ConfigureAwait(false);
-                if (!recorded.SnapshotDone)
+                // A copy that fails (a full disk, say) is reported at once, not after the journal answers.
+                if (await Task.WhenAny(copy, pendingState).ConfigureAwait(false) == copy && !copy.IsCompletedSuccessfully)
                 {
-                    await AskStateAsync<Persisted>(ack.Ref, ResetLreplState.Instance, ack.Stopped, progress, ct).ConfigureAwait(false);
-                }
-            }
-            catch
-            {
-                // The data file's own error (a full disk, say, which also stops the journal) is the one to report.
-                await copyCancel.CancelAsync().ConfigureAwait(false);
-                await Quietly(copy).ConfigureAwait(false);
-                if (copy is { IsFaulted: true, Exception.InnerException: LreplException fileError })
-                {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fileError);
+                    // The journal's answer no longer matters (observed, not awaited: it may take long).
+                    _ = pendingState.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                    await copy.ConfigureAwait(false);
                 }
 
-                throw;
+                LreplState recorded;
+                try
+                {
+                    recorded = await pendingState.ConfigureAwait(false);
+                    if (!recorded.SnapshotDone)
+                    {
+                        await AskStateAsync<Persisted>(ack.Ref, ResetLreplState.Instance, ack.Stopped, progress, ct).ConfigureAwait(false);
+                    }
+                }
+                catch
+                {
+                    // The data file's own error (a full disk, say, which also stops the journal) is the one to report.
+                    await copyCancel.CancelAsync().ConfigureAwait(false);
+                    await Quietly(copy).ConfigureAwait(false);
+                    if (copy is { IsFaulted: true, Exception.InnerException: LreplException fileError })
+                    {
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fileError);
+                    }
+
+                    throw;
+                }
+
+                if (recorded.SnapshotDone)
+                {
+                    throw MissingSlot(options, recorded);
+                }
             }
 
-            if (recorded.SnapshotDone)
-            {
-                await copyCancel.CancelAsync().ConfigureAwait(false);
-                await Quietly(copy).ConfigureAwait(false);
-                File.Delete(options.DataPath);
-                await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName), null, ct).ConfigureAwait(false);
-                throw MissingSlot(options);
-            }
+            var recorder = snapshotAck();
+            var result = await copy.ConfigureAwait(false);
+
+            // From here the snapshot may be recorded: what it made is kept whatever happens.
+            recording = true;
+            var persisted = await AskStateAsync<Persisted>(recorder, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), ack.Stopped, progress, CancellationToken.None).ConfigureAwait(false);
+            log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}");
+            return persisted.State;
+        }
+        catch when (!recording)
+        {
+            // A snapshot that did not finish is worth nothing: its file goes, and so does its slot,
+            // which would otherwise hold WAL on the server until the next run.
+            await copyCancel.CancelAsync().ConfigureAwait(false);
+            await Quietly(copy).ConfigureAwait(false);
+            await DiscardSnapshotAsync(repl, options, dir, log).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Removes an unfinished snapshot's data file and drops its slot (best effort, a few seconds at most).</summary>
+    private static async Task DiscardSnapshotAsync(PgClient repl, LreplOptions options, LreplConfigDir dir, TextWriter log)
+    {
+        try
+        {
+            File.Delete(options.DataPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            log.WriteLine($"lrepl: could not remove the unfinished snapshot {options.DataPath}: {LreplConfigDir.Reason(ex)}");
         }
 
-        var recorder = snapshotAck();
-        var result = await copy.ConfigureAwait(false);
-        var persisted = await AskStateAsync<Persisted>(recorder, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows), ack.Stopped, progress, ct).ConfigureAwait(false);
-        log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}");
-        return persisted.State;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName), null, timeout.Token).ConfigureAwait(false);
+            dir.ForgetSlot(options.SlotName);
+        }
+        catch (Exception ex) when (ex is LreplException or OperationCanceledException or PgConnectionException or InvalidOperationException)
+        {
+            // Still recorded as this dir's own: the next run drops it.
+            log.WriteLine($"lrepl: the slot {options.SlotName} of the unfinished snapshot is left for the next run to drop: {ex.Message}");
+        }
+    }
+
+    /// <summary>After a failed CREATE_REPLICATION_SLOT: forgets the slot unless the server made it after all.</summary>
+    private static async Task ForgetUnlessCreatedAsync(PgClient repl, LreplOptions options, LreplConfigDir dir, TextWriter log)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            // A database replication connection runs plain SQL too.
+            var rows = await QueryAsync(repl, $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = {SqlLiteral(options.SlotName)}", null, timeout.Token).ConfigureAwait(false);
+            if (rows.Count == 1 && rows[0][0] == "0")
+            {
+                dir.ForgetSlot(options.SlotName);
+            }
+        }
+        catch (Exception ex) when (ex is LreplException or OperationCanceledException or PgConnectionException or InvalidOperationException)
+        {
+            // Unknown: it stays recorded as this dir's own, and the next run drops it if it exists.
+            log.WriteLine($"lrepl: could not tell whether slot {options.SlotName} was created; the next run in this config dir drops it if so ({ex.Message})");
+        }
+    }
+
+    /// <summary>
+    /// Drops a slot this dir created for a snapshot that did not finish. While a server process
+    /// still holds it (the walsender of a run that was killed), waits with back-off; never blocks
+    /// inside the server (no WAIT), so a stop ends the wait at once.
+    /// </summary>
+    private static async Task DropOwnSlotAsync(PgClient client, LreplOptions options, TextWriter log, CancellationToken ct, bool unfinished = true)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        var said = false;
+        while (true)
+        {
+            var rows = await QueryAsync(client, "SELECT pg_drop_replication_slot(slot_name), NULL FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NULL UNION ALL SELECT NULL, active_pid::text FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL", [options.SlotName], ct).ConfigureAwait(false);
+            if (rows.Count == 0 || rows[0][1] is null)
+            {
+                log.WriteLine(unfinished ? $"lrepl: dropped slot {options.SlotName} of this config dir's unfinished snapshot" : $"lrepl: dropped replication slot {options.SlotName}");
+                return;
+            }
+
+            if (!said)
+            {
+                said = true;
+                log.WriteLine($"lrepl: waiting for server process {rows[0][1]} to release slot {options.SlotName}");
+            }
+
+            await Task.Delay(delay, ct).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+        }
     }
 
     /// <summary>
@@ -846,8 +1150,8 @@ public static class LreplRunner
         }
     }
 
-    private static LreplException MissingSlot(LreplOptions options) =>
-        new($"replication slot \"{options.SlotName}\" does not exist although {options.StatePath} records a finished snapshot; remove that file and {options.DataPath} to start over");
+    private static LreplException MissingSlot(LreplOptions options, LreplState state) =>
+        new($"replication slot \"{options.SlotName}\", created by config dir {options.ConfigDir}, no longer exists (dropped outside lrepl): the changes committed after {new Lsn(state.EndLsn)} cannot be recovered. Run lrepl --drop in this config dir, move {options.DataPath} away, and start over with a new snapshot");
 
     /// <summary><paramref name="value"/> once <paramref name="first"/> has succeeded.</summary>
     private static async Task<T> Then<T>(Task first, T value)

@@ -11,7 +11,11 @@ public sealed class LreplState
     /// <summary>Commit LSN of the last transaction in the file (the consistent point right after the snapshot).</summary>
     public ulong CommitLsn { get; set; }
 
-    /// <summary>End LSN of that commit, reported to the server as flushed.</summary>
+    /// <summary>
+    /// The flush position reported to the server: the end LSN of that commit, or a later position
+    /// the stream reached while nothing was pending (recorded before it is reported, so a slot whose
+    /// confirmed position is past it was moved by someone else).
+    /// </summary>
     public ulong EndLsn { get; set; }
 
     public long FileOffset { get; set; }
@@ -21,7 +25,7 @@ public sealed class LreplState
     public LreplState Copy() => (LreplState)MemberwiseClone();
 }
 
-/// <summary>The one persisted event type: kind "snapshot", "durable" or "reset".</summary>
+/// <summary>The one persisted event type: kind "snapshot", "durable", "position" (caught up, nothing pending) or "reset".</summary>
 public sealed class LreplEvent
 {
     public string Kind { get; set; } = "";
@@ -53,6 +57,33 @@ public sealed class ResetLreplState
 
 /// <summary>Transactions up to this commit are written and fsynced; the file ends at <paramref name="FileOffset"/>.</summary>
 public sealed record Durable(ulong CommitLsn, ulong EndLsn, long FileOffset, int Changes);
+
+/// <summary>
+/// The stream has received and handled everything up to <paramref name="EndLsn"/> and nothing is
+/// pending (an idle table while the server's WAL moves on): record it as the flush position before
+/// it is reported. Answered with <see cref="PositionRecorded"/>.
+/// </summary>
+public sealed record CaughtUp(ulong EndLsn);
+
+/// <summary>Reply to <see cref="CaughtUp"/>: the flush position now recorded.</summary>
+public sealed record PositionRecorded(ulong EndLsn);
+
+/// <summary>Deletes every event and snapshot of this state (lrepl --drop); answered with <see cref="LreplStateErased"/> or a <see cref="Status.Failure"/>.</summary>
+public sealed class EraseLreplState
+{
+    public static readonly EraseLreplState Instance = new();
+    private EraseLreplState()
+    {
+    }
+}
+
+public sealed class LreplStateErased
+{
+    public static readonly LreplStateErased Instance = new();
+    private LreplStateErased()
+    {
+    }
+}
 
 /// <summary>Reply to <see cref="Durable"/>, <see cref="SnapshotCompleted"/> and <see cref="ResetLreplState"/> once persisted.</summary>
 public sealed record Persisted(LreplState State, int Changes);
@@ -110,6 +141,23 @@ public sealed class LsnAckActor : ReceivePersistentActor
                 sender.Tell(new Persisted(_state.Copy(), 0));
             });
         });
+        Command<CaughtUp>(c =>
+        {
+            var sender = Sender;
+            if (c.EndLsn <= _state.EndLsn)
+            {
+                sender.Tell(new PositionRecorded(_state.EndLsn));
+                return;
+            }
+
+            Persist(new LreplEvent { Kind = "position", EndLsn = c.EndLsn }, e =>
+            {
+                Apply(e);
+                sender.Tell(new PositionRecorded(_state.EndLsn));
+                MaybeSnapshot();
+            });
+        });
+        Command<EraseLreplState>(_ => Erase(Sender));
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(_ => { });
         Command<DeleteMessagesSuccess>(_ => { });
@@ -160,10 +208,44 @@ public sealed class LsnAckActor : ReceivePersistentActor
                 _state.EndLsn = e.EndLsn;
                 _state.FileOffset = e.FileOffset;
                 break;
+            case "position":
+                _state.EndLsn = Math.Max(_state.EndLsn, e.EndLsn);
+                break;
             case "reset":
                 _state = new LreplState();
                 break;
         }
+    }
+
+    /// <summary>Deletes the journal's events and snapshots of this id, then answers <paramref name="replyTo"/>.</summary>
+    private void Erase(IActorRef replyTo)
+    {
+        var pending = 2;
+        Exception? failure = null;
+        void Done(Exception? error)
+        {
+            failure ??= error;
+            if (--pending > 0)
+            {
+                return;
+            }
+
+            _state = new LreplState();
+            UnbecomeStacked();
+            Stash.UnstashAll();
+            replyTo.Tell(failure is null ? LreplStateErased.Instance : new Status.Failure(failure));
+        }
+
+        DeleteMessages(long.MaxValue);
+        DeleteSnapshots(new SnapshotSelectionCriteria(long.MaxValue, DateTime.MaxValue));
+        BecomeStacked(() =>
+        {
+            Command<DeleteMessagesSuccess>(_ => Done(null));
+            Command<DeleteMessagesFailure>(f => Done(f.Cause));
+            Command<DeleteSnapshotsSuccess>(_ => Done(null));
+            Command<DeleteSnapshotsFailure>(f => Done(f.Cause));
+            Command<object>(_ => Stash.Stash());
+        });
     }
 
     private void MaybeSnapshot()

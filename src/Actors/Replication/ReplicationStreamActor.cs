@@ -15,11 +15,18 @@ public sealed class LreplProgress
     private long _snapshotRows;
     private long _changes;
     private long _durableLsn;
+    private long _flushedLsn;
     private long _restarts;
 
     public long SnapshotRows { get => Interlocked.Read(ref _snapshotRows); set => Interlocked.Exchange(ref _snapshotRows, value); }
     public long Changes => Interlocked.Read(ref _changes);
     public Lsn DurableLsn => new((ulong)Interlocked.Read(ref _durableLsn));
+
+    /// <summary>
+    /// The recorded flush position: the durable commit's end, or the position the stream had
+    /// caught up to while nothing was pending (never behind <see cref="DurableLsn"/> in meaning).
+    /// </summary>
+    public Lsn FlushedLsn => new((ulong)Math.Max(Interlocked.Read(ref _flushedLsn), Interlocked.Read(ref _durableLsn)));
     public long Restarts => Interlocked.Read(ref _restarts);
     public volatile string? LastError;
 
@@ -40,7 +47,7 @@ public sealed class LreplProgress
         get
         {
             var server = ServerWalEnd.Value;
-            var durable = DurableLsn.Value;
+            var durable = FlushedLsn.Value;
             return server > durable ? (long)(server - durable) : 0;
         }
     }
@@ -53,7 +60,7 @@ public sealed class LreplProgress
     {
         get
         {
-            var durable = DurableLsn.Value;
+            var durable = FlushedLsn.Value;
             if (ServerWalEnd.Value <= durable)
             {
                 return TimeSpan.Zero;
@@ -98,6 +105,9 @@ public sealed class LreplProgress
 
     public void AddChanges(int count) => Interlocked.Add(ref _changes, count);
     public void SetDurable(Lsn lsn) => Interlocked.Exchange(ref _durableLsn, (long)lsn.Value);
+
+    /// <summary>Records the flush position recorded and reported to the server (see <see cref="FlushedLsn"/>).</summary>
+    public void SetFlushed(Lsn lsn) => Interlocked.Exchange(ref _flushedLsn, (long)lsn.Value);
     public void Restarted() => Interlocked.Increment(ref _restarts);
 }
 
@@ -187,6 +197,8 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private Lsn _flushed;
     private Lsn _received;
     private Lsn _reported;
+    private bool _recordingPosition;
+    private long _lastPositionRecordTick;
     private int _inFlight;
     private int _deferredAcks;
 
@@ -241,6 +253,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             ReleaseAcks();
         });
         Receive<SendStatusTick>(_ => SendStatus(false));
+        Receive<PositionRecorded>(OnPositionRecorded);
         Receive<QueryDone>(_ => Fail("replication stream ended"));
         Receive<StopReplicationStream>(_ => BeginStop());
         Receive<SinkWriteFailed>(f =>
@@ -332,7 +345,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _skipUpTo = start.SkipUpTo;
         _flushed = start.Flushed;
         _reported = _flushed;
-        _progress.SetDurable(_flushed);
+        _progress.SetFlushed(_flushed);
         _connection = Context.ActorOf(ConnectionActor.Props(_settings, StreamConnectionOptions, Self), "replication");
     }
 
@@ -521,6 +534,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     {
         _flushed = new Lsn(persisted.State.EndLsn);
         _progress.SetDurable(new Lsn(persisted.State.CommitLsn));
+        _progress.SetFlushed(_flushed);
         _progress.AddChanges(persisted.Changes);
         BatchDone();
     }
@@ -549,6 +563,12 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// Reports the recorded flush position to the server. While nothing is pending, the position the
+    /// stream has caught up to is recorded first (at most once a second, or when the server asks for
+    /// a reply) and reported once the state journal has it: the server is never told a position
+    /// that a restart would not find recorded.
+    /// </summary>
     private void SendStatus(bool replyRequested)
     {
         if (_connection is null || !_progress.Streaming)
@@ -556,12 +576,15 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var flush = _flushed;
-        if (Idle && _received > flush)
+        if (Idle && _received > _flushed && !_recordingPosition &&
+            (replyRequested || Environment.TickCount64 - _lastPositionRecordTick >= 1000))
         {
-            flush = _received;
+            _recordingPosition = true;
+            _lastPositionRecordTick = Environment.TickCount64;
+            _ack.Tell(new CaughtUp(_received.Value));
         }
 
+        var flush = _flushed;
         if (flush < _reported)
         {
             flush = _reported;
@@ -571,6 +594,18 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         var buffer = new byte[StandbyStatusUpdate.Length];
         StandbyStatusUpdate.Write(buffer, flush, flush, flush, PgEpoch.Now(), replyRequested);
         _connection.Tell(new SendCopyData(buffer));
+    }
+
+    private void OnPositionRecorded(PositionRecorded recorded)
+    {
+        _recordingPosition = false;
+        var position = new Lsn(recorded.EndLsn);
+        if (position > _flushed)
+        {
+            _flushed = position;
+            _progress.SetFlushed(position);
+            SendStatus(false);
+        }
     }
 
     // ---- graceful stop: batches in flight are let finish, the durable position is reported, then the connection is closed

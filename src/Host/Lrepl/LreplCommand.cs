@@ -29,6 +29,10 @@ public static class LreplCommand
                                    details behind an error) live
               --slot NAME          replication slot (default: <table>_slot)
               --create-publication create the publication for the table if it is missing
+              --drop               tear down instead of running: drop the slot this config
+                                   dir created (and the publication, if --create-publication
+                                   made it) and the table's replication state; the data
+                                   file stays (-L is not needed)
               --config FILE        HOCON file with pgwire.lrepl settings (state store,
                                    progress interval, default format, binary transfer;
                                    see reference.conf)
@@ -88,9 +92,9 @@ public static class LreplCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         LreplErrorLog.RegisterSecrets(options.LogPath, Secrets(options));
-        var run = LreplRunner.RunAsync(options, cts.Token);
         try
         {
+            Task run = args.Contains("--drop") ? LreplRunner.DropAsync(options, cts.Token) : LreplRunner.RunAsync(options, cts.Token);
             if (!await EndsOrStopsInTimeAsync(run, cts.Token, StopGrace).ConfigureAwait(false))
             {
                 _ = run.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
@@ -177,6 +181,7 @@ public static class LreplCommand
         string? user = null, password = null, host = null, port = null, database = null;
         string? table = null, publication = null, configDir = null, slot = null, sslMode = null, sslRootCert = null;
         var createPublication = false;
+        var drop = false;
         LreplFormat? format = null;
         string? configFile = null;
         for (var i = 0; i < args.Length; i++)
@@ -261,6 +266,9 @@ public static class LreplCommand
                 case "--create-publication":
                     createPublication = true;
                     break;
+                case "--drop":
+                    drop = true;
+                    break;
                 case "--sink":
                     var sink = Value();
                     if (sink != "file")
@@ -288,7 +296,7 @@ public static class LreplCommand
             throw new ArgumentException("--table is required");
         }
 
-        if (string.IsNullOrEmpty(publication))
+        if (string.IsNullOrEmpty(publication) && !drop)
         {
             throw new ArgumentException("--publication is required");
         }
@@ -327,7 +335,7 @@ public static class LreplCommand
         {
             connection["sslrootcert"] = sslRootCert;
         }
-        var options = new LreplOptions(connection, table, publication, configDir)
+        var options = new LreplOptions(connection, table, publication ?? "", configDir)
         {
             Slot = slot,
             CreatePublication = createPublication,

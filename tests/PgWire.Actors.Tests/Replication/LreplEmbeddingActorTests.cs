@@ -72,7 +72,13 @@ public sealed class LreplEmbeddingActorTests : SqliteStateTestKit
             Assert.Equal(2, handle.Progress.Changes);
             Assert.Equal(3, handle.Progress.SnapshotRows);
 
-            var ack = Sys.ActorOf(LsnAckActor.Props("lrepl-" + table));
+            string persistenceId;
+            using (var dir = LreplConfigDir.Open(Dir))
+            {
+                persistenceId = dir.PersistenceId("lrepl-" + table);
+            }
+
+            var ack = Sys.ActorOf(LsnAckActor.Props(persistenceId));
             var state = await ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(10));
             Assert.True(state.SnapshotDone);
             Assert.Equal(handle.Progress.DurableLsn, new Lsn(state.CommitLsn));

@@ -164,7 +164,7 @@ public sealed class LreplIntegrationTests
     public async Task Stop_during_the_snapshot_copy_is_a_stop_not_an_error_and_the_next_run_copies_again()
     {
         using var scratch = new StreamTestSupport.Scratch("lr_stop_snap");
-        var (table, pub, _, dir, path) = scratch;
+        var (table, pub, slot, dir, path) = scratch;
         Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric); INSERT INTO {table} SELECT g, md5(g::text), g * 1.5 FROM generate_series(1, 300000) g");
         var log = new StringWriter();
         using var stop = new CancellationTokenSource();
@@ -184,6 +184,10 @@ public sealed class LreplIntegrationTests
         // statement due to user request") is not reported as a failure, the run was asked to stop.
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.DoesNotContain(" done: ", log.ToString(), StringComparison.Ordinal);
+
+        // The unfinished snapshot's slot would hold WAL until the next run: it is gone, and so is its file.
+        Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+        Assert.False(File.Exists(path), "the unfinished snapshot's file is left");
 
         var again = await StreamTestSupport.StartAsync(table, pub, dir);
         Assert.Contains("snapshot of", again.Log.ToString(), StringComparison.Ordinal);
@@ -249,6 +253,12 @@ public sealed class LreplIntegrationTests
         using var scratch = new StreamTestSupport.Scratch("lr_redo");
         var (table, pub, slot, dir, path) = scratch;
         Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} VALUES (1, 'a', 1, true, NULL, 1), (2, 'b', 2, false, NULL, 2)");
+        // What a run killed during its snapshot leaves: the slot it recorded as its own and created, a partial file.
+        using (var own = LreplConfigDir.Open(dir))
+        {
+            own.RecordSlot(slot);
+        }
+
         Psql($"SELECT pg_create_logical_replication_slot('{slot}', 'pgoutput')");
         File.WriteAllText(path, "{\"op\":\"r\",\"partial");
         var run = await StreamTestSupport.StartAsync(table, pub, dir);
@@ -352,8 +362,8 @@ public sealed class LreplIntegrationTests
     [ClusterFact]
     public async Task Finished_snapshot_with_slot_and_data_file_gone_fails_and_leaves_no_new_slot()
     {
-        // No slot and no data file look like a first run, so the snapshot starts while the state
-        // journal recovers; the recovered state says the snapshot was done, so that start is undone.
+        // The config dir created the slot and recorded a finished snapshot: a slot gone behind its
+        // back means lost changes, so the run refuses instead of starting over silently.
         using var scratch = new StreamTestSupport.Scratch("lr_gone");
         var (table, pub, slot, dir, path) = scratch;
         Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'n' || g, g, true, NULL, g FROM generate_series(1, 20000) g");
@@ -365,7 +375,7 @@ public sealed class LreplIntegrationTests
         File.Delete(path);
         var options = new LreplOptions(StreamTestSupport.Connection(), table, pub, dir) { Environment = new EmptyEnvironment() };
         var error = await Assert.ThrowsAsync<LreplException>(() => LreplRunner.RunAsync(options, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Contains($"replication slot \"{slot}\" does not exist although", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"replication slot \"{slot}\", created by config dir {dir}, no longer exists (dropped outside lrepl)", error.Message, StringComparison.Ordinal);
         Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
         Assert.False(File.Exists(path), "the data file of the undone snapshot is left");
         Assert.True(File.Exists(options.StatePath));

@@ -52,6 +52,14 @@ public sealed class LreplConnectionTests
         {
             if (Directory.Exists(dir))
             {
+                // What a user does with a config dir that is done with: its slot is dropped with it.
+                string[] drop =
+                [
+                    "-u", TestCluster.SuperUser, "-P", TestCluster.SuperUserPassword, "-H", TestCluster.Host, "-p", TestCluster.Port.ToString(CultureInfo.InvariantCulture),
+                    "-d", TestCluster.Database, "-t", Table, "-c", dir, "--drop",
+                ];
+                var dropLog = new StringWriter();
+                Assert.True(await LreplCommand.RunAsync(drop, dropLog, new FakeEnvironment(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)) == 0, dropLog.ToString());
                 Directory.Delete(dir, true);
             }
         }

@@ -159,21 +159,31 @@ public sealed class LreplStopPhaseTests
     {
         const string table = "lr_stop_drop";
         Cleanup(table);
-        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g; CREATE PUBLICATION {table}_pub FOR TABLE {table}");
-
-        // A slot of the table's name and no finished snapshot: the run drops it and starts over.
-        Scalar($"SELECT lsn FROM pg_create_logical_replication_slot('{table}_slot', 'pgoutput')");
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, repeat('v', 100) || g FROM generate_series(1, 20000) g");
         var dir = NewDir(table);
         try
         {
+            // A run killed during its snapshot leaves the slot it created: the next run drops it and starts over.
+            using (var relay = new TcpRelay { ServerBytesPerSecond = 256 * 1024 })
+            {
+                using var killed = LreplProcess.Start(Args(table, dir, relay.Port));
+                Assert.True(await killed.WaitForStderrAsync("copying snapshot", TimeSpan.FromSeconds(60)), killed.Stderr);
+                killed.KillHard();
+            }
+
+            Assert.True(await WaitUntilAsync(() => Scalar($"SELECT active FROM pg_replication_slots WHERE slot_name = '{table}_slot'") == "f", TimeSpan.FromSeconds(30)), "the killed run's slot is not there or still active");
             using (var holder = new SlotHolder(table + "_slot", table + "_pub"))
             {
                 await holder.WaitActiveAsync();
                 using var process = LreplProcess.Start(Args(table, dir));
-                var started = DateTime.UtcNow;
-                var dropWaiting = await WaitUntilAsync(() => Scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'ReplicationSlotDrop'") != "0", TimeSpan.FromSeconds(15), process);
-                _output.WriteLine(dropWaiting ? "the run waits in DROP_REPLICATION_SLOT" : "the run retries the drop while the slot is active");
-                await Task.Delay(dropWaiting ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromSeconds(Math.Max(0, 3 - (DateTime.UtcNow - started).TotalSeconds)));
+
+                // Seen from the server (DROP_REPLICATION_SLOT ... WAIT) or from the run (a drop retried while the slot is active).
+                var waiting = await WaitUntilAsync(
+                    () => process.Stderr.Contains("to release slot", StringComparison.Ordinal) || Scalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'ReplicationSlotDrop'") != "0",
+                    TimeSpan.FromSeconds(60),
+                    process);
+                Assert.True(waiting, "the run never waited to drop the slot: " + process.Stderr);
+                await Task.Delay(700);
                 await StopAndReport(process, "TERM", "dropping a slot");
             }
 

@@ -1,0 +1,323 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>
+/// The config directory of lrepl runs: held by one process at a time (an exclusive lock on
+/// <c>lrepl.lock</c>), with an identity and a record of what its runs created on the server
+/// (<c>lrepl.dir</c>), so that a run never drops or reuses a replication slot or publication that
+/// another directory (or another tool) made.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <c>lrepl.dir</c> is a small JSON document, replaced atomically (written beside, fsynced, renamed,
+/// the directory fsynced): the directory's id (part of the state journal's persistence id, so two
+/// directories that share a PostgreSQL state store never share state), the replication slots whose
+/// creation a run of this directory started, and the publications a run created. A slot is recorded
+/// before <c>CREATE_REPLICATION_SLOT</c> is sent, so a crash between the two still leaves a slot the
+/// directory knows as its own.
+/// </para>
+/// <para>
+/// A directory written before identities existed (a state database or data file, no <c>lrepl.dir</c>)
+/// is adopted: it gets an id, and keeps its old persistence ids (<see cref="LegacyState"/>).
+/// </para>
+/// </remarks>
+public sealed partial class LreplConfigDir : IDisposable
+{
+    public const string FileName = "lrepl.dir";
+    public const string LockName = "lrepl.lock";
+
+    private readonly FileStream _lock;
+    private readonly HashSet<string> _slots;
+    private readonly HashSet<string> _publications;
+
+    private LreplConfigDir(string path, FileStream @lock, string id, bool legacy, HashSet<string> slots, HashSet<string> publications)
+    {
+        Path = path;
+        _lock = @lock;
+        Id = id;
+        LegacyState = legacy;
+        _slots = slots;
+        _publications = publications;
+    }
+
+    public string Path { get; }
+
+    /// <summary>This directory's identity, made on its first run.</summary>
+    public string Id { get; }
+
+    /// <summary>The directory holds state from before directory ids: its persistence ids stay the old ones.</summary>
+    public bool LegacyState { get; }
+
+    /// <summary>Replication slots this directory created (or was about to create).</summary>
+    public IReadOnlyCollection<string> Slots => _slots;
+
+    /// <summary>Publications a run of this directory created.</summary>
+    public IReadOnlyCollection<string> Publications => _publications;
+
+    public bool OwnsSlot(string slot) => _slots.Contains(slot);
+
+    public bool CreatedPublication(string publication) => _publications.Contains(publication);
+
+    /// <summary>
+    /// Makes sure <paramref name="path"/> is a directory this process can write (creating it when
+    /// missing) and takes it for this process. Every failure is one line in the tool's words.
+    /// </summary>
+    /// <param name="legacyHint">A file whose presence means the directory predates directory ids (a data file).</param>
+    public static LreplConfigDir Open(string path, string? legacyHint = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Prepare(path);
+        FileStream lockFile;
+        var lockPath = System.IO.Path.Combine(path, LockName);
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock (flock) on Unix: a second process, or a
+            // second run in this process, is refused at once; the lock goes with the process.
+            lockFile = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        catch (IOException)
+        {
+            throw new LreplException($"config dir {path} is in use by another lrepl process (it holds {lockPath}); one config dir serves one process at a time");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new LreplException($"config dir {path} is not writable (cannot open {lockPath})");
+        }
+
+        try
+        {
+            var file = System.IO.Path.Combine(path, FileName);
+            if (File.Exists(file))
+            {
+                return Load(path, file, lockFile);
+            }
+
+            var legacy = File.Exists(System.IO.Path.Combine(path, "lrepl-state.db")) || (legacyHint is not null && File.Exists(legacyHint));
+            var dir = new LreplConfigDir(path, lockFile, Guid.NewGuid().ToString("N"), legacy, new HashSet<string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+            dir.Save();
+            return dir;
+        }
+        catch
+        {
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Creates <paramref name="path"/> when missing and checks that files can be written and synced in it.</summary>
+    public static void Prepare(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (File.Exists(path))
+        {
+            throw new LreplException($"config dir {path} is a file, not a directory");
+        }
+
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LreplException($"cannot create config dir {path}: {Reason(ex)}", ex);
+        }
+
+        var probe = System.IO.Path.Combine(path, ".lrepl-write-check");
+        try
+        {
+            using (var f = new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                f.Write("lrepl\n"u8);
+                f.Flush(flushToDisk: true);
+            }
+
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(probe);
+            throw new LreplException($"config dir {path} is not writable: {Reason(ex)}", ex);
+        }
+    }
+
+    /// <summary>The state journal's persistence id of a table's replication in this directory.</summary>
+    public string PersistenceId(string baseId) => LegacyState ? baseId : baseId + "@" + Id;
+
+    /// <summary>Records, durably, that this directory is about to create <paramref name="slot"/>: call before creating it.</summary>
+    public void RecordSlot(string slot)
+    {
+        if (_slots.Add(slot))
+        {
+            SaveOrUndo(() => _slots.Remove(slot));
+        }
+    }
+
+    /// <summary>Forgets <paramref name="slot"/> once it has been dropped.</summary>
+    public void ForgetSlot(string slot)
+    {
+        if (_slots.Remove(slot))
+        {
+            SaveOrUndo(() => _slots.Add(slot));
+        }
+    }
+
+    public void RecordPublication(string publication)
+    {
+        if (_publications.Add(publication))
+        {
+            SaveOrUndo(() => _publications.Remove(publication));
+        }
+    }
+
+    public void ForgetPublication(string publication)
+    {
+        if (_publications.Remove(publication))
+        {
+            SaveOrUndo(() => _publications.Add(publication));
+        }
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    private void SaveOrUndo(Action undo)
+    {
+        try
+        {
+            Save();
+        }
+        catch
+        {
+            undo();
+            throw;
+        }
+    }
+
+    private static LreplConfigDir Load(string path, string file, FileStream lockFile)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllBytes(file));
+        }
+        catch (JsonException ex)
+        {
+            throw new LreplException($"{file} is damaged ({ex.Message}); it records which replication slots this config dir owns, so lrepl will not guess", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LreplException($"cannot read {file}: {Reason(ex)}", ex);
+        }
+
+        var id = root?["id"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(id))
+        {
+            throw new LreplException($"{file} has no directory id; it records which replication slots this config dir owns, so lrepl will not guess");
+        }
+
+        var legacy = root!["legacyState"]?.GetValue<bool>() ?? false;
+        var slots = new HashSet<string>(Names(root["slots"]), StringComparer.Ordinal);
+        var publications = new HashSet<string>(Names(root["publications"]), StringComparer.Ordinal);
+        return new LreplConfigDir(path, lockFile, id, legacy, slots, publications);
+    }
+
+    private static IEnumerable<string> Names(JsonNode? node) =>
+        node is JsonArray array ? array.Select(n => n?.GetValue<string>()).Where(n => n is not null).Select(n => n!) : [];
+
+    private void Save()
+    {
+        var doc = new JsonObject
+        {
+            ["id"] = Id,
+            ["legacyState"] = LegacyState,
+            ["slots"] = new JsonArray([.. _slots.Order(StringComparer.Ordinal).Select(s => (JsonNode?)JsonValue.Create(s))]),
+            ["publications"] = new JsonArray([.. _publications.Order(StringComparer.Ordinal).Select(s => (JsonNode?)JsonValue.Create(s))]),
+        };
+        var file = System.IO.Path.Combine(Path, FileName);
+        var temp = file + ".new";
+        try
+        {
+            using (var f = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                using (var writer = new Utf8JsonWriter(f, new JsonWriterOptions { Indented = true }))
+                {
+                    doc.WriteTo(writer);
+                }
+
+                f.Write("\n"u8);
+                f.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, file, overwrite: true);
+            SyncDirectory(Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new LreplException($"cannot record the config dir's state in {file}: {Reason(ex)}", ex);
+        }
+    }
+
+    /// <summary>fsync of a directory, so a rename in it survives a crash (a no-op where directories cannot be opened).</summary>
+    private static void SyncDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var fd = Open(path, 0 /* O_RDONLY */);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = FSync(fd);
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int FSync(int fd);
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    /// <summary>
+    /// The reason of a file error in a few words, without .NET's sentence around the path
+    /// (<c>No space left on device : '/x/y'</c> gives <c>no space left on device</c>).
+    /// </summary>
+    internal static string Reason(Exception ex)
+    {
+        if (ex is UnauthorizedAccessException)
+        {
+            return "permission denied";
+        }
+
+        // .NET names the path in quotes; the caller has already named it.
+        var message = System.Text.RegularExpressions.Regex.Replace(ex.Message, @"\s*:?\s*'[^']*'", "").TrimEnd('.', ' ');
+        return message.Length > 1 && char.IsUpper(message[0]) && !char.IsUpper(message[1])
+            ? char.ToLowerInvariant(message[0]) + message[1..]
+            : message;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}
