@@ -127,6 +127,17 @@ public sealed class PgClient : IAsyncDisposable
     /// <summary>Sends a CancelRequest for the running query.</summary>
     public void Cancel() => _connection.Tell(CancelQuery.Instance);
 
+    /// <summary>
+    /// How long a query whose token was cancelled may take to end after its CancelRequest before the
+    /// connection is closed under it (a server that does not answer, a command that ignores cancels).
+    /// </summary>
+    public static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Runs one query cycle. Cancelling <paramref name="cancellationToken"/> sends a CancelRequest; the
+    /// call then ends with <see cref="OperationCanceledException"/> once the server has ended the
+    /// query, or after <see cref="CancelGrace"/> with the connection closed.
+    /// </summary>
     private async Task RunAsync(object command, IQueryObserver observer, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -134,11 +145,28 @@ public sealed class PgClient : IAsyncDisposable
         {
             DrainIdleMessages();
             ThrowIfClosed();
+            cancellationToken.ThrowIfCancellationRequested();
             _connection.Tell(command, _bridge);
             Exception? observerError = null;
+            using var abandon = new CancellationTokenSource();
+            using var registration = cancellationToken.Register(() =>
+            {
+                Cancel();
+                abandon.CancelAfter(CancelGrace);
+            });
             while (true)
             {
-                var message = await _inbox.Reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                object message;
+                try
+                {
+                    message = await _inbox.Reader.ReadAsync(abandon.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+                {
+                    Abandon();
+                    throw new OperationCanceledException("the query was cancelled and did not end in time; the connection was closed", null, cancellationToken);
+                }
+
                 switch (message)
                 {
                     case FrameBatch batch:
@@ -196,9 +224,11 @@ public sealed class PgClient : IAsyncDisposable
                             throw observerError;
                         }
 
+                        cancellationToken.ThrowIfCancellationRequested();
                         return;
                     case ConnectionClosed closed:
                         MarkClosed(closed.Error);
+                        cancellationToken.ThrowIfCancellationRequested();
                         ThrowIfClosed();
                         return;
                 }
@@ -290,6 +320,13 @@ public sealed class PgClient : IAsyncDisposable
                 _gate.Release();
             }
         }
+    }
+
+    /// <summary>Closes the connection at once, without waiting for the server: the session is given up.</summary>
+    private void Abandon()
+    {
+        _connection.Tell(PoisonPill.Instance);
+        MarkClosed(new PgConnectionException(ConnectionFailureKind.Network, "connection closed: a cancelled query did not end in time"));
     }
 
     private void MarkClosed(Exception? error)

@@ -533,11 +533,26 @@ public static class LreplRunner
     {
         try
         {
-            await supervisor.GracefulStop(TimeSpan.FromSeconds(5), StopReplicationStream.Instance).ConfigureAwait(false);
+            // A message to a supervisor without a child is dropped: asking the absent stream to stop
+            // would only wait out the timeout, so the supervisor is stopped at once instead.
+            var current = await supervisor.Ask<BackoffSupervisor.CurrentChild>(BackoffSupervisor.GetCurrentChild.Instance, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            if (current.Ref is not null)
+            {
+                await supervisor.GracefulStop(TimeSpan.FromSeconds(3.5), StopReplicationStream.Instance).ConfigureAwait(false);
+                return;
+            }
         }
         catch (Exception ex) when (ex is TaskCanceledException or AskTimeoutException)
         {
-            await supervisor.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await supervisor.GracefulStop(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TaskCanceledException or AskTimeoutException)
+        {
+            // Given up on: the actor system's termination takes it down with the rest.
         }
     }
 

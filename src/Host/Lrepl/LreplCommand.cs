@@ -43,12 +43,23 @@ public static class LreplCommand
           -h, --help               show this help
         """;
 
-    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Error, null, CancellationToken.None);
+    /// <summary>
+    /// How long a run may take to wind down after SIGTERM or Ctrl+C before the command exits without
+    /// it: what is durable stays durable, and the next run continues from there as after a crash.
+    /// </summary>
+    internal static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(4);
+
+    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, null, CancellationToken.None);
+
+    /// <summary>Runs the command, help going to the console's standard output; stops on Ctrl+C, SIGTERM or <paramref name="stop"/>.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter stderr, ISettingsEnvironment? environment, CancellationToken stop) =>
+        RunAsync(args, Console.Out, stderr, environment, stop);
 
     /// <summary>Runs the command; stops on Ctrl+C, SIGTERM or <paramref name="stop"/>.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stderr, ISettingsEnvironment? environment, CancellationToken stop)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, ISettingsEnvironment? environment, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         LreplOptions options;
         try
@@ -56,8 +67,9 @@ public static class LreplCommand
             var parsed = Parse(args, environment);
             if (parsed is null)
             {
-                await stderr.WriteAsync(Usage).ConfigureAwait(false);
-                await stderr.WriteLineAsync().ConfigureAwait(false);
+                await stdout.WriteAsync(Usage).ConfigureAwait(false);
+                await stdout.WriteLineAsync().ConfigureAwait(false);
+                await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                 return 0;
             }
 
@@ -79,31 +91,87 @@ public static class LreplCommand
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        LreplErrorLog.RegisterSecrets(options.LogPath, Secrets(options));
         try
         {
-            if (args.Contains("--drop"))
+            Task run = args.Contains("--drop") ? LreplRunner.DropAsync(options, cts.Token) : LreplRunner.RunAsync(options, cts.Token);
+            if (!await EndsOrStopsInTimeAsync(run, cts.Token, StopGrace).ConfigureAwait(false))
             {
-                await LreplRunner.DropAsync(options, cts.Token).ConfigureAwait(false);
+                _ = run.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                LreplErrorLog.Write(options.LogPath, $"lrepl: the run did not wind down within {StopGrace.TotalSeconds:0} s of the stop; exiting without it (the next run continues from the durable state)", null);
+                await stderr.WriteLineAsync("pgwire lrepl: stopped without waiting for the run to wind down (see lrepl.log); the next run continues from the durable state").ConfigureAwait(false);
                 return 0;
             }
 
-            await LreplRunner.RunAsync(options, cts.Token).ConfigureAwait(false);
+            await run.ConfigureAwait(false);
             return 0;
-        }
-        catch (LreplException ex)
-        {
-            await stderr.WriteLineAsync("pgwire lrepl: " + ex.Message).ConfigureAwait(false);
-            return 1;
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             await stderr.WriteLineAsync("pgwire lrepl: stopped before streaming started; the next run continues from the durable state").ConfigureAwait(false);
             return 0;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
+            // The one line for the terminal; the whole story for lrepl.log (when the config dir can be written).
+            LreplErrorLog.Write(options.LogPath, "lrepl: " + ex.Message, ex);
             await stderr.WriteLineAsync("pgwire lrepl: " + ex.Message).ConfigureAwait(false);
             return 1;
+        }
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="run"/>; once <paramref name="stop"/> is signalled, for at most
+    /// <paramref name="grace"/> more. False when the run was still going then.
+    /// </summary>
+    internal static async Task<bool> EndsOrStopsInTimeAsync(Task run, CancellationToken stop, TimeSpan grace)
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (stop.Register(() => stopped.TrySetResult()))
+        {
+            if (await Task.WhenAny(run, stopped.Task).ConfigureAwait(false) == run)
+            {
+                return true;
+            }
+        }
+
+        return await Task.WhenAny(run, Task.Delay(grace, CancellationToken.None)).ConfigureAwait(false) == run;
+    }
+
+    /// <summary>The passwords a run knows of (its own, and the state journal's), kept out of lrepl.log.</summary>
+    private static IEnumerable<string?> Secrets(LreplOptions options)
+    {
+        yield return options.Connection.TryGetValue("password", out var given) ? given : null;
+        string? resolved = null;
+        try
+        {
+            resolved = ConnectionSettings.Resolve(null, options.Connection, options.Environment).Password;
+        }
+        catch (ConnectionSettingsException)
+        {
+            // The run reports it.
+        }
+
+        yield return resolved;
+        if (options.StateConnectionString is { } state)
+        {
+            var builder = new System.Data.Common.DbConnectionStringBuilder();
+            try
+            {
+                builder.ConnectionString = state;
+            }
+            catch (ArgumentException)
+            {
+                yield break;
+            }
+
+            foreach (var key in new[] { "password", "pwd" })
+            {
+                if (builder.TryGetValue(key, out var value))
+                {
+                    yield return value?.ToString();
+                }
+            }
         }
     }
 
