@@ -19,6 +19,13 @@ public class CopyTextJsonBenchmarks
         new Lsn(0x1_0000_00A0UL),
         1 << 20);
 
+    /// <summary>The same columns written in JSON line format version 1 (the timestamp as PostgreSQL's text).</summary>
+    private readonly CopyTextJsonWriter _writerVersion1 = new(
+        [.. new (string Name, uint Oid, bool Key)[] { ("id", 23, true), ("name", 25, false), ("amount", 1700, false), ("ts", 1184, false), ("flag", 16, false) }
+            .Select(c => new ColumnInfo(c.Name, c.Oid, c.Key, default, JsonValueType.Resolve(c.Oid, JsonLineFormat.V1)))],
+        new Lsn(0x1_0000_00A0UL),
+        1 << 20);
+
     private byte[][] _rows = [];
 
     [GlobalSetup]
@@ -47,5 +54,17 @@ public class CopyTextJsonBenchmarks
         }
 
         return _writer.Length;
+    }
+
+    [Benchmark(OperationsPerInvoke = Rows)]
+    public int WriteRowsVersion1()
+    {
+        _writerVersion1.Clear();
+        foreach (var row in _rows)
+        {
+            _writerVersion1.Write(row);
+        }
+
+        return _writerVersion1.Length;
     }
 }

@@ -23,6 +23,11 @@ public class PgOutputBenchmarks
     private readonly JsonLineEncoder _encoder = new();
     private readonly ColumnInfo[] _columns =
         [new("id", 23, true), new("name", 25, false), new("amount", 1700, false), new("ts", 1184, false), new("flag", 16, false)];
+
+    /// <summary>The same columns written in JSON line format version 1 (the timestamp as PostgreSQL's text).</summary>
+    private readonly ColumnInfo[] _columnsVersion1 =
+        [.. new (string Name, uint Oid, bool Key)[] { ("id", 23, true), ("name", 25, false), ("amount", 1700, false), ("ts", 1184, false), ("flag", 16, false) }
+            .Select(c => new ColumnInfo(c.Name, c.Oid, c.Key, default, JsonValueType.Resolve(c.Oid, JsonLineFormat.V1)))];
     private byte[] _buffer = [];
     private (int Offset, int Length)[] _messages = [];
 
@@ -78,6 +83,20 @@ public class PgOutputBenchmarks
         {
             var message = _decoder.Decode(buffer.Slice(offset, length));
             total += _encoder.EncodeChangeFields(_columns, message).Length;
+        }
+
+        return total;
+    }
+
+    [Benchmark(OperationsPerInvoke = Messages)]
+    public long DecodeAndEncodeInsertVersion1()
+    {
+        var buffer = _buffer.AsSpan();
+        long total = 0;
+        foreach (var (offset, length) in _messages)
+        {
+            var message = _decoder.Decode(buffer.Slice(offset, length));
+            total += _encoder.EncodeChangeFields(_columnsVersion1, message).Length;
         }
 
         return total;
