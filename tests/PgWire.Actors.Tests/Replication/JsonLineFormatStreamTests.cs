@@ -125,7 +125,12 @@ public sealed class JsonLineFormatStreamTests
 
         // The state as a run from before versions were recorded left it: a snapshot event without one.
         var statePath = Path.Combine(scratch.Dir, "lrepl-state.db");
-        var persistenceId = "lrepl-" + scratch.Table;
+        string persistenceId;
+        using (var dir = LreplConfigDir.Open(scratch.Dir))
+        {
+            persistenceId = dir.PersistenceId("lrepl-" + scratch.Table);
+        }
+
         using (var system = ActorSystem.Create("jvs-old-state", LreplRunner.PersistenceConfig(statePath)))
         {
             var ack = system.ActorOf(LsnAckActor.Props(persistenceId));
@@ -134,6 +139,10 @@ public sealed class JsonLineFormatStreamTests
             var rewritten = await ack.Ask<Persisted>(new SnapshotCompleted(state.CommitLsn, state.FileOffset, state.SnapshotRows, JsonFormat: 0), TimeSpan.FromSeconds(30));
             Assert.Equal(0, rewritten.State.JsonFormat);
             Assert.Equal(state.FileOffset, rewritten.State.FileOffset);
+
+            // The snapshot event took the recorded flush position back to its own; restore it.
+            rewritten = await ack.Ask<Persisted>(new Durable(state.CommitLsn, state.EndLsn, state.FileOffset, 0), TimeSpan.FromSeconds(30));
+            Assert.Equal(state.EndLsn, rewritten.State.EndLsn);
             await system.Terminate();
         }
 
