@@ -1,0 +1,116 @@
+using System.Text;
+using PgWire.Protocol.Settings;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>What to replicate and where.</summary>
+/// <param name="Connection">libpq keywords (host, port, user, password, dbname, ...).</param>
+/// <param name="Environment">Where PGPASSWORD, ~/.pgpass and the like come from; the process environment when null.</param>
+public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connection, string Table, string Publication, string ConfigDir)
+{
+    public ISettingsEnvironment? Environment { get; init; }
+
+    public string? Slot { get; init; }
+    public bool CreatePublication { get; init; }
+
+    /// <summary>How the data file is written: JSON lines (the default) or CSV with a header.</summary>
+    public LreplFormat Format { get; init; } = LreplFormat.JsonLines;
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>linq2db provider name of the state journal (Akka.Persistence.Sql), e.g. "SQLite.MS" or "PostgreSQL.15".</summary>
+    public string StateProvider { get; init; } = "SQLite.MS";
+
+    /// <summary>Connection string of the state journal; null means SQLite at <see cref="StatePath"/>.</summary>
+    public string? StateConnectionString { get; init; }
+
+    /// <summary>Journal persistence id; null means "lrepl-" + table.</summary>
+    public string? StateId { get; init; }
+
+    /// <summary>A journal snapshot is saved (and older events deleted) after this many persisted positions.</summary>
+    public int StateSnapshotEvery { get; init; } = 100;
+    public TextWriter? Log { get; init; }
+
+    /// <summary>pgoutput protocol version (1 to 4); null picks the highest the server speaks.</summary>
+    public int? ProtocolVersion { get; init; }
+
+    /// <summary>
+    /// Binary transfer of column values (pgoutput <c>binary</c>, PostgreSQL 14 and later) when every
+    /// column type of the table has a binary form decoded here; the data file is the same either way.
+    /// </summary>
+    public bool Binary { get; init; } = true;
+
+    /// <summary>Bytes of one transaction held in memory before it spills under <see cref="SpillDirectory"/>.</summary>
+    public int SpillThreshold { get; init; } = 16 << 20;
+
+    public string SpillDirectory => Path.Combine(ConfigDir, "spill", SlotName);
+
+    /// <summary>Called once streaming has started (tests use it to begin a workload).</summary>
+    public Action? OnStreaming { get; init; }
+
+    /// <summary>When signalled, the actor system is torn down at once with no drain (crash tests).</summary>
+    internal CancellationToken Abort { get; init; }
+
+    public string SlotName => Slot ?? SanitizeSlot(PlainTableName) + "_slot";
+    public string DataPath => Path.Combine(ConfigDir, PlainTableName.Replace('/', '_') + ".data");
+
+    /// <summary>
+    /// The table name as PostgreSQL reads it, without quotes: unquoted parts folded to lower case,
+    /// quoted parts kept as written (<c>"Mixed Case"</c> gives <c>Mixed Case</c>, <c>Sales.Orders</c>
+    /// gives <c>sales.orders</c>).
+    /// </summary>
+    public string PlainTableName
+    {
+        get
+        {
+            var sb = new StringBuilder(Table.Length);
+            var quoted = false;
+            for (var i = 0; i < Table.Length; i++)
+            {
+                var c = Table[i];
+                if (c == '"')
+                {
+                    if (quoted && i + 1 < Table.Length && Table[i + 1] == '"')
+                    {
+                        sb.Append('"');
+                        i++;
+                    }
+                    else
+                    {
+                        quoted = !quoted;
+                    }
+                }
+                else
+                {
+                    sb.Append(quoted ? c : char.ToLowerInvariant(c));
+                }
+            }
+
+            return sb.ToString();
+        }
+    }
+    public string StatePath => Path.Combine(ConfigDir, "lrepl-state.db");
+
+    /// <summary>Where a standalone run (<see cref="LreplRunner.RunAsync"/>) writes Akka's log.</summary>
+    public string LogPath => Path.Combine(ConfigDir, "lrepl.log");
+
+    private static string SanitizeSlot(string table)
+    {
+        var sb = new StringBuilder(table.Length);
+        foreach (var c in table.ToLowerInvariant())
+        {
+            sb.Append(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' ? c : '_');
+        }
+
+        return sb.ToString();
+    }
+}
+
+/// <summary>The data file's format.</summary>
+public enum LreplFormat
+{
+    /// <summary>One JSON object per line: op, lsn, xid, commit_ts, key, before, after.</summary>
+    JsonLines,
+
+    /// <summary>RFC 4180 CSV: a header, then op, lsn and the table's columns in text format (see <see cref="CsvLineEncoder"/>).</summary>
+    Csv,
+}

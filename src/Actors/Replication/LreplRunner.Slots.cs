@@ -1,0 +1,232 @@
+using Akka.Actor;
+using PgWire.Actors.Connection;
+using PgWire.Protocol.Replication;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>Replication slots a config dir owns: refusing others', checking a resumed slot's position, dropping its own, and --drop.</summary>
+public static partial class LreplRunner
+{
+    /// <summary>
+    /// Tears down what this config dir's replication of <see cref="LreplOptions.Table"/> holds: the
+    /// slot it created, the publication a run created (once no slot of the dir is left), and its
+    /// replicated state; the data file stays. Each thing dropped or left is one line on
+    /// <see cref="LreplOptions.Log"/>. A slot another dir or tool created is never dropped.
+    /// </summary>
+    public static async Task DropAsync(LreplOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Directory.Exists(options.ConfigDir))
+        {
+            throw new LreplException($"config dir {options.ConfigDir} does not exist; there is nothing to drop");
+        }
+
+        var log = options.Log ?? TextWriter.Null;
+        using var dir = LreplConfigDir.Open(options.ConfigDir, options.DataPath);
+        var system = CreateSystem(options);
+        try
+        {
+            await using (var client = await ConnectAsync(system, Resolve(options, null), cancellationToken).ConfigureAwait(false))
+            {
+                var slot = options.SlotName;
+                var exists = (await QueryAsync(client, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", [slot], cancellationToken).ConfigureAwait(false))[0][0] != "0";
+                if (dir.OwnsSlot(slot))
+                {
+                    if (exists)
+                    {
+                        await DropOwnSlotAsync(client, options, log, cancellationToken, unfinished: false).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        log.WriteLine($"lrepl: replication slot {slot} no longer exists");
+                    }
+
+                    dir.ForgetSlot(slot);
+                }
+                else if (exists)
+                {
+                    log.WriteLine($"lrepl: replication slot {slot} exists but was not created by config dir {options.ConfigDir}: left alone");
+                }
+                else
+                {
+                    log.WriteLine($"lrepl: config dir {options.ConfigDir} has no replication slot {slot}");
+                }
+
+                foreach (var publication in dir.Publications.ToList())
+                {
+                    if (dir.Slots.Count > 0)
+                    {
+                        log.WriteLine($"lrepl: kept publication {publication}: this config dir still has slot {string.Join(", ", dir.Slots)}");
+                        continue;
+                    }
+
+                    var pubExists = (await QueryAsync(client, "SELECT count(*) FROM pg_publication WHERE pubname = $1", [publication], cancellationToken).ConfigureAwait(false))[0][0] != "0";
+                    if (pubExists)
+                    {
+                        await QueryAsync(client, "DROP PUBLICATION " + ReplicationCommands.QuoteIdentifier(publication), null, cancellationToken).ConfigureAwait(false);
+                        log.WriteLine($"lrepl: dropped publication {publication} (created by --create-publication)");
+                    }
+
+                    dir.ForgetPublication(publication);
+                }
+            }
+
+            var eraser = system.ActorOf(LsnAckActor.Props(dir.PersistenceId(options.StateId ?? "lrepl-" + options.Table)), "lrepl-erase");
+            var stopped = eraser.WatchAsync(CancellationToken.None);
+            var erase = eraser.Ask<object>(EraseLreplState.Instance, TimeSpan.FromSeconds(30), cancellationToken);
+            if (await Task.WhenAny(erase, stopped).ConfigureAwait(false) != erase || await erase.ConfigureAwait(false) is Status.Failure)
+            {
+                throw new LreplException($"the replication state of {options.Table} could not be dropped (see {options.LogPath}); the slot is gone, so the next run starts over");
+            }
+
+            try
+            {
+                if (Directory.Exists(options.SpillDirectory))
+                {
+                    Directory.Delete(options.SpillDirectory, recursive: true);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                log.WriteLine($"lrepl: could not remove {options.SpillDirectory}: {LreplConfigDir.Reason(ex)}");
+            }
+
+            log.WriteLine($"lrepl: dropped the replication state of {options.Table} in {options.ConfigDir}");
+            if (File.Exists(options.DataPath))
+            {
+                log.WriteLine($"lrepl: kept {options.DataPath}; move it away before the next run, which starts over with a new snapshot");
+            }
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A replication slot as pg_replication_slots shows it.</summary>
+    internal sealed record SlotInfo(string Name, string Type, Lsn ConfirmedFlush, int? ActivePid, string Plugin, string Database)
+    {
+        /// <summary>Reads the <c>type|confirmed|pid|plugin|database</c> column of the check query.</summary>
+        public static SlotInfo Parse(string name, string? text)
+        {
+            var parts = (text ?? "").Split('|', 5);
+            string Part(int i) => i < parts.Length ? parts[i] : "";
+            return new SlotInfo(
+                name,
+                Part(0),
+                Part(1).Length > 0 ? Lsn.Parse(Part(1)) : default,
+                int.TryParse(Part(2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : null,
+                Part(3),
+                Part(4));
+        }
+
+        public string InUse => ActivePid is { } pid ? $" (in use by server process {pid})" : "";
+    }
+
+    /// <summary>A slot this config dir did not create: never dropped, recreated or streamed from.</summary>
+    private static LreplException NotOwnSlot(LreplOptions options, SlotInfo slot) =>
+        new($"replication slot \"{slot.Name}\" already exists{slot.InUse} and was not created by config dir {options.ConfigDir}; pass another --slot, or run lrepl --drop with the config dir that owns it (or drop it yourself if no config dir does)");
+
+    /// <summary>
+    /// Refuses to resume from a slot whose confirmed position is past what this dir recorded: the
+    /// changes in between were confirmed to the server by someone else (the slot was dropped and
+    /// recreated, or advanced), so streaming would skip them silently.
+    /// </summary>
+    private static void CheckSlotPosition(LreplOptions options, LreplConfigDir dir, SlotInfo slot, LreplState state, TextWriter log)
+    {
+        if (slot.Type != "logical" || (slot.Plugin.Length > 0 && slot.Plugin != "pgoutput"))
+        {
+            throw new LreplException($"replication slot \"{slot.Name}\" is a {slot.Type} slot{(slot.Plugin.Length > 0 ? " of plugin " + slot.Plugin : "")}, not the pgoutput slot this config dir created; it was replaced outside lrepl. Run lrepl --drop in {options.ConfigDir} to start over");
+        }
+
+        var recorded = new Lsn(state.EndLsn);
+        if (slot.ConfirmedFlush <= recorded)
+        {
+            return;
+        }
+
+        if (dir.LegacyState)
+        {
+            // Runs before dirs recorded every flush position reported while idle: the slot may
+            // legitimately be ahead of the state.
+            log.WriteLine($"lrepl: replication slot {slot.Name} confirmed {slot.ConfirmedFlush}, beyond the recorded {recorded}; this config dir's state predates recording every reported position, so this is not checked");
+            return;
+        }
+
+        throw new LreplException($"replication slot \"{slot.Name}\" has confirmed position {slot.ConfirmedFlush}, past {recorded}, the last position config dir {options.ConfigDir} recorded: the slot was dropped and recreated or advanced outside lrepl, and the changes committed between {recorded} and {slot.ConfirmedFlush} cannot be recovered from it. Run lrepl --drop in this config dir and start over with a new snapshot");
+    }
+
+    /// <summary>Removes an unfinished snapshot's data file and drops its slot (best effort, a few seconds at most).</summary>
+    private static async Task DiscardSnapshotAsync(PgClient repl, LreplOptions options, LreplConfigDir dir, TextWriter log)
+    {
+        try
+        {
+            File.Delete(options.DataPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            log.WriteLine($"lrepl: could not remove the unfinished snapshot {options.DataPath}: {LreplConfigDir.Reason(ex)}");
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName), null, timeout.Token).ConfigureAwait(false);
+            dir.ForgetSlot(options.SlotName);
+        }
+        catch (Exception ex) when (ex is LreplException or OperationCanceledException or PgConnectionException or InvalidOperationException)
+        {
+            // Still recorded as this dir's own: the next run drops it.
+            log.WriteLine($"lrepl: the slot {options.SlotName} of the unfinished snapshot is left for the next run to drop: {ex.Message}");
+        }
+    }
+
+    /// <summary>After a failed CREATE_REPLICATION_SLOT: forgets the slot unless the server made it after all.</summary>
+    private static async Task ForgetUnlessCreatedAsync(PgClient repl, LreplOptions options, LreplConfigDir dir, TextWriter log)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            // A database replication connection runs plain SQL too.
+            var rows = await QueryAsync(repl, $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = {SqlLiteral(options.SlotName)}", null, timeout.Token).ConfigureAwait(false);
+            if (rows.Count == 1 && rows[0][0] == "0")
+            {
+                dir.ForgetSlot(options.SlotName);
+            }
+        }
+        catch (Exception ex) when (ex is LreplException or OperationCanceledException or PgConnectionException or InvalidOperationException)
+        {
+            // Unknown: it stays recorded as this dir's own, and the next run drops it if it exists.
+            log.WriteLine($"lrepl: could not tell whether slot {options.SlotName} was created; the next run in this config dir drops it if so ({ex.Message})");
+        }
+    }
+
+    /// <summary>
+    /// Drops a slot this dir created for a snapshot that did not finish. While a server process
+    /// still holds it (the walsender of a run that was killed), waits with back-off; never blocks
+    /// inside the server (no WAIT), so a stop ends the wait at once.
+    /// </summary>
+    private static async Task DropOwnSlotAsync(PgClient client, LreplOptions options, TextWriter log, CancellationToken ct, bool unfinished = true)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        var said = false;
+        while (true)
+        {
+            var rows = await QueryAsync(client, "SELECT pg_drop_replication_slot(slot_name), NULL FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NULL UNION ALL SELECT NULL, active_pid::text FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL", [options.SlotName], ct).ConfigureAwait(false);
+            if (rows.Count == 0 || rows[0][1] is null)
+            {
+                log.WriteLine(unfinished ? $"lrepl: dropped slot {options.SlotName} of this config dir's unfinished snapshot" : $"lrepl: dropped replication slot {options.SlotName}");
+                return;
+            }
+
+            if (!said)
+            {
+                said = true;
+                log.WriteLine($"lrepl: waiting for server process {rows[0][1]} to release slot {options.SlotName}");
+            }
+
+            await Task.Delay(delay, ct).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+        }
+    }
+}
