@@ -46,6 +46,55 @@ public static class TestCluster
     /// </summary>
     public static bool TmpfsRequired => Env("PGWIRE_TEST_TMPFS") == "1";
 
+    /// <summary>
+    /// Why a full-disk test cannot run here (a tmpfs cannot be mounted), or null: PGWIRE_TEST_TMPFS
+    /// as scripts/test.sh sets it, else a probe mount.
+    /// </summary>
+    public static string? TmpfsSkipReason => LazyTmpfsSkipReason.Value;
+
+    private static readonly Lazy<string?> LazyTmpfsSkipReason = new(() => Env("PGWIRE_TEST_TMPFS") switch
+    {
+        "1" => null,
+        "0" => "a tmpfs cannot be mounted here (needs root with the right to mount): full-disk test not run",
+        _ => ProbeTmpfs(),
+    });
+
+    private static string? ProbeTmpfs()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return "full-disk tests mount a tmpfs, which needs Linux";
+        }
+
+        var dir = Path.Combine(Path.GetTempPath(), "pgwire-tmpfs-probe-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            static int Run(params string[] args)
+            {
+                using var p = Process.Start(new ProcessStartInfo(args[0], args[1..]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false })!;
+                p.WaitForExit();
+                return p.ExitCode;
+            }
+
+            if (Run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir) != 0)
+            {
+                return "a tmpfs cannot be mounted here (needs root with the right to mount): full-disk test not run";
+            }
+
+            Run("umount", dir);
+            return null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "no mount command here: full-disk test not run";
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    }
+
     public static string Host => Env("PGWIRE_TEST_HOST") ?? "127.0.0.1";
 
     public static int Port => ParsePort(Environment.GetEnvironmentVariable("PGWIRE_TEST_PORT")) ?? 55432;
@@ -332,5 +381,23 @@ public sealed class ClusterTheoryAttribute : TheoryAttribute
         {
             Skip = reason;
         }
+    }
+}
+
+/// <summary>A full-disk test (it mounts a small tmpfs): skipped, with the reason, where no tmpfs can be mounted.</summary>
+public sealed class TmpfsFactAttribute : FactAttribute
+{
+    public TmpfsFactAttribute(bool needsCluster = false)
+    {
+        Skip = (needsCluster ? TestCluster.SkipReason : null) ?? TestCluster.TmpfsSkipReason;
+    }
+}
+
+/// <summary>A full-disk theory that needs the test cluster: skipped, with the reason, where either is missing.</summary>
+public sealed class ClusterTmpfsTheoryAttribute : TheoryAttribute
+{
+    public ClusterTmpfsTheoryAttribute()
+    {
+        Skip = TestCluster.SkipReason ?? TestCluster.TmpfsSkipReason;
     }
 }
