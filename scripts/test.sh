@@ -7,6 +7,8 @@
 #
 # PGWIRE_TEST_RESULTS: where the .trx files go (default: TestResults/ in the repository).
 # Extra arguments are passed on to each dotnet test (e.g. --filter ClusterSmokeTests).
+# A run without arguments fails when fewer tests ran than tests/min-tests-run says; a run with
+# arguments fails when none ran.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -100,6 +102,20 @@ if ((files == 0)); then
 fi
 if ((failed > 0 && status == 0)); then
     status=1
+fi
+
+# A whole run must run at least the floor kept in the repository, so that tests lost to a broken
+# discovery or a filter are noticed; a run narrowed by arguments must run at least one test.
+executed=$((passed + failed))
+if (($# == 0)); then
+    floor=$(tr -dc '0-9' <"$root/tests/min-tests-run")
+    if ((executed < floor)); then
+        echo "only $executed tests ran; tests/min-tests-run says at least $floor must" >&2
+        ((status != 0)) || status=1
+    fi
+elif ((executed == 0)); then
+    echo "no test ran (the arguments matched none)" >&2
+    ((status != 0)) || status=1
 fi
 
 summary="$passed passed, $failed failed"
