@@ -77,19 +77,6 @@ public sealed class JsonLineEncoder
         _writer.Reset(_buffer);
     }
 
-    /// <summary>Removes the first <paramref name="count"/> bytes, keeping what follows.</summary>
-    public void RemovePrefix(int count)
-    {
-        if (count == 0)
-        {
-            return;
-        }
-
-        var tail = _buffer.WrittenSpan[count..].ToArray();
-        Clear();
-        _buffer.Write(tail);
-    }
-
     /// <summary>Writes one snapshot row (op "r") from a text-format DataRow.</summary>
     public void WriteSnapshotRow(IReadOnlyList<ColumnInfo> columns, ReadOnlySpan<byte> dataRow, Lsn lsn)
     {

@@ -39,9 +39,6 @@ public sealed class TransactionBuffer : IDisposable
 
     public bool IsSpilled => _spill is not null;
 
-    /// <summary>Bytes currently held in memory.</summary>
-    public int MemoryBytes => _spill is null ? _length : 0;
-
     /// <summary>The spill file, or null.</summary>
     public string? SpillPath => _spill?.Name;
 
