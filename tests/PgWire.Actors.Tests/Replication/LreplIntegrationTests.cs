@@ -18,55 +18,8 @@ public sealed class LreplIntegrationTests
 
     private static string Canonical(JsonNode? node) => node?.ToJsonString() ?? "null";
 
-    /// <summary>Applies the file's r/c/u/d/t records by key and returns the rows as canonical JSON, sorted.</summary>
-    private static List<string> Replay(string path)
-    {
-        var rows = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
-        foreach (var line in File.ReadAllLines(path))
-        {
-            var record = JsonNode.Parse(line)!.AsObject();
-            var op = (string)record["op"]!;
-            var key = Canonical(record["key"]);
-            switch (op)
-            {
-                case "r":
-                case "c":
-                    rows[key] = (JsonObject)record["after"]!.DeepClone();
-                    break;
-                case "u":
-                    {
-                        rows.Remove(key, out var old);
-                        var after = (JsonObject)record["after"]!.DeepClone();
-                        var merged = new JsonObject();
-                        foreach (var (name, _) in old ?? after)
-                        {
-                            merged[name] = after.ContainsKey(name) ? after[name]?.DeepClone() : old![name]?.DeepClone();
-                        }
-
-                        var newKey = new JsonObject();
-                        foreach (var (name, _) in record["key"]!.AsObject())
-                        {
-                            newKey[name] = merged[name]?.DeepClone();
-                        }
-
-                        rows[Canonical(newKey)] = merged;
-                        break;
-                    }
-
-                case "d":
-                    Assert.True(rows.Remove(key), "delete of a missing row " + key);
-                    break;
-                case "t":
-                    rows.Clear();
-                    break;
-                default:
-                    Assert.Fail("unknown op " + op);
-                    break;
-            }
-        }
-
-        return [.. rows.Values.Select(Canonical).Order(StringComparer.Ordinal)];
-    }
+    /// <summary>The rows the file replays to (see <see cref="ChangeReplay"/>).</summary>
+    private static List<string> Replay(string path) => ChangeReplay.Rows(path, out _);
 
     /// <summary>Whether the test server is older than <paramref name="versionNum"/> (server_version_num).</summary>
     private static bool ServerBefore(int versionNum) =>

@@ -169,57 +169,13 @@ internal static class StreamTestSupport
     }
 
     /// <summary>
-    /// Replays the file's records by the "id" column; columns missing from an update's after image
-    /// (unchanged TOAST values) keep their previous value. Rows are projected onto <paramref name="columns"/>.
+    /// The rows the file replays to (see <see cref="ChangeReplay"/>), by their "id" column and
+    /// projected onto <paramref name="columns"/>.
     /// </summary>
     public static SortedDictionary<long, string> Replay(string path, List<(string Name, uint Type)> columns)
     {
-        var rows = new Dictionary<long, JsonObject>();
-        foreach (var line in File.ReadAllLines(path))
-        {
-            var record = JsonNode.Parse(line)!.AsObject();
-            var op = (string)record["op"]!;
-            switch (op)
-            {
-                case "r":
-                case "c":
-                    {
-                        var after = (JsonObject)record["after"]!.DeepClone();
-                        rows[(long)after["id"]!] = after;
-                        break;
-                    }
-
-                case "u":
-                    {
-                        var id = FindId(rows, record["key"]!.AsObject());
-                        Assert.True(rows.Remove(id, out var old), "update of a missing row " + record["key"]);
-                        var after = (JsonObject)record["after"]!.DeepClone();
-                        foreach (var (name, value) in old!)
-                        {
-                            if (!after.ContainsKey(name))
-                            {
-                                after[name] = value?.DeepClone();
-                            }
-                        }
-
-                        rows[(long)after["id"]!] = after;
-                        break;
-                    }
-
-                case "d":
-                    Assert.True(rows.Remove(FindId(rows, record["key"]!.AsObject())), "delete of a missing row " + record["key"]);
-                    break;
-                case "t":
-                    rows.Clear();
-                    break;
-                default:
-                    Assert.Fail("unknown op " + op);
-                    break;
-            }
-        }
-
         var result = new SortedDictionary<long, string>();
-        foreach (var (id, row) in rows)
+        foreach (var row in ChangeReplay.Apply(path, out _).Values)
         {
             var projected = new JsonObject();
             foreach (var (name, _) in columns)
@@ -227,29 +183,10 @@ internal static class StreamTestSupport
                 projected[name] = row[name]?.DeepClone();
             }
 
-            result[id] = projected.ToJsonString();
+            result[(long)row["id"]!] = projected.ToJsonString();
         }
 
         return result;
-    }
-
-    /// <summary>The id of the row a key refers to: its "id" when the key has one, otherwise the row whose values match every key column.</summary>
-    private static long FindId(Dictionary<long, JsonObject> rows, JsonObject key)
-    {
-        if (key["id"] is { } id)
-        {
-            return (long)id;
-        }
-
-        foreach (var (rowId, row) in rows)
-        {
-            if (key.All(k => JsonNode.DeepEquals(k.Value, row[k.Key])))
-            {
-                return rowId;
-            }
-        }
-
-        return -1;
     }
 
     public static async Task WaitForMatchAsync(string table, string path, TimeSpan? timeout = null)

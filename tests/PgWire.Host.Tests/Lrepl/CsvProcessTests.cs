@@ -28,7 +28,7 @@ public sealed class CsvProcessTests
         Assert.Equal(["op", "lsn", "id", "v", "n", "note"], records[0]);
         var rows = new Dictionary<string, string?[]>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var order = new LreplWorkload.LsnOrder();
+        var order = new ChangeReplay.LsnOrder();
         for (var i = 1; i < records.Count; i++)
         {
             var r = records[i];
