@@ -245,7 +245,7 @@ public static class SimpsqlCommand
         {
             using var reader = new StringReader(command);
             session.AnyError = false;
-            int rc = await session.RunInputAsync(new PlainLineReader(reader, null), console.Stdin, null).ConfigureAwait(false);
+            int rc = await session.RunInputAsync(new PlainLineReader(reader, null), console.Stdin, null, checkConditionals: false).ConfigureAwait(false);
             return rc == 0 && session.AnyError ? 1 : rc;
         }
 
