@@ -24,8 +24,7 @@ internal sealed partial class SimpsqlSession
         if (!Conditions.Active)
         {
             // In a skipped branch commands do nothing, and say nothing.
-            SkipInactiveCommand(cmd, scanner);
-            return MetaOutcome.Ok;
+            return SkipInactiveCommand(cmd, scanner) ? MetaOutcome.Ok : MetaOutcome.Error;
         }
 
         if (cmd is "g" or "gx" or "gset" or "gexec" or "gdesc")

@@ -344,6 +344,12 @@ internal sealed class QueryScanner
             {
                 ScanColon(arg);
             }
+            else if (c == ':' && Peek(1) is '\'' or '"' && QuotedVariableEnd() is int end)
+            {
+                // :'name' and :"name" stay as they are when not evaluated.
+                arg.Append(_line, _pos, end - _pos);
+                _pos = end;
+            }
             else if (c == '`' && !evaluate)
             {
                 int close = _line.IndexOf('`', _pos + 1);
@@ -552,6 +558,19 @@ internal sealed class QueryScanner
 
         tag = _line[_pos..(i + 1)];
         return true;
+    }
+
+    /// <summary>Where a :'name' or :"name" reference at the position ends, or null when it is not one.</summary>
+    private int? QuotedVariableEnd()
+    {
+        char quote = Peek(1);
+        int i = _pos + 2;
+        while (i < _line.Length && IsVariableChar(_line[i]))
+        {
+            i++;
+        }
+
+        return i > _pos + 2 && i < _line.Length && _line[i] == quote ? i + 1 : null;
     }
 
     private char Peek(int offset) => _pos + offset < _line.Length ? _line[_pos + offset] : '\0';

@@ -42,9 +42,34 @@ internal sealed partial class SimpsqlSession
         "g", "gx", "o", "out", "w", "write",
     };
 
-    /// <summary>Skips a meta-command met in a false branch: its arguments are read as psql reads them, unexpanded.</summary>
-    private static void SkipInactiveCommand(string cmd, QueryScanner scanner)
+    /// <summary>psql 15's meta-commands besides \d... and \lo_...: in a false branch these are skipped, any other is an error.</summary>
+    private static readonly HashSet<string> PsqlCommands = new(StringComparer.Ordinal)
     {
+        "!", "?", "a", "c", "connect", "C", "cd", "conninfo", "copy", "copyright", "crosstabview", "e", "edit", "echo",
+        "ef", "ev", "encoding", "errverbose", "f", "g", "gdesc", "getenv", "gexec", "gset", "gx", "h", "help", "H", "html",
+        "i", "include", "ir", "include_relative", "if", "elif", "else", "endif", "l", "list", "l+", "list+", "o", "out",
+        "p", "print", "password", "prompt", "pset", "q", "quit", "qecho", "r", "reset", "s", "set", "setenv", "sf",
+        "sf+", "sv", "sv+", "t", "T", "timing", "unset", "w", "write", "warn", "watch", "x", "z",
+    };
+
+    /// <summary>
+    /// Skips a meta-command met in a false branch: its arguments are read as psql reads them, unexpanded.
+    /// False, reported, for a command psql does not know (that is an error even there).
+    /// </summary>
+    private bool SkipInactiveCommand(string cmd, QueryScanner scanner)
+    {
+        if (!PsqlCommands.Contains(cmd) && !cmd.StartsWith('d') && !cmd.StartsWith("lo_", StringComparison.Ordinal))
+        {
+            LogError($"invalid command \\{cmd}", false);
+            if (Interactive)
+            {
+                Err.Write("Try \\? for help.\n");
+            }
+
+            scanner.ReadRestOfLine();
+            return false;
+        }
+
         if (WholeLineCommands.Contains(cmd))
         {
             scanner.ReadRestOfLine();
@@ -57,6 +82,8 @@ internal sealed partial class SimpsqlSession
         while (scanner.ReadArgument(false) is not null)
         {
         }
+
+        return true;
     }
 
     /// <summary>\if, \elif, \else and \endif; null for any other command.</summary>
@@ -413,17 +440,15 @@ internal sealed partial class SimpsqlSession
             }
         }
 
-        SetResultVariables(observer);
-        if (!ok)
+        if (ok && mode == QueryMode.Set && observer.Captured is { } captured
+            && !StoreRow(captured.Columns, captured.Rows, gsetPrefix ?? ""))
         {
+            // As psql: a \gset that stores nothing leaves the result variables as they were.
             return (false, observer.LastTag);
         }
 
-        if (mode == QueryMode.Set && observer.Captured is { } captured)
-        {
-            ok = StoreRow(captured.Columns, captured.Rows, gsetPrefix ?? "");
-        }
-        else if (mode == QueryMode.Execute && observer.Captured is { } rows)
+        SetResultVariables(observer);
+        if (ok && mode == QueryMode.Execute && observer.Captured is { } rows)
         {
             ok = await ExecuteValuesAsync(rows.Rows).ConfigureAwait(false);
         }
@@ -466,6 +491,20 @@ internal sealed partial class SimpsqlSession
 
     /// <summary>\gexec: each non-null value, row by row and left to right, is sent as a query of its own.</summary>
     private async Task<bool> ExecuteValuesAsync(List<string?[]> rows)
+    {
+        // The statements run do not become the previous query: \g after \gexec repeats the \gexec query.
+        string previous = _previousBuffer;
+        try
+        {
+            return await ExecuteEachAsync(rows).ConfigureAwait(false);
+        }
+        finally
+        {
+            _previousBuffer = previous;
+        }
+    }
+
+    private async Task<bool> ExecuteEachAsync(List<string?[]> rows)
     {
         bool ok = true;
         foreach (var row in rows)
@@ -650,6 +689,7 @@ internal sealed partial class SimpsqlSession
         var text = new StringBuilder();
         bool newline = true;
         bool first = true;
+        bool any = false;
         while (scanner.ReadArgument() is { } arg)
         {
             if (first && arg == "-n" && !scanner.LastArgumentQuoted)
@@ -659,12 +699,13 @@ internal sealed partial class SimpsqlSession
                 continue;
             }
 
-            if (!first)
+            if (any)
             {
                 text.Append(' ');
             }
 
             first = false;
+            any = true;
             text.Append(arg);
         }
 

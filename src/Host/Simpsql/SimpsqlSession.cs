@@ -436,8 +436,10 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     {
                         if (buffer.Length == addedNewlineAt)
                         {
-                            // A backslash command on a line of its own: the lines before it stay one entry, it another.
+                            // A backslash command on a line of its own: the lines before it stay one entry, it another;
+                            // and the newline added before it does not stay in the query, as in psql.
                             history.Save();
+                            buffer.Length--;
                         }
 
                         addedNewlineAt = -1;
