@@ -642,7 +642,12 @@ internal sealed partial class SimpsqlSession
 
     private const string HelpText =
         "General\n" +
-        "  \\g                     execute query (and send result to file or |pipe)\n" +
+        "  \\g [(OPTIONS)] [FILE]  execute query (and send result to file or |pipe);\n" +
+        "                         \\g with no arguments is equivalent to a semicolon\n" +
+        "  \\gdesc                 describe result of query, without executing it\n" +
+        "  \\gexec                 execute query, then execute each value in its result\n" +
+        "  \\gset [PREFIX]         execute query and store result in psql variables\n" +
+        "  \\gx [(OPTIONS)] [FILE] as \\g, but forces expanded output mode\n" +
         "  \\q                     quit simpsql\n" +
         "\n" +
         "Help\n" +
@@ -660,6 +665,13 @@ internal sealed partial class SimpsqlSession
         "  \\ir FILE               as \\i, but relative to location of current script\n" +
         "  \\o [FILE]              send all query results to file\n" +
         "  \\qecho [-n] [STRING]   write string to \\o output stream (-n for no newline)\n" +
+        "  \\warn [-n] [STRING]    write string to standard error (-n for no newline)\n" +
+        "\n" +
+        "Conditional\n" +
+        "  \\if EXPR               begin conditional block\n" +
+        "  \\elif EXPR             alternative within current conditional block\n" +
+        "  \\else                  final alternative within current conditional block\n" +
+        "  \\endif                 end conditional block\n" +
         "\n" +
         "Informational\n" +
         "  \\d[S+]                 list tables, views, and sequences\n" +
@@ -680,6 +692,8 @@ internal sealed partial class SimpsqlSession
         "  \\encoding              show client encoding\n" +
         "\n" +
         "Operating System\n" +
+        "  \\getenv PSQLVAR ENVVAR fetch environment variable\n" +
+        "  \\setenv NAME [VALUE]   set or unset environment variable\n" +
         "  \\timing [on|off]       toggle timing of commands\n" +
         "\n" +
         "Variables\n" +

@@ -46,6 +46,15 @@ public static class SimpsqlCommand
             return 1;
         }
 
+        foreach (var (name, value) in options.Variables)
+        {
+            if (SpecialVariable.Refusal(name, value) is { } refusal)
+            {
+                console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {refusal}\n");
+                return 1;
+            }
+        }
+
         foreach (var warning in options.Warnings)
         {
             console.Stderr.Write($"{SimpsqlSession.ProgramName}: warning: {warning}\n");

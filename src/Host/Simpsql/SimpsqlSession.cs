@@ -102,21 +102,15 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     /// </summary>
     public bool SetVariable(string name, string? value)
     {
-        if (!VariableValues.IsValidName(name))
+        if (SpecialVariable.Refusal(name, value) is { } refusal)
         {
-            LogError($"invalid variable name: \"{name}\"", false);
+            LogError(refusal, false);
             return false;
         }
 
         if (SpecialVariable.All.TryGetValue(name, out var special))
         {
             value = special.Substitute(value);
-            if (value is not null && special.Check(name, value) is { } error)
-            {
-                LogError(error, false);
-                return false;
-            }
-
             if (name == "QUIET")
             {
                 _quiet = VariableValues.ParseBool(value) == true;

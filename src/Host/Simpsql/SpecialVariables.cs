@@ -148,6 +148,20 @@ internal sealed class SpecialVariable
             ? null
             : $"unrecognized value \"{v}\" for \"{name}\"\nAvailable values are: {string.Join(", ", orBoolean ? ["on", "off", .. values] : values)}.");
 
+    /// <summary>
+    /// Why setting <paramref name="name"/> to <paramref name="value"/> (null: unsetting it) is refused: an
+    /// invalid name or a value a special variable does not accept. Null when it is accepted.
+    /// </summary>
+    public static string? Refusal(string name, string? value)
+    {
+        if (!VariableValues.IsValidName(name))
+        {
+            return $"invalid variable name: \"{name}\"";
+        }
+
+        return All.TryGetValue(name, out var special) && special.Substitute(value) is { } stored ? special.Check(name, stored) : null;
+    }
+
     /// <summary>Every variable psql 15 gives a hook, by name.</summary>
     public static IReadOnlyDictionary<string, SpecialVariable> All { get; } = new Dictionary<string, SpecialVariable>(StringComparer.Ordinal)
     {

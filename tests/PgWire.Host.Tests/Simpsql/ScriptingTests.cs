@@ -249,6 +249,15 @@ public sealed class ScriptingTests
         SimpsqlHarness.AssertSameAsPsql(["-X"], script);
     }
 
+    [ClusterTheory]
+    [InlineData("-v", "AUTOCOMMIT=foo")]
+    [InlineData("-v", "a:b=1")]
+    [InlineData("-v", "ON_ERROR_STOP")]
+    [InlineData("-v", "AUTOCOMMIT=of")]
+    [InlineData("-q", "--set=ECHO_HIDDEN")]
+    public void Variables_given_on_the_command_line_are_checked_like_psql(string option, string value) =>
+        SimpsqlHarness.AssertSameAsPsql(["-X", option, value], "\\echo :QUIET :AUTOCOMMIT :ON_ERROR_STOP :ECHO_HIDDEN\nselect 1;\n");
+
     [ClusterFact]
     public void The_variable_list_matches_psql_apart_from_the_client_version()
     {
