@@ -14,6 +14,7 @@ internal sealed class QueryOutputTarget : IDisposable
     private readonly Action<string> _reportError;
     private Process? _process;
     private Task? _pump;
+    private MemoryStream? _commandOutput;
     private bool _tried;
 
     /// <param name="target">A file name, or "|" and a shell command.</param>
@@ -59,7 +60,9 @@ internal sealed class QueryOutputTarget : IDisposable
                 return false;
             }
 
-            _pump = _process.StandardOutput.BaseStream.CopyToAsync(_stdout);
+            // Collected, then written once the command ends: simpsql's own output must not interleave with it.
+            _commandOutput = new MemoryStream();
+            _pump = _process.StandardOutput.BaseStream.CopyToAsync(_commandOutput);
             Stream = _process.StandardInput.BaseStream;
         }
         else
@@ -101,6 +104,8 @@ internal sealed class QueryOutputTarget : IDisposable
         {
             _process.WaitForExit();
             _pump?.GetAwaiter().GetResult();
+            _commandOutput!.Position = 0;
+            _commandOutput.CopyTo(_stdout);
             _stdout.Flush();
             _process.Dispose();
         }

@@ -433,11 +433,7 @@ internal sealed partial class SimpsqlSession
         }
         finally
         {
-            if (output is not null)
-            {
-                FlushAll();
-                output.Dispose();
-            }
+            output?.Dispose();
         }
 
         if (ok && mode == QueryMode.Set && observer.Captured is { } captured
