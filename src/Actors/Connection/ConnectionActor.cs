@@ -939,6 +939,12 @@ public sealed class ConnectionActor : UntypedActor, IWithUnboundedStash, IWithTi
                 _writer.WriteSync();
                 BeginBusy(Sender);
                 break;
+            case DescribeStatement m:
+                _writer.WriteParse("", m.Sql, []);
+                _writer.WriteDescribe((byte)'S', "");
+                _writer.WriteSync();
+                BeginBusy(Sender);
+                break;
             case BatchAck:
                 OnBatchAck();
                 break;

@@ -15,6 +15,12 @@ public sealed record Query(string Sql);
 /// </summary>
 public sealed record ExtendedQuery(string Sql, IReadOnlyList<string?> Parameters, IReadOnlyList<short>? ResultFormats = null);
 
+/// <summary>
+/// Describes one statement without running it (Parse and Describe of the unnamed statement, then Sync):
+/// the sender gets its RowDescription, or nothing when it returns no rows, or the error parsing it.
+/// </summary>
+public sealed record DescribeStatement(string Sql);
+
 /// <summary>Sends a CopyData message while COPY FROM STDIN or COPY BOTH is in progress.</summary>
 public sealed record SendCopyData(ReadOnlyMemory<byte> Data);
 

@@ -124,6 +124,13 @@ public sealed class PgClient : IAsyncDisposable
     public Task ExecuteExtendedAsync(string sql, IReadOnlyList<string?> parameters, IReadOnlyList<short> resultFormats, IQueryObserver observer, CancellationToken cancellationToken = default) =>
         RunAsync(new ExtendedQuery(sql, parameters, resultFormats), observer, cancellationToken);
 
+    /// <summary>
+    /// Describes one statement without running it: its columns reach <see cref="IQueryObserver.OnRowDescription"/>
+    /// (nothing when it returns no rows), a parse error <see cref="IQueryObserver.OnError"/>.
+    /// </summary>
+    public Task DescribeAsync(string sql, IQueryObserver observer, CancellationToken cancellationToken = default) =>
+        RunAsync(new DescribeStatement(sql), observer, cancellationToken);
+
     /// <summary>Sends a CancelRequest for the running query.</summary>
     public void Cancel() => _connection.Tell(CancelQuery.Instance);
 

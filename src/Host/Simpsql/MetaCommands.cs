@@ -16,9 +16,27 @@ internal sealed partial class SimpsqlSession
     internal async Task<MetaOutcome> RunBackslashAsync(QueryScanner scanner, StringBuilder buffer)
     {
         string cmd = scanner.ReadCommandName();
+        if (RunConditional(cmd, scanner, buffer) is { } conditional)
+        {
+            return FinishCommand(cmd, scanner, conditional);
+        }
+
+        if (!Conditions.Active)
+        {
+            // In a skipped branch commands do nothing, and say nothing.
+            return SkipInactiveCommand(cmd, scanner) ? MetaOutcome.Ok : MetaOutcome.Error;
+        }
+
+        if (cmd is "g" or "gx" or "gset" or "gexec" or "gdesc")
+        {
+            // These read their own arguments and report extra ones before the query runs.
+            return await GoCommandAsync(cmd, scanner, buffer).ConfigureAwait(false);
+        }
+
+        MetaOutcome outcome;
         try
         {
-            return await RunCommandAsync(cmd, scanner, buffer).ConfigureAwait(false);
+            outcome = await RunCommandAsync(cmd, scanner, buffer).ConfigureAwait(false);
         }
         catch (StopException)
         {
@@ -27,7 +45,38 @@ internal sealed partial class SimpsqlSession
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or FormatException)
         {
             LogError(ex.Message, false);
-            return MetaOutcome.Error;
+            outcome = MetaOutcome.Error;
+        }
+
+        return FinishCommand(cmd, scanner, outcome);
+    }
+
+    /// <summary>
+    /// After a command, as psql: arguments it did not take are reported and ignored (unexpanded); after an
+    /// error the rest of the line is thrown away.
+    /// </summary>
+    private MetaOutcome FinishCommand(string cmd, QueryScanner scanner, MetaOutcome outcome)
+    {
+        if (outcome == MetaOutcome.Error)
+        {
+            scanner.ReadRestOfLine();
+        }
+        else if (outcome == MetaOutcome.Ok)
+        {
+            WarnExtraArguments(cmd, scanner);
+        }
+
+        return outcome;
+    }
+
+    private void WarnExtraArguments(string cmd, QueryScanner scanner)
+    {
+        while (scanner.ReadArgument(false) is { } extra)
+        {
+            if (Conditions.Active)
+            {
+                LogError($"\\{cmd}: extra argument \"{extra}\" ignored", false, "warning");
+            }
         }
     }
 
@@ -37,65 +86,23 @@ internal sealed partial class SimpsqlSession
         {
             case "q":
             case "quit":
-                scanner.SkipArguments();
                 return MetaOutcome.Quit;
-            case "g":
-                {
-                    scanner.SkipArguments();
-                    string sql = buffer.ToString();
-                    buffer.Clear();
-                    scanner.Reset();
-                    if (sql.Length == 0)
-                    {
-                        sql = PreviousBuffer;
-                    }
-
-                    if (sql.Length == 0)
-                    {
-                        return MetaOutcome.Ok;
-                    }
-
-                    return await SendQueryAsync(sql).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
-                }
-
             case "r":
-                scanner.SkipArguments();
                 buffer.Clear();
                 scanner.Reset();
                 Info("Query buffer reset (cleared).");
                 return MetaOutcome.Ok;
             case "p":
-                scanner.SkipArguments();
                 OutText.Write(buffer.Length > 0 ? buffer + "\n" : PreviousBuffer.Length > 0 ? PreviousBuffer + "\n" : "Query buffer is empty.\n");
                 return MetaOutcome.Ok;
             case "echo":
             case "qecho":
-                {
-                    var parts = new List<string>();
-                    bool newline = true;
-                    bool first = true;
-                    while (scanner.ReadArgument() is { } arg)
-                    {
-                        if (first && arg == "-n")
-                        {
-                            newline = false;
-                            first = false;
-                            continue;
-                        }
-
-                        first = false;
-                        parts.Add(arg);
-                    }
-
-                    var target = cmd == "echo" ? _stdoutText : OutText;
-                    target.Write(string.Join(' ', parts));
-                    if (newline)
-                    {
-                        target.Write('\n');
-                    }
-
-                    return MetaOutcome.Ok;
-                }
+            case "warn":
+                return EchoCommand(cmd, scanner);
+            case "setenv":
+                return SetEnvironmentCommand(scanner);
+            case "getenv":
+                return GetEnvironmentCommand(scanner);
 
             case "set":
                 {
@@ -116,28 +123,24 @@ internal sealed partial class SimpsqlSession
                         value.Append(part);
                     }
 
-                    SetVariable(name, value.ToString());
-                    return MetaOutcome.Ok;
+                    return SetVariable(name, value.ToString()) ? MetaOutcome.Ok : MetaOutcome.Error;
                 }
 
             case "unset":
                 {
                     string? name = scanner.ReadArgument();
-                    scanner.SkipArguments();
                     if (name is null)
                     {
                         LogError("\\unset: missing required argument", false);
                         return MetaOutcome.Error;
                     }
 
-                    SetVariable(name, null);
-                    return MetaOutcome.Ok;
+                    return SetVariable(name, null) ? MetaOutcome.Ok : MetaOutcome.Error;
                 }
 
             case "timing":
                 {
                     string? arg = scanner.ReadArgument();
-                    scanner.SkipArguments();
                     Timing = arg is null ? !Timing : IsTrue(arg);
                     Info(Timing ? "Timing is on." : "Timing is off.");
                     return MetaOutcome.Ok;
@@ -146,17 +149,14 @@ internal sealed partial class SimpsqlSession
             case "x":
                 {
                     string? arg = scanner.ReadArgument();
-                    scanner.SkipArguments();
                     return Pset("expanded", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
                 }
 
             case "a":
-                scanner.SkipArguments();
                 return Pset("format", Print.Format == OutputFormat.Aligned ? "unaligned" : "aligned", false) ? MetaOutcome.Ok : MetaOutcome.Error;
             case "t":
                 {
                     string? arg = scanner.ReadArgument();
-                    scanner.SkipArguments();
                     return Pset("tuples_only", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
                 }
 
@@ -164,7 +164,6 @@ internal sealed partial class SimpsqlSession
                 {
                     string? name = scanner.ReadArgument();
                     string? value = scanner.ReadArgument();
-                    scanner.SkipArguments();
                     if (name is null)
                     {
                         foreach (var n in new[] { "border", "columns", "csv_fieldsep", "expanded", "fieldsep", "fieldsep_zero", "footer", "format", "null", "recordsep", "recordsep_zero", "title", "tuples_only" })
@@ -181,27 +180,22 @@ internal sealed partial class SimpsqlSession
             case "f":
                 {
                     string? arg = scanner.ReadArgument();
-                    scanner.SkipArguments();
                     return Pset("fieldsep", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
                 }
 
             case "C":
                 {
                     string? arg = scanner.ReadArgument();
-                    scanner.SkipArguments();
                     return Pset("title", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
                 }
 
             case "H":
-                scanner.SkipArguments();
                 LogError("\\H: HTML output is not supported", false);
                 return MetaOutcome.Error;
             case "encoding":
-                scanner.SkipArguments();
                 OutText.Write((Client.Parameters.TryGetValue("client_encoding", out var enc) ? enc : "UTF8") + "\n");
                 return MetaOutcome.Ok;
             case "conninfo":
-                scanner.SkipArguments();
                 PrintConnInfo();
                 return MetaOutcome.Ok;
             case "i":
@@ -210,7 +204,6 @@ internal sealed partial class SimpsqlSession
             case "include_relative":
                 {
                     string? file = scanner.ReadArgument();
-                    scanner.SkipArguments();
                     if (file is null)
                     {
                         LogError($"\\{cmd}: missing required argument", false);
@@ -233,7 +226,6 @@ internal sealed partial class SimpsqlSession
             case "out":
                 {
                     string? file = scanner.ReadArgument();
-                    scanner.SkipArguments();
                     FlushAll();
                     if (file is null)
                     {
@@ -260,7 +252,6 @@ internal sealed partial class SimpsqlSession
             case "copy":
                 return await CopyCommand.RunAsync(this, scanner.ReadRestOfLine()).ConfigureAwait(false);
             case "?":
-                scanner.SkipArguments();
                 OutText.Write(HelpText);
                 return MetaOutcome.Ok;
             case "h":
@@ -651,7 +642,12 @@ internal sealed partial class SimpsqlSession
 
     private const string HelpText =
         "General\n" +
-        "  \\g                     execute query (and send result to file or |pipe)\n" +
+        "  \\g [(OPTIONS)] [FILE]  execute query (and send result to file or |pipe);\n" +
+        "                         \\g with no arguments is equivalent to a semicolon\n" +
+        "  \\gdesc                 describe result of query, without executing it\n" +
+        "  \\gexec                 execute query, then execute each value in its result\n" +
+        "  \\gset [PREFIX]         execute query and store result in psql variables\n" +
+        "  \\gx [(OPTIONS)] [FILE] as \\g, but forces expanded output mode\n" +
         "  \\q                     quit simpsql\n" +
         "\n" +
         "Help\n" +
@@ -669,6 +665,13 @@ internal sealed partial class SimpsqlSession
         "  \\ir FILE               as \\i, but relative to location of current script\n" +
         "  \\o [FILE]              send all query results to file\n" +
         "  \\qecho [-n] [STRING]   write string to \\o output stream (-n for no newline)\n" +
+        "  \\warn [-n] [STRING]    write string to standard error (-n for no newline)\n" +
+        "\n" +
+        "Conditional\n" +
+        "  \\if EXPR               begin conditional block\n" +
+        "  \\elif EXPR             alternative within current conditional block\n" +
+        "  \\else                  final alternative within current conditional block\n" +
+        "  \\endif                 end conditional block\n" +
         "\n" +
         "Informational\n" +
         "  \\d[S+]                 list tables, views, and sequences\n" +
@@ -689,6 +692,8 @@ internal sealed partial class SimpsqlSession
         "  \\encoding              show client encoding\n" +
         "\n" +
         "Operating System\n" +
+        "  \\getenv PSQLVAR ENVVAR fetch environment variable\n" +
+        "  \\setenv NAME [VALUE]   set or unset environment variable\n" +
         "  \\timing [on|off]       toggle timing of commands\n" +
         "\n" +
         "Variables\n" +

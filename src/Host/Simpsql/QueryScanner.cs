@@ -65,6 +65,13 @@ internal sealed class QueryScanner
         _pos = 0;
     }
 
+    /// <summary>Parentheses open in the statement so far; \if restores it when a skipped branch ends.</summary>
+    public int ParenDepth
+    {
+        get => _parenDepth;
+        set => _parenDepth = value;
+    }
+
     public void Reset()
     {
         _state = LexState.Normal;
@@ -151,6 +158,12 @@ internal sealed class QueryScanner
                         {
                             return ScanResult.Semicolon;
                         }
+                    }
+                    else if (c == '\\' && Peek(1) is ';' or ':')
+                    {
+                        // "\;" and "\:" put the character itself into the query: a semicolon that does not end it.
+                        buffer.Append(Peek(1));
+                        _pos += 2;
                     }
                     else if (c == '\\')
                     {
@@ -276,8 +289,15 @@ internal sealed class QueryScanner
     /// Reads the next argument of a backslash command: whitespace-separated, 'single quotes' with
     /// escapes removed, "double quotes" kept, :variables interpolated. Null when none is left.
     /// </summary>
-    public string? ReadArgument()
+    public string? ReadArgument() => ReadArgument(true);
+
+    /// <summary>
+    /// Reads the next argument; with <paramref name="evaluate"/> false, as psql reads arguments it ignores:
+    /// variables are left as they are and `backquoted` text is taken literally, without its backquotes.
+    /// </summary>
+    public string? ReadArgument(bool evaluate)
     {
+        LastArgumentQuoted = false;
         while (_pos < _line.Length && char.IsWhiteSpace(_line[_pos]))
         {
             _pos++;
@@ -310,6 +330,7 @@ internal sealed class QueryScanner
             if (c == '\'')
             {
                 _pos++;
+                LastArgumentQuoted = true;
                 ReadSingleQuoted(arg);
             }
             else if (c == '"')
@@ -319,9 +340,22 @@ internal sealed class QueryScanner
                 arg.Append(_line, _pos, stop - _pos);
                 _pos = stop;
             }
-            else if (c == ':')
+            else if (c == ':' && evaluate)
             {
                 ScanColon(arg);
+            }
+            else if (c == ':' && Peek(1) is '\'' or '"' && QuotedVariableEnd() is int end)
+            {
+                // :'name' and :"name" stay as they are when not evaluated.
+                arg.Append(_line, _pos, end - _pos);
+                _pos = end;
+            }
+            else if (c == '`' && !evaluate)
+            {
+                int close = _line.IndexOf('`', _pos + 1);
+                int stop = close < 0 ? _line.Length : close;
+                arg.Append(_line, _pos + 1, stop - _pos - 1);
+                _pos = close < 0 ? stop : stop + 1;
             }
             else
             {
@@ -332,6 +366,28 @@ internal sealed class QueryScanner
 
         return arg.ToString();
     }
+
+    /// <summary>
+    /// Reads an argument that may name a file or, starting with "|", a shell command that takes the rest
+    /// of the line (\g, \o, \w).
+    /// </summary>
+    public string? ReadFilePipeArgument(bool evaluate)
+    {
+        while (_pos < _line.Length && char.IsWhiteSpace(_line[_pos]))
+        {
+            _pos++;
+        }
+
+        if (_pos < _line.Length && _line[_pos] == '|')
+        {
+            return ReadRestOfLine().TrimEnd();
+        }
+
+        return ReadArgument(evaluate);
+    }
+
+    /// <summary>True when the argument last read had a quoted part ('-n' is then not \echo's option).</summary>
+    public bool LastArgumentQuoted { get; private set; }
 
     /// <summary>Skips the remaining arguments of a backslash command.</summary>
     public void SkipArguments()
@@ -384,6 +440,28 @@ internal sealed class QueryScanner
         {
             buffer.Append("::");
             _pos += 2;
+            return;
+        }
+
+        if (next == '{' && Peek(2) == '?')
+        {
+            // :{?NAME} tests whether a variable is defined.
+            int nameStart = _pos + 3;
+            int nameEnd = nameStart;
+            while (nameEnd < _line.Length && IsVariableChar(_line[nameEnd]))
+            {
+                nameEnd++;
+            }
+
+            if (nameEnd > nameStart && nameEnd < _line.Length && _line[nameEnd] == '}')
+            {
+                buffer.Append(_variables(_line[nameStart..nameEnd]) is null ? "FALSE" : "TRUE");
+                _pos = nameEnd + 1;
+                return;
+            }
+
+            buffer.Append(':');
+            _pos++;
             return;
         }
 
@@ -480,6 +558,19 @@ internal sealed class QueryScanner
 
         tag = _line[_pos..(i + 1)];
         return true;
+    }
+
+    /// <summary>Where a :'name' or :"name" reference at the position ends, or null when it is not one.</summary>
+    private int? QuotedVariableEnd()
+    {
+        char quote = Peek(1);
+        int i = _pos + 2;
+        while (i < _line.Length && IsVariableChar(_line[i]))
+        {
+            i++;
+        }
+
+        return i > _pos + 2 && i < _line.Length && _line[i] == quote ? i + 1 : null;
     }
 
     private char Peek(int offset) => _pos + offset < _line.Length ? _line[_pos + offset] : '\0';

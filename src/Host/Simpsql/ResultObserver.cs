@@ -35,15 +35,50 @@ internal sealed class ResultObserver : IQueryObserver
 
     public IReadOnlyList<string>? Footers { get; init; }
 
+    /// <summary>Keep the rows of results instead of printing them (\gset, \gexec): see <see cref="Captured"/>.</summary>
+    public bool CaptureRows { get; init; }
+
+    /// <summary>The last result with rows, when <see cref="CaptureRows"/> is set.</summary>
+    public (IReadOnlyList<ResultColumn> Columns, List<string?[]> Rows)? Captured { get; private set; }
+
+    /// <summary>Where results with rows go instead of the query output (\g FILE, \g |COMMAND); status lines do not.</summary>
+    public QueryOutputTarget? TableTarget { get; init; }
+
+    /// <summary>How the last result ended: its command tag (null after an error or an empty query) and its error.</summary>
+    public string? LastTag { get; private set; }
+
+    public PostgresErrorFields? LastError { get; private set; }
+
+    private TextWriter? TableText => TableTarget is null ? _session.OutText : TableTarget.Text;
+
+    private Stream? TableStream => TableTarget is null ? _session.OutStream : TableTarget.Stream;
+
+    private void FlushTableText()
+    {
+        if (TableTarget is null)
+        {
+            _session.FlushOutText();
+        }
+        else
+        {
+            TableTarget.Text?.Flush();
+        }
+    }
+
     public void OnRowDescription(RowDescription description)
     {
         _columns = description.Fields.Select(f => new ResultColumn(f.Name, f.TypeOid)).ToArray();
         _rowCount = 0;
         var print = _session.Print;
-        if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && Title is null && Footers is null)
+        if (CaptureRows || (TableTarget is not null && !TableTarget.Open()))
         {
-            _session.FlushOutText();
-            _streaming = new StreamingRowWriter(_columns, print, _session.OutStream);
+            _streaming = null;
+            _rows = [];
+        }
+        else if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && Title is null && Footers is null)
+        {
+            FlushTableText();
+            _streaming = new StreamingRowWriter(_columns, print, TableStream!);
             _streaming.WriteHeader();
             _rows = null;
         }
@@ -77,6 +112,8 @@ internal sealed class ResultObserver : IQueryObserver
     public void OnCommandComplete(CommandComplete complete)
     {
         string tag = complete.Tag;
+        LastTag = tag;
+        LastError = null;
         if (_copyOut is not null)
         {
             bool toQueryOutput = CopyOutTarget is null;
@@ -96,6 +133,16 @@ internal sealed class ResultObserver : IQueryObserver
                 _streaming.Flush();
                 _streaming = null;
             }
+            else if (_rows is not null && CaptureRows)
+            {
+                Captured = (_columns, _rows);
+                _rows = null;
+            }
+            else if (_rows is not null && TableTarget is { Text: null })
+            {
+                // The file or command for \g could not be opened: the rows go nowhere.
+                _rows = null;
+            }
             else if (_rows is not null)
             {
                 var print = _session.Print;
@@ -105,13 +152,14 @@ internal sealed class ResultObserver : IQueryObserver
                     print.Title = Title;
                 }
 
-                ResultPrinter.Print(new ResultSet(_columns, _rows) { CommandTag = tag }, print, _session.OutText);
+                var output = TableText!;
+                ResultPrinter.Print(new ResultSet(_columns, _rows) { CommandTag = tag }, print, output);
                 if (Footers is not null && !print.TuplesOnly)
                 {
                     foreach (var footer in Footers)
                     {
-                        _session.OutText.Write(footer);
-                        _session.OutText.Write('\n');
+                        output.Write(footer);
+                        output.Write('\n');
                     }
                 }
 
@@ -132,11 +180,15 @@ internal sealed class ResultObserver : IQueryObserver
 
     public void OnEmptyQuery()
     {
+        LastTag = null;
+        LastError = null;
     }
 
     public void OnError(PostgresErrorFields error)
     {
         Failed = true;
+        LastTag = null;
+        LastError = error;
         if (_streaming is not null)
         {
             _streaming.Flush();

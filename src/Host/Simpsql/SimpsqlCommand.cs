@@ -46,6 +46,15 @@ public static class SimpsqlCommand
             return 1;
         }
 
+        foreach (var (name, value) in options.Variables)
+        {
+            if (SpecialVariable.Refusal(name, value) is { } refusal)
+            {
+                console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {refusal}\n");
+                return 1;
+            }
+        }
+
         foreach (var warning in options.Warnings)
         {
             console.Stderr.Write($"{SimpsqlSession.ProgramName}: warning: {warning}\n");
@@ -245,7 +254,7 @@ public static class SimpsqlCommand
         {
             using var reader = new StringReader(command);
             session.AnyError = false;
-            int rc = await session.RunInputAsync(new PlainLineReader(reader, null), console.Stdin, null).ConfigureAwait(false);
+            int rc = await session.RunInputAsync(new PlainLineReader(reader, null), console.Stdin, null, checkConditionals: false).ConfigureAwait(false);
             return rc == 0 && session.AnyError ? 1 : rc;
         }
 

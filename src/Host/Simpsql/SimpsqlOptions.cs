@@ -17,7 +17,7 @@ internal sealed class SimpsqlOptions
 
     public List<(string Name, string? Value)> PsetOptions { get; } = [];
 
-    public List<(string Name, string Value)> Variables { get; } = [];
+    public List<(string Name, string? Value)> Variables { get; } = [];
 
     /// <summary>-o FILE: where query results go from the start, as with \o.</summary>
     public string? OutputFile { get; set; }
@@ -265,7 +265,7 @@ internal sealed class SimpsqlOptions
             }
 
             int eq = value.IndexOf('=', StringComparison.Ordinal);
-            o.Variables.Add(eq < 0 ? (value, "") : (value[..eq], value[(eq + 1)..]));
+            o.Variables.Add(eq < 0 ? (value, null) : (value[..eq], value[(eq + 1)..]));
             return null;
         }
 

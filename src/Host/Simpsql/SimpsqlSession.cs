@@ -24,6 +24,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     private readonly Stream _stdout;
     private readonly TextWriter _stdoutText;
     private readonly ISettingsEnvironment _env;
+    private readonly Dictionary<string, string?> _environmentOverrides = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, string> _variables = new(StringComparer.Ordinal);
     private Stream? _redirect;
     private TextWriter? _redirectText;
@@ -49,13 +50,18 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         _stdout = stdout;
         _stdoutText = new StreamWriter(stdout, new UTF8Encoding(false), 16 * 1024, leaveOpen: true) { NewLine = "\n", AutoFlush = false };
         Err = stderr;
-        _env = env;
+        _env = new OverlayEnvironment(_environmentOverrides, env);
+        foreach (var (name, value) in SpecialVariable.Defaults("15", 150000))
+        {
+            _variables[name] = value;
+        }
+
         SetConnectionVariables();
     }
 
     public PgClient Client { get; private set; }
 
-    public PrintOptions Print { get; } = new();
+    public PrintOptions Print { get; private set; } = new();
 
     public TextWriter Out => OutText;
 
@@ -65,7 +71,18 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     internal Stream OutStream => _redirect ?? _stdout;
 
-    public bool Quiet { get; set; }
+    /// <summary>The QUIET variable: -q and \set QUIET.</summary>
+    public bool Quiet
+    {
+        get => _quiet;
+        set
+        {
+            _quiet = value;
+            _variables["QUIET"] = value ? "on" : "off";
+        }
+    }
+
+    private bool _quiet;
 
     public bool Timing { get; set; }
 
@@ -75,12 +92,31 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     public CancellationToken Cancellation { get; set; }
 
-    internal bool OnErrorStop => IsTrue(GetVariable("ON_ERROR_STOP"));
+    internal bool OnErrorStop => VariableValues.ParseBool(GetVariable("ON_ERROR_STOP")) == true;
 
     public string? GetVariable(string name) => _variables.TryGetValue(name, out var v) ? v : null;
 
-    public void SetVariable(string name, string? value)
+    /// <summary>
+    /// Sets (null: unsets) a variable as psql's \set does: the name must be valid, and a special variable
+    /// accepts only its values (what an unset or empty value means is its own). False, reported, when refused.
+    /// </summary>
+    public bool SetVariable(string name, string? value)
     {
+        if (SpecialVariable.Refusal(name, value) is { } refusal)
+        {
+            LogError(refusal, false);
+            return false;
+        }
+
+        if (SpecialVariable.All.TryGetValue(name, out var special))
+        {
+            value = special.Substitute(value);
+            if (name == "QUIET")
+            {
+                _quiet = VariableValues.ParseBool(value) == true;
+            }
+        }
+
         if (value is null)
         {
             _variables.Remove(name);
@@ -89,6 +125,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         {
             _variables[name] = value;
         }
+
+        return true;
     }
 
     internal static bool IsTrue(string? value) =>
@@ -129,7 +167,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     }
 
     /// <summary>Writes a line to stderr with psql's "file:line:" prefix when reading a script.</summary>
-    internal void LogError(string text, bool isServerMessage)
+    internal void LogError(string text, bool isServerMessage, string level = "error")
     {
         FlushAll();
         var sb = new StringBuilder();
@@ -138,7 +176,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             sb.Append(ProgramName).Append(':').Append(_currentFile).Append(':').Append(_currentLine.ToString(CultureInfo.InvariantCulture)).Append(": ");
             if (!isServerMessage)
             {
-                sb.Append("error: ");
+                sb.Append(level).Append(": ");
             }
         }
 
@@ -164,23 +202,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     }
 
     /// <summary>Sends one query string and prints its results; false when the server reported an error.</summary>
-    internal async Task<bool> SendQueryAsync(string sql)
-    {
-        if (EchoQueries)
-        {
-            OutText.Write(sql);
-            OutText.Write('\n');
-        }
-
-        _previousBuffer = sql;
-        bool ok = await ExecuteAsync(sql, new ResultObserver(this, sql), Cancellation).ConfigureAwait(false);
-        if (!ok)
-        {
-            AnyError = true;
-        }
-
-        return ok;
-    }
+    internal Task<bool> SendQueryAsync(string sql) => SendQueryAsync(sql, QueryMode.Print);
 
     internal async Task<bool> ExecuteAsync(string sql, ResultObserver observer, CancellationToken ct)
     {
@@ -294,17 +316,20 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     /// Runs the lines of one input; returns 0, 3 when stopped by ON_ERROR_STOP, or throws StopException(2)
     /// when the connection is lost.
     /// </summary>
-    internal async Task<int> RunInputAsync(ILineReader reader, TextReader rawInput, string? fileName)
+    internal async Task<int> RunInputAsync(ILineReader reader, TextReader rawInput, string? fileName, bool checkConditionals = true)
     {
         var previousInput = _currentInput;
         var previousFile = _currentFile;
         var previousLine = _currentLine;
+        var previousConditions = Conditions;
         _currentInput = rawInput;
         _currentFile = fileName;
         _currentLine = 0;
+        Conditions = new ConditionalStack();
         try
         {
-            var scanner = new QueryScanner(GetVariable);
+            // In a skipped \if branch variables are not expanded.
+            var scanner = new QueryScanner(name => Conditions.Active ? GetVariable(name) : null);
             var buffer = new StringBuilder();
             var history = new PendingHistory(Interactive ? reader : null);
             while (true)
@@ -321,10 +346,19 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         OutText.Write("\\q\n");
                         FlushAll();
                     }
-                    else if (buffer.Length > 0 && buffer.ToString().Trim().Length > 0)
+                    else if (buffer.Length > 0 && buffer.ToString().Trim().Length > 0 && Conditions.Active)
                     {
                         bool ok = await SendQueryAsync(buffer.ToString()).ConfigureAwait(false);
                         if (!ok && OnErrorStop)
+                        {
+                            return 3;
+                        }
+                    }
+
+                    if (checkConditionals && !Conditions.IsEmpty)
+                    {
+                        LogError("reached EOF without finding closing \\endif(s)", false);
+                        if (OnErrorStop && !Interactive)
                         {
                             return 3;
                         }
@@ -372,7 +406,15 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                 while (true)
                 {
                     var result = scanner.Scan(buffer);
-                    if (result == ScanResult.Semicolon)
+                    if (result == ScanResult.Semicolon && !Conditions.Active)
+                    {
+                        // In a skipped branch the statement is not sent; its text goes when the branch ends.
+                        if (Interactive)
+                        {
+                            LogError("query ignored; use \\endif or Ctrl-C to exit current \\if block", false);
+                        }
+                    }
+                    else if (result == ScanResult.Semicolon)
                     {
                         string sql = buffer.ToString();
                         buffer.Clear();
@@ -388,8 +430,10 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     {
                         if (buffer.Length == addedNewlineAt)
                         {
-                            // A backslash command on a line of its own: the lines before it stay one entry, it another.
+                            // A backslash command on a line of its own: the lines before it stay one entry, it another;
+                            // and the newline added before it does not stay in the query, as in psql.
                             history.Save();
+                            buffer.Length--;
                         }
 
                         addedNewlineAt = -1;
@@ -424,6 +468,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             _currentInput = previousInput;
             _currentFile = previousFile;
             _currentLine = previousLine;
+            Conditions = previousConditions;
         }
     }
 
@@ -463,7 +508,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                 TransactionStatus.Failed => "!",
                 _ => "",
             };
-            return db + "=" + tx + (Client.Session.IsSuperuser ? "# " : "> ");
+            return db + (Conditions.Active ? "=" : "@") + tx + (Client.Session.IsSuperuser ? "# " : "> ");
         }
 
         return db + state + (Client.TransactionStatus == TransactionStatus.InTransaction ? "*" : Client.TransactionStatus == TransactionStatus.Failed ? "!" : "") + (Client.Session.IsSuperuser ? "# " : "> ");

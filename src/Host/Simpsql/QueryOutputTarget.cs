@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace PgWire.Host.Simpsql;
+
+/// <summary>
+/// The file or shell command that \g FILE or \g |COMMAND sends one query's results to. Like psql, it is
+/// opened only when a result with rows is printed; a file that cannot be opened is reported then.
+/// </summary>
+internal sealed class QueryOutputTarget : IDisposable
+{
+    private readonly string _target;
+    private readonly Stream _stdout;
+    private readonly Action<string> _reportError;
+    private Process? _process;
+    private Task? _pump;
+    private MemoryStream? _commandOutput;
+    private bool _tried;
+
+    /// <param name="target">A file name, or "|" and a shell command.</param>
+    /// <param name="stdout">Where the command's own output goes (simpsql's standard output).</param>
+    /// <param name="reportError">Reports a target that cannot be opened.</param>
+    public QueryOutputTarget(string target, Stream stdout, Action<string> reportError)
+    {
+        _target = target;
+        _stdout = stdout;
+        _reportError = reportError;
+    }
+
+    public Stream? Stream { get; private set; }
+
+    public TextWriter? Text { get; private set; }
+
+    /// <summary>Opens the target the first time; false (reported once) when it cannot be opened.</summary>
+    public bool Open()
+    {
+        if (_tried)
+        {
+            return Text is not null;
+        }
+
+        _tried = true;
+        if (_target.StartsWith('|'))
+        {
+            var start = new ProcessStartInfo("/bin/sh")
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(_target[1..]);
+            try
+            {
+                _process = Process.Start(start)!;
+            }
+            catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException)
+            {
+                _reportError($"could not open temporary file \"{_target[1..]}\": {ex.Message}");
+                return false;
+            }
+
+            // Collected, then written once the command ends: simpsql's own output must not interleave with it.
+            _commandOutput = new MemoryStream();
+            _pump = _process.StandardOutput.BaseStream.CopyToAsync(_commandOutput);
+            Stream = _process.StandardInput.BaseStream;
+        }
+        else
+        {
+            Stream = SimpsqlSession.OpenOutputFile(_target, out string? error);
+            if (Stream is null)
+            {
+                _reportError(error!);
+                return false;
+            }
+        }
+
+        Text = new StreamWriter(Stream, new UTF8Encoding(false), 16 * 1024, leaveOpen: true) { NewLine = "\n" };
+        return true;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Text?.Flush();
+            Stream?.Flush();
+        }
+        catch (IOException)
+        {
+            // a command that exits without reading all of its input
+        }
+
+        Text?.Dispose();
+        try
+        {
+            Stream?.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+
+        if (_process is not null)
+        {
+            _process.WaitForExit();
+            _pump?.GetAwaiter().GetResult();
+            _commandOutput!.Position = 0;
+            _commandOutput.CopyTo(_stdout);
+            _stdout.Flush();
+            _process.Dispose();
+        }
+    }
+}
