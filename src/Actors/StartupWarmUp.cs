@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -11,9 +14,9 @@ namespace PgWire.Actors;
 
 /// <summary>
 /// Work a command would otherwise do on its critical path, done instead on a thread-pool thread
-/// while the actor system starts (which keeps one core busy for tens of milliseconds): loading the
-/// X.509 and OpenSSL machinery a TLS handshake needs (the system certificate store, chain building,
-/// key exchange), then compiling the per-row methods marked
+/// while the actor system starts (which keeps one core busy for tens of milliseconds): loading
+/// sockets and the hashes SCRAM uses, the X.509 and OpenSSL machinery a TLS handshake needs (the
+/// system certificate store, chain building, key exchange), then compiling the per-row methods marked
 /// <see cref="MethodImplOptions.AggressiveOptimization"/>, which are compiled fully optimized on
 /// first call, that is when the first rows arrive.
 /// </summary>
@@ -40,6 +43,7 @@ public static class StartupWarmUp
 
         _ = Task.Run(() =>
         {
+            WarmNetworkAndAuth(mode != SslMode.Disable);
             if (mode != SslMode.Disable)
             {
                 WarmTls();
@@ -66,6 +70,27 @@ public static class StartupWarmUp
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException)
             {
                 // Compiled on first call instead.
+            }
+        }
+    }
+
+    private static void WarmNetworkAndAuth(bool tls)
+    {
+        // Sockets, address parsing and the primitives of SCRAM, loaded and compiled before the
+        // connection needs them; nothing is connected and nothing is sent.
+        _ = IPAddress.Parse("127.0.0.1");
+        using (new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true })
+        {
+        }
+
+        Span<byte> salt = stackalloc byte[16];
+        RandomNumberGenerator.Fill(salt);
+        byte[] salted = Rfc2898DeriveBytes.Pbkdf2("pgwire"u8, salt, 1, HashAlgorithmName.SHA256, SHA256.HashSizeInBytes);
+        _ = SHA256.HashData(HMACSHA256.HashData(salted, salt));
+        if (tls)
+        {
+            using (new SslStream(Stream.Null))
+            {
             }
         }
     }
