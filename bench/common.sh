@@ -31,12 +31,13 @@ lrb_connect() {
 
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
 
-# Publishes src/Host to out/ when the binary is missing (or --publish). With STANDALONE=1 the
-# release build (self-contained, composite ReadyToRun) goes to out/standalone/ and is used instead.
+# Publishes src/Host to out/ when the binary is missing (or --publish): the build the README
+# tells users to make (self-contained, composite ReadyToRun). With STANDALONE=0 the
+# framework-dependent build (-p:Standalone=false) goes to out/framework/ and is used instead.
 lrb_binary() {
     local dir=$root/out extra=()
-    if [[ ${STANDALONE:-0} == 1 ]]; then
-        dir=$root/out/standalone extra=(-p:Standalone=true)
+    if [[ ${STANDALONE:-1} == 0 ]]; then
+        dir=$root/out/framework extra=(-p:Standalone=false)
     fi
     bin=${PGWIRE_BIN:-$dir/pgwire}
     if [[ ! -x $bin || $publish == 1 ]]; then

@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "building pgwire (dotnet publish src/Host -c Release -o out)"
+say "building pgwire (dotnet publish src/Host -c Release -o out: a few minutes the first time)"
 dotnet publish src/Host -c Release -o out --verbosity quiet >/dev/null
 
 say "starting a throwaway PostgreSQL (wal_level=logical)"

@@ -8,6 +8,26 @@ public static class PgWireConfig
 {
     private static readonly Lazy<Config> Reference = new(LoadReference);
 
+    /// <summary>
+    /// The actor system of a short-lived client (<c>pgwire simpsql</c>): local actors only, nothing
+    /// logged, and nothing that makes start-up or shutdown wait. Without loggers no logger actor is
+    /// started (the system's start waits for each logger to answer); coordinated shutdown has no
+    /// tasks here, so it neither runs its phases on <c>Terminate</c> nor hooks process exit.
+    /// </summary>
+    public static Config ClientSystem => ConfigurationFactory.ParseString("""
+        akka {
+          loglevel = OFF
+          stdout-loglevel = OFF
+          loggers = []
+          log-dead-letters = off
+          log-dead-letters-during-shutdown = off
+          coordinated-shutdown {
+            run-by-clr-shutdown-hook = off
+            run-by-actor-system-terminate = off
+          }
+        }
+        """);
+
     /// <summary>The embedded defaults (hocon/reference.conf).</summary>
     public static Config Default => Reference.Value;
 

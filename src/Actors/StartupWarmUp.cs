@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -11,9 +13,9 @@ namespace PgWire.Actors;
 
 /// <summary>
 /// Work a command would otherwise do on its critical path, done instead on a thread-pool thread
-/// while the actor system starts (which keeps one core busy for tens of milliseconds): loading the
-/// X.509 and OpenSSL machinery a TLS handshake needs (the system certificate store, chain building,
-/// key exchange), then compiling the per-row methods marked
+/// while the actor system starts (which keeps one core busy for tens of milliseconds): loading
+/// the system's trusted root certificates a TLS handshake's chain building reads, sockets and the
+/// hashes SCRAM uses, then compiling the per-row methods marked
 /// <see cref="MethodImplOptions.AggressiveOptimization"/>, which are compiled fully optimized on
 /// first call, that is when the first rows arrive.
 /// </summary>
@@ -45,6 +47,7 @@ public static class StartupWarmUp
                 WarmTls();
             }
 
+            WarmNetworkAndAuth();
             CompileHotMethods(snapshot ? [.. QueryTypes, .. SnapshotTypes] : QueryTypes);
         });
     }
@@ -70,19 +73,33 @@ public static class StartupWarmUp
         }
     }
 
+    private static void WarmNetworkAndAuth()
+    {
+        // Sockets, address parsing and the primitives of SCRAM, loaded and compiled before the
+        // connection needs them; nothing is connected and nothing is sent.
+        _ = IPAddress.Parse("127.0.0.1");
+        using (new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true })
+        {
+        }
+
+        Span<byte> salt = stackalloc byte[16];
+        RandomNumberGenerator.Fill(salt);
+        byte[] salted = Rfc2898DeriveBytes.Pbkdf2("pgwire"u8, salt, 1, HashAlgorithmName.SHA256, SHA256.HashSizeInBytes);
+        _ = SHA256.HashData(HMACSHA256.HashData(salted, salt));
+    }
+
     private static void WarmTls()
     {
         try
         {
-            // A chain for a throwaway self-signed certificate touches what the handshake's chain does.
-            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var request = new CertificateRequest("CN=pgwire", key, HashAlgorithmName.SHA256);
-            var now = DateTimeOffset.UtcNow;
-            using var certificate = request.CreateSelfSigned(now.AddMinutes(-1), now.AddMinutes(1));
-            using var chain = new X509Chain();
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.DisableCertificateDownloads = true;
-            chain.Build(certificate);
+            // The system's trusted roots, which the handshake's chain building loads (and caches)
+            // otherwise: reading and parsing the bundle is most of a first handshake's cost.
+            using var store = new X509Store(StoreName.Root, StoreLocation.LocalMachine);
+            store.Open(OpenFlags.ReadOnly);
+            foreach (var certificate in store.Certificates)
+            {
+                certificate.Dispose();
+            }
         }
         catch (CryptographicException)
         {

@@ -19,6 +19,7 @@ public static class Program
                 Console.Out.Write(Usage);
                 return 0;
             case "simpsql":
+                UseInterpretedDynamicCode();
                 return await Simpsql.SimpsqlCommand.RunAsync(args[1..]).ConfigureAwait(false);
             case "lrepl":
                 return await Lrepl.LreplCommand.RunAsync(args[1..]).ConfigureAwait(false);
@@ -27,4 +28,15 @@ public static class Program
                 return 1;
         }
     }
+
+    /// <summary>
+    /// Makes the libraries interpret what they would otherwise compile to IL at run time: Akka's
+    /// configuration compiles two regular expressions when the actor system reads its settings,
+    /// and reflection emits invoke stubs, each then compiled by the JIT at start-up, which costs a
+    /// short command (simpsql) about 25 ms of CPU for code that runs a handful of times. It must be
+    /// set before anything reads the switch. lrepl keeps compiled code: its state journal
+    /// (linq2db) runs compiled expressions for every write.
+    /// </summary>
+    private static void UseInterpretedDynamicCode() =>
+        AppContext.SetSwitch("System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported", false);
 }

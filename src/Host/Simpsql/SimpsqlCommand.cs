@@ -1,6 +1,5 @@
 using System.Text;
 using Akka.Actor;
-using Akka.Configuration;
 using PgWire.Actors;
 using PgWire.Actors.Connection;
 using PgWire.Host.Terminal;
@@ -13,6 +12,9 @@ public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter 
 {
     /// <summary>Asks for a password on the terminal without echo; null, or a NoTerminal answer, falls back to standard input.</summary>
     public Func<string, (PasswordPromptResult Result, string Password)>? PasswordPrompt { get; init; }
+
+    /// <summary>The process exits when the run returns, so the actor system is not shut down first.</summary>
+    public bool ExitsAfterRun { get; init; }
 }
 
 /// <summary><c>pgwire simpsql</c>: a psql-compatible command-line client.</summary>
@@ -29,6 +31,7 @@ public static class SimpsqlCommand
         var console = new SimpsqlConsole(stdin, stdout, stderr, interactive)
         {
             PasswordPrompt = prompt => (TerminalPassword.Read(prompt, out string password), password),
+            ExitsAfterRun = true,
         };
         int rc = await RunAsync(args, console).ConfigureAwait(false);
         stdout.Flush();
@@ -80,9 +83,8 @@ public static class SimpsqlCommand
         }
 
         var env = console.Environment ?? SystemSettingsEnvironment.Instance;
-        var config = ConfigurationFactory.ParseString("akka { loglevel = OFF\nstdout-loglevel = OFF\nlog-dead-letters = off\nlog-dead-letters-during-shutdown = off }");
         StartupWarmUp.Start(PeekSslMode(options, env));
-        using var system = ActorSystem.Create("simpsql", config);
+        var system = ActorSystem.Create("simpsql", PgWireConfig.ClientSystem);
         try
         {
             var prompter = new PasswordPrompter(console);
@@ -111,7 +113,12 @@ public static class SimpsqlCommand
         }
         finally
         {
-            await system.Terminate().ConfigureAwait(false);
+            // The connection is closed by now; a process about to exit has nothing left in the
+            // actor system to wait for (its threads are background threads).
+            if (!console.ExitsAfterRun)
+            {
+                await system.Terminate().ConfigureAwait(false);
+            }
         }
     }
 
@@ -178,12 +185,16 @@ public static class SimpsqlCommand
         }
     }
 
-    /// <summary>The sslmode the connection will most likely use, read before anything is asked or reported.</summary>
+    /// <summary>
+    /// The sslmode the connection will most likely use (none over unix-domain sockets), read before
+    /// anything is asked or reported.
+    /// </summary>
     private static SslMode PeekSslMode(SimpsqlOptions options, ISettingsEnvironment env)
     {
         try
         {
-            return ConnectionSettings.Resolve(options.ConnInfo, null, env).SslMode;
+            var settings = ConnectionSettings.Resolve(options.ConnInfo, options.Overrides, env);
+            return settings.Hosts.All(h => h.Host.StartsWith('/') || h.Host.StartsWith('@')) ? SslMode.Disable : settings.SslMode;
         }
         catch (ConnectionSettingsException)
         {
