@@ -187,39 +187,7 @@ public readonly struct JsonValueType : IEquatable<JsonValueType>
     };
 
     /// <summary>The element type of a built-in array type (0 when it is not one), for use without a catalog.</summary>
-    private static uint BuiltInArrayElement(uint oid) => oid switch
-    {
-        PgTypeOids.BoolArray => PgTypeOids.Bool,
-        PgTypeOids.ByteaArray => PgTypeOids.Bytea,
-        PgTypeOids.CharArray => PgTypeOids.Char,
-        PgTypeOids.NameArray => PgTypeOids.Name,
-        PgTypeOids.Int2Array => PgTypeOids.Int2,
-        PgTypeOids.Int4Array => PgTypeOids.Int4,
-        PgTypeOids.TextArray => PgTypeOids.Text,
-        PgTypeOids.BpcharArray => PgTypeOids.Bpchar,
-        PgTypeOids.VarcharArray => PgTypeOids.Varchar,
-        PgTypeOids.Int8Array => PgTypeOids.Int8,
-        PgTypeOids.Float4Array => PgTypeOids.Float4,
-        PgTypeOids.Float8Array => PgTypeOids.Float8,
-        PgTypeOids.OidArray => PgTypeOids.Oid,
-        PgTypeOids.TimestampArray => PgTypeOids.Timestamp,
-        PgTypeOids.DateArray => PgTypeOids.Date,
-        PgTypeOids.TimeArray => PgTypeOids.Time,
-        PgTypeOids.TimestampTzArray => PgTypeOids.TimestampTz,
-        PgTypeOids.IntervalArray => PgTypeOids.Interval,
-        PgTypeOids.NumericArray => PgTypeOids.Numeric,
-        PgTypeOids.TimeTzArray => PgTypeOids.TimeTz,
-        PgTypeOids.JsonArray => PgTypeOids.Json,
-        PgTypeOids.XmlArray => PgTypeOids.Xml,
-        PgTypeOids.UuidArray => PgTypeOids.Uuid,
-        PgTypeOids.JsonbArray => PgTypeOids.Jsonb,
-        PgTypeOids.InetArray => PgTypeOids.Inet,
-        PgTypeOids.CidrArray => PgTypeOids.Cidr,
-        PgTypeOids.MacAddrArray => PgTypeOids.MacAddr,
-        PgTypeOids.MacAddr8Array => PgTypeOids.MacAddr8,
-        1020 => Box,
-        _ => 0,
-    };
+    private static uint BuiltInArrayElement(uint oid) => oid == 1020 ? Box : PgTypeOids.BuiltInArrayElement(oid);
 
     public bool Equals(JsonValueType other) => Scalar == other.Scalar && IsArray == other.IsArray && Delimiter == other.Delimiter;
 

@@ -126,7 +126,7 @@ public static partial class BinaryTextFormatter
                 return true;
             }
 
-            var element = BuiltInArrayElement(oid);
+            var element = PgTypeOids.BuiltInArrayElement(oid);
             if (element != 0)
             {
                 type = new BinaryColumnType(typeOid, BuiltInScalar(element), element, catalog);
@@ -209,7 +209,7 @@ public static partial class BinaryTextFormatter
                 return scalar;
             }
 
-            if (catalog is null || BuiltInArrayElement(oid) != 0 || !catalog.TryGetType(oid, out var info))
+            if (catalog is null || PgTypeOids.BuiltInArrayElement(oid) != 0 || !catalog.TryGetType(oid, out var info))
             {
                 return ScalarKind.None;
             }
@@ -255,39 +255,6 @@ public static partial class BinaryTextFormatter
         PgTypeOids.MacAddr => ScalarKind.MacAddr,
         PgTypeOids.MacAddr8 => ScalarKind.MacAddr8,
         _ => ScalarKind.None,
-    };
-
-    private static uint BuiltInArrayElement(uint oid) => oid switch
-    {
-        PgTypeOids.BoolArray => PgTypeOids.Bool,
-        PgTypeOids.ByteaArray => PgTypeOids.Bytea,
-        PgTypeOids.CharArray => PgTypeOids.Char,
-        PgTypeOids.NameArray => PgTypeOids.Name,
-        PgTypeOids.Int2Array => PgTypeOids.Int2,
-        PgTypeOids.Int4Array => PgTypeOids.Int4,
-        PgTypeOids.TextArray => PgTypeOids.Text,
-        PgTypeOids.BpcharArray => PgTypeOids.Bpchar,
-        PgTypeOids.VarcharArray => PgTypeOids.Varchar,
-        PgTypeOids.Int8Array => PgTypeOids.Int8,
-        PgTypeOids.Float4Array => PgTypeOids.Float4,
-        PgTypeOids.Float8Array => PgTypeOids.Float8,
-        PgTypeOids.OidArray => PgTypeOids.Oid,
-        PgTypeOids.TimestampArray => PgTypeOids.Timestamp,
-        PgTypeOids.DateArray => PgTypeOids.Date,
-        PgTypeOids.TimeArray => PgTypeOids.Time,
-        PgTypeOids.TimestampTzArray => PgTypeOids.TimestampTz,
-        PgTypeOids.IntervalArray => PgTypeOids.Interval,
-        PgTypeOids.NumericArray => PgTypeOids.Numeric,
-        PgTypeOids.TimeTzArray => PgTypeOids.TimeTz,
-        PgTypeOids.JsonArray => PgTypeOids.Json,
-        PgTypeOids.XmlArray => PgTypeOids.Xml,
-        PgTypeOids.UuidArray => PgTypeOids.Uuid,
-        PgTypeOids.JsonbArray => PgTypeOids.Jsonb,
-        PgTypeOids.InetArray => PgTypeOids.Inet,
-        PgTypeOids.CidrArray => PgTypeOids.Cidr,
-        PgTypeOids.MacAddrArray => PgTypeOids.MacAddr,
-        PgTypeOids.MacAddr8Array => PgTypeOids.MacAddr8,
-        _ => 0,
     };
 
     private static string KindName(ScalarKind kind) => kind switch

@@ -60,4 +60,38 @@ public static class PgTypeOids
     public const uint CidrArray = 651;
     public const uint MacAddrArray = 1040;
     public const uint MacAddr8Array = 775;
+
+    /// <summary>The element type of a built-in array type, or 0 when <paramref name="oid"/> is not one of them.</summary>
+    public static uint BuiltInArrayElement(uint oid) => oid switch
+    {
+        BoolArray => Bool,
+        ByteaArray => Bytea,
+        CharArray => Char,
+        NameArray => Name,
+        Int2Array => Int2,
+        Int4Array => Int4,
+        TextArray => Text,
+        BpcharArray => Bpchar,
+        VarcharArray => Varchar,
+        Int8Array => Int8,
+        Float4Array => Float4,
+        Float8Array => Float8,
+        OidArray => Oid,
+        TimestampArray => Timestamp,
+        DateArray => Date,
+        TimeArray => Time,
+        TimestampTzArray => TimestampTz,
+        IntervalArray => Interval,
+        NumericArray => Numeric,
+        TimeTzArray => TimeTz,
+        JsonArray => Json,
+        XmlArray => Xml,
+        UuidArray => Uuid,
+        JsonbArray => Jsonb,
+        InetArray => Inet,
+        CidrArray => Cidr,
+        MacAddrArray => MacAddr,
+        MacAddr8Array => MacAddr8,
+        _ => 0,
+    };
 }
