@@ -65,13 +65,9 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     internal Stream OutStream => _redirect ?? _stdout;
 
-    public bool Quiet { get; set; }
-
     public bool Timing { get; set; }
 
     public bool Interactive { get; set; }
-
-    public bool EchoQueries { get; set; }
 
     public CancellationToken Cancellation { get; set; }
 
@@ -154,7 +150,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     internal void ReportServerMessage(PostgresErrorFields fields, string? query, bool isError)
     {
-        LogError(ErrorFormatter.Format(fields, query, isError), true);
+        LogError(ErrorFormatter.Format(fields, query, isError, Verbosity, ShowContext), true);
     }
 
     public async Task<bool> RunQueryAndPrintAsync(string sql, string? title, IReadOnlyList<string>? footers, CancellationToken ct)
@@ -166,17 +162,13 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     /// <summary>Sends one query string and prints its results; false when the server reported an error.</summary>
     internal async Task<bool> SendQueryAsync(string sql)
     {
-        if (EchoQueries)
-        {
-            OutText.Write(sql);
-            OutText.Write('\n');
-        }
-
+        EchoQuery(sql);
         _previousBuffer = sql;
         bool ok = await ExecuteAsync(sql, new ResultObserver(this, sql), Cancellation).ConfigureAwait(false);
         if (!ok)
         {
             AnyError = true;
+            EchoFailedQuery(sql);
         }
 
         return ok;
@@ -270,12 +262,18 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         {
             ct.ThrowIfCancellationRequested();
             string? line = _currentInput.ReadLine();
-            if (line is null || line == "\\.")
+            if (line is null)
             {
                 break;
             }
 
+            // Data lines and the "\." that ends them are lines of the script, as psql counts them.
             _currentLine++;
+            if (line == "\\.")
+            {
+                break;
+            }
+
             chunk.Append(line).Append('\n');
             if (chunk.Length >= 32 * 1024)
             {
@@ -348,6 +346,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     // An empty line outside a quote or comment adds nothing to the query.
                     continue;
                 }
+
+                EchoInputLine(line);
 
                 if (Interactive && IsHelpRequest(line))
                 {
