@@ -59,6 +59,10 @@ internal sealed partial class SimpsqlSession
         _ => ContextVisibility.Errors,
     };
 
+    /// <summary>The server's standard_conforming_strings as last reported (on unless the server says off).</summary>
+    internal bool StandardConformingStrings =>
+        !Client.Parameters.TryGetValue("standard_conforming_strings", out var value) || !value.Equals("off", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>With ECHO=all, a script's input line is printed on standard output as it is read, before it runs.</summary>
     private void EchoInputLine(string line)
     {

@@ -302,7 +302,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         _currentLine = 0;
         try
         {
-            var scanner = new QueryScanner(GetVariable);
+            var scanner = new QueryScanner(GetVariable, () => StandardConformingStrings);
             var buffer = new StringBuilder();
             var history = new PendingHistory(Interactive ? reader : null);
             while (true)
