@@ -14,6 +14,9 @@
 # are sequential: several files create roles, which are cluster-wide; roles a run leaves behind
 # are dropped before the next run.
 #
+# Read from standard input, neither client prefixes its messages with a program name and line
+# ("psql:FILE:LINE:" appears only with -f or \i), so the outputs are compared as they are.
+#
 # Comparing: a changed pair of lines that differs only in integers of 16384 or more (the first
 # OID a database object can get) is taken as OIDs and not counted; everything else is. Per hunk
 # of `diff`, the larger of its two sides counts as the differing lines.
