@@ -50,6 +50,7 @@ mkdir -p "$results"
 
 status=0
 dotnet build PgWire.sln -c Release --verbosity minimal || status=$?
+built=$((status == 0))
 
 # One dotnet test per test project, each into its own results directory, so
 # that every project's results.trx survives (a solution-wide run with a fixed
@@ -68,7 +69,7 @@ fi
 # PostgreSQL's regression SQL through psql 15 and simpsql (scripts/regress-compare.sh): each
 # file is one test in its own .trx; files listed in tests/regress/known-differences.txt count as
 # skipped while they still differ. Skipped as a whole, with a message, without the fixtures.
-if ((status == 0)); then
+if ((built)); then
     bash scripts/regress-compare.sh --check --results "$results/regress" || status=$?
 fi
 
