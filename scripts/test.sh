@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test project of PgWire.sln and ends with one line: "N passed, N failed[, N skipped]".
+# Runs every test project of PgWire.sln, then scripts/regress-compare.sh --check, and ends
+# with one line: "N passed, N failed[, N skipped]".
 #
 # When PGWIRE_TEST_PORT is set the tests use the cluster it describes (see
 # scripts/pg-test-cluster.sh env); otherwise this script starts a throwaway
@@ -51,6 +52,7 @@ mkdir -p "$results"
 
 status=0
 dotnet build PgWire.sln -c Release --verbosity minimal || status=$?
+built=$((status == 0))
 
 # One dotnet test per test project, each into its own results directory, so
 # that every project's results.trx survives (a solution-wide run with a fixed
@@ -64,6 +66,13 @@ if ((status == 0)); then
             --logger "console;verbosity=minimal" \
             --results-directory "$results/$name" "$@" || status=$?
     done < <(dotnet sln PgWire.sln list | grep '\.csproj$' | tr '\\' /)
+fi
+
+# PostgreSQL's regression SQL through psql 15 and simpsql (scripts/regress-compare.sh): each
+# file is one test in its own .trx; files listed in tests/regress/known-differences.txt count as
+# skipped while they still differ. Skipped as a whole, with a message, without the fixtures.
+if ((built)); then
+    bash scripts/regress-compare.sh --check --results "$results/regress" || status=$?
 fi
 
 # Each test project writes one .trx; add up their <Counters .../> elements.

@@ -5,46 +5,144 @@ using PgWire.Protocol.Messages;
 
 namespace PgWire.Host.Simpsql;
 
-/// <summary>Formats server errors and notices the way libpq does at the default verbosity.</summary>
+/// <summary>psql's VERBOSITY: how much of a server error or notice is printed.</summary>
+internal enum ErrorVerbosity
+{
+    /// <summary>Severity, message, the query line with a caret, DETAIL, HINT, QUERY, CONTEXT.</summary>
+    Default,
+
+    /// <summary>Severity and message only; a position is given as " at character N".</summary>
+    Terse,
+
+    /// <summary>Default plus the SQLSTATE, the names of the object involved and the server's source location.</summary>
+    Verbose,
+
+    /// <summary>Severity and SQLSTATE only (terse when there is no SQLSTATE).</summary>
+    Sqlstate,
+}
+
+/// <summary>psql's SHOW_CONTEXT: which messages print their CONTEXT field.</summary>
+internal enum ContextVisibility
+{
+    Never,
+    Errors,
+    Always,
+}
+
+/// <summary>Formats server errors and notices the way libpq does for each error verbosity.</summary>
 internal static class ErrorFormatter
 {
     private const int DisplaySize = 60;
     private const int MinRightCut = 10;
 
-    public static string Format(PostgresErrorFields error, string? query, bool showContext)
+    public static string Format(PostgresErrorFields error, string? query, bool isError) =>
+        Format(error, query, isError, ErrorVerbosity.Default, ContextVisibility.Errors);
+
+    /// <param name="error">The fields the server sent.</param>
+    /// <param name="query">The query that was sent, for the caret display of a statement position.</param>
+    /// <param name="isError">An error, not a notice or warning (SHOW_CONTEXT=errors shows CONTEXT for errors only).</param>
+    /// <param name="verbosity">VERBOSITY.</param>
+    /// <param name="showContext">SHOW_CONTEXT.</param>
+    public static string Format(PostgresErrorFields error, string? query, bool isError, ErrorVerbosity verbosity, ContextVisibility showContext)
     {
         var sb = new StringBuilder();
-        sb.Append(error.Severity).Append(":  ").Append(error.Message).Append('\n');
-        if (error.Position is { } position && query is not null)
+        sb.Append(error.Severity).Append(":  ");
+        if (verbosity == ErrorVerbosity.Sqlstate)
         {
-            AppendPosition(sb, query, position - 1);
-        }
-
-        if (error.Detail is { } detail)
-        {
-            sb.Append("DETAIL:  ").Append(detail).Append('\n');
-        }
-
-        if (error.Hint is { } hint)
-        {
-            sb.Append("HINT:  ").Append(hint).Append('\n');
-        }
-
-        if (error.InternalQuery is { } internalQuery)
-        {
-            sb.Append("QUERY:  ").Append(internalQuery).Append('\n');
-            if (error.InternalPosition is { } ip)
+            if (error.SqlState.Length > 0)
             {
-                AppendPosition(sb, internalQuery, ip - 1);
+                return sb.Append(error.SqlState).Append('\n').ToString();
+            }
+
+            verbosity = ErrorVerbosity.Terse;
+        }
+
+        if (verbosity == ErrorVerbosity.Verbose && error.SqlState.Length > 0)
+        {
+            sb.Append(error.SqlState).Append(": ");
+        }
+
+        sb.Append(error.Message);
+
+        // A statement position points into the query sent; failing that, an internal position points
+        // into the internal query. Either is drawn under its line, or given as text when terse.
+        string? cursorText = null;
+        int cursorPosition = 0;
+        if (error.Position is { } position)
+        {
+            if (verbosity != ErrorVerbosity.Terse && query is not null)
+            {
+                (cursorText, cursorPosition) = (query, position);
+            }
+            else
+            {
+                sb.Append(" at character ").Append(position.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+        else if (error.InternalPosition is { } internalPosition)
+        {
+            if (verbosity != ErrorVerbosity.Terse && error.InternalQuery is not null)
+            {
+                (cursorText, cursorPosition) = (error.InternalQuery, internalPosition);
+            }
+            else
+            {
+                sb.Append(" at character ").Append(internalPosition.ToString(CultureInfo.InvariantCulture));
             }
         }
 
-        if (showContext && error.Where is { } where)
+        sb.Append('\n');
+        if (verbosity == ErrorVerbosity.Terse)
         {
-            sb.Append("CONTEXT:  ").Append(where).Append('\n');
+            return sb.ToString();
+        }
+
+        if (cursorText is not null && cursorPosition > 0)
+        {
+            AppendPosition(sb, cursorText, cursorPosition - 1);
+        }
+
+        AppendField(sb, "DETAIL", error.Detail);
+        AppendField(sb, "HINT", error.Hint);
+        AppendField(sb, "QUERY", error.InternalQuery);
+        if (showContext == ContextVisibility.Always || (showContext == ContextVisibility.Errors && isError))
+        {
+            AppendField(sb, "CONTEXT", error.Where);
+        }
+
+        if (verbosity == ErrorVerbosity.Verbose)
+        {
+            AppendField(sb, "SCHEMA NAME", error.SchemaName);
+            AppendField(sb, "TABLE NAME", error.TableName);
+            AppendField(sb, "COLUMN NAME", error.ColumnName);
+            AppendField(sb, "DATATYPE NAME", error.DataTypeName);
+            AppendField(sb, "CONSTRAINT NAME", error.ConstraintName);
+            if (error.Routine is not null || error.File is not null || error.Line is not null)
+            {
+                sb.Append("LOCATION:  ");
+                if (error.Routine is not null)
+                {
+                    sb.Append(error.Routine).Append(", ");
+                }
+
+                if (error.File is not null && error.Line is not null)
+                {
+                    sb.Append(error.File).Append(':').Append(error.Line);
+                }
+
+                sb.Append('\n');
+            }
         }
 
         return sb.ToString();
+    }
+
+    private static void AppendField(StringBuilder sb, string label, string? value)
+    {
+        if (value is not null)
+        {
+            sb.Append(label).Append(":  ").Append(value).Append('\n');
+        }
     }
 
     /// <summary>Appends "LINE n: text" and the caret line for the 0-based character <paramref name="loc"/>.</summary>

@@ -14,6 +14,9 @@ public interface IMetaCommandHost
 
     TextWriter Err { get; }
 
+    /// <summary>psql's QUIET: informational messages (such as "Did not find any relation named ...") are left out.</summary>
+    bool Quiet => false;
+
     /// <summary>
     /// Runs a query and prints its result as a listing (title on top, footers below) with the current
     /// print options; returns false on error after printing it.

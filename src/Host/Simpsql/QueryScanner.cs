@@ -20,7 +20,9 @@ internal enum ScanResult
 
 /// <summary>
 /// Splits input lines into statements the way psql's lexer does: semicolons end a statement only
-/// outside quotes, comments, dollar quotes and parentheses; variables are interpolated outside quotes.
+/// outside quotes, comments, dollar quotes and parentheses, and outside the BEGIN ... END body of a
+/// CREATE [OR REPLACE] FUNCTION or PROCEDURE (BEGIN ATOMIC); variables are interpolated outside
+/// quotes. With standard_conforming_strings off, backslashes escape in every '...' string.
 /// </summary>
 internal sealed class QueryScanner
 {
@@ -35,6 +37,7 @@ internal sealed class QueryScanner
     }
 
     private readonly Func<string, string?> _variables;
+    private readonly Func<bool> _standardStrings;
     private LexState _state;
     private int _commentDepth;
     private int _parenDepth;
@@ -42,9 +45,21 @@ internal sealed class QueryScanner
     private string _line = "";
     private int _pos;
 
-    public QueryScanner(Func<string, string?> variables)
+    // The first words of the statement, to recognise CREATE [OR REPLACE] FUNCTION|PROCEDURE, and how
+    // many BEGIN (and CASE inside them) wait for their END there.
+    private readonly char[] _leadingWords = new char[4];
+    private int _wordCount;
+    private int _beginDepth;
+
+    /// <param name="variables">Looks up psql variables for :name interpolation.</param>
+    /// <param name="standardStrings">
+    /// The server's standard_conforming_strings, asked at each quote: when false, '...' strings take
+    /// backslash escapes as E'...' strings do. Null means always on.
+    /// </param>
+    public QueryScanner(Func<string, string?> variables, Func<bool>? standardStrings = null)
     {
         _variables = variables;
+        _standardStrings = standardStrings ?? (() => true);
     }
 
     public bool AtEnd => _pos >= _line.Length;
@@ -78,6 +93,8 @@ internal sealed class QueryScanner
         _commentDepth = 0;
         _parenDepth = 0;
         _dollarTag = "";
+        _wordCount = 0;
+        _beginDepth = 0;
     }
 
     public ScanResult Scan(StringBuilder buffer)
@@ -116,7 +133,12 @@ internal sealed class QueryScanner
                     }
                     else if (c == '\'')
                     {
-                        bool extended = buffer.Length > 0 && buffer[^1] is 'E' or 'e' && (buffer.Length == 1 || !IsIdentChar(buffer[^2]));
+                        bool extended = QuotePrefix(buffer) switch
+                        {
+                            'e' => true,
+                            'b' or 'x' or 'u' => false,
+                            _ => !_standardStrings(),
+                        };
                         buffer.Append(c);
                         _pos++;
                         _state = extended ? LexState.ExtendedQuote : LexState.Quote;
@@ -154,7 +176,7 @@ internal sealed class QueryScanner
                     {
                         buffer.Append(c);
                         _pos++;
-                        if (_parenDepth == 0)
+                        if (_parenDepth == 0 && _beginDepth == 0)
                         {
                             return ScanResult.Semicolon;
                         }
@@ -172,6 +194,17 @@ internal sealed class QueryScanner
                     else if (c == ':')
                     {
                         ScanColon(buffer);
+                    }
+                    else if (IsWordStart(c) && (buffer.Length == 0 || !IsIdentChar(buffer[^1])))
+                    {
+                        int start = _pos;
+                        while (_pos < line.Length && IsIdentChar(line[_pos]))
+                        {
+                            _pos++;
+                        }
+
+                        buffer.Append(line, start, _pos - start);
+                        CountWord(line.AsSpan(start, _pos - start));
                     }
                     else
                     {
@@ -572,6 +605,72 @@ internal sealed class QueryScanner
 
         return i > _pos + 2 && i < _line.Length && _line[i] == quote ? i + 1 : null;
     }
+
+    /// <summary>
+    /// Follows BEGIN ... END in the body of CREATE [OR REPLACE] FUNCTION|PROCEDURE outside parentheses,
+    /// with CASE ... END inside it, as psql does, so that the semicolons of the body stay in the statement.
+    /// </summary>
+    private void CountWord(ReadOnlySpan<char> word)
+    {
+        if (_wordCount == 0)
+        {
+            Array.Clear(_leadingWords);
+        }
+
+        if (_wordCount < _leadingWords.Length
+            && (Is(word, "create") || Is(word, "function") || Is(word, "procedure") || Is(word, "or") || Is(word, "replace")))
+        {
+            _leadingWords[_wordCount] = char.ToLowerInvariant(word[0]);
+        }
+
+        _wordCount++;
+        bool routine = _leadingWords[0] == 'c'
+            && (_leadingWords[1] is 'f' or 'p' || (_leadingWords[1] == 'o' && _leadingWords[2] == 'r' && _leadingWords[3] is 'f' or 'p'));
+        if (!routine || _parenDepth != 0)
+        {
+            return;
+        }
+
+        if (Is(word, "begin"))
+        {
+            _beginDepth++;
+        }
+        else if (Is(word, "case"))
+        {
+            if (_beginDepth >= 1)
+            {
+                _beginDepth++;
+            }
+        }
+        else if (Is(word, "end") && _beginDepth > 0)
+        {
+            _beginDepth--;
+        }
+
+        static bool Is(ReadOnlySpan<char> word, string keyword) => word.Equals(keyword, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The kind of string a quote opens from what precedes it: 'e' for E'...' (backslash escapes), 'b' or
+    /// 'x' for bit strings and 'u' for U&amp;'...' (never backslash escapes), '\0' for a plain '...'.
+    /// </summary>
+    private static char QuotePrefix(StringBuilder buffer)
+    {
+        int n = buffer.Length;
+        if (n >= 2 && buffer[n - 1] == '&' && buffer[n - 2] is 'U' or 'u' && (n == 2 || !IsIdentChar(buffer[n - 3])))
+        {
+            return 'u';
+        }
+
+        if (n >= 1 && buffer[n - 1] is 'E' or 'e' or 'B' or 'b' or 'X' or 'x' && (n == 1 || !IsIdentChar(buffer[n - 2])))
+        {
+            return char.ToLowerInvariant(buffer[n - 1]);
+        }
+
+        return '\0';
+    }
+
+    private static bool IsWordStart(char c) => char.IsAsciiLetter(c) || c == '_' || c > 0x7f;
 
     private char Peek(int offset) => _pos + offset < _line.Length ? _line[_pos + offset] : '\0';
 

@@ -350,17 +350,13 @@ internal sealed partial class SimpsqlSession
     /// </summary>
     internal async Task<bool> SendQueryAsync(string sql, QueryMode mode, string? target = null, string? gsetPrefix = null)
     {
-        if (EchoQueries)
-        {
-            OutText.Write(sql);
-            OutText.Write('\n');
-        }
-
+        EchoQuery(sql);
         _previousBuffer = sql;
         bool ok = await SendWithTransactionHandlingAsync(sql, mode, target, gsetPrefix).ConfigureAwait(false);
         if (!ok)
         {
             AnyError = true;
+            EchoFailedQuery(sql);
         }
 
         return ok;

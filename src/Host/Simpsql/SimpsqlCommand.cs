@@ -205,7 +205,10 @@ public static class SimpsqlCommand
     private static async Task<int> RunSessionAsync(SimpsqlSession session, SimpsqlOptions options, SimpsqlConsole console)
     {
         session.Quiet = options.Quiet;
-        session.EchoQueries = options.EchoQueries;
+        if (options.Echo is { } echo)
+        {
+            session.SetVariable("ECHO", echo);
+        }
         foreach (var (name, value) in options.Variables)
         {
             session.SetVariable(name, value);

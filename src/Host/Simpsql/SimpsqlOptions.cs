@@ -34,9 +34,8 @@ internal sealed class SimpsqlOptions
 
     public bool ShowVersion { get; set; }
 
-    public bool EchoQueries { get; set; }
-
-    public bool EchoAll { get; set; }
+    /// <summary>The ECHO variable -e (queries) or -a (all) sets; the later flag wins.</summary>
+    public string? Echo { get; set; }
 
     public bool SingleTransaction { get; set; }
 
@@ -91,8 +90,8 @@ internal sealed class SimpsqlOptions
                     "set" or "variable" => Var(Long()),
                     "pset" => PsetArg(Long()),
                     "list" => Do(() => o.ListDatabases = true),
-                    "echo-queries" => Do(() => o.EchoQueries = true),
-                    "echo-all" => Do(() => o.EchoAll = true),
+                    "echo-queries" => Do(() => o.Echo = "queries"),
+                    "echo-all" => Do(() => o.Echo = "all"),
                     "single-transaction" => Do(() => o.SingleTransaction = true),
                     "help" => Do(() => o.ShowHelp = true),
                     "version" => Do(() => o.ShowVersion = true),
@@ -147,8 +146,8 @@ internal sealed class SimpsqlOptions
                         'z' => Do(() => o.PsetOptions.Add(("fieldsep_zero", null))),
                         '0' => Do(() => o.PsetOptions.Add(("recordsep_zero", null))),
                         'l' => Do(() => o.ListDatabases = true),
-                        'e' => Do(() => o.EchoQueries = true),
-                        'a' => Do(() => o.EchoAll = true),
+                        'e' => Do(() => o.Echo = "queries"),
+                        'a' => Do(() => o.Echo = "all"),
                         '1' => Do(() => o.SingleTransaction = true),
                         'V' => Do(() => o.ShowVersion = true),
                         '?' => Do(() => o.ShowHelp = true),

@@ -71,24 +71,9 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     internal Stream OutStream => _redirect ?? _stdout;
 
-    /// <summary>The QUIET variable: -q and \set QUIET.</summary>
-    public bool Quiet
-    {
-        get => _quiet;
-        set
-        {
-            _quiet = value;
-            _variables["QUIET"] = value ? "on" : "off";
-        }
-    }
-
-    private bool _quiet;
-
     public bool Timing { get; set; }
 
     public bool Interactive { get; set; }
-
-    public bool EchoQueries { get; set; }
 
     public CancellationToken Cancellation { get; set; }
 
@@ -111,10 +96,6 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         if (SpecialVariable.All.TryGetValue(name, out var special))
         {
             value = special.Substitute(value);
-            if (name == "QUIET")
-            {
-                _quiet = VariableValues.ParseBool(value) == true;
-            }
         }
 
         if (value is null)
@@ -192,7 +173,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     internal void ReportServerMessage(PostgresErrorFields fields, string? query, bool isError)
     {
-        LogError(ErrorFormatter.Format(fields, query, isError), true);
+        LogError(ErrorFormatter.Format(fields, query, isError, Verbosity, ShowContext), true);
     }
 
     public async Task<bool> RunQueryAndPrintAsync(string sql, string? title, IReadOnlyList<string>? footers, CancellationToken ct)
@@ -292,12 +273,18 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         {
             ct.ThrowIfCancellationRequested();
             string? line = _currentInput.ReadLine();
-            if (line is null || line == "\\.")
+            if (line is null)
             {
                 break;
             }
 
+            // Data lines and the "\." that ends them are lines of the script, as psql counts them.
             _currentLine++;
+            if (line == "\\.")
+            {
+                break;
+            }
+
             chunk.Append(line).Append('\n');
             if (chunk.Length >= 32 * 1024)
             {
@@ -329,7 +316,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         try
         {
             // In a skipped \if branch variables are not expanded.
-            var scanner = new QueryScanner(name => Conditions.Active ? GetVariable(name) : null);
+            var scanner = new QueryScanner(name => Conditions.Active ? GetVariable(name) : null, () => StandardConformingStrings);
             var buffer = new StringBuilder();
             var history = new PendingHistory(Interactive ? reader : null);
             while (true)
@@ -382,6 +369,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     // An empty line outside a quote or comment adds nothing to the query.
                     continue;
                 }
+
+                EchoInputLine(line);
 
                 if (Interactive && IsHelpRequest(line))
                 {

@@ -16,7 +16,7 @@ internal static class ConnectionKeywords
         ["require_auth"] = "PGREQUIREAUTH",
         ["channel_binding"] = "PGCHANNELBINDING",
         ["connect_timeout"] = "PGCONNECT_TIMEOUT",
-        ["client_encoding"] = null,
+        ["client_encoding"] = "PGCLIENTENCODING",
         ["options"] = "PGOPTIONS",
         ["application_name"] = "PGAPPNAME",
         ["fallback_application_name"] = null,

@@ -33,8 +33,15 @@ namespace PgWire.Protocol.Settings;
 /// <c>passfile</c> / <c>PGPASSFILE</c>, else <c>~/.pgpass</c> (<c>%APPDATA%\postgresql\pgpass.conf</c>
 /// on Windows). A missing file is ignored; on Unix a file with any group or world permission is
 /// ignored with a warning in <see cref="Warnings"/>. Connection service files (<c>service</c>)
-/// are not supported; <c>PGSERVICE</c> and <c>PGCLIENTENCODING</c> are ignored because the
-/// connection always uses UTF8.
+/// are not supported; <c>PGSERVICE</c> is ignored. The connection always uses UTF8: <c>client_encoding</c>
+/// may only name UTF8 (or <c>auto</c>); a <c>PGCLIENTENCODING</c> naming another encoding is left out
+/// with a warning in <see cref="Warnings"/>.
+/// </para>
+/// <para>
+/// As libpq does, <c>PGDATESTYLE</c>, <c>PGTZ</c> and <c>PGGEQO</c> become the startup parameters
+/// <c>datestyle</c>, <c>timezone</c> and <c>geqo</c> (a value of <c>default</c> sends nothing), and
+/// <c>options</c> (<c>PGOPTIONS</c>) is sent as the <c>options</c> startup parameter. The server applies
+/// <c>options</c> before the other startup parameters, so those win over a <c>-c</c> of the same setting.
 /// </para>
 /// </remarks>
 public sealed class ConnectionSettings
@@ -119,14 +126,17 @@ public sealed class ConnectionSettings
     /// <summary>
     /// Startup message parameters other than <c>user</c>, <c>database</c> and
     /// <c>client_encoding</c> (which the connection always sets to UTF8):
-    /// <c>application_name</c>, <c>options</c> and <c>replication</c> when set.
+    /// <c>application_name</c>, <c>options</c> and <c>replication</c> when set, and the session
+    /// settings taken from <c>PGDATESTYLE</c> (<c>datestyle</c>), <c>PGTZ</c> (<c>timezone</c>) and
+    /// <c>PGGEQO</c> (<c>geqo</c>).
     /// </summary>
     public IReadOnlyDictionary<string, string> ExtraStartupParameters { get; private set; } =
         new Dictionary<string, string>();
 
     /// <summary>
     /// A copy whose startup message also sets <paramref name="parameters"/> (run-time settings such as
-    /// <c>TimeZone</c>); they override parameters of the same name.
+    /// <c>TimeZone</c>); they override parameters of the same name, compared without case as the server
+    /// compares setting names (<c>TimeZone</c> replaces a <c>timezone</c> taken from <c>PGTZ</c>).
     /// </summary>
     public ConnectionSettings WithStartupParameters(IEnumerable<KeyValuePair<string, string>> parameters)
     {
@@ -134,6 +144,11 @@ public sealed class ConnectionSettings
         var merged = new Dictionary<string, string>(ExtraStartupParameters, StringComparer.Ordinal);
         foreach (var (name, value) in parameters)
         {
+            foreach (var existing in merged.Keys.Where(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                merged.Remove(existing);
+            }
+
             merged[name] = value;
         }
 
@@ -182,6 +197,13 @@ public sealed class ConnectionSettings
             }
         }
 
+        var warnings = new List<string>();
+        if (values.TryGetValue("client_encoding", out var envEncoding) && !IsUtf8(envEncoding))
+        {
+            values.Remove("client_encoding");
+            warnings.Add($"WARNING: client encoding \"{envEncoding}\" of PGCLIENTENCODING is not supported: using UTF8");
+        }
+
         if (overrides is not null)
         {
             foreach (var (keyword, value) in overrides)
@@ -209,10 +231,10 @@ public sealed class ConnectionSettings
             }
         }
 
-        return Build(values, env);
+        return Build(values, env, warnings);
     }
 
-    private static ConnectionSettings Build(Dictionary<string, string> values, ISettingsEnvironment env)
+    private static ConnectionSettings Build(Dictionary<string, string> values, ISettingsEnvironment env, List<string> warnings)
     {
         if (Get(values, "service") is { } service)
         {
@@ -277,12 +299,19 @@ public sealed class ConnectionSettings
             extra["replication"] = replication;
         }
 
+        foreach (var (variable, parameter) in EnvironmentSessionSettings)
+        {
+            if (env.GetVariable(variable) is { Length: > 0 } setting && !setting.Equals("default", StringComparison.OrdinalIgnoreCase))
+            {
+                extra[parameter] = setting;
+            }
+        }
+
         var home = env.HomeDirectory;
         string? UnderHome(string file) =>
             home is null ? null : Path.Combine(home, env.IsWindows ? "postgresql" : ".postgresql", file);
 
         var passFile = Get(values, "passfile") ?? DefaultPassFile(env);
-        var warnings = new List<string>();
         var passwords = new string?[hosts.Count];
         var fromPgpass = new bool[hosts.Count];
         var explicitPassword = Get(values, "password");
@@ -332,6 +361,14 @@ public sealed class ConnectionSettings
             ExtraStartupParameters = extra,
         };
     }
+
+    /// <summary>Environment variables libpq sends as session settings in the startup message, and those settings.</summary>
+    private static readonly (string Variable, string Parameter)[] EnvironmentSessionSettings =
+    [
+        ("PGDATESTYLE", "datestyle"),
+        ("PGTZ", "timezone"),
+        ("PGGEQO", "geqo"),
+    ];
 
     private static List<HostSpec> ResolveHosts(Dictionary<string, string> values, ISettingsEnvironment env)
     {

@@ -123,12 +123,12 @@ public class ResolutionTests
     }
 
     [Fact]
-    public void Pgclientencoding_and_pgservice_are_ignored()
+    public void Unsupported_pgclientencoding_and_pgservice_do_not_stop_the_connection()
     {
         var env = new FakeSettingsEnvironment();
         env.Variables["PGCLIENTENCODING"] = "LATIN1";
         env.Variables["PGSERVICE"] = "mine";
-        ConnectionSettings.Resolve(null, env: env);
+        Assert.Single(ConnectionSettings.Resolve(null, env: env).Warnings);
     }
 
     [Fact]

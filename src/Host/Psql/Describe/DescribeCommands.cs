@@ -291,7 +291,8 @@ public static class DescribeCommands
             return false;
         }
 
-        if (result.Rows.Count == 0)
+        // Under QUIET psql prints the empty listing instead of the message.
+        if (result.Rows.Count == 0 && !host.Quiet)
         {
             await host.Err.WriteAsync(pattern is null
                 ? "Did not find any relations.\n"

@@ -45,7 +45,11 @@ internal static class TableDescriber
 
         if (matches.Rows.Count == 0)
         {
-            await host.Err.WriteAsync($"Did not find any relation named \"{pattern}\".\n").ConfigureAwait(false);
+            if (!host.Quiet)
+            {
+                await host.Err.WriteAsync($"Did not find any relation named \"{pattern}\".\n").ConfigureAwait(false);
+            }
+
             return false;
         }
 
@@ -83,7 +87,11 @@ internal static class TableDescriber
 
         if (info.Rows.Count == 0)
         {
-            await host.Err.WriteAsync($"Did not find any relation with OID {oid}.\n").ConfigureAwait(false);
+            if (!host.Quiet)
+            {
+                await host.Err.WriteAsync($"Did not find any relation with OID {oid}.\n").ConfigureAwait(false);
+            }
+
             return false;
         }
 

@@ -1,0 +1,96 @@
+namespace PgWire.Host.Simpsql;
+
+/// <summary>What psql's ECHO variable asks to print.</summary>
+internal enum EchoMode
+{
+    /// <summary>Nothing (the default).</summary>
+    None,
+
+    /// <summary>A query the server refused, on standard error after the error ("STATEMENT:  ...").</summary>
+    Errors,
+
+    /// <summary>Each query sent to the server, on standard output before it runs (-e).</summary>
+    Queries,
+
+    /// <summary>Each input line of a script as it is read (-a).</summary>
+    All,
+}
+
+/// <summary>The psql variables that change how a session prints: ECHO, QUIET, VERBOSITY, SHOW_CONTEXT.</summary>
+internal sealed partial class SimpsqlSession
+{
+    /// <summary>ECHO: none, errors, queries or all (any case); unset or anything else is none.</summary>
+    internal EchoMode Echo => GetVariable("ECHO")?.ToLowerInvariant() switch
+    {
+        "errors" => EchoMode.Errors,
+        "queries" => EchoMode.Queries,
+        "all" => EchoMode.All,
+        _ => EchoMode.None,
+    };
+
+    /// <summary>QUIET: no command tags, no informational messages. -q sets it.</summary>
+    public bool Quiet
+    {
+        get => IsTrue(GetVariable("QUIET"));
+        set => SetVariable("QUIET", value ? "on" : "off");
+    }
+
+    /// <summary>ECHO=queries, as -e sets it.</summary>
+    public bool EchoQueries
+    {
+        get => Echo == EchoMode.Queries;
+        set => SetVariable("ECHO", value ? "queries" : "none");
+    }
+
+    /// <summary>VERBOSITY: how much of a server error or notice is printed.</summary>
+    internal ErrorVerbosity Verbosity => GetVariable("VERBOSITY")?.ToLowerInvariant() switch
+    {
+        "terse" => ErrorVerbosity.Terse,
+        "verbose" => ErrorVerbosity.Verbose,
+        "sqlstate" => ErrorVerbosity.Sqlstate,
+        _ => ErrorVerbosity.Default,
+    };
+
+    /// <summary>SHOW_CONTEXT: whether the CONTEXT field is printed for notices, errors too, or never.</summary>
+    internal ContextVisibility ShowContext => GetVariable("SHOW_CONTEXT")?.ToLowerInvariant() switch
+    {
+        "never" => ContextVisibility.Never,
+        "always" => ContextVisibility.Always,
+        _ => ContextVisibility.Errors,
+    };
+
+    /// <summary>The server's standard_conforming_strings as last reported (on unless the server says off).</summary>
+    internal bool StandardConformingStrings =>
+        !Client.Parameters.TryGetValue("standard_conforming_strings", out var value) || !value.Equals("off", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>With ECHO=all, a script's input line is printed on standard output as it is read, before it runs.</summary>
+    private void EchoInputLine(string line)
+    {
+        if (Echo == EchoMode.All && !Interactive)
+        {
+            _stdoutText.Write(line);
+            _stdoutText.Write('\n');
+            _stdoutText.Flush();
+        }
+    }
+
+    /// <summary>With ECHO=queries, a query is printed on standard output before it is sent.</summary>
+    private void EchoQuery(string sql)
+    {
+        if (Echo == EchoMode.Queries)
+        {
+            _stdoutText.Write(sql);
+            _stdoutText.Write('\n');
+            _stdoutText.Flush();
+        }
+    }
+
+    /// <summary>With ECHO=errors, a query the server refused follows its error on standard error.</summary>
+    private void EchoFailedQuery(string sql)
+    {
+        if (Echo == EchoMode.Errors)
+        {
+            LogError("STATEMENT:  " + sql, true);
+        }
+    }
+}
