@@ -40,7 +40,7 @@ internal sealed class ResultObserver : IQueryObserver
         _columns = description.Fields.Select(f => new ResultColumn(f.Name, f.TypeOid)).ToArray();
         _rowCount = 0;
         var print = _session.Print;
-        if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && Title is null && Footers is null)
+        if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && !print.NumericLocale && Title is null && Footers is null)
         {
             _session.FlushOutText();
             _streaming = new StreamingRowWriter(_columns, print, _session.OutStream);
