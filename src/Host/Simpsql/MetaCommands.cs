@@ -58,6 +58,8 @@ internal sealed partial class SimpsqlSession
                     return await SendQueryAsync(sql).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
                 }
 
+            case "crosstabview":
+                return await CrosstabCommandAsync(scanner, buffer).ConfigureAwait(false);
             case "r":
                 scanner.SkipArguments();
                 buffer.Clear();

@@ -35,12 +35,15 @@ internal sealed class ResultObserver : IQueryObserver
 
     public IReadOnlyList<string>? Footers { get; init; }
 
+    /// <summary>Receives each complete result instead of printing it (\crosstabview).</summary>
+    public Action<ResultSet>? ResultHandler { get; init; }
+
     public void OnRowDescription(RowDescription description)
     {
         _columns = description.Fields.Select(f => new ResultColumn(f.Name, f.TypeOid)).ToArray();
         _rowCount = 0;
         var print = _session.Print;
-        if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && !print.NumericLocale && Title is null && Footers is null)
+        if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && !print.NumericLocale && ResultHandler is null && Title is null && Footers is null)
         {
             _session.FlushOutText();
             _streaming = new StreamingRowWriter(_columns, print, _session.OutStream);
@@ -95,6 +98,11 @@ internal sealed class ResultObserver : IQueryObserver
                 _streaming.WriteFooter(_rowCount);
                 _streaming.Flush();
                 _streaming = null;
+            }
+            else if (_rows is not null && ResultHandler is not null)
+            {
+                ResultHandler(new ResultSet(_columns, _rows) { CommandTag = tag });
+                _rows = null;
             }
             else if (_rows is not null)
             {
