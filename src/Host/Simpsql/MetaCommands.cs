@@ -58,6 +58,11 @@ internal sealed partial class SimpsqlSession
                     return await SendQueryAsync(sql).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
                 }
 
+            case "sf":
+            case "sf+":
+            case "sv":
+            case "sv+":
+                return await ShowDefinitionAsync(cmd, scanner).ConfigureAwait(false);
             case "crosstabview":
                 return await CrosstabCommandAsync(scanner, buffer).ConfigureAwait(false);
             case "r":

@@ -6,7 +6,7 @@ namespace PgWire.Host.Tests.Simpsql;
 /// <summary>\crosstabview compared with psql 15: pivots, orderings, null display, column lookup and every error.</summary>
 public sealed class CrosstabViewTests
 {
-    private const string Script = """
+    private const string Script = """"
         CREATE TEMP TABLE ctv (v, h, c, i, d) AS
         VALUES
            ('v1','h2','foo', 3, '2015-04-01'::date),
@@ -63,7 +63,7 @@ public sealed class CrosstabViewTests
         SELECT 1, x, '*' || x FROM generate_series(1,10) x UNION ALL SELECT 1, 10, '*' \crosstabview
         select nosuch \crosstabview
 
-        """;
+        """";
 
     [ClusterFact]
     public void Crosstabview_matches_psql() => SimpsqlHarness.AssertSameAsPsql(["-X", "-q"], Script);
