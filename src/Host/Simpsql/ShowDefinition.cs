@@ -1,6 +1,6 @@
 using System.Text;
-using PgWire.Host.Psql;
 using PgWire.Actors.Connection;
+using PgWire.Host.Psql;
 
 namespace PgWire.Host.Simpsql;
 
