@@ -17,6 +17,7 @@ internal static class AlignedText
     {
         bool wrapped = options.Format == OutputFormat.Wrapped;
         int border = options.EffectiveBorder;
+        TextFormat format = TextFormat.For(options);
         int columns = result.Columns.Count;
         var headers = new CellLine[columns][];
         var headerWidths = new int[columns];
@@ -90,22 +91,22 @@ internal static class AlignedText
 
             if (border == 2)
             {
-                WriteRule(widths, border, output);
+                WriteRule(widths, border, format.Top, output);
             }
 
-            WriteHeader(headers, widths, border, output);
-            WriteRule(widths, border, output);
+            WriteHeader(headers, widths, border, format, output);
+            WriteRule(widths, border, format.Middle, output);
         }
 
         var state = new RowState(columns);
         foreach (CellLine[][] row in cells)
         {
-            WriteRow(row, widths, rightAligned, border, state, output);
+            WriteRow(row, widths, rightAligned, border, format, state, output);
         }
 
         if (border == 2)
         {
-            WriteRule(widths, border, output);
+            WriteRule(widths, border, format.Bottom, output);
         }
 
         if (!options.TuplesOnly && result.FootersWithDefault(options) is { } footers)
@@ -182,39 +183,58 @@ internal static class AlignedText
         }
     }
 
-    private static void WriteRule(int[] widths, int border, TextWriter output)
+    private static void Repeat(TextWriter output, string text, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            output.Write(text);
+        }
+    }
+
+    private static void WriteRule(int[] widths, int border, TableRule rule, TextWriter output)
     {
         if (border == 1)
         {
-            output.Write('-');
+            output.Write(rule.Line);
         }
         else if (border == 2)
         {
-            output.Write("+-");
+            output.Write(rule.Left);
+            output.Write(rule.Line);
         }
 
         for (int j = 0; j < widths.Length; j++)
         {
-            output.Write(new string('-', widths[j]));
+            Repeat(output, rule.Line, widths[j]);
             if (j < widths.Length - 1)
             {
-                output.Write(border == 0 ? " " : "-+-");
+                if (border == 0)
+                {
+                    output.Write(' ');
+                }
+                else
+                {
+                    output.Write(rule.Line);
+                    output.Write(rule.Middle);
+                    output.Write(rule.Line);
+                }
             }
         }
 
         if (border == 2)
         {
-            output.Write("-+");
+            output.Write(rule.Line);
+            output.Write(rule.Right);
         }
         else if (border == 1)
         {
-            output.Write('-');
+            output.Write(rule.Line);
         }
 
         output.Write('\n');
     }
 
-    private static void WriteHeader(CellLine[][] headers, int[] widths, int border, TextWriter output)
+    private static void WriteHeader(CellLine[][] headers, int[] widths, int border, TextFormat format, TextWriter output)
     {
         int columns = headers.Length;
         int remaining = columns;
@@ -223,14 +243,14 @@ internal static class AlignedText
         {
             if (border == 2)
             {
-                output.Write('|');
+                output.Write(format.Data.Left);
             }
 
             for (int j = 0; j < columns; j++)
             {
-                if (border != 0)
+                if (border != 0 || (!format.WrapRightBorder && j > 0))
                 {
-                    output.Write(' ');
+                    output.Write(line > 0 ? format.HeaderNewlineLeft : " ");
                 }
 
                 if (!done[j])
@@ -251,16 +271,20 @@ internal static class AlignedText
                     Spaces(output, widths[j]);
                 }
 
-                output.Write(done[j] ? ' ' : '+');
+                if (border != 0 || format.WrapRightBorder)
+                {
+                    output.Write(done[j] ? " " : format.HeaderNewlineRight);
+                }
+
                 if (border != 0 && j < columns - 1)
                 {
-                    output.Write('|');
+                    output.Write(format.Data.Middle);
                 }
             }
 
             if (border == 2)
             {
-                output.Write('|');
+                output.Write(format.Data.Right);
             }
 
             output.Write('\n');
@@ -274,7 +298,7 @@ internal static class AlignedText
         public readonly Wrap[] Wrap = new Wrap[columns];
     }
 
-    private static void WriteRow(CellLine[][] row, int[] widths, bool[] rightAligned, int border, RowState state, TextWriter output)
+    private static void WriteRow(CellLine[][] row, int[] widths, bool[] rightAligned, int border, TextFormat format, RowState state, TextWriter output)
     {
         int columns = row.Length;
         Array.Clear(state.Line);
@@ -287,7 +311,7 @@ internal static class AlignedText
             moreLines = false;
             if (border == 2)
             {
-                output.Write('|');
+                output.Write(format.Data.Left);
             }
 
             for (int j = 0; j < columns; j++)
@@ -297,7 +321,12 @@ internal static class AlignedText
                 bool finalSpaces = border == 2 || notLast;
                 if (border != 0)
                 {
-                    output.Write(state.Wrap[j] == Wrap.Wrapped ? '.' : ' ');
+                    output.Write(state.Wrap[j] switch
+                    {
+                        Wrap.Wrapped => format.WrapLeft,
+                        Wrap.Newline => format.NewlineLeft,
+                        _ => " ",
+                    });
                 }
 
                 int used = widths[j];
@@ -354,11 +383,11 @@ internal static class AlignedText
 
                 if (wrap == Wrap.Wrapped)
                 {
-                    output.Write('.');
+                    output.Write(format.WrapRight);
                 }
                 else if (wrap == Wrap.Newline)
                 {
-                    output.Write('+');
+                    output.Write(format.NewlineRight);
                 }
                 else if (finalSpaces)
                 {
@@ -367,13 +396,18 @@ internal static class AlignedText
 
                 if (border != 0 && notLast)
                 {
-                    output.Write('|');
+                    // The separator shows whether the next column continues its value on this line.
+                    output.Write(
+                        state.Wrap[j + 1] == Wrap.Wrapped ? format.MiddleWrap
+                        : state.Wrap[j + 1] == Wrap.Newline ? format.MiddleNewline
+                        : state.Line[j + 1] >= row[j + 1].Length ? format.MiddleBlank
+                        : format.Data.Middle);
                 }
             }
 
             if (border == 2)
             {
-                output.Write('|');
+                output.Write(format.Data.Right);
             }
 
             output.Write('\n');

@@ -9,6 +9,7 @@ internal static class AlignedVertical
     public static void Print(ResultSet result, PrintOptions options, TextWriter output, bool wrapped)
     {
         int border = options.EffectiveBorder;
+        TextFormat format = TextFormat.For(options);
         int columns = result.Columns.Count;
 
         if (columns == 0 || result.Rows.Count == 0)
@@ -61,7 +62,7 @@ internal static class AlignedVertical
         if (wrapped)
         {
             dataWidth = WrappedDataWidth(
-                options, border, result.Rows.Count, headerWidth, dataWidth, headerMultiline, ref dataMultiline);
+                options, border, format.IsOldAscii, result.Rows.Count, headerWidth, dataWidth, headerMultiline, ref dataMultiline);
         }
 
         if (!options.TuplesOnly && options.Title is not null)
@@ -70,26 +71,29 @@ internal static class AlignedVertical
             output.Write('\n');
         }
 
+        // old-ascii marks a header's newlines left of it, in one more column.
+        int recordHeaderWidth = format.IsOldAscii && border < 2 && headerMultiline ? headerWidth + 1 : headerWidth;
         for (int r = 0; r < cells.Length; r++)
         {
+            TableRule rule = r == 0 ? format.Top : format.Middle;
             if (!options.TuplesOnly)
             {
-                WriteRecordLine(border, r + 1, headerWidth, dataWidth, output);
+                WriteRecordLine(border, rule, r + 1, recordHeaderWidth, dataWidth, output);
             }
             else if (r != 0 || border == 2)
             {
-                WriteRecordLine(border, 0, headerWidth, dataWidth, output);
+                WriteRecordLine(border, rule, 0, recordHeaderWidth, dataWidth, output);
             }
 
             for (int j = 0; j < columns; j++)
             {
-                WriteField(headers[j], cells[r][j], headerWidth, dataWidth, headerMultiline, dataMultiline, border, output);
+                WriteField(headers[j], cells[r][j], headerWidth, dataWidth, headerMultiline, dataMultiline, border, format, output);
             }
         }
 
         if (border == 2)
         {
-            WriteRecordLine(border, 0, headerWidth, dataWidth, output);
+            WriteRecordLine(border, format.Bottom, 0, recordHeaderWidth, dataWidth, output);
         }
 
         if (!options.TuplesOnly && result.Footers is { Count: > 0 } extra)
@@ -116,6 +120,7 @@ internal static class AlignedVertical
     private static int WrappedDataWidth(
         PrintOptions options,
         int border,
+        bool oldAscii,
         int rows,
         int headerWidth,
         int dataWidth,
@@ -124,11 +129,11 @@ internal static class AlignedVertical
     {
         int spacing = border switch
         {
-            0 => headerMultiline ? 2 : 1,
+            0 => headerMultiline && !oldAscii ? 2 : 1,
             1 => 3,
             _ => 7,
         };
-        if (dataMultiline && border < 2)
+        if (border < 2 && (oldAscii ? headerMultiline : dataMultiline))
         {
             spacing++;
         }
@@ -169,8 +174,11 @@ internal static class AlignedVertical
             if (newWidth < dataWidth && !dataMultiline && border < 2)
             {
                 dataMultiline = true;
-                spacing++;
-                continue;
+                if (!oldAscii)
+                {
+                    spacing++;
+                    continue;
+                }
             }
 
             return newWidth;
@@ -185,15 +193,24 @@ internal static class AlignedVertical
         }
     }
 
-    private static void WriteRecordLine(int border, long record, int headerWidth, int dataWidth, TextWriter output)
+    private static void Repeat(TextWriter output, string text, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            output.Write(text);
+        }
+    }
+
+    private static void WriteRecordLine(int border, TableRule rule, long record, int headerWidth, int dataWidth, TextWriter output)
     {
         if (border == 2)
         {
-            output.Write("+-");
+            output.Write(rule.Left);
+            output.Write(rule.Line);
         }
         else if (border == 1)
         {
-            output.Write('-');
+            output.Write(rule.Line);
         }
 
         int used = 0;
@@ -209,28 +226,24 @@ internal static class AlignedVertical
             used++;
         }
 
-        char fill = border > 0 ? '-' : ' ';
-        for (int i = used; i < headerWidth; i++)
-        {
-            output.Write(fill);
-        }
-
+        string fill = border > 0 ? rule.Line : " ";
+        Repeat(output, fill, headerWidth - used);
         used -= headerWidth;
         if (border > 0)
         {
             if (used-- <= 0)
             {
-                output.Write('-');
+                output.Write(rule.Line);
             }
 
             if (used-- <= 0)
             {
-                output.Write('+');
+                output.Write(rule.Middle);
             }
 
             if (used-- <= 0)
             {
-                output.Write('-');
+                output.Write(rule.Line);
             }
         }
         else if (used-- <= 0)
@@ -243,14 +256,11 @@ internal static class AlignedVertical
             used = 0;
         }
 
-        for (int i = used; i < dataWidth; i++)
-        {
-            output.Write(fill);
-        }
-
+        Repeat(output, fill, dataWidth - used);
         if (border == 2)
         {
-            output.Write("-+");
+            output.Write(rule.Line);
+            output.Write(rule.Right);
         }
 
         output.Write('\n');
@@ -264,6 +274,7 @@ internal static class AlignedVertical
         bool headerMultiline,
         bool dataMultiline,
         int border,
+        TextFormat format,
         TextWriter output)
     {
         int headerLine = 0;
@@ -272,29 +283,30 @@ internal static class AlignedVertical
         int remaining = data[0].Width;
         bool headerDone = false;
         bool dataDone = false;
+        bool oldAscii = format.IsOldAscii;
         while (!headerDone || !dataDone)
         {
             if (border == 2)
             {
-                output.Write('|');
+                output.Write(format.Data.Left);
             }
 
             if (!headerDone)
             {
-                if (border == 2)
+                if (border == 2 || (headerMultiline && oldAscii))
                 {
-                    output.Write(' ');
+                    output.Write(headerLine > 0 ? format.HeaderNewlineLeft : " ");
                 }
 
                 CellLine text = header[headerLine];
                 output.Write(text.Text);
                 Spaces(output, headerWidth - text.Width);
-                bool marker = border > 0 || headerMultiline;
+                bool marker = border > 0 || (headerMultiline && !oldAscii);
                 if (headerLine + 1 < header.Length)
                 {
                     if (marker)
                     {
-                        output.Write('+');
+                        output.Write(format.HeaderNewlineRight);
                     }
 
                     headerLine++;
@@ -312,7 +324,12 @@ internal static class AlignedVertical
             else
             {
                 int pad = headerWidth + border;
-                if (border == 0 && headerMultiline)
+                if (border < 2 && headerMultiline && oldAscii)
+                {
+                    pad++;
+                }
+
+                if (border == 0 && headerMultiline && !oldAscii)
                 {
                     pad++;
                 }
@@ -322,32 +339,41 @@ internal static class AlignedVertical
 
             if (border > 0)
             {
-                output.Write('|');
+                output.Write(offset != 0 ? format.MiddleWrap : dataLine == 0 ? format.Data.Middle : format.MiddleNewline);
             }
 
             if (!dataDone)
             {
-                output.Write(offset == 0 ? ' ' : '.');
+                if (offset == 0)
+                {
+                    output.Write(' ');
+                }
+                else
+                {
+                    output.Write(format.WrapLeft);
+                }
+
                 string text = data[dataLine].Text;
                 int taken = DisplayWidth.Fit(text, offset, dataWidth, out int used);
                 output.Write(text.AsSpan(offset, taken));
                 remaining -= used;
                 offset += taken;
                 int pad = dataWidth - used;
+                bool markers = border > 1 || (dataMultiline && !oldAscii);
                 if (remaining != 0)
                 {
-                    if (border > 1 || dataMultiline)
+                    if (markers)
                     {
                         Spaces(output, pad);
-                        output.Write('.');
+                        output.Write(format.WrapRight);
                     }
                 }
                 else if (dataLine + 1 < data.Length)
                 {
-                    if (border > 1 || dataMultiline)
+                    if (markers)
                     {
                         Spaces(output, pad);
-                        output.Write('+');
+                        output.Write(format.NewlineRight);
                     }
 
                     dataLine++;
@@ -367,7 +393,7 @@ internal static class AlignedVertical
 
                 if (border == 2)
                 {
-                    output.Write('|');
+                    output.Write(format.Data.Right);
                 }
 
                 output.Write('\n');
@@ -379,7 +405,8 @@ internal static class AlignedVertical
             else
             {
                 Spaces(output, dataWidth + 2);
-                output.Write("|\n");
+                output.Write(format.Data.Right);
+                output.Write('\n');
             }
         }
     }

@@ -9,6 +9,39 @@ public enum OutputFormat
 
     /// <summary>Like <see cref="Aligned"/>, but wraps values to fit <see cref="PrintOptions.Columns"/>.</summary>
     Wrapped,
+
+    Html,
+    Asciidoc,
+    Latex,
+
+    /// <summary>LaTeX's longtable environment: a table that may span pages, with proportional column widths.</summary>
+    LatexLongtable,
+    TroffMs,
+}
+
+/// <summary>Characters used to draw aligned tables (<c>\pset linestyle</c>).</summary>
+public enum LineStyle
+{
+    Ascii,
+
+    /// <summary>psql 8.4's style: newline and wrap markers in the column separators.</summary>
+    OldAscii,
+    Unicode,
+}
+
+/// <summary>Single or double lines for the unicode line style (<c>\pset unicode_*_linestyle</c>).</summary>
+public enum UnicodeLine
+{
+    Single,
+    Double,
+}
+
+/// <summary>When a pager is used (<c>\pset pager</c>); kept and reported, simpsql never starts one.</summary>
+public enum PagerMode
+{
+    Off,
+    On,
+    Always,
 }
 
 /// <summary>Expanded (vertical) display, as selected by <c>\pset expanded</c>.</summary>
@@ -24,8 +57,26 @@ public sealed class PrintOptions
 {
     public OutputFormat Format { get; set; } = OutputFormat.Aligned;
 
-    /// <summary>Border style 0, 1 or 2; larger values behave like 2.</summary>
+    /// <summary>Border style: 0, 1 or 2 for the aligned formats (larger values behave like 2); latex uses 3 too.</summary>
     public int Border { get; set; } = 1;
+
+    public LineStyle LineStyle { get; set; } = LineStyle.Ascii;
+
+    public UnicodeLine UnicodeBorder { get; set; } = UnicodeLine.Single;
+
+    public UnicodeLine UnicodeColumn { get; set; } = UnicodeLine.Single;
+
+    public UnicodeLine UnicodeHeader { get; set; } = UnicodeLine.Single;
+
+    /// <summary>Attributes for HTML's table tag, or column widths for latex-longtable (<c>\pset tableattr</c>).</summary>
+    public string? TableAttr { get; set; }
+
+    /// <summary>Digit grouping in right-aligned (numeric) columns (<c>\pset numericlocale</c>).</summary>
+    public bool NumericLocale { get; set; }
+
+    public PagerMode Pager { get; set; } = PagerMode.On;
+
+    public int PagerMinLines { get; set; }
 
     public ExpandedMode Expanded { get; set; } = ExpandedMode.Off;
 

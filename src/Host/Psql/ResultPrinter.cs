@@ -9,8 +9,47 @@ public static class ResultPrinter
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
 
+        if (options.NumericLocale)
+        {
+            result = NumericLocale.Apply(result);
+        }
+
+        bool expanded = options.Expanded == ExpandedMode.On;
         switch (options.Format)
         {
+            case OutputFormat.Html:
+                HtmlPrinter.Print(result, options, output, expanded);
+                break;
+            case OutputFormat.Asciidoc:
+                AsciidocPrinter.Print(result, options, output, expanded);
+                break;
+            case OutputFormat.Latex:
+            case OutputFormat.LatexLongtable:
+                if (expanded)
+                {
+                    LatexPrinter.PrintVertical(result, options, output);
+                }
+                else if (options.Format == OutputFormat.Latex)
+                {
+                    LatexPrinter.Print(result, options, output);
+                }
+                else
+                {
+                    LatexPrinter.PrintLongtable(result, options, output);
+                }
+
+                break;
+            case OutputFormat.TroffMs:
+                if (expanded)
+                {
+                    TroffPrinter.PrintVertical(result, options, output);
+                }
+                else
+                {
+                    TroffPrinter.Print(result, options, output);
+                }
+
+                break;
             case OutputFormat.Unaligned:
                 if (options.Expanded == ExpandedMode.On)
                 {

@@ -87,6 +87,13 @@ internal sealed partial class SimpsqlSession
             case "q":
             case "quit":
                 return MetaOutcome.Quit;
+            case "sf":
+            case "sf+":
+            case "sv":
+            case "sv+":
+                return await ShowDefinitionAsync(cmd, scanner).ConfigureAwait(false);
+            case "crosstabview":
+                return await CrosstabCommandAsync(scanner, buffer).ConfigureAwait(false);
             case "r":
                 buffer.Clear();
                 scanner.Reset();
@@ -166,11 +173,7 @@ internal sealed partial class SimpsqlSession
                     string? value = scanner.ReadArgument();
                     if (name is null)
                     {
-                        foreach (var n in new[] { "border", "columns", "csv_fieldsep", "expanded", "fieldsep", "fieldsep_zero", "footer", "format", "null", "recordsep", "recordsep_zero", "title", "tuples_only" })
-                        {
-                            OutText.Write(PsetShortInfo(n) + "\n");
-                        }
-
+                        PsetList();
                         return MetaOutcome.Ok;
                     }
 
@@ -190,8 +193,15 @@ internal sealed partial class SimpsqlSession
                 }
 
             case "H":
-                LogError("\\H: HTML output is not supported", false);
-                return MetaOutcome.Error;
+            case "html":
+                scanner.SkipArguments();
+                return Pset("format", Print.Format == OutputFormat.Html ? "aligned" : "html", false) ? MetaOutcome.Ok : MetaOutcome.Error;
+            case "T":
+                {
+                    string? arg = scanner.ReadArgument();
+                    scanner.SkipArguments();
+                    return Pset("tableattr", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
+                }
             case "encoding":
                 OutText.Write((Client.Parameters.TryGetValue("client_encoding", out var enc) ? enc : "UTF8") + "\n");
                 return MetaOutcome.Ok;
@@ -360,180 +370,6 @@ internal sealed partial class SimpsqlSession
             OutText.Write('\n');
         }
     }
-
-    /// <summary>Applies a \pset option (quietly for the -P command-line form); false on error.</summary>
-    internal bool Pset(string name, string? value, bool quiet)
-    {
-        switch (name)
-        {
-            case "format":
-                if (value is not null)
-                {
-                    OutputFormat? format = value.ToLowerInvariant() switch
-                    {
-                        "aligned" => OutputFormat.Aligned,
-                        "unaligned" => OutputFormat.Unaligned,
-                        "csv" => OutputFormat.Csv,
-                        "wrapped" => OutputFormat.Wrapped,
-                        _ => null,
-                    };
-                    if (format is null)
-                    {
-                        LogError("\\pset: allowed formats are aligned, asciidoc, csv, html, latex, latex-longtable, troff-ms, unaligned, wrapped", false);
-                        return false;
-                    }
-
-                    Print.Format = format.Value;
-                }
-
-                break;
-            case "border":
-                if (value is not null)
-                {
-                    Print.Border = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int b) ? b : 0;
-                }
-
-                break;
-            case "expanded":
-            case "x":
-                name = "expanded";
-                if (value is null)
-                {
-                    Print.Expanded = Print.Expanded == ExpandedMode.Off ? ExpandedMode.On : ExpandedMode.Off;
-                }
-                else if (value.Equals("auto", StringComparison.OrdinalIgnoreCase))
-                {
-                    Print.Expanded = ExpandedMode.Auto;
-                }
-                else
-                {
-                    Print.Expanded = IsTrue(value) ? ExpandedMode.On : ExpandedMode.Off;
-                }
-
-                break;
-            case "null":
-                if (value is not null)
-                {
-                    Print.NullDisplay = value;
-                }
-
-                break;
-            case "fieldsep":
-                if (value is not null)
-                {
-                    Print.FieldSeparator = value;
-                    Print.FieldSeparatorZero = false;
-                }
-
-                break;
-            case "fieldsep_zero":
-                Print.FieldSeparatorZero = true;
-                break;
-            case "recordsep":
-                if (value is not null)
-                {
-                    Print.RecordSeparator = value;
-                    Print.RecordSeparatorZero = false;
-                }
-
-                break;
-            case "recordsep_zero":
-                Print.RecordSeparatorZero = true;
-                break;
-            case "csv_fieldsep":
-                if (value is not null)
-                {
-                    if (value.Length != 1 || value[0] is '"' or '\n' or '\r')
-                    {
-                        LogError("\\pset: csv_fieldsep must be a single one-byte character", false);
-                        return false;
-                    }
-
-                    Print.CsvFieldSeparator = value[0];
-                }
-
-                break;
-            case "tuples_only":
-            case "t":
-                name = "tuples_only";
-                Print.TuplesOnly = value is null ? !Print.TuplesOnly : IsTrue(value);
-                break;
-            case "footer":
-                Print.Footer = value is null ? !Print.Footer : IsTrue(value);
-                break;
-            case "title":
-                Print.Title = value;
-                break;
-            case "columns":
-                Print.Columns = value is null ? 0 : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int c) ? c : 0;
-                break;
-            case "pager":
-            case "pager_min_lines":
-            case "linestyle":
-            case "unicode_border_linestyle":
-            case "unicode_column_linestyle":
-            case "unicode_header_linestyle":
-            case "numericlocale":
-                return true;
-            default:
-                LogError($"\\pset: unknown option: {name}", false);
-                return false;
-        }
-
-        if (!quiet)
-        {
-            Info(PsetInfo(name));
-        }
-
-        return true;
-    }
-
-    private string PsetInfo(string name) => name switch
-    {
-        "format" => $"Output format is {FormatName()}.",
-        "border" => $"Border style is {Print.Border.ToString(CultureInfo.InvariantCulture)}.",
-        "expanded" => Print.Expanded switch
-        {
-            ExpandedMode.On => "Expanded display is on.",
-            ExpandedMode.Auto => "Expanded display is used automatically.",
-            _ => "Expanded display is off.",
-        },
-        "null" => $"Null display is \"{Print.NullDisplay}\".",
-        "fieldsep" or "fieldsep_zero" => Print.FieldSeparatorZero ? "Field separator is zero byte." : $"Field separator is \"{Print.FieldSeparator}\".",
-        "recordsep" or "recordsep_zero" => Print.RecordSeparatorZero ? "Record separator is zero byte." : Print.RecordSeparator == "\n" ? "Record separator is <newline>." : $"Record separator is \"{Print.RecordSeparator}\".",
-        "csv_fieldsep" => $"Field separator for CSV is \"{Print.CsvFieldSeparator}\".",
-        "tuples_only" => Print.TuplesOnly ? "Tuples only is on." : "Tuples only is off.",
-        "footer" => Print.Footer ? "Default footer is on." : "Default footer is off.",
-        "title" => Print.Title is null ? "Title is unset." : $"Title is \"{Print.Title}\".",
-        "columns" => Print.Columns == 0 ? "Target width is unset." : $"Target width is {Print.Columns.ToString(CultureInfo.InvariantCulture)}.",
-        _ => "",
-    };
-
-    private string PsetShortInfo(string name) => name switch
-    {
-        "border" => $"border                   {Print.Border.ToString(CultureInfo.InvariantCulture)}",
-        "columns" => $"columns                  {Print.Columns.ToString(CultureInfo.InvariantCulture)}",
-        "csv_fieldsep" => $"csv_fieldsep             '{Print.CsvFieldSeparator}'",
-        "expanded" => $"expanded                 {(Print.Expanded == ExpandedMode.Auto ? "auto" : Print.Expanded == ExpandedMode.On ? "on" : "off")}",
-        "fieldsep" => $"fieldsep                 '{Print.FieldSeparator}'",
-        "fieldsep_zero" => $"fieldsep_zero            {(Print.FieldSeparatorZero ? "on" : "off")}",
-        "footer" => $"footer                   {(Print.Footer ? "on" : "off")}",
-        "format" => $"format                   {FormatName()}",
-        "null" => $"null                     '{Print.NullDisplay}'",
-        "recordsep" => $"recordsep                {(Print.RecordSeparator == "\n" ? "'\\n'" : "'" + Print.RecordSeparator + "'")}",
-        "recordsep_zero" => $"recordsep_zero           {(Print.RecordSeparatorZero ? "on" : "off")}",
-        "title" => $"title                    {(Print.Title is null ? "" : "'" + Print.Title + "'")}",
-        "tuples_only" => $"tuples_only              {(Print.TuplesOnly ? "on" : "off")}",
-        _ => name,
-    };
-
-    private string FormatName() => Print.Format switch
-    {
-        OutputFormat.Unaligned => "unaligned",
-        OutputFormat.Csv => "csv",
-        OutputFormat.Wrapped => "wrapped",
-        _ => "aligned",
-    };
 
     private void PrintConnInfo()
     {

@@ -65,17 +65,20 @@ internal sealed class ResultObserver : IQueryObserver
         }
     }
 
+    /// <summary>Receives each complete result instead of printing it (\crosstabview).</summary>
+    public Action<ResultSet>? ResultHandler { get; init; }
+
     public void OnRowDescription(RowDescription description)
     {
         _columns = description.Fields.Select(f => new ResultColumn(f.Name, f.TypeOid)).ToArray();
         _rowCount = 0;
         var print = _session.Print;
-        if (CaptureRows || (TableTarget is not null && !TableTarget.Open()))
+        if (CaptureRows || ResultHandler is not null || (TableTarget is not null && !TableTarget.Open()))
         {
             _streaming = null;
             _rows = [];
         }
-        else if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && Title is null && Footers is null)
+        else if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && !print.NumericLocale && Title is null && Footers is null)
         {
             FlushTableText();
             _streaming = new StreamingRowWriter(_columns, print, TableStream!);
@@ -141,6 +144,11 @@ internal sealed class ResultObserver : IQueryObserver
             else if (_rows is not null && TableTarget is { Text: null })
             {
                 // The file or command for \g could not be opened: the rows go nowhere.
+                _rows = null;
+            }
+            else if (_rows is not null && ResultHandler is not null)
+            {
+                ResultHandler(new ResultSet(_columns, _rows) { CommandTag = tag });
                 _rows = null;
             }
             else if (_rows is not null)
