@@ -21,8 +21,8 @@ public static class ChangeReplay
     /// <summary>The replayed rows by their canonical key.</summary>
     /// <remarks>
     /// Columns missing from an update's after image (unchanged TOAST values) keep their previous
-    /// values. A key is found by its canonical JSON, or else as the row whose values equal every
-    /// key column (a key of other columns than the row's first insert named).
+    /// values. A key is found by its canonical JSON, or else (updates and deletes only, a scan) as
+    /// the row whose values equal every key column (a key of other columns than the row's insert named).
     /// </remarks>
     public static Dictionary<string, JsonObject> Apply(string path, out int lines)
     {
@@ -48,8 +48,7 @@ public static class ChangeReplay
                 case "r":
                 case "c":
                     {
-                        Assert.True(Find(rows, key!) is null, $"line {lines}: insert of an existing row {Canonical(key)}");
-                        rows[Canonical(key)] = (JsonObject)record["after"]!.DeepClone();
+                        Assert.True(rows.TryAdd(Canonical(key), (JsonObject)record["after"]!.DeepClone()), $"line {lines}: insert of an existing row {Canonical(key)}");
                         break;
                     }
 
