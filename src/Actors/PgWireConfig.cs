@@ -25,6 +25,8 @@ public static class PgWireConfig
             run-by-clr-shutdown-hook = off
             run-by-actor-system-terminate = off
           }
+          # Messages never leave the process: no JSON serializer to load (see LocalOnlySerializer).
+          actor.serializers.json = "PgWire.Actors.LocalOnlySerializer, PgWire.Actors"
         }
         """);
 
