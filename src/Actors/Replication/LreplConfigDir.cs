@@ -68,7 +68,10 @@ public sealed partial class LreplConfigDir : IDisposable
     public static LreplConfigDir Open(string path, string? legacyHint = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Prepare(path);
+
+        // Whether files can be written here shows when the lock and lrepl.dir are: the write probe
+        // of Prepare (which a standalone run has made already) is not repeated.
+        EnsureDirectory(path);
         FileStream lockFile;
         var lockPath = System.IO.Path.Combine(path, LockName);
         try
@@ -110,20 +113,7 @@ public sealed partial class LreplConfigDir : IDisposable
     public static void Prepare(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (File.Exists(path))
-        {
-            throw new LreplException($"config dir {path} is a file, not a directory");
-        }
-
-        try
-        {
-            Directory.CreateDirectory(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new LreplException($"cannot create config dir {path}: {Reason(ex)}", ex);
-        }
-
+        EnsureDirectory(path);
         var probe = System.IO.Path.Combine(path, ".lrepl-write-check");
         try
         {
@@ -142,54 +132,54 @@ public sealed partial class LreplConfigDir : IDisposable
         }
     }
 
+    /// <summary>Creates <paramref name="path"/> when missing; a file there, or a path that cannot be made, is one line.</summary>
+    private static void EnsureDirectory(string path)
+    {
+        if (File.Exists(path))
+        {
+            throw new LreplException($"config dir {path} is a file, not a directory");
+        }
+
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LreplException($"cannot create config dir {path}: {Reason(ex)}", ex);
+        }
+    }
+
     /// <summary>The state journal's persistence id of a table's replication in this directory.</summary>
     public string PersistenceId(string baseId) => LegacyState ? baseId : baseId + "@" + Id;
 
     /// <summary>Records, durably, that this directory is about to create <paramref name="slot"/>: call before creating it.</summary>
-    public void RecordSlot(string slot)
-    {
-        if (_slots.Add(slot))
-        {
-            SaveOrUndo(() => _slots.Remove(slot));
-        }
-    }
+    public void RecordSlot(string slot) => Change(_slots, slot, add: true);
 
     /// <summary>Forgets <paramref name="slot"/> once it has been dropped.</summary>
-    public void ForgetSlot(string slot)
-    {
-        if (_slots.Remove(slot))
-        {
-            SaveOrUndo(() => _slots.Add(slot));
-        }
-    }
+    public void ForgetSlot(string slot) => Change(_slots, slot, add: false);
 
-    public void RecordPublication(string publication)
-    {
-        if (_publications.Add(publication))
-        {
-            SaveOrUndo(() => _publications.Remove(publication));
-        }
-    }
+    public void RecordPublication(string publication) => Change(_publications, publication, add: true);
 
-    public void ForgetPublication(string publication)
-    {
-        if (_publications.Remove(publication))
-        {
-            SaveOrUndo(() => _publications.Add(publication));
-        }
-    }
+    public void ForgetPublication(string publication) => Change(_publications, publication, add: false);
 
     public void Dispose() => _lock.Dispose();
 
-    private void SaveOrUndo(Action undo)
+    /// <summary>Adds or removes a name and saves the file; in memory nothing changes when the save fails.</summary>
+    private void Change(HashSet<string> names, string name, bool add)
     {
+        if (!(add ? names.Add(name) : names.Remove(name)))
+        {
+            return;
+        }
+
         try
         {
             Save();
         }
         catch
         {
-            undo();
+            _ = add ? names.Remove(name) : names.Add(name);
             throw;
         }
     }
