@@ -4,59 +4,46 @@ using PgWire.Protocol.Replication;
 
 namespace PgWire.Actors.Replication;
 
-/// <summary>Committed transactions as JSON lines; <see cref="Data"/> is rented from the shared array pool and returned by the sink.</summary>
-public sealed record WriteBatch(byte[] Data, int Length, Lsn CommitLsn, Lsn EndLsn, int Changes, IActorRef ReplyTo);
-
-/// <summary>The batch was already in the file and was not written again.</summary>
-public sealed record BatchSkipped(Lsn CommitLsn);
-
-public sealed class GetSinkPosition
-{
-    public static readonly GetSinkPosition Instance = new();
-    private GetSinkPosition()
-    {
-    }
-}
-
-/// <summary>The commit of the last transaction written (fsynced, possibly not yet persisted) and the file length.</summary>
-public sealed record SinkPosition(Lsn CommitLsn, long FileOffset);
-
-/// <summary>Appends batches to the data file, fsyncs them, then asks the LSN actor to persist the new position.</summary>
+/// <summary>
+/// Writes batches of committed transactions to the data file as JSON lines (or CSV records),
+/// fsyncs them, then asks the LSN actor to persist the new position. A large transaction is
+/// written in bounded pieces as it is encoded; nothing of a batch counts until its fsync and the
+/// recorded position cover it, and a failed batch is cut back off the file.
+/// </summary>
 public sealed class FileSinkActor : ReceiveActor
 {
+    /// <summary>Encoded bytes collected before they are written out (a large transaction is written in pieces of this size).</summary>
+    private const int ChunkSize = 1 << 20;
+
     private readonly string _path;
     private readonly IActorRef _ack;
     private readonly CsvLineEncoder? _csv;
     private readonly ArrayBufferWriter<byte>? _csvBuffer;
+    private readonly JsonLineEncoder _json = new(ChunkSize + (64 * 1024));
+    private readonly byte[]?[] _prefixes = new byte[]?[4];
     private FileStream? _file;
     private Lsn _lastCommit;
     private long _offset;
 
-    // End of the last complete (fsynced and persisted) batch; parts of an unfinished transaction lie beyond it.
+    // End of the last complete (fsynced) batch: what the position store may record as durable.
     private long _completeOffset;
 
-    // After a failed write every later batch or part is refused until a writer asks for the position
-    // again (a restarted stream does): a later transaction written after a lost one would be recorded
-    // as durable with the lost one missing before it.
+    // After a failed write every later batch is refused until a writer asks for the position again
+    // (a restarted stream does): a later transaction written after a lost one would be recorded as
+    // durable with the lost one missing before it.
     private bool _failed;
 
-    /// <param name="csv">When set, batches (JSON lines) are written as CSV records instead.</param>
+    /// <param name="csv">When set, transactions are written as CSV records instead of JSON lines.</param>
     public FileSinkActor(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null)
     {
         _path = path;
         _csv = csv;
-        _csvBuffer = csv is null ? null : new ArrayBufferWriter<byte>(64 * 1024);
+        _csvBuffer = csv is null ? null : new ArrayBufferWriter<byte>(ChunkSize);
         _lastCommit = lastCommit;
         _offset = offset;
         _ack = ack;
 
-        Receive<WriteBatch>(OnWrite);
-        Receive<AppendPart>(OnPart);
-        Receive<DiscardParts>(_ =>
-        {
-            _failed = false;
-            DiscardIncomplete();
-        });
+        Receive<TransactionBatch>(OnBatch);
         Receive<GetSinkPosition>(_ =>
         {
             _failed = false;
@@ -81,30 +68,96 @@ public sealed class FileSinkActor : ReceiveActor
 
     protected override void PostStop() => _file?.Dispose();
 
-    private void OnPart(AppendPart part)
+    private void OnBatch(TransactionBatch batch)
     {
         try
         {
             if (_failed)
             {
-                part.ReplyTo.Tell(new SinkWriteFailed($"writing {_path}: an earlier write failed"));
+                batch.ReplyTo.Tell(new SinkWriteFailed($"writing {_path}: an earlier write failed"));
                 return;
             }
 
-            if (part.CommitLsn > _lastCommit)
+            CommittedTransaction? last = null;
+            var changes = 0;
+            foreach (var transaction in batch.Transactions)
             {
-                _offset += Append(part.Data.AsSpan(0, part.Length));
+                if (transaction.CommitLsn <= _lastCommit || (last is not null && transaction.CommitLsn <= last.CommitLsn))
+                {
+                    continue;
+                }
+
+                changes += Encode(transaction);
+                last = transaction;
             }
 
-            part.ReplyTo.Tell(new PartAppended(part.CommitLsn));
+            if (last is null)
+            {
+                batch.ReplyTo.Tell(new BatchSkipped(batch.LastCommit));
+                return;
+            }
+
+            WriteEncoded();
+            _file!.Flush(flushToDisk: true);
+            _completeOffset = _offset;
+            _lastCommit = last.CommitLsn;
+            _ack.Tell(new Durable(last.CommitLsn.Value, last.EndLsn.Value, _offset, changes), batch.ReplyTo);
         }
         catch (Exception ex)
         {
-            WriteFailed(ex, part.ReplyTo);
+            _json.Clear();
+            WriteFailed(ex, batch.ReplyTo);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(part.Data);
+            foreach (var transaction in batch.Transactions)
+            {
+                transaction.Buffer.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Encodes a transaction's changes, writing out every full chunk; returns the records made.</summary>
+    private int Encode(CommittedTransaction transaction)
+    {
+        Array.Clear(_prefixes);
+        var reader = transaction.ReadChanges();
+        var count = 0;
+        while (reader.TryRead(out var change))
+        {
+            var slot = change.Kind switch
+            {
+                ChangeKind.Insert => 0,
+                ChangeKind.Update => 1,
+                ChangeKind.Delete => 2,
+                ChangeKind.Truncate => 3,
+                _ => -1,
+            };
+            if (slot < 0)
+            {
+                // A schema change has no line of its own: the lines after it show the new columns.
+                continue;
+            }
+
+            var prefix = _prefixes[slot] ??= _json.MakePrefix((byte)change.Kind, transaction.CommitLsn, transaction.Xid, transaction.CommitTime);
+            _json.WriteLine(prefix, change.Kind == ChangeKind.Truncate ? JsonLineEncoder.TruncateFields : _json.EncodeChangeFields(change.Relation.Columns, change.Message));
+            count++;
+            if (_json.Length >= ChunkSize)
+            {
+                WriteEncoded();
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Writes what is encoded so far (not fsynced).</summary>
+    private void WriteEncoded()
+    {
+        if (_json.Length > 0)
+        {
+            _offset += Append(_json.WrittenSpan);
+            _json.Clear();
         }
     }
 
@@ -131,48 +184,6 @@ public sealed class FileSinkActor : ReceiveActor
         // An I/O error may pass (space freed, a device back); anything else would fail again.
         var transient = ex is IOException or UnauthorizedAccessException;
         replyTo.Tell(new SinkWriteFailed(transient ? $"writing {_path} failed: {ex.Message}" : ex.Message, Permanent: !transient));
-    }
-
-    private void DiscardIncomplete()
-    {
-        if (_offset != _completeOffset)
-        {
-            _file!.SetLength(_completeOffset);
-            _file.Position = _completeOffset;
-            _offset = _completeOffset;
-        }
-    }
-
-    private void OnWrite(WriteBatch batch)
-    {
-        try
-        {
-            if (_failed)
-            {
-                batch.ReplyTo.Tell(new SinkWriteFailed($"writing {_path}: an earlier write failed"));
-                return;
-            }
-
-            if (batch.CommitLsn <= _lastCommit)
-            {
-                batch.ReplyTo.Tell(new BatchSkipped(batch.CommitLsn));
-                return;
-            }
-
-            _offset += Append(batch.Data.AsSpan(0, batch.Length));
-            _file!.Flush(flushToDisk: true);
-            _completeOffset = _offset;
-            _lastCommit = batch.CommitLsn;
-            _ack.Tell(new Durable(batch.CommitLsn.Value, batch.EndLsn.Value, _offset, batch.Changes), batch.ReplyTo);
-        }
-        catch (Exception ex)
-        {
-            WriteFailed(ex, batch.ReplyTo);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(batch.Data);
-        }
     }
 
     /// <summary>Writes JSON lines as they are, or transcoded to CSV records; returns the bytes written.</summary>

@@ -9,15 +9,17 @@ using static PgWire.Actors.Replication.RecordFieldNames;
 
 namespace PgWire.Actors.Replication;
 
-/// <summary>A column of the replicated table: name, type OID and whether it belongs to the key.</summary>
+/// <summary>A column of the replicated table: name, type OID and modifier, and whether it belongs to the key.</summary>
 public sealed class ColumnInfo
 {
     /// <param name="jsonType">How its values are written as JSON; null resolves <paramref name="typeOid"/> for the current format without a catalog.</param>
-    public ColumnInfo(string name, uint typeOid, bool isKey, BinaryColumnType binaryType = default, JsonValueType? jsonType = null)
+    /// <param name="typeModifier">The type modifier (atttypmod: a varchar's length, a numeric's precision and scale); -1 for none.</param>
+    public ColumnInfo(string name, uint typeOid, bool isKey, BinaryColumnType binaryType = default, JsonValueType? jsonType = null, int typeModifier = -1)
     {
         Name = name;
         TypeOid = typeOid;
         IsKey = isKey;
+        TypeModifier = typeModifier;
         BinaryType = binaryType;
         JsonType = jsonType ?? JsonValueType.Resolve(typeOid, JsonLineFormat.Current);
         EncodedName = JsonEncodedText.Encode(name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
@@ -27,6 +29,7 @@ public sealed class ColumnInfo
 
     public string Name { get; }
     public uint TypeOid { get; }
+    public int TypeModifier { get; }
     public bool IsKey { get; }
 
     /// <summary>How binary-format values of the column are turned into text; not valid when the stream is text only.</summary>

@@ -215,7 +215,6 @@ public static partial class LreplRunner
                 ProtocolVersion = options.ProtocolVersion,
                 SpillDirectory = options.SpillDirectory,
                 SpillThreshold = options.SpillThreshold,
-                SinkAcceptsParts = true,
                 Binary = binary,
                 JsonFormat = JsonLineFormat.OfRecorded(state.JsonFormat),
                 Types = types,

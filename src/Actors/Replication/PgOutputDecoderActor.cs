@@ -8,13 +8,6 @@ using PgWire.Protocol.Types;
 namespace PgWire.Actors.Replication;
 
 /// <summary>
-/// A committed transaction of the target table: its changes, each already encoded up to the
-/// commit-dependent part of its line (<see cref="JsonLineEncoder.EncodeChangeFields"/>), and the commit
-/// facts that complete them. Whoever receives it owns <see cref="Buffer"/> and disposes it.
-/// </summary>
-public sealed record CommittedTransaction(TransactionBuffer Buffer, Lsn CommitLsn, Lsn EndLsn, uint Xid, DateTimeOffset CommitTime);
-
-/// <summary>
 /// Reply of <see cref="PgOutputDecoderActor"/> to one <see cref="FrameBatch"/> of CopyData: every byte
 /// of the batch has been consumed, so the batch may be acknowledged to the connection.
 /// </summary>
@@ -30,9 +23,10 @@ public sealed record FrameBatchDecoded(IReadOnlyList<CommittedTransaction> Commi
 
 /// <summary>
 /// Decodes the pgoutput messages of one replication stream and collects the target table's changes
-/// per transaction: ordinary ones between Begin and Commit, streamed ones per top-level xid between
+/// per transaction, as typed events over the bytes the server sent (no value is converted here): ordinary ones between Begin and Commit, streamed ones per top-level xid between
 /// Stream Start and Stop until Stream Commit hands them on or Stream Abort drops them (a subtransaction's
-/// abort drops only its changes). Keeps the relation cache; changes of other tables are ignored. Large
+/// abort drops only its changes). Keeps the relation cache; a Relation message that changes the target
+/// table's shape is a <see cref="ChangeKind.Relation"/> event; changes of other tables are ignored. Large
 /// transactions spill to <see cref="StreamTarget.SpillDirectory"/>. Transactions committed at or before
 /// the skip position (already durable) are dropped.
 /// <para>
@@ -51,8 +45,7 @@ public sealed class PgOutputDecoderActor : ReceiveActor
     private readonly StreamTarget _target;
     private readonly bool _binary;
     private readonly PgOutputDecoder _decoder;
-    private readonly JsonLineEncoder _encoder = new(1024);
-    private readonly Dictionary<uint, ColumnInfo[]?> _relations = [];
+    private readonly Dictionary<uint, TableRelation?> _relations = [];
     private readonly Dictionary<uint, TransactionBuffer> _streamed = [];
 
     private List<CommittedTransaction>? _committed;
@@ -157,25 +150,29 @@ public sealed class PgOutputDecoderActor : ReceiveActor
                 _transaction = begin.FinalLsn <= _skipUpTo ? null : NewBuffer();
                 break;
             case PgOutputMessageType.Relation:
-                var relation = (RelationMessage)message.Record!;
-                _relations[relation.RelationId] = relation.Namespace == _target.Schema && relation.Name == _target.Table
-                    ? Columns(relation)
-                    : null;
+                OnRelation((RelationMessage)message.Record!);
                 break;
             case PgOutputMessageType.Insert:
             case PgOutputMessageType.Update:
             case PgOutputMessageType.Delete:
-                if (_relations.TryGetValue(message.RelationId, out var columns) && columns is not null && CurrentBuffer() is { } buffer)
+                if (_relations.TryGetValue(message.RelationId, out var table) && table is not null && CurrentBuffer() is { } buffer)
                 {
-                    buffer.Add(message.Xid, columns, data[0], _encoder.EncodeChangeFields(columns, message));
+                    // Kept as sent, without the xid a streamed block adds after the type byte.
+                    buffer.Add(message.Xid, table, data[0], _decoder.InStreamingBlock ? data[5..] : data[1..]);
                 }
 
                 break;
             case PgOutputMessageType.Truncate:
                 var truncate = (TruncateMessage)message.Record!;
-                if (truncate.RelationIds.Any(id => _relations.TryGetValue(id, out var c) && c is not null) && CurrentBuffer() is { } target)
+                if (CurrentBuffer() is { } target)
                 {
-                    target.Add(truncate.Xid, null, (byte)PgOutputMessageType.Truncate, JsonLineEncoder.TruncateFields);
+                    foreach (var id in truncate.RelationIds)
+                    {
+                        if (_relations.TryGetValue(id, out var truncated) && truncated is not null)
+                        {
+                            target.Add(truncate.Xid, truncated, (byte)ChangeKind.Truncate, default);
+                        }
+                    }
                 }
 
                 break;
@@ -226,6 +223,29 @@ public sealed class PgOutputDecoderActor : ReceiveActor
         }
     }
 
+    private void OnRelation(RelationMessage relation)
+    {
+        if (relation.Namespace != _target.Schema || relation.Name != _target.Table)
+        {
+            _relations[relation.RelationId] = null;
+            return;
+        }
+
+        var table = new TableRelation(relation.RelationId, relation.Namespace, relation.Name, relation.ReplicaIdentity, Columns(relation));
+        if (_relations.TryGetValue(relation.RelationId, out var previous) && previous is not null)
+        {
+            if (table.SameShape(previous))
+            {
+                // Sent again (a new session, or after an unrelated catalog change): nothing changed.
+                return;
+            }
+
+            CurrentBuffer()?.Add(relation.Xid, table, (byte)ChangeKind.Relation, default);
+        }
+
+        _relations[relation.RelationId] = table;
+    }
+
     /// <summary>
     /// The target table's columns; in binary mode each with its resolved binary type. A type that
     /// cannot be decoded (say a column added with a new type) sends the stream back to text: it
@@ -245,7 +265,7 @@ public sealed class PgOutputDecoderActor : ReceiveActor
                 throw new LreplException(reason + "; reconnecting to stream text");
             }
 
-            columns[i] = new ColumnInfo(c.Name, c.TypeId, c.IsKey, binaryType, JsonValueType.Resolve(c.TypeId, _target.JsonFormat, _target.Binary?.Catalog ?? _target.Types));
+            columns[i] = new ColumnInfo(c.Name, c.TypeId, c.IsKey, binaryType, JsonValueType.Resolve(c.TypeId, _target.JsonFormat, _target.Binary?.Catalog ?? _target.Types), c.TypeModifier);
         }
 
         return columns;

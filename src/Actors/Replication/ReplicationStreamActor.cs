@@ -123,14 +123,8 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
     /// <summary>Bytes of one transaction's changes held in memory before it spills to a file.</summary>
     public int SpillThreshold { get; init; } = 16 << 20;
 
-    /// <summary>Bytes of JSON lines per message to the sink.</summary>
-    public int PartSize { get; init; } = 1 << 20;
-
-    /// <summary>
-    /// Whether the sink handles <see cref="AppendPart"/> and <see cref="DiscardParts"/>; without it a
-    /// committed transaction reaches the sink as one <see cref="WriteBatch"/>, however large.
-    /// </summary>
-    public bool SinkAcceptsParts { get; init; }
+    /// <summary>Buffered change bytes per <see cref="TransactionBatch"/> (a single larger transaction is one batch of its own).</summary>
+    public int BatchBytes { get; init; } = 4 << 20;
 
     /// <summary>Binary transfer of column values (pgoutput <c>binary</c>) when set and not switched off; null streams text.</summary>
     public BinaryStreaming? Binary { get; init; }
@@ -174,12 +168,12 @@ public sealed class BinaryStreaming(IPgTypeCatalog catalog)
 /// the durable position and passes each <see cref="FrameBatch"/> of CopyData to the decoder, one
 /// message per batch. The decoder answers <see cref="FrameBatchDecoded"/> with the transactions
 /// committed in the batch, the WAL position reached and whether anything is still open; only then is
-/// the batch acknowledged to the connection, and not while committed transactions wait to be encoded,
-/// so that reading stops while the sink is behind. Committed transactions are encoded as JSON lines
-/// and handed to the file sink in bounded messages, at most a few in flight; the sink persists a
-/// position only at the end of a transaction. Answers keepalives and reports the durable LSN as
-/// flushed, or the latest WAL position received while nothing is being decoded, open, buffered or on
-/// its way to the sink.
+/// the batch acknowledged to the connection, and not while committed transactions wait for the sink,
+/// so that reading stops while the sink is behind. Committed transactions go to the sink as typed
+/// <see cref="TransactionBatch"/>es of bounded size, at most a few in flight; the sink encodes and
+/// writes them and has the position persisted at the end of each batch. Answers keepalives and
+/// reports the durable LSN as flushed, or the latest WAL position received while nothing is being
+/// decoded, open, buffered or on its way to the sink.
 /// </para>
 /// </summary>
 public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
@@ -193,11 +187,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private readonly IActorRef _sink;
     private readonly IActorRef _ack;
     private readonly LreplProgress _progress;
-    private readonly JsonLineEncoder _encoder = new();
-    private readonly byte[]?[] _prefixes = new byte[]?[4];
     private readonly Queue<CommittedTransaction> _pending = new();
-    private readonly List<TransactionBuffer> _encoded = [];
-    private readonly Queue<List<TransactionBuffer>> _awaitingSink = new();
 
     private IActorRef? _connection;
     private IActorRef? _decoder;
@@ -215,13 +205,6 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private int _decoding;
     private bool _decoderOpen;
 
-    private CommittedTransaction? _writing;
-    private CommittedTransaction? _prefixOwner;
-    private TransactionBuffer.Reader? _reader;
-    private bool _partsSent;
-    private int _batchChanges;
-    private Lsn _batchCommitLsn;
-    private Lsn _batchEndLsn;
 
     public ReplicationStreamActor(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress)
     {
@@ -255,12 +238,6 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         Receive<FrameBatchDecoded>(OnDecoded);
         Receive<Persisted>(OnPersisted);
         Receive<BatchSkipped>(_ => BatchDone());
-        Receive<PartAppended>(_ =>
-        {
-            _inFlight--;
-            Pump();
-            ReleaseAcks();
-        });
         Receive<SendStatusTick>(_ => SendStatus(false));
         Receive<PositionRecorded>(OnPositionRecorded);
         Receive<QueryDone>(_ => Fail("replication stream ended"));
@@ -283,9 +260,9 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         DelegateProps.Create(() => new ReplicationStreamActor(settings, target, sink, ack, progress));
 
     /// <summary>Nothing is being decoded, open, buffered or on its way to the sink: everything received is durable or irrelevant.</summary>
-    private bool Idle => _decoding == 0 && !_decoderOpen && _writing is null && _pending.Count == 0 && _inFlight == 0 && _encoded.Count == 0;
+    private bool Idle => _decoding == 0 && !_decoderOpen && _pending.Count == 0 && _inFlight == 0;
 
-    private bool BackedUp => _writing is not null || _pending.Count > 0;
+    private bool BackedUp => _pending.Count > 0;
 
     private sealed record StartFrom(Lsn SkipUpTo, Lsn Flushed);
 
@@ -297,11 +274,6 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         ClearSpillDirectory();
-        if (_target.SinkAcceptsParts)
-        {
-            _sink.Tell(DiscardParts.Instance);
-        }
-
         var sinkTask = _sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30));
         var ackTask = _ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30));
         Task.WhenAll(sinkTask, ackTask)
@@ -326,15 +298,10 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        _writing?.Buffer.Dispose();
+        // Batches already sent belong to the sink, which disposes them.
         foreach (var committed in _pending)
         {
             committed.Buffer.Dispose();
-        }
-
-        foreach (var buffer in _encoded.Concat(_awaitingSink.SelectMany(b => b)))
-        {
-            buffer.Dispose();
         }
     }
 
@@ -426,117 +393,22 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Encodes committed transactions into messages for the sink while fewer than the limit are in flight.</summary>
+    /// <summary>Hands committed transactions to the sink in batches while fewer than the limit are in flight.</summary>
     private void Pump()
     {
-        var limit = _target.SinkAcceptsParts ? _target.PartSize : int.MaxValue;
-        while (_inFlight < MaxInFlight)
+        while (_inFlight < MaxInFlight && _pending.Count > 0)
         {
-            if (_writing is null)
+            var batch = new List<CommittedTransaction>();
+            long bytes = 0;
+            while (_pending.TryPeek(out var next) && (batch.Count == 0 || bytes + next.Buffer.Bytes <= _target.BatchBytes))
             {
-                if (!_pending.TryDequeue(out var next))
-                {
-                    return;
-                }
-
-                _writing = next;
-                _reader = next.Buffer.OpenReader();
+                batch.Add(_pending.Dequeue());
+                bytes += next.Buffer.Bytes;
             }
 
-            if (Encode(_writing, _reader!, limit))
-            {
-                _batchCommitLsn = _writing.CommitLsn;
-                _batchEndLsn = _writing.EndLsn;
-                _encoded.Add(_writing.Buffer);
-                _writing = null;
-                _reader = null;
-                if (_pending.Count == 0 || _encoder.Length >= _target.PartSize)
-                {
-                    SendBatch();
-                }
-            }
-            else
-            {
-                SendPart(_writing.CommitLsn);
-            }
+            _sink.Tell(new TransactionBatch(batch, Self));
+            _inFlight++;
         }
-    }
-
-    /// <summary>Encodes records until the encoder holds <paramref name="limit"/> bytes; true when the transaction is done.</summary>
-    private bool Encode(CommittedTransaction transaction, TransactionBuffer.Reader reader, int limit)
-    {
-        while (_encoder.Length < limit)
-        {
-            if (!reader.TryRead(out _, out _, out var record))
-            {
-                return true;
-            }
-
-            _encoder.WriteLine(Prefix(transaction, record[0]), record[1..]);
-
-            _batchChanges++;
-        }
-
-        return false;
-    }
-
-    /// <summary>The commit-dependent start of the transaction's lines of one change type, made once per transaction.</summary>
-    private byte[] Prefix(CommittedTransaction transaction, byte changeType)
-    {
-        var slot = (PgOutputMessageType)changeType switch
-        {
-            PgOutputMessageType.Insert => 0,
-            PgOutputMessageType.Update => 1,
-            PgOutputMessageType.Delete => 2,
-            _ => 3,
-        };
-        if (!ReferenceEquals(_prefixOwner, transaction))
-        {
-            Array.Clear(_prefixes);
-            _prefixOwner = transaction;
-        }
-
-        return _prefixes[slot] ??= _encoder.MakePrefix(changeType, transaction.CommitLsn, transaction.Xid, transaction.CommitTime);
-    }
-
-    private byte[] TakeEncoded(out int length)
-    {
-        length = _encoder.Length;
-        var data = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-        _encoder.WrittenSpan.CopyTo(data);
-        _encoder.Clear();
-        return data;
-    }
-
-    private void SendPart(Lsn commitLsn)
-    {
-        var data = TakeEncoded(out var length);
-        _sink.Tell(new AppendPart(data, length, commitLsn, Self));
-        _partsSent = true;
-        _inFlight++;
-    }
-
-    private void SendBatch()
-    {
-        if (_encoder.Length == 0 && !_partsSent)
-        {
-            foreach (var buffer in _encoded)
-            {
-                buffer.Dispose();
-            }
-
-            _encoded.Clear();
-            _batchChanges = 0;
-            return;
-        }
-
-        var data = TakeEncoded(out var length);
-        _sink.Tell(new WriteBatch(data, length, _batchCommitLsn, _batchEndLsn, _batchChanges, Self));
-        _awaitingSink.Enqueue([.. _encoded]);
-        _encoded.Clear();
-        _batchChanges = 0;
-        _partsSent = false;
-        _inFlight++;
     }
 
     private void OnPersisted(Persisted persisted)
@@ -551,14 +423,6 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private void BatchDone()
     {
         _inFlight--;
-        if (_awaitingSink.TryDequeue(out var buffers))
-        {
-            foreach (var buffer in buffers)
-            {
-                buffer.Dispose();
-            }
-        }
-
         Pump();
         ReleaseAcks();
     }
@@ -644,11 +508,6 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             Receive<BatchSkipped>(_ =>
             {
                 BatchDone();
-                FinishStopWhenDrained();
-            });
-            Receive<PartAppended>(_ =>
-            {
-                _inFlight--;
                 FinishStopWhenDrained();
             });
             Receive<SinkWriteFailed>(f =>

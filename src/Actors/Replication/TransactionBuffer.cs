@@ -5,7 +5,7 @@ namespace PgWire.Actors.Replication;
 
 /// <summary>
 /// The changes of one transaction, kept as raw pgoutput change messages (without the streamed xid)
-/// tagged with the (sub)transaction id and the relation columns in effect when they arrived. Held in
+/// tagged with the (sub)transaction id and the <see cref="TableRelation"/> in effect when they arrived. Held in
 /// memory up to a threshold, then spilled to a temporary file that is deleted when the buffer is
 /// disposed. Records: length (int32), xid (uint32), relation index (int32), then the message bytes.
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class TransactionBuffer : IDisposable
 
     private readonly string? _spillDirectory;
     private readonly int _threshold;
-    private readonly List<ColumnInfo[]> _relations = [];
+    private readonly List<TableRelation> _relations = [];
     private byte[] _memory;
     private int _length;
     private FileStream? _spill;
@@ -43,19 +43,21 @@ public sealed class TransactionBuffer : IDisposable
     public string? SpillPath => _spill?.Name;
 
     /// <summary>
-    /// Adds one change: <paramref name="type"/> and <paramref name="body"/> together form a pgoutput
-    /// message as sent outside a streamed block. <paramref name="columns"/> is null for a truncate.
+    /// Adds one change of <paramref name="table"/>: <paramref name="type"/> (a <see cref="ChangeKind"/>)
+    /// and <paramref name="body"/> together form a pgoutput message as sent outside a streamed block
+    /// (an empty body for a truncate or a relation event).
     /// </summary>
-    public void Add(uint xid, ColumnInfo[]? columns, byte type, ReadOnlySpan<byte> body)
+    public void Add(uint xid, TableRelation table, byte type, ReadOnlySpan<byte> body)
     {
+        ArgumentNullException.ThrowIfNull(table);
         ObjectDisposedException.ThrowIf(_memory.Length == 0 && _spill is null, this);
-        var relation = -1;
-        if (columns is not null)
+        var relation = _relations.Count - 1;
+        if (relation < 0 || !ReferenceEquals(_relations[relation], table))
         {
-            relation = _relations.Count - 1;
-            if (relation < 0 || !ReferenceEquals(_relations[relation], columns))
+            relation = _relations.FindLastIndex(r => ReferenceEquals(r, table));
+            if (relation < 0)
             {
-                _relations.Add(columns);
+                _relations.Add(table);
                 relation = _relations.Count - 1;
             }
         }
@@ -152,13 +154,13 @@ public sealed class TransactionBuffer : IDisposable
         internal Reader(TransactionBuffer owner) => _owner = owner;
 
         /// <summary>Next change; <paramref name="message"/> is valid until the next call.</summary>
-        public bool TryRead(out uint xid, out ColumnInfo[]? columns, out ReadOnlySpan<byte> message)
+        public bool TryRead(out uint xid, out TableRelation? table, out ReadOnlySpan<byte> message)
         {
             while (true)
             {
                 if (!TryReadRecord(out xid, out var relation, out message))
                 {
-                    columns = null;
+                    table = null;
                     return false;
                 }
 
@@ -167,7 +169,7 @@ public sealed class TransactionBuffer : IDisposable
                     continue;
                 }
 
-                columns = relation < 0 ? null : _owner._relations[relation];
+                table = relation < 0 ? null : _owner._relations[relation];
                 return true;
             }
         }

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using PgWire.Actors.Replication;
@@ -14,112 +12,122 @@ public sealed class FileSinkActorTests : TestKit, IDisposable
 
     private string DataPath => Path.Combine(_dir, "t.data");
 
-    private static byte[] Rent(string text, out int length)
+    private static readonly TableRelation Table = new(16400, "public", "t", PgWire.Protocol.Replication.PgOutput.ReplicaIdentity.Default, [new ColumnInfo("v", 25, true)]);
+
+    /// <summary>A committed transaction inserting one row per value into a table with one text column, v.</summary>
+    internal static CommittedTransaction Transaction(ulong commit, params string[] values)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var data = ArrayPool<byte>.Shared.Rent(bytes.Length);
-        bytes.CopyTo(data, 0);
-        length = bytes.Length;
-        return data;
+        var buffer = new TransactionBuffer(null, 1 << 20);
+        foreach (var value in values)
+        {
+            buffer.Add(0, Table, (byte)'I', PgOutputBytes.Insert(null, Table.RelationId, value).AsSpan(1));
+        }
+
+        return new CommittedTransaction(buffer, new Lsn(commit), new Lsn(commit + 8), 700, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
     }
 
-    private static WriteBatch Batch(string text, ulong commit, ulong end, int changes, IActorRef replyTo)
-    {
-        var data = Rent(text, out var length);
-        return new WriteBatch(data, length, new Lsn(commit), new Lsn(end), changes, replyTo);
-    }
+    private static TransactionBatch Batch(IActorRef replyTo, params CommittedTransaction[] transactions) => new(transactions, replyTo);
 
-    private string Content()
+    private static TransactionBatch Batch(ulong commit, IActorRef replyTo, params string[] values) => Batch(replyTo, Transaction(commit, values));
+
+    /// <summary>The v of every line of the file, in order.</summary>
+    private List<string> Values(string? path = null) =>
+        [.. ReadText(path ?? DataPath).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("after").GetProperty("v").GetString()!)];
+
+    private static string ReadText(string path)
     {
-        using var f = new FileStream(DataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(f);
         return reader.ReadToEnd();
     }
 
+    private long Length => new FileInfo(DataPath).Length;
+
     [Fact]
-    public void Batch_is_appended_and_fsynced_then_reported_durable_on_behalf_of_the_stream()
+    public void Batch_is_encoded_appended_and_fsynced_then_reported_durable_on_behalf_of_the_stream()
     {
         var ack = CreateTestProbe();
         var stream = CreateTestProbe();
         var sink = Sys.ActorOf(FileSinkActor.Props(DataPath, Lsn.Invalid, 0, ack));
 
-        sink.Tell(Batch("a\nb\n", 100, 108, 2, stream));
+        sink.Tell(Batch(stream, Transaction(100, "a", "b")));
         var durable = ack.ExpectMsg<Durable>();
-        Assert.Equal(new Durable(100, 108, 4, 2), durable);
+        Assert.Equal(new Durable(100, 108, Length, 2), durable);
         Assert.Equal(stream.Ref, ack.LastSender);
-        Assert.Equal("a\nb\n", Content());
+        Assert.Equal(["a", "b"], Values());
+        var line = ReadText(DataPath).Split('\n')[0];
+        Assert.Equal("{\"op\":\"c\",\"lsn\":\"0/64\",\"xid\":700,\"commit_ts\":\"2026-01-02T03:04:05.000000Z\",\"key\":{\"v\":\"a\"},\"before\":null,\"after\":{\"v\":\"a\"}}", line);
 
-        sink.Tell(Batch("c\n", 200, 208, 1, stream));
-        Assert.Equal(new Durable(200, 208, 6, 1), ack.ExpectMsg<Durable>());
+        // Several transactions in one batch: one fsync, one position (the last commit's), every change counted.
+        sink.Tell(Batch(stream, Transaction(200, "c"), Transaction(300, "d", "e")));
+        durable = ack.ExpectMsg<Durable>();
+        Assert.Equal(new Durable(300, 308, Length, 3), durable);
         sink.Tell(GetSinkPosition.Instance);
-        Assert.Equal(new SinkPosition(new Lsn(200), 6), ExpectMsg<SinkPosition>());
-        Assert.Equal("a\nb\nc\n", Content());
+        Assert.Equal(new SinkPosition(new Lsn(300), Length), ExpectMsg<SinkPosition>());
+        Assert.Equal(["a", "b", "c", "d", "e"], Values());
     }
 
     [Fact]
     public void Commit_already_in_the_file_is_skipped()
     {
-        File.WriteAllText(DataPath, "old\n");
         var ack = CreateTestProbe();
         var stream = CreateTestProbe();
-        var sink = Sys.ActorOf(FileSinkActor.Props(DataPath, new Lsn(100), 4, ack));
+        var sink = Sys.ActorOf(FileSinkActor.Props(DataPath, Lsn.Invalid, 0, ack));
+        sink.Tell(Batch(100, stream, "old"));
+        var first = ack.ExpectMsg<Durable>().FileOffset;
 
-        sink.Tell(Batch("again\n", 100, 108, 1, stream));
+        sink.Tell(Batch(100, stream, "again"));
         Assert.Equal(new Lsn(100), stream.ExpectMsg<BatchSkipped>().CommitLsn);
         ack.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-        Assert.Equal("old\n", Content());
+        Assert.Equal(["old"], Values());
 
-        sink.Tell(Batch("new\n", 101, 109, 1, stream));
-        Assert.Equal(8, ack.ExpectMsg<Durable>().FileOffset);
-        Assert.Equal("old\nnew\n", Content());
+        // In a batch, the transactions already written are left out and the rest written.
+        sink.Tell(Batch(stream, Transaction(50, "older"), Transaction(100, "again"), Transaction(101, "new")));
+        var durable = ack.ExpectMsg<Durable>();
+        Assert.Equal((101UL, 1), (durable.CommitLsn, durable.Changes));
+        Assert.True(durable.FileOffset > first);
+        Assert.Equal(["old", "new"], Values());
     }
 
     [Fact]
-    public void Parts_are_covered_by_the_final_batch_or_cut_back_by_discard()
+    public void A_transaction_larger_than_a_chunk_is_written_whole_and_counted_once()
     {
         var ack = CreateTestProbe();
         var stream = CreateTestProbe();
         var sink = Sys.ActorOf(FileSinkActor.Props(DataPath, Lsn.Invalid, 0, ack));
+        var values = Enumerable.Range(0, 3000).Select(i => i + new string('x', 1000)).ToArray();
 
-        sink.Tell(Batch("t1\n", 100, 108, 1, stream));
-        ack.ExpectMsg<Durable>();
-
-        var part = Rent("p1\n", out var length);
-        sink.Tell(new AppendPart(part, length, new Lsn(200), stream));
-        stream.ExpectMsg<PartAppended>();
-        Assert.Equal("t1\np1\n", Content());
-
-        sink.Tell(DiscardParts.Instance);
-        sink.Tell(GetSinkPosition.Instance);
-        Assert.Equal(new SinkPosition(new Lsn(100), 3), ExpectMsg<SinkPosition>());
-        Assert.Equal("t1\n", Content());
-
-        part = Rent("p1\n", out length);
-        sink.Tell(new AppendPart(part, length, new Lsn(200), stream));
-        stream.ExpectMsg<PartAppended>();
-        sink.Tell(Batch("p2\n", 200, 208, 2, stream));
-        Assert.Equal(new Durable(200, 208, 9, 2), ack.ExpectMsg<Durable>());
-        sink.Tell(DiscardParts.Instance);
-        sink.Tell(GetSinkPosition.Instance);
-        Assert.Equal(9, ExpectMsg<SinkPosition>().FileOffset);
-        Assert.Equal("t1\np1\np2\n", Content());
+        sink.Tell(Batch(stream, Transaction(100, values)));
+        var durable = ack.ExpectMsg<Durable>(TimeSpan.FromSeconds(10));
+        Assert.Equal(3000, durable.Changes);
+        Assert.Equal(Length, durable.FileOffset);
+        Assert.True(Length > 3 << 20);
+        Assert.Equal(values, Values());
     }
 
     [Fact]
     public void Start_truncates_the_unacknowledged_tail_to_the_durable_offset()
     {
-        File.WriteAllText(DataPath, "durable\nlost tail");
         var ack = CreateTestProbe();
         var stream = CreateTestProbe();
-        var sink = Sys.ActorOf(FileSinkActor.Props(DataPath, new Lsn(100), 8, ack));
+        var first = Sys.ActorOf(FileSinkActor.Props(DataPath, Lsn.Invalid, 0, ack));
+        first.Tell(Batch(100, stream, "durable"));
+        var offset = ack.ExpectMsg<Durable>().FileOffset;
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+        File.AppendAllText(DataPath, "lost tail");
 
+        var sink = Sys.ActorOf(FileSinkActor.Props(DataPath, new Lsn(100), offset, ack));
         sink.Tell(GetSinkPosition.Instance);
-        Assert.Equal(new SinkPosition(new Lsn(100), 8), ExpectMsg<SinkPosition>());
-        Assert.Equal("durable\n", Content());
+        Assert.Equal(new SinkPosition(new Lsn(100), offset), ExpectMsg<SinkPosition>());
+        Assert.Equal(offset, Length);
 
-        sink.Tell(Batch("next\n", 150, 160, 1, stream));
-        Assert.Equal(13, ack.ExpectMsg<Durable>().FileOffset);
-        Assert.Equal("durable\nnext\n", Content());
+        sink.Tell(Batch(150, stream, "next"));
+        var next = ack.ExpectMsg<Durable>().FileOffset;
+        Assert.Equal(Length, next);
+        Assert.Equal(["durable", "next"], Values());
     }
 
     [PgWire.Tests.Shared.TmpfsFact]
@@ -141,29 +149,32 @@ public sealed class FileSinkActorTests : TestKit, IDisposable
             var ack = CreateTestProbe();
             var stream = CreateTestProbe();
             var sink = Sys.ActorOf(FileSinkActor.Props(path, Lsn.Invalid, 0, ack));
-            sink.Tell(Batch("a\n", 100, 108, 1, stream));
-            Assert.Equal(2, ack.ExpectMsg<Durable>().FileOffset);
+            sink.Tell(Batch(100, stream, "a"));
+            var first = ack.ExpectMsg<Durable>().FileOffset;
+            Assert.Equal(first, new FileInfo(path).Length);
 
-            // Too large for the file system: nothing of it stays, the stream hears why.
-            sink.Tell(Batch(new string('x', 2 << 20) + "\n", 200, 208, 1, stream));
-            Assert.Contains("No space left on device", stream.ExpectMsg<SinkWriteFailed>().Reason, StringComparison.Ordinal);
-            Assert.Equal(2, new FileInfo(path).Length);
+            // Too large for the file system (written in pieces, the first ones fit): nothing of it
+            // stays, the stream hears why.
+            sink.Tell(Batch(200, stream, [.. Enumerable.Range(0, 2000).Select(i => new string('x', 1000))]));
+            Assert.Contains("No space left on device", stream.ExpectMsg<SinkWriteFailed>(TimeSpan.FromSeconds(10)).Reason, StringComparison.Ordinal);
+            Assert.Equal(first, new FileInfo(path).Length);
 
             // A small later transaction would fit, but writing it after a lost one would record it
             // durable with the lost one missing: refused.
-            sink.Tell(Batch("c\n", 300, 308, 1, stream));
+            sink.Tell(Batch(300, stream, "c"));
             Assert.Contains("earlier write failed", stream.ExpectMsg<SinkWriteFailed>().Reason, StringComparison.Ordinal);
             ack.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
-            Assert.Equal(2, new FileInfo(path).Length);
+            Assert.Equal(first, new FileInfo(path).Length);
 
             // A restarted stream asks for the position and sends from there again.
             sink.Tell(GetSinkPosition.Instance);
-            Assert.Equal(new SinkPosition(new Lsn(100), 2), ExpectMsg<SinkPosition>());
-            sink.Tell(Batch("b\n", 200, 208, 1, stream));
-            Assert.Equal(4, ack.ExpectMsg<Durable>().FileOffset);
+            Assert.Equal(new SinkPosition(new Lsn(100), first), ExpectMsg<SinkPosition>());
+            sink.Tell(Batch(200, stream, "b"));
+            var offset = ack.ExpectMsg<Durable>().FileOffset;
+            Assert.Equal(new FileInfo(path).Length, offset);
             Sys.Stop(sink);
             ExpectNoMsg(TimeSpan.FromMilliseconds(100));
-            Assert.Equal("a\nb\n", File.ReadAllText(path));
+            Assert.Equal(["a", "b"], Values(path));
         }
         finally
         {

@@ -132,17 +132,27 @@ public sealed class LreplEmbeddingActorTests : SqliteStateTestKit
             AwaitCondition(() => progress.Streaming, TimeSpan.FromSeconds(30));
 
             StreamTestSupport.Psql($"INSERT INTO {table} VALUES (1, 'one'), (2, 'two');");
-            var batch = sink.ExpectMsg<WriteBatch>(TimeSpan.FromSeconds(30));
-            Assert.Equal(2, batch.Changes);
+            var batch = sink.ExpectMsg<TransactionBatch>(TimeSpan.FromSeconds(30));
             Assert.Equal(stream, batch.ReplyTo);
-            Assert.True(batch.EndLsn > batch.CommitLsn);
-            var text = System.Text.Encoding.UTF8.GetString(batch.Data, 0, batch.Length);
-            Assert.Contains("\"one\"", text, StringComparison.Ordinal);
-            Assert.Contains("\"two\"", text, StringComparison.Ordinal);
+            var transaction = Assert.Single(batch.Transactions);
+            Assert.True(transaction.EndLsn > transaction.CommitLsn);
+            var rows = new List<string>();
+            var reader = transaction.ReadChanges();
+            while (reader.TryRead(out var change))
+            {
+                Assert.Equal(ChangeKind.Insert, change.Kind);
+                Assert.Equal((table, "name"), (change.Relation.Name, change.Relation.Columns[1].Name));
+                var columns = new PgWire.Protocol.Replication.PgOutput.TupleColumn[2];
+                change.NewTuple.CopyColumnsTo(columns);
+                rows.Add(System.Text.Encoding.UTF8.GetString(change.NewTuple.GetValue(columns[1])));
+            }
 
-            var state = new LreplState { SnapshotDone = true, CommitLsn = batch.CommitLsn.Value, EndLsn = batch.EndLsn.Value, FileOffset = batch.Length };
-            stream.Tell(new Persisted(state, batch.Changes), sink);
-            AwaitCondition(() => progress.DurableLsn == batch.CommitLsn, TimeSpan.FromSeconds(10));
+            transaction.Buffer.Dispose();
+            Assert.Equal(["one", "two"], rows);
+
+            var state = new LreplState { SnapshotDone = true, CommitLsn = transaction.CommitLsn.Value, EndLsn = transaction.EndLsn.Value, FileOffset = 100 };
+            stream.Tell(new Persisted(state, 2), sink);
+            AwaitCondition(() => progress.DurableLsn == transaction.CommitLsn, TimeSpan.FromSeconds(10));
 
             Watch(stream);
             stream.Tell(StopReplicationStream.Instance);
@@ -151,7 +161,7 @@ public sealed class LreplEmbeddingActorTests : SqliteStateTestKit
                 () =>
                 {
                     var confirmed = Lsn.Parse(StreamTestSupport.Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{slot}'"));
-                    Assert.True(confirmed >= batch.EndLsn, $"confirmed_flush_lsn {confirmed} < {batch.EndLsn}");
+                    Assert.True(confirmed >= transaction.EndLsn, $"confirmed_flush_lsn {confirmed} < {transaction.EndLsn}");
                 },
                 TimeSpan.FromSeconds(10),
                 TimeSpan.FromMilliseconds(100));

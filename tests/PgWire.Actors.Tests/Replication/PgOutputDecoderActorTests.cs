@@ -44,14 +44,23 @@ public sealed class PgOutputDecoderActorTests : TestKit, IDisposable
 
     private static byte[][] Concat(params byte[][][] parts) => [.. parts.SelectMany(p => p)];
 
-    /// <summary>A transaction's changes as "type fields": the change type letter and the commit-independent part of its JSON line.</summary>
+    /// <summary>
+    /// A transaction's events as "type fields": the change type letter and the commit-independent part
+    /// of the JSON line the file sink makes of it; a schema change as "R" and the new column names.
+    /// </summary>
     private static List<string> Changes(CommittedTransaction transaction)
     {
-        var reader = transaction.Buffer.OpenReader();
+        var encoder = new JsonLineEncoder();
+        var reader = transaction.ReadChanges();
         var result = new List<string>();
-        while (reader.TryRead(out _, out _, out var record))
+        while (reader.TryRead(out var change))
         {
-            result.Add((char)record[0] + " " + Encoding.UTF8.GetString(record[1..]));
+            result.Add(change.Kind switch
+            {
+                ChangeKind.Relation => "R " + string.Join(",", change.Relation.Columns.Select(c => c.Name)),
+                ChangeKind.Truncate => "T " + Encoding.UTF8.GetString(JsonLineEncoder.TruncateFields),
+                _ => (char)change.Kind + " " + Encoding.UTF8.GetString(encoder.EncodeChangeFields(change.Relation.Columns, change.Message)),
+            });
         }
 
         return result;

@@ -1,17 +1,18 @@
 using PgWire.Actors.Replication;
+using PgWire.Protocol.Replication.PgOutput;
 using Xunit;
 
 namespace PgWire.Actors.Tests.Replication;
 
 public sealed class StreamTransactionBufferTests
 {
-    private static readonly ColumnInfo[] First = [new("id", 23, true)];
-    private static readonly ColumnInfo[] Second = [new("id", 23, true), new("extra", 25, false)];
+    private static readonly TableRelation First = new(1, "public", "t", ReplicaIdentity.Default, [new("id", 23, true)]);
+    private static readonly TableRelation Second = new(1, "public", "t", ReplicaIdentity.Default, [new("id", 23, true), new("extra", 25, false)]);
 
-    private static List<(uint Xid, ColumnInfo[]? Columns, byte[] Message)> ReadAll(TransactionBuffer buffer)
+    private static List<(uint Xid, TableRelation? Columns, byte[] Message)> ReadAll(TransactionBuffer buffer)
     {
         var reader = buffer.OpenReader();
-        var result = new List<(uint, ColumnInfo[]?, byte[])>();
+        var result = new List<(uint, TableRelation?, byte[])>();
         while (reader.TryRead(out var xid, out var columns, out var message))
         {
             result.Add((xid, columns, message.ToArray()));
@@ -37,7 +38,7 @@ public sealed class StreamTransactionBufferTests
                     buffer.Add(xid, i < 40 ? First : Second, (byte)'I', [(byte)i, 1, 2, 3]);
                 }
 
-                buffer.Add(7, null, (byte)'T', []);
+                buffer.Add(7, First, (byte)'T', []);
                 buffer.AbortSubtransaction(8);
                 Assert.Equal(spills, buffer.IsSpilled);
                 spillPath = buffer.SpillPath;
@@ -50,7 +51,7 @@ public sealed class StreamTransactionBufferTests
                 Assert.All(records.Take(40), r => Assert.Equal((byte)'I', r.Message[0]));
                 Assert.Same(First, records[0].Columns);
                 Assert.Same(Second, records[39].Columns);
-                Assert.Null(records[40].Columns);
+                Assert.Same(First, records[40].Columns);
                 Assert.Equal([(byte)'T'], records[40].Message);
             }
 

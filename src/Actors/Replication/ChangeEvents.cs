@@ -1,0 +1,159 @@
+using PgWire.Protocol.Replication;
+using PgWire.Protocol.Replication.PgOutput;
+
+namespace PgWire.Actors.Replication;
+
+/// <summary>
+/// A replicated table as the stream's last Relation message described it: its identity on the
+/// server, its name, and its columns in table order (name, type OID, type modifier, key flag). An
+/// instance never changes; a Relation message that differs from the cached one makes a new
+/// instance and a <see cref="ChangeKind.Relation"/> event in the transaction where it arrived.
+/// </summary>
+public sealed class TableRelation
+{
+    private readonly ColumnInfo[] _columns;
+
+    public TableRelation(uint relationId, string schema, string name, ReplicaIdentity replicaIdentity, ColumnInfo[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        RelationId = relationId;
+        Schema = schema;
+        Name = name;
+        ReplicaIdentity = replicaIdentity;
+        _columns = columns;
+    }
+
+    /// <summary>The table's OID on the server (pgoutput's relation id).</summary>
+    public uint RelationId { get; }
+
+    public string Schema { get; }
+
+    public string Name { get; }
+
+    /// <summary>What an update or delete carries of the old row: the key (default, index) or the whole row (full).</summary>
+    public ReplicaIdentity ReplicaIdentity { get; }
+
+    /// <summary>The published columns in table order, as tuples carry them.</summary>
+    public IReadOnlyList<ColumnInfo> Columns => _columns;
+
+    internal ColumnInfo[] ColumnArray => _columns;
+
+    /// <summary>Whether <paramref name="other"/> has the same name, replica identity and columns (names, types, modifiers, key flags).</summary>
+    public bool SameShape(TableRelation? other)
+    {
+        if (other is null || other.Schema != Schema || other.Name != Name || other.ReplicaIdentity != ReplicaIdentity || other._columns.Length != _columns.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            var a = _columns[i];
+            var b = other._columns[i];
+            if (a.Name != b.Name || a.TypeOid != b.TypeOid || a.TypeModifier != b.TypeModifier || a.IsKey != b.IsKey)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override string ToString() => Schema + "." + Name;
+}
+
+/// <summary>What one event of a committed transaction is.</summary>
+public enum ChangeKind : byte
+{
+    /// <summary>A new row (<see cref="RowChange.NewTuple"/>).</summary>
+    Insert = (byte)'I',
+
+    /// <summary>A changed row: the new row, and the old key or old row when the server sent one.</summary>
+    Update = (byte)'U',
+
+    /// <summary>A removed row: its old key, or the whole old row under REPLICA IDENTITY FULL.</summary>
+    Delete = (byte)'D',
+
+    /// <summary>Every row of the table was removed (TRUNCATE).</summary>
+    Truncate = (byte)'T',
+
+    /// <summary>
+    /// The table's shape changed (a Relation message that differs from the one before it): the
+    /// events after it carry the new <see cref="RowChange.Relation"/>. No row data.
+    /// </summary>
+    Relation = (byte)'R',
+}
+
+/// <summary>
+/// One event of a committed transaction, a view over the transaction's buffer valid until the
+/// reader moves on. Values are as the server sent them: text or binary bytes, NULL, or
+/// "unchanged TOAST" (see <see cref="TupleData"/>); nothing has been converted or encoded yet.
+/// </summary>
+public readonly ref struct RowChange
+{
+    internal RowChange(TableRelation relation, ChangeKind kind, PgOutputMessage message)
+    {
+        Relation = relation;
+        Kind = kind;
+        Message = message;
+    }
+
+    /// <summary>The table the change belongs to, with the columns its tuples follow.</summary>
+    public TableRelation Relation { get; }
+
+    public ChangeKind Kind { get; }
+
+    /// <summary>Whether <see cref="OldTuple"/> holds the old key ('K'), the old row ('O') or nothing.</summary>
+    public OldTupleKind OldTupleKind => Message.OldTupleKind;
+
+    /// <summary>The old key or row of an update or delete; empty when the server sent none.</summary>
+    public TupleData OldTuple => Message.OldTuple;
+
+    /// <summary>The new row of an insert or update; empty otherwise.</summary>
+    public TupleData NewTuple => Message.NewTuple;
+
+    /// <summary>The decoded pgoutput message (insert, update, delete); default for the other kinds.</summary>
+    internal PgOutputMessage Message { get; }
+}
+
+/// <summary>
+/// A committed transaction: its commit facts and its changes, in order, kept in a
+/// <see cref="TransactionBuffer"/> as the server sent them (spilled to a file when large). Made by
+/// the decoder, passed on in batches, never copied; whoever holds it last disposes
+/// <see cref="Buffer"/> (a sink, once it has written the transaction or given up on it).
+/// </summary>
+/// <param name="CommitLsn">The commit record's LSN: the transaction's identity in the stream, and what sinks record as durable.</param>
+/// <param name="EndLsn">The end of the commit record: the flush position to report once the transaction is durable.</param>
+public sealed record CommittedTransaction(TransactionBuffer Buffer, Lsn CommitLsn, Lsn EndLsn, uint Xid, DateTimeOffset CommitTime)
+{
+    /// <summary>Reads the changes back in order; read once, and only by the holder.</summary>
+    public ChangeReader ReadChanges() => new(Buffer.OpenReader());
+}
+
+/// <summary>Reads the typed events of a <see cref="CommittedTransaction"/>.</summary>
+public sealed class ChangeReader
+{
+    // Stored messages have the streamed xid removed, so a decoder outside any stream reads them.
+    private readonly PgOutputDecoder _decoder = new(1);
+    private readonly TransactionBuffer.Reader _reader;
+
+    internal ChangeReader(TransactionBuffer.Reader reader) => _reader = reader;
+
+    /// <summary>The next event; false at the end. The event is valid until the next call.</summary>
+    public bool TryRead(out RowChange change)
+    {
+        if (!_reader.TryRead(out _, out var relation, out var record))
+        {
+            change = default;
+            return false;
+        }
+
+        var kind = (ChangeKind)record[0];
+        change = kind switch
+        {
+            ChangeKind.Insert or ChangeKind.Update or ChangeKind.Delete => new RowChange(relation!, kind, _decoder.Decode(record)),
+            _ => new RowChange(relation!, kind, default),
+        };
+        return true;
+    }
+}
