@@ -23,7 +23,8 @@ public class StartupWarmUpTests
     public void The_snapshot_writer_methods_are_found_and_compile()
     {
         var methods = StartupWarmUp.HotMethods(StartupWarmUp.SnapshotTypes).Select(m => m.DeclaringType!.Name + "." + m.Name).ToList();
-        Assert.Contains("CopyTextJsonWriter.WriteRow", methods);
+        Assert.Contains("CopyTextRowWriter.WriteRow", methods);
+        Assert.Contains("CopyTextJsonWriter.EncodeRow", methods);
         Assert.Contains("JsonValues.NeedsEscape", methods);
         foreach (var method in StartupWarmUp.HotMethods(StartupWarmUp.QueryTypes.Concat(StartupWarmUp.SnapshotTypes)))
         {

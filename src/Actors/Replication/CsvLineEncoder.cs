@@ -1,11 +1,13 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Json;
+using PgWire.Protocol.Replication;
+using PgWire.Protocol.Replication.PgOutput;
+using PgWire.Protocol.Types;
 
 namespace PgWire.Actors.Replication;
 
 /// <summary>
-/// Turns the pipeline's JSON lines into RFC 4180 CSV records (CRLF line ends): columns
+/// Writes changes as RFC 4180 CSV records (CRLF line ends), straight from the typed values: columns
 /// <c>op,lsn,</c> followed by the table's columns in table order, values in PostgreSQL text
 /// format. A NULL is an empty unquoted field and an empty string is <c>""</c>; a field is quoted
 /// when it is empty or holds a comma, a double quote, CR or LF, and quotes inside are doubled.
@@ -27,6 +29,9 @@ public sealed class CsvLineEncoder
     private readonly Dictionary<string, int> _index;
     private readonly byte[]?[] _values;
     private readonly bool[] _present;
+    private readonly ArrayBufferWriter<byte> _binaryText = new(256);
+    private TableRelation? _mappedRelation;
+    private int[] _map = [];
 
     public CsvLineEncoder(IReadOnlyList<string> columns)
     {
@@ -74,60 +79,92 @@ public sealed class CsvLineEncoder
         return [.. fields.Skip(2).Select(f => f ?? "")];
     }
 
-    /// <summary>Converts complete JSON lines (as the encoders write them) to CSV records.</summary>
-    public void Transcode(ReadOnlySpan<byte> jsonLines, IBufferWriter<byte> output)
+    /// <summary>
+    /// Writes the CSV record(s) of one change of a transaction committed at <paramref name="lsn"/>;
+    /// a <see cref="ChangeKind.Relation"/> event writes nothing but checks that the header still
+    /// holds every column of the table.
+    /// </summary>
+    public void Encode(in RowChange change, Lsn lsn, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        while (!jsonLines.IsEmpty)
+        var map = Map(change.Relation);
+        Span<byte> lsnText = stackalloc byte[20];
+        var lsnLength = FormatLsn(lsn, lsnText);
+        var lsnBytes = lsnText[..lsnLength];
+        var hasOld = change.OldTupleKind != OldTupleKind.None && !change.OldTuple.IsEmpty;
+        var keyOnly = change.OldTupleKind == OldTupleKind.Key;
+        switch (change.Kind)
         {
-            var end = jsonLines.IndexOf((byte)'\n');
-            var line = end < 0 ? jsonLines : jsonLines[..end];
-            jsonLines = end < 0 ? default : jsonLines[(end + 1)..];
-            if (!line.IsEmpty)
+            case ChangeKind.Relation:
+                return;
+            case ChangeKind.Truncate:
+                WriteRecord(output, "t"u8, lsnBytes, change.Relation, map, default, keyOnly: false);
+                return;
+            case ChangeKind.Delete:
+                WriteRecord(output, "d"u8, lsnBytes, change.Relation, map, change.OldTuple, keyOnly);
+                return;
+            case ChangeKind.Update when hasOld && KeyChanged(change.Relation, change.OldTuple, change.NewTuple):
+                WriteRecord(output, "d"u8, lsnBytes, change.Relation, map, change.OldTuple, keyOnly);
+                WriteRecord(output, "c"u8, lsnBytes, change.Relation, map, change.NewTuple, keyOnly: false);
+                return;
+            case ChangeKind.Update:
+                WriteRecord(output, "u"u8, lsnBytes, change.Relation, map, change.NewTuple, keyOnly: false);
+                return;
+            default:
+                WriteRecord(output, "c"u8, lsnBytes, change.Relation, map, change.NewTuple, keyOnly: false);
+                return;
+        }
+    }
+
+    private static int FormatLsn(Lsn lsn, Span<byte> destination)
+    {
+        ((uint)(lsn.Value >> 32)).TryFormat(destination, out var n, "X", System.Globalization.CultureInfo.InvariantCulture);
+        destination[n++] = (byte)'/';
+        ((uint)lsn.Value).TryFormat(destination[n..], out var m, "X", System.Globalization.CultureInfo.InvariantCulture);
+        return n + m;
+    }
+
+    /// <summary>For each column of <paramref name="table"/>, its field in the header; made once per relation.</summary>
+    private int[] Map(TableRelation table)
+    {
+        if (ReferenceEquals(table, _mappedRelation))
+        {
+            return _map;
+        }
+
+        var map = new int[table.Columns.Count];
+        for (var i = 0; i < map.Length; i++)
+        {
+            var name = table.Columns[i].Name;
+            if (!_index.TryGetValue(name, out map[i]))
             {
-                TranscodeLine(line, output);
+                // A column added to the table after the header was written: leaving it out
+                // would lose its values without a word.
+                throw new LreplException($"column \"{name}\" is not in the header of this CSV file (it was added to the table after the file was started); a CSV file keeps its header: use --format jsonl, or move the data file and lrepl-state.db away to start a new file");
             }
         }
+
+        _mappedRelation = table;
+        _map = map;
+        return map;
     }
 
-    private void TranscodeLine(ReadOnlySpan<byte> line, IBufferWriter<byte> output)
+    /// <summary>Whether an update's old key differs from the key columns of its new row.</summary>
+    private static bool KeyChanged(TableRelation table, TupleData oldTuple, TupleData newTuple)
     {
-        var reader = new Utf8JsonReader(line);
-        using var doc = JsonDocument.ParseValue(ref reader);
-        var root = doc.RootElement;
-        var op = root.GetProperty("op").GetString()!;
-        var lsn = Encoding.UTF8.GetBytes(root.GetProperty("lsn").GetString()!);
-        var key = root.GetProperty("key");
-        var before = root.GetProperty("before");
-        var after = root.GetProperty("after");
-        switch (op)
+        var count = Math.Min(table.Columns.Count, Math.Min(oldTuple.ColumnCount, newTuple.ColumnCount));
+        Span<TupleColumn> before = count <= 64 ? stackalloc TupleColumn[oldTuple.ColumnCount] : new TupleColumn[oldTuple.ColumnCount];
+        Span<TupleColumn> after = count <= 64 ? stackalloc TupleColumn[newTuple.ColumnCount] : new TupleColumn[newTuple.ColumnCount];
+        oldTuple.CopyColumnsTo(before);
+        newTuple.CopyColumnsTo(after);
+        for (var i = 0; i < count; i++)
         {
-            case "d":
-                WriteRecord(output, "d"u8, lsn, before.ValueKind == JsonValueKind.Object ? before : key);
-                break;
-            case "t":
-                WriteRecord(output, "t"u8, lsn, default);
-                break;
-            case "u" when KeyChanged(key, after):
-                WriteRecord(output, "d"u8, lsn, before.ValueKind == JsonValueKind.Object ? before : key);
-                WriteRecord(output, "c"u8, lsn, after);
-                break;
-            default:
-                WriteRecord(output, Encoding.UTF8.GetBytes(op), lsn, after);
-                break;
-        }
-    }
+            if (!table.Columns[i].IsKey || after[i].Kind == TupleKind.UnchangedToast)
+            {
+                continue;
+            }
 
-    private static bool KeyChanged(JsonElement key, JsonElement after)
-    {
-        if (key.ValueKind != JsonValueKind.Object || after.ValueKind != JsonValueKind.Object)
-        {
-            return false;
-        }
-
-        foreach (var property in key.EnumerateObject())
-        {
-            if (!after.TryGetProperty(property.Name, out var value) || value.GetRawText() != property.Value.GetRawText())
+            if (before[i].Kind != after[i].Kind || !oldTuple.GetValue(before[i]).SequenceEqual(newTuple.GetValue(after[i])))
             {
                 return true;
             }
@@ -136,24 +173,28 @@ public sealed class CsvLineEncoder
         return false;
     }
 
-    private void WriteRecord(IBufferWriter<byte> output, ReadOnlySpan<byte> op, ReadOnlySpan<byte> lsn, JsonElement row)
+    private void WriteRecord(IBufferWriter<byte> output, ReadOnlySpan<byte> op, ReadOnlySpan<byte> lsn, TableRelation table, int[] map, TupleData tuple, bool keyOnly)
     {
         Array.Clear(_present);
         Array.Clear(_values);
-        if (row.ValueKind == JsonValueKind.Object)
+        var fields = tuple.IsEmpty ? [] : new TupleColumn[tuple.ColumnCount];
+        if (!tuple.IsEmpty)
         {
-            foreach (var property in row.EnumerateObject())
-            {
-                if (!_index.TryGetValue(property.Name, out var i))
-                {
-                    // A column added to the table after the header was written: leaving it out
-                    // would lose its values without a word.
-                    throw new LreplException($"column \"{property.Name}\" is not in the header of this CSV file (it was added to the table after the file was started); a CSV file keeps its header: use --format jsonl, or move the data file and lrepl-state.db away to start a new file");
-                }
+            tuple.CopyColumnsTo(fields);
+        }
 
-                _present[i] = true;
-                _values[i] = TextValue(property.Value);
+        var count = Math.Min(fields.Length, map.Length);
+        for (var i = 0; i < count; i++)
+        {
+            var column = table.Columns[i];
+            if ((keyOnly && !column.IsKey) || fields[i].Kind is TupleKind.UnchangedToast or TupleKind.Null)
+            {
+                continue;
             }
+
+            var value = tuple.GetValue(fields[i]);
+            _present[map[i]] = true;
+            _values[map[i]] = fields[i].Kind == TupleKind.Binary ? BinaryAsText(column, value) : value.ToArray();
         }
 
         WriteField(output, op, false);
@@ -171,15 +212,18 @@ public sealed class CsvLineEncoder
         output.Write(LineEnd);
     }
 
-    /// <summary>The PostgreSQL text form of a value the JSON encoder wrote; null for SQL NULL.</summary>
-    private static byte[]? TextValue(JsonElement value) => value.ValueKind switch
+    /// <summary>The server's text form of a binary value, so binary and text streams write the same records.</summary>
+    private byte[] BinaryAsText(ColumnInfo column, ReadOnlySpan<byte> value)
     {
-        JsonValueKind.Null => null,
-        JsonValueKind.True => "t"u8.ToArray(),
-        JsonValueKind.False => "f"u8.ToArray(),
-        JsonValueKind.String => Encoding.UTF8.GetBytes(value.GetString()!),
-        _ => Encoding.UTF8.GetBytes(value.GetRawText()),
-    };
+        if (!column.BinaryType.IsValid)
+        {
+            throw new LreplException($"column \"{column.Name}\" (type {column.TypeOid}) arrived in binary format, which is not decoded for its type");
+        }
+
+        _binaryText.ResetWrittenCount();
+        BinaryTextFormatter.Format(column.BinaryType, value, _binaryText);
+        return _binaryText.WrittenSpan.ToArray();
+    }
 
     /// <summary>Writes one field, quoted when it must be (or when empty and <paramref name="quoteEmpty"/>).</summary>
     public static void WriteField(IBufferWriter<byte> output, ReadOnlySpan<byte> value, bool quoteEmpty)

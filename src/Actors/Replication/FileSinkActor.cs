@@ -106,6 +106,7 @@ public sealed class FileSinkActor : ReceiveActor
         catch (Exception ex)
         {
             _json.Clear();
+            _csvBuffer?.Clear();
             WriteFailed(ex, batch.ReplyTo);
         }
         finally
@@ -125,6 +126,18 @@ public sealed class FileSinkActor : ReceiveActor
         var count = 0;
         while (reader.TryRead(out var change))
         {
+            if (_csv is not null)
+            {
+                _csv.Encode(change, transaction.CommitLsn, _csvBuffer!);
+                count += change.Kind == ChangeKind.Relation ? 0 : 1;
+                if (_csvBuffer!.WrittenCount >= ChunkSize)
+                {
+                    WriteEncoded();
+                }
+
+                continue;
+            }
+
             var slot = change.Kind switch
             {
                 ChangeKind.Insert => 0,
@@ -156,8 +169,16 @@ public sealed class FileSinkActor : ReceiveActor
     {
         if (_json.Length > 0)
         {
-            _offset += Append(_json.WrittenSpan);
+            _file!.Write(_json.WrittenSpan);
+            _offset += _json.Length;
             _json.Clear();
+        }
+
+        if (_csvBuffer is { WrittenCount: > 0 })
+        {
+            _file!.Write(_csvBuffer.WrittenSpan);
+            _offset += _csvBuffer.WrittenCount;
+            _csvBuffer.Clear();
         }
     }
 
@@ -184,20 +205,5 @@ public sealed class FileSinkActor : ReceiveActor
         // An I/O error may pass (space freed, a device back); anything else would fail again.
         var transient = ex is IOException or UnauthorizedAccessException;
         replyTo.Tell(new SinkWriteFailed(transient ? $"writing {_path} failed: {ex.Message}" : ex.Message, Permanent: !transient));
-    }
-
-    /// <summary>Writes JSON lines as they are, or transcoded to CSV records; returns the bytes written.</summary>
-    private int Append(ReadOnlySpan<byte> jsonLines)
-    {
-        if (_csv is null)
-        {
-            _file!.Write(jsonLines);
-            return jsonLines.Length;
-        }
-
-        _csvBuffer!.Clear();
-        _csv.Transcode(jsonLines, _csvBuffer);
-        _file!.Write(_csvBuffer.WrittenSpan);
-        return _csvBuffer.WrittenCount;
     }
 }

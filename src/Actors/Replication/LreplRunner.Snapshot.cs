@@ -25,7 +25,6 @@ public static partial class LreplRunner
         LreplConfigDir dir,
         TableInfo table,
         StateActor ack,
-        Func<IActorRef> snapshotAck,
         bool fresh,
         LreplProgress progress,
         TextWriter log,
@@ -56,7 +55,7 @@ public static partial class LreplRunner
         log.WriteLine($"lrepl: created slot {options.SlotName} at {consistentPoint}; copying snapshot of {table.Qualified}");
 
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.DataPath, progress, options.Format == LreplFormat.Csv ? SnapshotCopyOptions.Default with { JsonFormat = JsonLineFormat.V1 } : SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
+        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Schema = table.Schema, Name = table.Name, Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, new FileSnapshotSink(options.DataPath, options.Format), progress, options.Format == LreplFormat.Csv ? SnapshotCopyOptions.Default with { JsonFormat = JsonLineFormat.V1 } : SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
         var recording = false;
         try
         {
@@ -100,12 +99,11 @@ public static partial class LreplRunner
                 }
             }
 
-            var recorder = snapshotAck();
             var result = await copy.ConfigureAwait(false);
 
             // From here the snapshot may be recorded: what it made is kept whatever happens.
             recording = true;
-            var persisted = await AskStateAsync<Persisted>(recorder, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows, result.JsonFormat), ack.Stopped, progress, CancellationToken.None).ConfigureAwait(false);
+            var persisted = await AskStateAsync<Persisted>(ack.Ref, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows, result.JsonFormat), ack.Stopped, progress, CancellationToken.None).ConfigureAwait(false);
             log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}");
             return persisted.State;
         }

@@ -149,11 +149,9 @@ public static partial class LreplRunner
                         state = (await AskStateAsync<Persisted>(ack.Ref, ResetLreplState.Instance, ack.Stopped, progress, cancellationToken).ConfigureAwait(false)).State;
                     }
 
-                    Func<IActorRef> snapshotAck = () => ack.Ref;
                     if (options.Format == LreplFormat.Csv)
                     {
-                        var encoder = csv = new CsvLineEncoder([.. table.PublishedColumns ?? []]);
-                        snapshotAck = () => Start(CsvSnapshotActor.Props(options.DataPath, encoder, ack.Ref), "csv-snapshot");
+                        csv = new CsvLineEncoder([.. table.PublishedColumns ?? []]);
                     }
 
                     // The stream's transfer format is settled on the check connection while the slot is
@@ -162,7 +160,7 @@ public static partial class LreplRunner
                     var lead = Then(binaryTask, client);
                     try
                     {
-                        state = await SnapshotAsync(system, repl, normalSettings, lead, options, dir, table, ack, snapshotAck, fresh, progress, log, cancellationToken).ConfigureAwait(false);
+                        state = await SnapshotAsync(system, repl, normalSettings, lead, options, dir, table, ack, fresh, progress, log, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {

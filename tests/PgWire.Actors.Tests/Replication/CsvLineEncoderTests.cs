@@ -1,16 +1,36 @@
 using System.Buffers;
 using System.Text;
 using PgWire.Actors.Replication;
+using PgWire.Protocol.Replication;
+using PgWire.Protocol.Replication.PgOutput;
 using Xunit;
 
 namespace PgWire.Actors.Tests.Replication;
 
 public sealed class CsvLineEncoderTests
 {
-    private static string Transcode(CsvLineEncoder csv, string jsonLines)
+    private const uint Rel = 16500;
+
+    private static TableRelation Table(params (string Name, uint Type, bool Key)[] columns) =>
+        new(Rel, "public", "t", ReplicaIdentity.Default, [.. columns.Select(c => new ColumnInfo(c.Name, c.Type, c.Key))]);
+
+    /// <summary>The CSV records of pgoutput change messages (outside a streamed block), all committed at <paramref name="lsn"/>.</summary>
+    private static string Encode(CsvLineEncoder csv, TableRelation table, ulong lsn, params byte[][] messages)
     {
+        using var buffer = new TransactionBuffer(null, 1 << 20);
+        foreach (var message in messages)
+        {
+            buffer.Add(0, table, message[0], message.AsSpan(1));
+        }
+
+        var transaction = new CommittedTransaction(buffer, new Lsn(lsn), new Lsn(lsn + 8), 1, DateTimeOffset.UnixEpoch);
         var output = new ArrayBufferWriter<byte>();
-        csv.Transcode(Encoding.UTF8.GetBytes(jsonLines), output);
+        var reader = transaction.ReadChanges();
+        while (reader.TryRead(out var change))
+        {
+            csv.Encode(change, transaction.CommitLsn, output);
+        }
+
         return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
@@ -29,53 +49,36 @@ public sealed class CsvLineEncoderTests
     [Fact]
     public void Values_are_postgres_text_null_is_empty_and_empty_string_is_quoted()
     {
-        var csv = new CsvLineEncoder(["id", "t", "ok", "f", "doc", "n", "e"]);
-        var line = """{"op":"c","lsn":"0/16B3748","xid":7,"commit_ts":"2024-01-01T00:00:00.000000Z","key":{"id":1},"before":null,"after":{"id":1,"t":"a,\"b\"\nc\r","ok":true,"f":"NaN","doc":{"a": [1, 2]},"n":null,"e":""}}""" + "\n";
-        Assert.Equal("c,0/16B3748,1,\"a,\"\"b\"\"\nc\r\",t,NaN,\"{\"\"a\"\": [1, 2]}\",,\"\"\r\n", Transcode(csv, line));
-        var records = CsvLineEncoder.ReadRecords(Transcode(csv, line));
+        var table = Table(("id", 20, true), ("t", 25, false), ("ok", 16, false), ("f", 701, false), ("doc", 3802, false), ("n", 25, false), ("e", 25, false));
+        var csv = new CsvLineEncoder([.. table.Columns.Select(c => c.Name)]);
+        var text = Encode(csv, table, 0x16B3748, PgOutputBytes.Insert(null, Rel, "1", "a,\"b\"\nc\r", "t", "NaN", "{\"a\": [1, 2]}", null, ""));
+        Assert.Equal("c,0/16B3748,1,\"a,\"\"b\"\"\nc\r\",t,NaN,\"{\"\"a\"\": [1, 2]}\",,\"\"\r\n", text);
+        var records = CsvLineEncoder.ReadRecords(text);
         Assert.Single(records);
         Assert.Equal(["c", "0/16B3748", "1", "a,\"b\"\nc\r", "t", "NaN", "{\"a\": [1, 2]}", null, ""], records[0]);
     }
 
     [Fact]
-    public void Delete_truncate_and_key_changing_update()
+    public void Delete_truncate_key_changing_update_and_unchanged_toast()
     {
+        var table = Table(("id", 20, true), ("v", 25, false));
         var csv = new CsvLineEncoder(["id", "v"]);
-        var lines = string.Concat(
-            """{"op":"u","lsn":"0/10","xid":1,"commit_ts":"x","key":{"id":1},"before":null,"after":{"id":1,"v":"x"}}""" + "\n",
-            """{"op":"u","lsn":"0/10","xid":1,"commit_ts":"x","key":{"id":2},"before":{"id":2},"after":{"id":3,"v":"y"}}""" + "\n",
-            """{"op":"d","lsn":"0/20","xid":2,"commit_ts":"x","key":{"id":3},"before":{"id":3},"after":null}""" + "\n",
-            """{"op":"t","lsn":"0/30","xid":3,"commit_ts":"x","key":null,"before":null,"after":null}""" + "\n",
-            """{"op":"u","lsn":"0/40","xid":4,"commit_ts":"x","key":{"id":5},"before":null,"after":{"id":5}}""" + "\n");
-        Assert.Equal("u,0/10,1,x\r\nd,0/10,2,\r\nc,0/10,3,y\r\nd,0/20,3,\r\nt,0/30,,\r\nu,0/40,5,\r\n", Transcode(csv, lines));
+        Assert.Equal("u,0/10,1,x\r\nd,0/10,2,\r\nc,0/10,3,y\r\n", Encode(csv, table, 0x10, PgOutputBytes.Update(null, Rel, null, "1", "x"), PgOutputBytes.Update(null, Rel, ["2", null], "3", "y")));
+        Assert.Equal("d,0/20,3,\r\n", Encode(csv, table, 0x20, PgOutputBytes.Delete(null, Rel, "3", null)));
+        Assert.Equal("t,0/30,,\r\n", Encode(csv, table, 0x30, [(byte)'T']));
+        Assert.Equal("u,0/40,5,\r\n", Encode(csv, table, 0x40, PgOutputBytes.UpdateUnchangedToast(Rel, 1, "5", null)));
     }
 
     [Fact]
-    public void Snapshot_file_is_rewritten_with_one_header()
+    public void A_column_missing_from_the_header_is_an_error_not_a_lost_value()
     {
-        var path = Path.Combine(Path.GetTempPath(), "csv-snap-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var sb = new StringBuilder();
-            for (var i = 0; i < 5000; i++)
-            {
-                sb.Append("{\"op\":\"r\",\"lsn\":\"0/5\",\"xid\":null,\"commit_ts\":null,\"key\":{\"id\":").Append(i).Append("},\"before\":null,\"after\":{\"id\":").Append(i).Append(",\"v\":\"").Append(new string('x', i % 700)).Append("\"}}\n");
-            }
+        var table = Table(("id", 20, true), ("added", 25, false));
+        var csv = new CsvLineEncoder(["id"]);
+        var error = Assert.Throws<LreplException>(() => Encode(csv, table, 0x10, PgOutputBytes.Insert(null, Rel, "1", "x")));
+        Assert.Contains("column \"added\" is not in the header", error.Message, StringComparison.Ordinal);
 
-            File.WriteAllText(path, sb + "{\"op\":\"r\",\"partial");
-            var json = Encoding.UTF8.GetByteCount(sb.ToString());
-            var length = CsvSnapshotActor.Convert(path, new CsvLineEncoder(["id", "v"]), json);
-            var text = File.ReadAllText(path);
-            Assert.Equal(length, new FileInfo(path).Length);
-            var records = CsvLineEncoder.ReadRecords(text);
-            Assert.Equal(5001, records.Count);
-            Assert.Equal(["op", "lsn", "id", "v"], records[0]);
-            Assert.Equal(["r", "0/5", "4999", new string('x', 4999 % 700)], records[5000]);
-            Assert.False(File.Exists(path + ".csv-tmp"));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        // A column dropped since the header was written stays empty.
+        var wider = new CsvLineEncoder(["id", "gone"]);
+        Assert.Equal("c,0/10,1,\r\n", Encode(wider, Table(("id", 20, true)), 0x10, PgOutputBytes.Insert(null, Rel, "1")));
     }
 }

@@ -97,6 +97,43 @@ internal sealed class PgOutputBytes
     public static byte[] InsertBinary(uint relationId, params byte[]?[] values) =>
         new PgOutputBytes('I').UInt32(relationId).Byte((byte)'N').Tuple('b', values).Done();
 
+    /// <summary>An Update, with the old key ('K', full width: non-key columns null) when <paramref name="oldKey"/> is given.</summary>
+    public static byte[] Update(uint? xid, uint relationId, string?[]? oldKey, params string?[] values)
+    {
+        var m = new PgOutputBytes('U').Xid(xid).UInt32(relationId);
+        if (oldKey is not null)
+        {
+            m.Byte((byte)'K').Tuple('t', Text(oldKey));
+        }
+
+        return m.Byte((byte)'N').Tuple('t', Text(values)).Done();
+    }
+
+    /// <summary>An Update whose new row leaves column <paramref name="toastIndex"/> as unchanged TOAST ('u').</summary>
+    public static byte[] UpdateUnchangedToast(uint relationId, int toastIndex, params string?[] values)
+    {
+        var m = new PgOutputBytes('U').UInt32(relationId).Byte((byte)'N').Int16((short)values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (i == toastIndex)
+            {
+                m.Byte((byte)'u');
+            }
+            else if (values[i] is null)
+            {
+                m.Byte((byte)'n');
+            }
+            else
+            {
+                var bytes = Encoding.UTF8.GetBytes(values[i]!);
+                m.Byte((byte)'t').UInt32((uint)bytes.Length);
+                m._bytes.AddRange(bytes);
+            }
+        }
+
+        return m.Done();
+    }
+
     /// <summary>A Delete with the key columns ('K').</summary>
     public static byte[] Delete(uint? xid, uint relationId, params string?[] key) =>
         new PgOutputBytes('D').Xid(xid).UInt32(relationId).Byte((byte)'K').Tuple('t', Text(key)).Done();
