@@ -17,6 +17,7 @@ public sealed class FileSinkActor : ReceiveActor
 
     private readonly string _path;
     private readonly IActorRef _ack;
+    private readonly DurableMark _mark;
     private readonly CsvLineEncoder? _csv;
     private readonly ArrayBufferWriter<byte>? _csvBuffer;
     private readonly JsonLineEncoder _json = new(ChunkSize + (64 * 1024));
@@ -33,14 +34,14 @@ public sealed class FileSinkActor : ReceiveActor
     // durable with the lost one missing before it.
     private bool _failed;
 
-    /// <param name="csv">When set, transactions are written as CSV records instead of JSON lines.</param>
-    public FileSinkActor(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null)
+    private FileSinkActor(string path, DurableMark mark, IActorRef ack, CsvLineEncoder? csv)
     {
         _path = path;
         _csv = csv;
         _csvBuffer = csv is null ? null : new ArrayBufferWriter<byte>(ChunkSize);
-        _lastCommit = lastCommit;
-        _offset = offset;
+        _mark = mark;
+        _lastCommit = mark.Commit;
+        _offset = mark.Offset;
         _ack = ack;
 
         Receive<TransactionBatch>(OnBatch);
@@ -51,8 +52,25 @@ public sealed class FileSinkActor : ReceiveActor
         });
     }
 
-    public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null) =>
-        DelegateProps.Create(() => new FileSinkActor(path, lastCommit, offset, ack, csv));
+    /// <param name="lastCommit">The last commit recorded as durable in the file.</param>
+    /// <param name="offset">The file length recorded with it; a longer file is cut back to it.</param>
+    /// <param name="csv">When set, transactions are written as CSV records instead of JSON lines.</param>
+    public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null)
+    {
+        // Shared by the instances a restart makes: a restarted sink starts from the last batch it
+        // made durable, never from where the run started (cutting back to that would remove data
+        // already recorded as durable).
+        var mark = new DurableMark(lastCommit, offset);
+        return DelegateProps.Create(() => new FileSinkActor(path, mark, ack, csv));
+    }
+
+    /// <summary>The end of the last durable batch, kept across restarts of the actor.</summary>
+    private sealed class DurableMark(Lsn commit, long offset)
+    {
+        public Lsn Commit { get; set; } = commit;
+
+        public long Offset { get; set; } = offset;
+    }
 
     protected override void PreStart()
     {
@@ -101,6 +119,8 @@ public sealed class FileSinkActor : ReceiveActor
             _file!.Flush(flushToDisk: true);
             _completeOffset = _offset;
             _lastCommit = last.CommitLsn;
+            _mark.Commit = _lastCommit;
+            _mark.Offset = _offset;
             _ack.Tell(new Durable(last.CommitLsn.Value, last.EndLsn.Value, _offset, changes), batch.ReplyTo);
         }
         catch (Exception ex)

@@ -130,6 +130,31 @@ public sealed class FileSinkActorTests : TestKit, IDisposable
         Assert.Equal(["durable", "next"], Values());
     }
 
+    [Fact]
+    public void A_restarted_sink_keeps_what_it_made_durable_and_goes_on_from_there()
+    {
+        var ack = CreateTestProbe();
+        var stream = CreateTestProbe();
+        var sink = Sys.ActorOf(FileSinkActor.Props(DataPath, Lsn.Invalid, 0, ack));
+        sink.Tell(Batch(100, stream, "a"));
+        ack.ExpectMsg<Durable>();
+        sink.Tell(Batch(200, stream, "b"));
+        var durable = ack.ExpectMsg<Durable>();
+
+        // A malformed message fails the actor outside its write path: the guardian restarts it.
+        EventFilter.Exception<NullReferenceException>().ExpectOne(() => sink.Tell(new TransactionBatch(null!, stream)));
+        stream.ExpectMsg<SinkWriteFailed>();
+
+        sink.Tell(GetSinkPosition.Instance);
+        Assert.Equal(new SinkPosition(new Lsn(200), durable.FileOffset), ExpectMsg<SinkPosition>());
+        Assert.Equal(["a", "b"], Values());
+        sink.Tell(Batch(200, stream, "b again"));
+        stream.ExpectMsg<BatchSkipped>();
+        sink.Tell(Batch(300, stream, "c"));
+        Assert.Equal(300UL, ack.ExpectMsg<Durable>().CommitLsn);
+        Assert.Equal(["a", "b", "c"], Values());
+    }
+
     [PgWire.Tests.Shared.TmpfsFact]
     public void Failed_write_cuts_the_file_back_and_refuses_later_batches_until_the_position_is_asked_again()
     {
