@@ -82,6 +82,9 @@ public enum ChangeKind : byte
     /// events after it carry the new <see cref="RowChange.Relation"/>. No row data.
     /// </summary>
     Relation = (byte)'R',
+
+    /// <summary>A row of the table's initial snapshot (only in what the change stream hands an application).</summary>
+    Snapshot = (byte)'r',
 }
 
 /// <summary>

@@ -10,6 +10,9 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
 {
     public ISettingsEnvironment? Environment { get; init; }
 
+    /// <summary>The application's change stream, when it is the sink instead of the data file (<see cref="ChangeStreamExtensions.StartChangeStream"/>).</summary>
+    internal ChangeQueue? Changes { get; init; }
+
     public string? Slot { get; init; }
     public bool CreatePublication { get; init; }
 

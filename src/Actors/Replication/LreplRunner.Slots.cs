@@ -161,7 +161,10 @@ public static partial class LreplRunner
     {
         try
         {
-            File.Delete(options.DataPath);
+            if (options.Changes is null)
+            {
+                File.Delete(options.DataPath);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

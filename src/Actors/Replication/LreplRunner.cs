@@ -72,7 +72,8 @@ public static partial class LreplRunner
             // under way, where it overlaps the server's work instead of the connections'; otherwise
             // it recovers while the connections are established.
             var ack = new StateActor(() => Start(LsnAckActor.Props(dir.PersistenceId(options.StateId ?? "lrepl-" + options.Table), options.StateSnapshotEvery, progress), "lsn"), progress, cancellationToken);
-            var hasDataFile = File.Exists(options.DataPath);
+            // The change stream keeps no file: its state alone says how far the application got.
+            var hasDataFile = options.Changes is null && File.Exists(options.DataPath);
             var owned = dir.OwnsSlot(options.SlotName);
             if (hasDataFile || owned)
             {
@@ -178,7 +179,7 @@ public static partial class LreplRunner
 
                     CheckSlotPosition(options, dir, slot!, state, log);
 
-                    var length = hasDataFile ? new FileInfo(options.DataPath).Length : 0;
+                    var length = options.Changes is not null ? state.FileOffset : hasDataFile ? new FileInfo(options.DataPath).Length : 0;
                     if (length < state.FileOffset)
                     {
                         throw new LreplException($"{options.DataPath} is {length} bytes but {state.FileOffset} bytes were recorded as durable; remove {options.StatePath} to start over");
@@ -192,7 +193,7 @@ public static partial class LreplRunner
                         f.Flush(flushToDisk: true);
                     }
 
-                    csv = ResumeFormat(options);
+                    csv = options.Changes is null ? ResumeFormat(options) : null;
                     binary = await BinaryStreamingAsync(client, options, table, log, cancellationToken).ConfigureAwait(false);
                     progress.SnapshotRows = state.SnapshotRows;
                     log.WriteLine($"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} ({state.FileOffset} bytes durable)");
@@ -206,7 +207,11 @@ public static partial class LreplRunner
             }
 
             progress.SetDurable(new Lsn(state.CommitLsn));
-            var sink = Start(FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack.Ref, csv), "sink");
+            var sink = Start(
+                options.Changes is { } changes
+                    ? StreamSinkActor.Props(changes, new Lsn(state.CommitLsn), ack.Ref)
+                    : FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack.Ref, csv),
+                "sink");
             var sinkStopped = sink.WatchAsync(CancellationToken.None);
             var target = new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication)
             {
