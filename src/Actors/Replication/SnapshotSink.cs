@@ -5,57 +5,6 @@ using PgWire.Protocol.Replication;
 namespace PgWire.Actors.Replication;
 
 /// <summary>
-/// The snapshot half of the sink contract (the change half is <see cref="TransactionBatch"/>):
-/// where a table's initial copy goes. The copier calls it directly from its COPY workers, so a sink
-/// receives the rows of several ctid ranges in parallel, each range through its own
-/// <see cref="ISnapshotPartWriter"/> used by one thread at a time.
-/// <para>
-/// Guarantees asked of a sink: nothing of the snapshot counts until <see cref="CompleteAsync"/> has
-/// returned (a crash before that leaves a snapshot that is taken again from scratch, and
-/// <see cref="Discard"/> or the next <see cref="Begin"/> removes what it left); after it, the rows of
-/// every part are durable in range order and the returned position is where the change stream
-/// continues. The snapshot is consistent at <c>consistentPoint</c>, the slot's starting point, so
-/// changes committed after it follow without gap or overlap.
-/// </para>
-/// </summary>
-public interface ISnapshotSink
-{
-    /// <summary>
-    /// Starts the snapshot of <paramref name="table"/> (its columns in the order of the COPY's
-    /// fields) in <paramref name="parts"/> ranges; removes what an unfinished earlier snapshot left.
-    /// </summary>
-    void Begin(TableRelation table, Lsn consistentPoint, int parts);
-
-    /// <summary>The writer of range <paramref name="index"/> (0-based, in table order); one per range.</summary>
-    ISnapshotPartWriter OpenPart(int index);
-
-    /// <summary>
-    /// Every part is complete: makes the snapshot durable and returns the sink's position after it
-    /// (opaque to the pipeline: the file sink's length).
-    /// </summary>
-    Task<long> CompleteAsync(CancellationToken ct);
-
-    /// <summary>The snapshot failed or was stopped: removes what it wrote. Safe to call more than once.</summary>
-    void Discard();
-}
-
-/// <summary>Receives the rows of one ctid range of a snapshot.</summary>
-public interface ISnapshotPartWriter : IAsyncDisposable
-{
-    /// <summary>
-    /// Rows in COPY TO STDOUT text format as the server sent them (values tab separated, <c>\N</c>
-    /// for NULL, backslash escapes, a newline after each row); a row may be split over calls.
-    /// </summary>
-    void Write(ReadOnlySpan<byte> copyText);
-
-    /// <summary>Whole rows received so far.</summary>
-    long Rows { get; }
-
-    /// <summary>The range is complete (the data ended with a whole row): what is buffered is written.</summary>
-    Task CompleteAsync();
-}
-
-/// <summary>
 /// The file sink's snapshot: each range is encoded (JSON lines or CSV records) into a file of its
 /// own, range 0 into the data file itself, the others into <c>&lt;data file&gt;.partN</c>; then the
 /// parts are appended to the data file in range order (copy_file_range where the kernel has it) and
