@@ -1,3 +1,4 @@
+using PgWire.Protocol;
 using PgWire.Protocol.Replication;
 using PgWire.Protocol.Replication.PgOutput;
 
@@ -152,11 +153,21 @@ public sealed class ChangeReader
         }
 
         var kind = (ChangeKind)record[0];
-        change = kind switch
+        if (kind is not (ChangeKind.Insert or ChangeKind.Update or ChangeKind.Delete))
         {
-            ChangeKind.Insert or ChangeKind.Update or ChangeKind.Delete => new RowChange(relation!, kind, _decoder.Decode(record)),
-            _ => new RowChange(relation!, kind, default),
-        };
+            change = new RowChange(relation!, kind, default);
+            return true;
+        }
+
+        try
+        {
+            change = new RowChange(relation!, kind, _decoder.Decode(record));
+        }
+        catch (PgProtocolException ex)
+        {
+            throw new LreplException($"a change of {relation} in the replication stream is malformed: {ex.Message}", ex);
+        }
+
         return true;
     }
 }

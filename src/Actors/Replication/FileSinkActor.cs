@@ -173,7 +173,7 @@ public sealed class FileSinkActor : ReceiveActor
             }
 
             var prefix = _prefixes[slot] ??= _json.MakePrefix((byte)change.Kind, transaction.CommitLsn, transaction.Xid, transaction.CommitTime);
-            _json.WriteLine(prefix, change.Kind == ChangeKind.Truncate ? JsonLineEncoder.TruncateFields : _json.EncodeChangeFields(change.Relation.Columns, change.Message));
+            _json.WriteLine(prefix, change.Kind == ChangeKind.Truncate ? JsonLineEncoder.TruncateFields : _json.EncodeChangeFields(change));
             count++;
             if (_json.Length >= ChunkSize)
             {

@@ -125,7 +125,7 @@ public sealed class JsonLineEncoder
     /// before and after, the closing brace and no newline. <see cref="WriteLine"/> completes it once the
     /// commit is known. The span is valid until the next call.
     /// </summary>
-    public ReadOnlySpan<byte> EncodeChangeFields(IReadOnlyList<ColumnInfo> columns, in PgOutputMessage message)
+    public ReadOnlySpan<byte> EncodeChangeFields(IReadOnlyList<ColumnInfo> columns, scoped in PgOutputMessage message)
     {
         // The same bytes WriteChangeFields makes through Utf8JsonWriter, written straight into the
         // buffer: plain values are copied, only those needing escapes go through a JSON writer.
@@ -167,6 +167,9 @@ public sealed class JsonLineEncoder
         Append("}"u8);
         return _fields.WrittenSpan;
     }
+
+    /// <summary>The commit-independent fields of a typed insert, update or delete (see <see cref="EncodeChangeFields(IReadOnlyList{ColumnInfo}, in PgOutputMessage)"/>).</summary>
+    public ReadOnlySpan<byte> EncodeChangeFields(scoped in RowChange change) => EncodeChangeFields(change.Relation.Columns, change.Message);
 
     private void Append(ReadOnlySpan<byte> bytes)
     {

@@ -139,6 +139,18 @@ public sealed class PgOutputDecoderActor : ReceiveActor
 
     private void OnPgOutput(ReadOnlySpan<byte> data)
     {
+        if (_decoder.TryPeekRowChange(data, out var changeXid, out var relationId, out var bodyStart))
+        {
+            // Routed by its header and kept as sent, without the xid a streamed block adds after the
+            // type byte: the sink reads (and checks) the tuples when it encodes the change.
+            if (_relations.TryGetValue(relationId, out var table) && table is not null && CurrentBuffer() is { } buffer)
+            {
+                buffer.Add(changeXid, table, data[0], data[bodyStart..]);
+            }
+
+            return;
+        }
+
         var message = _decoder.Decode(data);
         switch (message.Type)
         {
@@ -151,16 +163,6 @@ public sealed class PgOutputDecoderActor : ReceiveActor
                 break;
             case PgOutputMessageType.Relation:
                 OnRelation((RelationMessage)message.Record!);
-                break;
-            case PgOutputMessageType.Insert:
-            case PgOutputMessageType.Update:
-            case PgOutputMessageType.Delete:
-                if (_relations.TryGetValue(message.RelationId, out var table) && table is not null && CurrentBuffer() is { } buffer)
-                {
-                    // Kept as sent, without the xid a streamed block adds after the type byte.
-                    buffer.Add(message.Xid, table, data[0], _decoder.InStreamingBlock ? data[5..] : data[1..]);
-                }
-
                 break;
             case PgOutputMessageType.Truncate:
                 var truncate = (TruncateMessage)message.Record!;

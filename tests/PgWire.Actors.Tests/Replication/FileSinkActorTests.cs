@@ -155,6 +155,26 @@ public sealed class FileSinkActorTests : TestKit, IDisposable
         Assert.Equal(["a", "b", "c"], Values());
     }
 
+    [Fact]
+    public void A_malformed_change_stops_the_run_with_what_was_wrong_and_writes_nothing_of_its_batch()
+    {
+        var ack = CreateTestProbe();
+        var stream = CreateTestProbe();
+        var sink = Sys.ActorOf(FileSinkActor.Props(DataPath, Lsn.Invalid, 0, ack));
+        sink.Tell(Batch(100, stream, "a"));
+        var durable = ack.ExpectMsg<Durable>().FileOffset;
+
+        var broken = Transaction(200, "b");
+        var insert = PgOutputBytes.Insert(null, Table.RelationId, "c");
+        broken.Buffer.Add(0, Table, (byte)'I', insert.AsSpan(1, insert.Length - 3));
+        sink.Tell(Batch(stream, broken));
+        var failed = stream.ExpectMsg<SinkWriteFailed>();
+        Assert.True(failed.Permanent);
+        Assert.Contains("a change of public.t in the replication stream is malformed", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(durable, Length);
+        Assert.Equal(["a"], Values());
+    }
+
     [PgWire.Tests.Shared.TmpfsFact]
     public void Failed_write_cuts_the_file_back_and_refuses_later_batches_until_the_position_is_asked_again()
     {

@@ -52,6 +52,32 @@ public class PgOutputRobustnessTests
         Assert.Equal(ProtocolErrorKind.TrailingBytes, ex.Kind);
     }
 
+    [Theory]
+    [MemberData(nameof(CapturedNames))]
+    public void PeekingARowChangeAgreesWithDecodingIt(string name)
+    {
+        var (hex, decoder) = Setup(name);
+        var bytes = Bytes(hex);
+        var peeked = decoder.TryPeekRowChange(bytes, out var xid, out var relationId, out var body);
+        var message = decoder.Decode(bytes);
+        Assert.Equal(message.IsRowChange, peeked);
+        if (peeked)
+        {
+            Assert.Equal((message.Xid, message.RelationId), (xid, relationId));
+
+            // The body without the type byte and the streamed xid decodes alike outside a stream.
+            var unstreamed = new PgOutputDecoder(1).Decode([bytes[0], .. bytes.AsSpan(body)]);
+            Assert.Equal((message.Type, message.RelationId, message.OldTupleKind), (unstreamed.Type, unstreamed.RelationId, unstreamed.OldTupleKind));
+            Assert.True(message.NewTuple.RawBytes.SequenceEqual(unstreamed.NewTuple.RawBytes));
+            Assert.True(message.OldTuple.RawBytes.SequenceEqual(unstreamed.OldTuple.RawBytes));
+            for (var len = 1; len < body + 5; len++)
+            {
+                var prefix = bytes.AsSpan(0, len).ToArray();
+                Assert.Throws<PgProtocolException>(() => decoder.TryPeekRowChange(prefix, out _, out _, out _));
+            }
+        }
+    }
+
     [Fact]
     public void UnknownMessageType()
     {

@@ -92,6 +92,44 @@ public sealed class PgOutputDecoder
     private bool HasStreamedXid => InStreamingBlock && ProtocolVersion >= 2;
 
     /// <summary>
+    /// For an Insert, Update or Delete, reads its transaction id (inside a streamed block, else 0),
+    /// its relation id and where the rest of the message starts, without walking its tuples: enough
+    /// to route the message. <see cref="Decode"/> reads (and checks) the whole of it. False for any
+    /// other message type; a message too short for its header throws <see cref="PgProtocolException"/>.
+    /// </summary>
+    public bool TryPeekRowChange(ReadOnlySpan<byte> payload, out uint xid, out uint relationId, out int bodyStart)
+    {
+        xid = 0;
+        relationId = 0;
+        bodyStart = 0;
+        if (payload.IsEmpty || (PgOutputMessageType)payload[0] is not (PgOutputMessageType.Insert or PgOutputMessageType.Update or PgOutputMessageType.Delete))
+        {
+            return false;
+        }
+
+        var offset = 1;
+        if (HasStreamedXid)
+        {
+            if (payload.Length < 5)
+            {
+                throw new PgProtocolException(ProtocolErrorKind.Truncated, $"{DescribeType(payload[0])} ends before its transaction id");
+            }
+
+            xid = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload[1..]);
+            offset = 5;
+        }
+
+        if (payload.Length < offset + 5)
+        {
+            throw new PgProtocolException(ProtocolErrorKind.Truncated, $"{DescribeType(payload[0])} ends before its tuple data");
+        }
+
+        relationId = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(payload[offset..]);
+        bodyStart = offset;
+        return true;
+    }
+
+    /// <summary>
     /// Decodes one message (the data of one XLogData). The returned view refers to
     /// <paramref name="payload"/>. Malformed input throws <see cref="PgProtocolException"/> and leaves
     /// the streaming state unchanged.
