@@ -355,6 +355,74 @@ public sealed record PsqlOptions
 }
 
 /// <summary>
+/// The psql the comparisons run against: its output is the record simpsql must match, and the
+/// golden files were captured with psql 15, so another major version would be a mismatch that says
+/// nothing about simpsql.
+/// </summary>
+public static class ComparisonPsql
+{
+    public const int Major = 15;
+
+    private static readonly Lazy<string?> LazySkipReason = new(() =>
+    {
+        if (TestCluster.SkipReason is { } cluster)
+        {
+            return cluster;
+        }
+
+        string psql;
+        try
+        {
+            psql = TestCluster.FindPsql();
+        }
+        catch (FileNotFoundException ex)
+        {
+            return ex.Message;
+        }
+
+        var version = Version(psql);
+        return version == Major ? null : $"{psql} is psql {version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "of an unknown version"}; the comparisons need psql {Major}, the version their expected output comes from (scripts/pg-test-cluster.sh installs it)";
+    });
+
+    /// <summary>Null when the test cluster is there and its psql is version <see cref="Major"/>; otherwise why not.</summary>
+    public static string? SkipReason => LazySkipReason.Value;
+
+    /// <summary>The major version <c>psql --version</c> prints ("psql (PostgreSQL) 15.10 ..."), or null.</summary>
+    public static int? Version(string psql)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(psql, "--version") { RedirectStandardOutput = true, UseShellExecute = false })!;
+        var text = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var match = System.Text.RegularExpressions.Regex.Match(text, @"\) (\d+)");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+}
+
+/// <summary>A fact that compares with psql: skipped, with the reason, without the cluster or when its psql is not version 15.</summary>
+public sealed class PsqlFactAttribute : FactAttribute
+{
+    public PsqlFactAttribute()
+    {
+        if (ComparisonPsql.SkipReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
+/// <summary>A theory that compares with psql: skipped, with the reason, without the cluster or when its psql is not version 15.</summary>
+public sealed class PsqlTheoryAttribute : TheoryAttribute
+{
+    public PsqlTheoryAttribute()
+    {
+        if (ComparisonPsql.SkipReason is { } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
+/// <summary>
 /// A fact that needs the test cluster. Skipped when PGWIRE_TEST_PORT is unset, except under CI,
 /// where it runs and fails.
 /// </summary>

@@ -7,7 +7,7 @@ namespace PgWire.Host.Tests.Describe;
 
 public class DescribeCommandsTests
 {
-    [ClusterTheory]
+    [PsqlTheory]
     [InlineData("d", "dsct.parent")]
     [InlineData("d", "dsct.child")]
     [InlineData("d", "dsct.parent_v")]
@@ -103,7 +103,7 @@ public class DescribeCommandsTests
         await AssertSameAsPsql(command, args, new PrintOptions());
     }
 
-    [ClusterTheory]
+    [PsqlTheory]
     [InlineData("d", "dsct.child", "border0")]
     [InlineData("d", "dsct.child", "border2")]
     [InlineData("d", "dsct.child", "unaligned")]
@@ -183,7 +183,7 @@ public class DescribeCommandsTests
         }
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public async Task Missing_relation_fails_and_empty_listing_succeeds()
     {
         DescribeFixture.Ensure();

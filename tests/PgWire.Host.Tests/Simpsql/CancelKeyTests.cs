@@ -38,7 +38,7 @@ public sealed class CancelKeyTests
         }
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void Ctrl_c_cancels_the_running_statement_and_says_so_like_psql()
     {
         string[] args = [PseudoTerminal.Uri(TestCluster.TrustUser), "-X"];

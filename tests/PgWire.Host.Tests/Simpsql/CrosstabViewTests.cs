@@ -65,6 +65,6 @@ public sealed class CrosstabViewTests
 
         """";
 
-    [ClusterFact]
+    [PsqlFact]
     public void Crosstabview_matches_psql() => SimpsqlHarness.AssertSameAsPsql(["-X", "-q"], Script);
 }

@@ -29,7 +29,7 @@ public sealed class ErrorVerbosityTests
         { "\\set VERBOSITY terse\n\\set SHOW_CONTEXT always\n" },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(Settings))]
     public void Errors_and_notices_print_like_psql(string settings) =>
         SimpsqlHarness.AssertSameAsPsql(["-X", "-q"], settings + Errors);

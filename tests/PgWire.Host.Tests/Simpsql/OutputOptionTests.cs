@@ -18,7 +18,7 @@ public sealed class OutputOptionTests : IDisposable
         { ["--output", "{out}", "-c", "select 1/0", "-c", "select 3 as c"], null },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(Cases))]
     public void Results_go_to_the_file_like_psql(string[] args, string? stdin)
     {
@@ -34,7 +34,7 @@ public sealed class OutputOptionTests : IDisposable
         Assert.NotEqual("", File.ReadAllText(ourFile));
     }
 
-    [ClusterTheory]
+    [PsqlTheory]
     [InlineData("/nonexistent/dir/out.txt")]
     [InlineData("{dir}")]
     public void A_file_that_cannot_be_written_is_reported_like_psql(string file)

@@ -19,7 +19,7 @@ public sealed class PasswordPromptTests
         return (rc, PseudoTerminal.WithoutKeypadModes(terminal.Transcript));
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void On_a_terminal_the_password_is_asked_for_without_echo_and_the_connection_made_like_psql()
     {
         string[] args = [PseudoTerminal.Uri(TestCluster.ScramUser), "-X", "-c", "select current_user"];
@@ -34,7 +34,7 @@ public sealed class PasswordPromptTests
         Assert.Equal(expected, actual);
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void With_input_from_a_pipe_the_password_still_comes_from_the_terminal_like_psql()
     {
         string Line(string program) => $"echo 'select 42 as answer;' | {program} '{PseudoTerminal.Uri(TestCluster.ScramUser)}' -X";
@@ -49,7 +49,7 @@ public sealed class PasswordPromptTests
         Assert.Equal(expected, actual);
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void A_wrong_password_typed_at_the_prompt_is_not_asked_for_again_like_psql()
     {
         string[] args = [PseudoTerminal.Uri(TestCluster.ScramUser), "-X", "-c", "select 1"];
@@ -65,7 +65,7 @@ public sealed class PasswordPromptTests
         Assert.Equal(expected.Transcript.Replace("psql:", "simpsql:", StringComparison.Ordinal), actual.Transcript);
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void No_password_option_never_asks_like_psql()
     {
         string[] args = ["-w", PseudoTerminal.Uri(TestCluster.ScramUser), "-X", "-c", "select 1"];
@@ -110,7 +110,7 @@ public sealed class PasswordPromptTests
         { $"user={TestCluster.TrustUser} sslmode=disable", "\\c - pgw_scram\n\nselect 1;\n" },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(NoTerminalCases))]
     public void Without_a_terminal_the_password_is_read_from_standard_input_like_psql(string conninfo, string stdin)
     {

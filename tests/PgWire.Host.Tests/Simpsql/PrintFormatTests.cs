@@ -93,7 +93,7 @@ public sealed class PrintFormatTests
         return data;
     }
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(Formats))]
     public void Format_prints_as_psql(string format, int border) =>
         SimpsqlHarness.AssertSameAsPsql(["-X", "-q"], $"\\pset format {format}\n\\pset border {border}\n{FormatScript}");
@@ -122,7 +122,7 @@ public sealed class PrintFormatTests
         return data;
     }
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(LineStyles))]
     public void Line_style_prints_as_psql(string style, int border) =>
         SimpsqlHarness.AssertSameAsPsql(["-X", "-q"], $"\\pset linestyle {style}\n\\pset border {border}\n{LineStyleScript}");
@@ -185,6 +185,6 @@ public sealed class PrintFormatTests
 
         """;
 
-    [ClusterFact]
+    [PsqlFact]
     public void Pset_options_and_messages_match_psql() => SimpsqlHarness.AssertSameAsPsql(["-X"], PsetScript);
 }

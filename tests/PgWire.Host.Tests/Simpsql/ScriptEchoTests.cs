@@ -33,26 +33,26 @@ public sealed class ScriptEchoTests
         { ["-X", "--echo-all", "-v", "ON_ERROR_STOP=1"] },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(EchoFlags))]
     public void Echo_flags_print_like_psql_from_standard_input(string[] args) =>
         SimpsqlHarness.AssertSameAsPsql(args, Script);
 
-    [ClusterFact]
+    [PsqlFact]
     public void Echo_variable_changes_what_is_printed_like_psql() =>
         SimpsqlHarness.AssertSameAsPsql(
             ["-X"],
             "\\set ECHO all\nselect 1 as one;\n\\set ECHO queries\nselect 2 as two;\n\\set ECHO errors\nselect 3 as three;\nselect nosuch;\n" +
             "\\set ECHO none\nselect 4 as four;\n\\set ECHO ALL\nselect 5;\n\\o /dev/null\n\\set ECHO queries\nselect 6;\n\\o\n\\set ECHO none\n");
 
-    [ClusterFact]
+    [PsqlFact]
     public void Quiet_variable_hides_tags_and_describe_messages_like_psql() =>
         SimpsqlHarness.AssertSameAsPsql(
             ["-X"],
             "\\set QUIET on\ncreate temp table q(a int);\ninsert into q values (1);\n\\d nosuch_relation\n\\dt nosuch_relation*\n" +
             "\\set QUIET off\ninsert into q values (2);\n\\d nosuch_relation\n\\dt nosuch_relation*\n");
 
-    [ClusterFact]
+    [PsqlFact]
     public void Error_line_numbers_count_copy_data_and_its_end_marker_like_psql()
     {
         string file = Path.Combine(Path.GetTempPath(), $"simpsql-copy-lines-{Environment.ProcessId}.sql");

@@ -63,7 +63,7 @@ public sealed class ScriptingTests
         },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(Conditionals))]
     public void Conditionals_match_psql(string what, string script)
     {
@@ -71,7 +71,7 @@ public sealed class ScriptingTests
         SimpsqlHarness.AssertSameAsPsql(["-X"], script);
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void An_unterminated_if_stops_with_on_error_stop_and_names_the_file()
     {
         SimpsqlHarness.AssertSameAsPsql(["-X", "-v", "ON_ERROR_STOP=1"], "\\if true\n\\echo a\n");
@@ -88,7 +88,7 @@ public sealed class ScriptingTests
         }
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void Conditionals_in_separate_command_options_are_separate() =>
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "\\if true", "-c", "\\echo x", "-c", "\\endif"]);
 
@@ -166,7 +166,7 @@ public sealed class ScriptingTests
         },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(QueryCommands))]
     public void Query_commands_match_psql(string what, string script)
     {
@@ -174,7 +174,7 @@ public sealed class ScriptingTests
         SimpsqlHarness.AssertSameAsPsql(["-X"], script);
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void Results_go_to_a_file_or_a_command_with_g()
     {
         string dir = Directory.CreateTempSubdirectory("simpsql-g-").FullName;
@@ -241,7 +241,7 @@ public sealed class ScriptingTests
         },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(Variables))]
     public void Special_variables_match_psql(string what, string script)
     {
@@ -249,7 +249,7 @@ public sealed class ScriptingTests
         SimpsqlHarness.AssertSameAsPsql(["-X"], script);
     }
 
-    [ClusterTheory]
+    [PsqlTheory]
     [InlineData("-v", "AUTOCOMMIT=foo")]
     [InlineData("-v", "a:b=1")]
     [InlineData("-v", "ON_ERROR_STOP")]
@@ -258,7 +258,7 @@ public sealed class ScriptingTests
     public void Variables_given_on_the_command_line_are_checked_like_psql(string option, string value) =>
         SimpsqlHarness.AssertSameAsPsql(["-X", option, value], "\\echo :QUIET :AUTOCOMMIT :ON_ERROR_STOP :ECHO_HIDDEN\nselect 1;\n");
 
-    [ClusterFact]
+    [PsqlFact]
     public void The_variable_list_matches_psql_apart_from_the_client_version()
     {
         const string script = "\\set\n\\set AUTOCOMMIT off\n\\unset QUIET\n\\set\n";
@@ -294,7 +294,7 @@ public sealed class ScriptingTests
         },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(Transactions))]
     public void Transaction_handling_matches_psql(string what, string[] args, string script)
     {

@@ -17,7 +17,7 @@ public sealed class SessionEnvironmentTests
         { "default", "default", "", "default" },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(Cases))]
     public void Session_environment_variables_change_the_output_as_for_psql(string dateStyle, string timeZone, string options, string geqo)
     {

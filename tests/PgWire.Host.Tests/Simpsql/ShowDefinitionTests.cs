@@ -39,10 +39,10 @@ public sealed class ShowDefinitionTests
 
         """;
 
-    [ClusterFact]
+    [PsqlFact]
     public void Sf_and_sv_match_psql_from_stdin() => SimpsqlHarness.AssertSameAsPsql(["-X", "-q"], Script);
 
-    [ClusterFact]
+    [PsqlFact]
     public void Sf_and_sv_errors_name_the_file_and_line()
     {
         string path = Path.Combine(Path.GetTempPath(), $"simpsql-sf-{Guid.NewGuid():N}.sql");

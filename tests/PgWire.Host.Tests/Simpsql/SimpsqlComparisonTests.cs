@@ -53,7 +53,7 @@ public sealed class SimpsqlComparisonTests
         { new[] { "-c", "\\encoding" } },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(CommandCases))]
     public void Command_output_matches_psql(string[] args) => SimpsqlHarness.AssertSameAsPsql(args);
 
@@ -74,7 +74,7 @@ public sealed class SimpsqlComparisonTests
         { [], "begin;\nselect 1;\nrollback;\n" },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(StdinCases))]
     public void Stdin_script_matches_psql(string[] args, string input) => SimpsqlHarness.AssertSameAsPsql(args, input);
 
@@ -86,7 +86,7 @@ public sealed class SimpsqlComparisonTests
         { "select 1 as one\n", ["-A"] },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(FileCases))]
     public void File_script_matches_psql(string script, string[] extra)
     {
@@ -102,7 +102,7 @@ public sealed class SimpsqlComparisonTests
         }
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void Missing_file_matches_psql() => SimpsqlHarness.AssertSameAsPsql(["-f", "/nonexistent/simpsql.sql"]);
 
     public static TheoryData<string[], string?, string?> ConnectionFailureCases => new()
@@ -113,16 +113,16 @@ public sealed class SimpsqlComparisonTests
         { ["-h", "127.0.0.1", "-p", "1", "-c", "select 1"], null, null },
     };
 
-    [ClusterTheory]
+    [PsqlTheory]
     [MemberData(nameof(ConnectionFailureCases))]
     public void Connection_failure_matches_psql(string[] args, string? user, string? password) =>
         SimpsqlHarness.AssertSameAsPsql(args, null, user, password);
 
-    [ClusterFact]
+    [PsqlFact]
     public void Extra_arguments_are_warned_about_and_ignored_like_psql() =>
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", TestCluster.Database, TestCluster.SuperUser, "one", "two"]);
 
-    [ClusterTheory]
+    [PsqlTheory]
     [InlineData("sslmode=disable")]
     [InlineData("sslmode=require")]
     public void A_session_the_server_ends_mid_script_matches_psql(string conninfo)
@@ -142,7 +142,7 @@ public sealed class SimpsqlComparisonTests
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select pg_terminate_backend(pg_backend_pid())", conninfo]);
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void Copy_round_trip_through_local_files_matches_psql()
     {
         string dir = Path.Combine(Path.GetTempPath(), $"simpsql-copy-{Guid.NewGuid():N}");

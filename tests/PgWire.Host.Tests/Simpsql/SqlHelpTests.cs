@@ -7,7 +7,7 @@ namespace PgWire.Host.Tests.Simpsql;
 /// <summary>\h: the list of SQL commands, and links to a command's documentation page.</summary>
 public sealed partial class SqlHelpTests
 {
-    [ClusterTheory]
+    [PsqlTheory]
     [InlineData("\\h")]
     [InlineData("\\help")]
     [InlineData("\\h nosuchcommand")]
@@ -15,7 +15,7 @@ public sealed partial class SqlHelpTests
     public void The_command_list_and_the_unknown_topic_message_match_psql(string command) =>
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", command]);
 
-    [ClusterTheory]
+    [PsqlTheory]
     [InlineData("select")]
     [InlineData("SELECT;")]
     [InlineData("alter")]
@@ -43,7 +43,7 @@ public sealed partial class SqlHelpTests
         Assert.DoesNotContain("Syntax", stdout, StringComparison.Ordinal);
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void The_link_uses_the_major_version_of_the_server()
     {
         var (_, version, _) = SimpsqlHarness.RunPsql(["-X", "-At", "-c", "select current_setting('server_version_num')::int / 10000"]);

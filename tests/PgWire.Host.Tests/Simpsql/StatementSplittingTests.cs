@@ -6,7 +6,7 @@ namespace PgWire.Host.Tests.Simpsql;
 /// <summary>Where statements end: strings without standard_conforming_strings, BEGIN ATOMIC bodies; against psql 15.</summary>
 public sealed class StatementSplittingTests
 {
-    [ClusterFact]
+    [PsqlFact]
     public void Backslash_escapes_in_plain_strings_when_standard_conforming_strings_is_off() =>
         SimpsqlHarness.AssertSameAsPsql(
             ["-X", "-a"],
@@ -17,7 +17,7 @@ public sealed class StatementSplittingTests
             "reset standard_conforming_strings;\n" +
             "select 'a\\' as plain, E'\\'' as e;\n");
 
-    [ClusterFact]
+    [PsqlFact]
     public void Begin_atomic_bodies_are_one_statement() =>
         SimpsqlHarness.AssertSameAsPsql(
             ["-X", "-a"],
