@@ -262,7 +262,8 @@ internal sealed partial class SimpsqlSession
             case "copy":
                 return await CopyCommand.RunAsync(this, scanner.ReadRestOfLine()).ConfigureAwait(false);
             case "?":
-                OutText.Write(HelpText);
+                // Like psql, on standard output even while \o sends query results elsewhere, and paged.
+                WritePaged(HelpText, CountLines(HelpText), _stdoutText);
                 return MetaOutcome.Ok;
             case "h":
             case "help":
@@ -324,7 +325,9 @@ internal sealed partial class SimpsqlSession
         var output = _stdoutText;
         if (topic.Length == 0)
         {
-            output.Write(SqlHelp.List(StdoutWidth()));
+            // psql reckons the list's rows and its heading.
+            string list = SqlHelp.List(StdoutWidth());
+            WritePaged(list, CountLines(list), output);
             return;
         }
 
@@ -336,12 +339,35 @@ internal sealed partial class SimpsqlSession
         }
 
         int width = commands.Max(c => c.Name.Length) + 2;
+        var text = new StringBuilder();
         foreach (var (name, page) in commands)
         {
-            output.Write(name.PadRight(width));
-            output.Write(SqlHelp.Url(page, Client.Session.ServerVersionNumber));
-            output.Write('\n');
+            text.Append(name.PadRight(width));
+            text.Append(SqlHelp.Url(page, Client.Session.ServerVersionNumber));
+            text.Append('\n');
         }
+
+        WritePaged(text.ToString(), commands.Count, output);
+    }
+
+    /// <summary>The number of lines of a text as psql counts them: a last line without a newline counts too.</summary>
+    internal static int CountLines(string text)
+    {
+        int lines = 0;
+        int at = 0;
+        while (at < text.Length)
+        {
+            lines++;
+            int end = text.IndexOf('\n', at);
+            if (end < 0)
+            {
+                break;
+            }
+
+            at = end + 1;
+        }
+
+        return lines;
     }
 
     /// <summary>The terminal's width when standard output is one, else 80, as psql assumes.</summary>

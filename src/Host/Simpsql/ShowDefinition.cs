@@ -34,16 +34,19 @@ internal sealed partial class SimpsqlSession
             return MetaOutcome.Error;
         }
 
+        // As psql: on standard output through the pager when it is tall enough, else where \o sends output.
+        using var pager = _redirect is null ? PageOutput(CountLines(text), Print) : null;
+        var output = pager?.Text ?? OutText;
         if (numbered)
         {
-            WriteNumbered(text, function);
+            WriteNumbered(text, function, output);
         }
         else
         {
-            OutText.Write(text);
+            output.Write(text);
             if (!text.EndsWith('\n'))
             {
-                OutText.Write('\n');
+                output.Write('\n');
             }
         }
 
@@ -141,7 +144,7 @@ internal sealed partial class SimpsqlSession
     /// Line numbers as psql prints them: a function's lines before its body ("AS ...", "BEGIN ..." or
     /// "RETURN ...") are indented instead of numbered.
     /// </summary>
-    private void WriteNumbered(string text, bool function)
+    private static void WriteNumbered(string text, bool function, TextWriter output)
     {
         bool header = function;
         int number = 0;
@@ -158,17 +161,17 @@ internal sealed partial class SimpsqlSession
 
             if (header)
             {
-                OutText.Write("        ");
+                output.Write("        ");
             }
             else
             {
                 number++;
-                OutText.Write(number.ToString(System.Globalization.CultureInfo.InvariantCulture).PadRight(7));
-                OutText.Write(' ');
+                output.Write(number.ToString(System.Globalization.CultureInfo.InvariantCulture).PadRight(7));
+                output.Write(' ');
             }
 
-            OutText.Write(line);
-            OutText.Write('\n');
+            output.Write(line);
+            output.Write('\n');
             if (end < 0)
             {
                 break;
