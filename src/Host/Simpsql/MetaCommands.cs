@@ -9,6 +9,9 @@ internal enum MetaOutcome
     Ok,
     Error,
     Quit,
+
+    /// <summary>The query buffer came back from the editor: it is read again as input (psql's PSQL_CMD_NEWEDIT).</summary>
+    NewEdit,
 }
 
 internal sealed partial class SimpsqlSession
@@ -61,7 +64,7 @@ internal sealed partial class SimpsqlSession
         {
             scanner.ReadRestOfLine();
         }
-        else if (outcome == MetaOutcome.Ok)
+        else if (outcome is MetaOutcome.Ok or MetaOutcome.NewEdit)
         {
             WarnExtraArguments(cmd, scanner);
         }
@@ -92,6 +95,12 @@ internal sealed partial class SimpsqlSession
             case "sv":
             case "sv+":
                 return await ShowDefinitionAsync(cmd, scanner).ConfigureAwait(false);
+            case "e":
+            case "edit":
+                return EditCommand(scanner, buffer);
+            case "ef":
+            case "ev":
+                return await EditDefinitionCommandAsync(cmd == "ef", scanner, buffer).ConfigureAwait(false);
             case "crosstabview":
                 return await CrosstabCommandAsync(scanner, buffer).ConfigureAwait(false);
             case "r":

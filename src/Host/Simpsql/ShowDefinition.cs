@@ -18,17 +18,7 @@ internal sealed partial class SimpsqlSession
             return MetaOutcome.Error;
         }
 
-        string literal = "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'";
-        string lookup = function
-            ? $"SELECT {literal}::pg_catalog.{(name.Contains('(', StringComparison.Ordinal) ? "regprocedure" : "regproc")}::pg_catalog.oid"
-            : $"SELECT {literal}::pg_catalog.regclass::pg_catalog.oid";
-        ResultSet? oid = await QueryDefinitionAsync(lookup, Cancellation).ConfigureAwait(false);
-        if (oid is null || oid.Rows.Count != 1 || oid.Rows[0][0] is not { } id)
-        {
-            return MetaOutcome.Error;
-        }
-
-        string? text = function ? await FunctionDefinitionAsync(id).ConfigureAwait(false) : await ViewDefinitionAsync(id).ConfigureAwait(false);
+        string? text = await DefinitionAsync(function, name).ConfigureAwait(false);
         if (text is null)
         {
             return MetaOutcome.Error;
@@ -51,6 +41,25 @@ internal sealed partial class SimpsqlSession
         }
 
         return MetaOutcome.Ok;
+    }
+
+    /// <summary>
+    /// A function's (pg_get_functiondef) or a view's (CREATE OR REPLACE VIEW) definition, found by name as psql
+    /// finds it; null, with the error reported, when there is none.
+    /// </summary>
+    private async Task<string?> DefinitionAsync(bool function, string name)
+    {
+        string literal = "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'";
+        string lookup = function
+            ? $"SELECT {literal}::pg_catalog.{(name.Contains('(', StringComparison.Ordinal) ? "regprocedure" : "regproc")}::pg_catalog.oid"
+            : $"SELECT {literal}::pg_catalog.regclass::pg_catalog.oid";
+        ResultSet? oid = await QueryDefinitionAsync(lookup, Cancellation).ConfigureAwait(false);
+        if (oid is null || oid.Rows.Count != 1 || oid.Rows[0][0] is not { } id)
+        {
+            return null;
+        }
+
+        return function ? await FunctionDefinitionAsync(id).ConfigureAwait(false) : await ViewDefinitionAsync(id).ConfigureAwait(false);
     }
 
     /// <summary>Runs a catalog query; on error reports only the server's severity and message, as psql does here.</summary>

@@ -277,8 +277,16 @@ public static class SimpsqlCommand
         {
             using var reader = new StringReader(command);
             session.AnyError = false;
-            int rc = await session.RunInputAsync(new PlainLineReader(reader, null), console.Stdin, null, checkConditionals: false).ConfigureAwait(false);
-            return rc == 0 && session.AnyError ? 1 : rc;
+            session.NoQueryBuffer = true;
+            try
+            {
+                int rc = await session.RunInputAsync(new PlainLineReader(reader, null), console.Stdin, null, checkConditionals: false).ConfigureAwait(false);
+                return rc == 0 && session.AnyError ? 1 : rc;
+            }
+            finally
+            {
+                session.NoQueryBuffer = false;
+            }
         }
 
         return await session.SendQueryAsync(command).ConfigureAwait(false) ? 0 : 1;
