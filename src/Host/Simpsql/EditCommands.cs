@@ -196,7 +196,7 @@ internal sealed partial class SimpsqlSession
             }
         }
 
-        (long Size, DateTime Time) before = default;
+        (long Size, long Time) before = default;
         try
         {
             before = FileStamp(path);
@@ -212,7 +212,7 @@ internal sealed partial class SimpsqlSession
             error = !RunEditor(path, line);
         }
 
-        (long Size, DateTime Time) after = default;
+        (long Size, long Time) after = default;
         if (!error)
         {
             try
@@ -262,7 +262,8 @@ internal sealed partial class SimpsqlSession
         return !error;
     }
 
-    private static (long Size, DateTime Time) FileStamp(string path)
+    /// <summary>A file's size and modification time in whole seconds, which is what psql compares.</summary>
+    private static (long Size, long Time) FileStamp(string path)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
@@ -270,7 +271,7 @@ internal sealed partial class SimpsqlSession
             throw Directory.Exists(path) ? new IOException("Is a directory") : new FileNotFoundException(null, path);
         }
 
-        return (info.Length, info.LastWriteTimeUtc);
+        return (info.Length, new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeSeconds());
     }
 
     /// <summary>

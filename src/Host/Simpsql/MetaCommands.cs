@@ -109,7 +109,15 @@ internal sealed partial class SimpsqlSession
                 Info("Query buffer reset (cleared).");
                 return MetaOutcome.Ok;
             case "p":
-                OutText.Write(buffer.Length > 0 ? buffer + "\n" : PreviousBuffer.Length > 0 ? PreviousBuffer + "\n" : "Query buffer is empty.\n");
+                if (buffer.Length > 0 || PreviousBuffer.Length > 0)
+                {
+                    OutText.Write((buffer.Length > 0 ? buffer.ToString() : PreviousBuffer) + "\n");
+                }
+                else
+                {
+                    Info("Query buffer is empty.");
+                }
+
                 return MetaOutcome.Ok;
             case "echo":
             case "qecho":
