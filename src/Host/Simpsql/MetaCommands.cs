@@ -534,6 +534,9 @@ internal sealed partial class SimpsqlSession
         "  \\h [NAME]              list SQL commands, or link to the documentation of NAME\n" +
         "\n" +
         "Query Buffer\n" +
+        "  \\e [FILE] [LINE]       edit the query buffer (or file) with external editor\n" +
+        "  \\ef [FUNCNAME [LINE]]  edit function definition with external editor\n" +
+        "  \\ev [VIEWNAME [LINE]]  edit view definition with external editor\n" +
         "  \\p                     show the contents of the query buffer\n" +
         "  \\r                     reset (clear) the query buffer\n" +
         "\n" +

@@ -80,7 +80,10 @@ internal sealed partial class SimpsqlSession
             return null;
         }
 
+        // What was printed before goes first, wherever it was printed.
         FlushAll();
+        _stdoutText.Flush();
+        _stdout.Flush();
         return OutputPager.Start(command, _environmentOverrides);
     }
 
