@@ -92,6 +92,7 @@ internal sealed partial class SimpsqlSession
         }
 
         var outcome = MetaOutcome.Ok;
+        var partial = new StringBuilder();
         int line = -1;
         if (description.Length > 0)
         {
@@ -106,7 +107,7 @@ internal sealed partial class SimpsqlSession
         {
             buffer.Clear().Append(function ? FunctionTemplate : ViewTemplate);
         }
-        else if (await DefinitionAsync(function, description).ConfigureAwait(false) is { } definition)
+        else if (await DefinitionAsync(function, description, partial).ConfigureAwait(false) is { } definition)
         {
             buffer.Clear().Append(definition);
             if (buffer.Length > 0 && buffer[^1] != '\n')
@@ -122,6 +123,17 @@ internal sealed partial class SimpsqlSession
         }
         else
         {
+            // psql 15 keeps the buffer after an error here, but for a relation that is not a view it has already
+            // put the definition's text there, without its first words.
+            if (partial.Length > 0)
+            {
+                buffer.Clear().Append(partial);
+                if (buffer[^1] != '\n')
+                {
+                    buffer.Append('\n');
+                }
+            }
+
             outcome = MetaOutcome.Error;
         }
 
@@ -139,11 +151,6 @@ internal sealed partial class SimpsqlSession
             {
                 outcome = MetaOutcome.NewEdit;
             }
-        }
-
-        if (outcome == MetaOutcome.Error)
-        {
-            buffer.Clear();
         }
 
         return outcome;

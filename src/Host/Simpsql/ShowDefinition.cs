@@ -47,7 +47,11 @@ internal sealed partial class SimpsqlSession
     /// A function's (pg_get_functiondef) or a view's (CREATE OR REPLACE VIEW) definition, found by name as psql
     /// finds it; null, with the error reported, when there is none.
     /// </summary>
-    private async Task<string?> DefinitionAsync(bool function, string name)
+    /// <param name="partial">
+    /// Receives what psql 15 leaves in the query buffer for a relation that is not a view: the text after the
+    /// CREATE command's first words.
+    /// </param>
+    private async Task<string?> DefinitionAsync(bool function, string name, StringBuilder? partial = null)
     {
         string literal = "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'";
         string lookup = function
@@ -59,7 +63,7 @@ internal sealed partial class SimpsqlSession
             return null;
         }
 
-        return function ? await FunctionDefinitionAsync(id).ConfigureAwait(false) : await ViewDefinitionAsync(id).ConfigureAwait(false);
+        return function ? await FunctionDefinitionAsync(id).ConfigureAwait(false) : await ViewDefinitionAsync(id, partial).ConfigureAwait(false);
     }
 
     /// <summary>Runs a catalog query; on error reports only the server's severity and message, as psql does here.</summary>
@@ -86,7 +90,7 @@ internal sealed partial class SimpsqlSession
     /// pg_get_viewdef gives only the query: the CREATE command around it is built here, with the view's
     /// qualified name, its storage options and its check option.
     /// </summary>
-    private async Task<string?> ViewDefinitionAsync(string oid)
+    private async Task<string?> ViewDefinitionAsync(string oid, StringBuilder? partial)
     {
         string sql =
             "SELECT nspname, relname, relkind, pg_catalog.pg_get_viewdef(c.oid, true), " +
@@ -103,19 +107,14 @@ internal sealed partial class SimpsqlSession
         string?[] row = result.Rows[0];
         string schema = row[0] ?? "";
         string relation = row[1] ?? "";
-        var text = new StringBuilder();
-        switch (row[2])
+        // As psql 15, a materialized view is not a view here (it cannot be created "OR REPLACE").
+        bool view = row[2] == "v";
+        if (!view)
         {
-            case "v":
-                text.Append("CREATE OR REPLACE VIEW ");
-                break;
-            case "m":
-                text.Append("CREATE MATERIALIZED VIEW ");
-                break;
-            default:
-                LogError($"\"{schema}.{relation}\" is not a view", false);
-                return null;
+            LogError($"\"{schema}.{relation}\" is not a view", false);
         }
+
+        var text = new StringBuilder(view ? "CREATE OR REPLACE VIEW " : "");
 
         text.Append(QuoteIdentifier(schema)).Append('.').Append(QuoteIdentifier(relation));
         if (row[4] is { Length: > 2 } options)
@@ -144,6 +143,12 @@ internal sealed partial class SimpsqlSession
         if (row[5] is { Length: > 0 } check)
         {
             text.Append("\n WITH ").Append(check).Append(" CHECK OPTION");
+        }
+
+        if (!view)
+        {
+            partial?.Append(text);
+            return null;
         }
 
         return text.ToString();

@@ -139,9 +139,9 @@ public sealed partial class EditorTests : IDisposable
     [ClusterFact]
     public void Ef_and_ev_edit_definitions_and_run_only_what_ends_in_a_semicolon()
     {
+        TestCluster.RunPsql("-X", "-q", "-c", "drop schema if exists efv cascade");
         SameAsPsql(
             """
-            drop schema if exists efv cascade;
             create schema efv;
             create function efv.f(a int) returns int language sql as $$ select a + 1 $$;
             create view efv.v as select 1 as one;
@@ -151,12 +151,22 @@ public sealed partial class EditorTests : IDisposable
             select efv.f(1);
             \ev efv.v
             select * from efv.v;
+            select 'kept after errors' as k
             \ef efv.nosuch
             \p
             \ev efv.nosuch
             \ef efv.f 0
+            \ef sum
+            \ev efv.f
+            \p
+            ;
+            create materialized view efv.m as select 1 as one;
+            \ev efv.m
+            \p
+            \r
             \ef
             \ev
+            \r
             drop schema efv cascade;
             """,
             Editor("definitions", "s/a + 1/a + 2/;s/1 AS one/2 AS one;/"),
