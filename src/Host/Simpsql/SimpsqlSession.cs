@@ -335,7 +335,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                 {
                     Client.Poll();
                     PrintNotifications();
-                    if (redisplay && Interactive && buffer.Length > 0)
+                    if (redisplay && Interactive && fileName is null && buffer.Length > 0)
                     {
                         // As psql after \e: what is left in the buffer is shown after a fresh prompt.
                         _stdoutText.Write(BuildPrompt('='));

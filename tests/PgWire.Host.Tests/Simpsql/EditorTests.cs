@@ -107,9 +107,12 @@ public sealed partial class EditorTests : IDisposable
             \r
             \e
             \p
+            \set ON_ERROR_STOP on
+            \e
+            select 'not reached';
             """,
             Editor("failing", "s/1/2/", status: 1));
-        Assert.Equal(["TEMP", "TEMP"], EditorCalls());
+        Assert.Equal(["TEMP", "TEMP", "TEMP"], EditorCalls());
     }
 
     [ClusterFact]
