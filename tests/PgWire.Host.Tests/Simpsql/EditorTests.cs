@@ -215,6 +215,14 @@ public sealed partial class EditorTests : IDisposable
         at = terminal.WaitFor("pgwire_test-> ", at);
         terminal.Type(";\r");
         at = terminal.WaitFor(" z \r\n---\r\n 6\r\n(1 row)\r\n", at);
+
+        // A function's definition comes back over several lines, shown whole, and waits for more.
+        terminal.Type("\\ef pg_catalog.abs(integer)\r");
+        at = terminal.WaitFor("pgwire_test=> CREATE OR REPLACE FUNCTION pg_catalog.abs(integer)\r\n RETURNS integer\r\n", at);
+        at = terminal.WaitFor("AS $function$int4abs$function$\r\n", at);
+        at = terminal.WaitFor("pgwire_test-> ", at);
+        terminal.Type("\\r\r");
+        at = terminal.WaitFor("Query buffer reset (cleared).\r\n", at);
         terminal.Type("\\q\r");
         Assert.Equal(0, terminal.WaitForExit());
     }
