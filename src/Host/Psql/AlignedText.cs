@@ -13,7 +13,7 @@ internal static class AlignedText
         Newline,
     }
 
-    public static void Print(ResultSet result, PrintOptions options, TextWriter output)
+    public static void Print(ResultSet result, PrintOptions options, TextWriter output, PagerRequest? pager = null)
     {
         bool wrapped = options.Format == OutputFormat.Wrapped;
         int border = options.EffectiveBorder;
@@ -62,7 +62,7 @@ internal static class AlignedText
             totalHeaderWidth += headerWidths[j];
         }
 
-        int outputColumns = options.Columns;
+        int outputColumns = options.OutputColumns;
         if (wrapped && outputColumns > 0 && outputColumns >= totalHeaderWidth && cells.Length > 0)
         {
             totalWidth = Shrink(widths, headerWidths, accumulated, cells.Length, totalWidth, outputColumns);
@@ -71,8 +71,16 @@ internal static class AlignedText
         if (options.Expanded == ExpandedMode.Auto && outputColumns > 0 && columns > 1
             && (outputColumns < totalHeaderWidth || outputColumns < totalWidth))
         {
-            AlignedVertical.Print(result, options, output, wrapped);
+            AlignedVertical.Print(result, options, output, wrapped, pager);
             return;
+        }
+
+        if (pager is not null)
+        {
+            // As psql: a table wider than the screen always goes to the pager; otherwise its height decides,
+            // counting the lines that embedded newlines and wrapping add.
+            bool tooWide = outputColumns > 0 && (outputColumns < totalHeaderWidth || outputColumns < totalWidth);
+            output = pager(tooWide ? int.MaxValue : PagerLines(result, options, headers, cells, widths)) ?? output;
         }
 
         if (!options.TuplesOnly)
@@ -162,6 +170,43 @@ internal static class AlignedText
         }
 
         return totalWidth;
+    }
+
+    /// <summary>
+    /// The height psql reckons before choosing the pager: a line per row and one for the header, the header's
+    /// extra lines, each row's extra lines (newlines, wrapping) and one per explicit footer.
+    /// </summary>
+    private static int PagerLines(ResultSet result, PrintOptions options, CellLine[][] headers, CellLine[][][] cells, int[] widths)
+    {
+        long lines = (long)cells.Length + 1;
+        int headerLines = 0;
+        foreach (CellLine[] header in headers)
+        {
+            headerLines = Math.Max(headerLines, header.Length);
+        }
+
+        lines += headerLines;
+        foreach (CellLine[][] row in cells)
+        {
+            int extra = 0;
+            for (int j = 0; j < row.Length; j++)
+            {
+                int width = MaxWidth(row[j]);
+                if (width > 0 && widths[j] > 0)
+                {
+                    extra = Math.Max(extra, ((width - 1) / widths[j]) + row[j].Length - 1);
+                }
+            }
+
+            lines += extra;
+        }
+
+        if (!options.TuplesOnly && result.Footers is { } footers)
+        {
+            lines += footers.Count;
+        }
+
+        return (int)Math.Min(lines, int.MaxValue);
     }
 
     private static int MaxWidth(CellLine[] lines)

@@ -6,7 +6,7 @@ namespace PgWire.Host.Psql;
 /// </summary>
 internal static class AlignedVertical
 {
-    public static void Print(ResultSet result, PrintOptions options, TextWriter output, bool wrapped)
+    public static void Print(ResultSet result, PrintOptions options, TextWriter output, bool wrapped, PagerRequest? pager = null)
     {
         int border = options.EffectiveBorder;
         TextFormat format = TextFormat.For(options);
@@ -25,6 +25,11 @@ internal static class AlignedVertical
 
             output.Write('\n');
             return;
+        }
+
+        if (pager is not null)
+        {
+            output = pager(ResultPrinter.VerticalPagerLines(result, options)) ?? output;
         }
 
         var headers = new CellLine[columns][];
@@ -145,7 +150,7 @@ internal static class AlignedVertical
                 + border switch { 0 => 9, 1 => 12, _ => 15 };
         }
 
-        int outputColumns = options.Columns;
+        int outputColumns = options.OutputColumns;
         while (true)
         {
             int width = Math.Max(headerWidth + spacing + dataWidth, recordWidth);

@@ -36,7 +36,7 @@ public enum UnicodeLine
     Double,
 }
 
-/// <summary>When a pager is used (<c>\pset pager</c>); kept and reported, simpsql never starts one.</summary>
+/// <summary>When a pager is used (<c>\pset pager</c>): off, for output taller (or wider) than the terminal, always.</summary>
 public enum PagerMode
 {
     Off,
@@ -101,9 +101,19 @@ public sealed class PrintOptions
 
     /// <summary>
     /// Target output width (<c>\pset columns</c>) for the wrapped format and <see cref="ExpandedMode.Auto"/>;
-    /// 0 means unknown, which neither wraps nor expands.
+    /// 0 means the terminal's width (<see cref="TerminalColumns"/>) when printing to one, else unknown, which
+    /// neither wraps nor expands.
     /// </summary>
     public int Columns { get; set; }
+
+    /// <summary>
+    /// The width of the terminal the output goes to (<c>COLUMNS</c>, else the terminal's own), 0 when it does not
+    /// go to a terminal; used when <see cref="Columns"/> is 0. Not a <c>\pset</c> option.
+    /// </summary>
+    public int TerminalColumns { get; set; }
+
+    /// <summary>The width the aligned formats fit to: <see cref="Columns"/>, else <see cref="TerminalColumns"/>.</summary>
+    internal int OutputColumns => Columns > 0 ? Columns : TerminalColumns;
 
     public PrintOptions Clone() => (PrintOptions)MemberwiseClone();
 

@@ -1,9 +1,18 @@
 namespace PgWire.Host.Psql;
 
+/// <summary>
+/// Asked by a printer, where psql decides on the pager, with the number of lines psql reckons the output takes
+/// (<see cref="int.MaxValue"/> when it is wider than the screen); returns the pager to print to instead, or null.
+/// </summary>
+public delegate TextWriter? PagerRequest(int lines);
+
 /// <summary>Prints a complete result exactly as psql 15 does for a query result.</summary>
 public static class ResultPrinter
 {
-    public static void Print(ResultSet result, PrintOptions options, TextWriter output)
+    public static void Print(ResultSet result, PrintOptions options, TextWriter output) => Print(result, options, output, null);
+
+    /// <summary>Prints a result; <paramref name="pager"/> is asked, as psql asks, whether a pager takes the output.</summary>
+    public static void Print(ResultSet result, PrintOptions options, TextWriter output, PagerRequest? pager)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(options);
@@ -15,6 +24,13 @@ public static class ResultPrinter
         }
 
         bool expanded = options.Expanded == ExpandedMode.On;
+        if (pager is not null && options.Format is not (OutputFormat.Aligned or OutputFormat.Wrapped))
+        {
+            // The aligned formats ask themselves, once they know the width.
+            int lines = expanded ? VerticalPagerLines(result, options) : TablePagerLines(result, options);
+            output = pager(lines) ?? output;
+        }
+
         switch (options.Format)
         {
             case OutputFormat.Html:
@@ -75,11 +91,11 @@ public static class ResultPrinter
             default:
                 if (options.Expanded == ExpandedMode.On)
                 {
-                    AlignedVertical.Print(result, options, output, options.Format == OutputFormat.Wrapped);
+                    AlignedVertical.Print(result, options, output, options.Format == OutputFormat.Wrapped, pager);
                 }
                 else
                 {
-                    AlignedText.Print(result, options, output);
+                    AlignedText.Print(result, options, output, pager);
                 }
 
                 break;
@@ -87,6 +103,17 @@ public static class ResultPrinter
     }
 
     internal static string CellText(string? value, PrintOptions options) => value ?? options.NullDisplay;
+
+    /// <summary>psql's height of a table for the pager: a line per row, one for the header, one per explicit footer.</summary>
+    internal static int TablePagerLines(ResultSet result, PrintOptions options) =>
+        (int)Math.Min((long)result.Rows.Count + 1 + ExplicitFooterCount(result, options), int.MaxValue);
+
+    /// <summary>psql's height of expanded output for the pager: a line per column and one per record, per row.</summary>
+    internal static int VerticalPagerLines(ResultSet result, PrintOptions options) =>
+        (int)Math.Min(((long)result.Columns.Count + 1) * result.Rows.Count + ExplicitFooterCount(result, options), int.MaxValue);
+
+    private static int ExplicitFooterCount(ResultSet result, PrintOptions options) =>
+        !options.TuplesOnly && result.Footers is { } footers ? footers.Count : 0;
 
     private static void PrintUnaligned(ResultSet result, PrintOptions options, TextWriter output)
     {

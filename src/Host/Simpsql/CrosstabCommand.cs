@@ -35,7 +35,7 @@ internal sealed partial class SimpsqlSession
                     return;
                 }
 
-                ResultPrinter.Print(table, Print, OutText);
+                PrintResult(table, Print);
             },
         };
         _previousBuffer = sql;

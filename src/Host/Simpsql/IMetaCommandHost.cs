@@ -22,4 +22,7 @@ public interface IMetaCommandHost
     /// print options; returns false on error after printing it.
     /// </summary>
     Task<bool> RunQueryAndPrintAsync(string sql, string? title, IReadOnlyList<string>? footers, CancellationToken ct);
+
+    /// <summary>Prints a listing built by a meta-command on <see cref="Out"/> (through the pager where psql would use one).</summary>
+    void PrintResult(ResultSet result, PrintOptions options) => ResultPrinter.Print(result, options, Out);
 }

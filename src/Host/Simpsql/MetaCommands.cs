@@ -9,6 +9,9 @@ internal enum MetaOutcome
     Ok,
     Error,
     Quit,
+
+    /// <summary>The query buffer came back from the editor: it is read again as input (psql's PSQL_CMD_NEWEDIT).</summary>
+    NewEdit,
 }
 
 internal sealed partial class SimpsqlSession
@@ -61,7 +64,7 @@ internal sealed partial class SimpsqlSession
         {
             scanner.ReadRestOfLine();
         }
-        else if (outcome == MetaOutcome.Ok)
+        else if (outcome is MetaOutcome.Ok or MetaOutcome.NewEdit)
         {
             WarnExtraArguments(cmd, scanner);
         }
@@ -92,6 +95,12 @@ internal sealed partial class SimpsqlSession
             case "sv":
             case "sv+":
                 return await ShowDefinitionAsync(cmd, scanner).ConfigureAwait(false);
+            case "e":
+            case "edit":
+                return EditCommand(scanner, buffer);
+            case "ef":
+            case "ev":
+                return await EditDefinitionCommandAsync(cmd == "ef", scanner, buffer).ConfigureAwait(false);
             case "crosstabview":
                 return await CrosstabCommandAsync(scanner, buffer).ConfigureAwait(false);
             case "r":
@@ -100,7 +109,15 @@ internal sealed partial class SimpsqlSession
                 Info("Query buffer reset (cleared).");
                 return MetaOutcome.Ok;
             case "p":
-                OutText.Write(buffer.Length > 0 ? buffer + "\n" : PreviousBuffer.Length > 0 ? PreviousBuffer + "\n" : "Query buffer is empty.\n");
+                if (buffer.Length > 0 || PreviousBuffer.Length > 0)
+                {
+                    OutText.Write((buffer.Length > 0 ? buffer.ToString() : PreviousBuffer) + "\n");
+                }
+                else
+                {
+                    Info("Query buffer is empty.");
+                }
+
                 return MetaOutcome.Ok;
             case "echo":
             case "qecho":
@@ -262,7 +279,8 @@ internal sealed partial class SimpsqlSession
             case "copy":
                 return await CopyCommand.RunAsync(this, scanner.ReadRestOfLine()).ConfigureAwait(false);
             case "?":
-                OutText.Write(HelpText);
+                // Like psql, on standard output even while \o sends query results elsewhere, and paged.
+                WritePaged(HelpText, CountLines(HelpText), _stdoutText);
                 return MetaOutcome.Ok;
             case "h":
             case "help":
@@ -324,7 +342,9 @@ internal sealed partial class SimpsqlSession
         var output = _stdoutText;
         if (topic.Length == 0)
         {
-            output.Write(SqlHelp.List(StdoutWidth()));
+            // psql reckons the list's rows and its heading.
+            string list = SqlHelp.List(StdoutWidth());
+            WritePaged(list, CountLines(list), output);
             return;
         }
 
@@ -336,12 +356,35 @@ internal sealed partial class SimpsqlSession
         }
 
         int width = commands.Max(c => c.Name.Length) + 2;
+        var text = new StringBuilder();
         foreach (var (name, page) in commands)
         {
-            output.Write(name.PadRight(width));
-            output.Write(SqlHelp.Url(page, Client.Session.ServerVersionNumber));
-            output.Write('\n');
+            text.Append(name.PadRight(width));
+            text.Append(SqlHelp.Url(page, Client.Session.ServerVersionNumber));
+            text.Append('\n');
         }
+
+        WritePaged(text.ToString(), commands.Count, output);
+    }
+
+    /// <summary>The number of lines of a text as psql counts them: a last line without a newline counts too.</summary>
+    internal static int CountLines(string text)
+    {
+        int lines = 0;
+        int at = 0;
+        while (at < text.Length)
+        {
+            lines++;
+            int end = text.IndexOf('\n', at);
+            if (end < 0)
+            {
+                break;
+            }
+
+            at = end + 1;
+        }
+
+        return lines;
     }
 
     /// <summary>The terminal's width when standard output is one, else 80, as psql assumes.</summary>
@@ -491,6 +534,9 @@ internal sealed partial class SimpsqlSession
         "  \\h [NAME]              list SQL commands, or link to the documentation of NAME\n" +
         "\n" +
         "Query Buffer\n" +
+        "  \\e [FILE] [LINE]       edit the query buffer (or file) with external editor\n" +
+        "  \\ef [FUNCNAME [LINE]]  edit function definition with external editor\n" +
+        "  \\ev [VIEWNAME [LINE]]  edit view definition with external editor\n" +
         "  \\p                     show the contents of the query buffer\n" +
         "  \\r                     reset (clear) the query buffer\n" +
         "\n" +

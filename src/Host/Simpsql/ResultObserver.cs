@@ -78,7 +78,8 @@ internal sealed class ResultObserver : IQueryObserver
             _streaming = null;
             _rows = [];
         }
-        else if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && !print.NumericLocale && Title is null && Footers is null)
+        else if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && !print.NumericLocale && Title is null && Footers is null
+            && (TableTarget is not null || !_session.PagerPossible))
         {
             FlushTableText();
             _streaming = new StreamingRowWriter(_columns, print, TableStream!);
@@ -161,14 +162,19 @@ internal sealed class ResultObserver : IQueryObserver
                 }
 
                 var output = TableText!;
-                ResultPrinter.Print(new ResultSet(_columns, _rows) { CommandTag = tag }, print, output);
-                if (Footers is not null && !print.TuplesOnly)
+                var result = new ResultSet(_columns, _rows) { CommandTag = tag };
+                if (TableTarget is not null)
                 {
-                    foreach (var footer in Footers)
-                    {
-                        output.Write(footer);
-                        output.Write('\n');
-                    }
+                    ResultPrinter.Print(result, print, output);
+                    WriteFooters(print, output);
+                }
+                else
+                {
+                    // On the query output: the terminal's width and, as psql decides, the pager, which gets the
+                    // whole table and is waited for before anything else is printed.
+                    using var paging = new SimpsqlSession.PagedOutput(_session, print, print.TuplesOnly ? 0 : Footers?.Count ?? 0);
+                    ResultPrinter.Print(result, _session.ForStdout(print), output, paging.Request);
+                    WriteFooters(print, paging.Writer(output));
                 }
 
                 _rows = null;
@@ -183,6 +189,18 @@ internal sealed class ResultObserver : IQueryObserver
         else
         {
             _session.PrintStatus(tag);
+        }
+    }
+
+    private void WriteFooters(PrintOptions print, TextWriter output)
+    {
+        if (Footers is not null && !print.TuplesOnly)
+        {
+            foreach (var footer in Footers)
+            {
+                output.Write(footer);
+                output.Write('\n');
+            }
         }
     }
 

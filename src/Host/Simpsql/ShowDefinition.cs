@@ -18,6 +18,41 @@ internal sealed partial class SimpsqlSession
             return MetaOutcome.Error;
         }
 
+        string? text = await DefinitionAsync(function, name).ConfigureAwait(false);
+        if (text is null)
+        {
+            return MetaOutcome.Error;
+        }
+
+        // As psql: on standard output through the pager when it is tall enough, else where \o sends output.
+        using var pager = _redirect is null ? PageOutput(CountLines(text), Print) : null;
+        var output = pager?.Text ?? OutText;
+        if (numbered)
+        {
+            WriteNumbered(text, function, output);
+        }
+        else
+        {
+            output.Write(text);
+            if (!text.EndsWith('\n'))
+            {
+                output.Write('\n');
+            }
+        }
+
+        return MetaOutcome.Ok;
+    }
+
+    /// <summary>
+    /// A function's (pg_get_functiondef) or a view's (CREATE OR REPLACE VIEW) definition, found by name as psql
+    /// finds it; null, with the error reported, when there is none.
+    /// </summary>
+    /// <param name="partial">
+    /// Receives what psql 15 leaves in the query buffer for a relation that is not a view: the text after the
+    /// CREATE command's first words.
+    /// </param>
+    private async Task<string?> DefinitionAsync(bool function, string name, StringBuilder? partial = null)
+    {
         string literal = "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'";
         string lookup = function
             ? $"SELECT {literal}::pg_catalog.{(name.Contains('(', StringComparison.Ordinal) ? "regprocedure" : "regproc")}::pg_catalog.oid"
@@ -25,29 +60,10 @@ internal sealed partial class SimpsqlSession
         ResultSet? oid = await QueryDefinitionAsync(lookup, Cancellation).ConfigureAwait(false);
         if (oid is null || oid.Rows.Count != 1 || oid.Rows[0][0] is not { } id)
         {
-            return MetaOutcome.Error;
+            return null;
         }
 
-        string? text = function ? await FunctionDefinitionAsync(id).ConfigureAwait(false) : await ViewDefinitionAsync(id).ConfigureAwait(false);
-        if (text is null)
-        {
-            return MetaOutcome.Error;
-        }
-
-        if (numbered)
-        {
-            WriteNumbered(text, function);
-        }
-        else
-        {
-            OutText.Write(text);
-            if (!text.EndsWith('\n'))
-            {
-                OutText.Write('\n');
-            }
-        }
-
-        return MetaOutcome.Ok;
+        return function ? await FunctionDefinitionAsync(id).ConfigureAwait(false) : await ViewDefinitionAsync(id, partial).ConfigureAwait(false);
     }
 
     /// <summary>Runs a catalog query; on error reports only the server's severity and message, as psql does here.</summary>
@@ -74,7 +90,7 @@ internal sealed partial class SimpsqlSession
     /// pg_get_viewdef gives only the query: the CREATE command around it is built here, with the view's
     /// qualified name, its storage options and its check option.
     /// </summary>
-    private async Task<string?> ViewDefinitionAsync(string oid)
+    private async Task<string?> ViewDefinitionAsync(string oid, StringBuilder? partial)
     {
         string sql =
             "SELECT nspname, relname, relkind, pg_catalog.pg_get_viewdef(c.oid, true), " +
@@ -91,19 +107,14 @@ internal sealed partial class SimpsqlSession
         string?[] row = result.Rows[0];
         string schema = row[0] ?? "";
         string relation = row[1] ?? "";
-        var text = new StringBuilder();
-        switch (row[2])
+        // As psql 15, a materialized view is not a view here (it cannot be created "OR REPLACE").
+        bool view = row[2] == "v";
+        if (!view)
         {
-            case "v":
-                text.Append("CREATE OR REPLACE VIEW ");
-                break;
-            case "m":
-                text.Append("CREATE MATERIALIZED VIEW ");
-                break;
-            default:
-                LogError($"\"{schema}.{relation}\" is not a view", false);
-                return null;
+            LogError($"\"{schema}.{relation}\" is not a view", false);
         }
+
+        var text = new StringBuilder(view ? "CREATE OR REPLACE VIEW " : "");
 
         text.Append(QuoteIdentifier(schema)).Append('.').Append(QuoteIdentifier(relation));
         if (row[4] is { Length: > 2 } options)
@@ -134,6 +145,12 @@ internal sealed partial class SimpsqlSession
             text.Append("\n WITH ").Append(check).Append(" CHECK OPTION");
         }
 
+        if (!view)
+        {
+            partial?.Append(text);
+            return null;
+        }
+
         return text.ToString();
     }
 
@@ -141,7 +158,7 @@ internal sealed partial class SimpsqlSession
     /// Line numbers as psql prints them: a function's lines before its body ("AS ...", "BEGIN ..." or
     /// "RETURN ...") are indented instead of numbered.
     /// </summary>
-    private void WriteNumbered(string text, bool function)
+    private static void WriteNumbered(string text, bool function, TextWriter output)
     {
         bool header = function;
         int number = 0;
@@ -158,17 +175,17 @@ internal sealed partial class SimpsqlSession
 
             if (header)
             {
-                OutText.Write("        ");
+                output.Write("        ");
             }
             else
             {
                 number++;
-                OutText.Write(number.ToString(System.Globalization.CultureInfo.InvariantCulture).PadRight(7));
-                OutText.Write(' ');
+                output.Write(number.ToString(System.Globalization.CultureInfo.InvariantCulture).PadRight(7));
+                output.Write(' ');
             }
 
-            OutText.Write(line);
-            OutText.Write('\n');
+            output.Write(line);
+            output.Write('\n');
             if (end < 0)
             {
                 break;

@@ -15,6 +15,11 @@ public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter 
 
     /// <summary>The process exits when the run returns, so the actor system is not shut down first.</summary>
     public bool ExitsAfterRun { get; init; }
+
+    /// <summary>Standard input and output are the process's own and terminals (for the pager and the output width).</summary>
+    public bool StdinIsTerminal { get; init; }
+
+    public bool StdoutIsTerminal { get; init; }
 }
 
 /// <summary><c>pgwire simpsql</c>: a psql-compatible command-line client.</summary>
@@ -32,6 +37,8 @@ public static class SimpsqlCommand
         {
             PasswordPrompt = prompt => (TerminalPassword.Read(prompt, out string password), password),
             ExitsAfterRun = true,
+            StdinIsTerminal = TerminalDevice.IsTerminal(0),
+            StdoutIsTerminal = TerminalDevice.IsTerminal(1),
         };
         int rc = await RunAsync(args, console).ConfigureAwait(false);
         stdout.Flush();
@@ -98,6 +105,8 @@ public static class SimpsqlCommand
             var session = new SimpsqlSession(system, client, console.Stdout, console.Stderr, env)
             {
                 Password = password,
+                StdinIsTerminal = console.StdinIsTerminal,
+                StdoutIsTerminal = console.StdoutIsTerminal,
                 Prompter = options.NeverPrompt ? null : prompter,
                 ForcePasswordPrompt = options.ForcePrompt,
             };
@@ -268,8 +277,16 @@ public static class SimpsqlCommand
         {
             using var reader = new StringReader(command);
             session.AnyError = false;
-            int rc = await session.RunInputAsync(new PlainLineReader(reader, null), console.Stdin, null, checkConditionals: false).ConfigureAwait(false);
-            return rc == 0 && session.AnyError ? 1 : rc;
+            session.NoQueryBuffer = true;
+            try
+            {
+                int rc = await session.RunInputAsync(new PlainLineReader(reader, null), console.Stdin, null, checkConditionals: false).ConfigureAwait(false);
+                return rc == 0 && session.AnyError ? 1 : rc;
+            }
+            finally
+            {
+                session.NoQueryBuffer = false;
+            }
         }
 
         return await session.SendQueryAsync(command).ConfigureAwait(false) ? 0 : 1;

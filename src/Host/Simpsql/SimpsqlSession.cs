@@ -319,13 +319,35 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             var scanner = new QueryScanner(name => Conditions.Active ? GetVariable(name) : null, () => StandardConformingStrings);
             var buffer = new StringBuilder();
             var history = new PendingHistory(Interactive ? reader : null);
+
+            // Lines of a query buffer that came back from the editor, read again before the next input line.
+            var edited = new Queue<string>();
+            bool redisplay = false;
             while (true)
             {
-                Client.Poll();
-                PrintNotifications();
-                FlushAll();
-                string prompt = Interactive ? BuildPrompt(buffer.Length == 0 ? '=' : scanner.PromptState) : "";
-                string? line = reader.ReadLine(prompt);
+                bool fromEditor = edited.Count > 0;
+                string? line;
+                if (fromEditor)
+                {
+                    line = edited.Dequeue();
+                }
+                else
+                {
+                    Client.Poll();
+                    PrintNotifications();
+                    if (redisplay && Interactive && fileName is null && buffer.Length > 0)
+                    {
+                        // As psql after \e: what is left in the buffer is shown after a fresh prompt.
+                        _stdoutText.Write(BuildPrompt('='));
+                        _stdoutText.Write(buffer.ToString());
+                    }
+
+                    redisplay = false;
+                    FlushAll();
+                    string prompt = Interactive ? BuildPrompt(buffer.Length == 0 ? '=' : scanner.PromptState) : "";
+                    line = reader.ReadLine(prompt);
+                }
+
                 if (line is null)
                 {
                     if (Interactive)
@@ -363,16 +385,19 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     continue;
                 }
 
-                _currentLine++;
-                if (line.Length == 0 && scanner.PromptState is '-' or '(')
+                if (!fromEditor)
                 {
-                    // An empty line outside a quote or comment adds nothing to the query.
-                    continue;
+                    _currentLine++;
+                    if (line.Length == 0 && scanner.PromptState is '-' or '(')
+                    {
+                        // An empty line outside a quote or comment adds nothing to the query.
+                        continue;
+                    }
+
+                    EchoInputLine(line);
                 }
 
-                EchoInputLine(line);
-
-                if (Interactive && IsHelpRequest(line))
+                if (!fromEditor && Interactive && IsHelpRequest(line))
                 {
                     if (buffer.Length == 0)
                     {
@@ -386,9 +411,12 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                 int addedNewlineAt = -1;
                 if (buffer.Length > 0)
                 {
+                    // Text from the editor keeps its newlines, as psql reads it in one piece.
                     buffer.Append('\n');
-                    addedNewlineAt = buffer.Length;
+                    addedNewlineAt = fromEditor ? -1 : buffer.Length;
                 }
+
+                bool newEdit = false;
 
                 scanner.SetLine(line);
                 history.BeginLine(line);
@@ -442,11 +470,35 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         {
                             return 3;
                         }
+
+                        if (outcome == MetaOutcome.NewEdit)
+                        {
+                            // The rest of this line is dropped; the buffer is read again, line by line.
+                            string text = buffer.ToString();
+                            buffer.Clear();
+                            scanner.Reset();
+                            edited.Clear();
+                            string[] lines = text.Split('\n');
+                            foreach (string editedLine in text.EndsWith('\n') ? lines[..^1] : lines)
+                            {
+                                edited.Enqueue(editedLine);
+                            }
+
+                            redisplay = true;
+                            newEdit = true;
+                            break;
+                        }
                     }
                     else
                     {
                         break;
                     }
+                }
+
+                if (fromEditor && !newEdit && edited.Count == 0 && buffer.Length > 0)
+                {
+                    // the newline that ends the edited text
+                    buffer.Append('\n');
                 }
 
                 history.EndLine();
@@ -463,6 +515,21 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     /// <summary>Runs a file (-f, \i); "-" is standard input.</summary>
     internal async Task<int> RunFileAsync(string path, TextReader stdin)
+    {
+        // A file has a query buffer of its own, even when included from -c.
+        bool noQueryBuffer = NoQueryBuffer;
+        NoQueryBuffer = false;
+        try
+        {
+            return await RunFileInnerAsync(path, stdin).ConfigureAwait(false);
+        }
+        finally
+        {
+            NoQueryBuffer = noQueryBuffer;
+        }
+    }
+
+    private async Task<int> RunFileInnerAsync(string path, TextReader stdin)
     {
         if (path == "-")
         {

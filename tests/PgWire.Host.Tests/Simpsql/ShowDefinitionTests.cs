@@ -24,6 +24,8 @@ public sealed class ShowDefinitionTests
         \sv nosuch
         \sv
         \sv pg_class
+        create materialized view sfv.m as select 1 as one;
+        \sv sfv.m
         \sf sfv.f1 extra
         \sf information_schema._pg_expandarray
         \sf+ information_schema._pg_expandarray

@@ -167,7 +167,7 @@ public static class DescribeCommands
 
         options.Title = title;
         options.NullDisplay = "";
-        ResultPrinter.Print(result, options, host.Out);
+        host.PrintResult(result, options);
     }
 
     /// <summary>Appends the pattern conditions, or reports a malformed pattern and returns false.</summary>
