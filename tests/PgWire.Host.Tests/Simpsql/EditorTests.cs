@@ -61,7 +61,7 @@ public sealed partial class EditorTests : IDisposable
     [GeneratedRegex("/[^ ]*/(psql|simpsql)\\.edit\\.[0-9]+\\.sql")]
     private static partial Regex TemporaryFile();
 
-    [ClusterFact]
+    [PsqlFact]
     public void An_edited_buffer_ending_in_a_semicolon_runs_and_one_without_stays()
     {
         SameAsPsql(
@@ -78,7 +78,7 @@ public sealed partial class EditorTests : IDisposable
         Assert.Equal(["TEMP", "TEMP"], EditorCalls());
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void An_empty_buffer_edits_the_previous_query_and_an_unchanged_file_changes_nothing()
     {
         SameAsPsql(
@@ -96,7 +96,7 @@ public sealed partial class EditorTests : IDisposable
         Assert.Equal(["TEMP", "TEMP", "TEMP"], EditorCalls());
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void An_editor_that_fails_keeps_the_buffer_as_psql_does()
     {
         SameAsPsql(
@@ -115,7 +115,7 @@ public sealed partial class EditorTests : IDisposable
         Assert.Equal(["TEMP", "TEMP", "TEMP"], EditorCalls());
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void Files_line_numbers_and_errors_match_psql()
     {
         // psql sees a change by size or by the time in whole seconds, so each edit here adds a space: the psql run
@@ -139,7 +139,7 @@ public sealed partial class EditorTests : IDisposable
         Assert.Equal([file, "--line=1 " + other, "--line=3 TEMP"], EditorCalls());
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void Ef_and_ev_edit_definitions_and_run_only_what_ends_in_a_semicolon()
     {
         TestCluster.RunPsql("-X", "-q", "-c", "drop schema if exists efv cascade");
@@ -178,14 +178,14 @@ public sealed partial class EditorTests : IDisposable
         Assert.Equal(["+4 TEMP", "TEMP", "TEMP", "TEMP"], EditorCalls());
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void Ef_without_changes_says_so()
     {
         SameAsPsql("\\ef\n\\p\n\\ev pg_tables\n\\p\n", Editor("nochange", null));
         Assert.Equal(["TEMP", "TEMP"], EditorCalls());
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void A_command_string_has_no_query_buffer()
     {
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "\\e", "-c", "select 1 as one", "-c", "\\ef"],

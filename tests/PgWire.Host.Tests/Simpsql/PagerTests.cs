@@ -13,7 +13,7 @@ public sealed class TerminalFactAttribute : FactAttribute
 {
     public TerminalFactAttribute()
     {
-        if (TestCluster.SkipReason is { } reason)
+        if (ComparisonPsql.SkipReason is { } reason)
         {
             Skip = reason;
         }
