@@ -111,6 +111,10 @@ public sealed class CsvProcessTests
             }
 
             Assert.Equal(expected, actual);
+
+            // One record per snapshot row and per change, two for an update that moved the key.
+            Assert.True(workload.Exact);
+            Assert.Equal(50 + workload.Changes + workload.KeyChanges, CsvLineEncoder.ReadRecords(File.ReadAllText(path)).Count - 1);
             var exit = await last.TerminateAsync(TimeSpan.FromSeconds(30));
             Assert.True(exit == 0, last.Stderr);
             Assert.Contains("stopped;", last.Stderr, StringComparison.Ordinal);

@@ -30,6 +30,9 @@ internal sealed class LreplWorkload
     /// <summary>Change lines the committed transactions produced; only exact while <see cref="Exact"/>.</summary>
     public long Changes { get; private set; }
 
+    /// <summary>Committed updates that changed the key (a CSV file writes each as a delete and an insert); exact while <see cref="Exact"/>.</summary>
+    public long KeyChanges { get; private set; }
+
     /// <summary>False once a batch failed half way (e.g. during a server restart).</summary>
     public bool Exact { get; private set; } = true;
 
@@ -64,6 +67,7 @@ internal sealed class LreplWorkload
         var ids = new HashSet<int>(_ids);
         var nextId = _nextId;
         long changes = 0;
+        long keyChanges = 0;
         var script = new StringBuilder();
         for (var t = 0; t < transactions; t++)
         {
@@ -73,6 +77,7 @@ internal sealed class LreplWorkload
             var rollback = _random.NextDouble() < 0.1;
             var size = _random.NextDouble() < 0.1 ? _random.Next(30, 120) : _random.Next(1, 8);
             long txnChanges = 0;
+            long txnKeyChanges = 0;
             script.Append("BEGIN;\n");
             if (_random.NextDouble() < 0.02)
             {
@@ -107,6 +112,7 @@ internal sealed class LreplWorkload
                     txnIds.Add(newId);
                     touched.Add(id);
                     touched.Add(newId);
+                    txnKeyChanges++;
                 }
                 else
                 {
@@ -125,6 +131,7 @@ internal sealed class LreplWorkload
             {
                 ids = txnIds;
                 changes += txnChanges;
+                keyChanges += txnKeyChanges;
             }
 
             if (sleepSeconds > 0)
@@ -148,6 +155,7 @@ internal sealed class LreplWorkload
         _ids.UnionWith(ids);
         _nextId = nextId;
         Changes += changes;
+        KeyChanges += keyChanges;
         Transactions += transactions;
         return true;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using PgWire.Protocol.Replication;
 using PgWire.Tests.Shared;
 using Xunit;
 using Xunit.Abstractions;
@@ -159,6 +160,68 @@ public sealed class ProcessCrashTests
     }
 
     [ClusterFact]
+    public async Task Sigkill_during_the_snapshot_copy_starts_the_snapshot_over_and_loses_and_duplicates_nothing()
+    {
+        const string table = "lr_proc_snapkill";
+        Cleanup(table);
+        var dir = NewDir(table);
+        var path = Path.Combine(dir, table + ".data");
+        var workload = new LreplWorkload(table, 777);
+        const int initialRows = 250_000;
+        Psql(workload.CreateSql(initialRows));
+        try
+        {
+            using (var first = LreplProcess.Start(Args(table, dir)))
+            {
+                Assert.True(await first.WaitForStderrAsync("copying snapshot", TimeSpan.FromSeconds(30)), first.Stderr);
+
+                // Killed once the copy has begun writing, long before it can be done.
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+                while (!(File.Exists(path) && new FileInfo(path).Length > 0) && DateTime.UtcNow < deadline && !first.HasExited)
+                {
+                    await Task.Delay(5);
+                }
+
+                first.KillHard();
+                Assert.DoesNotContain(" done: ", first.Stderr, StringComparison.Ordinal);
+            }
+
+            var partial = new FileInfo(path).Length;
+            _output.WriteLine($"killed with {partial} bytes of the snapshot written");
+            Assert.True(partial > 0, "the copy had not started writing");
+
+            // Committed between the kill and the next run: the new snapshot must hold them, once.
+            Assert.True(workload.RunBatch(5, 0));
+            var snapshotRows = workload.RowCount;
+            var changesBefore = workload.Changes;
+            using var second = LreplProcess.Start(Args(table, dir));
+            Assert.True(await second.WaitForStderrAsync(" done: ", TimeSpan.FromSeconds(120)), second.Stderr);
+            Assert.True(workload.RunBatch(10, 0));
+
+            // Exactly one line per snapshot row and per change after it.
+            var expectedLines = snapshotRows + (workload.Changes - changesBefore);
+            var (replay, lines) = await WaitForMatchAsync(table, path, expectedLines, TimeSpan.FromSeconds(60), second);
+            var code = await second.TerminateAsync(TimeSpan.FromSeconds(30));
+            Assert.True(code == 0, second.Stderr);
+
+            replay = LreplWorkload.ReplayJson(path, out lines);
+            Assert.Equal(LreplWorkload.TableRows(table), replay);
+            Assert.Equal(expectedLines, lines);
+            Assert.Empty(Directory.GetFiles(dir, table + ".data.part*"));
+            Assert.Equal("1", Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE '{table}%'"));
+            var confirmed = Lsn.Parse(Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{table}_slot'"));
+            var written = Lsn.Parse(Scalar("SELECT pg_current_wal_lsn()"));
+            Assert.True(confirmed > Lsn.Invalid && confirmed <= written, $"confirmed_flush_lsn {confirmed}");
+            _output.WriteLine($"{lines} lines: {snapshotRows} snapshot rows and {workload.Changes - changesBefore} changes");
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
     public async Task Server_restart_mid_stream_is_survived()
     {
         const string table = "lr_proc_srv";
@@ -193,9 +256,15 @@ public sealed class ProcessCrashTests
             await load;
             Assert.True(workload.Batches - workload.FailedBatches > 10, "workload too small");
 
-            var (replay, lines) = await WaitForMatchAsync(table, path, null, TimeSpan.FromSeconds(60), process);
+            // A batch cut by the restart leaves the count of its changes unknown; otherwise it is exact.
+            var (replay, lines) = await WaitForMatchAsync(table, path, workload.Exact ? 100 + workload.Changes : null, TimeSpan.FromSeconds(60), process);
             Assert.False(process.HasExited, process.Stderr);
             Assert.Equal(LreplWorkload.TableRows(table), replay);
+            if (workload.Exact)
+            {
+                Assert.Equal(100 + workload.Changes, lines);
+            }
+
             Assert.True(lines > linesBefore, $"nothing streamed after the restart ({lines} lines)");
             var code = await process.TerminateAsync(TimeSpan.FromSeconds(30));
             Assert.True(code == 0, process.Stderr);
