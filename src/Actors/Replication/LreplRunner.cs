@@ -227,11 +227,20 @@ public static partial class LreplRunner
                 BackoffSupervisor.Props(Backoff.OnFailure(streamProps, "stream", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), 0.2, -1)),
                 "stream-supervisor");
 
-            var notified = false;
+            // Nothing is polled: the loop wakes for a fatal error, a stopped sink or state journal,
+            // the start of streaming, a stop request, or the next progress line.
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var onCancel = cancellationToken.Register(() => stopped.TrySetResult()).ConfigureAwait(false);
+            await using var onAbort = options.Abort.Register(() => stopped.TrySetResult()).ConfigureAwait(false);
+            var streamingStarted = progress.StreamingStarted;
+            var never = new TaskCompletionSource().Task;
             var lastReport = DateTime.UtcNow;
             string? lastLine = null;
-            while (!cancellationToken.IsCancellationRequested)
+            while (true)
             {
+                var tick = Task.Delay(options.ProgressInterval - (DateTime.UtcNow - lastReport) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, CancellationToken.None);
+                await Task.WhenAny(progress.Fatal, ack.Stopped, sinkStopped, stopped.Task, streamingStarted ?? never, tick).ConfigureAwait(false);
+
                 if (progress.FatalError is { } fatal)
                 {
                     throw new LreplException($"{fatal}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
@@ -249,28 +258,24 @@ public static partial class LreplRunner
                     return progress;
                 }
 
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
+                if (cancellationToken.IsCancellationRequested)
                 {
                     break;
                 }
 
-                if (!notified && progress.Streaming)
+                if (streamingStarted is { IsCompleted: true })
                 {
-                    notified = true;
+                    streamingStarted = null;
                     options.OnStreaming?.Invoke();
                 }
 
                 // A line when something changed, at most one per interval.
                 if (DateTime.UtcNow - lastReport >= options.ProgressInterval)
                 {
+                    lastReport = DateTime.UtcNow;
                     var line = $"lrepl: {options.Table}: snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, lag {progress.LagBytes} bytes / {progress.Lag.TotalSeconds:0.0} s, last durable LSN {progress.DurableLsn}{(progress.Streaming ? "" : ", not streaming: " + progress.LastError)}";
                     if (line != lastLine)
                     {
-                        lastReport = DateTime.UtcNow;
                         lastLine = line;
                         log.WriteLine(line);
                     }

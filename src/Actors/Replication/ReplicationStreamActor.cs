@@ -30,9 +30,35 @@ public sealed class LreplProgress
     public long Restarts => Interlocked.Read(ref _restarts);
     public volatile string? LastError;
 
-    /// <summary>An error that retrying cannot cure; the run stops with it.</summary>
-    public volatile string? FatalError;
-    public volatile bool Streaming;
+    private readonly TaskCompletionSource<string> _fatal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _streamingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _streaming;
+
+    /// <summary>An error that retrying cannot cure; the run stops with it (see <see cref="Fatal"/>).</summary>
+    public string? FatalError => _fatal.Task.IsCompleted ? _fatal.Task.Result : null;
+
+    /// <summary>Completes with the first error that retrying cannot cure: whoever runs the pipeline stops it then.</summary>
+    public Task<string> Fatal => _fatal.Task;
+
+    /// <summary>Records an error that retrying cannot cure; the first one wins.</summary>
+    public void SetFatal(string reason) => _fatal.TrySetResult(reason);
+
+    /// <summary>Whether the stream is connected and streaming now.</summary>
+    public bool Streaming
+    {
+        get => _streaming;
+        set
+        {
+            _streaming = value;
+            if (value)
+            {
+                _streamingStarted.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Completes the first time streaming starts.</summary>
+    public Task StreamingStarted => _streamingStarted.Task;
 
     private long _serverWalEnd;
     private long _lastSampleTick;
@@ -246,7 +272,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         {
             if (f.Permanent)
             {
-                _progress.FatalError = f.Reason;
+                _progress.SetFatal(f.Reason);
             }
 
             Fail(f.Reason);
