@@ -33,6 +33,11 @@ public interface IQueryObserver
     /// finish it, or throw to abort it (the server then reports an error).
     /// </summary>
     Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken);
+
+    /// <summary>The query cycle ended (ReadyForQuery); called before the query's task completes.</summary>
+    void OnQueryDone()
+    {
+    }
 }
 
 /// <summary>
@@ -226,6 +231,18 @@ public sealed class PgClient : IAsyncDisposable
                         break;
                     case QueryDone done:
                         TransactionStatus = done.Status;
+                        if (observerError is null)
+                        {
+                            try
+                            {
+                                observer.OnQueryDone();
+                            }
+                            catch (Exception ex)
+                            {
+                                observerError = ex;
+                            }
+                        }
+
                         if (observerError is not null)
                         {
                             throw observerError;

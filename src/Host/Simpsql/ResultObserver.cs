@@ -16,6 +16,11 @@ internal sealed class ResultObserver : IQueryObserver
     private long _rowCount;
     private Stream? _copyOut;
 
+    // A completed result waits here until the next message that is not a notice: libpq hands psql a
+    // result only after it has parsed the notices that came right behind it, so psql prints those
+    // first (a WARNING of the COMMIT in "SELECT 1\; COMMIT" comes before the SELECT's rows).
+    private CommandComplete? _completed;
+
     public ResultObserver(SimpsqlSession session, string sql)
     {
         _session = session;
@@ -70,6 +75,7 @@ internal sealed class ResultObserver : IQueryObserver
 
     public void OnRowDescription(RowDescription description)
     {
+        PrintCompleted();
         _columns = description.Fields.Select(f => new ResultColumn(f.Name, f.TypeOid)).ToArray();
         _rowCount = 0;
         var print = _session.Print;
@@ -114,6 +120,23 @@ internal sealed class ResultObserver : IQueryObserver
     }
 
     public void OnCommandComplete(CommandComplete complete)
+    {
+        PrintCompleted();
+        _completed = complete;
+    }
+
+    public void OnQueryDone() => PrintCompleted();
+
+    private void PrintCompleted()
+    {
+        if (_completed is { } complete)
+        {
+            _completed = null;
+            Complete(complete);
+        }
+    }
+
+    private void Complete(CommandComplete complete)
     {
         string tag = complete.Tag;
         LastTag = tag;
@@ -206,12 +229,14 @@ internal sealed class ResultObserver : IQueryObserver
 
     public void OnEmptyQuery()
     {
+        PrintCompleted();
         LastTag = null;
         LastError = null;
     }
 
     public void OnError(PostgresErrorFields error)
     {
+        PrintCompleted();
         Failed = true;
         LastTag = null;
         LastError = error;
@@ -230,6 +255,7 @@ internal sealed class ResultObserver : IQueryObserver
 
     public void OnCopyOutStart(CopyResponse response)
     {
+        PrintCompleted();
         if (CopyOutTarget is not null)
         {
             _copyOut = CopyOutTarget;
@@ -243,6 +269,9 @@ internal sealed class ResultObserver : IQueryObserver
 
     public void OnCopyOutData(ReadOnlySpan<byte> data) => (_copyOut ?? _session.OutStream).Write(data);
 
-    public Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken) =>
-        CopyInSource is not null ? CopyInSource(send, cancellationToken) : _session.CopyFromInputAsync(send, cancellationToken);
+    public Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken)
+    {
+        PrintCompleted();
+        return CopyInSource is not null ? CopyInSource(send, cancellationToken) : _session.CopyFromInputAsync(send, cancellationToken);
+    }
 }

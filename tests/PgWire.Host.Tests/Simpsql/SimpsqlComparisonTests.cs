@@ -103,6 +103,10 @@ public sealed class SimpsqlComparisonTests
     }
 
     [PsqlFact]
+    public void Notices_right_behind_a_result_come_before_it_like_psql() =>
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-a"], "SELECT 1\\; COMMIT\\; SELECT 2;\nSELECT 3\\; DO $$BEGIN RAISE NOTICE 'n'; END$$\\; SELECT 4;\nSELECT 5\\; COMMIT\\; VACUUM;\n");
+
+    [PsqlFact]
     public void Missing_file_matches_psql() => SimpsqlHarness.AssertSameAsPsql(["-f", "/nonexistent/simpsql.sql"]);
 
     public static TheoryData<string[], string?, string?> ConnectionFailureCases => new()
