@@ -56,7 +56,7 @@ public static partial class LreplRunner
         log.WriteLine($"lrepl: created slot {options.SlotName} at {consistentPoint}; copying snapshot of {table.Qualified}");
 
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.DataPath, progress, options.Format == LreplFormat.Csv ? SnapshotCopyOptions.Default with { JsonFormat = JsonLineFormat.V1 } : SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
+        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.DataPath, progress, SnapshotCopyOptions.Default with { JsonFormat = options.Format == LreplFormat.Csv ? JsonLineFormat.V1 : SnapshotCopyOptions.Default.JsonFormat, Connection = options.ConnectionOptions }, copyCancel.Token, copyConnection), options.DataPath);
         var recording = false;
         try
         {

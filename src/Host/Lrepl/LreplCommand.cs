@@ -34,8 +34,9 @@ public static class LreplCommand
                                    made it) and the table's replication state; the data
                                    file stays (-L is not needed)
               --config FILE        HOCON file with pgwire.lrepl settings (state store,
-                                   progress interval, default format, binary transfer;
-                                   see reference.conf)
+                                   progress interval, default format, binary transfer)
+                                   and pgwire.connection ones (receive buffer,
+                                   backpressure); see reference.conf
               --sink file          where changes go: <config-dir>/<table>.data (the default)
               --format FORMAT      jsonl (default) or csv: RFC 4180 with a header line
                                    op,lsn,<columns>; values in PostgreSQL text format,
