@@ -60,7 +60,7 @@ public sealed partial class ConnectionActor
                 break;
             case BackendMessageCode.ReadyForQuery:
                 ReadyForQuery.Parse(payload);
-                OnEstablished();
+                CheckTargetSession();
                 break;
             default:
                 throw new PgProtocolException(ProtocolErrorKind.UnexpectedMessage, $"unexpected message '{(char)code}' during authentication");
@@ -69,7 +69,7 @@ public sealed partial class ConnectionActor
 
     private string RequirePassword()
     {
-        var password = _settings.GetPassword(Math.Max(0, _hostIndex - 1));
+        var password = _settings.GetPassword(CurrentHost);
         if (string.IsNullOrEmpty(password))
         {
             throw new PgConnectionException(ConnectionFailureKind.Configuration, $"{Describe(_endpoint!)}: fe_sendauth: no password supplied") { PasswordNeeded = true };

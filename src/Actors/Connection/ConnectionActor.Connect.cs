@@ -20,17 +20,50 @@ public sealed partial class ConnectionActor
     private sealed record TlsEstablished(SslStream Stream);
     private sealed record TlsFailed(Exception Error);
 
+    /// <summary>
+    /// The order the hosts are tried in: as given, or shuffled for <c>load_balance_hosts=random</c>
+    /// (each connection shuffles anew, as libpq does).
+    /// </summary>
+    private static int[] HostOrder(ConnectionSettings settings)
+    {
+        var order = Enumerable.Range(0, settings.Hosts.Count).ToArray();
+        if (settings.LoadBalanceHosts)
+        {
+            Random.Shared.Shuffle(order);
+        }
+
+        return order;
+    }
+
+    /// <summary>The position in <see cref="ConnectionSettings.Hosts"/> of the host being tried.</summary>
+    private int CurrentHost => _hostOrder[Math.Max(0, _hostIndex - 1)];
+
+    /// <summary>
+    /// Whether another host is left: the rest of the list, or, for <c>target_session_attrs=prefer-standby</c>
+    /// when no standby was found, the whole list once more accepting any server.
+    /// </summary>
+    private bool HasAnotherHost =>
+        _hostIndex < _hostOrder.Length
+        || (_settings.TargetSessionAttrs == TargetSessionAttrs.PreferStandby && !_preferStandbyAnyPass && _hostOrder.Length > 0);
+
     private void TryNextHost()
     {
-        if (_hostIndex >= _settings.Hosts.Count)
+        if (_hostIndex >= _hostOrder.Length && HasAnotherHost)
+        {
+            // prefer-standby found no standby: start over and take any server (libpq's second pass).
+            _preferStandbyAnyPass = true;
+            _hostIndex = 0;
+        }
+
+        if (_hostIndex >= _hostOrder.Length)
         {
             Fail(new PgConnectionException(ConnectionFailureKind.Network, string.Join("\n", _hostErrors)));
             return;
         }
 
-        var host = _settings.Hosts[_hostIndex++];
+        var host = _settings.Hosts[_hostOrder[_hostIndex++]];
         var timeout = _settings.ConnectTimeout;
-        OpenSocketAsync(host, timeout).PipeTo(Self, success: m => m, failure: ex => new SocketOpenFailed(ex.Message));
+        OpenSocketAsync(host, timeout, _settings.LoadBalanceHosts).PipeTo(Self, success: m => m, failure: ex => new SocketOpenFailed(ex.Message));
     }
 
     private static bool IsUnixSocket(HostSpec host) => host.Host.StartsWith('/') || host.Host.StartsWith('@');
@@ -41,7 +74,7 @@ public sealed partial class ConnectionActor
 
     private static string SocketPath(HostSpec host) => Path.Combine(host.Host, $".s.PGSQL.{host.Port}");
 
-    private static async Task<object> OpenSocketAsync(HostSpec host, TimeSpan? timeout)
+    private static async Task<object> OpenSocketAsync(HostSpec host, TimeSpan? timeout, bool shuffleAddresses = false)
     {
         using var cts = timeout is { } t && t > TimeSpan.Zero ? new CancellationTokenSource(t) : new CancellationTokenSource();
         if (IsUnixSocket(host))
@@ -76,6 +109,12 @@ public sealed partial class ConnectionActor
             {
                 var reason = ex is SocketException { SocketErrorCode: SocketError.HostNotFound } ? "Name or service not known" : ex is OperationCanceledException ? "timeout expired" : ex.Message;
                 return new SocketOpenFailed($"could not translate host name \"{host.Host}\" to address: {reason}");
+            }
+
+            if (shuffleAddresses)
+            {
+                // load_balance_hosts=random spreads over the addresses of one name too.
+                Random.Shared.Shuffle(addresses);
             }
         }
 
@@ -162,6 +201,12 @@ public sealed partial class ConnectionActor
 
     private void OnSocketOpened(SocketOpened m)
     {
+        // Nothing of an earlier host's session carries over.
+        _parameters.Clear();
+        _key = null;
+        _scram = null;
+        _authMethod = "trust";
+        _start = _end = 0;
         _socket = m.Socket;
         _endpoint = m.Endpoint;
         _stream = new NetworkStream(m.Socket, ownsSocket: false);
@@ -330,7 +375,7 @@ public sealed partial class ConnectionActor
     private void FailOrNextHost(PgConnectionException error)
     {
         CloseSocket();
-        if (_hostIndex < _settings.Hosts.Count && error.Kind is ConnectionFailureKind.Network or ConnectionFailureKind.Tls)
+        if (HasAnotherHost && error.Kind is ConnectionFailureKind.Network or ConnectionFailureKind.Tls)
         {
             _hostErrors.Add(error.Message);
             Become(Connecting);

@@ -42,6 +42,7 @@ public sealed record ConnectionOptions
 /// parent creates a fresh connection.
 /// The class is split by phase: this file holds the state and lifecycle, ConnectionActor.Connect.cs
 /// the host list, socket opening and TLS, ConnectionActor.Auth.cs authentication,
+/// ConnectionActor.Target.cs the target_session_attrs check,
 /// ConnectionActor.Query.cs the ready and busy phases (queries, COPY, cancel),
 /// ConnectionActor.Close.cs the orderly close and ConnectionActor.Socket.cs the reads and writes.
 /// </summary>
@@ -59,7 +60,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
     private Stream? _stream;
     private SslStream? _ssl;
     private HostSpec? _endpoint;
+    private readonly int[] _hostOrder;
     private int _hostIndex;
+    private bool _preferStandbyAnyPass;
     private readonly List<string> _hostErrors = [];
     private bool _tryTlsFirst;
     private bool _retriedWithTls;
@@ -96,6 +99,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
         _scanner = new FrameScanner(options.MaxMessageLength);
         _buffer = ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
         _onFrame = UnexpectedFrame;
+        _hostOrder = HostOrder(settings);
     }
 
     public IStash Stash { get; set; } = null!;
