@@ -238,12 +238,27 @@ public sealed partial class ConnectionActor
         if (m.Answer == 'S')
         {
             var host = _endpoint!.Host;
+            SslStreamCertificateContext? clientCertificate;
+            try
+            {
+                clientCertificate = ClientCertificate.Load(_settings.SslCert, _settings.SslKey, _settings.SslPassword) is var (certificate, chain)
+                    ? SslStreamCertificateContext.Create(certificate, chain, offline: true)
+                    : null;
+            }
+            catch (Exception ex)
+            {
+                var reason = ex is ConnectionSettingsException ? ex.Message : $"could not load client certificate \"{_settings.SslCert}\": {ex.Message}";
+                FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Tls, $"{Describe(_endpoint!)}: {reason}", ex));
+                return;
+            }
+
             var ssl = new SslStream(_stream!, leaveInnerStreamOpen: false, ValidateServerCertificate);
             var options = new SslClientAuthenticationOptions
             {
                 TargetHost = host,
                 EnabledSslProtocols = SslProtocols.None,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                ClientCertificateContext = clientCertificate,
             };
             ssl.AuthenticateAsClientAsync(options).PipeTo(Self, success: () => new TlsEstablished(ssl), failure: ex => new TlsFailed(ex));
             return;

@@ -105,6 +105,9 @@ public sealed class ConnectionSettings
     /// <summary>The client key file: <c>sslkey</c>, else <c>~/.postgresql/postgresql.key</c>.</summary>
     public string? SslKey { get; private init; }
 
+    /// <summary>The passphrase of an encrypted client key (<c>sslpassword</c>); never displayed.</summary>
+    public string? SslPassword { get; private init; }
+
     /// <summary>
     /// The time allowed for each connection attempt, from <c>connect_timeout</c> in seconds.
     /// Null for zero, negative or absent values; values of 1 become 2 seconds as in libpq.
@@ -365,6 +368,7 @@ public sealed class ConnectionSettings
             SslRootCert = Get(values, "sslrootcert") ?? UnderHome("root.crt"),
             SslCert = Get(values, "sslcert") ?? UnderHome("postgresql.crt"),
             SslKey = Get(values, "sslkey") ?? UnderHome("postgresql.key"),
+            SslPassword = Get(values, "sslpassword"),
             ConnectTimeout = timeout,
             ChannelBinding = channelBinding,
             Replication = replication,
