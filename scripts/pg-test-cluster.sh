@@ -352,6 +352,11 @@ cmd_start() {
         else
             echo "$PORT" >"$DIR/port"
             echo "$BINDIR" >"$DIR/bindir"
+            # A cluster made by an older version of this script gets what it lacks (the client
+            # certificate, its pg_hba.conf lines and ssl_ca_file); these settings only need a reload.
+            make_certs
+            write_config
+            as_owner "$BINDIR/pg_ctl" reload -D "$DATA" >/dev/null
             wait_ready
             setup_roles
             return 0
