@@ -401,12 +401,22 @@ public sealed partial class ConnectionActor
         if (_settings.SslMode == SslMode.Prefer && _tryTlsFirst && error.Kind == ConnectionFailureKind.Tls && !_retriedWithTls)
         {
             // sslmode=prefer: if the TLS handshake itself fails, try again without TLS.
+            _hostErrors.Add(error.Message);
             _retriedWithTls = true;
             _hostIndex--;
             Become(Connecting);
             _settingsOverrideNoTls = true;
             TryNextHost();
             return;
+        }
+
+        if (_hostErrors.Count > 0)
+        {
+            // As libpq, the reasons the earlier hosts (or attempts) failed come first.
+            error = new PgConnectionException(error.Kind, string.Join("\n", _hostErrors) + "\n" + error.Message, error.InnerException)
+            {
+                PasswordNeeded = error.PasswordNeeded,
+            };
         }
 
         Fail(error);

@@ -164,6 +164,23 @@ public sealed class ConnectionSettingsTests : IClassFixture<StandbyServer>, IDis
         SimpsqlHarness.AssertSameAsPsql(
             ["-X", "-c", "select 1", TwoHosts(primary, primary, "target_session_attrs=read-write options='-c default_transaction_read_only=on'")],
             environment: env);
+
+        // Every host's reason is kept: a refused connection, a standby, then a failed password.
+        var closed = FreePort();
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", TwoHosts(closed, standby, "target_session_attrs=primary")], environment: env);
+        SimpsqlHarness.AssertSameAsPsql(
+            ["-X", "-c", "select 1", TwoHosts(standby, primary, "target_session_attrs=primary")],
+            environment: Isolated(("PGPASSWORD", "wrong")));
+        SimpsqlHarness.AssertSameAsPsql(
+            ["-X", "-c", "select 1", $"host={TestCluster.Host},{TestCluster.Host},{TestCluster.Host} port={closed},{standby},{primary} dbname={TestCluster.Database} user={TestCluster.SuperUser} sslmode=disable target_session_attrs=read-write"],
+            environment: Isolated(("PGPASSWORD", "wrong")));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [StandbyFact]
