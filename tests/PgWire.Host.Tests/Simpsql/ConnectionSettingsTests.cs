@@ -168,6 +168,9 @@ public sealed class ConnectionSettingsTests : IClassFixture<StandbyServer>, IDis
         // Every host's reason is kept: a refused connection, a standby, then a failed password.
         var closed = FreePort();
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", TwoHosts(closed, standby, "target_session_attrs=primary")], environment: env);
+
+        // prefer-standby goes over the list twice, so a host that is down is reported twice.
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", TwoHosts(closed, closed, "target_session_attrs=prefer-standby")], environment: env);
         SimpsqlHarness.AssertSameAsPsql(
             ["-X", "-c", "select 1", TwoHosts(standby, primary, "target_session_attrs=primary")],
             environment: Isolated(("PGPASSWORD", "wrong")));
