@@ -6,8 +6,11 @@
 #   scripts/pg-test-cluster.sh env   DIR   print shell exports: eval "$(scripts/pg-test-cluster.sh env DIR)"
 #
 # Layout of DIR: data/ (PGDATA), log/server.log, ca.crt (world readable),
-# ca.key, server.crt, server.key, the unix socket, and small state files
-# (port, bindir) that `env` and `stop` read back.
+# ca.key, server.crt, server.key, pgw_cert.crt and pgw_cert.key (a client
+# certificate for the role pgw_cert, signed by the test CA; the key belongs to
+# the user running this script, mode 0600), the unix socket, and small state
+# files (port, bindir) that `env` and `stop` read back. The server trusts the
+# test CA for client certificates (ssl_ca_file).
 #
 # Port: PGWIRE_TEST_PORT if set, else 55432 or the next free port above it.
 # Roles (TCP from 127.0.0.1 and ::1):
@@ -18,6 +21,8 @@
 #   pgw_scram_utf8  scram-sha-256   password "pässwörd"
 #   pgw_sslonly     scram-sha-256 over TLS only, rejected without TLS
 #   pgw_repl        REPLICATION, scram-sha-256
+#   pgw_cert        cert: a client certificate with CN=pgw_cert over TLS only, no password
+#   pgw_certca      scram-sha-256 clientcert=verify-ca: a certificate of the test CA and the password
 #   postgres        superuser, password "postgres"
 # Every other password is "pgw_secret". Database: pgwire_test.
 set -euo pipefail
@@ -142,6 +147,35 @@ choose_port() {
 }
 
 make_certs() {
+    make_ca_and_server_cert
+    make_client_cert
+}
+
+# A client certificate for pgw_cert, signed by the test CA; made once, also in
+# clusters created before it existed (as long as their CA key is there).
+make_client_cert() {
+    [[ -f $DIR/pgw_cert.crt && -f $DIR/pgw_cert.key ]] && return 0
+    [[ -f $DIR/ca.key ]] || die "no $DIR/ca.key to sign a client certificate with: remove $DIR and start again"
+    log "generating client certificate for pgw_cert"
+    local tmp
+    tmp=$(mktemp -d)
+    openssl req -new -newkey rsa:2048 -nodes -sha256 \
+        -subj "/CN=pgw_cert" \
+        -keyout "$tmp/client.key" -out "$tmp/client.csr" 2>/dev/null
+    cat >"$tmp/client.ext" <<'EOF'
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+EOF
+    openssl x509 -req -in "$tmp/client.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" \
+        -set_serial "0x$(openssl rand -hex 8)" -days 3650 -sha256 \
+        -extfile "$tmp/client.ext" -out "$tmp/client.crt" 2>/dev/null
+    install -m 0644 "$tmp/client.crt" "$DIR/pgw_cert.crt"
+    install -m 0600 "$tmp/client.key" "$DIR/pgw_cert.key"
+    rm -rf "$tmp"
+}
+
+make_ca_and_server_cert() {
     [[ -f $DIR/server.crt && -f $DIR/server.key && -f $DIR/ca.crt ]] && return 0
     log "generating test CA and server certificate"
     local tmp
@@ -198,6 +232,7 @@ password_encryption = 'scram-sha-256'
 ssl = on
 ssl_cert_file = '$DIR/server.crt'
 ssl_key_file = '$DIR/server.key'
+ssl_ca_file = '$DIR/ca.crt'
 log_connections = on
 log_line_prefix = '%m [%p] %q%u@%d '
 lc_messages = 'C'
@@ -219,6 +254,8 @@ EOF
             hba_line host all pgw_scram_utf8 "$h" scram-sha-256
             hba_line hostssl all pgw_sslonly "$h" scram-sha-256
             hba_line hostnossl all pgw_sslonly "$h" reject
+            hba_line hostssl all pgw_cert "$h" cert
+            hba_line hostssl all pgw_certca "$h" "scram-sha-256 clientcert=verify-ca"
         done
         for h in "${hosts[@]}"; do
             hba_line host replication pgw_repl "$h" scram-sha-256
@@ -271,7 +308,8 @@ DO \$\$
 DECLARE r text;
 BEGIN
     FOREACH r IN ARRAY ARRAY['pgw_trust', 'pgw_password', 'pgw_md5', 'pgw_scram',
-                             'pgw_scram_utf8', 'pgw_sslonly', 'pgw_repl'] LOOP
+                             'pgw_scram_utf8', 'pgw_sslonly', 'pgw_repl', 'pgw_cert',
+                             'pgw_certca'] LOOP
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) THEN
             EXECUTE format('CREATE ROLE %I LOGIN', r);
         END IF;
@@ -285,17 +323,21 @@ ALTER ROLE pgw_scram LOGIN PASSWORD $(q "$SECRET");
 ALTER ROLE pgw_scram_utf8 LOGIN PASSWORD $(q "$UTF8_SECRET");
 ALTER ROLE pgw_sslonly LOGIN PASSWORD $(q "$SECRET");
 ALTER ROLE pgw_repl LOGIN REPLICATION PASSWORD $(q "$SECRET");
+ALTER ROLE pgw_cert LOGIN PASSWORD NULL;
+ALTER ROLE pgw_certca LOGIN PASSWORD $(q "$SECRET");
 SET password_encryption = 'md5';
 ALTER ROLE pgw_md5 LOGIN PASSWORD $(q "$SECRET");
 RESET password_encryption;
 SELECT 'CREATE DATABASE $DB_NAME OWNER postgres'
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB_NAME') \gexec
 GRANT CONNECT, CREATE, TEMPORARY ON DATABASE $DB_NAME
-    TO pgw_trust, pgw_password, pgw_md5, pgw_scram, pgw_scram_utf8, pgw_sslonly, pgw_repl;
+    TO pgw_trust, pgw_password, pgw_md5, pgw_scram, pgw_scram_utf8, pgw_sslonly, pgw_repl,
+       pgw_cert, pgw_certca;
 \connect $DB_NAME
 SET client_min_messages = warning;
 GRANT USAGE, CREATE ON SCHEMA public
-    TO pgw_trust, pgw_password, pgw_md5, pgw_scram, pgw_scram_utf8, pgw_sslonly, pgw_repl;
+    TO pgw_trust, pgw_password, pgw_md5, pgw_scram, pgw_scram_utf8, pgw_sslonly, pgw_repl,
+       pgw_cert, pgw_certca;
 EOF
 }
 
@@ -324,6 +366,11 @@ cmd_start() {
         else
             echo "$PORT" >"$DIR/port"
             echo "$BINDIR" >"$DIR/bindir"
+            # A cluster made by an older version of this script gets what it lacks (the client
+            # certificate, its pg_hba.conf lines and ssl_ca_file); these settings only need a reload.
+            make_certs
+            write_config
+            as_owner "$BINDIR/pg_ctl" reload -D "$DATA" >/dev/null
             wait_ready
             setup_roles
             return 0
@@ -374,6 +421,8 @@ cmd_env() {
     printf 'export PGWIRE_TEST_PORT=%q\n' "$port"
     printf 'export PGWIRE_TEST_SOCKET_DIR=%q\n' "$DIR"
     printf 'export PGWIRE_TEST_CA=%q\n' "$DIR/ca.crt"
+    printf 'export PGWIRE_TEST_CLIENT_CERT=%q\n' "$DIR/pgw_cert.crt"
+    printf 'export PGWIRE_TEST_CLIENT_KEY=%q\n' "$DIR/pgw_cert.key"
     printf 'export PGWIRE_TEST_DB=%q\n' "$DB_NAME"
     printf 'export PGWIRE_TEST_BINDIR=%q\n' "$bindir"
     printf 'export PGWIRE_TEST_DATADIR=%q\n' "$DIR/data"

@@ -37,14 +37,44 @@ public static class PgWireConfig
     public static Config Load(string? path) =>
         path is null ? Default : ConfigurationFactory.ParseString(File.ReadAllText(path)).WithFallback(Default);
 
+    /// <summary>
+    /// The <c>pgwire.connection</c> keys of <paramref name="config"/> (missing keys keep the defaults
+    /// of <see cref="Connection.ConnectionOptions.Default"/>), checked for sane values.
+    /// </summary>
+    /// <exception cref="ArgumentException">A key holds a value out of range.</exception>
     public static ConnectionOptions ConnectionOptions(Config config)
     {
+        ArgumentNullException.ThrowIfNull(config);
+        var defaults = Connection.ConnectionOptions.Default;
         var section = config.GetConfig("pgwire.connection");
+        if (section is null || section.IsEmpty)
+        {
+            return defaults;
+        }
+
+        var bufferSize = section.GetByteSize("receive-buffer-size") ?? defaults.ReceiveBufferSize;
+        var unacked = section.GetInt("max-unacked-batches", defaults.MaxUnackedBatches);
+        var maxMessage = section.GetByteSize("max-message-length") ?? defaults.MaxMessageLength;
+        if (bufferSize is < 1024 or > int.MaxValue)
+        {
+            throw new ArgumentException("pgwire.connection.receive-buffer-size must be between 1 KiB and 2 GiB");
+        }
+
+        if (unacked < 1)
+        {
+            throw new ArgumentException("pgwire.connection.max-unacked-batches must be at least 1");
+        }
+
+        if (maxMessage is < 1024 or > 1073741823)
+        {
+            throw new ArgumentException("pgwire.connection.max-message-length must be between 1 KiB and 1073741823 bytes");
+        }
+
         return new ConnectionOptions
         {
-            ReceiveBufferSize = checked((int)(section.GetByteSize("receive-buffer-size") ?? 131072)),
-            MaxUnackedBatches = section.GetInt("max-unacked-batches", 4),
-            MaxMessageLength = checked((int)(section.GetByteSize("max-message-length") ?? 1073741823)),
+            ReceiveBufferSize = (int)bufferSize,
+            MaxUnackedBatches = unacked,
+            MaxMessageLength = (int)maxMessage,
         };
     }
 

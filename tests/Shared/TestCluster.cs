@@ -28,6 +28,12 @@ public static class TestCluster
     public const string SslOnlyUser = "pgw_sslonly";
     public const string ReplicationUser = "pgw_repl";
 
+    /// <summary>Authenticated by its client certificate alone (<c>cert</c>), over TLS only.</summary>
+    public const string CertUser = "pgw_cert";
+
+    /// <summary>Password plus a certificate signed by the test CA (<c>clientcert=verify-ca</c>).</summary>
+    public const string CertCaUser = "pgw_certca";
+
     public static readonly TimeSpan DefaultPsqlTimeout = TimeSpan.FromSeconds(60);
 
     public static bool Available => ParsePort(Environment.GetEnvironmentVariable("PGWIRE_TEST_PORT")) is not null;
@@ -102,6 +108,12 @@ public static class TestCluster
     public static string? SocketDir => Env("PGWIRE_TEST_SOCKET_DIR");
 
     public static string? CaPath => Env("PGWIRE_TEST_CA");
+
+    /// <summary>The client certificate of <see cref="CertUser"/>, signed by the test CA.</summary>
+    public static string? ClientCertPath => Env("PGWIRE_TEST_CLIENT_CERT");
+
+    /// <summary>The private key of <see cref="ClientCertPath"/> (mode 0600).</summary>
+    public static string? ClientKeyPath => Env("PGWIRE_TEST_CLIENT_KEY");
 
     public static string Database => Env("PGWIRE_TEST_DB") ?? "pgwire_test";
 

@@ -10,7 +10,8 @@ public static class LreplConfig
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(config);
-        var section = config.WithFallback(PgWireConfig.Default).GetConfig("pgwire.lrepl");
+        var full = ReferenceEquals(config, PgWireConfig.Default) ? config : config.WithFallback(PgWireConfig.Default);
+        var section = full.GetConfig("pgwire.lrepl");
         var format = section.GetString("format", "jsonl");
         var connectionString = section.GetString("state.connection-string", "");
         var id = section.GetString("state.persistence-id", "");
@@ -47,6 +48,7 @@ public static class LreplConfig
             StateSnapshotEvery = snapshotEvery,
             Binary = section.GetBoolean("binary", true),
             ProtocolVersion = protocol == 0 ? options.ProtocolVersion : protocol,
+            ConnectionOptions = PgWireConfig.ConnectionOptions(full),
         };
     }
 }

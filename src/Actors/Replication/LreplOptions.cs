@@ -1,4 +1,5 @@
 using System.Text;
+using PgWire.Actors.Connection;
 using PgWire.Protocol.Settings;
 
 namespace PgWire.Actors.Replication;
@@ -41,6 +42,9 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// column type of the table has a binary form decoded here; the data file is the same either way.
     /// </summary>
     public bool Binary { get; init; } = true;
+
+    /// <summary>Receive buffer size, backpressure bound and largest message of every connection (<c>pgwire.connection</c>).</summary>
+    public ConnectionOptions ConnectionOptions { get; init; } = ConnectionOptions.Default;
 
     /// <summary>Bytes of one transaction held in memory before it spills under <see cref="SpillDirectory"/>.</summary>
     public int SpillThreshold { get; init; } = 16 << 20;

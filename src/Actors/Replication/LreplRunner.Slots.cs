@@ -26,7 +26,7 @@ public static partial class LreplRunner
         var system = CreateSystem(options);
         try
         {
-            await using (var client = await ConnectAsync(system, Resolve(options, null), cancellationToken).ConfigureAwait(false))
+            await using (var client = await ConnectAsync(system, Resolve(options, null), options, cancellationToken).ConfigureAwait(false))
             {
                 var slot = options.SlotName;
                 var exists = (await QueryAsync(client, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", [slot], cancellationToken).ConfigureAwait(false))[0][0] != "0";

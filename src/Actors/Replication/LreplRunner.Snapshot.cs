@@ -55,7 +55,7 @@ public static partial class LreplRunner
         log.WriteLine($"lrepl: created slot {options.SlotName} at {consistentPoint}; copying snapshot of {table.Qualified}");
 
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Schema = table.Schema, Name = table.Name, Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.Changes is { } changes ? new StreamSnapshotSink(changes) : new FileSnapshotSink(options.DataPath, options.Format), progress, options.Format == LreplFormat.Csv ? SnapshotCopyOptions.Default with { JsonFormat = JsonLineFormat.V1 } : SnapshotCopyOptions.Default, copyCancel.Token, copyConnection), options.DataPath);
+        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Schema = table.Schema, Name = table.Name, Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.Changes is { } changes ? new StreamSnapshotSink(changes) : new FileSnapshotSink(options.DataPath, options.Format), progress, SnapshotCopyOptions.Default with { JsonFormat = options.Format == LreplFormat.Csv ? JsonLineFormat.V1 : SnapshotCopyOptions.Default.JsonFormat, Connection = options.ConnectionOptions }, copyCancel.Token, copyConnection), options.DataPath);
         var recording = false;
         try
         {

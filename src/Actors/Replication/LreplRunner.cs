@@ -82,8 +82,8 @@ public static partial class LreplRunner
 
             var normalSettings = Resolve(options, null);
             var replicationSettings = Resolve(options, "database");
-            var clientTask = ConnectAsync(system, normalSettings, cancellationToken);
-            var replTask = ConnectAsync(system, replicationSettings, cancellationToken);
+            var clientTask = ConnectAsync(system, normalSettings, options, cancellationToken);
+            var replTask = ConnectAsync(system, replicationSettings, options, cancellationToken);
 
             // The replication connection identifies itself while the checks run on the other one.
             async Task<PgClient> IdentifiedAsync()
@@ -222,7 +222,7 @@ public static partial class LreplRunner
                 JsonFormat = JsonLineFormat.OfRecorded(state.JsonFormat),
                 Types = types,
             };
-            var streamProps = ReplicationStreamActor.Props(replicationSettings, target, sink, ack.Ref, progress);
+            var streamProps = ReplicationStreamActor.Props(replicationSettings, target, sink, ack.Ref, progress, options.ConnectionOptions);
             var supervisor = Start(
                 BackoffSupervisor.Props(Backoff.OnFailure(streamProps, "stream", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), 0.2, -1)),
                 "stream-supervisor");
@@ -380,11 +380,11 @@ public static partial class LreplRunner
         }
     }
 
-    private static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, CancellationToken cancellationToken)
+    private static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, LreplOptions options, CancellationToken cancellationToken)
     {
         try
         {
-            return await PgClient.ConnectAsync(system, settings, null, cancellationToken).ConfigureAwait(false);
+            return await PgClient.ConnectAsync(system, settings, options.ConnectionOptions, cancellationToken).ConfigureAwait(false);
         }
         catch (PgConnectionException ex)
         {

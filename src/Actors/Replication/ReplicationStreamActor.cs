@@ -206,9 +206,10 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 {
     private const int MaxInFlight = 4;
     private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(10);
-    private static readonly ConnectionOptions StreamConnectionOptions = new() { ReadCoalesceDelay = TimeSpan.FromMilliseconds(2) };
+    private static readonly TimeSpan StreamReadCoalesceDelay = TimeSpan.FromMilliseconds(2);
 
     private readonly ConnectionSettings _settings;
+    private readonly ConnectionOptions _connectionOptions;
     private readonly StreamTarget _target;
     private readonly IActorRef _sink;
     private readonly IActorRef _ack;
@@ -232,9 +233,11 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private bool _decoderOpen;
 
 
-    public ReplicationStreamActor(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress)
+    public ReplicationStreamActor(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress, ConnectionOptions? connectionOptions = null)
     {
         _settings = settings;
+        // The stream's reads wait a little for more data, so that a trickle of changes arrives in larger batches.
+        _connectionOptions = (connectionOptions ?? ConnectionOptions.Default) with { ReadCoalesceDelay = StreamReadCoalesceDelay };
         _target = target;
         _sink = sink;
         _ack = ack;
@@ -282,8 +285,8 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress) =>
-        DelegateProps.Create(() => new ReplicationStreamActor(settings, target, sink, ack, progress));
+    public static Props Props(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress, ConnectionOptions? connectionOptions = null) =>
+        DelegateProps.Create(() => new ReplicationStreamActor(settings, target, sink, ack, progress, connectionOptions));
 
     /// <summary>Nothing is being decoded, open, buffered or on its way to the sink: everything received is durable or irrelevant.</summary>
     private bool Idle => _decoding == 0 && !_decoderOpen && _pending.Count == 0 && _inFlight == 0;
@@ -348,7 +351,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _flushed = start.Flushed;
         _reported = _flushed;
         _progress.SetFlushed(_flushed);
-        _connection = Context.ActorOf(ConnectionActor.Props(_settings, StreamConnectionOptions, Self), "replication");
+        _connection = Context.ActorOf(ConnectionActor.Props(_settings, _connectionOptions, Self), "replication");
     }
 
     private void OnConnected(Connected connected)

@@ -48,6 +48,9 @@ public sealed record SnapshotCopyOptions
     /// <summary>Heap blocks per ctid range; 0 gives one range per worker.</summary>
     public long BlocksPerRange { get; init; }
 
+    /// <summary>Receive buffer and backpressure of each copy connection (<c>pgwire.connection</c>).</summary>
+    public ConnectionOptions Connection { get; init; } = ConnectionOptions.Default;
+
     /// <summary>The <see cref="JsonLineFormat"/> version of the lines written (a CSV file is made from version 1 lines).</summary>
     public int JsonFormat { get; init; } = JsonLineFormat.Current;
 }
@@ -119,7 +122,7 @@ public static partial class SnapshotCopier
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var counter = new RowCounter(progress);
         // A connection lent by the caller stays open; one made here is closed here.
-        await using var own = leadConnection is null ? await ConnectAsync(system, settings, ct).ConfigureAwait(false) : null;
+        await using var own = leadConnection is null ? await ConnectAsync(system, settings, options.Connection, ct).ConfigureAwait(false) : null;
         var lead = own ?? await leadConnection!.ConfigureAwait(false);
 
         // One round trip: import the snapshot, then read the columns, the size and (for typed JSON
@@ -166,7 +169,7 @@ public static partial class SnapshotCopier
 
         async Task HelperAsync()
         {
-            await using var client = await ConnectAsync(system, settings, failure.Token).ConfigureAwait(false);
+            await using var client = await ConnectAsync(system, settings, options.Connection, failure.Token).ConfigureAwait(false);
             await BeginSnapshotAsync(client, snapshotName, failure.Token).ConfigureAwait(false);
             await WorkAsync(client).ConfigureAwait(false);
         }
@@ -263,11 +266,11 @@ public static partial class SnapshotCopier
         return ranges;
     }
 
-    private static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, CancellationToken ct)
+    private static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions connection, CancellationToken ct)
     {
         try
         {
-            return await PgClient.ConnectAsync(system, settings, null, ct).ConfigureAwait(false);
+            return await PgClient.ConnectAsync(system, settings, connection, ct).ConfigureAwait(false);
         }
         catch (PgConnectionException ex)
         {

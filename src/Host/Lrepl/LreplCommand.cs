@@ -17,12 +17,22 @@ public static class LreplCommand
         Options:
           -u, --user USER          database user (default: postgres)
           -P, --password PASSWORD  password (default: PGPASSWORD or ~/.pgpass)
-          -H, --host HOST          server host (default: 127.0.0.1)
-          -p, --port PORT          server port (default: 5432)
+          -H, --host HOST[,HOST]   server host, or several tried in turn (default: 127.0.0.1)
+          -p, --port PORT[,PORT]   server port, or one per host (default: 5432)
           -d, --database DATABASE  database (default: postgres)
+              --service NAME       connection service from pg_service.conf (default:
+                                   PGSERVICE); its values replace the defaults above,
+                                   the flags above win over it
               --sslmode MODE       disable, allow, prefer, require, verify-ca, verify-full
                                    (default: PGSSLMODE, else prefer)
               --sslrootcert FILE   CA certificate for verify-ca/verify-full (default: PGSSLROOTCERT)
+              --sslcert FILE       client certificate (default: PGSSLCERT, else
+                                   ~/.postgresql/postgresql.crt when it exists)
+              --sslkey FILE        its private key (default: PGSSLKEY, else
+                                   ~/.postgresql/postgresql.key)
+              --target-session-attrs ATTRS
+                                   which of several hosts to use: any, read-write, primary,
+                                   ... as libpq (default: PGTARGETSESSIONATTRS, else any)
           -t, --table NAME         table to replicate (may be schema-qualified)
           -L, --publication PUB    publication that includes the table
           -c, --config-dir DIR     where the data file, lrepl-state.db and lrepl.log (the
@@ -34,8 +44,9 @@ public static class LreplCommand
                                    made it) and the table's replication state; the data
                                    file stays (-L is not needed)
               --config FILE        HOCON file with pgwire.lrepl settings (state store,
-                                   progress interval, default format, binary transfer;
-                                   see reference.conf)
+                                   progress interval, default format, binary transfer)
+                                   and pgwire.connection ones (receive buffer,
+                                   backpressure); see reference.conf
               --sink file          where changes go: <config-dir>/<table>.data (the default)
               --format FORMAT      jsonl (default) or csv: RFC 4180 with a header line
                                    op,lsn,<columns>; values in PostgreSQL text format,
@@ -180,6 +191,7 @@ public static class LreplCommand
     {
         string? user = null, password = null, host = null, port = null, database = null;
         string? table = null, publication = null, configDir = null, slot = null, sslMode = null, sslRootCert = null;
+        string? service = null, sslCert = null, sslKey = null, targetSessionAttrs = null;
         var createPublication = false;
         var drop = false;
         LreplFormat? format = null;
@@ -229,9 +241,12 @@ public static class LreplCommand
                 case "-p":
                 case "--port":
                     port = Value();
-                    if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > 65535)
+                    foreach (var one in port.Split(','))
                     {
-                        throw new ArgumentException($"invalid port \"{port}\"");
+                        if (!int.TryParse(one, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > 65535)
+                        {
+                            throw new ArgumentException($"invalid port \"{one}\"");
+                        }
                     }
 
                     break;
@@ -256,6 +271,18 @@ public static class LreplCommand
                     break;
                 case "--sslrootcert":
                     sslRootCert = Value();
+                    break;
+                case "--sslcert":
+                    sslCert = Value();
+                    break;
+                case "--sslkey":
+                    sslKey = Value();
+                    break;
+                case "--service":
+                    service = Value();
+                    break;
+                case "--target-session-attrs":
+                    targetSessionAttrs = Value();
                     break;
                 case "--slot":
                     slot = Value();
@@ -318,22 +345,28 @@ public static class LreplCommand
             }
         }
 
+        // With a service (--service or PGSERVICE) the service, then the environment and libpq's own
+        // defaults fill what the flags leave out; without one, lrepl's defaults do.
+        var useService = service is not null || environment?.GetVariable("PGSERVICE") is { Length: > 0 }
+            || (environment is null && Environment.GetEnvironmentVariable("PGSERVICE") is { Length: > 0 });
         var connection = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["user"] = user ?? "postgres",
-            ["host"] = host ?? "127.0.0.1",
-            ["port"] = port ?? "5432",
-            ["dbname"] = database ?? "postgres",
+            ["user"] = user ?? (useService ? null : "postgres"),
+            ["host"] = host ?? (useService ? null : "127.0.0.1"),
+            ["port"] = port ?? (useService ? null : "5432"),
+            ["dbname"] = database ?? (useService ? null : "postgres"),
             ["password"] = password,
         };
-        if (sslMode is not null)
+        foreach (var (keyword, value) in new[]
         {
-            connection["sslmode"] = sslMode;
-        }
-
-        if (sslRootCert is not null)
+            ("sslmode", sslMode), ("sslrootcert", sslRootCert), ("sslcert", sslCert), ("sslkey", sslKey),
+            ("service", service), ("target_session_attrs", targetSessionAttrs),
+        })
         {
-            connection["sslrootcert"] = sslRootCert;
+            if (value is not null)
+            {
+                connection[keyword] = value;
+            }
         }
         var options = new LreplOptions(connection, table, publication ?? "", configDir)
         {

@@ -14,7 +14,9 @@ public sealed class OverlayEnvironment : ISettingsEnvironment
         _inner = inner ?? SystemSettingsEnvironment.Instance;
     }
 
-    public string? HomeDirectory => _inner.HomeDirectory;
+    /// <summary>HOME when the overlay sets it (on Unix), else the inner environment's home directory.</summary>
+    public string? HomeDirectory =>
+        !_inner.IsWindows && _variables.TryGetValue("HOME", out var home) && !string.IsNullOrEmpty(home) ? home : _inner.HomeDirectory;
 
     public string? CurrentOsUser => _inner.CurrentOsUser;
 

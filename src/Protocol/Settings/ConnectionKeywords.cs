@@ -48,7 +48,7 @@ internal static class ConnectionKeywords
         ["gssdelegation"] = "PGGSSDELEGATION",
         ["target_session_attrs"] = "PGTARGETSESSIONATTRS",
         ["load_balance_hosts"] = "PGLOADBALANCEHOSTS",
-        ["service"] = null,
+        ["service"] = "PGSERVICE",
     };
 
     /// <summary>Keywords whose values are secret and must never be displayed.</summary>

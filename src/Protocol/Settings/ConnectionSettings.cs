@@ -12,6 +12,9 @@ namespace PgWire.Protocol.Settings;
 /// <list type="number">
 /// <item>built-in defaults;</item>
 /// <item>environment variables (<c>PGHOST</c>, <c>PGPORT</c>, <c>PGUSER</c>, ...); empty variables count as unset;</item>
+/// <item>the connection service named by <c>service</c> (else <c>PGSERVICE</c>), from a <c>pg_service.conf</c>
+/// file (see <see cref="ServiceFile"/>): its values win over the environment and lose to anything given
+/// explicitly below;</item>
 /// <item>the overrides (typically command line flags such as <c>-h</c>, <c>-p</c>, <c>-U</c>); null or empty values count as unset;</item>
 /// <item>keywords of the connection string or URI given as the database argument.</item>
 /// </list>
@@ -32,8 +35,7 @@ namespace PgWire.Protocol.Settings;
 /// When no password is given (or it is empty) the password file is consulted for each host:
 /// <c>passfile</c> / <c>PGPASSFILE</c>, else <c>~/.pgpass</c> (<c>%APPDATA%\postgresql\pgpass.conf</c>
 /// on Windows). A missing file is ignored; on Unix a file with any group or world permission is
-/// ignored with a warning in <see cref="Warnings"/>. Connection service files (<c>service</c>)
-/// are not supported; <c>PGSERVICE</c> is ignored. The connection always uses UTF8: <c>client_encoding</c>
+/// ignored with a warning in <see cref="Warnings"/>. The connection always uses UTF8: <c>client_encoding</c>
 /// may only name UTF8 (or <c>auto</c>); a <c>PGCLIENTENCODING</c> naming another encoding is left out
 /// with a warning in <see cref="Warnings"/>.
 /// </para>
@@ -102,6 +104,9 @@ public sealed class ConnectionSettings
 
     /// <summary>The client key file: <c>sslkey</c>, else <c>~/.postgresql/postgresql.key</c>.</summary>
     public string? SslKey { get; private init; }
+
+    /// <summary>The passphrase of an encrypted client key (<c>sslpassword</c>); never displayed.</summary>
+    public string? SslPassword { get; private init; }
 
     /// <summary>
     /// The time allowed for each connection attempt, from <c>connect_timeout</c> in seconds.
@@ -187,23 +192,9 @@ public sealed class ConnectionSettings
         ISettingsEnvironment? env = null)
     {
         env ??= SystemSettingsEnvironment.Instance;
+
+        // The values given explicitly: the overrides, then the connection string's keywords.
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-
-        foreach (var (keyword, variable) in ConnectionKeywords.All)
-        {
-            if (variable is not null && env.GetVariable(variable) is { Length: > 0 } fromEnv)
-            {
-                values[keyword] = fromEnv;
-            }
-        }
-
-        var warnings = new List<string>();
-        if (values.TryGetValue("client_encoding", out var envEncoding) && !IsUtf8(envEncoding))
-        {
-            values.Remove("client_encoding");
-            warnings.Add($"WARNING: client encoding \"{envEncoding}\" of PGCLIENTENCODING is not supported: using UTF8");
-        }
-
         if (overrides is not null)
         {
             foreach (var (keyword, value) in overrides)
@@ -231,16 +222,41 @@ public sealed class ConnectionSettings
             }
         }
 
+        // As libpq does, a keyword not given explicitly comes from the service (service=, else
+        // PGSERVICE), then from its environment variable.
+        var service = Get(values, "service") ?? (env.GetVariable("PGSERVICE") is { Length: > 0 } s ? s : null);
+        if (service is not null)
+        {
+            values["service"] = service;
+            foreach (var (keyword, value) in ServiceFile.Lookup(service, env))
+            {
+                values.TryAdd(keyword, value);
+            }
+        }
+
+        var warnings = new List<string>();
+        foreach (var (keyword, variable) in ConnectionKeywords.All)
+        {
+            if (variable is null || keyword == "service" || values.ContainsKey(keyword)
+                || env.GetVariable(variable) is not { Length: > 0 } fromEnv)
+            {
+                continue;
+            }
+
+            if (keyword == "client_encoding" && !IsUtf8(fromEnv))
+            {
+                warnings.Add($"WARNING: client encoding \"{fromEnv}\" of PGCLIENTENCODING is not supported: using UTF8");
+                continue;
+            }
+
+            values[keyword] = fromEnv;
+        }
+
         return Build(values, env, warnings);
     }
 
     private static ConnectionSettings Build(Dictionary<string, string> values, ISettingsEnvironment env, List<string> warnings)
     {
-        if (Get(values, "service") is { } service)
-        {
-            throw new ConnectionSettingsException($"connection service files are not supported (service \"{service}\")");
-        }
-
         if (Get(values, "client_encoding") is { } encoding && !IsUtf8(encoding))
         {
             throw new ConnectionSettingsException(
@@ -352,6 +368,7 @@ public sealed class ConnectionSettings
             SslRootCert = Get(values, "sslrootcert") ?? UnderHome("root.crt"),
             SslCert = Get(values, "sslcert") ?? UnderHome("postgresql.crt"),
             SslKey = Get(values, "sslkey") ?? UnderHome("postgresql.key"),
+            SslPassword = Get(values, "sslpassword"),
             ConnectTimeout = timeout,
             ChannelBinding = channelBinding,
             Replication = replication,

@@ -1,4 +1,5 @@
 using PgWire.Actors;
+using PgWire.Actors.Replication;
 using Xunit;
 
 namespace PgWire.Actors.Tests.Config;
@@ -29,5 +30,31 @@ public class PgWireConfigTests
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void Lrepl_options_take_the_connection_keys_of_the_config_file()
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString(
+            "pgwire.connection { receive-buffer-size = 64 KiB, max-unacked-batches = 2 }");
+        var options = new LreplOptions(new Dictionary<string, string?>(), "t", "p", "/tmp/none").WithConfig(config);
+        Assert.Equal(64 * 1024, options.ConnectionOptions.ReceiveBufferSize);
+        Assert.Equal(2, options.ConnectionOptions.MaxUnackedBatches);
+        Assert.Equal(1073741823, options.ConnectionOptions.MaxMessageLength);
+
+        var defaults = new LreplOptions(new Dictionary<string, string?>(), "t", "p", "/tmp/none").WithConfig(PgWireConfig.Default);
+        Assert.Equal(128 * 1024, defaults.ConnectionOptions.ReceiveBufferSize);
+        Assert.Equal(4, defaults.ConnectionOptions.MaxUnackedBatches);
+    }
+
+    [Theory]
+    [InlineData("pgwire.connection.max-unacked-batches = 0", "max-unacked-batches")]
+    [InlineData("pgwire.connection.receive-buffer-size = 10", "receive-buffer-size")]
+    [InlineData("pgwire.connection.max-message-length = 2 GiB", "max-message-length")]
+    public void Out_of_range_connection_keys_are_refused(string hocon, string key)
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString(hocon).WithFallback(PgWireConfig.Default);
+        var error = Assert.Throws<ArgumentException>(() => PgWireConfig.ConnectionOptions(config));
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
     }
 }

@@ -191,6 +191,58 @@ public sealed class FakeServerTests : IAsyncLifetime
         await server;
     }
 
+    private static byte[] Cstr(string s) => [.. Encoding.UTF8.GetBytes(s), 0];
+
+    /// <summary>A server of before 14: it reports neither in_hot_standby nor default_transaction_read_only, so the client asks.</summary>
+    private static async Task<string> AnswerTargetQuery(NetworkStream stream, string answer)
+    {
+        await stream.WriteAsync(Auth(0, []));
+        await stream.WriteAsync(Msg('S', [.. Cstr("server_version"), .. Cstr("13.9")]));
+        await stream.WriteAsync(Msg('K', new byte[8]));
+        await stream.WriteAsync(Msg('Z', "I"u8.ToArray()));
+        var query = Encoding.UTF8.GetString(await ReadMessage(stream, typed: true)).TrimEnd('\0');
+        var value = Encoding.UTF8.GetBytes(answer);
+        var row = new byte[6 + value.Length];
+        BinaryPrimitives.WriteInt16BigEndian(row, 1);
+        BinaryPrimitives.WriteInt32BigEndian(row.AsSpan(2), value.Length);
+        value.CopyTo(row, 6);
+        await stream.WriteAsync(Msg('T', [0, 1, .. Cstr("x"), 0, 0, 0, 0, 0, 0, 0, 0, 0, 25, 255, 255, 255, 255, 255, 255, 0, 0]));
+        await stream.WriteAsync(Msg('D', row));
+        await stream.WriteAsync(Msg('C', Cstr("SHOW")));
+        await stream.WriteAsync(Msg('Z', "I"u8.ToArray()));
+        return query;
+    }
+
+    private Task<PgClient> ConnectWith(int port, string attrs) => PgClient.ConnectAsync(_system, ConnectionSettings.Resolve(
+        $"host=127.0.0.1 port={port} user=alice dbname=db password=secret sslmode=disable target_session_attrs={attrs}", env: new EmptyEnvironment()));
+
+    [Theory]
+    [InlineData("read-write", "off", "SHOW transaction_read_only", null)]
+    [InlineData("read-write", "on", "SHOW transaction_read_only", "session is read-only")]
+    [InlineData("read-only", "off", "SHOW transaction_read_only", "session is not read-only")]
+    [InlineData("primary", "f", "SELECT pg_catalog.pg_is_in_recovery()", null)]
+    [InlineData("primary", "t", "SELECT pg_catalog.pg_is_in_recovery()", "server is in hot standby mode")]
+    [InlineData("standby", "t", "SELECT pg_catalog.pg_is_in_recovery()", null)]
+    [InlineData("standby", "f", "SELECT pg_catalog.pg_is_in_recovery()", "server is not in hot standby mode")]
+    public async Task A_server_that_does_not_report_its_state_is_asked(string attrs, string answer, string expectedQuery, string? refusal)
+    {
+        string? query = null;
+        var (port, server) = await Serve(async stream => query = await AnswerTargetQuery(stream, answer));
+        if (refusal is null)
+        {
+            await using var client = await ConnectWith(port, attrs);
+            Assert.Equal("13.9", client.Session.Parameters["server_version"]);
+        }
+        else
+        {
+            var ex = await Assert.ThrowsAsync<PgConnectionException>(() => ConnectWith(port, attrs));
+            Assert.Equal($"connection to server at \"127.0.0.1\", port {port} failed: {refusal}", ex.Message);
+        }
+
+        await server;
+        Assert.Equal(expectedQuery, query);
+    }
+
     [Fact]
     public async Task Connect_timeout_covers_a_server_that_accepts_and_never_answers()
     {

@@ -79,6 +79,53 @@ public sealed class LreplConnectionTests
         Assert.False(LreplCommand.Parse(["-t", "t", "-L", "p", "-c", "/tmp/x"], null)!.Connection.ContainsKey("sslmode"));
     }
 
+    [Fact]
+    public void Service_certificate_and_target_flags_reach_the_connection_keywords()
+    {
+        var options = LreplCommand.Parse(
+            ["-t", "t", "-L", "p", "-c", "/tmp/x", "--service", "cdc", "--sslcert=/c.crt", "--sslkey", "/c.key", "--target-session-attrs", "read-write", "-H", "a,b", "-p", "5432,5433"],
+            null)!;
+        Assert.Equal("cdc", options.Connection["service"]);
+        Assert.Equal("/c.crt", options.Connection["sslcert"]);
+        Assert.Equal("/c.key", options.Connection["sslkey"]);
+        Assert.Equal("read-write", options.Connection["target_session_attrs"]);
+        Assert.Equal("a,b", options.Connection["host"]);
+        Assert.Equal("5432,5433", options.Connection["port"]);
+
+        // A service leaves out lrepl's own defaults, so that the service's values count.
+        Assert.Null(options.Connection["user"]);
+        Assert.Null(options.Connection["dbname"]);
+        var plain = LreplCommand.Parse(["-t", "t", "-L", "p", "-c", "/tmp/x"], new FakeEnvironment())!;
+        Assert.Equal("postgres", plain.Connection["user"]);
+        Assert.Equal("127.0.0.1", plain.Connection["host"]);
+        var env = new FakeEnvironment();
+        env.Variables["PGSERVICE"] = "cdc";
+        Assert.Null(LreplCommand.Parse(["-t", "t", "-L", "p", "-c", "/tmp/x"], env)!.Connection["host"]);
+    }
+
+    [ClusterFact]
+    public async Task A_service_supplies_host_and_password()
+    {
+        Reset();
+        var file = Path.Combine(Path.GetTempPath(), "lrepl-service-" + Guid.NewGuid().ToString("N") + ".conf");
+        File.WriteAllText(file, $"[cdc]\nhost={TestCluster.Host}\npassword={TestCluster.SuperUserPassword}\n");
+        try
+        {
+            var env = new FakeEnvironment();
+            env.Variables["PGSERVICEFILE"] = file;
+            var (code, stderr) = await RunAsync(env, "--service", "cdc");
+            Assert.True(code == 0 && stderr.Contains(" done: ", StringComparison.Ordinal), stderr);
+
+            (code, stderr) = await RunAsync(env, "--service", "other");
+            Assert.Equal(1, code);
+            Assert.Contains("definition of service \"other\" not found", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [ClusterFact]
     public async Task Password_from_PGPASSWORD_and_pgpass_when_no_flag()
     {

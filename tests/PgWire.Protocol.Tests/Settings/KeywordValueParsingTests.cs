@@ -84,7 +84,7 @@ public class KeywordValueParsingTests
     [InlineData("host=a,b hostaddr=127.0.0.1", "could not match 2 host names to 1 hostaddr values")]
     [InlineData("hostaddr=not-an-ip", "could not parse network address \"not-an-ip\"")]
     [InlineData("client_encoding=LATIN1", "unsupported client_encoding value: \"LATIN1\" (only UTF8 is supported)")]
-    [InlineData("service=mine", "connection service files are not supported (service \"mine\")")]
+    [InlineData("service=mine", "definition of service \"mine\" not found")]
     public void Invalid_input_gives_clear_message(string connInfo, string message)
     {
         var e = Assert.Throws<ConnectionSettingsException>(() => Resolve(connInfo));

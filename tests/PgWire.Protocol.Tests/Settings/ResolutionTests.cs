@@ -123,11 +123,10 @@ public class ResolutionTests
     }
 
     [Fact]
-    public void Unsupported_pgclientencoding_and_pgservice_do_not_stop_the_connection()
+    public void Unsupported_pgclientencoding_does_not_stop_the_connection()
     {
         var env = new FakeSettingsEnvironment();
         env.Variables["PGCLIENTENCODING"] = "LATIN1";
-        env.Variables["PGSERVICE"] = "mine";
         Assert.Single(ConnectionSettings.Resolve(null, env: env).Warnings);
     }
 

@@ -1,0 +1,87 @@
+using System.Net.Sockets;
+using Akka.Actor;
+
+namespace PgWire.Actors.Connection;
+
+/// <summary>Closing: Terminate, then draining the socket until the server closes it.</summary>
+public sealed partial class ConnectionActor
+{
+    private void OnTerminate()
+    {
+        if (_stream is null)
+        {
+            FinishClose();
+            return;
+        }
+
+        _writer.WriteTerminate();
+        try
+        {
+            _stream.Write(_writer.WrittenSpan);
+            _stream.Flush();
+
+            // Half-close and read to the end before closing: closing a socket with unread bytes
+            // (a replication stream keeps sending) resets the connection, and the server may then
+            // drop what we sent last, such as a final standby status update.
+            _socket?.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            _writer.Clear();
+            FinishClose();
+            return;
+        }
+
+        _writer.Clear();
+        _busy = false;
+        _onFrame = static (_, _) => { };
+        _unacked = 0;
+        Become(Closing);
+        Timers.StartSingleTimer("close", CloseNow.Instance, TimeSpan.FromSeconds(2));
+        StartRead();
+    }
+
+    private sealed class CloseNow
+    {
+        public static readonly CloseNow Instance = new();
+    }
+
+    private void Closing(object message)
+    {
+        switch (message)
+        {
+            case ReadCompleted m:
+                _reading = false;
+                if (m.Count == 0)
+                {
+                    FinishClose();
+                    return;
+                }
+
+                // Whatever still arrives is discarded.
+                _end += m.Count;
+                _start = _end;
+                StartRead();
+                break;
+            case ReadFailed:
+                _reading = false;
+                FinishClose();
+                break;
+            case CloseNow:
+                FinishClose();
+                break;
+        }
+    }
+
+    private void FinishClose()
+    {
+        CloseSocket();
+        _owner.Tell(new ConnectionClosed(null));
+        if (_requester != ActorRefs.Nobody && _requester != _owner)
+        {
+            _requester.Tell(new ConnectionClosed(null));
+        }
+
+        Context.Stop(Self);
+    }
+}

@@ -1,0 +1,426 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Event;
+using PgWire.Protocol.Settings;
+
+namespace PgWire.Actors.Connection;
+
+/// <summary>Connecting: the host list, opening the socket, the SSL request and TLS handshake, and the startup message.</summary>
+public sealed partial class ConnectionActor
+{
+    // ---------------------------------------------------------------- phase: connecting
+
+    private sealed record SocketOpened(Socket Socket, HostSpec Endpoint);
+    private sealed record SocketOpenFailed(string Error);
+    private sealed record SslAnswer(int Answer);
+    private sealed record TlsEstablished(SslStream Stream);
+    private sealed record TlsFailed(Exception Error);
+
+    /// <summary>
+    /// The order the hosts are tried in: as given, or shuffled for <c>load_balance_hosts=random</c>
+    /// (each connection shuffles anew, as libpq does).
+    /// </summary>
+    private static int[] HostOrder(ConnectionSettings settings)
+    {
+        var order = Enumerable.Range(0, settings.Hosts.Count).ToArray();
+        if (settings.LoadBalanceHosts)
+        {
+            Random.Shared.Shuffle(order);
+        }
+
+        return order;
+    }
+
+    /// <summary>The position in <see cref="ConnectionSettings.Hosts"/> of the host being tried.</summary>
+    private int CurrentHost => _hostOrder[Math.Max(0, _hostIndex - 1)];
+
+    /// <summary>
+    /// Whether another host is left: the rest of the list, or, for <c>target_session_attrs=prefer-standby</c>
+    /// when no standby was found, the whole list once more accepting any server.
+    /// </summary>
+    private bool HasAnotherHost =>
+        _hostIndex < _hostOrder.Length
+        || (_settings.TargetSessionAttrs == TargetSessionAttrs.PreferStandby && !_preferStandbyAnyPass && _hostOrder.Length > 0);
+
+    private void TryNextHost()
+    {
+        if (_hostIndex >= _hostOrder.Length && HasAnotherHost)
+        {
+            // prefer-standby found no standby: start over and take any server (libpq's second pass).
+            _preferStandbyAnyPass = true;
+            _hostIndex = 0;
+        }
+
+        if (_hostIndex >= _hostOrder.Length)
+        {
+            Fail(new PgConnectionException(ConnectionFailureKind.Network, string.Join("\n", _hostErrors)));
+            return;
+        }
+
+        var host = _settings.Hosts[_hostOrder[_hostIndex++]];
+        var timeout = _settings.ConnectTimeout;
+        OpenSocketAsync(host, timeout, _settings.LoadBalanceHosts).PipeTo(Self, success: m => m, failure: ex => new SocketOpenFailed(ex.Message));
+    }
+
+    private static bool IsUnixSocket(HostSpec host) => host.Host.StartsWith('/') || host.Host.StartsWith('@');
+
+    private static string Describe(HostSpec host) => IsUnixSocket(host)
+        ? $"connection to server on socket \"{SocketPath(host)}\" failed"
+        : $"connection to server at \"{host.Host}\", port {host.Port} failed";
+
+    private static string SocketPath(HostSpec host) => Path.Combine(host.Host, $".s.PGSQL.{host.Port}");
+
+    private static async Task<object> OpenSocketAsync(HostSpec host, TimeSpan? timeout, bool shuffleAddresses = false)
+    {
+        using var cts = timeout is { } t && t > TimeSpan.Zero ? new CancellationTokenSource(t) : new CancellationTokenSource();
+        if (IsUnixSocket(host))
+        {
+            var path = SocketPath(host);
+            var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await unix.ConnectAsync(new UnixDomainSocketEndPoint(path), cts.Token).ConfigureAwait(false);
+                return new SocketOpened(unix, host);
+            }
+            catch (Exception ex)
+            {
+                unix.Dispose();
+                var reason = ex is SocketException se ? SocketReason(se) : ex is OperationCanceledException ? "timeout expired" : ex.Message;
+                return new SocketOpenFailed($"{Describe(host)}: {reason}\n\tIs the server running locally and accepting connections on that socket?");
+            }
+        }
+
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host.Host, out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(host.Host, cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                var reason = ex is SocketException { SocketErrorCode: SocketError.HostNotFound } ? "Name or service not known" : ex is OperationCanceledException ? "timeout expired" : ex.Message;
+                return new SocketOpenFailed($"could not translate host name \"{host.Host}\" to address: {reason}");
+            }
+
+            if (shuffleAddresses)
+            {
+                // load_balance_hosts=random spreads over the addresses of one name too.
+                Random.Shared.Shuffle(addresses);
+            }
+        }
+
+        var errors = new List<string>();
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, host.Port), cts.Token).ConfigureAwait(false);
+                return new SocketOpened(socket, host);
+            }
+            catch (Exception ex)
+            {
+                socket.Dispose();
+                var reason = ex is SocketException se ? SocketReason(se) : ex is OperationCanceledException ? "timeout expired" : ex.Message;
+                var where = IPAddress.TryParse(host.Host, out _)
+                    ? $"connection to server at \"{host.Host}\", port {host.Port} failed"
+                    : $"connection to server at \"{host.Host}\" ({address}), port {host.Port} failed";
+                errors.Add($"{where}: {reason}\n\tIs the server running on that host and accepting TCP/IP connections?");
+                if (ex is OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        return new SocketOpenFailed(errors.Count == 0 ? $"{Describe(host)}: no addresses" : string.Join("\n", errors));
+    }
+
+    private static string SocketReason(SocketException se) => se.SocketErrorCode switch
+    {
+        SocketError.ConnectionRefused => "Connection refused",
+        SocketError.AddressNotAvailable => "No such file or directory",
+        SocketError.HostUnreachable => "No route to host",
+        SocketError.NetworkUnreachable => "Network is unreachable",
+        SocketError.TimedOut => "Connection timed out",
+        SocketError.AccessDenied => "Permission denied",
+        _ => se.Message,
+    };
+
+    private void Connecting(object message)
+    {
+        switch (message)
+        {
+            case SocketOpened m:
+                OnSocketOpened(m);
+                break;
+            case SocketOpenFailed m:
+                _hostErrors.Add(m.Error);
+                TryNextHost();
+                break;
+            case SslAnswer m:
+                OnSslAnswer(m);
+                break;
+            case TlsEstablished m:
+                OnTlsEstablished(m);
+                break;
+            case TlsFailed m:
+                FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Tls, $"{Describe(_endpoint!)}: SSL error: {TlsMessage(m.Error)}", m.Error));
+                break;
+            default:
+                DuringStartup(message);
+                break;
+        }
+    }
+
+    /// <summary>The rest, while connecting or authenticating: a stop, the connect timeout, or a request kept for when the session is ready.</summary>
+    private void DuringStartup(object message)
+    {
+        switch (message)
+        {
+            case Terminate:
+                Context.Stop(Self);
+                break;
+            case ConnectTimedOut:
+                OnConnectTimedOut();
+                break;
+            default:
+                Stash.Stash();
+                break;
+        }
+    }
+
+    private void OnSocketOpened(SocketOpened m)
+    {
+        // Nothing of an earlier host's session carries over.
+        _parameters.Clear();
+        _key = null;
+        _scram = null;
+        _authMethod = "trust";
+        _start = _end = 0;
+        _socket = m.Socket;
+        _endpoint = m.Endpoint;
+        _stream = new NetworkStream(m.Socket, ownsSocket: false);
+        var mode = IsUnixSocket(m.Endpoint) ? SslMode.Disable : _settings.SslMode;
+        _tryTlsFirst = !_settingsOverrideNoTls && (mode is not (SslMode.Disable or SslMode.Allow) || (mode == SslMode.Allow && _retriedWithTls));
+        if (_tryTlsFirst)
+        {
+            _writer.WriteSslRequest();
+            Send();
+            var stream = _stream;
+            ReadOneByteAsync(stream).PipeTo(Self, success: b => new SslAnswer(b), failure: ex => new SslAnswer(-1));
+        }
+        else
+        {
+            BeginStartup();
+        }
+    }
+
+    private static async Task<int> ReadOneByteAsync(Stream stream)
+    {
+        // Exactly one byte: anything the server sends after 'S' belongs to the TLS handshake.
+        var one = new byte[1];
+        var n = await stream.ReadAsync(one).ConfigureAwait(false);
+        return n == 0 ? -1 : one[0];
+    }
+
+    private void OnSslAnswer(SslAnswer m)
+    {
+        if (m.Answer == 'S')
+        {
+            var host = _endpoint!.Host;
+            SslStreamCertificateContext? clientCertificate;
+            try
+            {
+                clientCertificate = ClientCertificate.Load(_settings.SslCert, _settings.SslKey, _settings.SslPassword) is var (certificate, chain)
+                    ? SslStreamCertificateContext.Create(certificate, chain, offline: true)
+                    : null;
+            }
+            catch (Exception ex)
+            {
+                var reason = ex is ConnectionSettingsException ? ex.Message : $"could not load client certificate \"{_settings.SslCert}\": {ex.Message}";
+                FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Tls, $"{Describe(_endpoint!)}: {reason}", ex));
+                return;
+            }
+
+            var ssl = new SslStream(_stream!, leaveInnerStreamOpen: false, ValidateServerCertificate);
+            var options = new SslClientAuthenticationOptions
+            {
+                TargetHost = host,
+                EnabledSslProtocols = SslProtocols.None,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                ClientCertificateContext = clientCertificate,
+            };
+            ssl.AuthenticateAsClientAsync(options).PipeTo(Self, success: () => new TlsEstablished(ssl), failure: ex => new TlsFailed(ex));
+            return;
+        }
+
+        if (m.Answer == 'N')
+        {
+            if (_settings.SslMode is SslMode.Require or SslMode.VerifyCa or SslMode.VerifyFull)
+            {
+                FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Tls, $"{Describe(_endpoint!)}: server does not support SSL, but SSL was required"));
+                return;
+            }
+
+            BeginStartup();
+            return;
+        }
+
+        if (m.Answer == 'E')
+        {
+            FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Protocol, $"{Describe(_endpoint!)}: server rejected the SSL request"));
+            return;
+        }
+
+        FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Protocol, m.Answer < 0
+            ? $"{Describe(_endpoint!)}: server closed the connection unexpectedly"
+            : $"{Describe(_endpoint!)}: received invalid response to SSL negotiation: {(char)m.Answer}"));
+    }
+
+    private static string TlsMessage(Exception ex)
+    {
+        var inner = ex;
+        while (inner.InnerException is not null && inner is AuthenticationException)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner.Message;
+    }
+
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        var mode = _settings.SslMode;
+        var rootPath = _settings.SslRootCert;
+        var hasRoot = !string.IsNullOrEmpty(rootPath) && File.Exists(rootPath);
+        if (mode is SslMode.Prefer or SslMode.Allow or SslMode.Require && !hasRoot)
+        {
+            return true;
+        }
+
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        if (mode is SslMode.VerifyCa or SslMode.VerifyFull && !hasRoot)
+        {
+            _log.Warning("root certificate file \"{0}\" does not exist", rootPath ?? "");
+            return false;
+        }
+
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        var roots = new X509Certificate2Collection();
+        roots.ImportFromPemFile(rootPath!);
+        custom.ChainPolicy.CustomTrustStore.AddRange(roots);
+        if (chain is not null)
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
+        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        if (!custom.Build(leaf))
+        {
+            return false;
+        }
+
+        return mode != SslMode.VerifyFull || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
+    }
+
+    private void OnTlsEstablished(TlsEstablished m)
+    {
+        _ssl = m.Stream;
+        _stream = m.Stream;
+        BeginStartup();
+    }
+
+    private void BeginStartup()
+    {
+        var parameters = new List<KeyValuePair<string, string>>
+        {
+            new("user", _settings.User),
+            new("database", _settings.Database),
+            new("client_encoding", "UTF8"),
+        };
+        if (!string.IsNullOrEmpty(_settings.ApplicationName))
+        {
+            parameters.Add(new("application_name", _settings.ApplicationName));
+        }
+
+        if (!string.IsNullOrEmpty(_settings.Replication))
+        {
+            parameters.Add(new("replication", _settings.Replication));
+        }
+
+        if (!string.IsNullOrEmpty(_settings.Options))
+        {
+            parameters.Add(new("options", _settings.Options));
+        }
+
+        foreach (var (k, v) in _settings.ExtraStartupParameters)
+        {
+            if (!parameters.Any(p => p.Key == k))
+            {
+                parameters.Add(new(k, v));
+            }
+        }
+
+        _writer.WriteStartup(parameters);
+        Send();
+        Become(Authenticating);
+        _onFrame = AuthFrame;
+        StartRead();
+    }
+
+    private void FailOrNextHost(PgConnectionException error)
+    {
+        CloseSocket();
+        if (HasAnotherHost && error.Kind is ConnectionFailureKind.Network or ConnectionFailureKind.Tls)
+        {
+            _hostErrors.Add(error.Message);
+            Become(Connecting);
+            TryNextHost();
+            return;
+        }
+
+        if (_settings.SslMode == SslMode.Prefer && _tryTlsFirst && error.Kind == ConnectionFailureKind.Tls && !_retriedWithTls)
+        {
+            // sslmode=prefer: if the TLS handshake itself fails, try again without TLS.
+            _hostErrors.Add(error.Message);
+            _retriedWithTls = true;
+            _hostIndex--;
+            Become(Connecting);
+            _settingsOverrideNoTls = true;
+            TryNextHost();
+            return;
+        }
+
+        if (_hostErrors.Count > 0)
+        {
+            // As libpq, the reasons the earlier hosts (or attempts) failed come first.
+            error = new PgConnectionException(error.Kind, string.Join("\n", _hostErrors) + "\n" + error.Message, error.InnerException)
+            {
+                PasswordNeeded = error.PasswordNeeded,
+            };
+        }
+
+        Fail(error);
+    }
+
+    private bool _settingsOverrideNoTls;
+}
