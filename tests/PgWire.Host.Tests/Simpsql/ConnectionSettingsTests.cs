@@ -57,7 +57,7 @@ public sealed class ConnectionSettingsTests : IClassFixture<StandbyServer>, IDis
 
     private const string WhoAmI = "select current_user, current_database(), inet_server_port()";
 
-    [ClusterFact]
+    [PsqlFact]
     public void A_service_supplies_the_connection()
     {
         WriteServices(
@@ -74,7 +74,7 @@ public sealed class ConnectionSettingsTests : IClassFixture<StandbyServer>, IDis
             environment: Isolated(("PGUSER", TestCluster.Md5User), ("PGDATABASE", "nosuchdb")));
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void Service_errors_are_libpqs()
     {
         WriteServices("[app]\nhost = x\n");
@@ -94,7 +94,7 @@ public sealed class ConnectionSettingsTests : IClassFixture<StandbyServer>, IDis
         return key;
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void A_client_certificate_logs_in_as_with_psql()
     {
         var files = $"sslcert={TestCluster.ClientCertPath} sslkey={TestCluster.ClientKeyPath}";
@@ -114,7 +114,7 @@ public sealed class ConnectionSettingsTests : IClassFixture<StandbyServer>, IDis
         SimpsqlHarness.AssertSameAsPsql(["-X", "-At", "-c", "select current_user", CertConnInfo(TestCluster.CertUser)], environment: Isolated());
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void Certificate_refusals_are_worded_as_psqls()
     {
         // No certificate at all: the server refuses.
