@@ -319,6 +319,11 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             var scanner = new QueryScanner(name => Conditions.Active ? GetVariable(name) : null, () => StandardConformingStrings);
             var buffer = new StringBuilder();
             var history = new PendingHistory(Interactive ? reader : null);
+            if (Interactive && reader is TerminalLineReader terminalReader)
+            {
+                terminalReader.Completer = (line, cursor) => CompleteLine(buffer.ToString(), line, cursor);
+            }
+
             while (true)
             {
                 Client.Poll();

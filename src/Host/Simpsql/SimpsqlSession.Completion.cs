@@ -1,0 +1,28 @@
+using PgWire.Host.Simpsql.Completion;
+using PgWire.Host.Terminal;
+
+namespace PgWire.Host.Simpsql;
+
+/// <summary>Tab completion in the interactive line editor.</summary>
+internal sealed partial class SimpsqlSession
+{
+    private SessionCatalog? _completionCatalog;
+    private Completer? _completer;
+
+    /// <summary>The catalog completion asks, over this session's connection.</summary>
+    internal SessionCatalog CompletionCatalog => _completionCatalog ??= new SessionCatalog(() => Client, () => QueryRunning);
+
+    /// <summary>
+    /// Candidates for the word before <paramref name="cursor"/> in <paramref name="line"/>, read in the statement made of
+    /// the lines already entered (<paramref name="pending"/>) and this one.
+    /// </summary>
+    internal LineCompletion? CompleteLine(string pending, string line, int cursor)
+    {
+        _completer ??= new Completer(CompletionCatalog, () => Variables.Keys, () => GetVariable("COMP_KEYWORD_CASE"));
+        string before = pending.Length > 0 ? pending + "\n" + line[..cursor] : line[..cursor];
+        int offset = before.Length - cursor;
+        var result = _completer.Complete(before, line[cursor..]);
+        int start = result.Start - offset;
+        return start < 0 ? null : new LineCompletion(start, result.Candidates);
+    }
+}
