@@ -313,8 +313,9 @@ public sealed class LineEditor : IDisposable
         switch (command)
         {
             case Command.Complete:
-                redraw = Complete();
-                tab = true;
+                // Like readline, a Tab lists the candidates only right after a Tab that changed nothing.
+                redraw = Complete(out bool changed);
+                tab = !changed;
                 break;
             case Command.Insert:
                 redraw = InsertKey(key.KeyChar);
@@ -420,8 +421,9 @@ public sealed class LineEditor : IDisposable
     /// schema's dot); several insert what they have in common; a Tab that adds nothing rings the bell, and a second one
     /// lists the candidates below the line in columns (asking first when there are more than 100) and shows the line again.
     /// </summary>
-    private bool Complete()
+    private bool Complete(out bool changed)
     {
+        changed = false;
         string text = _buffer.ToString();
         LineCompletion? completion = null;
         if (Completer is { } completer)
@@ -453,6 +455,7 @@ public sealed class LineEditor : IDisposable
                 _pos++;
             }
 
+            changed = true;
             return true;
         }
 
@@ -460,6 +463,7 @@ public sealed class LineEditor : IDisposable
         if (common.Length > word.Length || (common.Length == word.Length && common != word && common.StartsWith(word, StringComparison.OrdinalIgnoreCase)))
         {
             Replace(found.Start, common);
+            changed = true;
             return true;
         }
 

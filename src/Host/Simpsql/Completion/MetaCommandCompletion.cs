@@ -34,6 +34,11 @@ internal static class MetaCommandCompletion
                 i++;
             }
 
+            if (i == text.Length)
+            {
+                break;
+            }
+
             int argStart = i;
             bool quoted = false;
             while (i < text.Length && (quoted || !char.IsWhiteSpace(text[i])))
@@ -49,7 +54,7 @@ internal static class MetaCommandCompletion
             args.Add((text[argStart..i], argStart));
         }
 
-        if (args.Count == 0 || !(text.Length > 0 && !char.IsWhiteSpace(text[^1])))
+        if (args.Count == 0 || char.IsWhiteSpace(text[^1]))
         {
             args.Add(("", text.Length));
         }
@@ -115,7 +120,7 @@ internal static class MetaCommandCompletion
 
         if (command.StartsWith('d') && index == 0)
         {
-            return DescribeSources(command.TrimEnd('+', 'S', 'x'));
+            return DescribeSources(command.TrimEnd('+', 'S'));
         }
 
         return [];
