@@ -418,8 +418,9 @@ public sealed class LineEditor : IDisposable
 
     /// <summary>
     /// Tab, as readline does it: one candidate replaces the word and adds a space (not after a directory's slash or a
-    /// schema's dot); several insert what they have in common; a Tab that adds nothing rings the bell, and a second one
-    /// lists the candidates below the line in columns (asking first when there are more than 100) and shows the line again.
+    /// schema's dot); several insert what they have in common and ring the bell; a Tab that adds nothing rings the bell,
+    /// and a second one lists the candidates below the line in columns, each but the last column padded to the widest
+    /// (asking first when there are more than 100), and shows the line again.
     /// </summary>
     private bool Complete(out bool changed)
     {
@@ -462,7 +463,9 @@ public sealed class LineEditor : IDisposable
         string common = CommonPrefix(found.Candidates);
         if (common.Length > word.Length || (common.Length == word.Length && common != word && common.StartsWith(word, StringComparison.OrdinalIgnoreCase)))
         {
+            // readline rings the bell after inserting the common part of several candidates too
             Replace(found.Start, common);
+            _terminal.Write("\a");
             changed = true;
             return true;
         }
@@ -557,7 +560,7 @@ public sealed class LineEditor : IDisposable
 
                 string candidate = candidates[index];
                 output.Append(candidate);
-                if (column < columns - 1 && index + rows < candidates.Count)
+                if (column < columns - 1)
                 {
                     output.Append(' ', widest - DisplayWidth.Of(candidate));
                 }

@@ -61,12 +61,12 @@ public sealed class LineEditorCompletionTests
         terminal.Then(() =>
             {
                 Assert.Equal("db=> select * from pgw_", terminal.Screen.Line(0));
-                Assert.DoesNotContain("\a", terminal.Output.ToString(), StringComparison.Ordinal);
+                Assert.Equal(1, terminal.Output.ToString().Count(c => c == '\a'));
             })
             .Press(Tab)
             .Then(() =>
             {
-                Assert.Contains("\a", terminal.Output.ToString(), StringComparison.Ordinal);
+                Assert.Equal(2, terminal.Output.ToString().Count(c => c == '\a'));
                 Assert.Equal(1, terminal.Screen.RowCount);
             })
             .Press(Tab)
@@ -75,6 +75,7 @@ public sealed class LineEditorCompletionTests
                 Assert.Equal("db=> select * from pgw_", terminal.Screen.Line(0));
                 // in the completer's order (it puts what fits best first)
                 Assert.Equal("pgw_orders   pgw_items    pgw_schema.", terminal.Screen.Line(1));
+                Assert.Contains("\r\npgw_orders   pgw_items    pgw_schema.  \r\n", terminal.Output.ToString(), StringComparison.Ordinal);
                 Assert.Equal("db=> select * from pgw_", terminal.Screen.Line(2));
                 Assert.Equal((2, 23), (terminal.Screen.CursorRow, terminal.Screen.CursorCol));
             })

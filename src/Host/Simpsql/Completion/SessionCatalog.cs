@@ -144,7 +144,7 @@ internal sealed class SessionCatalog : ICompletionCatalog
                 string schemas = string.Join('\n', source.Tables.Select(t => t.Schema ?? ""));
                 return ("SELECT DISTINCT a.attname::pg_catalog.text FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
                     + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-                    + " JOIN pg_catalog.unnest(pg_catalog.string_to_array($2::pg_catalog.text, E'\\n'), pg_catalog.string_to_array($3::pg_catalog.text, E'\\n')) AS t(rel, sch)"
+                    + " JOIN ROWS FROM (pg_catalog.unnest(pg_catalog.string_to_array($2::pg_catalog.text, E'\\n')), pg_catalog.unnest(pg_catalog.string_to_array($3::pg_catalog.text, E'\\n'))) AS t(rel, sch)"
                     + " ON c.relname = t.rel AND (CASE WHEN COALESCE(t.sch, '') = '' THEN pg_catalog.pg_table_is_visible(c.oid) ELSE n.nspname = t.sch END)"
                     + " WHERE a.attnum > 0 AND NOT a.attisdropped AND " + filter("a.attname") + limit, [prefix, names, schemas]);
             default:
