@@ -220,6 +220,46 @@ public sealed class TabCompletionTests
         Assert.Equal("BEGIN\nCOMMIT\n", session.Stdout);
     }
 
+    [ClusterTheory]
+    [InlineData("\\d", "\\dy")]
+    [InlineData("\\pset ", "unicode_header_linestyle")]
+    [InlineData("\\pset format ", "wrapped")]
+    [InlineData("create ", "VIEW")]
+    [InlineData("drop ", "VIEW")]
+    [InlineData("alter ", "VIEW")]
+    [InlineData("alter table pgw_tabc_orders ", "VALIDATE CONSTRAINT")]
+    [InlineData("select * from pgw_tabc_", "pgw_tabc_schema.")]
+    public void The_list_a_second_tab_shows_is_psqls(string typed, string last)
+    {
+        EnsureObjects();
+        string[] args = [PseudoTerminal.Uri(TestCluster.TrustUser), "-X"];
+        string ours = ListAfterTabs(PseudoTerminal.StartPgwire(["simpsql", .. args]), typed, last);
+        string psql = ListAfterTabs(PseudoTerminal.StartPsql(args), typed, last);
+        Assert.Equal(psql, ours);
+        Assert.Contains(last, ours, StringComparison.Ordinal);
+    }
+
+    /// <summary>Types <paramref name="typed"/> and two Tabs; the rows listed below the line, as text (psql echoes what was typed on a line of its own, simpsql redraws it after the prompt: neither counts).</summary>
+    private static string ListAfterTabs(PseudoTerminal terminal, string typed, string last)
+    {
+        using (terminal)
+        {
+            int at = terminal.WaitFor("pgwire_test=> ");
+            terminal.Type(typed + "\t");
+            Thread.Sleep(500);
+            terminal.Type("\t");
+            int end = terminal.WaitFor(last, at);
+            end = terminal.WaitFor("pgwire_test=> ", end);
+            string shown = terminal.Transcript[at..end];
+            terminal.Type("\x15\\q\r");
+            Assert.Equal(0, terminal.WaitForExit());
+            var rows = shown.Split('\n')
+                .Select(line => System.Text.RegularExpressions.Regex.Replace(line, "\x1b\\[[0-9;?]*[A-Za-z]|[\r\a]", "").TrimEnd())
+                .Where(line => line.Length > 0 && line != typed.TrimEnd() && !line.Contains("pgwire_test=>", StringComparison.Ordinal));
+            return string.Join('\n', rows);
+        }
+    }
+
     [ClusterFact]
     public void The_real_terminal_lists_describe_candidates_as_psql_does()
     {

@@ -619,7 +619,7 @@ public static class CompletionEngine
 
             if (KindAt(1) is not { } kind)
             {
-                return Tail("OWNED", "BY") ? [Names(NameKind.Role)] : [];
+                return Is("DROP", "OWNED") ? [Keywords("BY")] : Tail("OWNED", "BY") ? [Names(NameKind.Role)] : [];
             }
 
             int at = 1 + kind.Words;
