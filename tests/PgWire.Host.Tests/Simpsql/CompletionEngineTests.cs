@@ -96,6 +96,10 @@ public sealed class CompletionEngineTests
         Assert.Contains("\"MixedCase\"", Complete("SELECT * FROM \"Mix"));
         Assert.DoesNotContain("\"MixedCase\"", Complete("SELECT * FROM \"mix"));
         Assert.Contains("\"select\"", Complete("SELECT * FROM \"sel"));
+        Assert.Equal("\"left\"", NameParts.Quote("left"));
+        Assert.Equal("\"time\"", NameParts.Quote("time"));
+        Assert.Equal("pgw_orders", NameParts.Quote("pgw_orders"));
+        Assert.Equal("\"a\"\"b\"", NameParts.Quote("a\"b"));
         Assert.Equal(["\"pgw_orders\""], Complete("SELECT * FROM \"pgw_o"));
     }
 
@@ -244,6 +248,8 @@ public sealed class CompletionEngineTests
     [InlineData("UPDATE pgw_orders SET id = 1, ", "customer")]
     [InlineData("SELECT 1::", "int8")]
     [InlineData("SELECT CAST(1 AS ", "int8")]
+    [InlineData("SELECT CAST(1 AS INT", "INTEGER")]
+    [InlineData("create table t (a int", "integer")]
     [InlineData("TRUNCATE ", "pgw_orders")]
     [InlineData("VACUUM ", "pgw_orders")]
     [InlineData("COPY ", "pgw_orders")]

@@ -229,6 +229,7 @@ public sealed class TabCompletionTests
     [InlineData("alter ", "VIEW")]
     [InlineData("alter table pgw_tabc_orders ", "VALIDATE CONSTRAINT")]
     [InlineData("select * from pgw_tabc_", "pgw_tabc_schema.")]
+    [InlineData("alter table pgw_tabc_orders add column x bo", "box")]
     public void The_list_a_second_tab_shows_is_psqls(string typed, string last)
     {
         EnsureObjects();

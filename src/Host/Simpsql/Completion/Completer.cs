@@ -145,6 +145,12 @@ public sealed class Completer
         }
 
         var names = _catalog.Names(source, null, last.Name).Where(n => Fits(last, n)).Select(n => NameParts.Quote(n, last.Quoted)).ToList();
+        if (source.Kind == NameKind.Type && !last.Quoted)
+        {
+            // The SQL standard's names of types that are keywords, not catalog names (psql offers them too).
+            names.AddRange(SqlWords.TypeKeywords.Where(k => k.StartsWith(last.Name, StringComparison.OrdinalIgnoreCase)).Select(k => InKeywordCase(k, word)));
+        }
+
         if (Qualifiable.Contains(source.Kind))
         {
             // Schemas, so that the name can be qualified: "public." then the names in it.

@@ -117,6 +117,9 @@ internal static class SqlWords
         "CHECK", "COLLATE", "CONSTRAINT", "DEFAULT", "GENERATED", "NOT NULL", "NULL", "PRIMARY KEY", "REFERENCES", "UNIQUE",
     ];
 
+    /// <summary>Type names that are keywords rather than names in pg_type.</summary>
+    public static readonly string[] TypeKeywords = ["bigint", "boolean", "character", "double precision", "integer", "real", "smallint"];
+
     public static readonly string[] TableConstraints = ["CHECK", "CONSTRAINT", "EXCLUDE", "FOREIGN KEY", "LIKE", "PRIMARY KEY", "UNIQUE"];
 
     /// <summary>Keywords that end a FROM item (so are not its alias) or start another clause.</summary>
@@ -128,9 +131,20 @@ internal static class SqlWords
         "BY", "AND", "OR", "NOT", "ASC", "DESC", "NULLS", "DO", "WITH",
     };
 
-    /// <summary>PostgreSQL's reserved keywords: a name spelled like one must be quoted.</summary>
+    /// <summary>
+    /// PostgreSQL's keywords that are not unreserved (reserved, column-name and type-or-function-name keywords): as the
+    /// server's quote_ident does, a name spelled like one is quoted.
+    /// </summary>
     public static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
     {
+        "between", "bigint", "bit", "boolean", "char", "character", "coalesce", "dec", "decimal", "exists", "extract",
+        "float", "greatest", "grouping", "inout", "int", "integer", "interval", "least", "national", "nchar", "none",
+        "normalize", "nullif", "numeric", "out", "overlay", "position", "precision", "real", "row", "setof", "smallint",
+        "substring", "time", "timestamp", "treat", "trim", "values", "varchar", "xmlattributes", "xmlconcat", "xmlelement",
+        "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmltable",
+        "authorization", "binary", "collation", "concurrently", "cross", "current_schema", "freeze", "full", "ilike", "inner",
+        "is", "isnull", "join", "left", "like", "natural", "notnull", "outer", "overlaps", "right", "similar", "tablesample",
+        "verbose",
         "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast", "check",
         "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role", "current_time",
         "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except",
