@@ -56,6 +56,12 @@ public sealed class Completer
             }
         }
 
+        if (!plan.Sources.Any(s => s is CatalogSource { Kind: NameKind.Column }))
+        {
+            // One sorted list, as readline shows it; only columns keep their place before what follows them.
+            candidates.Sort(StringComparer.Ordinal);
+        }
+
         return new CompletionResult(plan.WordStart, candidates);
     }
 
@@ -156,7 +162,7 @@ public sealed class Completer
             // Schemas, so that the name can be qualified: "public." then the names in it.
             bool system = last.Name.StartsWith("pg_", StringComparison.Ordinal);
             names.AddRange(_catalog.Names(new CatalogSource(NameKind.Schema), null, last.Name)
-                .Where(s => Fits(last, s) && (system || !s.StartsWith("pg_", StringComparison.Ordinal)) && (last.Name.Length > 0 || s != "information_schema"))
+                .Where(s => Fits(last, s) && (system || !s.StartsWith("pg_", StringComparison.Ordinal)))
                 .Select(s => NameParts.Quote(s, last.Quoted) + "."));
         }
         else if (source.Kind == NameKind.Schema)

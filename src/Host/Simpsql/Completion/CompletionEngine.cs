@@ -1342,7 +1342,7 @@ public static class CompletionEngine
 
             if (Is("INSERT", "INTO", "<name>") || Is("INSERT", "INTO", "<name>", "AS", "<name>"))
             {
-                return [Keywords(["(", "DEFAULT VALUES", "OVERRIDING", "SELECT", "TABLE", "VALUES", .. (Count == 3 ? new[] { "AS" } : [])])];
+                return [Keywords("(", "DEFAULT VALUES", "OVERRIDING", "SELECT", "TABLE", "VALUES")];
             }
 
             if (Is("INSERT", "INTO", "<name>", "(*)") || Tail("OVERRIDING", "SYSTEM|USER", "VALUE"))
@@ -1424,7 +1424,7 @@ public static class CompletionEngine
 
             if (Count <= 5 && Tail("<name>") && !_ctx.Skip(2).Any(t => SqlWords.ClauseWords.Contains(t.Text) && !t.Is("AS") && !t.Is("ONLY")))
             {
-                return [Keywords(["RETURNING", "USING", "WHERE", .. (Count == 3 || Count == 4 && Tail("ONLY", "<name>") ? new[] { "AS" } : [])])];
+                return [Keywords("USING", "WHERE")];
             }
 
             return Clauses(0);

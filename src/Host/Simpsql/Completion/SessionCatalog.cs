@@ -12,6 +12,8 @@ namespace PgWire.Host.Simpsql.Completion;
 /// </summary>
 internal sealed class SessionCatalog : ICompletionCatalog
 {
+    // The system catalog's own relations are offered unqualified only once "pg_" is typed, as psql does.
+
     /// <summary>At most this many names per query (psql's default too).</summary>
     private const int Limit = 1000;
 
@@ -96,7 +98,9 @@ internal sealed class SessionCatalog : ICompletionCatalog
         {
             return ("SELECT c.relname::pg_catalog.text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE pg_catalog.strpos($3::pg_catalog.text, c.relkind::pg_catalog.text) > 0 AND " + filter("c.relname")
-                + " AND " + visibleOr("pg_catalog.pg_table_is_visible(c.oid)", "n.nspname") + limit, [prefix, schema ?? "", relkinds]);
+                + " AND " + visibleOr("pg_catalog.pg_table_is_visible(c.oid)", "n.nspname")
+                + " AND (n.nspname <> 'pg_catalog' OR $2::pg_catalog.text <> '' OR pg_catalog.lower(pg_catalog.left($1::pg_catalog.text, 3)) = 'pg_')" + limit,
+                [prefix, schema ?? "", relkinds]);
         }
 
         switch (source.Kind)
