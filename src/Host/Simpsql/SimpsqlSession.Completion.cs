@@ -18,7 +18,8 @@ internal sealed partial class SimpsqlSession
     /// </summary>
     internal LineCompletion? CompleteLine(string pending, string line, int cursor)
     {
-        _completer ??= new Completer(CompletionCatalog, () => Variables.Keys, () => GetVariable("COMP_KEYWORD_CASE"));
+        // Like psql, the special variables count even while unset (HISTFILE).
+        _completer ??= new Completer(CompletionCatalog, () => Variables.Keys.Union(SpecialVariable.All.Keys).Order(StringComparer.Ordinal), () => GetVariable("COMP_KEYWORD_CASE"));
         string before = pending.Length > 0 ? pending + "\n" + line[..cursor] : line[..cursor];
         int offset = before.Length - cursor;
         var result = _completer.Complete(before, line[cursor..]);

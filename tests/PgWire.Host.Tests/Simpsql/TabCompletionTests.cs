@@ -230,6 +230,12 @@ public sealed class TabCompletionTests
     [InlineData("alter table pgw_tabc_orders ", "VALIDATE CONSTRAINT")]
     [InlineData("select * from pgw_tabc_", "pgw_tabc_schema.")]
     [InlineData("alter table pgw_tabc_orders add column x bo", "box")]
+    [InlineData("alter table pgw_tabc_orders alter column ", "id")]
+    [InlineData("copy pgw_tabc_orders ", "TO")]
+    [InlineData("\\set ", "VERSION_NUM")]
+    [InlineData("begin ", "WORK")]
+    [InlineData("insert into pgw_tabc_orders ", "VALUES")]
+    [InlineData("delete from pgw_tabc_orders ", "WHERE")]
     public void The_list_a_second_tab_shows_is_psqls(string typed, string last)
     {
         EnsureObjects();

@@ -706,7 +706,7 @@ public static class CompletionEngine
 
                 if (Tail("ON") || Tail("ON", "ONLY"))
                 {
-                    return [Names(NameKind.Table), Names(NameKind.MaterializedView), .. Tail("ON") ? new[] { Keywords("ONLY") } : []];
+                    return [Names(NameKind.Table), Names(NameKind.MaterializedView)];
                 }
 
                 if (Tail("USING"))
@@ -1307,7 +1307,7 @@ public static class CompletionEngine
 
             if (Is("COPY", "<name>"))
             {
-                return [Keywords("(", "FROM", "TO")];
+                return [Keywords("FROM", "TO")];
             }
 
             if (Is("COPY", "<name>", "(*)") || Is("COPY", "(*)"))
