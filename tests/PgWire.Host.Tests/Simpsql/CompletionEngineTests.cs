@@ -135,6 +135,10 @@ public sealed class CompletionEngineTests
     [InlineData("SELECT * FROM pgw_orders GROUP BY id, ")]
     [InlineData("SELECT * FROM pgw_orders WHERE lower(")]
     [InlineData("DELETE FROM pgw_orders WHERE ")]
+    [InlineData("SELECT * FROM pgw_orders WHERE lower(id, ")]
+    [InlineData("SELECT * FROM pgw_orders WHERE (id = 1 OR ")]
+    [InlineData("SELECT * FROM pgw_orders WHERE id IN (")]
+    [InlineData("UPDATE pgw_orders SET total = coalesce(")]
     [InlineData("SELECT * FROM pgw_orders WHERE id IN (SELECT id FROM pgw_orders WHERE ")]
     public void Expressions_offer_columns_then_functions(string statement)
     {

@@ -274,19 +274,20 @@ public static class CompletionEngine
                 return [Keywords("SELECT", "VALUES", "WITH")];
             }
 
-            if (Count == 0 && outer.Count > 0 && outer[^1].Kind == SqlTokenKind.Word && !SqlWords.ClauseWords.Contains(outer[^1].Text)
-                && !head.Tail("VALUES") && !head.Head("CREATE|ALTER|DROP"))
+            if (head.Head("CREATE|ALTER|DROP|GRANT|REVOKE|VACUUM|ANALYZE|EXPLAIN|COPY") && Count == 0 || Head("SELECT|WITH|VALUES|TABLE|INSERT|UPDATE|DELETE"))
             {
-                // The arguments of a function call.
-                return ExpressionSources();
+                return null;
             }
 
-            if (Count == 0 && head.Tail("IN|ANY|ALL|SOME|WHERE|AND|OR|NOT|ON|=|<>|<|>|<=|>=|SELECT|,|+|-|*|/"))
+            // An expression: a function's arguments or a parenthesised part of a condition.
+            bool expectsOperand = Count == 0 || Last().Kind == SqlTokenKind.Operator || Tail(",|AND|OR|NOT|CASE|WHEN|THEN|ELSE|BETWEEN|LIKE|ILIKE|IN");
+            if (!expectsOperand || head.Tail("VALUES") || head.Tail("INTO|TABLE|REFERENCES|ON|USING|INDEX|VIEW|FUNCTION|PROCEDURE|TRIGGER|COPY", "<name>"))
             {
-                return ExpressionSources("SELECT");
+                return null;
             }
 
-            return null;
+            bool functionCall = outer[^1].Kind == SqlTokenKind.Word && !SqlWords.ClauseWords.Contains(outer[^1].Text);
+            return Count == 0 && !functionCall && head.Tail("IN|ANY|ALL|SOME|EXISTS") ? ExpressionSources("SELECT") : ExpressionSources();
         }
 
         /// <summary>Moves past EXPLAIN options, WITH queries and UNION, to the statement the cursor is in.</summary>
