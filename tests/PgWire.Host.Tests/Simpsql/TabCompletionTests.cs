@@ -185,6 +185,27 @@ public sealed class TabCompletionTests
     }
 
     [ClusterFact]
+    public async Task The_values_of_SET_transaction_isolation_are_offered_without_a_query_so_the_SET_still_works()
+    {
+        var terminal = new FakeTerminal();
+        InteractiveSession? running = null;
+        int sent = 0;
+        terminal.Type("BEGIN;").Press(Enter)
+            .Then(() => sent = running!.Session.CompletionCatalog.QueriesSent)
+            .Type("SET transaction_isolation TO ser").Press(Tab)
+            .Then(() => Assert.Equal(sent, running!.Session.CompletionCatalog.QueriesSent))
+            .Type(";").Press(Enter).Type("SHOW transaction_isolation;").Press(Enter).Type("COMMIT;").Press(Enter).Press(Ctrl('d'));
+        EnsureObjects();
+        await using var session = await InteractiveSession.StartAsync();
+        running = session;
+        using var editor = new LineEditor(terminal, null);
+        Assert.Equal(0, await session.RunAsync(new TerminalLineReader(editor)));
+
+        Assert.Equal("", session.Stderr);
+        Assert.Equal("BEGIN\nSET\n transaction_isolation \n-----------------------\n serializable\n(1 row)\n\nCOMMIT\n\\q\n", session.Stdout);
+    }
+
+    [ClusterFact]
     public async Task Every_catalog_query_runs_inside_a_transaction_without_failing_it()
     {
         EnsureObjects();

@@ -41,6 +41,13 @@ internal sealed class SessionCatalog : ICompletionCatalog
             return [];
         }
 
+        if (source.Kind == NameKind.SettingValue && TransactionSettingValues(source.Setting) is { } fixedValues)
+        {
+            // SET transaction_isolation must come before any query of the transaction: asking the server for its
+            // values would make it fail right after BEGIN.
+            return [.. fixedValues.Where(v => v.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))];
+        }
+
         if (source.Kind == NameKind.AvailableExtension && client.TransactionStatus != TransactionStatus.Idle)
         {
             // pg_available_extensions reads the server's extension directory, which can fail: not inside a transaction.
@@ -71,6 +78,13 @@ internal sealed class SessionCatalog : ICompletionCatalog
 
         return [.. observer.Rows.Where(r => r.Length > 0 && r[0] is not null).Select(r => r[0]!)];
     }
+
+    private static string[]? TransactionSettingValues(string? setting) => setting?.ToLowerInvariant() switch
+    {
+        "transaction_isolation" => ["read committed", "read uncommitted", "repeatable read", "serializable"],
+        "transaction_read_only" or "transaction_deferrable" => ["off", "on"],
+        _ => null,
+    };
 
     private static (string? Sql, IReadOnlyList<string?> Parameters) Query(CatalogSource source, string? schema, string prefix)
     {
