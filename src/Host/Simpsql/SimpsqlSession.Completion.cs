@@ -22,7 +22,17 @@ internal sealed partial class SimpsqlSession
         _completer ??= new Completer(CompletionCatalog, () => Variables.Keys.Union(SpecialVariable.All.Keys).Order(StringComparer.Ordinal), () => GetVariable("COMP_KEYWORD_CASE"));
         string before = pending.Length > 0 ? pending + "\n" + line[..cursor] : line[..cursor];
         int offset = before.Length - cursor;
-        var result = _completer.Complete(before, line[cursor..]);
+        CompletionResult result;
+        try
+        {
+            result = _completer.Complete(before, line[cursor..]);
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or StopException))
+        {
+            // A statement completion cannot make sense of must not end the session: the key just rings the bell.
+            return null;
+        }
+
         int start = result.Start - offset;
         return start < 0 ? null : new LineCompletion(start, result.Candidates);
     }

@@ -457,6 +457,40 @@ public sealed class CompletionEngineTests
         Assert.Equal(("pgw", 3), (plan.Word, plan.WordStart));
     }
 
+    [Fact]
+    public void Every_prefix_of_assorted_statements_completes_without_failing()
+    {
+        string[] statements =
+        [
+            "WITH a AS (SELECT 1), b AS MATERIALIZED (SELECT 2) SELECT x.id, count(*) FILTER (WHERE y > 1) FROM pgw_orders x LEFT JOIN pgw_items y ON y.order_id = x.id WHERE x.customer ILIKE E'%a\\'b%' GROUP BY 1 HAVING count(*) > 1 ORDER BY 2 DESC NULLS LAST LIMIT 5;",
+            "INSERT INTO pgw_orders AS o (id, customer) VALUES (1, 'a'), (2, $$b$$) ON CONFLICT (id) DO UPDATE SET customer = EXCLUDED.customer RETURNING *;",
+            "UPDATE ONLY pgw_orders o SET total = o.total * 2, customer = DEFAULT FROM pgw_items i WHERE i.order_id = o.id RETURNING o.id;",
+            "DELETE FROM ONLY pgw_orders USING pgw_items WHERE pgw_items.order_id = pgw_orders.id;",
+            "CREATE UNLOGGED TABLE IF NOT EXISTS \"Weird \"\"Name\"\" (id int PRIMARY KEY, ref int REFERENCES pgw_orders (id) ON DELETE CASCADE, CONSTRAINT c CHECK (id > 0)) PARTITION BY RANGE (id);",
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON ONLY pgw_orders USING btree (lower(customer)) INCLUDE (id) WHERE total > 0;",
+            "ALTER TABLE IF EXISTS ONLY public.pgw_orders ALTER COLUMN total SET DATA TYPE numeric USING total::numeric, DROP COLUMN IF EXISTS x CASCADE;",
+            "GRANT SELECT, UPDATE (customer) ON ALL TABLES IN SCHEMA public TO pgw_role WITH GRANT OPTION;",
+            "COPY (SELECT * FROM pgw_orders) TO STDOUT WITH (FORMAT csv, HEADER);",
+            "EXPLAIN (ANALYZE, BUFFERS) MERGE INTO pgw_orders o USING pgw_items i ON o.id = i.order_id WHEN MATCHED AND o.id > 1 THEN DELETE WHEN NOT MATCHED THEN DO NOTHING;",
+            "SELECT :'myvar', :\"myvar\", :myvar::int, 1::\"pgw_schema\".\"t\"[] /* comment */ -- more\n FROM \"Pgw Schema\".\"Odd Table\";",
+            "\\copy pgw_orders (id, customer) from '/tmp/x y.csv' with csv header",
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SAVEPOINT s; ROLLBACK TO SAVEPOINT s; COMMIT AND NO CHAIN;",
+            "SET LOCAL search_path TO pgw_schema, public; SHOW ALL; RESET ALL; ALTER SYSTEM SET work_mem = '4MB';",
+            "DROP MATERIALIZED VIEW IF EXISTS pgw_matview, pgw_view CASCADE; DROP OWNED BY pgw_role;",
+            "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $f$ SELECT a + 1 $f$;",
+            "((((\"unterminated",
+            "SELECT ) ) ( , , ;; \\",
+        ];
+        foreach (string statement in statements)
+        {
+            for (int i = 0; i <= statement.Length; i++)
+            {
+                var result = new Completer(_catalog, () => _variables.Keys, () => _keywordCase).Complete(statement[..i], statement[i..]);
+                Assert.InRange(result.Start, 0, i);
+            }
+        }
+    }
+
     /// <summary>A catalog of a few objects, answering as the server would (prefix ignoring case, names raw).</summary>
     private sealed class FakeCatalog : ICompletionCatalog
     {
