@@ -255,6 +255,8 @@ public sealed class TabCompletionTests
     [InlineData("copy pgw_tabc_orders ", "TO")]
     [InlineData("\\set ", "VERSION_NUM")]
     [InlineData("begin ", "WORK")]
+    [InlineData("\\h C", "CREATE")]
+    [InlineData("\\dt ", "pgw_tabc_schema.")]
     [InlineData("insert into pgw_tabc_orders ", "VALUES")]
     [InlineData("delete from pgw_tabc_orders ", "WHERE")]
     public void The_list_a_second_tab_shows_is_psqls(string typed, string last)

@@ -71,7 +71,7 @@ public sealed class Completer
         switch (source)
         {
             case KeywordSource keywords:
-                return [.. keywords.Words.Where(k => k.StartsWith(word, StringComparison.OrdinalIgnoreCase)).Select(k => InKeywordCase(k, word))];
+                return [.. keywords.Words.Where(k => k.StartsWith(word, StringComparison.OrdinalIgnoreCase)).Select(k => keywords.AsWritten ? k : InKeywordCase(k, word))];
             case LiteralSource literals:
                 return [.. literals.Words.Where(w => w.StartsWith(word, StringComparison.Ordinal))];
             case VariableSource variables:

@@ -62,6 +62,9 @@ public abstract record CandidateSource;
 /// <summary>SQL keywords, offered in the case the user started typing (COMP_KEYWORD_CASE).</summary>
 public sealed record KeywordSource(IReadOnlyList<string> Words) : CandidateSource
 {
+    /// <summary>Offered as written (matched ignoring case), not in the typed case: \h's command names.</summary>
+    public bool AsWritten { get; init; }
+
     public override string ToString() => "Keywords(" + string.Join(',', Words) + ")";
 }
 

@@ -95,7 +95,7 @@ internal static class MetaCommandCompletion
                 return index == 0 ? [new LiteralSource(OnOff)] : [];
             case "h":
             case "help":
-                return index == 0 ? [new KeywordSource(SqlHelp.Commands.Select(c => c.Name.Split(' ')[0]).Distinct().ToArray())] : [];
+                return index == 0 ? [new KeywordSource(SqlWords.StatementStarts) { AsWritten = true }] : [];
             case "?":
                 return index == 0 ? [new LiteralSource(["commands", "options", "variables"])] : [];
             case "l":
