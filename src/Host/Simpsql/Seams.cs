@@ -78,6 +78,13 @@ public sealed class TerminalLineReader : ILineReader
 
     public bool LastReadInterrupted { get; private set; }
 
+    /// <summary>Tab completion for the line being edited (see <see cref="PgWire.Host.Terminal.LineEditor.Completer"/>).</summary>
+    public Func<string, int, PgWire.Host.Terminal.LineCompletion?>? Completer
+    {
+        get => _editor.Completer;
+        set => _editor.Completer = value;
+    }
+
     public string? ReadLine(string prompt)
     {
         var result = _editor.Read(prompt);

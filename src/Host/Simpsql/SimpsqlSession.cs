@@ -323,6 +323,11 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             // Lines of a query buffer that came back from the editor, read again before the next input line.
             var edited = new Queue<string>();
             bool redisplay = false;
+            if (Interactive && reader is TerminalLineReader terminalReader)
+            {
+                terminalReader.Completer = (line, cursor) => CompleteLine(buffer.ToString(), line, cursor);
+            }
+
             while (true)
             {
                 bool fromEditor = edited.Count > 0;

@@ -1,4 +1,5 @@
 using System.Text;
+using PgWire.Host.Psql;
 
 namespace PgWire.Host.Terminal;
 
@@ -25,6 +26,7 @@ public sealed class LineEditor : IDisposable
     private string?[] _edits = [];
     private int _historyIndex;
     private bool _disposed;
+    private bool _lastWasTab;
 
     public LineEditor(ITerminal terminal, string? historyFile, int maxHistory = 500)
     {
@@ -46,6 +48,12 @@ public sealed class LineEditor : IDisposable
 
     /// <summary>Raised when <see cref="ReadLine"/> is interrupted with Ctrl+C.</summary>
     public event Action? Interrupted;
+
+    /// <summary>
+    /// Completes the word before the cursor on Tab: given the line and the cursor, the candidates and where the text they
+    /// replace starts (null or no candidates: nothing fits).
+    /// </summary>
+    public Func<string, int, LineCompletion?>? Completer { get; set; }
 
     /// <summary>History entries, oldest first.</summary>
     public IReadOnlyList<string> History => _history.Entries;
@@ -75,6 +83,7 @@ public sealed class LineEditor : IDisposable
         Search,
         Interrupt,
         Cancel,
+        Complete,
     }
 
     /// <summary>Reads a line, or returns null at end of input. Ctrl+C raises <see cref="Interrupted"/> and returns "".</summary>
@@ -109,6 +118,7 @@ public sealed class LineEditor : IDisposable
         _highSurrogate = '\0';
         _edits = new string?[_history.Count + 1];
         _historyIndex = _history.Count;
+        _lastWasTab = false;
         _terminal.BeginRead();
         try
         {
@@ -170,7 +180,7 @@ public sealed class LineEditor : IDisposable
             case ConsoleKey.Enter:
                 return Command.Accept;
             case ConsoleKey.Tab:
-                return Command.None;
+                return control || alt ? Command.None : Command.Complete;
             case ConsoleKey.Escape:
                 return Command.Cancel;
             case ConsoleKey.Backspace:
@@ -231,6 +241,8 @@ public sealed class LineEditor : IDisposable
                 return Command.Cancel;
             case 8:
                 return Command.Backspace;
+            case 9:
+                return Command.Complete;
             case 10:
             case 13:
                 return Command.Accept;
@@ -297,8 +309,14 @@ public sealed class LineEditor : IDisposable
     {
         bool kill = false;
         bool redraw = true;
+        bool tab = false;
         switch (command)
         {
+            case Command.Complete:
+                // Like readline, a Tab lists the candidates only right after a Tab that changed nothing.
+                redraw = Complete(out bool changed);
+                tab = !changed;
+                break;
             case Command.Insert:
                 redraw = InsertKey(key.KeyChar);
                 break;
@@ -380,6 +398,7 @@ public sealed class LineEditor : IDisposable
         }
 
         _lastWasKill = kill;
+        _lastWasTab = tab;
         if (redraw)
         {
             Redraw();
@@ -395,6 +414,163 @@ public sealed class LineEditor : IDisposable
         _terminal.Write(marker + "\r\n");
         _cursorRow = 0;
         return result;
+    }
+
+    /// <summary>
+    /// Tab, as readline does it: one candidate replaces the word and adds a space (not after a directory's slash or a
+    /// schema's dot); several insert what they have in common and ring the bell; a Tab that adds nothing rings the bell,
+    /// and a second one lists the candidates below the line in columns, each but the last column padded to the widest
+    /// (asking first when there are more than 100), and shows the line again.
+    /// </summary>
+    private bool Complete(out bool changed)
+    {
+        changed = false;
+        string text = _buffer.ToString();
+        LineCompletion? completion = null;
+        if (Completer is { } completer)
+        {
+            try
+            {
+                completion = completer(text, _pos);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                completion = null;
+            }
+        }
+
+        if (completion is not { Candidates.Count: > 0 } found || found.Start < 0 || found.Start > _pos)
+        {
+            _terminal.Write("\a");
+            return false;
+        }
+
+        string word = text[found.Start.._pos];
+        if (found.Candidates.Count == 1)
+        {
+            string only = found.Candidates[0];
+            bool space = found.AppendSpace && !only.EndsWith('/') && !only.EndsWith('.');
+            Replace(found.Start, only + (space && (_pos >= text.Length || text[_pos] != ' ') ? " " : ""));
+            if (space && _pos < _buffer.Length && _buffer[_pos] == ' ')
+            {
+                _pos++;
+            }
+
+            changed = true;
+            return true;
+        }
+
+        string common = CommonPrefix(found.Candidates);
+        if (common.Length > word.Length || (common.Length == word.Length && common != word && common.StartsWith(word, StringComparison.OrdinalIgnoreCase)))
+        {
+            // readline rings the bell after inserting the common part of several candidates too
+            Replace(found.Start, common);
+            _terminal.Write("\a");
+            changed = true;
+            return true;
+        }
+
+        if (!_lastWasTab)
+        {
+            _terminal.Write("\a");
+            return false;
+        }
+
+        ListCandidates(found.Candidates);
+        return true;
+    }
+
+    private void Replace(int start, string replacement)
+    {
+        _buffer.Remove(start, _pos - start);
+        _buffer.Insert(start, replacement);
+        _pos = start + replacement.Length;
+    }
+
+    private static string CommonPrefix(IReadOnlyList<string> candidates)
+    {
+        string first = candidates[0];
+        int length = first.Length;
+        foreach (string candidate in candidates)
+        {
+            int i = 0;
+            while (i < length && i < candidate.Length && candidate[i] == first[i])
+            {
+                i++;
+            }
+
+            length = i;
+        }
+
+        if (length > 0 && char.IsHighSurrogate(first[length - 1]))
+        {
+            length--;
+        }
+
+        return first[..length];
+    }
+
+    private void ListCandidates(IReadOnlyList<string> candidates)
+    {
+        int pos = _pos;
+        _pos = _buffer.Length;
+        Redraw();
+        _pos = pos;
+        var output = new StringBuilder("\r\n");
+        if (candidates.Count > 100)
+        {
+            _terminal.Write(output.Append("Display all ").Append(candidates.Count).Append(" possibilities? (y or n)").ToString());
+            output.Clear();
+            while (true)
+            {
+                ConsoleKeyInfo answer = _terminal.ReadKey();
+                if (answer.KeyChar is 'y' or 'Y' or ' ')
+                {
+                    output.Append("\r\n");
+                    break;
+                }
+
+                if (answer.KeyChar is 'n' or 'N' or '\x7f' or '\x03' or '\x07' or '\x1b' || answer.Key is ConsoleKey.Backspace or ConsoleKey.Escape)
+                {
+                    _terminal.Write("\r\n");
+                    _cursorRow = 0;
+                    return;
+                }
+            }
+        }
+
+        int widest = candidates.Max(c => DisplayWidth.Of(c)) + 2;
+        int width = Math.Max(_terminal.Width, 1);
+        int columns = Math.Max(1, width / widest);
+        if (columns > 1 && columns * widest == width)
+        {
+            columns--;
+        }
+
+        int rows = (candidates.Count + columns - 1) / columns;
+        for (int row = 0; row < rows; row++)
+        {
+            for (int column = 0; column < columns; column++)
+            {
+                int index = row + (column * rows);
+                if (index >= candidates.Count)
+                {
+                    break;
+                }
+
+                string candidate = candidates[index];
+                output.Append(candidate);
+                if (column < columns - 1)
+                {
+                    output.Append(' ', widest - DisplayWidth.Of(candidate));
+                }
+            }
+
+            output.Append("\r\n");
+        }
+
+        _terminal.Write(output.ToString());
+        _cursorRow = 0;
     }
 
     private bool InsertKey(char c)

@@ -21,3 +21,9 @@ public readonly record struct LineResult(LineResultKind Kind, string Text)
 
     public static LineResult Line(string text) => new(LineResultKind.Line, text);
 }
+
+/// <summary>
+/// Completion candidates for the text from <see cref="Start"/> to the cursor, each replacing it whole;
+/// <see cref="AppendSpace"/> when a single candidate is followed by a space.
+/// </summary>
+public sealed record LineCompletion(int Start, IReadOnlyList<string> Candidates, bool AppendSpace = true);

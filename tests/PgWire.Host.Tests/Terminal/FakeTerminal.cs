@@ -176,6 +176,9 @@ internal sealed class AnsiScreen
                     CursorCol = Math.Max(0, CursorCol - 1);
                     _pendingWrap = false;
                     break;
+                case '\a':
+                    // the bell: nothing on the screen
+                    break;
                 case '\x1b':
                     i = Escape(text, i);
                     break;
