@@ -241,7 +241,7 @@ public sealed class TabCompletionTests
         Assert.Equal("BEGIN\nCOMMIT\n", session.Stdout);
     }
 
-    [ClusterTheory]
+    [PsqlTheory]
     [InlineData("\\d", "\\dy")]
     [InlineData("\\pset ", "unicode_header_linestyle")]
     [InlineData("\\pset format ", "wrapped")]
@@ -290,7 +290,7 @@ public sealed class TabCompletionTests
         }
     }
 
-    [ClusterFact]
+    [PsqlFact]
     public void The_real_terminal_lists_describe_candidates_as_psql_does()
     {
         EnsureObjects();
