@@ -56,6 +56,9 @@ internal sealed class QueryScanner
     /// The server's standard_conforming_strings, asked at each quote: when false, '...' strings take
     /// backslash escapes as E'...' strings do. Null means always on.
     /// </param>
+    // Set by a \\ separator until the next command name: the arguments of the command ended there.
+    private bool _argumentsEnded;
+
     public QueryScanner(Func<string, string?> variables, Func<bool>? standardStrings = null)
     {
         _variables = variables;
@@ -300,6 +303,7 @@ internal sealed class QueryScanner
     /// <summary>Reads a backslash command name; the position must be at the backslash.</summary>
     public string ReadCommandName()
     {
+        _argumentsEnded = false;
         _pos++;
         int start = _pos;
         while (_pos < _line.Length && !char.IsWhiteSpace(_line[_pos]) && _line[_pos] != '\\')
@@ -331,6 +335,11 @@ internal sealed class QueryScanner
     public string? ReadArgument(bool evaluate)
     {
         LastArgumentQuoted = false;
+        if (_argumentsEnded)
+        {
+            return null;
+        }
+
         while (_pos < _line.Length && char.IsWhiteSpace(_line[_pos]))
         {
             _pos++;
@@ -345,7 +354,9 @@ internal sealed class QueryScanner
         {
             if (Peek(1) == '\\')
             {
+                // The separator: the command has no more arguments, and what follows is query text.
                 _pos += 2;
+                _argumentsEnded = true;
             }
 
             return null;

@@ -213,6 +213,11 @@ internal static class TableDescriber
             return false;
         }
 
+        if (isIndex && verbose && rel.Options.Length > 0)
+        {
+            footers.Add("Options: " + rel.Options);
+        }
+
         DescribeCommands.PrintTable(new ResultSet(columns, rows) { Footers = footers }, Title(rel), host, allowExpanded: false);
         return true;
     }
@@ -537,6 +542,11 @@ internal static class TableDescriber
                 return false;
             }
 
+            if (rel.HasRules && rel.Kind != 'm' && !await AddRulesAsync(rel, view: false, footers, host, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
             if (rel.Kind is 'r' or 'p' && !await AddPublicationsAsync(rel, footers, host, ct).ConfigureAwait(false))
             {
                 return false;
@@ -568,6 +578,11 @@ internal static class TableDescriber
             {
                 footers.Add("View definition:");
                 footers.Add(text);
+            }
+
+            if (rel.Kind == 'v' && rel.HasRules && !await AddRulesAsync(rel, view: true, footers, host, ct).ConfigureAwait(false))
+            {
+                return false;
             }
         }
 
@@ -776,6 +791,51 @@ internal static class TableDescriber
                 }
 
                 footers.Add(line.ToString());
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The rules of a table (by how they fire, as psql 15 groups them) or, for a view, those besides its
+    /// _RETURN rule: each as pg_get_ruledef prints it after "CREATE RULE ".
+    /// </summary>
+    private static async Task<bool> AddRulesAsync(RelationInfo rel, bool view, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    {
+        ResultSet? rules = await CatalogQuery.RunAsync(
+            host,
+            "SELECT r.rulename, trim(trailing ';' from pg_catalog.pg_get_ruledef(r.oid, true))" + (view ? "" : ", ev_enabled") +
+            " FROM pg_catalog.pg_rewrite r WHERE r.ev_class = " + NamePattern.Literal(rel.Oid) +
+            (view ? " AND r.rulename != '_RETURN'" : "") + " ORDER BY 1",
+            ct).ConfigureAwait(false);
+        if (rules is null)
+        {
+            return false;
+        }
+
+        static string Definition(string?[] rule) => rule[1] is { Length: > 12 } text ? text[12..] : rule[1] ?? "";
+
+        if (view)
+        {
+            if (rules.Rows.Count > 0)
+            {
+                footers.Add("Rules:");
+                footers.AddRange(rules.Rows.Select(r => " " + Definition(r)));
+            }
+
+            return true;
+        }
+
+        string[] headings = ["Rules:", "Disabled rules:", "Rules firing always:", "Rules firing on replica only:"];
+        string[] states = ["O", "D", "A", "R"];
+        for (int category = 0; category < headings.Length; category++)
+        {
+            var listed = rules.Rows.Where(r => r[2] == states[category]).ToList();
+            if (listed.Count > 0)
+            {
+                footers.Add(headings[category]);
+                footers.AddRange(listed.Select(r => "    " + Definition(r)));
             }
         }
 
