@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using PgWire.Actors.Connection;
+using PgWire.Protocol.Settings;
 
 namespace PgWire.Actors.Replication;
 
@@ -56,5 +58,61 @@ public static partial class LreplRunner
             }
             """;
         return ConfigurationFactory.ParseString(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+}
+
+/// <summary>Checks, before anything is created on the server, that a PostgreSQL state store answers.</summary>
+public static partial class LreplRunner
+{
+    private static readonly (string Npgsql, string Libpq)[] StateStoreKeywords =
+    [
+        ("host", "host"), ("server", "host"), ("port", "port"), ("database", "dbname"), ("db", "dbname"),
+        ("username", "user"), ("user id", "user"), ("userid", "user"), ("user name", "user"), ("password", "password"), ("pwd", "password"),
+        ("ssl mode", "sslmode"), ("sslmode", "sslmode"), ("timeout", "connect_timeout"),
+    ];
+
+    /// <summary>
+    /// For a PostgreSQL state store: connects to it and runs a query, so that a store that is down or
+    /// refuses the login is one line (naming the store, never its password) before a slot or a
+    /// publication exists, instead of a journal that fails once the slot has been created.
+    /// </summary>
+    private static async Task CheckStateStoreAsync(ActorSystem system, LreplOptions options, CancellationToken ct)
+    {
+        if (!options.StateProvider.StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase) || string.IsNullOrEmpty(options.StateConnectionString))
+        {
+            return;
+        }
+
+        var keywords = new Dictionary<string, string?>(StringComparer.Ordinal) { ["connect_timeout"] = "15" };
+        var builder = new System.Data.Common.DbConnectionStringBuilder();
+        try
+        {
+            builder.ConnectionString = options.StateConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            throw new LreplException("the state store's connection string (pgwire.lrepl.state.connection-string) cannot be parsed");
+        }
+
+        foreach (var (npgsql, libpq) in StateStoreKeywords)
+        {
+            if (builder.TryGetValue(npgsql, out var value) && value?.ToString() is { Length: > 0 } text)
+            {
+                keywords[libpq] = libpq == "sslmode" ? text.ToLowerInvariant() : text;
+            }
+        }
+
+        var where = $"PostgreSQL at {(keywords.TryGetValue("host", out var h) ? h : "localhost")}:{(keywords.TryGetValue("port", out var p) ? p : "5432")}{(keywords.TryGetValue("dbname", out var d) ? ", database " + d : "")}";
+        try
+        {
+            var settings = ConnectionSettings.Resolve(null, keywords, options.Environment);
+            await using var client = await PgClient.ConnectAsync(system, settings, options.ConnectionOptions, ct).ConfigureAwait(false);
+            await QueryAsync(client, "SELECT 1", null, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PgConnectionException or ConnectionSettingsException or LreplException)
+        {
+            var reason = ex.Message.Split('\n')[0].TrimEnd();
+            throw new LreplException($"the state store ({where}) cannot be used, so nothing was created on the server: {reason}", ex);
+        }
     }
 }

@@ -82,6 +82,7 @@ public static partial class LreplRunner
 
             var normalSettings = Resolve(options, null);
             var replicationSettings = Resolve(options, "database");
+            var stateStoreTask = CheckStateStoreAsync(system, options, cancellationToken);
             var clientTask = ConnectAsync(system, normalSettings, options, cancellationToken);
             var replTask = ConnectAsync(system, replicationSettings, options, cancellationToken);
 
@@ -109,6 +110,8 @@ public static partial class LreplRunner
             IPgTypeCatalog? types = null;
             await using (var client = await DisposeOnFailure(clientTask, identifiedTask).ConfigureAwait(false))
             {
+                // Nothing (a publication, a slot) is created before the state store has answered.
+                await DisposeOnFailure(Then(stateStoreTask, true), identifiedTask).ConfigureAwait(false);
                 (table, var slot) = await DisposeOnFailure(CheckAsync(client, options, dir, cancellationToken), identifiedTask).ConfigureAwait(false);
                 var slotExists = slot is not null;
 

@@ -142,4 +142,46 @@ public sealed class LreplConfigTests
             Directory.Delete(dir, true);
         }
     }
+
+    [ClusterTheory]
+    [InlineData("Host=127.0.0.1;Port=1;Database=nowhere;Username=lrepl;Password=state-secret", "Connection refused")]
+    [InlineData("WRONG_PASSWORD", "password authentication failed")]
+    public async Task A_state_store_that_cannot_be_used_is_one_line_before_anything_is_created(string connection, string reason)
+    {
+        const string table = "lr_proc_badstate";
+        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{table}_slot'; DROP PUBLICATION IF EXISTS {table}_pub; DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (id int PRIMARY KEY)");
+        var dir = Path.Combine(Path.GetTempPath(), "lrepl-badstate-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        if (connection == "WRONG_PASSWORD")
+        {
+            connection = TestCluster.ConnString(TestCluster.SuperUser, "state-secret");
+        }
+
+        var conf = Path.Combine(dir, "lrepl.conf");
+        File.WriteAllText(conf, $$"""
+            pgwire.lrepl.state {
+              provider = "PostgreSQL.15"
+              connection-string = "{{connection}}"
+            }
+            """);
+        try
+        {
+            using var run = LreplProcess.Start([.. LreplProcess.Arguments(table, table + "_pub", dir), "--create-publication", "--config", conf]);
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(1, code);
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}");
+            var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var line = Assert.Single(lines, l => l.Contains("state store", StringComparison.Ordinal));
+            Assert.Contains(reason, line, StringComparison.Ordinal);
+            Assert.DoesNotContain("state-secret", run.Stderr, StringComparison.Ordinal);
+            Assert.Equal("0", TestCluster.RunPsql("-X", "-tA", "-c", $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{table}_slot'").Stdout.Trim());
+            Assert.Equal("0", TestCluster.RunPsql("-X", "-tA", "-c", $"SELECT count(*) FROM pg_publication WHERE pubname = '{table}_pub'").Stdout.Trim());
+        }
+        finally
+        {
+            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{table}_slot'; DROP PUBLICATION IF EXISTS {table}_pub; DROP TABLE IF EXISTS {table}");
+            Directory.Delete(dir, true);
+        }
+    }
 }
