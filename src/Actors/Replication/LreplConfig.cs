@@ -17,6 +17,12 @@ public static class LreplConfig
         var id = section.GetString("state.persistence-id", "");
         var snapshotEvery = section.GetInt("state.snapshot-every", 100);
         var progress = section.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(5));
+        var receiveTimeout = section.GetTimeSpan("receive-timeout", TimeSpan.FromSeconds(60));
+        if (receiveTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException("pgwire.lrepl.receive-timeout must not be negative");
+        }
+
         var protocol = section.GetInt("protocol-version", 0);
         if (protocol is < 0 or > 4)
         {
@@ -36,6 +42,7 @@ public static class LreplConfig
         return options with
         {
             ProgressInterval = progress,
+            ReceiveTimeout = receiveTimeout,
             Format = format switch
             {
                 "jsonl" => LreplFormat.JsonLines,

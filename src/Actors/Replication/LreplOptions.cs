@@ -21,6 +21,9 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     public LreplFormat Format { get; init; } = LreplFormat.JsonLines;
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>A replication connection that receives nothing for this long is dropped and made again; zero never.</summary>
+    public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>linq2db provider name of the state journal (Akka.Persistence.Sql), e.g. "SQLite.MS" or "PostgreSQL.15".</summary>
     public string StateProvider { get; init; } = "SQLite.MS";
 

@@ -219,6 +219,7 @@ public static partial class LreplRunner
             var target = new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication)
             {
                 ProtocolVersion = options.ProtocolVersion,
+                ReceiveTimeout = options.ReceiveTimeout,
                 SpillDirectory = options.SpillDirectory,
                 SpillThreshold = options.SpillThreshold,
                 Binary = binary,

@@ -149,6 +149,12 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
     /// <summary>Bytes of one transaction's changes held in memory before it spills to a file.</summary>
     public int SpillThreshold { get; init; } = 16 << 20;
 
+    /// <summary>
+    /// Nothing received (no data, no keepalive) for this long drops the connection, and the stream
+    /// restarts; after half of it the server is asked for a reply. Zero never.
+    /// </summary>
+    public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Buffered change bytes per <see cref="TransactionBatch"/> (a single larger transaction is one batch of its own).</summary>
     public int BatchBytes { get; init; } = 4 << 20;
 
@@ -224,6 +230,8 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private Lsn _received;
     private Lsn _reported;
     private bool _recordingPosition;
+    private long _lastReceiveTick;
+    private bool _pinged;
     private long _lastPositionRecordTick;
     private int _inFlight;
     private int _deferredAcks;
@@ -261,8 +269,16 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         Receive<CopyStarted>(_ =>
         {
             _progress.Streaming = true;
+            Received();
+            if (_target.ReceiveTimeout > TimeSpan.Zero)
+            {
+                var every = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 100, Math.Min(_target.ReceiveTimeout.Ticks / 4, TimeSpan.TicksPerSecond * 5)));
+                Timers.StartPeriodicTimer("receive", ReceiveCheck.Instance, every);
+            }
+
             SendStatus(false);
         });
+        Receive<ReceiveCheck>(_ => CheckReceiving());
         Receive<FrameBatch>(OnFrameBatch);
         Receive<FrameBatchDecoded>(OnDecoded);
         Receive<Persisted>(OnPersisted);
@@ -298,6 +314,38 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private sealed class SendStatusTick
     {
         public static readonly SendStatusTick Instance = new();
+    }
+
+    private sealed class ReceiveCheck
+    {
+        public static readonly ReceiveCheck Instance = new();
+    }
+
+    private void Received()
+    {
+        _lastReceiveTick = Environment.TickCount64;
+        _pinged = false;
+    }
+
+    /// <summary>
+    /// As PostgreSQL's walreceiver: after half the receive timeout without a word the server is asked
+    /// for a reply; after all of it the connection is taken for dead (a flow a NAT or firewall
+    /// dropped never ends by itself) and the stream fails, to be restarted with a new connection.
+    /// </summary>
+    private void CheckReceiving()
+    {
+        var silent = TimeSpan.FromMilliseconds(Environment.TickCount64 - _lastReceiveTick);
+        if (silent >= _target.ReceiveTimeout)
+        {
+            _connection?.Tell(Terminate.Instance);
+            Fail($"nothing received from the server for {silent.TotalSeconds:0} s (no data, no keepalive): the connection is taken for dead and made again");
+        }
+
+        if (!_pinged && silent >= _target.ReceiveTimeout / 2)
+        {
+            _pinged = true;
+            SendStatus(true);
+        }
     }
 
     protected override void PreStart()
@@ -384,6 +432,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     private void OnFrameBatch(FrameBatch batch)
     {
+        Received();
         _decoding++;
         _decoder!.Tell(batch);
     }
