@@ -18,6 +18,14 @@ public static class LreplConfig
         var snapshotEvery = section.GetInt("state.snapshot-every", 100);
         var progress = section.GetTimeSpan("progress-interval", TimeSpan.FromSeconds(5));
         var receiveTimeout = section.GetTimeSpan("receive-timeout", TimeSpan.FromSeconds(60));
+        var logMax = section.GetByteSize("log.max-size") ?? (10L << 20);
+        var logKeep = section.GetInt("log.keep", 3);
+        var logRepeat = section.GetTimeSpan("log.repeat-interval", TimeSpan.FromSeconds(10));
+        if (logMax < 4096 || logKeep < 0 || logRepeat <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("pgwire.lrepl.log: max-size must be at least 4 KiB, keep not negative, repeat-interval positive");
+        }
+
         if (receiveTimeout < TimeSpan.Zero)
         {
             throw new ArgumentException("pgwire.lrepl.receive-timeout must not be negative");
@@ -43,6 +51,9 @@ public static class LreplConfig
         {
             ProgressInterval = progress,
             ReceiveTimeout = receiveTimeout,
+            LogMaxBytes = logMax,
+            LogKeep = logKeep,
+            LogRepeatInterval = logRepeat,
             Format = format switch
             {
                 "jsonl" => LreplFormat.JsonLines,

@@ -17,10 +17,41 @@ namespace PgWire.Actors.Replication;
 public sealed class LreplFileLogger : UntypedActor, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
     private readonly string _path;
+    private readonly TimeSpan _repeatInterval;
+    private readonly Dictionary<string, Repeats> _seen = new(StringComparer.Ordinal);
+    private ICancelable? _flush;
 
     public LreplFileLogger()
     {
-        _path = Context.System.Settings.Config.GetString("pgwire.lrepl.log-file", "");
+        var config = Context.System.Settings.Config;
+        _path = config.GetString("pgwire.lrepl.log-file", "");
+        _repeatInterval = config.GetTimeSpan("pgwire.lrepl.log-repeat-interval", TimeSpan.FromSeconds(10));
+    }
+
+    private sealed class Repeats(DateTime first)
+    {
+        public DateTime Since { get; set; } = first;
+
+        public int Count { get; set; }
+    }
+
+    private sealed class FlushRepeats
+    {
+        public static readonly FlushRepeats Instance = new();
+    }
+
+    protected override void PreStart()
+    {
+        if (_repeatInterval > TimeSpan.Zero)
+        {
+            _flush = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(_repeatInterval, _repeatInterval, Self, FlushRepeats.Instance, Self);
+        }
+    }
+
+    protected override void PostStop()
+    {
+        _flush?.Cancel();
+        WriteRepeats(all: true);
     }
 
     protected override void OnReceive(object message)
@@ -30,10 +61,55 @@ public sealed class LreplFileLogger : UntypedActor, IRequiresMessageQueue<ILogge
             case InitializeLogger:
                 Sender.Tell(new LoggerInitialized());
                 break;
+            case FlushRepeats:
+                WriteRepeats(all: false);
+                break;
             case LogEvent e when _path.Length > 0:
-                LreplErrorLog.Append(_path, e + Environment.NewLine);
+                Log(e);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The first event of a kind (its level, source and first line of its message) is written in
+    /// full; the same again is only counted until the interval is over.
+    /// </summary>
+    private void Log(LogEvent e)
+    {
+        var key = e.LogLevel() + " " + e.LogSource + " " + FirstLine(e.Message?.ToString() ?? "") + " " + (e is Error { Cause: { } cause } ? cause.GetType().FullName + ": " + FirstLine(cause.Message) : "");
+        if (_repeatInterval > TimeSpan.Zero && _seen.TryGetValue(key, out var repeats))
+        {
+            repeats.Count++;
+            return;
+        }
+
+        _seen[key] = new Repeats(DateTime.UtcNow);
+        LreplErrorLog.Append(_path, e + Environment.NewLine);
+    }
+
+    /// <summary>One line per repeated kind whose interval is over (all of them at the end), and forgets it.</summary>
+    private void WriteRepeats(bool all)
+    {
+        var now = DateTime.UtcNow;
+        foreach (var (key, repeats) in _seen.ToList())
+        {
+            if (!all && now - repeats.Since < _repeatInterval)
+            {
+                continue;
+            }
+
+            _seen.Remove(key);
+            if (repeats.Count > 0 && _path.Length > 0)
+            {
+                LreplErrorLog.Append(_path, $"{now.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)} [repeated {repeats.Count} more time(s) since {repeats.Since.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {key.Trim()}{Environment.NewLine}");
+            }
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        var end = text.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? text : text[..end]).TrimEnd();
     }
 }
 
@@ -46,6 +122,17 @@ public static class LreplErrorLog
     private const string Blank = "********";
     private static readonly ConcurrentDictionary<string, string[]> Secrets = new(StringComparer.Ordinal);
     private static readonly Lock Gate = new();
+    private static readonly ConcurrentDictionary<string, (long MaxBytes, int Keep)> Rotation = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Rotates <paramref name="path"/> once it passes <paramref name="maxBytes"/>: it becomes
+    /// <c>.1</c> (older ones shift up, the oldest past <paramref name="keep"/> goes) and a new file is begun.
+    /// </summary>
+    public static void Configure(string path, long maxBytes, int keep)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        Rotation[Key(path)] = (maxBytes, keep);
+    }
 
     /// <summary>
     /// Blanks each of <paramref name="secrets"/> (passwords, say) out of everything later written to
@@ -99,6 +186,7 @@ public static class LreplErrorLog
         {
             try
             {
+                RotateIfFull(path, bytes.Length);
                 using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
                 file.Write(bytes);
                 return true;
@@ -108,6 +196,32 @@ public static class LreplErrorLog
                 return false;
             }
         }
+    }
+
+    private static void RotateIfFull(string path, int adding)
+    {
+        if (!Rotation.TryGetValue(Key(path), out var rotation) || !File.Exists(path) || new FileInfo(path).Length + adding <= rotation.MaxBytes)
+        {
+            return;
+        }
+
+        if (rotation.Keep == 0)
+        {
+            File.Delete(path);
+            return;
+        }
+
+        File.Delete(path + "." + rotation.Keep.ToString(CultureInfo.InvariantCulture));
+        for (var i = rotation.Keep - 1; i >= 1; i--)
+        {
+            var older = path + "." + i.ToString(CultureInfo.InvariantCulture);
+            if (File.Exists(older))
+            {
+                File.Move(older, path + "." + (i + 1).ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
+        File.Move(path, path + ".1");
     }
 
     private static string Key(string path)

@@ -24,6 +24,15 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// <summary>A replication connection that receives nothing for this long is dropped and made again; zero never.</summary>
     public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Size past which <see cref="LogPath"/> is rotated.</summary>
+    public long LogMaxBytes { get; init; } = 10L << 20;
+
+    /// <summary>Rotated log files kept besides the current one.</summary>
+    public int LogKeep { get; init; } = 3;
+
+    /// <summary>A repeated error is written once, then counted in one line per this interval.</summary>
+    public TimeSpan LogRepeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>linq2db provider name of the state journal (Akka.Persistence.Sql), e.g. "SQLite.MS" or "PostgreSQL.15".</summary>
     public string StateProvider { get; init; } = "SQLite.MS";
 

@@ -19,7 +19,9 @@ public static partial class LreplRunner
             akka.loggers = ["{{typeof(LreplFileLogger).AssemblyQualifiedName}}"]
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             pgwire.lrepl.log-file = {{Hocon(options.LogPath)}}
+            pgwire.lrepl.log-repeat-interval = {{(long)options.LogRepeatInterval.TotalMilliseconds}}ms
             """);
+        LreplErrorLog.Configure(options.LogPath, options.LogMaxBytes, options.LogKeep);
         return ActorSystem.Create("lrepl", own.WithFallback(PersistenceConfig(options)));
     }
 

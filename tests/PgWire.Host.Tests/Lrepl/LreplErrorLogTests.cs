@@ -139,6 +139,70 @@ public sealed partial class LreplErrorLogTests
     }
 
     [Fact]
+    public async Task A_repeated_error_is_written_once_and_then_counted()
+    {
+        var dir = NewDir("lr_log_repeat");
+        var path = Path.Combine(dir, "lrepl.log");
+        try
+        {
+            var config = Akka.Configuration.ConfigurationFactory.ParseString($$"""
+                akka.loglevel = WARNING
+                akka.stdout-loglevel = OFF
+                akka.loggers = ["{{typeof(LreplFileLogger).AssemblyQualifiedName}}"]
+                pgwire.lrepl.log-file = "{{path}}"
+                pgwire.lrepl.log-repeat-interval = 1s
+                """);
+            using (var system = Akka.Actor.ActorSystem.Create("lrepl-log-repeat", config))
+            {
+                for (var i = 0; i < 200; i++)
+                {
+                    system.Log.Error(new IOException("the journal is away"), "could not record the position");
+                }
+
+                system.Log.Error(new IOException("the disk is full"), "could not write");
+                Assert.True(SpinWait.SpinUntil(() => Log(dir).Contains("[repeated 199 more time(s)", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), Log(dir));
+                await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+
+            var log = Log(dir);
+            // The entry in full once, and the line that counts the 199 repeats.
+            Assert.Equal(2, log.Split("could not record the position").Length - 1);
+            Assert.Single(log.Split('\n'), l => l.StartsWith("[ERROR]", StringComparison.Ordinal) && l.Contains("could not record the position", StringComparison.Ordinal));
+            Assert.Contains("could not write", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void The_log_is_rotated_by_size_and_keeps_the_configured_number_of_files()
+    {
+        var dir = NewDir("lr_log_rotate");
+        var path = Path.Combine(dir, "lrepl.log");
+        try
+        {
+            LreplErrorLog.Configure(path, 10_000, 2);
+            for (var i = 0; i < 100; i++)
+            {
+                Assert.True(LreplErrorLog.Write(path, "entry " + i + " " + new string('x', 900), null));
+            }
+
+            Assert.True(new FileInfo(path).Length <= 10_000);
+            Assert.True(File.Exists(path + ".1") && File.Exists(path + ".2"));
+            Assert.False(File.Exists(path + ".3"));
+            Assert.Contains("entry 99 ", File.ReadAllText(path), StringComparison.Ordinal);
+            var total = Directory.GetFiles(dir, "lrepl.log*").Sum(f => new FileInfo(f).Length);
+            Assert.True(total <= 30_000, $"{total} bytes kept");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public async Task A_config_dir_that_cannot_be_written_is_one_line_on_stderr()
     {
         var file = Path.GetTempFileName();
