@@ -3,14 +3,15 @@ using PgWire.Protocol.Settings;
 namespace PgWire.Tests.Shared;
 
 /// <summary>
-/// A settings environment with no variables and no home directory, so connection tests depend only
-/// on what they pass explicitly (files are still read from disk, e.g. the test CA).
+/// A settings environment with no variables and no home directory (or one the test gives), so
+/// connection tests depend only on what they pass explicitly (files are still read from disk, e.g.
+/// the test CA).
 /// </summary>
-public sealed class EmptyEnvironment : ISettingsEnvironment
+public sealed class EmptyEnvironment(string? home = null) : ISettingsEnvironment
 {
     public string? GetVariable(string name) => null;
 
-    public string? HomeDirectory => null;
+    public string? HomeDirectory => home;
 
     public string? CurrentOsUser => "nobody";
 

@@ -128,7 +128,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime, IDisposable
         File.Copy(TestCluster.ClientCertPath!, Path.Combine(dotDir, "postgresql.crt"));
         File.Copy(TestCluster.ClientKeyPath!, Path.Combine(dotDir, "postgresql.key"));
         File.SetUnixFileMode(Path.Combine(dotDir, "postgresql.key"), OwnerOnly);
-        Assert.Equal(TestCluster.CertUser, await CurrentUser(Settings(TestCluster.CertUser, "", new HomeEnvironment(home))));
+        Assert.Equal(TestCluster.CertUser, await CurrentUser(Settings(TestCluster.CertUser, "", new EmptyEnvironment(home))));
     }
 
     [ClusterFact]
@@ -159,25 +159,5 @@ public sealed class ClientCertificateTests : IAsyncLifetime, IDisposable
         Assert.StartsWith(
             $"{Where}: certificate does not match private key file \"{key}\"",
             await Refused(Settings(TestCluster.CertUser, CertAndKey(key))), StringComparison.Ordinal);
-    }
-
-    /// <summary>No variables, and a home directory of the test's own.</summary>
-    private sealed class HomeEnvironment(string home) : ISettingsEnvironment
-    {
-        public string? GetVariable(string name) => null;
-
-        public string? HomeDirectory => home;
-
-        public string? CurrentOsUser => "nobody";
-
-        public bool IsWindows => false;
-
-        public bool FileExists(string path) => File.Exists(path);
-
-        public bool DirectoryExists(string path) => Directory.Exists(path);
-
-        public string ReadAllText(string path) => File.ReadAllText(path);
-
-        public UnixFileMode? GetMode(string path) => null;
     }
 }

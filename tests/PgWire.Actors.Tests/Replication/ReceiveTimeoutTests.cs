@@ -14,6 +14,22 @@ public sealed class ReceiveTimeoutTests : TestKit
 {
     private static string Unique(string prefix) => prefix + "_" + Guid.NewGuid().ToString("N")[..8];
 
+    /// <summary>The position store as a probe that has nothing recorded and records every position at once.</summary>
+    private static void RecordEverything(TestProbe ack) => ack.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
+    {
+        switch (message)
+        {
+            case GetLreplState:
+                sender.Tell(new LreplState());
+                break;
+            case CaughtUp caughtUp:
+                sender.Tell(new PositionRecorded(caughtUp.EndLsn));
+                break;
+        }
+
+        return AutoPilot.KeepRunning;
+    }));
+
     [ClusterFact]
     public void A_silent_connection_is_dropped_and_the_stream_goes_on_over_a_new_one()
     {
@@ -62,20 +78,7 @@ public sealed class ReceiveTimeoutTests : TestKit
 
                 return AutoPilot.KeepRunning;
             }));
-            ack.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
-            {
-                switch (message)
-                {
-                    case GetLreplState:
-                        sender.Tell(new LreplState());
-                        break;
-                    case CaughtUp caughtUp:
-                        sender.Tell(new PositionRecorded(caughtUp.EndLsn));
-                        break;
-                }
-
-                return AutoPilot.KeepRunning;
-            }));
+            RecordEverything(ack);
 
             var progress = new LreplProgress();
             var target = new StreamTarget("public", table, slot, publication) { ReceiveTimeout = TimeSpan.FromSeconds(3) };
@@ -130,20 +133,7 @@ public sealed class ReceiveTimeoutTests : TestKit
 
                 return AutoPilot.KeepRunning;
             }));
-            ack.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
-            {
-                switch (message)
-                {
-                    case GetLreplState:
-                        sender.Tell(new LreplState());
-                        break;
-                    case CaughtUp caughtUp:
-                        sender.Tell(new PositionRecorded(caughtUp.EndLsn));
-                        break;
-                }
-
-                return AutoPilot.KeepRunning;
-            }));
+            RecordEverything(ack);
 
             var progress = new LreplProgress();
             var target = new StreamTarget("public", table, slot, publication) { ReceiveTimeout = TimeSpan.FromSeconds(2) };
