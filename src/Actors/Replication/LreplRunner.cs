@@ -277,7 +277,7 @@ public static partial class LreplRunner
                 if (DateTime.UtcNow - lastReport >= options.ProgressInterval)
                 {
                     lastReport = DateTime.UtcNow;
-                    var line = $"lrepl: {options.Table}: snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, lag {progress.LagBytes} bytes / {progress.Lag.TotalSeconds:0.0} s, last durable LSN {progress.DurableLsn}{(progress.Streaming ? "" : ", not streaming: " + progress.LastError)}";
+                    var line = $"lrepl: {options.Table}: snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, lag {progress.LagBytes} bytes / {progress.Lag.TotalSeconds:0.0} s, last durable LSN {progress.DurableLsn}{NotStreaming(progress)}";
                     if (line != lastLine)
                     {
                         lastLine = line;
@@ -310,6 +310,13 @@ public static partial class LreplRunner
             }
         }
     }
+
+    /// <summary>Nothing while streaming; otherwise since when and why, for the progress line.</summary>
+    private static string NotStreaming(LreplProgress progress) => progress.Streaming
+        ? ""
+        : progress.Outage is { } outage
+            ? $", not streaming since {outage.Since:HH:mm:ss} UTC ({outage.Retries} {(outage.Retries == 1 ? "retry" : "retries")}): {progress.LastError}"
+            : ", not streaming: " + progress.LastError;
 
     /// <summary>
     /// Asks the stream to report its durable position and close its connection, then stops the

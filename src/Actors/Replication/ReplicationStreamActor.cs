@@ -43,6 +43,9 @@ public sealed class LreplProgress
     /// <summary>Records an error that retrying cannot cure; the first one wins.</summary>
     public void SetFatal(string reason) => _fatal.TrySetResult(reason);
 
+    private long _outageStartTicks;
+    private long _outageRetries;
+
     /// <summary>Whether the stream is connected and streaming now.</summary>
     public bool Streaming
     {
@@ -52,8 +55,23 @@ public sealed class LreplProgress
             _streaming = value;
             if (value)
             {
+                Interlocked.Exchange(ref _outageStartTicks, 0);
+                Interlocked.Exchange(ref _outageRetries, 0);
                 _streamingStarted.TrySetResult();
             }
+        }
+    }
+
+    /// <summary>
+    /// While the stream is down after having streamed: since when (UTC) and how many restarts it
+    /// took so far; null while streaming.
+    /// </summary>
+    public (DateTime Since, long Retries)? Outage
+    {
+        get
+        {
+            var since = Interlocked.Read(ref _outageStartTicks);
+            return since == 0 || _streaming ? null : (new DateTime(since, DateTimeKind.Utc), Interlocked.Read(ref _outageRetries));
         }
     }
 
@@ -134,7 +152,12 @@ public sealed class LreplProgress
 
     /// <summary>Records the flush position recorded and reported to the server (see <see cref="FlushedLsn"/>).</summary>
     public void SetFlushed(Lsn lsn) => Interlocked.Exchange(ref _flushedLsn, (long)lsn.Value);
-    public void Restarted() => Interlocked.Increment(ref _restarts);
+    public void Restarted()
+    {
+        Interlocked.Increment(ref _restarts);
+        Interlocked.CompareExchange(ref _outageStartTicks, DateTime.UtcNow.Ticks, 0);
+        Interlocked.Increment(ref _outageRetries);
+    }
 }
 
 /// <summary>What the stream actor and its decoder need to know about the table they follow.</summary>

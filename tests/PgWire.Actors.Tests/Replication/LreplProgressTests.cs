@@ -34,4 +34,27 @@ public class LreplProgressTests
         progress.SetDurable(new Lsn(900));
         Assert.Equal(TimeSpan.Zero, progress.Lag);
     }
+
+    [Fact]
+    public void An_outage_counts_its_retries_from_the_first_failure_until_streaming_again()
+    {
+        var progress = new LreplProgress { Streaming = true };
+        Assert.Null(progress.Outage);
+
+        var before = DateTime.UtcNow;
+        progress.Streaming = false;
+        progress.Restarted();
+        Thread.Sleep(20);
+        progress.Restarted();
+        var outage = Assert.NotNull(progress.Outage);
+        Assert.Equal(2, outage.Retries);
+        Assert.InRange(outage.Since, before.AddSeconds(-1), before.AddSeconds(1));
+
+        progress.Streaming = true;
+        Assert.Null(progress.Outage);
+        progress.Streaming = false;
+        progress.Restarted();
+        Assert.Equal(1, Assert.NotNull(progress.Outage).Retries);
+        Assert.Equal(3, progress.Restarts);
+    }
 }
