@@ -77,7 +77,9 @@ public sealed class FileSinkActor : ReceiveActor
         _file = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
         if (_file.Length != _offset)
         {
+            // A torn tail (written, never recorded as durable) is cut off before anything is appended.
             _file.SetLength(_offset);
+            _file.Flush(flushToDisk: true);
         }
 
         _file.Position = _offset;

@@ -190,10 +190,8 @@ public static partial class LreplRunner
 
                     if (length > state.FileOffset)
                     {
+                        // The file sink repairs itself as it starts: it cuts the file back to the recorded offset.
                         log.WriteLine($"lrepl: cutting {length - state.FileOffset} bytes of unacknowledged tail from {options.DataPath}");
-                        using var f = new FileStream(options.DataPath, FileMode.Open, FileAccess.Write);
-                        f.SetLength(state.FileOffset);
-                        f.Flush(flushToDisk: true);
                     }
 
                     csv = options.Changes is null ? ResumeFormat(options) : null;
