@@ -11,7 +11,7 @@ internal static class Fixtures
     public static readonly string? IcebergDir = Find();
 
     public static string? SkipReason => IcebergDir is null
-        ? "the Iceberg fixtures are not here (set PGWIRE_ICEBERG_FIXTURES, or put them in ../shared/fixtures/iceberg beside the repository)"
+        ? "the Iceberg fixtures are not here (set PGWIRE_ICEBERG_FIXTURES, or put them in ../shared/fixtures/iceberg beside the repository or its main worktree)"
         : null;
 
     private static string? Find()
@@ -26,7 +26,21 @@ internal static class Fixtures
             if (File.Exists(Path.Combine(dir.FullName, "PgWire.sln")))
             {
                 var candidate = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", "iceberg"));
-                return Directory.Exists(candidate) ? candidate : null;
+                if (Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+
+                // A git worktree: the fixtures are beside the main checkout (.git holds "gitdir: MAIN/.git/worktrees/NAME").
+                var gitFile = Path.Combine(dir.FullName, ".git");
+                if (File.Exists(gitFile) && File.ReadAllText(gitFile).Trim() is var text && text.StartsWith("gitdir: ", StringComparison.Ordinal))
+                {
+                    var main = Path.GetFullPath(Path.Combine(text[8..], "..", "..", ".."));
+                    candidate = Path.GetFullPath(Path.Combine(main, "..", "shared", "fixtures", "iceberg"));
+                    return Directory.Exists(candidate) ? candidate : null;
+                }
+
+                return null;
             }
         }
 

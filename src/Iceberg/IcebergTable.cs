@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Text;
+
+namespace PgWire.Iceberg;
+
+/// <summary>
+/// A table in a folder (metadata/vN.metadata.json, metadata/version-hint.text, data/): create
+/// it from a schema, append row batches as snapshots, read it back.
+/// </summary>
+/// <remarks>
+/// A commit writes the next vN.metadata.json with create-new semantics, so of two writers racing
+/// for the same version only one succeeds; the other gets <see cref="CommitConflictException"/>.
+/// </remarks>
+public sealed class IcebergTable
+{
+    private readonly IFileIO _io;
+
+    private IcebergTable(IFileIO io, TableMetadata metadata, string metadataLocation, int version)
+    {
+        _io = io;
+        Metadata = metadata;
+        MetadataLocation = metadataLocation;
+        Version = version;
+    }
+
+    public TableMetadata Metadata { get; private set; }
+
+    public string MetadataLocation { get; private set; }
+
+    public int Version { get; private set; }
+
+    /// <summary>Creates a table at <paramref name="location"/> with no snapshot.</summary>
+    /// <remarks>Field ids are taken as given; the schema gets id 0.</remarks>
+    public static async Task<IcebergTable> CreateAsync(IFileIO io, string location, IcebergSchema schema, IReadOnlyDictionary<string, string>? properties = null, CancellationToken ct = default)
+    {
+        foreach (var id in schema.IdentifierFieldIds)
+        {
+            var field = schema.FindField(id) ?? throw new ArgumentException($"identifier field {id} is not a top-level field of the schema", nameof(schema));
+            if (!field.Required || field.Type is not PrimitiveType { Name: not ("float" or "double") })
+            {
+                throw new ArgumentException($"identifier field {field.Name} must be a required primitive (not float or double)", nameof(schema));
+            }
+        }
+
+        location = location.TrimEnd('/');
+        var metadata = new TableMetadata
+        {
+            TableUuid = Guid.NewGuid(),
+            Location = location,
+            LastSequenceNumber = 0,
+            LastUpdatedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            LastColumnId = schema.HighestFieldId,
+            Schemas = [schema with { SchemaId = 0 }],
+            CurrentSchemaId = 0,
+            Properties = properties ?? new Dictionary<string, string>(),
+        };
+        var table = new IcebergTable(io, metadata, "", 0);
+        await table.CommitAsync(metadata, ct);
+        return table;
+    }
+
+    /// <summary>Opens the table whose current version version-hint.text names.</summary>
+    public static async Task<IcebergTable> LoadAsync(IFileIO io, string location, CancellationToken ct = default)
+    {
+        location = location.TrimEnd('/');
+        string hint;
+        await using (var s = io.OpenRead($"{location}/metadata/version-hint.text"))
+        using (var reader = new StreamReader(s))
+        {
+            hint = (await reader.ReadToEndAsync(ct)).Trim();
+        }
+
+        var version = int.Parse(hint, NumberStyles.None, CultureInfo.InvariantCulture);
+        // The hint may lag behind a commit that wrote its metadata but not yet the hint.
+        while (io.Exists(MetadataPath(location, version + 1)))
+        {
+            version++;
+        }
+
+        var path = MetadataPath(location, version);
+        return new IcebergTable(io, await ReadMetadataAsync(io, path, ct), path, version);
+    }
+
+    public static async Task<TableMetadata> ReadMetadataAsync(IFileIO io, string path, CancellationToken ct = default)
+    {
+        await using var s = io.OpenRead(path);
+        using var reader = new StreamReader(s, Encoding.UTF8);
+        return MetadataJson.Parse(await reader.ReadToEndAsync(ct));
+    }
+
+    /// <summary>Reads the current snapshot's rows.</summary>
+    public Task<ScanResult> ReadAsync(CancellationToken ct = default) => TableScan.ReadAsync(_io, Metadata, null, ct);
+
+    /// <summary>
+    /// Appends <paramref name="rows"/> (values in schema field order) as one data file in a new
+    /// snapshot. <paramref name="summary"/> adds properties to the snapshot summary (e.g.
+    /// pgwire.commit-lsn), beside the counters the spec defines.
+    /// </summary>
+    public async Task<Snapshot> AppendAsync(IReadOnlyList<object?[]> rows, IReadOnlyDictionary<string, string>? summary = null, CancellationToken ct = default)
+    {
+        var m = Metadata;
+        var schema = m.CurrentSchema;
+        var parent = m.CurrentSnapshot;
+        var snapshotId = NewSnapshotId(m);
+        var sequence = m.LastSequenceNumber + 1;
+        var commitId = Guid.NewGuid().ToString("D");
+
+        var dataFile = await DataFileWriter.WriteAsync(_io, $"{m.Location}/data/{commitId}-00000.parquet", schema, rows, ct);
+
+        var manifestPath = $"{m.Location}/metadata/{commitId}-m0.avro";
+        var manifestBytes = Bytes(s => ManifestWriter.WriteManifest(s, schema, m.PartitionSpecs.First(p => p.SpecId == m.DefaultSpecId), ManifestContent.Data,
+            [new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, dataFile)]));
+        await WriteNewAsync(manifestPath, manifestBytes, ct);
+
+        var manifests = new List<ManifestFile>();
+        if (parent is not null)
+        {
+            await using var s = _io.OpenRead(parent.ManifestList);
+            using var buffer = new MemoryStream();
+            await s.CopyToAsync(buffer, ct);
+            buffer.Position = 0;
+            manifests.AddRange(ManifestReader.ReadManifestList(buffer));
+        }
+
+        manifests.Insert(0, new ManifestFile(manifestPath, manifestBytes.Length, m.DefaultSpecId, ManifestContent.Data, sequence, sequence, snapshotId,
+            1, 0, 0, rows.Count, 0, 0));
+        var listPath = $"{m.Location}/metadata/snap-{snapshotId}-1-{commitId}.avro";
+        await WriteNewAsync(listPath, Bytes(s => ManifestWriter.WriteManifestList(s, snapshotId, parent?.SnapshotId, sequence, manifests)), ct);
+
+        var now = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs);
+        var snapshot = new Snapshot(snapshotId, parent?.SnapshotId, sequence, now, listPath, Summary(parent, dataFile, summary), schema.SchemaId);
+        var next = m with
+        {
+            LastSequenceNumber = sequence,
+            LastUpdatedMs = now,
+            CurrentSnapshotId = snapshotId,
+            Snapshots = [.. m.Snapshots, snapshot],
+            SnapshotLog = [.. m.SnapshotLog, new SnapshotLogEntry(now, snapshotId)],
+            Refs = new Dictionary<string, SnapshotRef>(m.Refs) { ["main"] = new SnapshotRef(snapshotId, "branch") },
+        };
+        await CommitAsync(next, ct);
+        return snapshot;
+    }
+
+    private static Dictionary<string, string> Summary(Snapshot? parent, DataFile added, IReadOnlyDictionary<string, string>? extra)
+    {
+        long Total(string key) => parent is not null && parent.Summary.TryGetValue(key, out var v)
+            && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        static string S(long v) => v.ToString(CultureInfo.InvariantCulture);
+
+        var summary = new Dictionary<string, string>(StringComparer.Ordinal) { ["operation"] = "append" };
+        if (extra is not null)
+        {
+            foreach (var (k, v) in extra)
+            {
+                summary[k] = v;
+            }
+        }
+
+        summary["added-data-files"] = "1";
+        summary["added-records"] = S(added.RecordCount);
+        summary["added-files-size"] = S(added.FileSizeInBytes);
+        summary["changed-partition-count"] = "1";
+        summary["total-records"] = S(Total("total-records") + added.RecordCount);
+        summary["total-files-size"] = S(Total("total-files-size") + added.FileSizeInBytes);
+        summary["total-data-files"] = S(Total("total-data-files") + 1);
+        summary["total-delete-files"] = S(Total("total-delete-files"));
+        summary["total-position-deletes"] = S(Total("total-position-deletes"));
+        summary["total-equality-deletes"] = S(Total("total-equality-deletes"));
+        return summary;
+    }
+
+    /// <summary>A random positive snapshot id below 2^53 (exact in JSON readers that use doubles), unused in this table.</summary>
+    private static long NewSnapshotId(TableMetadata m)
+    {
+        while (true)
+        {
+            var id = Random.Shared.NextInt64(1, 1L << 53);
+            if (m.Snapshots.All(s => s.SnapshotId != id))
+            {
+                return id;
+            }
+        }
+    }
+
+    private async Task CommitAsync(TableMetadata next, CancellationToken ct)
+    {
+        var version = Version + 1;
+        var path = MetadataPath(next.Location, version);
+        if (Version > 0)
+        {
+            next = next with { MetadataLog = [.. next.MetadataLog, new MetadataLogEntry(Metadata.LastUpdatedMs, MetadataLocation)] };
+        }
+
+        try
+        {
+            await WriteNewAsync(path, Encoding.UTF8.GetBytes(MetadataJson.Write(next)), ct);
+        }
+        catch (IOException e) when (_io.Exists(path))
+        {
+            throw new CommitConflictException($"{path} exists: another writer committed version {version} first", e);
+        }
+
+        var hint = $"{next.Location}/metadata/version-hint.text";
+        if (_io is LocalFileIO local)
+        {
+            // The hint is the one file that is replaced; a reader also looks past it.
+            var hintPath = local.LocalPath(hint);
+            var temp = hintPath + "." + Guid.NewGuid().ToString("N");
+            await File.WriteAllTextAsync(temp, version.ToString(CultureInfo.InvariantCulture), ct);
+            File.Move(temp, hintPath, overwrite: true);
+        }
+
+        Metadata = next;
+        MetadataLocation = path;
+        Version = version;
+    }
+
+    private static string MetadataPath(string location, int version) =>
+        string.Create(CultureInfo.InvariantCulture, $"{location}/metadata/v{version}.metadata.json");
+
+    private async Task WriteNewAsync(string location, byte[] bytes, CancellationToken ct)
+    {
+        await using var s = _io.Create(location);
+        await s.WriteAsync(bytes, ct);
+    }
+
+    private static byte[] Bytes(Action<Stream> write)
+    {
+        using var m = new MemoryStream();
+        write(m);
+        return m.ToArray();
+    }
+}
+
+/// <summary>Another writer committed first; reload the table and try again.</summary>
+public sealed class CommitConflictException(string message, Exception? inner = null) : Exception(message, inner);
