@@ -14,24 +14,32 @@ namespace PgWire.Iceberg;
 public sealed class IcebergTable
 {
     private readonly IFileIO _io;
+    private readonly ITableCommitter _committer;
 
-    private IcebergTable(IFileIO io, TableMetadata metadata, string metadataLocation, int version)
+    internal IcebergTable(IFileIO io, TableMetadata metadata, string metadataLocation, ITableCommitter committer)
     {
         _io = io;
+        _committer = committer;
         Metadata = metadata;
         MetadataLocation = metadataLocation;
-        Version = version;
     }
 
     public TableMetadata Metadata { get; private set; }
 
+    /// <summary>The metadata file of the version this object holds ("" before the first commit).</summary>
     public string MetadataLocation { get; private set; }
-
-    public int Version { get; private set; }
 
     /// <summary>Creates a table at <paramref name="location"/> with no snapshot.</summary>
     /// <remarks>Field ids are taken as given; the schema gets id 0.</remarks>
     public static async Task<IcebergTable> CreateAsync(IFileIO io, string location, IcebergSchema schema, IReadOnlyDictionary<string, string>? properties = null, CancellationToken ct = default)
+    {
+        var table = new IcebergTable(io, NewMetadata(location, schema, properties), "", new FolderCommitter(io));
+        await table.CommitAsync(table.Metadata, ct);
+        return table;
+    }
+
+    /// <summary>The metadata of a new table with no snapshot.</summary>
+    internal static TableMetadata NewMetadata(string location, IcebergSchema schema, IReadOnlyDictionary<string, string>? properties)
     {
         foreach (var id in schema.IdentifierFieldIds)
         {
@@ -42,11 +50,10 @@ public sealed class IcebergTable
             }
         }
 
-        location = location.TrimEnd('/');
-        var metadata = new TableMetadata
+        return new TableMetadata
         {
             TableUuid = Guid.NewGuid(),
-            Location = location,
+            Location = location.TrimEnd('/'),
             LastSequenceNumber = 0,
             LastUpdatedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             LastColumnId = schema.HighestFieldId,
@@ -54,9 +61,6 @@ public sealed class IcebergTable
             CurrentSchemaId = 0,
             Properties = properties ?? new Dictionary<string, string>(),
         };
-        var table = new IcebergTable(io, metadata, "", 0);
-        await table.CommitAsync(metadata, ct);
-        return table;
     }
 
     /// <summary>Opens the table whose current version version-hint.text names.</summary>
@@ -78,7 +82,7 @@ public sealed class IcebergTable
         }
 
         var path = MetadataPath(location, version);
-        return new IcebergTable(io, await ReadMetadataAsync(io, path, ct), path, version);
+        return new IcebergTable(io, await ReadMetadataAsync(io, path, ct), path, new FolderCommitter(io));
     }
 
     public static async Task<TableMetadata> ReadMetadataAsync(IFileIO io, string path, CancellationToken ct = default)
@@ -185,38 +189,16 @@ public sealed class IcebergTable
 
     private async Task CommitAsync(TableMetadata next, CancellationToken ct)
     {
-        var version = Version + 1;
-        var path = MetadataPath(next.Location, version);
-        if (Version > 0)
+        if (MetadataLocation.Length > 0)
         {
             next = next with { MetadataLog = [.. next.MetadataLog, new MetadataLogEntry(Metadata.LastUpdatedMs, MetadataLocation)] };
         }
 
-        try
-        {
-            await WriteNewAsync(path, Encoding.UTF8.GetBytes(MetadataJson.Write(next)), ct);
-        }
-        catch (IOException e) when (_io.Exists(path))
-        {
-            throw new CommitConflictException($"{path} exists: another writer committed version {version} first", e);
-        }
-
-        var hint = $"{next.Location}/metadata/version-hint.text";
-        if (_io is LocalFileIO local)
-        {
-            // The hint is the one file that is replaced; a reader also looks past it.
-            var hintPath = local.LocalPath(hint);
-            var temp = hintPath + "." + Guid.NewGuid().ToString("N");
-            await File.WriteAllTextAsync(temp, version.ToString(CultureInfo.InvariantCulture), ct);
-            File.Move(temp, hintPath, overwrite: true);
-        }
-
+        MetadataLocation = await _committer.CommitAsync(MetadataLocation, next, ct);
         Metadata = next;
-        MetadataLocation = path;
-        Version = version;
     }
 
-    private static string MetadataPath(string location, int version) =>
+    internal static string MetadataPath(string location, int version) =>
         string.Create(CultureInfo.InvariantCulture, $"{location}/metadata/v{version}.metadata.json");
 
     private async Task WriteNewAsync(string location, byte[] bytes, CancellationToken ct)
@@ -230,6 +212,55 @@ public sealed class IcebergTable
         using var m = new MemoryStream();
         write(m);
         return m.ToArray();
+    }
+}
+
+/// <summary>Makes a new metadata version the table's current one, atomically, or fails with <see cref="CommitConflictException"/>.</summary>
+internal interface ITableCommitter
+{
+    /// <summary>Writes <paramref name="next"/> and makes it current if <paramref name="baseLocation"/> still is; returns its location.</summary>
+    Task<string> CommitAsync(string baseLocation, TableMetadata next, CancellationToken ct);
+}
+
+/// <summary>
+/// A table without a catalog: metadata/vN.metadata.json written with create-new semantics (so
+/// of two writers of version N only one succeeds), then metadata/version-hint.text.
+/// </summary>
+internal sealed class FolderCommitter(IFileIO io) : ITableCommitter
+{
+    public async Task<string> CommitAsync(string baseLocation, TableMetadata next, CancellationToken ct)
+    {
+        var version = baseLocation.Length == 0 ? 1 : VersionOf(baseLocation) + 1;
+        var path = IcebergTable.MetadataPath(next.Location, version);
+        try
+        {
+            await using var s = io.Create(path);
+            await s.WriteAsync(Encoding.UTF8.GetBytes(MetadataJson.Write(next)), ct);
+        }
+        catch (IOException e) when (io.Exists(path))
+        {
+            throw new CommitConflictException($"{path} exists: another writer committed version {version} first", e);
+        }
+
+        if (io is LocalFileIO local)
+        {
+            // The hint is the one file that is replaced; readers also look past it.
+            var hintPath = local.LocalPath($"{next.Location}/metadata/version-hint.text");
+            var temp = hintPath + "." + Guid.NewGuid().ToString("N");
+            await File.WriteAllTextAsync(temp, version.ToString(CultureInfo.InvariantCulture), ct);
+            File.Move(temp, hintPath, overwrite: true);
+        }
+
+        return path;
+    }
+
+    private static int VersionOf(string location)
+    {
+        var name = location[(location.LastIndexOf('/') + 1)..];
+        return name.StartsWith('v') && name.EndsWith(".metadata.json", StringComparison.Ordinal)
+            && int.TryParse(name[1..^".metadata.json".Length], NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new IcebergFormatException($"{location}: not a vN.metadata.json file");
     }
 }
 
