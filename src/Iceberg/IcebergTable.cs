@@ -100,23 +100,56 @@ public sealed class IcebergTable
     /// snapshot. <paramref name="summary"/> adds properties to the snapshot summary (e.g.
     /// pgwire.commit-lsn), beside the counters the spec defines.
     /// </summary>
-    public async Task<Snapshot> AppendAsync(IReadOnlyList<object?[]> rows, IReadOnlyDictionary<string, string>? summary = null, CancellationToken ct = default)
+    public Task<Snapshot> AppendAsync(IReadOnlyList<object?[]> rows, IReadOnlyDictionary<string, string>? summary = null, CancellationToken ct = default) =>
+        CommitRowsAsync(rows, [], summary, ct);
+
+    /// <summary>
+    /// One snapshot that deletes the rows whose identifier fields equal one of
+    /// <paramref name="deletedKeys"/> (values in the order of the schema's identifier-field-ids)
+    /// and adds <paramref name="rows"/>. The deletes are an equality delete file of the same
+    /// sequence number as the new data file, so by the spec's rule they remove only older rows:
+    /// an update is its key in <paramref name="deletedKeys"/> and its new row in <paramref name="rows"/>.
+    /// </summary>
+    public async Task<Snapshot> CommitRowsAsync(IReadOnlyList<object?[]> rows, IReadOnlyList<object?[]> deletedKeys, IReadOnlyDictionary<string, string>? summary = null, CancellationToken ct = default)
     {
         var m = Metadata;
         var schema = m.CurrentSchema;
+        var spec = m.PartitionSpecs.First(p => p.SpecId == m.DefaultSpecId);
         var parent = m.CurrentSnapshot;
         var snapshotId = NewSnapshotId(m);
         var sequence = m.LastSequenceNumber + 1;
         var commitId = Guid.NewGuid().ToString("D");
+        var newManifests = new List<ManifestFile>();
+        DataFile? dataFile = null, deleteFile = null;
 
-        var dataFile = await DataFileWriter.WriteAsync(_io, $"{m.Location}/data/{commitId}-00000.parquet", schema, rows, ct);
+        if (rows.Count > 0)
+        {
+            dataFile = await DataFileWriter.WriteAsync(_io, $"{m.Location}/data/{commitId}-00000.parquet", schema, rows, ct);
+            var path = $"{m.Location}/metadata/{commitId}-m0.avro";
+            var bytes = Bytes(s => ManifestWriter.WriteManifest(s, schema, spec, ManifestContent.Data,
+                [new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, dataFile)]));
+            await WriteNewAsync(path, bytes, ct);
+            newManifests.Add(new ManifestFile(path, bytes.Length, spec.SpecId, ManifestContent.Data, sequence, sequence, snapshotId, 1, 0, 0, rows.Count, 0, 0));
+        }
 
-        var manifestPath = $"{m.Location}/metadata/{commitId}-m0.avro";
-        var manifestBytes = Bytes(s => ManifestWriter.WriteManifest(s, schema, m.PartitionSpecs.First(p => p.SpecId == m.DefaultSpecId), ManifestContent.Data,
-            [new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, dataFile)]));
-        await WriteNewAsync(manifestPath, manifestBytes, ct);
+        if (deletedKeys.Count > 0)
+        {
+            if (schema.IdentifierFieldIds.Count == 0)
+            {
+                throw new InvalidOperationException("deleting rows by key needs identifier fields in the table schema");
+            }
 
-        var manifests = new List<ManifestFile>();
+            var keySchema = new IcebergSchema(schema.SchemaId, [.. schema.IdentifierFieldIds.Select(id => schema.FindField(id)!)], schema.IdentifierFieldIds);
+            deleteFile = await DataFileWriter.WriteAsync(_io, $"{m.Location}/data/{commitId}-00001-eq-deletes.parquet", keySchema, deletedKeys, ct);
+            deleteFile = deleteFile with { Content = FileContent.EqualityDeletes, EqualityIds = [.. schema.IdentifierFieldIds] };
+            var path = $"{m.Location}/metadata/{commitId}-m1.avro";
+            var bytes = Bytes(s => ManifestWriter.WriteManifest(s, schema, spec, ManifestContent.Deletes,
+                [new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, deleteFile)]));
+            await WriteNewAsync(path, bytes, ct);
+            newManifests.Add(new ManifestFile(path, bytes.Length, spec.SpecId, ManifestContent.Deletes, sequence, sequence, snapshotId, 1, 0, 0, deletedKeys.Count, 0, 0));
+        }
+
+        var manifests = new List<ManifestFile>(newManifests);
         if (parent is not null)
         {
             await using var s = _io.OpenRead(parent.ManifestList);
@@ -126,13 +159,11 @@ public sealed class IcebergTable
             manifests.AddRange(ManifestReader.ReadManifestList(buffer));
         }
 
-        manifests.Insert(0, new ManifestFile(manifestPath, manifestBytes.Length, m.DefaultSpecId, ManifestContent.Data, sequence, sequence, snapshotId,
-            1, 0, 0, rows.Count, 0, 0));
         var listPath = $"{m.Location}/metadata/snap-{snapshotId}-1-{commitId}.avro";
         await WriteNewAsync(listPath, Bytes(s => ManifestWriter.WriteManifestList(s, snapshotId, parent?.SnapshotId, sequence, manifests)), ct);
 
         var now = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs);
-        var snapshot = new Snapshot(snapshotId, parent?.SnapshotId, sequence, now, listPath, Summary(parent, dataFile, summary), schema.SchemaId);
+        var snapshot = new Snapshot(snapshotId, parent?.SnapshotId, sequence, now, listPath, Summary(parent, dataFile, deleteFile, summary), schema.SchemaId);
         var next = m with
         {
             LastSequenceNumber = sequence,
@@ -146,31 +177,48 @@ public sealed class IcebergTable
         return snapshot;
     }
 
-    private static Dictionary<string, string> Summary(Snapshot? parent, DataFile added, IReadOnlyDictionary<string, string>? extra)
+    private static Dictionary<string, string> Summary(Snapshot? parent, DataFile? added, DataFile? deletes, IReadOnlyDictionary<string, string>? extra)
     {
         long Total(string key) => parent is not null && parent.Summary.TryGetValue(key, out var v)
             && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
         static string S(long v) => v.ToString(CultureInfo.InvariantCulture);
 
-        var summary = new Dictionary<string, string>(StringComparer.Ordinal) { ["operation"] = "append" };
+        // Only adding data is an append, only removing rows a delete, both an overwrite.
+        var operation = deletes is null ? "append" : added is null ? "delete" : "overwrite";
+        var summary = new Dictionary<string, string>(StringComparer.Ordinal) { ["operation"] = operation };
         if (extra is not null)
         {
             foreach (var (k, v) in extra)
             {
-                summary[k] = v;
+                if (k != "operation")
+                {
+                    summary[k] = v;
+                }
             }
         }
 
-        summary["added-data-files"] = "1";
-        summary["added-records"] = S(added.RecordCount);
-        summary["added-files-size"] = S(added.FileSizeInBytes);
-        summary["changed-partition-count"] = "1";
-        summary["total-records"] = S(Total("total-records") + added.RecordCount);
-        summary["total-files-size"] = S(Total("total-files-size") + added.FileSizeInBytes);
-        summary["total-data-files"] = S(Total("total-data-files") + 1);
-        summary["total-delete-files"] = S(Total("total-delete-files"));
+        var addedSize = (added?.FileSizeInBytes ?? 0) + (deletes?.FileSizeInBytes ?? 0);
+        if (added is not null)
+        {
+            summary["added-data-files"] = "1";
+            summary["added-records"] = S(added.RecordCount);
+        }
+
+        if (deletes is not null)
+        {
+            summary["added-delete-files"] = "1";
+            summary["added-equality-delete-files"] = "1";
+            summary["added-equality-deletes"] = S(deletes.RecordCount);
+        }
+
+        summary["added-files-size"] = S(addedSize);
+        summary["changed-partition-count"] = added is null && deletes is null ? "0" : "1";
+        summary["total-records"] = S(Total("total-records") + (added?.RecordCount ?? 0));
+        summary["total-files-size"] = S(Total("total-files-size") + addedSize);
+        summary["total-data-files"] = S(Total("total-data-files") + (added is null ? 0 : 1));
+        summary["total-delete-files"] = S(Total("total-delete-files") + (deletes is null ? 0 : 1));
         summary["total-position-deletes"] = S(Total("total-position-deletes"));
-        summary["total-equality-deletes"] = S(Total("total-equality-deletes"));
+        summary["total-equality-deletes"] = S(Total("total-equality-deletes") + (deletes?.RecordCount ?? 0));
         return summary;
     }
 

@@ -197,4 +197,41 @@ public sealed class TableWriteTests : IDisposable
         var e = await Assert.ThrowsAsync<ArgumentException>(() => table.AppendAsync([row]));
         Assert.Contains("id", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Keys_deleted_in_a_commit_remove_older_rows_but_not_the_rows_it_adds()
+    {
+        var io = new LocalFileIO();
+        var table = await IcebergTable.CreateAsync(io, _dir, Schema());
+        await table.AppendAsync(Enumerable.Range(1, 5).Select(i => Row(i)).ToList());
+        var updated = Row(2);
+        updated[1] = "renamed";
+        var s2 = await table.CommitRowsAsync([updated, Row(6)], [[2L], [3L]], new Dictionary<string, string> { ["pgwire.commit-lsn"] = "0/20" });
+        Assert.Equal("overwrite", s2.Operation);
+        Assert.Equal("2", s2.Summary["added-equality-deletes"]);
+        Assert.Equal("1", s2.Summary["total-delete-files"]);
+        Assert.Equal("7", s2.Summary["total-records"]);
+        AssertSameRows([Row(1), updated, Row(4), Row(5), Row(6)], (await table.ReadAsync()).Rows);
+
+        // A delete-only commit, then a key deleted and inserted again in one commit.
+        Assert.Equal("delete", (await table.CommitRowsAsync([], [[1L]])).Operation);
+        await table.CommitRowsAsync([Row(6)], [[6L]]);
+        var loaded = await IcebergTable.LoadAsync(io, _dir);
+        AssertSameRows([updated, Row(4), Row(5), Row(6)], (await loaded.ReadAsync()).Rows);
+
+        var (data, deletes) = await TableScan.PlanAsync(io, loaded.Metadata.CurrentSnapshot!);
+        Assert.Equal(3, data.Count);
+        Assert.Equal(3, deletes.Count);
+        Assert.All(deletes, d => Assert.Equal(FileContent.EqualityDeletes, d.File.Content));
+        Assert.All(deletes, d => Assert.Equal([1], d.File.EqualityIds!));
+        Assert.Equal([2L, 3L, 4L], deletes.Select(d => d.Seq).Order());
+    }
+
+    [Fact]
+    public async Task Deleting_by_key_needs_identifier_fields()
+    {
+        var schema = Schema() with { IdentifierFieldIds = [] };
+        var table = await IcebergTable.CreateAsync(new LocalFileIO(), _dir, schema);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => table.CommitRowsAsync([], [[1L]]));
+    }
 }
