@@ -80,6 +80,7 @@ public static class DataFileWriter
         }
 
         var stats = ColumnStats(schema, rows);
+        var sizes = await ColumnSizesAsync(bytes, ct);
         return new DataFile
         {
             Content = FileContent.Data,
@@ -87,6 +88,7 @@ public static class DataFileWriter
             FileFormat = "PARQUET",
             RecordCount = rows.Count,
             FileSizeInBytes = bytes.Length,
+            ColumnSizes = sizes,
             ValueCounts = stats.ToDictionary(s => s.Id, s => (long)rows.Count),
             NullValueCounts = stats.ToDictionary(s => s.Id, s => s.Nulls),
             NanValueCounts = stats.Where(s => s.NaNs is not null).ToDictionary(s => s.Id, s => s.NaNs!.Value),
@@ -94,6 +96,27 @@ public static class DataFileWriter
             UpperBounds = stats.Where(s => s.Max is not null).ToDictionary(s => s.Id, s => SingleValue.Serialize(s.Type, s.Max!)),
             SplitOffsets = [4],
         };
+    }
+
+    /// <summary>Bytes each column takes in the file (compressed, over all row groups), by field id, from the written footer.</summary>
+    private static async Task<Dictionary<int, long>> ColumnSizesAsync(byte[] file, CancellationToken ct)
+    {
+        using var stream = new MemoryStream(file, writable: false);
+        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct);
+        var byName = ParquetColumns.ByFieldId(reader).ToDictionary(kv => kv.Value.Name, kv => kv.Key, StringComparer.Ordinal);
+        var sizes = new Dictionary<int, long>();
+        foreach (var group in reader.Metadata!.RowGroups)
+        {
+            foreach (var chunk in group.Columns)
+            {
+                if (chunk.MetaData is { PathInSchema: [var name] } meta && byName.TryGetValue(name, out var id))
+                {
+                    sizes[id] = sizes.GetValueOrDefault(id) + meta.TotalCompressedSize;
+                }
+            }
+        }
+
+        return sizes;
     }
 
     private static Meta.TimeUnit MicrosUnit() => new() { MICROS = new Meta.MicroSeconds() };

@@ -117,6 +117,8 @@ public sealed class TableWriteTests : IDisposable
         Assert.Equal(10, file.RecordCount);
         Assert.Equal(new FileInfo(file.FilePath).Length, file.FileSizeInBytes);
         Assert.Equal(10, file.ValueCounts[2]);
+        Assert.Equal(Enumerable.Range(1, 13), file.ColumnSizes.Keys.Order());
+        Assert.All(file.ColumnSizes.Values, size => Assert.InRange(size, 1, file.FileSizeInBytes));
         Assert.Equal(3, file.NullValueCounts[2]);
         Assert.Equal(1, file.NanValueCounts[9]);
         Assert.False(file.NanValueCounts.ContainsKey(1));
