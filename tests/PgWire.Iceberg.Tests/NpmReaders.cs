@@ -12,7 +12,7 @@ namespace PgWire.Iceberg.Tests;
 /// </summary>
 internal static class DuckDb
 {
-    private static readonly Lazy<(string? Dir, string? SkipReason)> Setup = new(Install);
+    private static readonly Lazy<(string? Dir, string? SkipReason)> Setup = new(() => NpmReaders.Install("@duckdb/node-api", "query.js", Script));
 
     public static string? SkipReason => Setup.Value.SkipReason;
 
@@ -33,36 +33,51 @@ internal static class DuckDb
     public static JsonObject Query(IReadOnlyDictionary<string, string> queries)
     {
         var dir = Setup.Value.Dir ?? throw new InvalidOperationException(SkipReason);
-        var (code, output, error) = Run("node", "query.js", dir, JsonSerializer.Serialize(queries));
+        var (code, output, error) = NpmReaders.Run("node", "query.js", dir, JsonSerializer.Serialize(queries));
         Assert.True(code == 0, "duckdb: " + error);
         return JsonNode.Parse(output)!.AsObject();
     }
+}
 
-    private static (string? Dir, string? SkipReason) Install()
+/// <summary>
+/// Independent readers from npm, installed into one folder under the temporary directory on
+/// first use (npm install with the ordinary client); a missing node or npm, or a failed install,
+/// becomes a skip reason.
+/// </summary>
+internal static class NpmReaders
+{
+    private static readonly Lock Gate = new();
+
+    public static (string? Dir, string? SkipReason) Install(string package, string scriptName, string script)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "pgwire-duckdb-node");
+        var dir = Path.Combine(Path.GetTempPath(), "pgwire-npm-readers");
         try
         {
-            Directory.CreateDirectory(dir);
-            if (!Directory.Exists(Path.Combine(dir, "node_modules", "@duckdb", "node-api")))
+            lock (Gate)
             {
-                var (code, _, error) = Run("npm", "install --no-audit --no-fund --silent @duckdb/node-api", dir, null);
-                if (code != 0)
+                Directory.CreateDirectory(dir);
+                var name = package.Split('@', StringSplitOptions.RemoveEmptyEntries)[0];
+                if (!Directory.Exists(Path.Combine(dir, "node_modules", package.StartsWith('@') ? "@" + name : name)))
                 {
-                    return (null, "npm install @duckdb/node-api failed (an independent Parquet reader is needed): " + error.Trim());
+                    var (code, _, error) = Run("npm", $"install --no-audit --no-fund --silent {package}", dir, null);
+                    if (code != 0)
+                    {
+                        return (null, $"npm install {package} failed (an independent reader is needed): " + error.Trim());
+                    }
                 }
+
+                File.WriteAllText(Path.Combine(dir, scriptName), script);
             }
 
-            File.WriteAllText(Path.Combine(dir, "query.js"), Script);
             return (dir, null);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            return (null, "node or npm is not installed (needed for DuckDB as an independent Parquet reader): " + e.Message);
+            return (null, $"node or npm is not installed (needed for {package} as an independent reader): " + e.Message);
         }
     }
 
-    private static (int Code, string Output, string Error) Run(string file, string args, string dir, string? input)
+    public static (int Code, string Output, string Error) Run(string file, string args, string dir, string? input)
     {
         var start = new ProcessStartInfo(file, args)
         {
