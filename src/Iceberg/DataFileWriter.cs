@@ -15,17 +15,25 @@ namespace PgWire.Iceberg;
 /// with TIME(MICROS) or TIMESTAMP(MICROS) (adjusted to UTC for timestamptz): Parquet.Net's own
 /// timestamp columns get statistics in milliseconds, which engines that prune by statistics read
 /// wrong, so the logical type is set on the footer's schema element of a plain int64 column.
-/// Top-level primitive columns only so far (no lists, maps, structs or fixed).
+/// Top-level primitive columns and lists of primitives so far (no maps, structs or fixed).
 /// </remarks>
 public static class DataFileWriter
 {
     public static async Task<DataFile> WriteAsync(IFileIO io, string location, IcebergSchema schema, IReadOnlyList<object?[]> rows, CancellationToken ct = default)
     {
         var fields = schema.Fields;
-        var parquetFields = new List<DataField>();
+        var parquetFields = new List<Field>();
+        var groupIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var patches = new Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)>(StringComparer.Ordinal);
         foreach (var f in fields)
         {
+            if (f.Type is ListType list)
+            {
+                parquetFields.Add(ParquetLists.Field(f, list));
+                groupIds[f.Name] = f.Id;
+                continue;
+            }
+
             if (f.Type is not PrimitiveType p || p.Name == "fixed")
             {
                 throw new NotSupportedException($"column {f.Name}: writing {f.Type} is not supported yet");
@@ -65,11 +73,17 @@ public static class DataFileWriter
         using var buffer = new MemoryStream();
         await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(parquetFields), buffer, new ParquetOptions { CompressionMethod = CompressionMethod.Zstd }, cancellationToken: ct))
         {
-            PatchFooter(writer, patches);
+            PatchFooter(writer, patches, groupIds);
             using var rowGroup = writer.CreateRowGroup();
             for (var c = 0; c < fields.Count; c++)
             {
-                await WriteColumnAsync(rowGroup, parquetFields[c], fields[c], (PrimitiveType)fields[c].Type, rows, c, ct);
+                if (fields[c].Type is ListType list)
+                {
+                    await ParquetLists.WriteAsync(rowGroup, (ListField)parquetFields[c], list, rows, c, ct);
+                    continue;
+                }
+
+                await WriteColumnAsync(rowGroup, (DataField)parquetFields[c], fields[c], (PrimitiveType)fields[c].Type, rows, c, ct);
             }
         }
 
@@ -89,7 +103,7 @@ public static class DataFileWriter
             RecordCount = rows.Count,
             FileSizeInBytes = bytes.Length,
             ColumnSizes = sizes,
-            ValueCounts = stats.ToDictionary(s => s.Id, s => (long)rows.Count),
+            ValueCounts = stats.ToDictionary(s => s.Id, s => s.Values ?? rows.Count),
             NullValueCounts = stats.ToDictionary(s => s.Id, s => s.Nulls),
             NanValueCounts = stats.Where(s => s.NaNs is not null).ToDictionary(s => s.Id, s => s.NaNs!.Value),
             LowerBounds = stats.Where(s => s.Min is not null).ToDictionary(s => s.Id, s => SingleValue.Serialize(s.Type, s.Min!)),
@@ -122,9 +136,9 @@ public static class DataFileWriter
     private static Meta.TimeUnit MicrosUnit() => new() { MICROS = new Meta.MicroSeconds() };
 
     /// <summary>Sets logical types on the footer's schema elements before the footer is written.</summary>
-    private static void PatchFooter(ParquetWriter writer, Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)> patches)
+    private static void PatchFooter(ParquetWriter writer, Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)> patches, Dictionary<string, int> groupIds)
     {
-        if (patches.Count == 0)
+        if (patches.Count == 0 && groupIds.Count == 0)
         {
             return;
         }
@@ -133,12 +147,19 @@ public static class DataFileWriter
         var footer = typeof(ParquetWriter).GetField("_footer", flags)?.GetValue(writer);
         var meta = footer?.GetType().GetField("_fileMeta", flags)?.GetValue(footer) as Meta.FileMetaData
             ?? throw new InvalidOperationException("this Parquet.Net version does not keep its footer where expected; the data file writer needs checking");
-        foreach (var element in meta.Schema.Skip(1))
+        // Top-level elements only: children follow their group, so skip over them.
+        for (var i = 1; i < meta.Schema.Count; i = ParquetColumns.Skip(meta.Schema, i))
         {
+            var element = meta.Schema[i];
             if ((element.NumChildren ?? 0) == 0 && patches.TryGetValue(element.Name, out var patch))
             {
                 element.LogicalType = patch.Logical;
                 element.ConvertedType = patch.Converted;
+            }
+            else if ((element.NumChildren ?? 0) > 0 && groupIds.TryGetValue(element.Name, out var id))
+            {
+                // Parquet.Net has no field id for groups; Iceberg puts the list's own id here.
+                element.FieldId = id;
             }
         }
     }
@@ -225,13 +246,42 @@ public static class DataFileWriter
         }
     }
 
-    private sealed record FieldStats(int Id, PrimitiveType Type, long Nulls, long? NaNs, object? Min, object? Max);
+    private sealed record FieldStats(int Id, PrimitiveType Type, long Nulls, long? NaNs, object? Min, object? Max)
+    {
+        /// <summary>Values in the column, nulls included; null for a top-level column (one per row).</summary>
+        public long? Values { get; init; }
+    }
 
     private static List<FieldStats> ColumnStats(IcebergSchema schema, IReadOnlyList<object?[]> rows)
     {
         var result = new List<FieldStats>();
         for (var c = 0; c < schema.Fields.Count; c++)
         {
+            if (schema.Fields[c].Type is ListType list)
+            {
+                if (list.Element is not PrimitiveType)
+                {
+                    throw new NotSupportedException($"column {schema.Fields[c].Name}: lists of {list.Element} are not supported yet");
+                }
+
+                // Metrics of a list are kept for its element (the leaf column): counts only, no bounds.
+                long elements = 0, nullElements = 0;
+                foreach (var row in rows)
+                {
+                    if (row[c] is System.Collections.IEnumerable items)
+                    {
+                        foreach (var item in items)
+                        {
+                            elements++;
+                            nullElements += item is null ? 1 : 0;
+                        }
+                    }
+                }
+
+                result.Add(new FieldStats(list.ElementId, (PrimitiveType)list.Element, nullElements, null, null, null) { Values = elements });
+                continue;
+            }
+
             var type = (PrimitiveType)schema.Fields[c].Type;
             long nulls = 0, nans = 0;
             object? min = null, max = null;

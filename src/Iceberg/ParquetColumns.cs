@@ -37,7 +37,7 @@ internal static class ParquetColumns
         return result;
     }
 
-    private static int Skip(List<Parquet.Meta.SchemaElement> elements, int i)
+    internal static int Skip(List<Parquet.Meta.SchemaElement> elements, int i)
     {
         var children = elements[i].NumChildren ?? 0;
         i++;
@@ -47,6 +47,32 @@ internal static class ParquetColumns
         }
 
         return i;
+    }
+
+    /// <summary>
+    /// Top-level three-level list columns of primitives by the list's field id: the element's
+    /// Parquet.Net field and the definition level of a present element.
+    /// </summary>
+    public static Dictionary<int, (DataField Element, int MaxDefinition)> ListsByFieldId(ParquetReader reader)
+    {
+        var elements = reader.Metadata!.Schema;
+        var result = new Dictionary<int, (DataField, int)>();
+        var top = reader.Schema.Fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        for (var i = 1; i < elements.Count; i = Skip(elements, i))
+        {
+            var e = elements[i];
+            if (e.FieldId is not { } id || e.NumChildren != 1 || i + 2 >= elements.Count
+                || top.GetValueOrDefault(e.Name) is not ListField { Item: DataField item })
+            {
+                continue;
+            }
+
+            static int Optional(Parquet.Meta.SchemaElement x) => x.RepetitionType == Parquet.Meta.FieldRepetitionType.REQUIRED ? 0 : 1;
+            // group (0 or 1) + repeated group (1) + element (0 or 1)
+            result[id] = (item, Optional(e) + 1 + Optional(elements[i + 2]));
+        }
+
+        return result;
     }
 
     /// <summary>One column of a row group as boxed values (null where the column is null).</summary>

@@ -13,8 +13,8 @@ public sealed record ScanResult(IcebergSchema Schema, IReadOnlyList<object?[]> R
 /// <remarks>
 /// Values: boolean bool, int int, long long, float float, double double, decimal decimal, date
 /// DateOnly, time TimeOnly, timestamp DateTime (unspecified kind), timestamptz DateTimeOffset (UTC),
-/// string string, uuid Guid, binary and fixed byte[]. Only top-level primitive columns are read
-/// so far; nested columns read as null. Partition values are not used to scope equality deletes.
+/// string string, uuid Guid, binary and fixed byte[], a list object?[]. Top-level primitive columns
+/// and lists of primitives are read so far; maps and structs read as null. Partition values are not used to scope equality deletes.
 /// </remarks>
 public static class TableScan
 {
@@ -150,6 +150,7 @@ public static class TableScan
         using var stream = await Buffered(raw, ct);
         await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct);
         var byId = ParquetColumns.ByFieldId(reader);
+        var lists = ParquetColumns.ListsByFieldId(reader);
         var rows = new List<object?[]>();
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
@@ -163,6 +164,17 @@ public static class TableScan
 
             for (var c = 0; c < fieldIds.Length; c++)
             {
+                if (types[c] is ListType { Element: PrimitiveType elementType } && lists.TryGetValue(fieldIds[c], out var list))
+                {
+                    var listValues = await ParquetLists.ReadAsync(rowGroup, list.Element, list.MaxDefinition, elementType, ct);
+                    for (var i = 0; i < n; i++)
+                    {
+                        rows[start + i][c] = listValues[i];
+                    }
+
+                    continue;
+                }
+
                 if (!byId.TryGetValue(fieldIds[c], out var field) || types[c] is not PrimitiveType type)
                 {
                     continue;
