@@ -106,8 +106,9 @@ public static class DataFileWriter
             ValueCounts = stats.ToDictionary(s => s.Id, s => s.Values ?? rows.Count),
             NullValueCounts = stats.ToDictionary(s => s.Id, s => s.Nulls),
             NanValueCounts = stats.Where(s => s.NaNs is not null).ToDictionary(s => s.Id, s => s.NaNs!.Value),
-            LowerBounds = stats.Where(s => s.Min is not null).ToDictionary(s => s.Id, s => SingleValue.Serialize(s.Type, s.Min!)),
-            UpperBounds = stats.Where(s => s.Max is not null).ToDictionary(s => s.Id, s => SingleValue.Serialize(s.Type, s.Max!)),
+            LowerBounds = stats.Where(s => s.Min is not null).ToDictionary(s => s.Id, s => SingleValue.Serialize(s.Type, Bounds.TruncateLower(s.Min!))),
+            UpperBounds = stats.Select(s => (s.Id, s.Type, Max: s.Max is null ? null : Bounds.TruncateUpper(s.Max)))
+                .Where(s => s.Max is not null).ToDictionary(s => s.Id, s => SingleValue.Serialize(s.Type, s.Max!)),
             SplitOffsets = [4],
         };
     }
@@ -327,4 +328,87 @@ public static class DataFileWriter
         "timestamp" or "timestamptz" => Micros.FromValue(a).CompareTo(Micros.FromValue(b)),
         _ => ((IComparable)a).CompareTo(b),
     };
+}
+
+/// <summary>
+/// Bounds of strings and binary values cut to <see cref="Length"/> code points or bytes (the spec's
+/// default metrics mode, truncate(16)), so long values do not bloat manifests. A cut lower bound
+/// is a prefix; a cut upper bound is a prefix whose last character (byte) is incremented, or none
+/// when no character can be.
+/// </summary>
+internal static class Bounds
+{
+    public const int Length = 16;
+
+    public static object TruncateLower(object value) => value switch
+    {
+        string s when CodePoints(s).Count > Length => string.Concat(CodePoints(s).Take(Length).Select(char.ConvertFromUtf32)),
+        byte[] b when b.Length > Length => b[..Length],
+        _ => value,
+    };
+
+    /// <summary>The value, or a short value above it; null when there is none.</summary>
+    public static object? TruncateUpper(object value)
+    {
+        switch (value)
+        {
+            case string s when CodePoints(s) is var points && points.Count > Length:
+                {
+                    var prefix = points.Take(Length).ToList();
+                    for (var i = prefix.Count - 1; i >= 0; i--)
+                    {
+                        var next = prefix[i] + 1;
+                        if (next is >= 0xD800 and <= 0xDFFF)
+                        {
+                            next = 0xE000;
+                        }
+
+                        if (next <= 0x10FFFF)
+                        {
+                            prefix[i] = next;
+                            return string.Concat(prefix.Take(i + 1).Select(char.ConvertFromUtf32));
+                        }
+                    }
+
+                    return null;
+                }
+
+            case byte[] b when b.Length > Length:
+                {
+                    var prefix = b[..Length];
+                    for (var i = prefix.Length - 1; i >= 0; i--)
+                    {
+                        if (prefix[i] != 0xFF)
+                        {
+                            prefix[i]++;
+                            return prefix[..(i + 1)];
+                        }
+                    }
+
+                    return null;
+                }
+
+            default:
+                return value;
+        }
+    }
+
+    private static List<int> CodePoints(string s)
+    {
+        var points = new List<int>(s.Length);
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                points.Add(char.ConvertToUtf32(s[i], s[i + 1]));
+                i++;
+            }
+            else
+            {
+                points.Add(s[i]);
+            }
+        }
+
+        return points;
+    }
 }
