@@ -222,6 +222,49 @@ public sealed class IcebergTable
         return summary;
     }
 
+    /// <summary>
+    /// Adds optional columns at the end of the schema, as a new current schema. Field ids are
+    /// assigned here (from last-column-id on), including those inside list, map and struct types,
+    /// whatever ids the given types carry. Rows written before read the new columns as null.
+    /// </summary>
+    public async Task<IcebergSchema> AddColumnsAsync(IEnumerable<(string Name, IcebergType Type)> columns, CancellationToken ct = default)
+    {
+        var m = Metadata;
+        var current = m.CurrentSchema;
+        var lastId = m.LastColumnId;
+        int Next() => ++lastId;
+        var fields = current.Fields.ToList();
+        foreach (var (name, type) in columns)
+        {
+            if (fields.Any(f => f.Name == name))
+            {
+                throw new ArgumentException($"column {name} exists", nameof(columns));
+            }
+
+            var id = Next();
+            fields.Add(new NestedField(id, name, false, Reassign(type, Next)));
+        }
+
+        var schema = new IcebergSchema(m.Schemas.Max(s => s.SchemaId) + 1, fields, current.IdentifierFieldIds);
+        var next = m with
+        {
+            Schemas = [.. m.Schemas, schema],
+            CurrentSchemaId = schema.SchemaId,
+            LastColumnId = lastId,
+            LastUpdatedMs = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs),
+        };
+        await CommitAsync(next, ct);
+        return schema;
+    }
+
+    private static IcebergType Reassign(IcebergType type, Func<int> next) => type switch
+    {
+        ListType l => new ListType(next(), Reassign(l.Element, next), l.ElementRequired),
+        MapType mt => new MapType(next(), Reassign(mt.Key, next), next(), Reassign(mt.Value, next), mt.ValueRequired),
+        StructType st => new StructType([.. st.Fields.Select(f => f with { Id = next(), Type = Reassign(f.Type, next) })]),
+        _ => type,
+    };
+
     /// <summary>A random positive snapshot id below 2^53 (exact in JSON readers that use doubles), unused in this table.</summary>
     private static long NewSnapshotId(TableMetadata m)
     {

@@ -236,4 +236,32 @@ public sealed class TableWriteTests : IDisposable
         var table = await IcebergTable.CreateAsync(new LocalFileIO(), _dir, schema);
         await Assert.ThrowsAsync<InvalidOperationException>(() => table.CommitRowsAsync([], [[1L]]));
     }
+
+    [Fact]
+    public async Task A_column_added_later_reads_as_null_in_older_rows_and_gets_fresh_ids()
+    {
+        var io = new LocalFileIO();
+        var table = await IcebergTable.CreateAsync(io, _dir, Schema());
+        await table.AppendAsync([Row(1)]);
+        var schema = await table.AddColumnsAsync([("note", PrimitiveType.String), ("codes", new ListType(0, PrimitiveType.Int, false))]);
+        Assert.Equal(1, schema.SchemaId);
+        Assert.Equal(14, schema.Fields[13].Id);
+        Assert.Equal(15, schema.Fields[14].Id);
+        Assert.Equal(16, ((ListType)schema.Fields[14].Type).ElementId);
+        Assert.All(schema.Fields.Skip(13), f => Assert.False(f.Required));
+        await table.AppendAsync([[.. Row(2), "hello", new object?[] { 1, null }]]);
+
+        var loaded = await IcebergTable.LoadAsync(io, _dir);
+        Assert.Equal(16, loaded.Metadata.LastColumnId);
+        Assert.Equal(2, loaded.Metadata.Schemas.Count);
+        Assert.Equal(0, loaded.Metadata.Snapshots[0].SchemaId);
+        Assert.Equal(1, loaded.Metadata.Snapshots[1].SchemaId);
+        var rows = (await loaded.ReadAsync()).Rows.OrderBy(r => (long)r[0]!).ToList();
+        Assert.Equal(15, rows[0].Length);
+        Assert.Null(rows[0][13]);
+        Assert.Null(rows[0][14]);
+        Assert.Equal("hello", rows[1][13]);
+        Assert.Equal(new object?[] { 1, null }, (object?[])rows[1][14]!);
+        await Assert.ThrowsAsync<ArgumentException>(() => loaded.AddColumnsAsync([("note", PrimitiveType.Long)]));
+    }
 }
