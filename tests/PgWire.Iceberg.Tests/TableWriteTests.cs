@@ -264,4 +264,19 @@ public sealed class TableWriteTests : IDisposable
         Assert.Equal(new object?[] { 1, null }, (object?[])rows[1][14]!);
         await Assert.ThrowsAsync<ArgumentException>(() => loaded.AddColumnsAsync([("note", PrimitiveType.Long)]));
     }
+
+    [Theory]
+    [InlineData(9, 2)]
+    [InlineData(18, 4)]
+    [InlineData(38, 10)]
+    public async Task Decimals_of_every_storage_width_read_back(int precision, int scale)
+    {
+        var schema = new IcebergSchema(0, [new NestedField(1, "id", true, PrimitiveType.Long), new NestedField(2, "d", false, PrimitiveType.Decimal(precision, scale))]);
+        var table = await IcebergTable.CreateAsync(new LocalFileIO(), _dir, schema);
+        var value = decimal.Round(1234567.891234m, Math.Min(scale, 6));
+        List<object?[]> rows = [[1L, value], [2L, -value], [3L, null], [4L, 0m]];
+        await table.AppendAsync(rows);
+        var read = (await table.ReadAsync()).Rows.OrderBy(r => (long)r[0]!).Select(r => r[1]).ToList();
+        Assert.Equal(rows.Select(r => r[1]), read);
+    }
 }
