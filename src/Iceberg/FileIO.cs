@@ -1,0 +1,62 @@
+namespace PgWire.Iceberg;
+
+/// <summary>Where a table's files live: opens, creates and checks files by their location.</summary>
+public interface IFileIO
+{
+    Stream OpenRead(string location);
+
+    /// <summary>Creates a new file; fails when it exists (table files are never overwritten).</summary>
+    Stream Create(string location);
+
+    bool Exists(string location);
+}
+
+/// <summary>
+/// Files on the local file system. Locations are plain paths or file:// URIs; prefixes can be
+/// mapped to local folders (e.g. a table written to s3a://bucket/path read from a copy on disk).
+/// </summary>
+public sealed class LocalFileIO : IFileIO
+{
+    private readonly List<(string Prefix, string Folder)> _mappings = [];
+
+    /// <summary>Reads locations starting with <paramref name="prefix"/> from <paramref name="folder"/>.</summary>
+    public LocalFileIO Map(string prefix, string folder)
+    {
+        _mappings.Add((prefix.TrimEnd('/'), Path.GetFullPath(folder).TrimEnd('/')));
+        return this;
+    }
+
+    public string LocalPath(string location)
+    {
+        foreach (var (prefix, folder) in _mappings)
+        {
+            if (location == prefix || location.StartsWith(prefix + "/", StringComparison.Ordinal))
+            {
+                return folder + location[prefix.Length..];
+            }
+        }
+
+        if (location.StartsWith("file:", StringComparison.Ordinal))
+        {
+            return new Uri(location).LocalPath;
+        }
+
+        if (location.Contains("://", StringComparison.Ordinal))
+        {
+            throw new IOException($"{location}: not a local file (no folder is mapped to its prefix)");
+        }
+
+        return location;
+    }
+
+    public Stream OpenRead(string location) => File.OpenRead(LocalPath(location));
+
+    public Stream Create(string location)
+    {
+        var path = LocalPath(location);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+    }
+
+    public bool Exists(string location) => File.Exists(LocalPath(location));
+}

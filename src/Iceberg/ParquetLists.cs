@@ -1,0 +1,182 @@
+using Parquet;
+using Parquet.Data;
+using Parquet.Schema;
+
+namespace PgWire.Iceberg;
+
+/// <summary>
+/// Top-level list columns of primitives in Parquet's three-level form (an optional group with a
+/// repeated "list" group holding "element"), written and read through definition and repetition levels.
+/// </summary>
+internal static class ParquetLists
+{
+    /// <summary>The Parquet.Net field for an Iceberg list column; the element carries its field id.</summary>
+    public static ListField Field(NestedField field, ListType list)
+    {
+        if (list.Element is not PrimitiveType p)
+        {
+            throw new NotSupportedException($"column {field.Name}: lists of {list.Element} are not supported yet");
+        }
+
+        DataField element = p.Name switch
+        {
+            "boolean" => new DataField<bool>("element", !list.ElementRequired),
+            "int" => new DataField<int>("element", !list.ElementRequired),
+            "long" => new DataField<long>("element", !list.ElementRequired),
+            "float" => new DataField<float>("element", !list.ElementRequired),
+            "double" => new DataField<double>("element", !list.ElementRequired),
+            "string" => new DataField<string>("element", !list.ElementRequired),
+            _ => throw new NotSupportedException($"column {field.Name}: lists of {p} are not supported yet"),
+        };
+        element.FieldId = list.ElementId;
+        return new ListField(field.Name, element);
+    }
+
+    /// <summary>Writes one list column: each row's value is null or an IEnumerable of element values.</summary>
+    public static async Task WriteAsync(ParquetRowGroupWriter rowGroup, ListField field, ListType list, IReadOnlyList<object?[]> rows, int column, CancellationToken ct)
+    {
+        // Definition levels: 0 null list, 1 empty list, 2 null element, 3 (or 2 when elements are required) a value.
+        var present = list.ElementRequired ? 2 : 3;
+        var definition = new List<int>();
+        var repetition = new List<int>();
+        var values = new List<object>();
+        foreach (var row in rows)
+        {
+            if (row[column] is not System.Collections.IEnumerable items || row[column] is string)
+            {
+                if (row[column] is not null)
+                {
+                    throw new ArgumentException($"column {field.Name}: a list value must be an IEnumerable, not {row[column]!.GetType().Name}");
+                }
+
+                definition.Add(0);
+                repetition.Add(0);
+                continue;
+            }
+
+            var first = true;
+            foreach (var item in items)
+            {
+                repetition.Add(first ? 0 : 1);
+                first = false;
+                if (item is null)
+                {
+                    if (list.ElementRequired)
+                    {
+                        throw new ArgumentException($"column {field.Name}: a null element in a list whose elements are required");
+                    }
+
+                    definition.Add(2);
+                }
+                else
+                {
+                    definition.Add(present);
+                    values.Add(item);
+                }
+            }
+
+            if (first)
+            {
+                definition.Add(1);
+                repetition.Add(0);
+            }
+        }
+
+        var element = (DataField)field.Item;
+        var def = definition.ToArray().AsMemory();
+        var rep = repetition.ToArray().AsMemory();
+        switch (((PrimitiveType)list.Element).Name)
+        {
+            case "boolean":
+                await rowGroup.WriteAllPartsAsync<bool>(element, values.Cast<bool>().ToArray(), def, rep, ct);
+                break;
+            case "int":
+                await rowGroup.WriteAllPartsAsync<int>(element, values.Cast<int>().ToArray(), def, rep, ct);
+                break;
+            case "long":
+                await rowGroup.WriteAllPartsAsync<long>(element, values.Cast<long>().ToArray(), def, rep, ct);
+                break;
+            case "float":
+                await rowGroup.WriteAllPartsAsync<float>(element, values.Cast<float>().ToArray(), def, rep, ct);
+                break;
+            case "double":
+                await rowGroup.WriteAllPartsAsync<double>(element, values.Cast<double>().ToArray(), def, rep, ct);
+                break;
+            case "string":
+                await rowGroup.WriteAllPartsAsync<ReadOnlyMemory<char>>(element, values.Cast<string>().Select(v => v.AsMemory()).ToArray(), def, rep, ct);
+                break;
+        }
+    }
+
+    /// <summary>Reads one list column of a row group: per row null or an object?[] of elements.</summary>
+    public static async Task<object?[]> ReadAsync(ParquetRowGroupReader rowGroup, DataField element, int maxDefinition, PrimitiveType type, CancellationToken ct)
+    {
+        var n = checked((int)rowGroup.RowCount);
+        object?[] values;
+        int[] definition, repetition;
+        async Task<(object?[], int[], int[])> Raw<T>(Func<T, object> box)
+            where T : struct
+        {
+            using var raw = (RawColumnData<T>)await rowGroup.ReadRawColumnDataBaseAsync(element, ct);
+            var v = new object?[raw.Values.Length];
+            for (var i = 0; i < v.Length; i++)
+            {
+                v[i] = box(raw.Values[i]);
+            }
+
+            return (v, raw.DefinitionLevels.ToArray(), raw.RepetitionLevels.ToArray());
+        }
+
+        var t = element.ClrType;
+        (values, definition, repetition) = t switch
+        {
+            _ when t == typeof(bool) => await Raw<bool>(x => x),
+            _ when t == typeof(int) => await Raw<int>(x => x),
+            _ when t == typeof(long) => await Raw<long>(x => x),
+            _ when t == typeof(float) => await Raw<float>(x => x),
+            _ when t == typeof(double) => await Raw<double>(x => x),
+            _ when t == typeof(ReadOnlyMemory<char>) => await Raw<ReadOnlyMemory<char>>(x => x.ToString()),
+            _ when t == typeof(ReadOnlyMemory<byte>) => await Raw<ReadOnlyMemory<byte>>(x => x.ToArray()),
+            _ => throw new IcebergFormatException($"list column {element.Name}: element type {t.Name} is not read yet"),
+        };
+
+        var rows = new object?[n];
+        List<object?>? current = null;
+        var row = -1;
+        var next = 0;
+        for (var i = 0; i < definition.Length; i++)
+        {
+            if (repetition.Length == 0 || repetition[i] == 0)
+            {
+                if (current is not null)
+                {
+                    rows[row] = current.ToArray();
+                }
+
+                row++;
+                current = definition[i] == 0 ? null : [];
+                if (definition[i] <= 1)
+                {
+                    if (current is not null)
+                    {
+                        rows[row] = Array.Empty<object?>();
+                        current = null;
+                    }
+
+                    continue;
+                }
+
+                current ??= [];
+            }
+
+            current!.Add(definition[i] == maxDefinition ? IcebergValues.FromParquet(values[next++], type) : null);
+        }
+
+        if (current is not null)
+        {
+            rows[row] = current.ToArray();
+        }
+
+        return rows;
+    }
+}
