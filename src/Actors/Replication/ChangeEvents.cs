@@ -116,8 +116,8 @@ public readonly ref struct RowChange
     /// <summary>The new row of an insert or update; empty otherwise.</summary>
     public TupleData NewTuple => Message.NewTuple;
 
-    /// <summary>The decoded pgoutput message (insert, update, delete); default for the other kinds.</summary>
-    internal PgOutputMessage Message { get; }
+    /// <summary>The decoded pgoutput message (insert, update, delete); default for the other kinds. A field, so that it is passed on by reference.</summary>
+    internal readonly PgOutputMessage Message;
 }
 
 /// <summary>

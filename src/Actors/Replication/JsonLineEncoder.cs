@@ -169,7 +169,7 @@ public sealed class JsonLineEncoder
     }
 
     /// <summary>The commit-independent fields of a typed insert, update or delete (see <see cref="EncodeChangeFields(IReadOnlyList{ColumnInfo}, in PgOutputMessage)"/>).</summary>
-    public ReadOnlySpan<byte> EncodeChangeFields(scoped in RowChange change) => EncodeChangeFields(change.Relation.Columns, change.Message);
+    public ReadOnlySpan<byte> EncodeChangeFields(scoped in RowChange change) => EncodeChangeFields(change.Relation.ColumnArray, in change.Message);
 
     private void Append(ReadOnlySpan<byte> bytes)
     {
