@@ -36,7 +36,7 @@ public sealed class StandbyServer : IDisposable
             RunAsOwner(
                 Path.Combine(bin, "pg_basebackup"),
                 ["-h", TestCluster.Host, "-p", TestCluster.Port.ToString(CultureInfo.InvariantCulture), "-U", TestCluster.SuperUser,
-                 "-D", DataDir, "-R", "-X", "stream", "--no-sync"],
+                 "-D", DataDir, "-R", "-X", "stream", "--no-sync", "--checkpoint=fast"],
                 new Dictionary<string, string> { ["PGPASSWORD"] = TestCluster.SuperUserPassword });
             RunAsOwner(
                 Path.Combine(bin, "pg_ctl"),

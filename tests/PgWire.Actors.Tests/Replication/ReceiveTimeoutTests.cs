@@ -97,7 +97,11 @@ public sealed class ReceiveTimeoutTests : TestKit
             StreamTestSupport.Psql($"INSERT INTO {table} VALUES (2, 'after');");
             AwaitCondition(() => { lock (batches) { return batches.Count >= 2; } }, TimeSpan.FromSeconds(60));
             Assert.True(proxy.Accepted >= 2, $"{proxy.Accepted} connections");
+
+            // Stopped before the slot is dropped, which an active connection would prevent.
+            Watch(supervisor);
             Sys.Stop(supervisor);
+            ExpectTerminated(supervisor, TimeSpan.FromSeconds(10));
         }
         finally
         {
@@ -142,7 +146,9 @@ public sealed class ReceiveTimeoutTests : TestKit
             Thread.Sleep(TimeSpan.FromSeconds(7));
             Assert.Equal(0, progress.Restarts);
             Assert.True(progress.Streaming, progress.LastError);
+            Watch(stream);
             Sys.Stop(stream);
+            ExpectTerminated(stream, TimeSpan.FromSeconds(10));
         }
         finally
         {

@@ -80,7 +80,19 @@ internal static class StreamTestSupport
 
     public static void Cleanup(string table, string publication, string slot)
     {
-        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{slot}'");
+        // A connection that just closed may hold the slot a moment longer: its walsender is asked to end and the drop tried again.
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '{slot}' AND active_pid IS NOT NULL");
+            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{slot}'");
+            if (TestCluster.RunPsql("-X", "-tA", "-c", $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'").Stdout.Trim() == "0")
+            {
+                break;
+            }
+
+            Thread.Sleep(250);
+        }
+
         TestCluster.RunPsql("-X", "-q", "-c", $"DROP PUBLICATION IF EXISTS {publication}; DROP TABLE IF EXISTS {table}");
     }
 
