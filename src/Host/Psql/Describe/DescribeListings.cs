@@ -245,8 +245,9 @@ public static partial class DescribeCommands
                 return null;
         }
 
-        if (ok == true)
+        if (ok == true && arguments.Count > used)
         {
+            await host.Out.FlushAsync(ct).ConfigureAwait(false);
             for (int i = used; i < arguments.Count; i++)
             {
                 await host.Err.WriteAsync($"\\{command}: extra argument \"{arguments[i]}\" ignored\n").ConfigureAwait(false);
