@@ -184,6 +184,9 @@ public static partial class DescribeCommands
         return token.ToString();
     }
 
+    /// <summary>Whether the psql variable <paramref name="name"/> is set to a true value.</summary>
+    internal static bool IsSet(IMetaCommandHost host, string name) => SimpsqlSession.IsTrue(host.GetVariable(name));
+
     internal static void PrintTable(ResultSet result, string title, IMetaCommandHost host, bool allowExpanded = true)
     {
         PrintOptions options = host.Print.Clone();
@@ -241,7 +244,7 @@ public static partial class DescribeCommands
         if (verbose)
         {
             sql.Append(", CASE c.relpersistence WHEN 'p' THEN 'permanent' WHEN 't' THEN 'temporary' WHEN 'u' THEN 'unlogged' END AS \"Persistence\"");
-            if ((tables || matViews || indexes) && host.Client.Session.ServerVersionNumber >= 120000)
+            if ((tables || matViews || indexes) && host.Client.Session.ServerVersionNumber >= 120000 && !IsSet(host, "HIDE_TABLEAM"))
             {
                 sql.Append(", am.amname AS \"Access method\"");
             }
