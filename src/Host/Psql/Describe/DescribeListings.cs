@@ -190,7 +190,9 @@ public static partial class DescribeCommands
                     " pg_catalog.obj_description(t.oid, 'pg_type') AS \"Description\"" +
                     " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace" +
                     " WHERE (t.typrelid = 0 OR (SELECT c.relkind = 'c' FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid))" +
-                    " AND NOT EXISTS(SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = t.oid)" +
+                    (first is null || !first.Contains("[]", StringComparison.Ordinal)
+                        ? " AND NOT EXISTS(SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = t.oid)"
+                        : "") +
                     (!system && first is null ? NotSystemSchema : ""),
                     first is null ? null : MapTypeName(first),
                     Target("n.nspname", "t.typname", "pg_catalog.pg_type_is_visible(t.oid)", alt: "pg_catalog.format_type(t.oid, NULL)"),

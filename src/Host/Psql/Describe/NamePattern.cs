@@ -38,7 +38,14 @@ internal sealed class NamePattern
     /// <paramref name="maxParts"/> parts (and more than one is allowed) the first part is a database
     /// name that must be <paramref name="currentDatabase"/> (compared literally; null skips the check).
     /// </summary>
-    public static NamePattern? Parse(string pattern, int maxParts, string? currentDatabase, out string? error)
+    public static NamePattern? Parse(string pattern, int maxParts, string? currentDatabase, out string? error) =>
+        Parse(pattern, maxParts, currentDatabase, true, out error);
+
+    /// <summary>
+    /// As above; when <paramref name="databaseNamed"/> is false (a command matching no schema), psql takes no
+    /// database name from the pattern, so a pattern with a database part never names the current database.
+    /// </summary>
+    public static NamePattern? Parse(string pattern, int maxParts, string? currentDatabase, bool databaseNamed, out string? error)
     {
         error = null;
         var parts = new List<StringBuilder> { new() };
@@ -111,7 +118,7 @@ internal sealed class NamePattern
         }
 
         if (maxParts > 1 && dots == maxParts - 1 && currentDatabase is not null
-            && !string.Equals(firstLiteral.ToString(), currentDatabase, StringComparison.Ordinal))
+            && (!databaseNamed || !string.Equals(firstLiteral.ToString(), currentDatabase, StringComparison.Ordinal)))
         {
             error = $"cross-database references are not implemented: {pattern}";
             return null;
@@ -185,7 +192,7 @@ internal sealed class NamePattern
             return sql.ToString();
         }
 
-        NamePattern? parsed = Parse(pattern, maxParts, currentDatabase, out error);
+        NamePattern? parsed = Parse(pattern, maxParts, currentDatabase, schemaColumn is not null, out error);
         if (parsed is null)
         {
             return null;

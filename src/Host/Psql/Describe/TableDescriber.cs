@@ -630,7 +630,7 @@ internal static class TableDescriber
             footers.Add("Typed table of type: " + rel.OfType);
         }
 
-        if (verbose && rel.Kind is 'r' or 'm' or 'p')
+        if (verbose && rel.Kind is 'r' or 'm' or 'p' or 't')
         {
             if (rel.AccessMethod is { } accessMethod && !DescribeCommands.IsSet(host, "HIDE_TABLEAM"))
             {
