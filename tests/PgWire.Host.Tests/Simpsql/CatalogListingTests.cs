@@ -86,6 +86,14 @@ public sealed class CatalogListingTests
         \dfn bit_and
         \dfw row_num*
         \dft cl.*
+        \db+ pg_default
+        \dD+ cl.*
+        \dC+ bigint
+        \dL+
+        \dLS+ sql
+        \dy+
+        \dFd+ english*
+        \dFt+
         drop schema cl cascade;
 
         """;

@@ -9,7 +9,8 @@ namespace PgWire.Host.Psql.Describe;
 /// descriptions, domains, default privileges, foreign servers and wrappers, text search objects,
 /// languages, collations, privileges, partitioned relations, role settings, publications,
 /// subscriptions, types, extensions, extended statistics, event triggers, aggregates, operators and
-/// configuration parameters.
+/// configuration parameters. The + forms of \des, \dew, \dF, \dFp, \dP, \dRp, \dRs, \dT, \dx and
+/// \dX are not handled (they are reported as invalid commands).
 /// </summary>
 public static partial class DescribeCommands
 {
@@ -58,10 +59,16 @@ public static partial class DescribeCommands
             case "a":
                 ok = await ListAggregatesAsync(first, system, host, ct).ConfigureAwait(false);
                 break;
-            case "b" when !verbose:
+            case "b":
                 ok = await SimpleListAsync(
                     "SELECT spcname AS \"Name\", pg_catalog.pg_get_userbyid(spcowner) AS \"Owner\"," +
-                    " pg_catalog.pg_tablespace_location(oid) AS \"Location\" FROM pg_catalog.pg_tablespace WHERE true",
+                    " pg_catalog.pg_tablespace_location(oid) AS \"Location\"" +
+                    (verbose
+                        ? ", pg_catalog.array_to_string(spcacl, E'\\n') AS \"Access privileges\", spcoptions AS \"Options\"," +
+                          " pg_catalog.pg_size_pretty(pg_catalog.pg_tablespace_size(oid)) AS \"Size\"," +
+                          " pg_catalog.shobj_description(oid, 'pg_tablespace') AS \"Description\""
+                        : "") +
+                    " FROM pg_catalog.pg_tablespace WHERE true",
                     first, Target(null, "spcname", maxParts: 1), " ORDER BY 1", "List of tablespaces", host, ct).ConfigureAwait(false);
                 break;
             case "c":
@@ -77,13 +84,13 @@ public static partial class DescribeCommands
                     first, Target("n.nspname", "c.conname", "pg_catalog.pg_conversion_is_visible(c.oid)"),
                     " ORDER BY 1, 2", "List of conversions", host, ct).ConfigureAwait(false);
                 break;
-            case "C" when !verbose:
-                ok = await ListCastsAsync(first, host, ct).ConfigureAwait(false);
+            case "C":
+                ok = await ListCastsAsync(first, verbose, host, ct).ConfigureAwait(false);
                 break;
             case "d":
                 ok = await ListObjectDescriptionsAsync(first, system, host, ct).ConfigureAwait(false);
                 break;
-            case "D" when !verbose:
+            case "D":
                 ok = await SimpleListAsync(
                     "SELECT n.nspname AS \"Schema\", t.typname AS \"Name\"," +
                     " pg_catalog.format_type(t.typbasetype, t.typtypmod) AS \"Type\"," +
@@ -92,7 +99,9 @@ public static partial class DescribeCommands
                     " CASE WHEN t.typnotnull THEN 'not null' END AS \"Nullable\", t.typdefault AS \"Default\"," +
                     " pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.pg_get_constraintdef(r.oid, true)" +
                     " FROM pg_catalog.pg_constraint r WHERE t.oid = r.contypid), ' ') AS \"Check\"" +
+                    (verbose ? ", pg_catalog.array_to_string(t.typacl, E'\\n') AS \"Access privileges\", d.description AS \"Description\"" : "") +
                     " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace" +
+                    (verbose ? " LEFT JOIN pg_catalog.pg_description d ON d.classoid = t.tableoid AND d.objoid = t.oid AND d.objsubid = 0" : "") +
                     " WHERE t.typtype = 'd'" + (!system && first is null ? NotSystemSchema : ""),
                     first, Target("n.nspname", "t.typname", "pg_catalog.pg_type_is_visible(t.oid)"),
                     " ORDER BY 1, 2", "List of domains", host, ct).ConfigureAwait(false);
@@ -125,22 +134,35 @@ public static partial class DescribeCommands
                 ok = await TextSearchListAsync("pg_ts_config", "c", "cfgnamespace", "cfgname", "pg_ts_config_is_visible",
                     first, "List of text search configurations", host, ct).ConfigureAwait(false);
                 break;
-            case "Fd" when !verbose:
+            case "Fd":
                 ok = await TextSearchListAsync("pg_ts_dict", "d", "dictnamespace", "dictname", "pg_ts_dict_is_visible",
-                    first, "List of text search dictionaries", host, ct).ConfigureAwait(false);
+                    first, "List of text search dictionaries", host, ct,
+                    verbose
+                        ? " (SELECT nt.nspname || '.' || t.tmplname FROM pg_catalog.pg_ts_template t" +
+                          " LEFT JOIN pg_catalog.pg_namespace nt ON nt.oid = t.tmplnamespace WHERE d.dicttemplate = t.oid) AS \"Template\"," +
+                          " d.dictinitoption AS \"Init options\","
+                        : "").ConfigureAwait(false);
                 break;
             case "Fp" when !verbose:
                 ok = await TextSearchListAsync("pg_ts_parser", "p", "prsnamespace", "prsname", "pg_ts_parser_is_visible",
                     first, "List of text search parsers", host, ct).ConfigureAwait(false);
                 break;
-            case "Ft" when !verbose:
+            case "Ft":
                 ok = await TextSearchListAsync("pg_ts_template", "t", "tmplnamespace", "tmplname", "pg_ts_template_is_visible",
-                    first, "List of text search templates", host, ct).ConfigureAwait(false);
+                    first, "List of text search templates", host, ct,
+                    verbose ? " t.tmplinit::pg_catalog.regproc AS \"Init\", t.tmpllexize::pg_catalog.regproc AS \"Lexize\"," : "")
+                    .ConfigureAwait(false);
                 break;
-            case "L" when !verbose:
+            case "L":
                 ok = await SimpleListAsync(
                     "SELECT l.lanname AS \"Name\", pg_catalog.pg_get_userbyid(l.lanowner) AS \"Owner\"," +
-                    " l.lanpltrusted AS \"Trusted\", d.description AS \"Description\"" +
+                    " l.lanpltrusted AS \"Trusted\"," +
+                    (verbose
+                        ? " NOT l.lanispl AS \"Internal language\", l.lanplcallfoid::pg_catalog.regprocedure AS \"Call handler\"," +
+                          " l.lanvalidator::pg_catalog.regprocedure AS \"Validator\", l.laninline::pg_catalog.regprocedure AS \"Inline handler\"," +
+                          " pg_catalog.array_to_string(l.lanacl, E'\\n') AS \"Access privileges\","
+                        : "") +
+                    " d.description AS \"Description\"" +
                     " FROM pg_catalog.pg_language l LEFT JOIN pg_catalog.pg_description d" +
                     " ON d.classoid = l.tableoid AND d.objoid = l.oid AND d.objsubid = 0 WHERE true" +
                     (!system && first is null ? " AND l.lanplcallfoid != 0" : ""),
@@ -219,12 +241,13 @@ public static partial class DescribeCommands
                         "pg_catalog.pg_statistics_obj_is_visible(es.oid)"),
                     " ORDER BY 1, 2", "List of extended statistics", host, ct).ConfigureAwait(false);
                 break;
-            case "y" when !verbose:
+            case "y":
                 ok = await SimpleListAsync(
                     "SELECT evtname AS \"Name\", evtevent AS \"Event\", pg_catalog.pg_get_userbyid(e.evtowner) AS \"Owner\"," +
                     " CASE evtenabled WHEN 'O' THEN 'enabled' WHEN 'R' THEN 'replica' WHEN 'A' THEN 'always'" +
                     " WHEN 'D' THEN 'disabled' END AS \"Enabled\", e.evtfoid::pg_catalog.regproc AS \"Function\"," +
                     " pg_catalog.array_to_string(array(SELECT x FROM pg_catalog.unnest(evttags) AS t(x)), ', ') AS \"Tags\"" +
+                    (verbose ? ", pg_catalog.obj_description(e.oid, 'pg_event_trigger') AS \"Description\"" : "") +
                     " FROM pg_catalog.pg_event_trigger e WHERE true",
                     first, Target(null, "evtname", maxParts: 1), " ORDER BY 1", "List of event triggers", host, ct).ConfigureAwait(false);
                 break;
@@ -311,9 +334,9 @@ public static partial class DescribeCommands
 
     private static Task<bool> TextSearchListAsync(
         string catalog, string alias, string namespaceColumn, string nameColumn, string visibility,
-        string? pattern, string title, IMetaCommandHost host, CancellationToken ct) =>
+        string? pattern, string title, IMetaCommandHost host, CancellationToken ct, string verboseColumns = "") =>
         SimpleListAsync(
-            $"SELECT n.nspname AS \"Schema\", {alias}.{nameColumn} AS \"Name\"," +
+            $"SELECT n.nspname AS \"Schema\", {alias}.{nameColumn} AS \"Name\"," + verboseColumns +
             $" pg_catalog.obj_description({alias}.oid, '{catalog}') AS \"Description\"" +
             $" FROM pg_catalog.{catalog} {alias} LEFT JOIN pg_catalog.pg_namespace n ON n.oid = {alias}.{namespaceColumn} WHERE true",
             pattern, Target("n.nspname", $"{alias}.{nameColumn}", $"pg_catalog.{visibility}({alias}.oid)"),
@@ -477,7 +500,7 @@ public static partial class DescribeCommands
             pattern, Target("n.nspname", "p.proname", "pg_catalog.pg_function_is_visible(p.oid)"),
             " ORDER BY 1, 2, 4", "List of aggregate functions", host, ct);
 
-    private static async Task<bool> ListCastsAsync(string? pattern, IMetaCommandHost host, CancellationToken ct)
+    private static async Task<bool> ListCastsAsync(string? pattern, bool verbose, IMetaCommandHost host, CancellationToken ct)
     {
         var sql = new StringBuilder(
             "SELECT pg_catalog.format_type(castsource, NULL) AS \"Source type\"," +
@@ -485,11 +508,14 @@ public static partial class DescribeCommands
             " CASE WHEN c.castmethod = 'b' THEN '(binary coercible)' WHEN c.castmethod = 'i' THEN '(with inout)'" +
             " ELSE p.proname END AS \"Function\"," +
             " CASE WHEN c.castcontext = 'e' THEN 'no' WHEN c.castcontext = 'a' THEN 'in assignment' ELSE 'yes' END AS \"Implicit?\"" +
+            (verbose ? ", d.description AS \"Description\"" : "") +
             " FROM pg_catalog.pg_cast c LEFT JOIN pg_catalog.pg_proc p ON c.castfunc = p.oid" +
             " LEFT JOIN pg_catalog.pg_type ts ON c.castsource = ts.oid" +
             " LEFT JOIN pg_catalog.pg_namespace ns ON ns.oid = ts.typnamespace" +
             " LEFT JOIN pg_catalog.pg_type tt ON c.casttarget = tt.oid" +
-            " LEFT JOIN pg_catalog.pg_namespace nt ON nt.oid = tt.typnamespace WHERE ((true");
+            " LEFT JOIN pg_catalog.pg_namespace nt ON nt.oid = tt.typnamespace" +
+            (verbose ? " LEFT JOIN pg_catalog.pg_description d ON d.classoid = c.tableoid AND d.objoid = c.oid AND d.objsubid = 0" : "") +
+            " WHERE ((true");
         if (!AppendTarget(sql, pattern, Target("ns.nspname", "ts.typname", "pg_catalog.pg_type_is_visible(ts.oid)",
                 alt: "pg_catalog.format_type(ts.oid, NULL)"), host))
         {
