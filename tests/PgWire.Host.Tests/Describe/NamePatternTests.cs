@@ -37,6 +37,19 @@ public class NamePatternTests
         Assert.Equal(nameRegex, parsed.NameRegex);
     }
 
+    [Theory]
+    [InlineData("||/", "^(\\|\\|/)$")]
+    [InlineData("*|*", "^(.*\\|.*)$")]
+    [InlineData("?-", "^(.-)$")]
+    [InlineData("(+)", "^(\\(\\+\\))$")]
+    public void Operator_names_escape_regular_expression_characters(string pattern, string nameRegex)
+    {
+        NamePattern? parsed = NamePattern.Parse(pattern, 3, "db", true, out string? error, forceEscape: true);
+        Assert.Null(error);
+        Assert.Equal(nameRegex, parsed?.NameRegex);
+        Assert.Equal("^(|/)$", NamePattern.Parse("|/", 3, "db", out _)?.NameRegex);
+    }
+
     [Fact]
     public void Without_a_schema_to_match_a_database_part_is_never_the_current_database()
     {

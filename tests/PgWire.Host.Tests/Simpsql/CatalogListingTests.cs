@@ -6,7 +6,8 @@ namespace PgWire.Host.Tests.Simpsql;
 /// <summary>
 /// Catalog listings (\dA and its variants, \dP, \dconfig, \do, \df with argument types and the other
 /// single-query listings), dotted-name checks, results of "\;" groups, TOAST tables and a few \pset
-/// checks, compared with psql 15.
+/// checks, compared with psql 15. Listings are limited to this test's own schema (or to built-in objects):
+/// other tests change the same database meanwhile.
 /// </summary>
 public sealed class CatalogListingTests
 {
@@ -47,9 +48,9 @@ public sealed class CatalogListingTests
         \dC "no such"
         \dd cl.*
         \dD cl.*
-        \ddp
-        \des
-        \dew
+        \ddp cl
+        \des cl*
+        \dew cl*
         \dF english
         \dFd english*
         \dFp
@@ -60,23 +61,32 @@ public sealed class CatalogListingTests
         \dp cl.*
         \dP cl.*
         \dPt cl.*
-        \dPi
-        \dPn
+        \dPi cl.*
+        \dPn cl.*
         \dPtn cl.*
-        \drds
-        \dRp
-        \dRs
+        \drds cl*
+        \dRp cl*
+        \dRs cl*
         \dT cl.*
         \dT int
         \dT float8[]
-        \dx
+        \dx plpgsql
         \dX cl.*
-        \dy
+        \dy cl*
         \dconfig work_mem
         \dconfig+ work*
         \do - pg_catalog.int4
         \do && anyarray *
         \do cl.*
+        \do+ ||/
+        \do ?-|
+        \do *|*
+        \do+ ~~*
+        \dA+ heap
+        \dAf+ btree int4
+        \dcS+ ascii_to_mic
+        \dOS+ "C"
+        \dp pg_catalog.pg_class
         \df *sqrt num*
         \df int*pl int4
         \df int*pl * pg_catalog.int8
@@ -91,7 +101,7 @@ public sealed class CatalogListingTests
         \dC+ bigint
         \dL+
         \dLS+ sql
-        \dy+
+        \dy+ cl*
         \dFd+ english*
         \dFt+
         drop schema cl cascade;
@@ -145,12 +155,15 @@ public sealed class CatalogListingTests
     private const string Details = """
         \d pg_toast.pg_toast_2619
         \d+ pg_toast.pg_toast_2619
-        create temp table hide_t (a text);
-        \d+ hide_t
+        drop schema if exists hide cascade;
+        create schema hide;
+        create table hide.t (a text);
+        \d+ hide.t
         \set HIDE_TABLEAM on
         \set HIDE_TOAST_COMPRESSION on
-        \d+ hide_t
-        \dt+ hide_t
+        \d+ hide.t
+        \dt+ hide.t
+        drop schema hide cascade;
         \pset csv_fieldsep '\0'
         \pset csv_fieldsep '\n'
         \pset csv_fieldsep '"'

@@ -209,10 +209,12 @@ public static partial class DescribeCommands
         string? visibilityRule,
         IMetaCommandHost host,
         int maxParts = 3,
-        string? altNameColumn = null)
+        string? altNameColumn = null,
+        bool forceEscape = false)
     {
         string? conditions = NamePattern.Conditions(
-            pattern, schemaColumn, nameColumn, altNameColumn, visibilityRule, maxParts, host.Client.Session.Database, out string? error);
+            pattern, schemaColumn, nameColumn, altNameColumn, visibilityRule, maxParts, host.Client.Session.Database, out string? error,
+            forceEscape);
         if (conditions is null)
         {
             host.Err.Write(error + "\n");

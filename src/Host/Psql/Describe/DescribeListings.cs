@@ -752,7 +752,8 @@ public static partial class DescribeCommands
             sql.Append(NotSystemSchema);
         }
 
-        if (!AppendTarget(sql, pattern, Target("n.nspname", "o.oprname", "pg_catalog.pg_operator_is_visible(o.oid)"), host))
+        // Operator names are made of regular-expression characters: only *, ? and . keep their pattern meaning.
+        if (!AppendPattern(sql, pattern, "n.nspname", "o.oprname", "pg_catalog.pg_operator_is_visible(o.oid)", host, forceEscape: true))
         {
             return false;
         }

@@ -44,8 +44,11 @@ internal sealed class NamePattern
     /// <summary>
     /// As above; when <paramref name="databaseNamed"/> is false (a command matching no schema), psql takes no
     /// database name from the pattern, so a pattern with a database part never names the current database.
+    /// With <paramref name="forceEscape"/> (operator names), regular-expression characters other than
+    /// <c>*</c>, <c>?</c> and <c>.</c> are literal even outside quotes.
     /// </summary>
-    public static NamePattern? Parse(string pattern, int maxParts, string? currentDatabase, bool databaseNamed, out string? error)
+    public static NamePattern? Parse(
+        string pattern, int maxParts, string? currentDatabase, bool databaseNamed, out string? error, bool forceEscape = false)
     {
         error = null;
         var parts = new List<StringBuilder> { new() };
@@ -87,7 +90,7 @@ internal sealed class NamePattern
                 current.Append("\\$");
                 AppendLiteral(ch);
             }
-            else if (inQuotes && "|*+?()[]{}.^\\".Contains(ch, StringComparison.Ordinal))
+            else if ((inQuotes || forceEscape) && "|*+?()[]{}.^\\".Contains(ch, StringComparison.Ordinal))
             {
                 current.Append('\\').Append(ch);
                 AppendLiteral(ch);
@@ -178,7 +181,8 @@ internal sealed class NamePattern
         string? visibilityRule,
         int maxParts,
         string? currentDatabase,
-        out string? error)
+        out string? error,
+        bool forceEscape = false)
     {
         error = null;
         var sql = new StringBuilder();
@@ -192,7 +196,7 @@ internal sealed class NamePattern
             return sql.ToString();
         }
 
-        NamePattern? parsed = Parse(pattern, maxParts, currentDatabase, schemaColumn is not null, out error);
+        NamePattern? parsed = Parse(pattern, maxParts, currentDatabase, schemaColumn is not null, out error, forceEscape);
         if (parsed is null)
         {
             return null;
