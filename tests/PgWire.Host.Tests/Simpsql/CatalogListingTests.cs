@@ -59,6 +59,8 @@ public sealed class CatalogListingTests
         \dLS plpgsql
         \dO cl.*
         \dp cl.*
+        \z cl.t
+        \z cl.t extra
         \dP cl.*
         \dPt cl.*
         \dPi cl.*

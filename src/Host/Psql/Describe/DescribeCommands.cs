@@ -36,6 +36,12 @@ public static partial class DescribeCommands
         }
 
         string? pattern = FirstArgument(args ?? "");
+        if (command == "z")
+        {
+            // \z is psql's other name for \dp.
+            return await TryRunListingAsync(command, "p", args ?? "", false, false, host, ct).ConfigureAwait(false);
+        }
+
         if (command[0] == 'l')
         {
             string rest = command[1..];
