@@ -72,6 +72,9 @@ public sealed class CatalogListingTests
         \dT cl.*
         \dT int
         \dT float8[]
+        create type cl.mood as enum ('sad', 'ok', 'happy');
+        \dT+ cl.*
+        \dTS+ float8[]
         \dx plpgsql
         \dX cl.*
         \dy cl*

@@ -9,8 +9,8 @@ namespace PgWire.Host.Psql.Describe;
 /// descriptions, domains, default privileges, foreign servers and wrappers, text search objects,
 /// languages, collations, privileges, partitioned relations, role settings, publications,
 /// subscriptions, types, extensions, extended statistics, event triggers, aggregates, operators and
-/// configuration parameters. The + forms of \des, \dew, \dF, \dFp, \dP, \dRp, \dRs, \dT, \dx and
-/// \dX are not handled (they are reported as invalid commands).
+/// configuration parameters. The + forms of \des, \dew, \dF, \dFp, \dP, \dRp, \dRs, \dx and \dX
+/// are not handled (they are reported as invalid commands).
 /// </summary>
 public static partial class DescribeCommands
 {
@@ -206,9 +206,19 @@ public static partial class DescribeCommands
                     " WHERE subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())",
                     first, Target(null, "subname", maxParts: 1), " ORDER BY 1", "List of subscriptions", host, ct).ConfigureAwait(false);
                 break;
-            case "T" when !verbose:
+            case "T":
                 ok = await SimpleListAsync(
                     "SELECT n.nspname AS \"Schema\", pg_catalog.format_type(t.oid, NULL) AS \"Name\"," +
+                    (verbose
+                        ? " t.typname AS \"Internal name\"," +
+                          " CASE WHEN t.typrelid != 0 THEN CAST('tuple' AS pg_catalog.text)" +
+                          " WHEN t.typlen < 0 THEN CAST('var' AS pg_catalog.text)" +
+                          " ELSE CAST(t.typlen AS pg_catalog.text) END AS \"Size\"," +
+                          " pg_catalog.array_to_string(ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e" +
+                          " WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), E'\\n') AS \"Elements\"," +
+                          " pg_catalog.pg_get_userbyid(t.typowner) AS \"Owner\"," +
+                          " pg_catalog.array_to_string(t.typacl, E'\\n') AS \"Access privileges\","
+                        : "") +
                     " pg_catalog.obj_description(t.oid, 'pg_type') AS \"Description\"" +
                     " FROM pg_catalog.pg_type t LEFT JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace" +
                     " WHERE (t.typrelid = 0 OR (SELECT c.relkind = 'c' FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid))" +
