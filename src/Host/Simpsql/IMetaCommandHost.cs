@@ -17,6 +17,9 @@ public interface IMetaCommandHost
     /// <summary>psql's QUIET: informational messages (such as "Did not find any relation named ...") are left out.</summary>
     bool Quiet => false;
 
+    /// <summary>The value of a psql variable (HIDE_TABLEAM and the like), or null when it is not set.</summary>
+    string? GetVariable(string name) => null;
+
     /// <summary>
     /// Runs a query and prints its result as a listing (title on top, footers below) with the current
     /// print options; returns false on error after printing it.

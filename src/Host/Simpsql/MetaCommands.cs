@@ -292,7 +292,7 @@ internal sealed partial class SimpsqlSession
                 return MetaOutcome.Error;
         }
 
-        if (cmd.StartsWith('d') || cmd.StartsWith('l'))
+        if (cmd.StartsWith('d') || cmd.StartsWith('l') || cmd == "z")
         {
             string args = scanner.ReadRestOfLine().Trim();
             bool? handled = await PgWire.Host.Psql.Describe.DescribeCommands.TryRunAsync(cmd, args, this, Cancellation).ConfigureAwait(false);

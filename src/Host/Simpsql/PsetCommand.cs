@@ -134,13 +134,22 @@ internal sealed partial class SimpsqlSession
             case "csv_fieldsep":
                 if (value is not null)
                 {
-                    if (Encoding.UTF8.GetByteCount(value) != 1 || value[0] is '"' or '\n' or '\r')
+                    // As in C, the value ends at a NUL byte ('\0' gives an empty separator).
+                    int nul = value.IndexOf('\0', StringComparison.Ordinal);
+                    string separator = nul < 0 ? value : value[..nul];
+                    if (Encoding.UTF8.GetByteCount(separator) != 1)
                     {
                         LogError("\\pset: csv_fieldsep must be a single one-byte character", false);
                         return false;
                     }
 
-                    Print.CsvFieldSeparator = value[0];
+                    if (separator[0] is '"' or '\n' or '\r')
+                    {
+                        LogError("\\pset: csv_fieldsep cannot be a double quote, a newline, or a carriage return", false);
+                        return false;
+                    }
+
+                    Print.CsvFieldSeparator = separator[0];
                 }
 
                 break;

@@ -458,6 +458,33 @@ internal sealed class QueryScanner
                 return;
             }
 
+            if (c == '\\' && _pos < _line.Length && _line[_pos] is >= '0' and <= '7')
+            {
+                // \ooo: one to three octal digits give a byte.
+                int value = 0;
+                for (int digits = 0; digits < 3 && _pos < _line.Length && _line[_pos] is >= '0' and <= '7'; digits++)
+                {
+                    value = (value * 8) + (_line[_pos++] - '0');
+                }
+
+                arg.Append((char)(value & 0xFF));
+                continue;
+            }
+
+            if (c == '\\' && _pos + 1 < _line.Length && _line[_pos] == 'x' && char.IsAsciiHexDigit(_line[_pos + 1]))
+            {
+                // \xhh: one or two hexadecimal digits give a byte.
+                _pos++;
+                int value = 0;
+                for (int digits = 0; digits < 2 && _pos < _line.Length && char.IsAsciiHexDigit(_line[_pos]); digits++)
+                {
+                    value = (value * 16) + Convert.ToInt32(_line[_pos++].ToString(), 16);
+                }
+
+                arg.Append((char)value);
+                continue;
+            }
+
             if (c == '\\' && _pos < _line.Length)
             {
                 char e = _line[_pos++];

@@ -21,6 +21,11 @@ internal sealed class ResultObserver : IQueryObserver
     // first (a WARNING of the COMMIT in "SELECT 1\; COMMIT" comes before the SELECT's rows).
     private CommandComplete? _completed;
 
+    // A finished result is printed only once the result after it has arrived (or the query ended), as
+    // psql 15 fetches the next result before printing one: notices raised by a later statement of a
+    // "\;" group come before the earlier statement's rows. The argument tells whether it was the last.
+    private Action<bool>? _held;
+
     public ResultObserver(SimpsqlSession session, string sql)
     {
         _session = session;
@@ -87,6 +92,7 @@ internal sealed class ResultObserver : IQueryObserver
         else if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && !print.NumericLocale && Title is null && Footers is null
             && (TableTarget is not null || !_session.PagerPossible))
         {
+            ReleaseHeld(false);
             FlushTableText();
             _streaming = new StreamingRowWriter(_columns, print, TableStream!);
             _streaming.WriteHeader();
@@ -125,18 +131,37 @@ internal sealed class ResultObserver : IQueryObserver
         _completed = complete;
     }
 
-    public void OnQueryDone() => PrintCompleted();
+    public void OnQueryDone()
+    {
+        PrintCompleted();
+        ReleaseHeld(true);
+    }
 
     private void PrintCompleted()
     {
         if (_completed is { } complete)
         {
             _completed = null;
-            Complete(complete);
+            Action<bool>? finished = Complete(complete);
+            ReleaseHeld(false);
+            _held = finished;
         }
     }
 
-    private void Complete(CommandComplete complete)
+    private void ReleaseHeld(bool last)
+    {
+        if (_held is { } held)
+        {
+            _held = null;
+            held(last);
+        }
+    }
+
+    /// <summary>Whether results other than the last of a query string are shown (SHOW_ALL_RESULTS).</summary>
+    private bool ShowAllResults => _session.GetVariable("SHOW_ALL_RESULTS") is not { } value || SimpsqlSession.IsTrue(value);
+
+    /// <summary>Ends a result: what is left to print is returned, to run when it is known whether it was the last.</summary>
+    private Action<bool>? Complete(CommandComplete complete)
     {
         string tag = complete.Tag;
         LastTag = tag;
@@ -148,70 +173,88 @@ internal sealed class ResultObserver : IQueryObserver
             _copyOut = null;
             if (toQueryOutput)
             {
-                return;
+                return null;
             }
         }
 
-        if (_columns is not null)
+        if (_columns is null)
         {
-            if (_streaming is not null)
+            return last =>
             {
-                _streaming.WriteFooter(_rowCount);
-                _streaming.Flush();
-                _streaming = null;
-            }
-            else if (_rows is not null && CaptureRows)
-            {
-                Captured = (_columns, _rows);
-                _rows = null;
-            }
-            else if (_rows is not null && TableTarget is { Text: null })
-            {
-                // The file or command for \g could not be opened: the rows go nowhere.
-                _rows = null;
-            }
-            else if (_rows is not null && ResultHandler is not null)
-            {
-                ResultHandler(new ResultSet(_columns, _rows) { CommandTag = tag });
-                _rows = null;
-            }
-            else if (_rows is not null)
-            {
-                var print = _session.Print;
-                if (Title is not null)
+                if (last || ShowAllResults)
                 {
-                    print = print.Clone();
-                    print.Title = Title;
+                    _session.PrintStatus(tag);
                 }
+            };
+        }
 
-                var output = TableText!;
-                var result = new ResultSet(_columns, _rows) { CommandTag = tag };
-                if (TableTarget is not null)
-                {
-                    ResultPrinter.Print(result, print, output);
-                    WriteFooters(print, output);
-                }
-                else
-                {
-                    // On the query output: the terminal's width and, as psql decides, the pager, which gets the
-                    // whole table and is waited for before anything else is printed.
-                    using var paging = new SimpsqlSession.PagedOutput(_session, print, print.TuplesOnly ? 0 : Footers?.Count ?? 0);
-                    ResultPrinter.Print(result, _session.ForStdout(print), output, paging.Request);
-                    WriteFooters(print, paging.Writer(output));
-                }
-
-                _rows = null;
-            }
-
+        bool rowStatus = tag.StartsWith("INSERT", StringComparison.Ordinal) || tag.StartsWith("UPDATE", StringComparison.Ordinal)
+            || tag.StartsWith("DELETE", StringComparison.Ordinal);
+        if (_streaming is not null)
+        {
+            _streaming.WriteFooter(_rowCount);
+            _streaming.Flush();
+            _streaming = null;
             _columns = null;
-            if (tag.StartsWith("INSERT", StringComparison.Ordinal) || tag.StartsWith("UPDATE", StringComparison.Ordinal) || tag.StartsWith("DELETE", StringComparison.Ordinal))
+            if (rowStatus)
             {
                 _session.PrintStatus(tag);
             }
+
+            return null;
+        }
+
+        IReadOnlyList<ResultColumn> columns = _columns;
+        List<string?[]>? rows = _rows;
+        _columns = null;
+        _rows = null;
+        return last =>
+        {
+            bool show = last || ShowAllResults;
+            if (rows is not null && CaptureRows && last)
+            {
+                Captured = (columns, rows);
+            }
+            else if (rows is not null && ResultHandler is not null && last)
+            {
+                ResultHandler(new ResultSet(columns, rows) { CommandTag = tag });
+            }
+            else if (rows is not null && show && TableTarget is not { Text: null })
+            {
+                // (When the file or command for \g could not be opened, the rows go nowhere.)
+                PrintRows(columns, rows, tag);
+            }
+
+            if (rowStatus && show)
+            {
+                _session.PrintStatus(tag);
+            }
+        };
+    }
+
+    private void PrintRows(IReadOnlyList<ResultColumn> columns, List<string?[]> rows, string tag)
+    {
+        var print = _session.Print;
+        if (Title is not null)
+        {
+            print = print.Clone();
+            print.Title = Title;
+        }
+
+        var output = TableText!;
+        var result = new ResultSet(columns, rows) { CommandTag = tag };
+        if (TableTarget is not null)
+        {
+            ResultPrinter.Print(result, print, output);
+            WriteFooters(print, output);
         }
         else
         {
-            _session.PrintStatus(tag);
+            // On the query output: the terminal's width and, as psql decides, the pager, which gets the
+            // whole table and is waited for before anything else is printed.
+            using var paging = new SimpsqlSession.PagedOutput(_session, print, print.TuplesOnly ? 0 : Footers?.Count ?? 0);
+            ResultPrinter.Print(result, _session.ForStdout(print), output, paging.Request);
+            WriteFooters(print, paging.Writer(output));
         }
     }
 
@@ -230,6 +273,7 @@ internal sealed class ResultObserver : IQueryObserver
     public void OnEmptyQuery()
     {
         PrintCompleted();
+        ReleaseHeld(false);
         LastTag = null;
         LastError = null;
     }
@@ -237,6 +281,7 @@ internal sealed class ResultObserver : IQueryObserver
     public void OnError(PostgresErrorFields error)
     {
         PrintCompleted();
+        ReleaseHeld(false);
         Failed = true;
         LastTag = null;
         LastError = error;
@@ -256,6 +301,7 @@ internal sealed class ResultObserver : IQueryObserver
     public void OnCopyOutStart(CopyResponse response)
     {
         PrintCompleted();
+        ReleaseHeld(false);
         if (CopyOutTarget is not null)
         {
             _copyOut = CopyOutTarget;
@@ -272,6 +318,7 @@ internal sealed class ResultObserver : IQueryObserver
     public Task OnCopyInAsync(CopyResponse response, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken)
     {
         PrintCompleted();
+        ReleaseHeld(false);
         return CopyInSource is not null ? CopyInSource(send, cancellationToken) : _session.CopyFromInputAsync(send, cancellationToken);
     }
 }

@@ -8,7 +8,7 @@ namespace PgWire.Host.Psql.Describe;
 /// psql's describe meta-commands (<c>\d</c> and its listing variants, <c>\dn</c>, <c>\df</c>,
 /// <c>\du</c>/<c>\dg</c>, <c>\l</c>), producing the same output as psql 15.
 /// </summary>
-public static class DescribeCommands
+public static partial class DescribeCommands
 {
     internal const uint TextOid = 25;
 
@@ -36,6 +36,12 @@ public static class DescribeCommands
         }
 
         string? pattern = FirstArgument(args ?? "");
+        if (command == "z")
+        {
+            // \z is psql's other name for \dp.
+            return await TryRunListingAsync(command, "p", args ?? "", false, false, host, ct).ConfigureAwait(false);
+        }
+
         if (command[0] == 'l')
         {
             string rest = command[1..];
@@ -84,10 +90,19 @@ public static class DescribeCommands
             return await ListRelationsAsync(kinds, pattern, verbose, system, host, ct).ConfigureAwait(false);
         }
 
+        if (kinds[0] == 'f' && kinds[1..].All(k => "anptw".Contains(k, StringComparison.Ordinal)))
+        {
+            return await ListFunctionsAsync(kinds[1..], Arguments(args ?? ""), verbose, system, host, ct).ConfigureAwait(false);
+        }
+
+        if (await TryRunListingAsync(command, kinds, args ?? "", verbose, system, host, ct).ConfigureAwait(false) is { } listed)
+        {
+            return listed;
+        }
+
         return kinds switch
         {
             "n" => await ListSchemasAsync(pattern, verbose, system, host, ct).ConfigureAwait(false),
-            "f" => await ListFunctionsAsync(pattern, verbose, system, host, ct).ConfigureAwait(false),
             "u" or "g" => await ListRolesAsync(pattern, verbose, system, host, ct).ConfigureAwait(false),
             _ => null,
         };
@@ -100,6 +115,24 @@ public static class DescribeCommands
     internal static string? FirstArgument(string args)
     {
         int i = 0;
+        return NextArgument(args, ref i);
+    }
+
+    /// <summary>All arguments of a meta-command line, split as <see cref="FirstArgument"/> splits the first.</summary>
+    internal static List<string> Arguments(string args)
+    {
+        var list = new List<string>();
+        int i = 0;
+        while (NextArgument(args, ref i) is { } argument)
+        {
+            list.Add(argument);
+        }
+
+        return list;
+    }
+
+    private static string? NextArgument(string args, ref int i)
+    {
         while (i < args.Length && char.IsWhiteSpace(args[i]))
         {
             i++;
@@ -157,6 +190,9 @@ public static class DescribeCommands
         return token.ToString();
     }
 
+    /// <summary>Whether the psql variable <paramref name="name"/> is set to a true value.</summary>
+    internal static bool IsSet(IMetaCommandHost host, string name) => SimpsqlSession.IsTrue(host.GetVariable(name));
+
     internal static void PrintTable(ResultSet result, string title, IMetaCommandHost host, bool allowExpanded = true)
     {
         PrintOptions options = host.Print.Clone();
@@ -177,9 +213,14 @@ public static class DescribeCommands
         string? schemaColumn,
         string nameColumn,
         string? visibilityRule,
-        IMetaCommandHost host)
+        IMetaCommandHost host,
+        int maxParts = 3,
+        string? altNameColumn = null,
+        bool forceEscape = false)
     {
-        string? conditions = NamePattern.Conditions(pattern, schemaColumn, nameColumn, visibilityRule, out string? error);
+        string? conditions = NamePattern.Conditions(
+            pattern, schemaColumn, nameColumn, altNameColumn, visibilityRule, maxParts, host.Client.Session.Database, out string? error,
+            forceEscape);
         if (conditions is null)
         {
             host.Err.Write(error + "\n");
@@ -211,7 +252,7 @@ public static class DescribeCommands
         if (verbose)
         {
             sql.Append(", CASE c.relpersistence WHEN 'p' THEN 'permanent' WHEN 't' THEN 'temporary' WHEN 'u' THEN 'unlogged' END AS \"Persistence\"");
-            if ((tables || matViews || indexes) && host.Client.Session.ServerVersionNumber >= 120000)
+            if ((tables || matViews || indexes) && host.Client.Session.ServerVersionNumber >= 120000 && !IsSet(host, "HIDE_TABLEAM"))
             {
                 sql.Append(", am.amname AS \"Access method\"");
             }
@@ -321,7 +362,7 @@ public static class DescribeCommands
             sql.Append(" AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'");
         }
 
-        if (!AppendPattern(sql, pattern, null, "n.nspname", null, host))
+        if (!AppendPattern(sql, pattern, null, "n.nspname", null, host, 2))
         {
             return false;
         }
@@ -360,8 +401,10 @@ public static class DescribeCommands
     }
 
     private static async Task<bool> ListFunctionsAsync(
-        string? pattern, bool verbose, bool system, IMetaCommandHost host, CancellationToken ct)
+        string functionKinds, List<string> arguments, bool verbose, bool system, IMetaCommandHost host, CancellationToken ct)
     {
+        string? pattern = arguments.Count > 0 ? arguments[0] : null;
+        List<string> argumentTypes = arguments.Skip(1).ToList();
         var sql = new StringBuilder();
         sql.Append("SELECT n.nspname AS \"Schema\", p.proname AS \"Name\"")
             .Append(", pg_catalog.pg_get_function_result(p.oid) AS \"Result data type\"")
@@ -387,13 +430,22 @@ public static class DescribeCommands
             sql.Append(" LEFT JOIN pg_catalog.pg_language l ON l.oid = p.prolang");
         }
 
+        for (int i = 0; i < argumentTypes.Count; i++)
+        {
+            sql.Append(" LEFT JOIN pg_catalog.pg_type t").Append(i).Append(" ON t").Append(i).Append(".oid = p.proargtypes[").Append(i)
+                .Append("] LEFT JOIN pg_catalog.pg_namespace nt").Append(i).Append(" ON nt").Append(i).Append(".oid = t").Append(i)
+                .Append(".typnamespace");
+        }
+
         sql.Append(" WHERE true");
+        AppendFunctionKinds(sql, functionKinds);
         if (!system && pattern is null)
         {
             sql.Append(" AND n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema'");
         }
 
-        if (!AppendPattern(sql, pattern, "n.nspname", "p.proname", "pg_catalog.pg_function_is_visible(p.oid)", host))
+        if (!AppendPattern(sql, pattern, "n.nspname", "p.proname", "pg_catalog.pg_function_is_visible(p.oid)", host)
+            || !AppendArgumentTypes(sql, argumentTypes, host))
         {
             return false;
         }
@@ -407,6 +459,71 @@ public static class DescribeCommands
 
         PrintTable(result, "List of functions", host);
         return true;
+    }
+
+    /// <summary>
+    /// The kinds of function <c>\df</c> lists: all without letters, otherwise those of <c>a</c>ggregates,
+    /// <c>n</c>ormal functions, <c>p</c>rocedures, <c>t</c>rigger functions and <c>w</c>indow functions.
+    /// </summary>
+    private static void AppendFunctionKinds(StringBuilder sql, string letters)
+    {
+        bool aggregates = letters.Contains('a', StringComparison.Ordinal);
+        bool normal = letters.Contains('n', StringComparison.Ordinal);
+        bool procedures = letters.Contains('p', StringComparison.Ordinal);
+        bool triggers = letters.Contains('t', StringComparison.Ordinal);
+        bool windows = letters.Contains('w', StringComparison.Ordinal);
+        if (letters.Length == 0 || (aggregates && normal && procedures && triggers && windows))
+        {
+            return;
+        }
+
+        if (normal)
+        {
+            if (!aggregates)
+            {
+                sql.Append(" AND p.prokind <> 'a'");
+            }
+
+            if (!procedures)
+            {
+                sql.Append(" AND (p.prokind IS NULL OR p.prokind <> 'p')");
+            }
+
+            if (!triggers)
+            {
+                sql.Append(" AND p.prorettype <> 'pg_catalog.trigger'::pg_catalog.regtype");
+            }
+
+            if (!windows)
+            {
+                sql.Append(" AND p.prokind <> 'w'");
+            }
+
+            return;
+        }
+
+        var alternatives = new List<string>();
+        if (aggregates)
+        {
+            alternatives.Add("p.prokind = 'a'");
+        }
+
+        if (triggers)
+        {
+            alternatives.Add("p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype");
+        }
+
+        if (procedures)
+        {
+            alternatives.Add("p.prokind = 'p'");
+        }
+
+        if (windows)
+        {
+            alternatives.Add("p.prokind = 'w'");
+        }
+
+        sql.Append(" AND (").Append(string.Join(" OR ", alternatives)).Append(')');
     }
 
     private static async Task<bool> ListRolesAsync(
@@ -429,7 +546,7 @@ public static class DescribeCommands
             sql.Append(" AND r.rolname !~ '^pg_'");
         }
 
-        if (!AppendPattern(sql, pattern, null, "r.rolname", null, host))
+        if (!AppendPattern(sql, pattern, null, "r.rolname", null, host, 1))
         {
             return false;
         }
@@ -565,7 +682,7 @@ public static class DescribeCommands
         }
 
         sql.Append(" WHERE true");
-        if (!AppendPattern(sql, pattern, null, "d.datname", null, host))
+        if (!AppendPattern(sql, pattern, null, "d.datname", null, host, 1))
         {
             return false;
         }

@@ -121,7 +121,7 @@ internal static class TableDescriber
 
         bool isIndex = rel.Kind is 'i' or 'I';
         bool showCompression = verbose && rel.Kind is 'r' or 'p' or 'm'
-            && host.Client.Session.ServerVersionNumber >= 140000;
+            && host.Client.Session.ServerVersionNumber >= 140000 && !DescribeCommands.IsSet(host, "HIDE_TOAST_COMPRESSION");
         bool showStatsTarget = verbose && rel.Kind is 'r' or 'i' or 'I' or 'm' or 'f' or 'p';
         bool showDescription = verbose && rel.Kind is 'r' or 'v' or 'm' or 'f' or 'p' or 'c';
         var verboseSql = new StringBuilder();
@@ -165,6 +165,17 @@ internal static class TableDescriber
             {
                 var row = new List<string?> { a[0] ?? "", a[1] ?? "", a[2] ?? "", a[3] ?? "" };
                 AddVerboseCells(row, a, 4, showCompression, showStatsTarget, showDescription);
+                rows.Add([.. row]);
+            }
+        }
+        else if (rel.Kind == 't')
+        {
+            // TOAST tables: no collation, nullability or default, as psql.
+            columns.AddRange([Text("Column"), Text("Type")]);
+            foreach (string?[] a in attributes.Rows)
+            {
+                var row = new List<string?> { a[0] ?? "", a[1] ?? "" };
+                AddVerboseCells(row, a, 7, showCompression, showStatsTarget, showDescription);
                 rows.Add([.. row]);
             }
         }
@@ -452,6 +463,24 @@ internal static class TableDescriber
                 }
             }
 
+            if (rel.Kind == 't')
+            {
+                ResultSet? owner = await CatalogQuery.RunAsync(
+                    host,
+                    "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace" +
+                    " WHERE reltoastrelid = " + oid,
+                    ct).ConfigureAwait(false);
+                if (owner is null)
+                {
+                    return false;
+                }
+
+                if (owner.Rows.Count > 0)
+                {
+                    footers.Add($"Owning table: \"{owner.Rows[0][0]}.{owner.Rows[0][1]}\"");
+                }
+            }
+
             if (rel.HasIndex)
             {
                 ResultSet? indexes = await CatalogQuery.RunAsync(
@@ -601,9 +630,9 @@ internal static class TableDescriber
             footers.Add("Typed table of type: " + rel.OfType);
         }
 
-        if (verbose && rel.Kind is 'r' or 'm' or 'p')
+        if (verbose && rel.Kind is 'r' or 'm' or 'p' or 't')
         {
-            if (rel.AccessMethod is { } accessMethod)
+            if (rel.AccessMethod is { } accessMethod && !DescribeCommands.IsSet(host, "HIDE_TABLEAM"))
             {
                 footers.Add("Access method: " + accessMethod);
             }
