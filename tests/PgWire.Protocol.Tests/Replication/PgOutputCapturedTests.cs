@@ -1,7 +1,7 @@
-using Xunit;
 using System.Text;
 using PgWire.Protocol.Replication;
 using PgWire.Protocol.Replication.PgOutput;
+using Xunit;
 using static PgWire.Protocol.Tests.Replication.Captured;
 
 namespace PgWire.Protocol.Tests.Replication;
