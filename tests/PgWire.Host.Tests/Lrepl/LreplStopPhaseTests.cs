@@ -224,28 +224,58 @@ public sealed class LreplStopPhaseTests
         }
     }
 
-    [ClusterFact]
-    public async Task Waiting_for_a_state_journal_that_never_answers()
+    /// <summary>A state store that accepts connections and never answers: the config naming it.</summary>
+    private static string SilentStateStore(string dir, SilentServer journal)
     {
-        const string table = "lr_stop_journal";
-        Cleanup(table);
-        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g");
-        var dir = NewDir(table);
-        using var journal = new SilentServer();
         var conf = Path.Combine(dir, "lrepl.conf");
         File.WriteAllText(conf, $$"""
             pgwire.lrepl.state {
               provider = "PostgreSQL.15"
-              connection-string = "Host=127.0.0.1;Port={{journal.Port}};Username=postgres;Password=postgres;Database=postgres"
+              connection-string = "Host=127.0.0.1;Port={{journal.Port}};Username=postgres;Password=postgres;Database=postgres;Timeout=3"
             }
             """);
+        return conf;
+    }
+
+    [ClusterFact]
+    public async Task Checking_a_state_store_that_never_answers()
+    {
+        const string table = "lr_stop_journal";
+        Cleanup(table);
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text)");
+        var dir = NewDir(table);
+        using var journal = new SilentServer();
         try
         {
-            using var process = LreplProcess.Start([.. Args(table, dir), "--config", conf]);
+            using var process = LreplProcess.Start([.. Args(table, dir), "--config", SilentStateStore(dir, journal)]);
             Assert.True(await WaitUntilAsync(() => journal.Accepted >= 1, TimeSpan.FromSeconds(60), process), process.Stderr);
-            Assert.True(await process.WaitForStderrAsync("copying snapshot", TimeSpan.FromSeconds(60)), process.Stderr);
-            await Task.Delay(1000);
-            await StopAndReport(process, "TERM", "waiting for the state journal");
+            await Task.Delay(500);
+            await StopAndReport(process, "TERM", "checking the state store");
+            Assert.Equal("0", TestCluster.RunPsql("-X", "-tA", "-c", $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{table}_slot'").Stdout.Trim());
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task A_state_store_that_never_answers_stops_the_run_within_its_timeout_with_nothing_created()
+    {
+        const string table = "lr_stop_journal2";
+        Cleanup(table);
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text)");
+        var dir = NewDir(table);
+        using var journal = new SilentServer();
+        try
+        {
+            using var process = LreplProcess.Start([.. Args(table, dir), "--config", SilentStateStore(dir, journal)]);
+            var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(1, code);
+            Assert.Contains("the state store (PostgreSQL at 127.0.0.1:", process.Stderr, StringComparison.Ordinal);
+            Assert.Contains("timeout expired", process.Stderr, StringComparison.Ordinal);
+            Assert.Equal("0", TestCluster.RunPsql("-X", "-tA", "-c", $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{table}_slot'").Stdout.Trim());
         }
         finally
         {

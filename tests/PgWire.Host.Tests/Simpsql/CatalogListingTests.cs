@@ -101,7 +101,7 @@ public sealed class CatalogListingTests
         \dfn bit_and
         \dfw row_num*
         \dft cl.*
-        \db+ pg_default
+        \db+ no_such_tablespace
         \dD+ cl.*
         \dC+ bigint
         \dL+
