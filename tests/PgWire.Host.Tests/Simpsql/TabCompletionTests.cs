@@ -9,7 +9,19 @@ using static PgWire.Host.Tests.Terminal.FakeTerminal;
 
 namespace PgWire.Host.Tests.Simpsql;
 
+/// <summary>
+/// Tests whose completion lists name every relation or schema of the database: they run alone,
+/// after the others, since a table another test creates between the psql and the simpsql run would
+/// change one list and not the other.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class WholeCatalogCollection
+{
+    public const string Name = "lists the whole catalog";
+}
+
 /// <summary>Tab completion in an interactive session against the test cluster, key by key.</summary>
+[Collection(WholeCatalogCollection.Name)]
 public sealed class TabCompletionTests
 {
     private const string Setup =
