@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Text;
 using BenchmarkDotNet.Attributes;
 using PgWire.Actors.Replication;
 using PgWire.Protocol.Replication;
@@ -47,7 +45,7 @@ public class ChangePipelineBenchmarks
         for (var i = 0; i < Inserts; i++)
         {
             var start = buffer.WrittenCount;
-            WriteInsert(buffer, Workload.RowValues(i + 1));
+            PgOutputBenchmarks.WriteInsert(buffer, RelationId, Workload.RowValues(i + 1));
             messages[i] = (start, buffer.WrittenCount - start);
         }
 
@@ -122,25 +120,5 @@ public class ChangePipelineBenchmarks
         }
 
         return sum;
-    }
-
-    /// <summary>'I', relation id, 'N', then TupleData: int16 column count and per column 't', int32 length, bytes.</summary>
-    private static void WriteInsert(ArrayBufferWriter<byte> buffer, string[] values)
-    {
-        var head = buffer.GetSpan(8);
-        head[0] = (byte)'I';
-        BinaryPrimitives.WriteUInt32BigEndian(head[1..], RelationId);
-        head[5] = (byte)'N';
-        BinaryPrimitives.WriteInt16BigEndian(head[6..], (short)values.Length);
-        buffer.Advance(8);
-        foreach (var value in values)
-        {
-            var bytes = Encoding.UTF8.GetBytes(value);
-            var span = buffer.GetSpan(5 + bytes.Length);
-            span[0] = (byte)'t';
-            BinaryPrimitives.WriteInt32BigEndian(span[1..], bytes.Length);
-            bytes.CopyTo(span[5..]);
-            buffer.Advance(5 + bytes.Length);
-        }
     }
 }

@@ -103,7 +103,7 @@ public class PgOutputBenchmarks
     }
 
     /// <summary>'I', relation id, 'N', then TupleData: int16 column count and per column 't', int32 length, bytes.</summary>
-    private static void WriteInsert(ArrayBufferWriter<byte> buffer, uint relationId, string[] values)
+    internal static void WriteInsert(ArrayBufferWriter<byte> buffer, uint relationId, string[] values)
     {
         var head = buffer.GetSpan(8);
         head[0] = (byte)'I';

@@ -129,14 +129,7 @@ internal sealed class ChangeQueue(ISourceQueueWithComplete<ChangeBatch> queue)
                     values[i] = Encoding.UTF8.GetString(tuple.GetValue(fields[i]));
                     break;
                 case TupleKind.Binary when !keyOnly || column.IsKey:
-                    if (!column.BinaryType.IsValid)
-                    {
-                        throw new LreplException($"column \"{column.Name}\" (type {column.TypeOid}) arrived in binary format, which is not decoded for its type");
-                    }
-
-                    text.ResetWrittenCount();
-                    BinaryTextFormatter.Format(column.BinaryType, tuple.GetValue(fields[i]), text);
-                    values[i] = Encoding.UTF8.GetString(text.WrittenSpan);
+                    values[i] = Encoding.UTF8.GetString(column.BinaryAsText(tuple.GetValue(fields[i]), text));
                     break;
             }
         }

@@ -194,7 +194,7 @@ public sealed class CsvLineEncoder
 
             var value = tuple.GetValue(fields[i]);
             _present[map[i]] = true;
-            _values[map[i]] = fields[i].Kind == TupleKind.Binary ? BinaryAsText(column, value) : value.ToArray();
+            _values[map[i]] = fields[i].Kind == TupleKind.Binary ? column.BinaryAsText(value, _binaryText).ToArray() : value.ToArray();
         }
 
         WriteField(output, op, false);
@@ -212,18 +212,6 @@ public sealed class CsvLineEncoder
         output.Write(LineEnd);
     }
 
-    /// <summary>The server's text form of a binary value, so binary and text streams write the same records.</summary>
-    private byte[] BinaryAsText(ColumnInfo column, ReadOnlySpan<byte> value)
-    {
-        if (!column.BinaryType.IsValid)
-        {
-            throw new LreplException($"column \"{column.Name}\" (type {column.TypeOid}) arrived in binary format, which is not decoded for its type");
-        }
-
-        _binaryText.ResetWrittenCount();
-        BinaryTextFormatter.Format(column.BinaryType, value, _binaryText);
-        return _binaryText.WrittenSpan.ToArray();
-    }
 
     /// <summary>Writes one field, quoted when it must be (or when empty and <paramref name="quoteEmpty"/>).</summary>
     public static void WriteField(IBufferWriter<byte> output, ReadOnlySpan<byte> value, bool quoteEmpty)

@@ -35,6 +35,23 @@ public sealed class ColumnInfo
     /// <summary>How binary-format values of the column are turned into text; not valid when the stream is text only.</summary>
     public BinaryColumnType BinaryType { get; }
 
+    /// <summary>
+    /// The server's text form of a binary value of this column (so binary and text streams write the
+    /// same records), in <paramref name="output"/>, which is cleared first.
+    /// </summary>
+    public ReadOnlySpan<byte> BinaryAsText(ReadOnlySpan<byte> value, ArrayBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (!BinaryType.IsValid)
+        {
+            throw new LreplException($"column \"{Name}\" (type {TypeOid}) arrived in binary format, which is not decoded for its type");
+        }
+
+        output.ResetWrittenCount();
+        BinaryTextFormatter.Format(BinaryType, value, output);
+        return output.WrittenSpan;
+    }
+
     /// <summary>How the column's values are written in the JSON lines.</summary>
     public JsonValueType JsonType { get; }
 
@@ -216,18 +233,7 @@ public sealed class JsonLineEncoder
         Append("}"u8);
     }
 
-    /// <summary>The server's text form of a binary value, so binary and text streams write the same lines.</summary>
-    private ReadOnlySpan<byte> BinaryAsText(ColumnInfo column, ReadOnlySpan<byte> value)
-    {
-        if (!column.BinaryType.IsValid)
-        {
-            throw new LreplException($"column \"{column.Name}\" (type {column.TypeOid}) arrived in binary format, which is not decoded for its type");
-        }
-
-        _binaryText.ResetWrittenCount();
-        BinaryTextFormatter.Format(column.BinaryType, value, _binaryText);
-        return _binaryText.WrittenSpan;
-    }
+    private ReadOnlySpan<byte> BinaryAsText(ColumnInfo column, ReadOnlySpan<byte> value) => column.BinaryAsText(value, _binaryText);
 
     /// <summary>The commit-independent fields of a truncate record, as <see cref="EncodeChangeFields"/> makes them.</summary>
     public static ReadOnlySpan<byte> TruncateFields => "\"key\":null,\"before\":null,\"after\":null}"u8;
