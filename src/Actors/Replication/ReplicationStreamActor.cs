@@ -550,7 +550,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (Idle && _received > _flushed && !_recordingPosition &&
+        if (!_stopping && Idle && _received > _flushed && !_recordingPosition &&
             (replyRequested || Environment.TickCount64 - _lastPositionRecordTick >= 1000))
         {
             _recordingPosition = true;
@@ -586,9 +586,13 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(3);
     private bool _closing;
+    private bool _stopping;
 
     private void BeginStop()
     {
+        // No new position is recorded from here: one recorded after the last status would be
+        // ahead of what the server was told.
+        _stopping = true;
         Timers.CancelAll();
         Timers.StartSingleTimer("stop", StopReplicationStream.Instance, StopTimeout);
         Become(() =>
@@ -616,6 +620,12 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
                 // Nothing of it became durable; the stop reports the position before it.
                 _progress.LastError = f.Reason;
                 _inFlight--;
+                FinishStopWhenDrained();
+            });
+            Receive<PositionRecorded>(recorded =>
+            {
+                // A recording begun before the stop: reported if it lands before the final status.
+                OnPositionRecorded(recorded);
                 FinishStopWhenDrained();
             });
             Receive<StopReplicationStream>(_ => Context.Stop(Self));
