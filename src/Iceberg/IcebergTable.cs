@@ -114,56 +114,155 @@ public sealed class IcebergTable
     {
         var m = Metadata;
         var schema = m.CurrentSchema;
-        var spec = m.PartitionSpecs.First(p => p.SpecId == m.DefaultSpecId);
-        var parent = m.CurrentSnapshot;
-        var snapshotId = NewSnapshotId(m);
-        var sequence = m.LastSequenceNumber + 1;
         var commitId = Guid.NewGuid().ToString("D");
-        var newManifests = new List<ManifestFile>();
-        DataFile? dataFile = null, deleteFile = null;
+        var added = new List<DataFile>();
+        var deletes = new List<DataFile>();
+
+        if (deletedKeys.Count > 0 && schema.IdentifierFieldIds.Count == 0)
+        {
+            throw new InvalidOperationException("deleting rows by key needs identifier fields in the table schema");
+        }
 
         if (rows.Count > 0)
         {
-            dataFile = await DataFileWriter.WriteAsync(_io, $"{m.Location}/data/{commitId}-00000.parquet", schema, rows, ct);
-            var path = $"{m.Location}/metadata/{commitId}-m0.avro";
-            var bytes = Bytes(s => ManifestWriter.WriteManifest(s, schema, spec, ManifestContent.Data,
-                [new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, dataFile)]));
-            await WriteNewAsync(path, bytes, ct);
-            newManifests.Add(new ManifestFile(path, bytes.Length, spec.SpecId, ManifestContent.Data, sequence, sequence, snapshotId, 1, 0, 0, rows.Count, 0, 0));
+            added.Add(await DataFileWriter.WriteAsync(_io, $"{m.Location}/data/{commitId}-00000.parquet", schema, rows, ct));
         }
 
         if (deletedKeys.Count > 0)
         {
-            if (schema.IdentifierFieldIds.Count == 0)
-            {
-                throw new InvalidOperationException("deleting rows by key needs identifier fields in the table schema");
-            }
-
             var keySchema = new IcebergSchema(schema.SchemaId, [.. schema.IdentifierFieldIds.Select(id => schema.FindField(id)!)], schema.IdentifierFieldIds);
-            deleteFile = await DataFileWriter.WriteAsync(_io, $"{m.Location}/data/{commitId}-00001-eq-deletes.parquet", keySchema, deletedKeys, ct);
-            deleteFile = deleteFile with { Content = FileContent.EqualityDeletes, EqualityIds = [.. schema.IdentifierFieldIds] };
-            var path = $"{m.Location}/metadata/{commitId}-m1.avro";
-            var bytes = Bytes(s => ManifestWriter.WriteManifest(s, schema, spec, ManifestContent.Deletes,
-                [new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, deleteFile)]));
-            await WriteNewAsync(path, bytes, ct);
-            newManifests.Add(new ManifestFile(path, bytes.Length, spec.SpecId, ManifestContent.Deletes, sequence, sequence, snapshotId, 1, 0, 0, deletedKeys.Count, 0, 0));
+            var deleteFile = await DataFileWriter.WriteAsync(_io, $"{m.Location}/data/{commitId}-00001-eq-deletes.parquet", keySchema, deletedKeys, ct);
+            deletes.Add(deleteFile with { Content = FileContent.EqualityDeletes, EqualityIds = [.. schema.IdentifierFieldIds] });
         }
 
-        var manifests = new List<ManifestFile>(newManifests);
-        if (parent is not null)
+        return await CommitFilesAsync(commitId, added, deletes, removeAllExisting: false, summary, ct);
+    }
+
+    /// <summary>A new data file location, <c>{location}/data/{uuid}.parquet</c>, for <see cref="DataFileWriter"/>.</summary>
+    public string NewDataFileLocation() => $"{Metadata.Location}/data/{Guid.NewGuid():D}.parquet";
+
+    /// <summary>
+    /// One snapshot that adds <paramref name="addedDataFiles"/> (written with
+    /// <see cref="DataFileWriter"/>) and deletes the rows at <paramref name="positionDeletes"/>,
+    /// as one position delete file of the new sequence number. By the spec's rule (data sequence
+    /// number &lt;= delete sequence number) a position delete applies to files of earlier commits
+    /// and to the files this commit adds, so a row added and deleted in one commit can be written
+    /// either way. With <paramref name="removeAllExisting"/> every data and delete file of the
+    /// current snapshot is removed in the same snapshot (TRUNCATE, or replacing the contents);
+    /// position deletes then may only refer to the added files.
+    /// </summary>
+    /// <remarks>
+    /// The previous snapshot's manifests are kept by reference, so a commit writes only manifests
+    /// for its own files (plus, with <paramref name="removeAllExisting"/>, manifests listing the
+    /// removed ones). A commit with nothing in it still makes a snapshot (operation append with
+    /// zero counts), which carries the <paramref name="summary"/> properties.
+    /// </remarks>
+    public async Task<Snapshot> CommitAsync(IReadOnlyList<DataFile> addedDataFiles, IReadOnlyList<PositionDelete> positionDeletes, bool removeAllExisting, IReadOnlyDictionary<string, string>? summary = null, CancellationToken ct = default)
+    {
+        foreach (var f in addedDataFiles)
         {
-            await using var s = _io.OpenRead(parent.ManifestList);
-            using var buffer = new MemoryStream();
-            await s.CopyToAsync(buffer, ct);
-            buffer.Position = 0;
-            manifests.AddRange(ManifestReader.ReadManifestList(buffer));
+            if (f.Content != FileContent.Data)
+            {
+                throw new ArgumentException($"{f.FilePath}: only data files can be added this way, not {f.Content}", nameof(addedDataFiles));
+            }
+        }
+
+        if (removeAllExisting && positionDeletes.Count > 0)
+        {
+            var addedPaths = addedDataFiles.Select(f => f.FilePath).ToHashSet(StringComparer.Ordinal);
+            if (positionDeletes.FirstOrDefault(d => !addedPaths.Contains(d.FilePath)) is { } stray)
+            {
+                throw new ArgumentException($"{stray.FilePath}: a position delete of a file this commit removes (with removeAllExisting only added files can have deletes)", nameof(positionDeletes));
+            }
+        }
+
+        var commitId = Guid.NewGuid().ToString("D");
+        var deletes = new List<DataFile>();
+        if (positionDeletes.Count > 0)
+        {
+            deletes.Add(await PositionDeleteWriter.WriteAsync(_io, $"{Metadata.Location}/data/{commitId}-deletes.parquet", positionDeletes, ct));
+        }
+
+        return await CommitFilesAsync(commitId, addedDataFiles, deletes, removeAllExisting, summary, ct);
+    }
+
+    /// <summary>Writes manifests for the added files (and removed ones), the manifest list and the next metadata version.</summary>
+    private async Task<Snapshot> CommitFilesAsync(string commitId, IReadOnlyList<DataFile> added, IReadOnlyList<DataFile> deletes, bool removeAllExisting, IReadOnlyDictionary<string, string>? extra, CancellationToken ct)
+    {
+        var m = Metadata;
+        var schema = m.CurrentSchema;
+        var spec = m.PartitionSpecs.First(p => p.SpecId == m.DefaultSpecId);
+        var parent = m.CurrentSnapshot;
+        var snapshotId = NewSnapshotId(m);
+        var sequence = m.LastSequenceNumber + 1;
+        var manifests = new List<ManifestFile>();
+        var manifestNumber = 0;
+
+        async Task WriteManifestAsync(ManifestContent content, IReadOnlyList<ManifestEntry> entries)
+        {
+            var path = string.Create(CultureInfo.InvariantCulture, $"{m.Location}/metadata/{commitId}-m{manifestNumber++}.avro");
+            var bytes = Bytes(s => ManifestWriter.WriteManifest(s, schema, spec, content, entries));
+            await WriteNewAsync(path, bytes, ct);
+            var addedEntries = entries.Where(e => e.Status == ManifestEntryStatus.Added).ToList();
+            var deletedEntries = entries.Where(e => e.Status == ManifestEntryStatus.Deleted).ToList();
+            var minSequence = entries.Select(e => e.SequenceNumber ?? sequence).DefaultIfEmpty(sequence).Min();
+            manifests.Add(new ManifestFile(path, bytes.Length, spec.SpecId, content, sequence, minSequence, snapshotId,
+                addedEntries.Count, 0, deletedEntries.Count, addedEntries.Sum(e => e.DataFile.RecordCount), 0, deletedEntries.Sum(e => e.DataFile.RecordCount)));
+        }
+
+        if (added.Count > 0)
+        {
+            await WriteManifestAsync(ManifestContent.Data, [.. added.Select(f => new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, f))]);
+        }
+
+        if (deletes.Count > 0)
+        {
+            await WriteManifestAsync(ManifestContent.Deletes, [.. deletes.Select(f => new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, f))]);
+        }
+
+        var parentManifests = parent is null ? [] : await ReadManifestListAsync(parent.ManifestList, ct);
+        var removed = new List<DataFile>();
+        if (removeAllExisting)
+        {
+            // Every live file of the parent is listed once more, as deleted by this snapshot.
+            var removedData = new List<ManifestEntry>();
+            var removedDeletes = new List<ManifestEntry>();
+            foreach (var manifest in parentManifests)
+            {
+                foreach (var e in await ReadManifestAsync(manifest, ct))
+                {
+                    if (e.Status == ManifestEntryStatus.Deleted)
+                    {
+                        continue;
+                    }
+
+                    var entry = new ManifestEntry(ManifestEntryStatus.Deleted, snapshotId, e.SequenceNumber, e.FileSequenceNumber, e.DataFile);
+                    (e.DataFile.Content == FileContent.Data ? removedData : removedDeletes).Add(entry);
+                    removed.Add(e.DataFile);
+                }
+            }
+
+            if (removedData.Count > 0)
+            {
+                await WriteManifestAsync(ManifestContent.Data, removedData);
+            }
+
+            if (removedDeletes.Count > 0)
+            {
+                await WriteManifestAsync(ManifestContent.Deletes, removedDeletes);
+            }
+        }
+        else
+        {
+            // Kept by reference; a manifest that only lists files an earlier snapshot removed has nothing live left.
+            manifests.AddRange(parentManifests.Where(x => x.AddedFilesCount > 0 || x.ExistingFilesCount > 0 || x.DeletedFilesCount == 0));
         }
 
         var listPath = $"{m.Location}/metadata/snap-{snapshotId}-1-{commitId}.avro";
         await WriteNewAsync(listPath, Bytes(s => ManifestWriter.WriteManifestList(s, snapshotId, parent?.SnapshotId, sequence, manifests)), ct);
 
         var now = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs);
-        var snapshot = new Snapshot(snapshotId, parent?.SnapshotId, sequence, now, listPath, Summary(parent, dataFile, deleteFile, summary), schema.SchemaId);
+        var snapshot = new Snapshot(snapshotId, parent?.SnapshotId, sequence, now, listPath, SnapshotSummary.Build(parent, added, deletes, removeAllExisting, removed, extra), schema.SchemaId);
         var next = m with
         {
             LastSequenceNumber = sequence,
@@ -177,49 +276,22 @@ public sealed class IcebergTable
         return snapshot;
     }
 
-    private static Dictionary<string, string> Summary(Snapshot? parent, DataFile? added, DataFile? deletes, IReadOnlyDictionary<string, string>? extra)
+    private async Task<List<ManifestFile>> ReadManifestListAsync(string location, CancellationToken ct)
     {
-        long Total(string key) => parent is not null && parent.Summary.TryGetValue(key, out var v)
-            && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
-        static string S(long v) => v.ToString(CultureInfo.InvariantCulture);
+        await using var s = _io.OpenRead(location);
+        using var buffer = new MemoryStream();
+        await s.CopyToAsync(buffer, ct);
+        buffer.Position = 0;
+        return ManifestReader.ReadManifestList(buffer);
+    }
 
-        // Only adding data is an append, only removing rows a delete, both an overwrite.
-        var operation = deletes is null ? "append" : added is null ? "delete" : "overwrite";
-        var summary = new Dictionary<string, string>(StringComparer.Ordinal) { ["operation"] = operation };
-        if (extra is not null)
-        {
-            foreach (var (k, v) in extra)
-            {
-                if (k != "operation")
-                {
-                    summary[k] = v;
-                }
-            }
-        }
-
-        var addedSize = (added?.FileSizeInBytes ?? 0) + (deletes?.FileSizeInBytes ?? 0);
-        if (added is not null)
-        {
-            summary["added-data-files"] = "1";
-            summary["added-records"] = S(added.RecordCount);
-        }
-
-        if (deletes is not null)
-        {
-            summary["added-delete-files"] = "1";
-            summary["added-equality-delete-files"] = "1";
-            summary["added-equality-deletes"] = S(deletes.RecordCount);
-        }
-
-        summary["added-files-size"] = S(addedSize);
-        summary["changed-partition-count"] = added is null && deletes is null ? "0" : "1";
-        summary["total-records"] = S(Total("total-records") + (added?.RecordCount ?? 0));
-        summary["total-files-size"] = S(Total("total-files-size") + addedSize);
-        summary["total-data-files"] = S(Total("total-data-files") + (added is null ? 0 : 1));
-        summary["total-delete-files"] = S(Total("total-delete-files") + (deletes is null ? 0 : 1));
-        summary["total-position-deletes"] = S(Total("total-position-deletes"));
-        summary["total-equality-deletes"] = S(Total("total-equality-deletes") + (deletes?.RecordCount ?? 0));
-        return summary;
+    private async Task<List<ManifestEntry>> ReadManifestAsync(ManifestFile manifest, CancellationToken ct)
+    {
+        await using var s = _io.OpenRead(manifest.ManifestPath);
+        using var buffer = new MemoryStream();
+        await s.CopyToAsync(buffer, ct);
+        buffer.Position = 0;
+        return ManifestReader.ReadManifest(buffer, manifest);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Parquet;
 
 namespace PgWire.Iceberg;
@@ -25,15 +26,97 @@ public static class TableScan
     {
         var snapshot = snapshotId is { } id ? metadata.SnapshotById(id) : metadata.CurrentSnapshot;
         var schema = snapshotId is null || snapshot?.SchemaId is null ? metadata.CurrentSchema : metadata.SchemaById(snapshot.SchemaId.Value);
-        if (snapshot is null)
+        var rows = new List<object?[]>();
+        if (snapshot is not null)
         {
-            return new ScanResult(schema, []);
+            await foreach (var row in ScanAsync(io, snapshot, schema, [.. schema.Fields.Select(f => f.Id)], ct))
+            {
+                rows.Add(row.Values);
+            }
         }
 
+        return new ScanResult(schema, rows);
+    }
+
+    /// <summary>
+    /// Every live row of the current snapshot (position and equality deletes applied) with its data
+    /// file and 0-based position in that file; values in the order of <paramref name="fieldIds"/>
+    /// (top-level fields of the current schema; null for all of them). Read one data file (and
+    /// within it one row group) at a time; the delete files are read first.
+    /// </summary>
+    public static async IAsyncEnumerable<LiveRow> ReadLiveAsync(IFileIO io, TableMetadata metadata, IReadOnlyList<int>? fieldIds, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var schema = metadata.CurrentSchema;
+        var ids = fieldIds?.ToArray() ?? [.. schema.Fields.Select(f => f.Id)];
+        foreach (var id in ids)
+        {
+            if (schema.FindField(id) is null)
+            {
+                throw new ArgumentException($"field id {id} is not a top-level field of the current schema", nameof(fieldIds));
+            }
+        }
+
+        if (metadata.CurrentSnapshot is not { } snapshot)
+        {
+            yield break;
+        }
+
+        await foreach (var row in ScanAsync(io, snapshot, schema, ids, ct))
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>
+    /// The rows at <paramref name="positions"/> (0-based) of one data file, in the order given:
+    /// values in current-schema order, a column the file does not have as null. Deletes are not
+    /// applied. Row groups holding none of the positions are not decoded.
+    /// </summary>
+    public static async Task<object?[][]> ReadRowsAtAsync(IFileIO io, TableMetadata metadata, string filePath, IReadOnlyList<long> positions, CancellationToken ct)
+    {
+        var schema = metadata.CurrentSchema;
+        var ids = schema.Fields.Select(f => f.Id).ToArray();
+        var types = schema.Fields.Select(f => f.Type).ToArray();
+        var wanted = positions.Distinct().Order().ToArray();
+        var found = new Dictionary<long, object?[]>();
+        long total = 0;
+        await foreach (var (start, count, rows) in ReadRowGroupsAsync(io, filePath, ids, types, (start, count) => Any(wanted, start, count), ct))
+        {
+            total = start + count;
+            if (rows is null)
+            {
+                continue;
+            }
+
+            foreach (var p in wanted)
+            {
+                if (p >= start && p < start + count)
+                {
+                    found[p] = rows[(int)(p - start)];
+                }
+            }
+        }
+
+        return [.. positions.Select(p => found.TryGetValue(p, out var row)
+            ? row
+            : throw new ArgumentOutOfRangeException(nameof(positions), $"{filePath} has {total} rows; there is no row at position {p}"))];
+    }
+
+    private static bool Any(long[] sorted, long start, long count)
+    {
+        var i = Array.BinarySearch(sorted, start);
+        i = i < 0 ? ~i : i;
+        return i < sorted.Length && sorted[i] < start + count;
+    }
+
+    /// <summary>The live rows of a snapshot read with <paramref name="schema"/>, values for <paramref name="fieldIds"/>.</summary>
+    private static async IAsyncEnumerable<LiveRow> ScanAsync(IFileIO io, Snapshot snapshot, IcebergSchema schema, int[] fieldIds, [EnumeratorCancellation] CancellationToken ct)
+    {
         var (dataFiles, deleteFiles) = await PlanAsync(io, snapshot, ct);
 
         var positionDeletes = new Dictionary<string, List<(long Seq, long Pos)>>(StringComparer.Ordinal);
-        var equalityDeletes = new List<(long Seq, int[] Ids, List<object?[]> Rows)>();
+        // Equality deletes by their field ids: for each deleted key the highest sequence number deleting it.
+        var equalityDeletes = new Dictionary<string, (int[] Ids, Dictionary<RowKey, long> Keys)>(StringComparer.Ordinal);
         foreach (var (seq, file) in deleteFiles)
         {
             if (file.Content == FileContent.PositionDeletes)
@@ -54,16 +137,26 @@ public static class TableScan
             {
                 var ids = file.EqualityIds?.ToArray() ?? throw new IcebergFormatException($"{file.FilePath}: an equality delete file without equality ids");
                 var types = ids.Select(i => schema.FindField(i)?.Type ?? throw new IcebergFormatException($"{file.FilePath}: equality field {i} is not in the schema")).ToArray();
-                equalityDeletes.Add((seq, ids, await ReadColumnsAsync(io, file.FilePath, ids, types, ct)));
+                var name = string.Join(',', ids);
+                if (!equalityDeletes.TryGetValue(name, out var group))
+                {
+                    equalityDeletes[name] = group = (ids, new Dictionary<RowKey, long>());
+                }
+
+                foreach (var row in await ReadColumnsAsync(io, file.FilePath, ids, types, ct))
+                {
+                    var key = new RowKey(row);
+                    group.Keys[key] = Math.Max(seq, group.Keys.GetValueOrDefault(key));
+                }
             }
         }
 
-        var rows = new List<object?[]>();
-        var fieldIds = schema.Fields.Select(f => f.Id).ToArray();
-        var fieldTypes = schema.Fields.Select(f => f.Type).ToArray();
+        // Equality fields that are not asked for are read too, after the asked ones.
+        var readIds = fieldIds.Concat(equalityDeletes.Values.SelectMany(g => g.Ids).Distinct().Except(fieldIds)).ToArray();
+        var readTypes = readIds.Select(id => schema.FindField(id)?.Type ?? throw new IcebergFormatException($"field {id} is not in the schema")).ToArray();
+        var groups = equalityDeletes.Values.Select(g => (Indexes: g.Ids.Select(id => Array.IndexOf(readIds, id)).ToArray(), g.Keys)).ToList();
         foreach (var (seq, file) in dataFiles)
         {
-            var fileRows = await ReadColumnsAsync(io, file.FilePath, fieldIds, fieldTypes, ct);
             HashSet<long>? deleted = null;
             if (positionDeletes.TryGetValue(file.FilePath, out var positions))
             {
@@ -71,25 +164,27 @@ public static class TableScan
                 deleted = [.. positions.Where(p => p.Seq >= seq).Select(p => p.Pos)];
             }
 
-            var applicable = equalityDeletes.Where(d => d.Seq > seq).ToList();
-            for (var i = 0; i < fileRows.Count; i++)
+            await foreach (var (start, _, rows) in ReadRowGroupsAsync(io, file.FilePath, readIds, readTypes, null, ct))
             {
-                if (deleted?.Contains(i) == true)
+                for (var i = 0; i < rows!.Count; i++)
                 {
-                    continue;
-                }
+                    var position = start + i;
+                    if (deleted?.Contains(position) == true)
+                    {
+                        continue;
+                    }
 
-                var row = fileRows[i];
-                if (applicable.Any(d => d.Rows.Any(del => Matches(row, fieldIds, d.Ids, del))))
-                {
-                    continue;
-                }
+                    var row = rows[i];
+                    // An equality delete applies to data files of an earlier data sequence number only.
+                    if (groups.Any(g => g.Keys.TryGetValue(new RowKey([.. g.Indexes.Select(x => row[x])]), out var deleteSeq) && deleteSeq > seq))
+                    {
+                        continue;
+                    }
 
-                rows.Add(row);
+                    yield return new LiveRow(file.FilePath, position, row.Length == fieldIds.Length ? row : row[..fieldIds.Length]);
+                }
             }
         }
-
-        return new ScanResult(schema, rows);
     }
 
     /// <summary>The live data files and delete files of a snapshot, each with its data sequence number.</summary>
@@ -121,20 +216,6 @@ public static class TableScan
         return (data, deletes);
     }
 
-    private static bool Matches(object?[] row, int[] fieldIds, int[] deleteIds, object?[] deleteRow)
-    {
-        for (var k = 0; k < deleteIds.Length; k++)
-        {
-            var index = Array.IndexOf(fieldIds, deleteIds[k]);
-            if (index < 0 || !IcebergValues.AreEqual(row[index], deleteRow[k]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     private static async Task<MemoryStream> Buffered(Stream s, CancellationToken ct)
     {
         var m = new MemoryStream();
@@ -146,17 +227,40 @@ public static class TableScan
     /// <summary>Reads the given field ids of a Parquet file as rows; a field the file lacks reads as null.</summary>
     internal static async Task<List<object?[]>> ReadColumnsAsync(IFileIO io, string location, int[] fieldIds, IcebergType[] types, CancellationToken ct)
     {
+        var rows = new List<object?[]>();
+        await foreach (var group in ReadRowGroupsAsync(io, location, fieldIds, types, null, ct))
+        {
+            rows.AddRange(group.Rows!);
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Reads a Parquet file one row group at a time: the position of its first row, its row count,
+    /// and its rows (the given field ids; a field the file lacks reads as null), or null rows for a
+    /// group <paramref name="wanted"/> (first position, count) turns down.
+    /// </summary>
+    internal static async IAsyncEnumerable<(long Start, long Count, List<object?[]>? Rows)> ReadRowGroupsAsync(IFileIO io, string location, int[] fieldIds, IcebergType[] types, Func<long, long, bool>? wanted, [EnumeratorCancellation] CancellationToken ct)
+    {
         await using var raw = io.OpenRead(location);
         using var stream = await Buffered(raw, ct);
         await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct);
         var byId = ParquetColumns.ByFieldId(reader);
         var lists = ParquetColumns.ListsByFieldId(reader);
-        var rows = new List<object?[]>();
+        long start = 0;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             using var rowGroup = reader.OpenRowGroupReader(g);
             var n = checked((int)rowGroup.RowCount);
-            var start = rows.Count;
+            if (wanted is not null && !wanted(start, n))
+            {
+                yield return (start, n, null);
+                start += n;
+                continue;
+            }
+
+            var rows = new List<object?[]>(n);
             for (var i = 0; i < n; i++)
             {
                 rows.Add(new object?[fieldIds.Length]);
@@ -169,7 +273,7 @@ public static class TableScan
                     var listValues = await ParquetLists.ReadAsync(rowGroup, list.Element, list.MaxDefinition, elementType, ct);
                     for (var i = 0; i < n; i++)
                     {
-                        rows[start + i][c] = listValues[i];
+                        rows[i][c] = listValues[i];
                     }
 
                     continue;
@@ -183,11 +287,59 @@ public static class TableScan
                 var values = await ParquetColumns.ReadAsync(rowGroup, field, type, ct);
                 for (var i = 0; i < n; i++)
                 {
-                    rows[start + i][c] = IcebergValues.FromParquet(values[i], type);
+                    rows[i][c] = IcebergValues.FromParquet(values[i], type);
                 }
             }
+
+            yield return (start, n, rows);
+            start += n;
+        }
+    }
+
+    /// <summary>Values compared as <see cref="IcebergValues.AreEqual"/> does (byte arrays by content), for hashing.</summary>
+    private sealed class RowKey(object?[] values) : IEquatable<RowKey>
+    {
+        private readonly object?[] _values = values;
+
+        public bool Equals(RowKey? other)
+        {
+            if (other is null || other._values.Length != _values.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < _values.Length; i++)
+            {
+                if (!IcebergValues.AreEqual(_values[i], other._values[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
-        return rows;
+        public override bool Equals(object? obj) => Equals(obj as RowKey);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            foreach (var v in _values)
+            {
+                if (v is byte[] bytes)
+                {
+                    hash.AddBytes(bytes);
+                }
+                else
+                {
+                    hash.Add(v);
+                }
+            }
+
+            return hash.ToHashCode();
+        }
     }
 }
+
+/// <summary>A live row: its data file, its 0-based position in that file, and the values asked for.</summary>
+public readonly record struct LiveRow(string FilePath, long Position, object?[] Values);
