@@ -9,6 +9,9 @@ public interface IFileIO
     Stream Create(string location);
 
     bool Exists(string location);
+
+    /// <summary>Removes a file; a missing file is not an error.</summary>
+    void Delete(string location);
 }
 
 /// <summary>
@@ -59,4 +62,6 @@ public sealed class LocalFileIO : IFileIO
     }
 
     public bool Exists(string location) => File.Exists(LocalPath(location));
+
+    public void Delete(string location) => File.Delete(LocalPath(location));
 }

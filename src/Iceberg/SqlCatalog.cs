@@ -2,30 +2,44 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace PgWire.Iceberg;
 
 /// <summary>
-/// A SQL catalog on SQLite with the tables of the Iceberg JDBC catalog and pyiceberg's SqlCatalog
-/// (iceberg_tables, iceberg_namespace_properties), so either can open the tables it lists.
-/// A commit is a compare-and-swap of metadata_location: the row is updated only where it still
-/// holds the location the writer started from.
+/// A SQL catalog on SQLite or PostgreSQL with the tables of the Iceberg JDBC catalog and
+/// pyiceberg's SqlCatalog (iceberg_tables, iceberg_namespace_properties), so either can open the
+/// tables it lists. A commit is a compare-and-swap of metadata_location: the row is updated only
+/// where it still holds the location the writer started from.
 /// </summary>
 public sealed class SqlCatalog
 {
-    private readonly string _connectionString;
+    private readonly Func<DbConnection> _connect;
+    private readonly SqlDialect _dialect;
     private readonly IFileIO _io;
 
+    /// <summary>A catalog in a SQLite database.</summary>
     /// <param name="connectionString">A Microsoft.Data.Sqlite connection string, e.g. "Data Source=/path/catalog.db".</param>
     /// <param name="name">The catalog_name the rows carry.</param>
     /// <param name="warehouse">Where new tables go: WAREHOUSE/NAMESPACE.db/TABLE.</param>
     public SqlCatalog(string connectionString, string name, string warehouse, IFileIO io)
+        : this(() => new SqliteConnection(connectionString), SqlDialect.Sqlite, name, warehouse, io)
     {
-        _connectionString = connectionString;
+    }
+
+    private SqlCatalog(Func<DbConnection> connect, SqlDialect dialect, string name, string warehouse, IFileIO io)
+    {
+        _connect = connect;
+        _dialect = dialect;
         Name = name;
         Warehouse = warehouse.TrimEnd('/');
         _io = io;
     }
+
+    /// <summary>A catalog in a PostgreSQL database (the tables go to the connection's search_path, public by default).</summary>
+    /// <param name="connectionString">An Npgsql connection string, e.g. "Host=db;Database=catalog;Username=u;Password=p".</param>
+    public static SqlCatalog ForPostgres(string connectionString, string name, string warehouse, IFileIO io) =>
+        new(() => new NpgsqlConnection(connectionString), SqlDialect.Postgres, name, warehouse, io);
 
     public string Name { get; }
 
@@ -35,6 +49,15 @@ public sealed class SqlCatalog
     public async Task InitializeAsync(CancellationToken ct = default)
     {
         await using var c = await OpenAsync(ct);
+        if (_dialect == SqlDialect.Postgres)
+        {
+            // Two first runs at once: CREATE TABLE IF NOT EXISTS is not safe against a concurrent
+            // one in PostgreSQL (a unique violation in pg_type); the lock, held to the end of the
+            // transaction, serialises them.
+            await ExecuteAsync(c, "BEGIN", [], ct);
+            await ExecuteAsync(c, "SELECT pg_advisory_xact_lock(@k)", [("@k", 0x1CEBE7C0L)], ct);
+        }
+
         await ExecuteAsync(c, """
             CREATE TABLE IF NOT EXISTS iceberg_tables (
                 catalog_name VARCHAR(255) NOT NULL,
@@ -52,6 +75,49 @@ public sealed class SqlCatalog
                 property_value VARCHAR(1000),
                 PRIMARY KEY (catalog_name, namespace, property_key))
             """, [], ct);
+        if (_dialect == SqlDialect.Postgres)
+        {
+            await ExecuteAsync(c, "COMMIT", [], ct);
+        }
+    }
+
+    /// <summary>Creates the namespace unless it exists (also when another writer creates it at the same time).</summary>
+    public async Task EnsureNamespaceAsync(string ns, CancellationToken ct = default)
+    {
+        if (await NamespaceExistsAsync(ns, ct))
+        {
+            return;
+        }
+
+        await using var c = await OpenAsync(ct);
+        try
+        {
+            await ExecuteAsync(c, "INSERT INTO iceberg_namespace_properties (catalog_name, namespace, property_key, property_value) VALUES (@c, @n, @k, @v)",
+                [("@c", Name), ("@n", ns), ("@k", "exists"), ("@v", "true")], ct);
+        }
+        catch (DbException e) when (IsUniqueViolation(e))
+        {
+            // Created meanwhile.
+        }
+    }
+
+    /// <summary>The namespaces of this catalog: those with properties and those holding tables.</summary>
+    public async Task<List<string>> ListNamespacesAsync(CancellationToken ct = default)
+    {
+        await using var c = await OpenAsync(ct);
+        await using var cmd = Command(c, """
+            SELECT namespace FROM iceberg_namespace_properties WHERE catalog_name = @c
+            UNION SELECT table_namespace FROM iceberg_tables WHERE catalog_name = @c
+            ORDER BY 1
+            """, [("@c", Name)]);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var names = new List<string>();
+        while (await reader.ReadAsync(ct))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 
     /// <summary>Creates a namespace; with no properties it gets "exists" = "true", as the JDBC catalog records one.</summary>
@@ -112,7 +178,7 @@ public sealed class SqlCatalog
             await ExecuteAsync(c, "INSERT INTO iceberg_tables (catalog_name, table_namespace, table_name, metadata_location, previous_metadata_location) VALUES (@c, @n, @t, @m, NULL)",
                 [("@c", Name), ("@n", ns), ("@t", name), ("@m", path)], ct);
         }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19)
+        catch (DbException e) when (IsUniqueViolation(e))
         {
             throw new InvalidOperationException($"table {ns}.{name} exists", e);
         }
@@ -171,34 +237,65 @@ public sealed class SqlCatalog
         await s.WriteAsync(Encoding.UTF8.GetBytes(MetadataJson.Write(metadata)), ct);
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    private static bool IsUniqueViolation(DbException e) => e switch
     {
-        var c = new SqliteConnection(_connectionString);
-        await c.OpenAsync(ct);
+        SqliteException s => s.SqliteErrorCode == 19,
+        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
+
+    private async Task<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        var c = _connect();
+        try
+        {
+            await c.OpenAsync(ct);
+        }
+        catch
+        {
+            await c.DisposeAsync();
+            throw;
+        }
+
         return c;
     }
 
-    private static DbCommand Command(SqliteConnection c, string sql, (string Name, object? Value)[] parameters)
+    private static DbCommand Command(DbConnection c, string sql, (string Name, object? Value)[] parameters)
     {
         var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         foreach (var (n, v) in parameters)
         {
-            cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+            var p = cmd.CreateParameter();
+            p.ParameterName = n;
+            p.Value = v ?? DBNull.Value;
+            if (v is null)
+            {
+                p.DbType = System.Data.DbType.String;
+            }
+
+            cmd.Parameters.Add(p);
         }
 
         return cmd;
     }
 
-    private static async Task<int> ExecuteAsync(SqliteConnection c, string sql, (string Name, object? Value)[] parameters, CancellationToken ct)
+    private static async Task<int> ExecuteAsync(DbConnection c, string sql, (string Name, object? Value)[] parameters, CancellationToken ct)
     {
         await using var cmd = Command(c, sql, parameters);
         return await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private static async Task<object?> ScalarAsync(SqliteConnection c, string sql, (string Name, object? Value)[] parameters, CancellationToken ct)
+    private static async Task<object?> ScalarAsync(DbConnection c, string sql, (string Name, object? Value)[] parameters, CancellationToken ct)
     {
         await using var cmd = Command(c, sql, parameters);
         return await cmd.ExecuteScalarAsync(ct);
     }
+}
+
+/// <summary>The databases a <see cref="SqlCatalog"/> runs on; the SQL is the same but for a few spots.</summary>
+internal enum SqlDialect
+{
+    Sqlite,
+    Postgres,
 }
