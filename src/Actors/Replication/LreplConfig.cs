@@ -5,6 +5,18 @@ namespace PgWire.Actors.Replication;
 /// <summary>Reads the <c>pgwire.lrepl</c> section (see hocon/reference.conf) into <see cref="LreplOptions"/>.</summary>
 public static class LreplConfig
 {
+    private static PgWire.Iceberg.IcebergSettings IcebergDefaults(Config config, string configDir)
+    {
+        try
+        {
+            return IcebergConfig.FromHocon(config, configDir);
+        }
+        catch (PgWire.Iceberg.IcebergConfigException ex)
+        {
+            throw new ArgumentException(ex.Message);
+        }
+    }
+
     /// <summary>Returns <paramref name="options"/> with every <c>pgwire.lrepl</c> key of <paramref name="config"/> applied (missing keys fall back to reference.conf).</summary>
     public static LreplOptions WithConfig(this LreplOptions options, Config config)
     {
@@ -67,6 +79,7 @@ public static class LreplConfig
             Binary = section.GetBoolean("binary", true),
             ProtocolVersion = protocol == 0 ? options.ProtocolVersion : protocol,
             ConnectionOptions = PgWireConfig.ConnectionOptions(full),
+            IcebergDefaults = IcebergDefaults(full, options.ConfigDir),
         };
     }
 }

@@ -17,6 +17,23 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     public string? Slot { get; init; }
     public bool CreatePublication { get; init; }
 
+    /// <summary>Where the changes go: the data file (the default) or an Iceberg table.</summary>
+    public LreplSink Sink { get; init; } = LreplSink.File;
+
+    /// <summary>The key=value file with the Iceberg catalog and storage (CATALOG_URI, WAREHOUSE, ...); null for the embedded default under the config dir.</summary>
+    public string? IcebergConfigFile { get; init; }
+
+    /// <summary>Iceberg settings from HOCON (pgwire.lrepl.iceberg), under what the file says.</summary>
+    public PgWire.Iceberg.IcebergSettings? IcebergDefaults { get; init; }
+
+    /// <summary>How often the Iceberg sink commits; over the file and HOCON when set.</summary>
+    public TimeSpan? CommitInterval { get; init; }
+
+    /// <summary>An existing Iceberg table with rows written by someone else is replaced by the snapshot instead of refused.</summary>
+    public bool IcebergReplace { get; init; }
+
+    internal bool WritesDataFile => Changes is null && Sink == LreplSink.File;
+
     /// <summary>How the data file is written: JSON lines (the default) or CSV with a header.</summary>
     public LreplFormat Format { get; init; } = LreplFormat.JsonLines;
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(5);
@@ -122,6 +139,16 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
 
         return sb.ToString();
     }
+}
+
+/// <summary>Where a run writes the changes.</summary>
+public enum LreplSink
+{
+    /// <summary>The data file <c>&lt;config-dir&gt;/&lt;table&gt;.data</c>.</summary>
+    File,
+
+    /// <summary>An Apache Iceberg table in a SQL catalog (see <see cref="LreplOptions.IcebergConfigFile"/>).</summary>
+    Iceberg,
 }
 
 /// <summary>The data file's format.</summary>

@@ -161,7 +161,7 @@ public static partial class LreplRunner
     {
         try
         {
-            if (options.Changes is null)
+            if (options.WritesDataFile)
             {
                 File.Delete(options.DataPath);
             }

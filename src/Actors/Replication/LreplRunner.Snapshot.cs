@@ -28,7 +28,8 @@ public static partial class LreplRunner
         bool fresh,
         LreplProgress progress,
         TextWriter log,
-        CancellationToken ct)
+        CancellationToken ct,
+        IcebergTarget? iceberg = null)
     {
         // Recorded before the slot exists: a crash between the two leaves a slot this dir knows as its own.
         dir.RecordSlot(options.SlotName);
@@ -55,7 +56,7 @@ public static partial class LreplRunner
         log.WriteLine($"lrepl: created slot {options.SlotName} at {consistentPoint}; copying snapshot of {table.Qualified}");
 
         using var copyCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Schema = table.Schema, Name = table.Name, Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, options.Changes is { } changes ? new StreamSnapshotSink(changes) : new FileSnapshotSink(options.DataPath, options.Format), progress, SnapshotCopyOptions.Default with { JsonFormat = options.Format == LreplFormat.Csv ? JsonLineFormat.V1 : SnapshotCopyOptions.Default.JsonFormat, Connection = options.ConnectionOptions }, copyCancel.Token, copyConnection), options.DataPath);
+        var copy = ReportFileErrors(SnapshotCopier.CopyAsync(system, normalSettings, new SnapshotTable(table.Qualified, table.Oid, table.KeyColumns) { Schema = table.Schema, Name = table.Name, Columns = table.PublishedColumns, RowFilter = table.RowFilter }, snapshotName, consistentPoint, SnapshotSinkFor(options, iceberg, log), progress, SnapshotCopyOptions.Default with { JsonFormat = options.Format == LreplFormat.Csv ? JsonLineFormat.V1 : SnapshotCopyOptions.Default.JsonFormat, Connection = options.ConnectionOptions }, copyCancel.Token, copyConnection), options.DataPath);
         var recording = false;
         try
         {
@@ -117,6 +118,11 @@ public static partial class LreplRunner
             throw;
         }
     }
+
+    private static ISnapshotSink SnapshotSinkFor(LreplOptions options, IcebergTarget? iceberg, TextWriter log) =>
+        iceberg is not null ? new Iceberg.IcebergSnapshotSink(iceberg.Table, iceberg.IO, iceberg.Settings.TargetFileSize, line => log.WriteLine("lrepl: " + line))
+        : options.Changes is { } changes ? new StreamSnapshotSink(changes)
+        : new FileSnapshotSink(options.DataPath, options.Format);
 
     /// <summary>A snapshot that could not be written (a full disk, say) as one line; it is not recorded as done, so the next run starts it over.</summary>
     private static async Task<SnapshotCopyResult> ReportFileErrors(Task<SnapshotCopyResult> copy, string dataPath)

@@ -73,7 +73,7 @@ public static partial class LreplRunner
             // it recovers while the connections are established.
             var ack = new StateActor(() => Start(LsnAckActor.Props(dir.PersistenceId(options.StateId ?? "lrepl-" + options.Table), options.StateSnapshotEvery, progress), "lsn"), progress, cancellationToken);
             // The change stream keeps no file: its state alone says how far the application got.
-            var hasDataFile = options.Changes is null && File.Exists(options.DataPath);
+            var hasDataFile = options.WritesDataFile && File.Exists(options.DataPath);
             var owned = dir.OwnsSlot(options.SlotName);
             if (hasDataFile || owned)
             {
@@ -108,6 +108,7 @@ public static partial class LreplRunner
             CsvLineEncoder? csv = null;
             LreplState state;
             IPgTypeCatalog? types = null;
+            IcebergTarget? iceberg = null;
             await using (var client = await DisposeOnFailure(clientTask, identifiedTask).ConfigureAwait(false))
             {
                 // Nothing (a publication, a slot) is created before the state store has answered.
@@ -135,6 +136,12 @@ public static partial class LreplRunner
                 // recovering; the state is checked before the snapshot is recorded (SnapshotAsync).
                 var fresh = !owned && !hasDataFile;
                 state = fresh ? new LreplState() : await ack.Recovered.ConfigureAwait(false);
+                if (options.Sink == LreplSink.Iceberg)
+                {
+                    // The catalog and the table are checked before a slot is created or used.
+                    iceberg = await PrepareIcebergAsync(client, options, dir, table, state.SnapshotDone ? state : null, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (!state.SnapshotDone)
                 {
                     if (hasDataFile && !owned)
@@ -164,7 +171,7 @@ public static partial class LreplRunner
                     var lead = Then(binaryTask, client);
                     try
                     {
-                        state = await SnapshotAsync(system, repl, normalSettings, lead, options, dir, table, ack, fresh, progress, log, cancellationToken).ConfigureAwait(false);
+                        state = await SnapshotAsync(system, repl, normalSettings, lead, options, dir, table, ack, fresh, progress, log, cancellationToken, iceberg).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -182,7 +189,7 @@ public static partial class LreplRunner
 
                     CheckSlotPosition(options, dir, slot!, state, log);
 
-                    var length = options.Changes is not null ? state.FileOffset : hasDataFile ? new FileInfo(options.DataPath).Length : 0;
+                    var length = !options.WritesDataFile ? state.FileOffset : hasDataFile ? new FileInfo(options.DataPath).Length : 0;
                     if (length < state.FileOffset)
                     {
                         throw new LreplException($"{options.DataPath} is {length} bytes but {state.FileOffset} bytes were recorded as durable; remove {options.StatePath} to start over");
@@ -194,25 +201,29 @@ public static partial class LreplRunner
                         log.WriteLine($"lrepl: cutting {length - state.FileOffset} bytes of unacknowledged tail from {options.DataPath}");
                     }
 
-                    csv = options.Changes is null ? ResumeFormat(options) : null;
+                    csv = options.WritesDataFile ? ResumeFormat(options) : null;
                     binary = await BinaryStreamingAsync(client, options, table, log, cancellationToken).ConfigureAwait(false);
                     progress.SnapshotRows = state.SnapshotRows;
-                    log.WriteLine($"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} ({state.FileOffset} bytes durable)");
+                    log.WriteLine(iceberg is not null
+                        ? $"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} (Iceberg table {iceberg.Ident})"
+                        : $"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} ({state.FileOffset} bytes durable)");
                 }
 
                 // A text stream types the values of enums, domains and arrays from the catalog too (a binary one has it).
-                if (binary is null && JsonLineFormat.OfRecorded(state.JsonFormat) >= JsonLineFormat.V2)
+                if (binary is null && iceberg is null && JsonLineFormat.OfRecorded(state.JsonFormat) >= JsonLineFormat.V2)
                 {
                     types = await JsonValueType.LoadCatalogAsync(client, table.Oid, cancellationToken).ConfigureAwait(false);
                 }
             }
 
             progress.SetDurable(new Lsn(state.CommitLsn));
-            var sink = Start(
-                options.Changes is { } changes
-                    ? StreamSinkActor.Props(changes, new Lsn(state.CommitLsn), ack.Ref)
-                    : FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack.Ref, csv),
-                "sink");
+            var sink = iceberg is not null
+                ? await StartIcebergSinkAsync(Start, iceberg, ack.Ref, state, progress, log, cancellationToken).ConfigureAwait(false)
+                : Start(
+                    options.Changes is { } changes
+                        ? StreamSinkActor.Props(changes, new Lsn(state.CommitLsn), ack.Ref)
+                        : FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack.Ref, csv),
+                    "sink");
             var sinkStopped = sink.WatchAsync(CancellationToken.None);
             var target = new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication)
             {
@@ -252,7 +263,7 @@ public static partial class LreplRunner
                 {
                     // Without them nothing more can become durable: stop with the reason. The next
                     // run cuts the file back to the last recorded position and goes on from there.
-                    throw new LreplException($"{(ack.Stopped.IsCompleted ? "the state journal" : "the file sink")} stopped: {progress.LastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
+                    throw new LreplException($"{(ack.Stopped.IsCompleted ? "the state journal" : "the sink")} stopped: {progress.LastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
                 }
 
                 if (options.Abort.IsCancellationRequested)

@@ -64,8 +64,9 @@ public sealed class ResetLreplState
     }
 }
 
-/// <summary>Transactions up to this commit are written and fsynced; the file ends at <paramref name="FileOffset"/>.</summary>
-public sealed record Durable(ulong CommitLsn, ulong EndLsn, long FileOffset, int Changes);
+/// <summary>Transactions up to this commit are written and fsynced; the file ends at <paramref name="FileOffset"/> (a sink's opaque position).</summary>
+/// <param name="Accepted">The commit of batches the sink answered with <see cref="BatchAccepted"/>, not the answer to one batch.</param>
+public sealed record Durable(ulong CommitLsn, ulong EndLsn, long FileOffset, int Changes, bool Accepted = false);
 
 /// <summary>
 /// The stream has received and handled everything up to <paramref name="EndLsn"/> and nothing is
@@ -95,7 +96,8 @@ public sealed class LreplStateErased
 }
 
 /// <summary>Reply to <see cref="Durable"/>, <see cref="SnapshotCompleted"/> and <see cref="ResetLreplState"/> once persisted.</summary>
-public sealed record Persisted(LreplState State, int Changes);
+/// <param name="Accepted">Echoes <see cref="Durable.Accepted"/>.</param>
+public sealed record Persisted(LreplState State, int Changes, bool Accepted = false);
 
 /// <summary>Persists the durable position of one table's replication in the Akka.Persistence journal.</summary>
 public sealed class LsnAckActor : ReceivePersistentActor
@@ -128,7 +130,7 @@ public sealed class LsnAckActor : ReceivePersistentActor
             Persist(new LreplEvent { Kind = "durable", CommitLsn = d.CommitLsn, EndLsn = d.EndLsn, FileOffset = d.FileOffset }, e =>
             {
                 Apply(e);
-                sender.Tell(new Persisted(_state.Copy(), d.Changes));
+                sender.Tell(new Persisted(_state.Copy(), d.Changes, d.Accepted));
                 MaybeSnapshot();
             });
         });

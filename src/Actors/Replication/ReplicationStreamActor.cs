@@ -259,6 +259,11 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private int _inFlight;
     private int _deferredAcks;
 
+    // The last commit a sink accepted without making it durable yet (BatchAccepted), and the last
+    // commit recorded as durable: while the first is ahead, the stream is not idle.
+    private Lsn _accepted;
+    private Lsn _durableCommit;
+
     // Batches handed to the decoder and not answered yet, and whether it holds unfinished transactions.
     private int _decoding;
     private bool _decoderOpen;
@@ -306,6 +311,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         Receive<FrameBatchDecoded>(OnDecoded);
         Receive<Persisted>(OnPersisted);
         Receive<BatchSkipped>(_ => BatchDone());
+        Receive<BatchAccepted>(OnAccepted);
         Receive<SendStatusTick>(_ => SendStatus(false));
         Receive<PositionRecorded>(OnPositionRecorded);
         Receive<QueryDone>(_ => Fail("replication stream ended"));
@@ -328,7 +334,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         DelegateProps.Create(() => new ReplicationStreamActor(settings, target, sink, ack, progress, connectionOptions));
 
     /// <summary>Nothing is being decoded, open, buffered or on its way to the sink: everything received is durable or irrelevant.</summary>
-    private bool Idle => _decoding == 0 && !_decoderOpen && _pending.Count == 0 && _inFlight == 0;
+    private bool Idle => _decoding == 0 && !_decoderOpen && _pending.Count == 0 && _inFlight == 0 && _accepted <= _durableCommit;
 
     private bool BackedUp => _pending.Count > 0;
 
@@ -419,6 +425,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private void OnStartFrom(StartFrom start)
     {
         _skipUpTo = start.SkipUpTo;
+        _durableCommit = start.SkipUpTo;
         _flushed = start.Flushed;
         _reported = _flushed;
         _progress.SetFlushed(_flushed);
@@ -515,9 +522,29 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private void OnPersisted(Persisted persisted)
     {
         _flushed = new Lsn(persisted.State.EndLsn);
-        _progress.SetDurable(new Lsn(persisted.State.CommitLsn));
+        var durable = new Lsn(persisted.State.CommitLsn);
+        if (durable > _durableCommit)
+        {
+            _durableCommit = durable;
+        }
+
+        _progress.SetDurable(durable);
         _progress.SetFlushed(_flushed);
         _progress.AddChanges(persisted.Changes);
+        if (!persisted.Accepted)
+        {
+            BatchDone();
+        }
+    }
+
+    /// <summary>The sink applied a batch and will make it durable with its next commit: the next batch may go.</summary>
+    private void OnAccepted(BatchAccepted accepted)
+    {
+        if (accepted.CommitLsn > _accepted)
+        {
+            _accepted = accepted.CommitLsn;
+        }
+
         BatchDone();
     }
 
@@ -615,6 +642,12 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
                 BatchDone();
                 FinishStopWhenDrained();
             });
+            Receive<BatchAccepted>(a =>
+            {
+                OnAccepted(a);
+                _sink.Tell(FlushSink.Instance, Self);
+                FinishStopWhenDrained();
+            });
             Receive<SinkWriteFailed>(f =>
             {
                 // Nothing of it became durable; the stop reports the position before it.
@@ -638,12 +671,18 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             });
             ReceiveAny(_ => { });
         });
+        if (_accepted > _durableCommit)
+        {
+            // What the sink accepted is committed now rather than at its next interval.
+            _sink.Tell(FlushSink.Instance, Self);
+        }
+
         FinishStopWhenDrained();
     }
 
     private void FinishStopWhenDrained()
     {
-        if (_inFlight > 0 || _closing)
+        if (_inFlight > 0 || _accepted > _durableCommit || _closing)
         {
             return;
         }

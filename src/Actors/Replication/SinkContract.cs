@@ -19,6 +19,11 @@ namespace PgWire.Actors.Replication;
 //    offset for a file, opaque to the pipeline), on behalf of the stream, which hears Persisted
 //    and only then reports L's end to the server as flushed. Nothing beyond what the store has
 //    recorded is ever reported.
+//    A sink that commits on its own schedule (a table format that batches many transactions into
+//    one commit) may answer BatchAccepted instead: the batch is applied but not yet durable, and
+//    the stream may send the next one. Its Durable comes later, for the last transaction of its
+//    commit, marked Accepted. Until then the stream counts the accepted transactions as pending:
+//    it records no "caught up" position past them. FlushSink asks for the commit now (a stop).
 // 4. Start and resume. A sink starts from the recorded position and repairs itself to it (the
 //    file sink cuts off a torn tail); asked GetSinkPosition, it answers its own durable commit,
 //    and the stream resumes after it: transactions at or below it are skipped (BatchSkipped).
@@ -42,6 +47,22 @@ public sealed record TransactionBatch(IReadOnlyList<CommittedTransaction> Transa
 {
     /// <summary>The commit of the batch's last transaction.</summary>
     public Lsn LastCommit => Transactions[^1].CommitLsn;
+}
+
+/// <summary>
+/// The batch is applied but not durable yet: the sink commits later, on its own schedule (or on
+/// <see cref="FlushSink"/>), and then sends a <see cref="Durable"/> with <c>Accepted</c> set for
+/// everything up to its last commit.
+/// </summary>
+public sealed record BatchAccepted(Lsn CommitLsn);
+
+/// <summary>Asks a sink that answers <see cref="BatchAccepted"/> to make what it accepted durable now (the stream is stopping).</summary>
+public sealed class FlushSink
+{
+    public static readonly FlushSink Instance = new();
+    private FlushSink()
+    {
+    }
 }
 
 /// <summary>Every transaction of the batch was already durable in the sink; nothing was written.</summary>

@@ -47,7 +47,21 @@ public static class LreplCommand
                                    progress interval, default format, binary transfer)
                                    and pgwire.connection ones (receive buffer,
                                    backpressure); see reference.conf
-              --sink file          where changes go: <config-dir>/<table>.data (the default)
+              --sink SINK          where changes go: file, <config-dir>/<table>.data (the
+                                   default), or iceberg, an Apache Iceberg table
+              --iceberg-config FILE
+                                   KEY=value file with the Iceberg catalog and storage:
+                                   CATALOG_URI (sqlite:///path or postgresql://...),
+                                   WAREHOUSE (a path or s3://bucket/prefix), TABLE_NAME,
+                                   S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_REGION,
+                                   S3_PATH_STYLE, COMMIT_INTERVAL, TARGET_FILE_SIZE
+                                   (default: a SQLite catalog <config-dir>/catalog.db and
+                                   the warehouse <config-dir>/warehouse)
+              --commit-interval DURATION
+                                   how often the Iceberg table gets a commit (10s, 500ms,
+                                   1m; default 10s, or the file's COMMIT_INTERVAL)
+              --iceberg-replace    replace the rows of an existing Iceberg table that
+                                   another writer filled with the snapshot (refused without)
               --format FORMAT      jsonl (default) or csv: RFC 4180 with a header line
                                    op,lsn,<columns>; values in PostgreSQL text format,
                                    NULL as an empty field, the empty string as ""
@@ -196,6 +210,10 @@ public static class LreplCommand
         var drop = false;
         LreplFormat? format = null;
         string? configFile = null;
+        var sinkKind = LreplSink.File;
+        string? icebergConfig = null;
+        TimeSpan? commitInterval = null;
+        var icebergReplace = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -297,12 +315,25 @@ public static class LreplCommand
                     drop = true;
                     break;
                 case "--sink":
-                    var sink = Value();
-                    if (sink != "file")
+                    sinkKind = Value() switch
                     {
-                        throw new ArgumentException($"unsupported sink \"{sink}\" (this build writes to a file: --sink file)");
-                    }
+                        "file" => LreplSink.File,
+                        "iceberg" => LreplSink.Iceberg,
+                        var other => throw new ArgumentException($"unsupported sink \"{other}\" (file or iceberg)"),
+                    };
 
+                    break;
+                case "--iceberg-config":
+                    icebergConfig = Value();
+                    break;
+                case "--commit-interval":
+                    var text = Value();
+                    commitInterval = PgWire.Iceberg.IcebergSettings.ParseDuration(text) is { } d && d > TimeSpan.Zero
+                        ? d
+                        : throw new ArgumentException($"--commit-interval: \"{text}\" is not a duration (e.g. 10s, 500ms, 1m)");
+                    break;
+                case "--iceberg-replace":
+                    icebergReplace = true;
                     break;
                 case "--format":
                     format = Value() switch
@@ -373,7 +404,20 @@ public static class LreplCommand
             Slot = slot,
             CreatePublication = createPublication,
             Environment = environment,
+            Sink = sinkKind,
+            IcebergConfigFile = icebergConfig is null ? null : Path.GetFullPath(icebergConfig),
+            CommitInterval = commitInterval,
+            IcebergReplace = icebergReplace,
         };
+        if (sinkKind != LreplSink.Iceberg && (icebergConfig is not null || commitInterval is not null || icebergReplace))
+        {
+            throw new ArgumentException("--iceberg-config, --commit-interval and --iceberg-replace go with --sink iceberg");
+        }
+
+        if (sinkKind == LreplSink.Iceberg && format is not null)
+        {
+            throw new ArgumentException("--format is for the data file; the Iceberg sink writes Parquet (drop --format or use --sink file)");
+        }
         if (configFile is not null)
         {
             Akka.Configuration.Config config;

@@ -1,0 +1,636 @@
+using System.Buffers;
+using System.Collections;
+using System.Globalization;
+using System.Text;
+using PgWire.Iceberg;
+using PgWire.Protocol.Replication.PgOutput;
+
+namespace PgWire.Actors.Replication.Iceberg;
+
+/// <summary>
+/// Applies a table's row changes to an Iceberg table, one commit at a time: inserts are buffered and
+/// written as Parquet data files, updates and deletes become position deletes of the rows they
+/// replace, found through a key index (row key to data file and position), and
+/// <see cref="CommitAsync"/> makes all of it one snapshot. Nothing before a commit is visible to
+/// readers or counts as written.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The key of a row is its identifier fields (the PostgreSQL primary key), or, for a table without
+/// one (REPLICA IDENTITY FULL), the whole row: such a table may hold equal rows, and a delete
+/// removes exactly one of them, as PostgreSQL did. The index is rebuilt from the table's live rows
+/// when the applier opens, so it survives any restart without a file of its own.
+/// </para>
+/// <para>
+/// A row inserted and changed again before the commit never reaches a file: the buffer drops it.
+/// A row in a file (committed, or written for the coming commit) gets a position delete; by the
+/// spec's rule a delete of the same sequence number applies to the data files of its own commit
+/// too.
+/// </para>
+/// </remarks>
+internal sealed class IcebergChangeApplier
+{
+    private const int BufferFile = -1;
+
+    private readonly IFileIO _io;
+    private readonly Func<CancellationToken, Task<IcebergTable>> _load;
+    private readonly long _targetFileBytes;
+    private readonly Dictionary<string, Locations> _index = new(StringComparer.Ordinal);
+    private readonly List<string> _files = [];
+    private readonly Dictionary<string, int> _fileIds = new(StringComparer.Ordinal);
+
+    // What the next commit holds.
+    private readonly List<object?[]> _buffer = [];
+    private readonly List<string?> _bufferKeys = [];
+    private readonly List<DataFile> _written = [];
+    private readonly List<PositionDelete> _deletes = [];
+    private long _bufferBytes;
+    private long _writtenBytes;
+    private bool _truncated;
+    private long _unrepresentable;
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+
+    private IcebergTable _table;
+    private int[] _keyFields = [];
+    private TableRelation? _relation;
+    private int[] _columnField = [];
+    private IcebergType[] _columnType = [];
+    private readonly ArrayBufferWriter<byte> _binaryText = new(64);
+
+    private IcebergChangeApplier(IFileIO io, IcebergTable table, Func<CancellationToken, Task<IcebergTable>> load, long targetFileBytes)
+    {
+        _io = io;
+        _table = table;
+        _load = load;
+        _targetFileBytes = targetFileBytes;
+    }
+
+    /// <summary>The table as of the last commit (or load).</summary>
+    public IcebergTable Table => _table;
+
+    /// <summary>Row changes applied since the last commit.</summary>
+    public int PendingChanges { get; private set; }
+
+    /// <summary>An estimate of what the next commit writes (buffered rows and files written for it).</summary>
+    public long PendingBytes => _bufferBytes + _writtenBytes;
+
+    /// <summary>Values written as null since the last commit because the Iceberg type cannot hold them.</summary>
+    public long Unrepresentable => _unrepresentable;
+
+    /// <summary>Warnings (one per column and kind) for the log.</summary>
+    public Action<string>? Warn { get; init; }
+
+    /// <summary>Loads the table and builds the key index from its live rows.</summary>
+    public static async Task<IcebergChangeApplier> OpenAsync(IFileIO io, Func<CancellationToken, Task<IcebergTable>> load, long targetFileBytes, Action<string>? warn, CancellationToken ct)
+    {
+        var table = await load(ct).ConfigureAwait(false);
+        var applier = new IcebergChangeApplier(io, table, load, targetFileBytes) { Warn = warn };
+        await applier.BuildIndexAsync(ct).ConfigureAwait(false);
+        return applier;
+    }
+
+    /// <summary>Forgets everything not committed, reloads the table and rebuilds the index.</summary>
+    public async Task ResetAsync(CancellationToken ct)
+    {
+        ClearPending();
+        _table = await _load(ct).ConfigureAwait(false);
+        await BuildIndexAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task BuildIndexAsync(CancellationToken ct)
+    {
+        _index.Clear();
+        _files.Clear();
+        _fileIds.Clear();
+        _relation = null;
+        var schema = _table.Metadata.CurrentSchema;
+        _keyFields = KeyFieldPositions(schema);
+        var ids = _keyFields.Select(i => schema.Fields[i].Id).ToArray();
+        var positions = Enumerable.Range(0, ids.Length).ToArray();
+        if (_table.Metadata.CurrentSnapshot is null)
+        {
+            return;
+        }
+
+        await foreach (var row in TableScan.ReadLiveAsync(_io, _table.Metadata, ids, ct).ConfigureAwait(false))
+        {
+            Add(KeyOf(row.Values, positions), new Location(FileId(row.FilePath), row.Position));
+        }
+    }
+
+    private static int[] KeyFieldPositions(IcebergSchema schema)
+    {
+        if (schema.IdentifierFieldIds.Count > 0)
+        {
+            return [.. schema.IdentifierFieldIds.Select(id => IndexOfField(schema, id))];
+        }
+
+        // No identifier fields: a row is known by all its (primitive) values.
+        return [.. Enumerable.Range(0, schema.Fields.Count)];
+    }
+
+    private static int IndexOfField(IcebergSchema schema, int id)
+    {
+        for (var i = 0; i < schema.Fields.Count; i++)
+        {
+            if (schema.Fields[i].Id == id)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"identifier field {id} is not a top-level field");
+    }
+
+    private int FileId(string path)
+    {
+        if (!_fileIds.TryGetValue(path, out var id))
+        {
+            id = _files.Count;
+            _files.Add(path);
+            _fileIds.Add(path, id);
+        }
+
+        return id;
+    }
+
+    /// <summary>Applies one row change (insert, update, delete) of a committed transaction.</summary>
+    public async ValueTask ApplyAsync(ChangeKind kind, TableRelation relation, object?[]? oldValues, object?[]? newValues, bool[]? unchanged, CancellationToken ct)
+    {
+        switch (kind)
+        {
+            case ChangeKind.Insert:
+                Insert(newValues!);
+                break;
+            case ChangeKind.Update:
+            {
+                var oldKey = KeyOf(oldValues ?? newValues!, _keyFields);
+                if (unchanged is not null)
+                {
+                    await FillUnchangedAsync(oldKey, newValues!, unchanged, ct).ConfigureAwait(false);
+                }
+
+                if (!Remove(oldKey))
+                {
+                    throw new LreplException($"an update of {relation} changes a row that is not in the Iceberg table (key {Describe(oldKey)}); the table no longer matches the replicated one");
+                }
+
+                Insert(newValues!);
+                break;
+            }
+
+            case ChangeKind.Delete:
+            {
+                var key = KeyOf(oldValues!, _keyFields);
+                if (!Remove(key))
+                {
+                    throw new LreplException($"a delete of {relation} removes a row that is not in the Iceberg table (key {Describe(key)}); the table no longer matches the replicated one");
+                }
+
+                break;
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+
+        PendingChanges++;
+        if (_bufferBytes >= Math.Min(_targetFileBytes, 64L << 20))
+        {
+            await WriteBufferAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>TRUNCATE: the next commit starts the table over; what was pending for it is dropped.</summary>
+    public void Truncate()
+    {
+        ClearPending();
+        _index.Clear();
+        _files.Clear();
+        _fileIds.Clear();
+        _truncated = true;
+        PendingChanges++;
+    }
+
+    private void Insert(object?[] row)
+    {
+        // A key may be present twice for a moment (a deferrable primary key in the middle of a
+        // transaction): the index keeps both, and the older goes first.
+        var key = KeyOf(row, _keyFields);
+        Add(key, new Location(BufferFile, _buffer.Count));
+        _buffer.Add(row);
+        _bufferKeys.Add(key);
+        _bufferBytes += EstimateBytes(row);
+    }
+
+    private bool Remove(string key)
+    {
+        if (!_index.TryGetValue(key, out var locations))
+        {
+            return false;
+        }
+
+        var location = locations.RemoveFirst();
+        if (locations.Count == 0)
+        {
+            _index.Remove(key);
+        }
+
+        if (location.File == BufferFile)
+        {
+            _buffer[(int)location.Position] = null!;
+            _bufferKeys[(int)location.Position] = null;
+        }
+        else
+        {
+            _deletes.Add(new PositionDelete(_files[location.File], location.Position));
+        }
+
+        return true;
+    }
+
+    private void Add(string key, Location location)
+    {
+        if (_index.TryGetValue(key, out var locations))
+        {
+            locations.Add(location);
+        }
+        else
+        {
+            _index.Add(key, new Locations(location));
+        }
+    }
+
+    /// <summary>Values the server left out of an update (unchanged TOAST) are taken from the row it replaces.</summary>
+    private async ValueTask FillUnchangedAsync(string oldKey, object?[] row, bool[] unchanged, CancellationToken ct)
+    {
+        if (!_index.TryGetValue(oldKey, out var locations))
+        {
+            return;
+        }
+
+        var location = locations.First;
+        object?[] old;
+        if (location.File == BufferFile)
+        {
+            old = _buffer[(int)location.Position];
+        }
+        else
+        {
+            var rows = await TableScan.ReadRowsAtAsync(_io, _table.Metadata, _files[location.File], [location.Position], ct).ConfigureAwait(false);
+            old = rows[0];
+        }
+
+        for (var i = 0; i < unchanged.Length; i++)
+        {
+            if (unchanged[i])
+            {
+                var field = _columnField[i];
+                if (field >= 0 && field < old.Length)
+                {
+                    row[field] = old[field];
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes the buffered rows still live as a data file of the coming commit.</summary>
+    private async Task WriteBufferAsync(CancellationToken ct)
+    {
+        var live = new List<object?[]>(_buffer.Count);
+        var keys = new List<string>(_buffer.Count);
+        for (var i = 0; i < _buffer.Count; i++)
+        {
+            if (_buffer[i] is { } row)
+            {
+                live.Add(row);
+                keys.Add(_bufferKeys[i]!);
+            }
+        }
+
+        var oldPositions = new List<int>(live.Count);
+        for (var i = 0; i < _buffer.Count; i++)
+        {
+            if (_buffer[i] is not null)
+            {
+                oldPositions.Add(i);
+            }
+        }
+
+        _buffer.Clear();
+        _bufferKeys.Clear();
+        _bufferBytes = 0;
+        if (live.Count == 0)
+        {
+            return;
+        }
+
+        var schema = _table.Metadata.CurrentSchema;
+        var width = schema.Fields.Count;
+        foreach (var row in live)
+        {
+            if (row.Length != width)
+            {
+                throw new InvalidOperationException("a buffered row does not fit the table's schema");
+            }
+        }
+
+        var file = await DataFileWriter.WriteAsync(_io, _table.NewDataFileLocation(), schema, live, ct).ConfigureAwait(false);
+        _written.Add(file);
+        _writtenBytes += file.FileSizeInBytes;
+        var id = FileId(file.FilePath);
+        for (var i = 0; i < live.Count; i++)
+        {
+            _index[keys[i]].Move(new Location(BufferFile, oldPositions[i]), new Location(id, i));
+        }
+    }
+
+    /// <summary>
+    /// Makes everything applied since the last commit one snapshot with <paramref name="summary"/>
+    /// (the replication position it holds). Returns the snapshot.
+    /// </summary>
+    public async Task<Snapshot> CommitAsync(IReadOnlyDictionary<string, string> summary, CancellationToken ct)
+    {
+        await WriteBufferAsync(ct).ConfigureAwait(false);
+        var deletes = _deletes.OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.Position).ToList();
+        var extra = new Dictionary<string, string>(summary, StringComparer.Ordinal);
+        if (_unrepresentable > 0)
+        {
+            extra["pgwire.unrepresentable-values"] = _unrepresentable.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var snapshot = await _table.CommitAsync(_written, deletes, _truncated, extra, ct).ConfigureAwait(false);
+        _written.Clear();
+        _deletes.Clear();
+        _writtenBytes = 0;
+        _truncated = false;
+        _unrepresentable = 0;
+        PendingChanges = 0;
+        return snapshot;
+    }
+
+    private void ClearPending()
+    {
+        _buffer.Clear();
+        _bufferKeys.Clear();
+        _written.Clear();
+        _deletes.Clear();
+        _bufferBytes = 0;
+        _writtenBytes = 0;
+        _truncated = false;
+        _unrepresentable = 0;
+        PendingChanges = 0;
+    }
+
+    // ---- columns of the replicated relation and their values
+
+    /// <summary>
+    /// Maps the relation's columns to the table's fields by name. A column the table lacks is added
+    /// as a new optional field (an ALTER TABLE ADD COLUMN on the server); a field the relation no
+    /// longer has stays and reads null in new rows.
+    /// </summary>
+    public async Task UseRelationAsync(TableRelation relation, Func<ColumnInfo, IcebergType> typeOf, CancellationToken ct)
+    {
+        if (ReferenceEquals(relation, _relation))
+        {
+            return;
+        }
+
+        var schema = _table.Metadata.CurrentSchema;
+        var missing = relation.Columns.Where(c => !schema.Fields.Any(f => f.Name == c.Name)).ToList();
+        if (missing.Count > 0)
+        {
+            // Rows buffered for the old schema are written with it first.
+            await WriteBufferAsync(ct).ConfigureAwait(false);
+            await _table.AddColumnsAsync(missing.Select(c => (c.Name, typeOf(c))), ct).ConfigureAwait(false);
+            schema = _table.Metadata.CurrentSchema;
+        }
+
+        _columnField = new int[relation.Columns.Count];
+        _columnType = new IcebergType[relation.Columns.Count];
+        for (var i = 0; i < relation.Columns.Count; i++)
+        {
+            var column = relation.Columns[i];
+            var position = schema.Fields.ToList().FindIndex(f => f.Name == column.Name);
+            _columnField[i] = position;
+            var field = schema.Fields[position];
+            var wanted = typeOf(column);
+            if (!Fits(field.Type, wanted))
+            {
+                throw new LreplException($"column \"{column.Name}\" of {relation} is now {wanted}, but the Iceberg field is {field.Type}; Iceberg allows only widening int to long, float to double and a decimal's precision, so the run stops here");
+            }
+
+            _columnType[i] = field.Type;
+        }
+
+        _relation = relation;
+    }
+
+    /// <summary>Whether values of a column mapped to <paramref name="wanted"/> can be stored in a field of type <paramref name="have"/>.</summary>
+    internal static bool Fits(IcebergType have, IcebergType wanted)
+    {
+        if (have.Equals(wanted))
+        {
+            return true;
+        }
+
+        return (have, wanted) switch
+        {
+            (PrimitiveType { Name: "long" }, PrimitiveType { Name: "int" }) => true,
+            (PrimitiveType { Name: "double" }, PrimitiveType { Name: "float" }) => true,
+            (PrimitiveType { Name: "decimal" } h, PrimitiveType { Name: "decimal" } w) => h.Scale == w.Scale && h.Precision >= w.Precision,
+            (PrimitiveType { Name: "string" }, _) => true,
+            (ListType h, ListType w) => Fits(h.Element, w.Element),
+            _ => false,
+        };
+    }
+
+    /// <summary>The row (in schema field order) of a tuple of the relation last given to <see cref="UseRelationAsync"/>.</summary>
+    public object?[] Row(TableRelation relation, TupleData tuple, out bool[]? unchanged)
+    {
+        var row = new object?[_table.Metadata.CurrentSchema.Fields.Count];
+        unchanged = null;
+        var i = 0;
+        foreach (var column in tuple)
+        {
+            if (i >= _columnField.Length)
+            {
+                break;
+            }
+
+            switch (column.Kind)
+            {
+                case TupleKind.Null:
+                    break;
+                case TupleKind.UnchangedToast:
+                    (unchanged ??= new bool[_columnField.Length])[i] = true;
+                    break;
+                case TupleKind.Text:
+                    row[_columnField[i]] = Value(relation.Columns[i], i, tuple.GetValue(column));
+                    break;
+                case TupleKind.Binary:
+                    row[_columnField[i]] = Value(relation.Columns[i], i, relation.Columns[i].BinaryAsText(tuple.GetValue(column), _binaryText));
+                    break;
+            }
+
+            i++;
+        }
+
+        return row;
+    }
+
+    /// <summary>The value of column <paramref name="index"/> from its text form.</summary>
+    public object? Value(ColumnInfo column, int index, ReadOnlySpan<byte> text)
+    {
+        var value = PostgresValues.FromText(_columnType[index], text, out var unrepresentable);
+        if (unrepresentable)
+        {
+            _unrepresentable++;
+            if (_warned.Add(column.Name))
+            {
+                Warn?.Invoke($"column \"{column.Name}\": the value '{Encoding.UTF8.GetString(text)}' cannot be held by the Iceberg type {_columnType[index]} and is written as null (counted in the snapshot summary as pgwire.unrepresentable-values)");
+            }
+        }
+
+        return value;
+    }
+
+    // ---- keys
+
+    /// <summary>The index key of a row: the values at <paramref name="positions"/> in a canonical text form.</summary>
+    internal static string KeyOf(object?[] row, int[] positions)
+    {
+        var sb = new StringBuilder();
+        foreach (var p in positions)
+        {
+            sb.Append('\u001f');
+            Append(sb, p < row.Length ? row[p] : null);
+        }
+
+        return sb.ToString();
+    }
+
+    private static void Append(StringBuilder sb, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                sb.Append('\u0000');
+                break;
+            case string s:
+                sb.Append('s').Append(s);
+                break;
+            case byte[] b:
+                sb.Append('b').Append(Convert.ToBase64String(b));
+                break;
+            case decimal d:
+                // 1.0 and 1.00 are the same number; a file may give back another scale than the text had.
+                sb.Append('d').Append((d / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture));
+                break;
+            case double f:
+                sb.Append('f').Append(f.ToString("R", CultureInfo.InvariantCulture));
+                break;
+            case float f:
+                sb.Append('f').Append(((double)f).ToString("R", CultureInfo.InvariantCulture));
+                break;
+            case int n:
+                sb.Append('i').Append(n.ToString(CultureInfo.InvariantCulture));
+                break;
+            case long n:
+                sb.Append('i').Append(n.ToString(CultureInfo.InvariantCulture));
+                break;
+            case DateTime t:
+                sb.Append('t').Append(t.Ticks.ToString(CultureInfo.InvariantCulture));
+                break;
+            case DateTimeOffset t:
+                sb.Append('t').Append(t.UtcTicks.ToString(CultureInfo.InvariantCulture));
+                break;
+            case IList list:
+                sb.Append('[');
+                foreach (var item in list)
+                {
+                    Append(sb, item);
+                    sb.Append('\u001e');
+                }
+
+                sb.Append(']');
+                break;
+            case IFormattable f:
+                sb.Append('o').Append(f.ToString(null, CultureInfo.InvariantCulture));
+                break;
+            default:
+                sb.Append('o').Append(value);
+                break;
+        }
+    }
+
+    private static string Describe(string key) => key.Replace('\u001f', ' ').Replace('\u0000', '∅').Trim();
+
+    private static long EstimateBytes(object?[] row)
+    {
+        long bytes = 32 + 8L * row.Length;
+        foreach (var value in row)
+        {
+            bytes += value switch
+            {
+                null => 0,
+                string s => 24 + 2L * s.Length,
+                byte[] b => 24 + b.Length,
+                IList l => 32 + 16L * l.Count,
+                _ => 24,
+            };
+        }
+
+        return bytes;
+    }
+
+    private readonly record struct Location(int File, long Position);
+
+    /// <summary>Where the rows of one key are, oldest first: almost always one place; several for equal rows of a table without a key.</summary>
+    private sealed class Locations(Location first)
+    {
+        private Location _first = first;
+        private Queue<Location>? _more;
+
+        public int Count { get; private set; } = 1;
+
+        public Location First => _first;
+
+        public void Add(Location location)
+        {
+            (_more ??= new Queue<Location>()).Enqueue(location);
+            Count++;
+        }
+
+        public Location RemoveFirst()
+        {
+            var removed = _first;
+            Count--;
+            if (_more is { Count: > 0 })
+            {
+                _first = _more.Dequeue();
+            }
+
+            return removed;
+        }
+
+        public void Move(Location from, Location to)
+        {
+            if (_first == from)
+            {
+                _first = to;
+                return;
+            }
+
+            if (_more is not null && _more.Contains(from))
+            {
+                var items = _more.ToArray();
+                _more.Clear();
+                foreach (var item in items)
+                {
+                    _more.Enqueue(item == from ? to : item);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using PgWire.Iceberg;
+using PgWire.Protocol.Replication;
+
+namespace PgWire.Actors.Replication.Iceberg;
+
+/// <summary>
+/// A table's initial copy into an Iceberg table: each ctid range's rows are parsed into typed values
+/// and written as Parquet data files of their own (rolled at the target size), and
+/// <see cref="CompleteAsync"/> commits them all as one snapshot that replaces whatever the table held,
+/// with the slot's consistent point as its replication position. Until then nothing is visible; a
+/// copy that does not complete leaves only files no snapshot references.
+/// </summary>
+internal sealed class IcebergSnapshotSink : ISnapshotSink
+{
+    private readonly IcebergTable _table;
+    private readonly IFileIO _io;
+    private readonly long _targetFileBytes;
+    private readonly ConcurrentBag<(int Part, int Sequence, DataFile File)> _files = [];
+    private readonly Action<string>? _warn;
+    private TableRelation? _relation;
+    private Lsn _consistentPoint;
+    private long _unrepresentable;
+
+    public IcebergSnapshotSink(IcebergTable table, IFileIO io, long targetFileBytes, Action<string>? warn = null)
+    {
+        _table = table;
+        _io = io;
+        _targetFileBytes = targetFileBytes;
+        _warn = warn;
+    }
+
+    /// <summary>The snapshot that <see cref="CompleteAsync"/> committed.</summary>
+    public Snapshot? Committed { get; private set; }
+
+    public void Begin(TableRelation table, Lsn consistentPoint, int parts)
+    {
+        _relation = table;
+        _consistentPoint = consistentPoint;
+        _files.Clear();
+    }
+
+    public ISnapshotPartWriter OpenPart(int index)
+    {
+        var schema = _table.Metadata.CurrentSchema;
+        var fields = new int[_relation!.Columns.Count];
+        var types = new IcebergType[fields.Length];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var name = _relation.Columns[i].Name;
+            fields[i] = schema.Fields.ToList().FindIndex(f => f.Name == name);
+            if (fields[i] < 0)
+            {
+                throw new LreplException($"column \"{name}\" of {_relation} has no field in the Iceberg table");
+            }
+
+            types[i] = schema.Fields[fields[i]].Type;
+        }
+
+        return new Part(this, index, new RowParser(_relation.Columns, schema.Fields.Count, fields, types, this));
+    }
+
+    public async Task<long> CompleteAsync(CancellationToken ct)
+    {
+        var files = _files.OrderBy(f => f.Part).ThenBy(f => f.Sequence).Select(f => f.File).ToList();
+        var summary = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [IcebergSinkActor.CommitLsnProperty] = _consistentPoint.ToString(),
+            [IcebergSinkActor.EndLsnProperty] = _consistentPoint.ToString(),
+            ["pgwire.snapshot"] = "true",
+        };
+        if (_unrepresentable > 0)
+        {
+            summary["pgwire.unrepresentable-values"] = _unrepresentable.ToString(CultureInfo.InvariantCulture);
+        }
+
+        Committed = await _table.CommitAsync(files, [], removeAllExisting: true, summary, ct).ConfigureAwait(false);
+        return Committed.SnapshotId;
+    }
+
+    public void Discard()
+    {
+        // The files written are referenced by no snapshot: readers never see them, and table
+        // upkeep removes such files.
+        _files.Clear();
+    }
+
+    private void Unrepresentable(string column, string value, IcebergType type)
+    {
+        Interlocked.Increment(ref _unrepresentable);
+        if (_warnedColumns.TryAdd(column, true))
+        {
+            _warn?.Invoke($"column \"{column}\": the value '{value}' cannot be held by the Iceberg type {type} and is written as null (counted in the snapshot summary as pgwire.unrepresentable-values)");
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, bool> _warnedColumns = new(StringComparer.Ordinal);
+
+    /// <summary>Parses COPY text rows into rows of the table's schema.</summary>
+    private sealed class RowParser(IReadOnlyList<ColumnInfo> columns, int width, int[] fields, IcebergType[] types, IcebergSnapshotSink sink)
+        : CopyTextRowWriter(columns, 16)
+    {
+        public List<object?[]> Parsed { get; } = [];
+
+        public long Bytes { get; set; }
+
+        protected override void EncodeRow(ReadOnlySpan<byte> row)
+        {
+            var values = new object?[width];
+            long bytes = 32 + 8L * width;
+            for (var i = 0; i < fields.Length; i++)
+            {
+                if (IsNull(i))
+                {
+                    continue;
+                }
+
+                var text = Value(i, row);
+                bytes += 24 + text.Length;
+                var value = PostgresValues.FromText(types[i], text, out var unrepresentable);
+                if (unrepresentable)
+                {
+                    sink.Unrepresentable(Columns[i].Name, System.Text.Encoding.UTF8.GetString(text), types[i]);
+                }
+
+                values[fields[i]] = value;
+            }
+
+            Parsed.Add(values);
+            Bytes += bytes;
+        }
+    }
+
+    private sealed class Part(IcebergSnapshotSink sink, int index, RowParser parser) : ISnapshotPartWriter
+    {
+        private int _sequence;
+
+        public long Rows => parser.Parsed.Count + _flushedRows;
+
+        private long _flushedRows;
+
+        public void Write(ReadOnlySpan<byte> copyText)
+        {
+            parser.Write(copyText);
+            if (parser.Bytes >= Math.Min(sink._targetFileBytes, 64L << 20))
+            {
+                // The COPY worker waits for the file: memory stays bounded by one file's rows per range.
+                FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+            }
+        }
+
+        public async Task CompleteAsync()
+        {
+            parser.Complete();
+            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        private async Task FlushAsync(CancellationToken ct)
+        {
+            if (parser.Parsed.Count == 0)
+            {
+                return;
+            }
+
+            var rows = parser.Parsed.ToArray();
+            parser.Parsed.Clear();
+            parser.Bytes = 0;
+            _flushedRows += rows.Length;
+            var file = await DataFileWriter.WriteAsync(sink._io, sink._table.NewDataFileLocation(), sink._table.Metadata.CurrentSchema, rows, ct).ConfigureAwait(false);
+            sink._files.Add((index, _sequence++, file));
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            parser.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,203 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+using PgWire.Actors.Replication;
+using PgWire.Actors.Tests.Connection;
+using PgWire.Iceberg;
+using PgWire.Tests.Shared;
+using Xunit;
+
+namespace PgWire.Actors.Tests.Replication;
+
+/// <summary>lrepl into an Iceberg table (the embedded default: a SQLite catalog and a local warehouse in the config dir).</summary>
+public sealed class IcebergSinkTests
+{
+    private static LreplOptions Iceberg(LreplOptions options) =>
+        options with { Sink = LreplSink.Iceberg, CommitInterval = TimeSpan.FromMilliseconds(200) };
+
+    /// <summary>The test table's rows as PostgreSQL has them, one canonical line each, sorted.</summary>
+    private static List<string> Expected(string table)
+    {
+        var text = StreamTestSupport.Scalar($"""
+            SELECT concat_ws('|', id, coalesce(name, '∅'), coalesce(amount::text, '∅'),
+                   coalesce(CASE WHEN flag THEN 'true' WHEN NOT flag THEN 'false' END, '∅'), coalesce(f::text, '∅'),
+                   coalesce(to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '∅'),
+                   coalesce(array_to_string(tags, ',', '∅'), '∅'))
+            FROM {table}
+            """);
+        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal)];
+    }
+
+    private static string Render(object? value) => value switch
+    {
+        null => "∅",
+        bool b => b ? "true" : "false",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+        string s => s,
+        IList list => string.Join(",", list.Cast<object?>().Select(Render)),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    private static async Task<IcebergTable> LoadAsync(string dir, string table)
+    {
+        var settings = IcebergSettings.Load(null, dir, TestCluster.Database);
+        var catalog = await settings.OpenCatalogAsync(CancellationToken.None);
+        var ident = settings.TableFor("public", table, onlyTable: true);
+        return await catalog.LoadTableAsync(ident.Namespace, ident.Name);
+    }
+
+    /// <summary>The Iceberg table's rows (deletes applied), in the order of <see cref="Expected"/>'s columns, sorted; duplicates kept.</summary>
+    private static async Task<List<string>> ActualAsync(string dir, string table)
+    {
+        var loaded = await LoadAsync(dir, table);
+        var scan = await loaded.ReadAsync();
+        var names = new[] { "id", "name", "amount", "flag", "f", "ts", "tags" };
+        var index = names.Select(n => scan.Schema.Fields.ToList().FindIndex(f => f.Name == n)).ToArray();
+        return [.. scan.Rows.Select(r => string.Join("|", index.Select(i => Render(r[i])))).Order(StringComparer.Ordinal)];
+    }
+
+    private static async Task WaitForMatchAsync(string dir, string table)
+    {
+        var expected = Expected(table);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<string> actual = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                actual = await ActualAsync(dir, table);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or FileNotFoundException)
+            {
+                actual = [ex.Message];
+            }
+
+            if (actual.SequenceEqual(expected))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    /// <summary>Every snapshot records a later position than its parent: no LSN range was committed twice.</summary>
+    private static async Task AssertPositionsIncreaseAsync(string dir, string table)
+    {
+        var loaded = await LoadAsync(dir, table);
+        var m = loaded.Metadata;
+        var chain = new List<Snapshot>();
+        for (var s = m.CurrentSnapshot; s is not null; s = s.ParentSnapshotId is { } p ? m.Snapshots.FirstOrDefault(x => x.SnapshotId == p) : null)
+        {
+            chain.Add(s);
+        }
+
+        chain.Reverse();
+        var lsns = chain.Select(s => Protocol.Replication.Lsn.Parse(s.Summary["pgwire.commit-lsn"])).ToList();
+        for (var i = 1; i < lsns.Count; i++)
+        {
+            // A snapshot of the same position may only be a schema-preserving rewrite; the sink never makes one.
+            Assert.True(lsns[i] > lsns[i - 1], $"snapshot {i} records {lsns[i]} after {lsns[i - 1]}");
+        }
+    }
+
+    private const string Create = "CREATE TABLE {0} (id int PRIMARY KEY, name text, amount numeric(12,2), flag bool, f float8, ts timestamptz, tags text[])";
+
+    [ClusterFact]
+    public async Task Snapshot_and_changes_reach_the_iceberg_table_and_a_restart_repeats_nothing()
+    {
+        using var scratch = new StreamTestSupport.Scratch("ice_e2e");
+        var (table, pub, _, dir, _) = scratch;
+        StreamTestSupport.Psql(string.Format(CultureInfo.InvariantCulture, Create, table) + $"; INSERT INTO {table} SELECT g, 'row' || g, g * 1.5, g % 2 = 0, g / 4.0, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 hour', ARRAY['a' || g, NULL] FROM generate_series(1, 300) g");
+
+        var run = await StreamTestSupport.StartAsync(table, pub, scratch.Dir, configure: Iceberg);
+        Assert.Contains("snapshot of", run.Log.ToString(), StringComparison.Ordinal);
+        await WaitForMatchAsync(dir, table);
+
+        StreamTestSupport.Psql($"""
+            INSERT INTO {table} VALUES (1000, 'new', 1.25, true, 'NaN', '2020-02-29 12:34:56.789012+05:30', ARRAY['x,y', 'z"q']);
+            UPDATE {table} SET name = 'changed', amount = amount + 1 WHERE id <= 10;
+            UPDATE {table} SET id = 2000 WHERE id = 20;
+            DELETE FROM {table} WHERE id BETWEEN 30 AND 60;
+            BEGIN; INSERT INTO {table} VALUES (3000, 'short-lived'); UPDATE {table} SET name = 'still short' WHERE id = 3000; DELETE FROM {table} WHERE id = 3000; COMMIT;
+            BEGIN; INSERT INTO {table} VALUES (4000, 'rolled back'); ROLLBACK;
+            """);
+        await WaitForMatchAsync(dir, table);
+        await run.StopAsync();
+        await AssertPositionsIncreaseAsync(dir, table);
+
+        // Changes made while nothing runs are caught up; TRUNCATE empties the table in one snapshot.
+        StreamTestSupport.Psql($"UPDATE {table} SET f = -f WHERE id % 7 = 0; BEGIN; TRUNCATE {table}; INSERT INTO {table} VALUES (5, 'after truncate'); COMMIT; INSERT INTO {table} VALUES (6, 'six')");
+        var restarted = await StreamTestSupport.StartAsync(table, pub, dir, configure: Iceberg);
+        Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
+        await WaitForMatchAsync(dir, table);
+        await restarted.StopAsync();
+        await AssertPositionsIncreaseAsync(dir, table);
+    }
+
+    [ClusterFact]
+    public async Task Abrupt_stops_mid_stream_lose_and_repeat_nothing()
+    {
+        using var scratch = new StreamTestSupport.Scratch("ice_crash");
+        var (table, pub, _, dir, _) = scratch;
+        StreamTestSupport.Psql(string.Format(CultureInfo.InvariantCulture, Create, table) + $"; INSERT INTO {table} SELECT g, 'row' || g FROM generate_series(1, 200) g");
+        var rounds = 3;
+        for (var round = 0; round < rounds; round++)
+        {
+            using var abort = new CancellationTokenSource();
+            var run = await StreamTestSupport.StartAsync(table, pub, dir, abort: abort.Token, configure: Iceberg);
+            var script = new StringBuilder();
+            for (var i = 0; i < 150; i++)
+            {
+                var n = round * 1000 + i;
+                script.Append(CultureInfo.InvariantCulture, $"UPDATE {table} SET amount = coalesce(amount, 0) + 1, name = 'u{n}' WHERE id = {(n % 200) + 1};\n");
+                script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {table} (id, name) VALUES ({10000 + n}, 'n{n}');\n");
+                if (i % 3 == 0)
+                {
+                    script.Append(CultureInfo.InvariantCulture, $"DELETE FROM {table} WHERE id = {10000 + n};\n");
+                }
+
+                script.Append("SELECT pg_sleep(0.003);\n");
+            }
+
+            var workload = Task.Run(() => TestCluster.RunPsql(new PsqlOptions { Input = script.ToString(), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1"));
+            await Task.Delay(300 + (round * 250));
+            await abort.CancelAsync();
+            await run.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            var (code, _, stderr) = await workload;
+            Assert.True(code == 0, stderr);
+        }
+
+        var last = await StreamTestSupport.StartAsync(table, pub, dir, configure: Iceberg);
+        await WaitForMatchAsync(dir, table);
+        await last.StopAsync();
+        await AssertPositionsIncreaseAsync(dir, table);
+    }
+
+    [ClusterFact]
+    public async Task An_existing_table_of_someone_else_with_rows_is_refused_and_nothing_is_created()
+    {
+        using var scratch = new StreamTestSupport.Scratch("ice_foreign");
+        var (table, pub, slot, dir, _) = scratch;
+        StreamTestSupport.Psql(string.Format(CultureInfo.InvariantCulture, Create, table) + $"; INSERT INTO {table} VALUES (1, 'one')");
+        var settings = IcebergSettings.Load(null, dir, TestCluster.Database);
+        var catalog = await settings.OpenCatalogAsync(CancellationToken.None);
+        var ident = settings.TableFor("public", table, onlyTable: true);
+        var schema = new IcebergSchema(0, [new NestedField(1, "id", true, PrimitiveType.Int), new NestedField(2, "name", false, PrimitiveType.String)], [1]);
+        var foreign = await catalog.CreateTableAsync(ident.Namespace, ident.Name, schema);
+        await foreign.AppendAsync([[7, "theirs"]]);
+
+        var options = Iceberg(new LreplOptions(StreamTestSupport.Connection(), table, pub, dir) { CreatePublication = true, Environment = new EmptyEnvironment() });
+        var error = await Assert.ThrowsAsync<LreplException>(() => LreplRunner.RunAsync(options, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("no field \"amount\"", error.Message, StringComparison.Ordinal);
+        Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+        var reloaded = await catalog.LoadTableAsync(ident.Namespace, ident.Name);
+        Assert.Equal(foreign.Metadata.CurrentSnapshotId, reloaded.Metadata.CurrentSnapshotId);
+    }
+}
