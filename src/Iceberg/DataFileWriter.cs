@@ -25,12 +25,18 @@ public static class DataFileWriter
         var parquetFields = new List<Field>();
         var groupIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var patches = new Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)>(StringComparer.Ordinal);
+        var elementPatches = new Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)>(StringComparer.Ordinal);
         foreach (var f in fields)
         {
             if (f.Type is ListType list)
             {
                 parquetFields.Add(ParquetLists.Field(f, list));
                 groupIds[f.Name] = f.Id;
+                if (list.Element is PrimitiveType element && Patch(element) is { } elementPatch)
+                {
+                    elementPatches[f.Name] = elementPatch;
+                }
+
                 continue;
             }
 
@@ -55,25 +61,16 @@ public static class DataFileWriter
             };
             field.FieldId = f.Id;
             parquetFields.Add(field);
-            switch (p.Name)
+            if (Patch(p) is { } patch)
             {
-                case "date":
-                    patches[f.Name] = (new Meta.LogicalType { DATE = new Meta.DateType() }, Meta.ConvertedType.DATE);
-                    break;
-                case "time":
-                    patches[f.Name] = (new Meta.LogicalType { TIME = new Meta.TimeType { IsAdjustedToUTC = false, Unit = MicrosUnit() } }, Meta.ConvertedType.TIME_MICROS);
-                    break;
-                case "timestamp":
-                case "timestamptz":
-                    patches[f.Name] = (new Meta.LogicalType { TIMESTAMP = new Meta.TimestampType { IsAdjustedToUTC = p.Name == "timestamptz", Unit = MicrosUnit() } }, Meta.ConvertedType.TIMESTAMP_MICROS);
-                    break;
+                patches[f.Name] = patch;
             }
         }
 
         using var buffer = new MemoryStream();
         await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(parquetFields), buffer, new ParquetOptions { CompressionMethod = CompressionMethod.Zstd }, cancellationToken: ct))
         {
-            PatchFooter(writer, patches, groupIds);
+            PatchFooter(writer, patches, groupIds, elementPatches);
             using var rowGroup = writer.CreateRowGroup();
             for (var c = 0; c < fields.Count; c++)
             {
@@ -136,8 +133,17 @@ public static class DataFileWriter
 
     private static Meta.TimeUnit MicrosUnit() => new() { MICROS = new Meta.MicroSeconds() };
 
+    /// <summary>The logical type a column of <paramref name="p"/> (written as int32 days or int64 microseconds) gets in the footer.</summary>
+    private static (Meta.LogicalType Logical, Meta.ConvertedType Converted)? Patch(PrimitiveType p) => p.Name switch
+    {
+        "date" => (new Meta.LogicalType { DATE = new Meta.DateType() }, Meta.ConvertedType.DATE),
+        "time" => (new Meta.LogicalType { TIME = new Meta.TimeType { IsAdjustedToUTC = false, Unit = MicrosUnit() } }, Meta.ConvertedType.TIME_MICROS),
+        "timestamp" or "timestamptz" => (new Meta.LogicalType { TIMESTAMP = new Meta.TimestampType { IsAdjustedToUTC = p.Name == "timestamptz", Unit = MicrosUnit() } }, Meta.ConvertedType.TIMESTAMP_MICROS),
+        _ => null,
+    };
+
     /// <summary>Sets logical types on the footer's schema elements before the footer is written.</summary>
-    private static void PatchFooter(ParquetWriter writer, Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)> patches, Dictionary<string, int> groupIds)
+    private static void PatchFooter(ParquetWriter writer, Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)> patches, Dictionary<string, int> groupIds, Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)> elementPatches)
     {
         if (patches.Count == 0 && groupIds.Count == 0)
         {
@@ -161,6 +167,12 @@ public static class DataFileWriter
             {
                 // Parquet.Net has no field id for groups; Iceberg puts the list's own id here.
                 element.FieldId = id;
+                // group > repeated group "list" > "element"
+                if (elementPatches.TryGetValue(element.Name, out var elementPatch) && i + 2 < meta.Schema.Count)
+                {
+                    meta.Schema[i + 2].LogicalType = elementPatch.Logical;
+                    meta.Schema[i + 2].ConvertedType = elementPatch.Converted;
+                }
             }
         }
     }
