@@ -19,18 +19,38 @@ namespace PgWire.Iceberg;
 /// </remarks>
 public static class DataFileWriter
 {
+    /// <summary>Writes <paramref name="rows"/> (values in schema field order) as one data file of one row group.</summary>
     public static async Task<DataFile> WriteAsync(IFileIO io, string location, IcebergSchema schema, IReadOnlyList<object?[]> rows, CancellationToken ct = default)
     {
-        var fields = schema.Fields;
+        await using var appender = Open(io, location, schema);
+        appender.RowGroupTargetBytes = long.MaxValue;
+        await appender.AppendAsync(rows, ct);
+        return await appender.CompleteAsync(ct);
+    }
+
+    /// <summary>
+    /// Starts a data file written in batches: <see cref="DataFileAppender.AppendAsync"/> adds
+    /// rows, which go out as row groups of about <see cref="DataFileAppender.RowGroupTargetBytes"/>;
+    /// <see cref="DataFileAppender.CompleteAsync"/> writes the file to <paramref name="location"/>.
+    /// </summary>
+    public static DataFileAppender Open(IFileIO io, string location, IcebergSchema schema) => new(io, location, schema);
+
+    /// <summary>The Parquet schema of an Iceberg schema, and the footer patches Parquet.Net cannot express.</summary>
+    internal static (List<Field> Fields, FooterPatches Patches) ParquetFields(IcebergSchema schema)
+    {
         var parquetFields = new List<Field>();
-        var groupIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var patches = new Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)>(StringComparer.Ordinal);
-        foreach (var f in fields)
+        var patches = new FooterPatches();
+        foreach (var f in schema.Fields)
         {
             if (f.Type is ListType list)
             {
                 parquetFields.Add(ParquetLists.Field(f, list));
-                groupIds[f.Name] = f.Id;
+                patches.GroupIds[f.Name] = f.Id;
+                if (list.Element is PrimitiveType element && Patch(element) is { } elementPatch)
+                {
+                    patches.Elements[f.Name] = elementPatch;
+                }
+
                 continue;
             }
 
@@ -55,73 +75,59 @@ public static class DataFileWriter
             };
             field.FieldId = f.Id;
             parquetFields.Add(field);
-            switch (p.Name)
+            if (Patch(p) is { } patch)
             {
-                case "date":
-                    patches[f.Name] = (new Meta.LogicalType { DATE = new Meta.DateType() }, Meta.ConvertedType.DATE);
-                    break;
-                case "time":
-                    patches[f.Name] = (new Meta.LogicalType { TIME = new Meta.TimeType { IsAdjustedToUTC = false, Unit = MicrosUnit() } }, Meta.ConvertedType.TIME_MICROS);
-                    break;
-                case "timestamp":
-                case "timestamptz":
-                    patches[f.Name] = (new Meta.LogicalType { TIMESTAMP = new Meta.TimestampType { IsAdjustedToUTC = p.Name == "timestamptz", Unit = MicrosUnit() } }, Meta.ConvertedType.TIMESTAMP_MICROS);
-                    break;
+                patches.Columns[f.Name] = patch;
             }
         }
 
-        using var buffer = new MemoryStream();
-        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(parquetFields), buffer, new ParquetOptions { CompressionMethod = CompressionMethod.Zstd }, cancellationToken: ct))
-        {
-            PatchFooter(writer, patches, groupIds);
-            using var rowGroup = writer.CreateRowGroup();
-            for (var c = 0; c < fields.Count; c++)
-            {
-                if (fields[c].Type is ListType list)
-                {
-                    await ParquetLists.WriteAsync(rowGroup, (ListField)parquetFields[c], list, rows, c, ct);
-                    continue;
-                }
-
-                await WriteColumnAsync(rowGroup, (DataField)parquetFields[c], fields[c], (PrimitiveType)fields[c].Type, rows, c, ct);
-            }
-        }
-
-        var bytes = buffer.ToArray();
-        await using (var output = io.Create(location))
-        {
-            await output.WriteAsync(bytes, ct);
-        }
-
-        var stats = ColumnStats(schema, rows);
-        var sizes = await ColumnSizesAsync(bytes, ct);
-        return new DataFile
-        {
-            Content = FileContent.Data,
-            FilePath = location,
-            FileFormat = "PARQUET",
-            RecordCount = rows.Count,
-            FileSizeInBytes = bytes.Length,
-            ColumnSizes = sizes,
-            ValueCounts = stats.ToDictionary(s => s.Id, s => s.Values ?? rows.Count),
-            NullValueCounts = stats.ToDictionary(s => s.Id, s => s.Nulls),
-            NanValueCounts = stats.Where(s => s.NaNs is not null).ToDictionary(s => s.Id, s => s.NaNs!.Value),
-            LowerBounds = stats.Where(s => s.Min is not null).ToDictionary(s => s.Id, s => SingleValue.Serialize(s.Type, Bounds.TruncateLower(s.Min!))),
-            UpperBounds = stats.Select(s => (s.Id, s.Type, Max: s.Max is null ? null : Bounds.TruncateUpper(s.Max)))
-                .Where(s => s.Max is not null).ToDictionary(s => s.Id, s => SingleValue.Serialize(s.Type, s.Max!)),
-            SplitOffsets = [4],
-        };
+        return (parquetFields, patches);
     }
 
-    /// <summary>Bytes each column takes in the file (compressed, over all row groups), by field id, from the written footer.</summary>
-    private static async Task<Dictionary<int, long>> ColumnSizesAsync(byte[] file, CancellationToken ct)
+    /// <summary>Logical types by top-level column name, list element logical types by list name, and list field ids by list name.</summary>
+    internal sealed class FooterPatches
     {
-        using var stream = new MemoryStream(file, writable: false);
-        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: ct);
+        public Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)> Columns { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)> Elements { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, int> GroupIds { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>Writes one row group of <paramref name="rows"/>.</summary>
+    internal static async Task WriteRowGroupAsync(ParquetWriter writer, IcebergSchema schema, List<Field> parquetFields, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        var fields = schema.Fields;
+        using var rowGroup = writer.CreateRowGroup();
+        for (var c = 0; c < fields.Count; c++)
+        {
+            if (fields[c].Type is ListType list)
+            {
+                await ParquetLists.WriteAsync(rowGroup, (ListField)parquetFields[c], list, rows, c, ct);
+                continue;
+            }
+
+            await WriteColumnAsync(rowGroup, (DataField)parquetFields[c], fields[c], (PrimitiveType)fields[c].Type, rows, c, ct);
+        }
+    }
+
+    /// <summary>
+    /// Bytes each column takes in the file (compressed, over all row groups) by field id, and
+    /// where each row group starts (the split offsets), from the written footer.
+    /// </summary>
+    internal static async Task<(Dictionary<int, long> Sizes, List<long> Offsets)> FooterFactsAsync(Stream file, CancellationToken ct)
+    {
+        await using var reader = await ParquetReader.CreateAsync(file, cancellationToken: ct);
         var byName = ParquetColumns.ByFieldId(reader).ToDictionary(kv => kv.Value.Name, kv => kv.Key, StringComparer.Ordinal);
         var sizes = new Dictionary<int, long>();
+        var offsets = new List<long>();
         foreach (var group in reader.Metadata!.RowGroups)
         {
+            if (group.Columns.FirstOrDefault()?.MetaData is { } first)
+            {
+                offsets.Add(group.FileOffset ?? first.DictionaryPageOffset ?? first.DataPageOffset);
+            }
+
             foreach (var chunk in group.Columns)
             {
                 if (chunk.MetaData is { PathInSchema: [var name] } meta && byName.TryGetValue(name, out var id))
@@ -131,15 +137,24 @@ public static class DataFileWriter
             }
         }
 
-        return sizes;
+        return (sizes, offsets);
     }
 
     private static Meta.TimeUnit MicrosUnit() => new() { MICROS = new Meta.MicroSeconds() };
 
-    /// <summary>Sets logical types on the footer's schema elements before the footer is written.</summary>
-    private static void PatchFooter(ParquetWriter writer, Dictionary<string, (Meta.LogicalType Logical, Meta.ConvertedType Converted)> patches, Dictionary<string, int> groupIds)
+    /// <summary>The logical type a column of <paramref name="p"/> (written as int32 days or int64 microseconds) gets in the footer.</summary>
+    private static (Meta.LogicalType Logical, Meta.ConvertedType Converted)? Patch(PrimitiveType p) => p.Name switch
     {
-        if (patches.Count == 0 && groupIds.Count == 0)
+        "date" => (new Meta.LogicalType { DATE = new Meta.DateType() }, Meta.ConvertedType.DATE),
+        "time" => (new Meta.LogicalType { TIME = new Meta.TimeType { IsAdjustedToUTC = false, Unit = MicrosUnit() } }, Meta.ConvertedType.TIME_MICROS),
+        "timestamp" or "timestamptz" => (new Meta.LogicalType { TIMESTAMP = new Meta.TimestampType { IsAdjustedToUTC = p.Name == "timestamptz", Unit = MicrosUnit() } }, Meta.ConvertedType.TIMESTAMP_MICROS),
+        _ => null,
+    };
+
+    /// <summary>Sets logical types and list field ids on the footer's schema elements before the footer is written.</summary>
+    internal static void PatchFooter(ParquetWriter writer, FooterPatches patches)
+    {
+        if (patches.Columns.Count == 0 && patches.GroupIds.Count == 0)
         {
             return;
         }
@@ -152,15 +167,21 @@ public static class DataFileWriter
         for (var i = 1; i < meta.Schema.Count; i = ParquetColumns.Skip(meta.Schema, i))
         {
             var element = meta.Schema[i];
-            if ((element.NumChildren ?? 0) == 0 && patches.TryGetValue(element.Name, out var patch))
+            if ((element.NumChildren ?? 0) == 0 && patches.Columns.TryGetValue(element.Name, out var patch))
             {
                 element.LogicalType = patch.Logical;
                 element.ConvertedType = patch.Converted;
             }
-            else if ((element.NumChildren ?? 0) > 0 && groupIds.TryGetValue(element.Name, out var id))
+            else if ((element.NumChildren ?? 0) > 0 && patches.GroupIds.TryGetValue(element.Name, out var id))
             {
                 // Parquet.Net has no field id for groups; Iceberg puts the list's own id here.
                 element.FieldId = id;
+                // group > repeated group "list" > "element"
+                if (patches.Elements.TryGetValue(element.Name, out var elementPatch) && i + 2 < meta.Schema.Count)
+                {
+                    meta.Schema[i + 2].LogicalType = elementPatch.Logical;
+                    meta.Schema[i + 2].ConvertedType = elementPatch.Converted;
+                }
             }
         }
     }
@@ -247,77 +268,95 @@ public static class DataFileWriter
         }
     }
 
-    private sealed record FieldStats(int Id, PrimitiveType Type, long Nulls, long? NaNs, object? Min, object? Max)
+    /// <summary>
+    /// Metrics of one column gathered row by row: value, null and NaN counts and the lowest and
+    /// highest value (NaN left out). A list column's metrics are kept for its element (the leaf
+    /// column): counts only, no bounds.
+    /// </summary>
+    internal sealed class ColumnMetrics(int id, PrimitiveType type, bool list)
     {
-        /// <summary>Values in the column, nulls included; null for a top-level column (one per row).</summary>
-        public long? Values { get; init; }
-    }
+        public int Id { get; } = id;
 
-    private static List<FieldStats> ColumnStats(IcebergSchema schema, IReadOnlyList<object?[]> rows)
-    {
-        var result = new List<FieldStats>();
-        for (var c = 0; c < schema.Fields.Count; c++)
+        public PrimitiveType Type { get; } = type;
+
+        public long Values { get; private set; }
+
+        public long Nulls { get; private set; }
+
+        public long NaNs { get; private set; }
+
+        public object? Min { get; private set; }
+
+        public object? Max { get; private set; }
+
+        public bool Floating => Type.Name is "float" or "double";
+
+        public static ColumnMetrics For(NestedField field) => field.Type switch
         {
-            if (schema.Fields[c].Type is ListType list)
-            {
-                if (list.Element is not PrimitiveType)
-                {
-                    throw new NotSupportedException($"column {schema.Fields[c].Name}: lists of {list.Element} are not supported yet");
-                }
+            ListType { Element: PrimitiveType element } l => new ColumnMetrics(l.ElementId, element, list: true),
+            ListType l => throw new NotSupportedException($"column {field.Name}: lists of {l.Element} are not supported yet"),
+            PrimitiveType p => new ColumnMetrics(field.Id, p, list: false),
+            _ => throw new NotSupportedException($"column {field.Name}: writing {field.Type} is not supported yet"),
+        };
 
-                // Metrics of a list are kept for its element (the leaf column): counts only, no bounds.
-                long elements = 0, nullElements = 0;
-                foreach (var row in rows)
+        public void Add(object? value)
+        {
+            if (list)
+            {
+                if (value is System.Collections.IEnumerable items)
                 {
-                    if (row[c] is System.Collections.IEnumerable items)
+                    foreach (var item in items)
                     {
-                        foreach (var item in items)
-                        {
-                            elements++;
-                            nullElements += item is null ? 1 : 0;
-                        }
+                        Values++;
+                        Nulls += item is null ? 1 : 0;
                     }
                 }
 
-                result.Add(new FieldStats(list.ElementId, (PrimitiveType)list.Element, nullElements, null, null, null) { Values = elements });
-                continue;
+                return;
             }
 
-            var type = (PrimitiveType)schema.Fields[c].Type;
-            long nulls = 0, nans = 0;
-            object? min = null, max = null;
-            foreach (var row in rows)
+            Values++;
+            if (value is null)
             {
-                var v = row[c];
-                if (v is null)
-                {
-                    nulls++;
-                    continue;
-                }
-
-                if (v is double d && double.IsNaN(d) || v is float f && float.IsNaN(f))
-                {
-                    nans++;
-                    continue;
-                }
-
-                if (min is null || Compare(type, v, min) < 0)
-                {
-                    min = v;
-                }
-
-                if (max is null || Compare(type, v, max) > 0)
-                {
-                    max = v;
-                }
+                Nulls++;
+                return;
             }
 
-            var floating = type.Name is "float" or "double";
-            result.Add(new FieldStats(schema.Fields[c].Id, type, nulls, floating ? nans : null, min, max));
-        }
+            if (value is double d && double.IsNaN(d) || value is float f && float.IsNaN(f))
+            {
+                NaNs++;
+                return;
+            }
 
-        return result;
+            if (Min is null || Compare(Type, value, Min) < 0)
+            {
+                Min = value;
+            }
+
+            if (Max is null || Compare(Type, value, Max) > 0)
+            {
+                Max = value;
+            }
+        }
     }
+
+    /// <summary>The data file entry of a written file, with the metrics of its rows.</summary>
+    internal static DataFile Describe(string location, long records, long size, IReadOnlyList<ColumnMetrics> metrics, Dictionary<int, long> sizes, List<long> offsets) => new()
+    {
+        Content = FileContent.Data,
+        FilePath = location,
+        FileFormat = "PARQUET",
+        RecordCount = records,
+        FileSizeInBytes = size,
+        ColumnSizes = sizes,
+        ValueCounts = metrics.ToDictionary(s => s.Id, s => s.Values),
+        NullValueCounts = metrics.ToDictionary(s => s.Id, s => s.Nulls),
+        NanValueCounts = metrics.Where(s => s.Floating).ToDictionary(s => s.Id, s => s.NaNs),
+        LowerBounds = metrics.Where(s => s.Min is not null).ToDictionary(s => s.Id, s => SingleValue.Serialize(s.Type, Bounds.TruncateLower(s.Min!))),
+        UpperBounds = metrics.Select(s => (s.Id, s.Type, Max: s.Max is null ? null : Bounds.TruncateUpper(s.Max)))
+            .Where(s => s.Max is not null).ToDictionary(s => s.Id, s => SingleValue.Serialize(s.Type, s.Max!)),
+        SplitOffsets = offsets.Count > 0 ? offsets : null,
+    };
 
     /// <summary>Iceberg's order: strings by their UTF-8 bytes, binary and uuid as unsigned bytes, numbers and times by value.</summary>
     internal static int Compare(PrimitiveType type, object a, object b) => type.Name switch

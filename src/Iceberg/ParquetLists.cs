@@ -26,6 +26,12 @@ internal static class ParquetLists
             "float" => new DataField<float>("element", !list.ElementRequired),
             "double" => new DataField<double>("element", !list.ElementRequired),
             "string" => new DataField<string>("element", !list.ElementRequired),
+            "binary" => new DataField<byte[]>("element", !list.ElementRequired),
+            "uuid" => new DataField<Guid>("element", !list.ElementRequired),
+            "decimal" => new DecimalDataField("element", p.Precision, p.Scale, isNullable: !list.ElementRequired),
+            // Logical types (DATE, TIME, TIMESTAMP in microseconds) are set on the footer by the writer.
+            "date" => new DataField<int>("element", !list.ElementRequired),
+            "time" or "timestamp" or "timestamptz" => new DataField<long>("element", !list.ElementRequired),
             _ => throw new NotSupportedException($"column {field.Name}: lists of {p} are not supported yet"),
         };
         element.FieldId = list.ElementId;
@@ -105,6 +111,26 @@ internal static class ParquetLists
             case "string":
                 await rowGroup.WriteAllPartsAsync<ReadOnlyMemory<char>>(element, values.Cast<string>().Select(v => v.AsMemory()).ToArray(), def, rep, ct);
                 break;
+            case "binary":
+                await rowGroup.WriteAllPartsAsync<ReadOnlyMemory<byte>>(element, values.Cast<byte[]>().Select(v => new ReadOnlyMemory<byte>(v)).ToArray(), def, rep, ct);
+                break;
+            case "uuid":
+                await rowGroup.WriteAllPartsAsync<Guid>(element, values.Cast<Guid>().ToArray(), def, rep, ct);
+                break;
+            case "decimal":
+                await rowGroup.WriteAllPartsAsync<decimal>(element, values.Cast<decimal>().ToArray(), def, rep, ct);
+                break;
+            case "date":
+                var epoch = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
+                await rowGroup.WriteAllPartsAsync<int>(element, values.Cast<DateOnly>().Select(d => d.DayNumber - epoch).ToArray(), def, rep, ct);
+                break;
+            case "time":
+                await rowGroup.WriteAllPartsAsync<long>(element, values.Cast<TimeOnly>().Select(t => t.Ticks / 10).ToArray(), def, rep, ct);
+                break;
+            case "timestamp":
+            case "timestamptz":
+                await rowGroup.WriteAllPartsAsync<long>(element, values.Select(Micros.FromValue).ToArray(), def, rep, ct);
+                break;
         }
     }
 
@@ -136,7 +162,14 @@ internal static class ParquetLists
             _ when t == typeof(float) => await Raw<float>(x => x),
             _ when t == typeof(double) => await Raw<double>(x => x),
             _ when t == typeof(ReadOnlyMemory<char>) => await Raw<ReadOnlyMemory<char>>(x => x.ToString()),
-            _ when t == typeof(ReadOnlyMemory<byte>) => await Raw<ReadOnlyMemory<byte>>(x => x.ToArray()),
+            _ when t == typeof(ReadOnlyMemory<byte>) => await Raw<ReadOnlyMemory<byte>>(x => type.Name == "string" ? System.Text.Encoding.UTF8.GetString(x.Span) : x.ToArray()),
+            _ when t == typeof(decimal) => await Raw<decimal>(x => x),
+            _ when t == typeof(BigDecimal) => await Raw<BigDecimal>(x => x),
+            _ when t == typeof(Guid) => await Raw<Guid>(x => x),
+            _ when t == typeof(DateTime) => await Raw<DateTime>(x => x),
+            _ when t == typeof(DateOnly) => await Raw<DateOnly>(x => x),
+            _ when t == typeof(TimeSpan) => await Raw<TimeSpan>(x => x),
+            _ when t == typeof(TimeOnly) => await Raw<TimeOnly>(x => x),
             _ => throw new IcebergFormatException($"list column {element.Name}: element type {t.Name} is not read yet"),
         };
 
