@@ -2,7 +2,7 @@ namespace PgWire.Host;
 
 public static class Program
 {
-    private const string Usage = "usage: pgwire <command> [options]\n\ncommands:\n  simpsql    psql-compatible command-line client (pgwire simpsql --help)\n  lrepl      stream one table's snapshot and changes into a file (pgwire lrepl -h)\n";
+    internal const string Usage = "usage: pgwire <command> [options]\n\ncommands:\n  simpsql    psql-compatible command-line client (pgwire simpsql --help)\n  lrepl      stream one table's snapshot and changes into a file (pgwire lrepl -h)\n  iceberg    show an Iceberg table's rows or snapshots (pgwire iceberg show -h)\n";
 
     public static async Task<int> Main(string[] args)
     {
@@ -23,6 +23,8 @@ public static class Program
                 return await Simpsql.SimpsqlCommand.RunAsync(args[1..]).ConfigureAwait(false);
             case "lrepl":
                 return await Lrepl.LreplCommand.RunAsync(args[1..]).ConfigureAwait(false);
+            case "iceberg":
+                return await Iceberg.IcebergCommand.RunAsync(args[1..]).ConfigureAwait(false);
             default:
                 Console.Error.Write(Usage);
                 return 1;

@@ -29,6 +29,12 @@ public sealed class S3FileIO : IFileIO, IDisposable
     private readonly LocalFileIO _local = new();
 
     public S3FileIO(S3Settings settings)
+        : this(settings, null)
+    {
+    }
+
+    /// <param name="configure">Changes the client's configuration last (tests watch its requests).</param>
+    internal S3FileIO(S3Settings settings, Action<AmazonS3Config>? configure)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var config = new AmazonS3Config
@@ -48,6 +54,7 @@ public sealed class S3FileIO : IFileIO, IDisposable
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
         }
 
+        configure?.Invoke(config);
         if ((settings.AccessKey is null) != (settings.SecretKey is null))
         {
             throw new IcebergConfigException("S3_ACCESS_KEY and S3_SECRET_KEY go together: give both, or neither for the SDK's default credentials");

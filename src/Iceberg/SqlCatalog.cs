@@ -51,6 +51,13 @@ public sealed class SqlCatalog
         await using var c = await OpenAsync(ct);
         if (_dialect == SqlDialect.Postgres)
         {
+            // Where both exist nothing is created, so a user without the right to create tables
+            // can still use the catalog.
+            if (await ScalarAsync(c, "SELECT to_regclass('iceberg_tables') IS NOT NULL AND to_regclass('iceberg_namespace_properties') IS NOT NULL", [], ct) is true)
+            {
+                return;
+            }
+
             // Two first runs at once: CREATE TABLE IF NOT EXISTS is not safe against a concurrent
             // one in PostgreSQL (a unique violation in pg_type); the lock, held to the end of the
             // transaction, serialises them.

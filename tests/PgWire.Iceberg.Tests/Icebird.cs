@@ -34,6 +34,34 @@ internal static class Icebird
         console.log(JSON.stringify(rows, (k, v) => typeof v === 'bigint' ? v.toString() : v));
         """;
 
+    private static readonly Lazy<(string? Dir, string? SkipReason)> SetupS3 = new(() => NpmReaders.Install("icebird@0.3.1", "icebird-read-s3.mjs", ScriptS3));
+
+    /// <summary>
+    /// icebird asks https://BUCKET.s3.amazonaws.com/KEY for s3:// locations; the script sends
+    /// those requests to the test's S3 server instead (path style, unsigned).
+    /// </summary>
+    private const string ScriptS3 = """
+        import { icebergRead } from 'icebird';
+        import { readFileSync } from 'node:fs';
+        const { tableUrl, metadataFileName, endpoint } = JSON.parse(readFileSync(0, 'utf8'));
+        const realFetch = globalThis.fetch;
+        globalThis.fetch = (url, init) => {
+          const m = /^https:\/\/([^.\/]+)\.s3\.amazonaws\.com(\/.*)$/.exec(String(url));
+          return realFetch(m ? `${endpoint}/${m[1]}${m[2]}` : url, init);
+        };
+        const rows = await icebergRead({ tableUrl, metadataFileName });
+        console.log(JSON.stringify(rows, (k, v) => typeof v === 'bigint' ? v.toString() : v));
+        """;
+
+    /// <summary>The current snapshot's rows of the table at <paramref name="tableUrl"/> (s3://) with the metadata file <paramref name="metadataFileName"/>, read through <paramref name="endpoint"/>.</summary>
+    public static JsonArray ReadS3(string tableUrl, string metadataFileName, string endpoint)
+    {
+        var dir = SetupS3.Value.Dir ?? throw new InvalidOperationException(SetupS3.Value.SkipReason);
+        var (code, output, error) = NpmReaders.Run("node", "icebird-read-s3.mjs", dir, JsonSerializer.Serialize(new { tableUrl, metadataFileName, endpoint }));
+        Assert.True(code == 0, "icebird: " + error);
+        return JsonNode.Parse(output)!.AsArray();
+    }
+
     /// <summary>The current snapshot's rows of the table at <paramref name="tableUrl"/> (file://), as icebird reads them.</summary>
     public static JsonArray Read(string tableUrl)
     {
