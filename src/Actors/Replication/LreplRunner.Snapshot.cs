@@ -105,7 +105,9 @@ public static partial class LreplRunner
             // From here the snapshot may be recorded: what it made is kept whatever happens.
             recording = true;
             var persisted = await AskStateAsync<Persisted>(ack.Ref, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows, result.JsonFormat), ack.Stopped, progress, CancellationToken.None).ConfigureAwait(false);
-            log.WriteLine($"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}");
+            log.WriteLine(iceberg is null
+                ? $"lrepl: snapshot of {table.Qualified} done: {result}; consistent point {consistentPoint}"
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"lrepl: snapshot of {table.Qualified} done: {result.Rows} rows into Iceberg table {iceberg.Ident} (snapshot {result.Bytes}), {result.Workers} connection(s), {result.Ranges} ctid range(s), copy {result.CopyTime.TotalSeconds:F2} s; consistent point {consistentPoint}"));
             return persisted.State;
         }
         catch when (!recording)

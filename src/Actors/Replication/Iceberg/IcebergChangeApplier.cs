@@ -68,6 +68,9 @@ internal sealed class IcebergChangeApplier
     /// <summary>The table as of the last commit (or load).</summary>
     public IcebergTable Table => _table;
 
+    /// <summary>Set when applying or committing failed part way: only <see cref="ResetAsync"/> makes the applier usable again.</summary>
+    public bool Broken { get; set; }
+
     /// <summary>Row changes applied since the last commit.</summary>
     public int PendingChanges { get; private set; }
 
@@ -95,6 +98,7 @@ internal sealed class IcebergChangeApplier
         ClearPending();
         _table = await _load(ct).ConfigureAwait(false);
         await BuildIndexAsync(ct).ConfigureAwait(false);
+        Broken = false;
     }
 
     private async Task BuildIndexAsync(CancellationToken ct)

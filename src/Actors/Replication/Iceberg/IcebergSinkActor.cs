@@ -44,8 +44,11 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
         _ack = ack;
         _options = options;
         _progress = progress;
-        _durableCommit = durableCommit;
-        _lastCommit = durableCommit;
+        // A sink restarted after an unexpected failure finds the applier as it was left: it starts
+        // over from the table's last snapshot.
+        _failed = applier.Broken || applier.PendingChanges > 0;
+        _durableCommit = CommitLsnOf(applier.Table.Metadata.CurrentSnapshot) is { } recorded && recorded > durableCommit ? recorded : durableCommit;
+        _lastCommit = _durableCommit;
         _snapshotId = applier.Table.Metadata.CurrentSnapshotId ?? 0;
 
         ReceiveAsync<TransactionBatch>(OnBatchAsync);
@@ -54,11 +57,7 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
         ReceiveAsync<GetSinkPosition>(async _ =>
         {
             var sender = Sender;
-            if (_failed)
-            {
-                await RecoverAsync().ConfigureAwait(false);
-            }
-            else
+            try
             {
                 // A restarted stream sends again what follows the answer: what is pending is committed first.
                 await CommitAsync().ConfigureAwait(false);
@@ -66,11 +65,27 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
                 {
                     await RecoverAsync().ConfigureAwait(false);
                 }
-            }
 
-            sender.Tell(new SinkPosition(_durableCommit, _snapshotId));
+                sender.Tell(new SinkPosition(_durableCommit, _snapshotId));
+            }
+            catch (Exception ex)
+            {
+                // Storage or catalog still out of reach: the stream fails to start and tries again with backoff.
+                _failed = true;
+                var reason = "the Iceberg table cannot be read: " + OneLine(ex);
+                if (_progress is not null)
+                {
+                    _progress.LastError = reason;
+                }
+
+                sender.Tell(new Status.Failure(new LreplException(reason, ex)));
+            }
         });
     }
+
+    private static string OneLine(Exception ex) => ex.InnerException is { } inner && !ex.Message.Contains(inner.Message, StringComparison.Ordinal)
+        ? ex.Message + ": " + inner.Message
+        : ex.Message;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -115,14 +130,15 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
         catch (LreplException ex)
         {
             // The changes do not fit the table: retrying cannot help.
-            _failed = true;
+            _failed = _applier.Broken = true;
             batch.ReplyTo.Tell(new SinkWriteFailed(ex.Message, Permanent: true));
             return;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or HttpRequestException or TimeoutException or CommitConflictException)
+        catch (Exception ex)
         {
-            _failed = true;
-            batch.ReplyTo.Tell(new SinkWriteFailed("writing to the Iceberg table failed: " + ex.Message));
+            // Storage or catalog out of reach (a file or S3 error): tried again from the last snapshot with backoff.
+            _failed = _applier.Broken = true;
+            batch.ReplyTo.Tell(new SinkWriteFailed("writing to the Iceberg table failed: " + OneLine(ex)));
             return;
         }
         finally
@@ -226,8 +242,8 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
         }
         catch (Exception ex)
         {
-            _failed = true;
-            var reason = "committing to the Iceberg table failed: " + ex.Message;
+            _failed = _applier.Broken = true;
+            var reason = "committing to the Iceberg table failed: " + OneLine(ex);
             if (_progress is not null)
             {
                 _progress.LastError = reason;
