@@ -115,9 +115,10 @@ public static partial class LreplRunner
         }
 
         var identifiers = nested.Where(f => f.Required).Select(f => f.Id).ToList();
-        if (identifiers.Count != key.Count)
+        if (identifiers.Count != key.Count || columns.Any(c => key.Contains(c.Name) && !c.NotNull))
         {
-            // A key Iceberg cannot use as identifier (a float column): rows are known by all their values.
+            // REPLICA IDENTITY FULL (every column "key", nulls allowed), or a key Iceberg cannot
+            // use as identifier (a float column): rows are known by all their values.
             identifiers.Clear();
             nested = [.. nested.Select(f => f with { Required = false })];
         }
