@@ -671,4 +671,73 @@ public sealed class LreplIntegrationTests
             Directory.Delete(dir, true);
         }
     }
+
+    [ClusterFact]
+    public async Task A_state_store_away_mid_stream_is_ridden_out_and_nothing_is_lost_or_repeated()
+    {
+        using var scratch = new StreamTestSupport.Scratch("lr_state_out");
+        var (table, pub, _, dir, path) = scratch;
+        var persistenceId = "lr-state-out-" + Guid.NewGuid().ToString("N");
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'row' || g, g, true, NULL, g FROM generate_series(1, 100) g");
+        using var relay = new TcpRelay();
+        var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => o with
+        {
+            StateProvider = "PostgreSQL.15",
+            StateConnectionString = $"Host=127.0.0.1;Port={relay.Port};Username={TestCluster.SuperUser};Password={TestCluster.SuperUserPassword};Database={TestCluster.Database};Timeout=3;Command Timeout=5",
+            StateId = persistenceId,
+        });
+        string Script(int from, int to)
+        {
+            var script = new StringBuilder();
+            for (var i = from; i < to; i++)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"UPDATE {table} SET amount = amount + 1 WHERE id = {(i % 100) + 1};\n");
+                script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {table} VALUES ({1000 + i}, 'n{i}', {i}, false, NULL, 0.5);\n");
+                script.Append("SELECT pg_sleep(0.01);\n");
+            }
+
+            return script.ToString();
+        }
+
+        try
+        {
+            StreamTestSupport.Psql(Script(0, 50));
+            await WaitForMatchAsync(table, path);
+
+            // The store goes away (open connections closed, new ones refused) while changes keep coming.
+            relay.Cut();
+            StreamTestSupport.Psql(Script(50, 150));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!run.Log.ToString().Contains("waiting for the state store since", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.Contains("waiting for the state store since", run.Log.ToString(), StringComparison.Ordinal);
+            Assert.False(run.Task.IsCompleted, "the run ended while the state store was away: " + run.Log);
+            var confirmed = StreamTestSupport.Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{scratch.Slot}'");
+
+            // Nothing was reported to the server while no position could be recorded.
+            await Task.Delay(3000);
+            Assert.Equal(confirmed, StreamTestSupport.Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{scratch.Slot}'"));
+
+            relay.Restore();
+            StreamTestSupport.Psql(Script(150, 200));
+            await WaitForMatchAsync(table, path, 100 + (200 * 2));
+            Assert.False(run.Task.IsCompleted, "the run ended: " + run.Log);
+            await run.StopAsync();
+            var lines = File.ReadAllLines(path);
+            Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
+            Assert.Equal(100 + (200 * 2), lines.Length);
+        }
+        finally
+        {
+            if (!run.Task.IsCompleted)
+            {
+                await run.StopAsync();
+            }
+
+            StreamTestSupport.Psql($"DELETE FROM journal WHERE persistence_id LIKE '{persistenceId}%'; DELETE FROM snapshot WHERE persistence_id LIKE '{persistenceId}%'");
+        }
+    }
 }
