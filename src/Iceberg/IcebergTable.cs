@@ -331,6 +331,20 @@ public sealed class IcebergTable
         return schema;
     }
 
+    /// <summary>Sets table properties (adding or replacing those given) in a new metadata version; snapshots are untouched.</summary>
+    public async Task SetPropertiesAsync(IReadOnlyDictionary<string, string> properties, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        var m = Metadata;
+        var merged = new Dictionary<string, string>(m.Properties);
+        foreach (var (key, value) in properties)
+        {
+            merged[key] = value;
+        }
+
+        await CommitAsync(m with { Properties = merged, LastUpdatedMs = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs) }, ct);
+    }
+
     private static IcebergType Reassign(IcebergType type, Func<int> next) => type switch
     {
         ListType l => new ListType(next(), Reassign(l.Element, next), l.ElementRequired),

@@ -208,6 +208,13 @@ public static partial class LreplRunner
             throw new LreplException($"the Iceberg table {ident} already holds {rows} rows written by someone else; pass --iceberg-replace to replace them with the snapshot, or use another table name");
         }
 
+        if (!ours)
+        {
+            // Empty, or to be replaced: from here this config dir writes it.
+            await target.Table.SetPropertiesAsync(new Dictionary<string, string> { [DirIdProperty] = dir.Id, ["pgwire.source-table"] = table.Qualified }, ct).ConfigureAwait(false);
+            options.Log?.WriteLine($"lrepl: taking over Iceberg table {ident}{(rows != "0" ? $" (its {rows} rows are replaced by the snapshot)" : "")}");
+        }
+
         return target;
     }
 

@@ -270,4 +270,41 @@ public sealed class IcebergSinkTests
         Assert.Equal(["id", "name", "score", "tags"], fields.Select(f => f.Name));
         Assert.Equal("decimal(5,1)", fields[2].Type.ToString());
     }
+
+    [ClusterFact]
+    public async Task Rows_of_another_writer_are_refused_unless_replace_is_given()
+    {
+        using var scratch = new StreamTestSupport.Scratch("ice_replace");
+        var (table, pub, slot, dir, _) = scratch;
+        StreamTestSupport.Psql(string.Format(CultureInfo.InvariantCulture, Create, table) + $"; INSERT INTO {table} (id, name) VALUES (1, 'one'), (2, 'two')");
+        var settings = IcebergSettings.Load(null, dir, TestCluster.Database);
+        var catalog = await settings.OpenCatalogAsync(CancellationToken.None);
+        var ident = settings.TableFor("public", table, onlyTable: true);
+        var schema = new IcebergSchema(0, [
+            new NestedField(1, "id", true, PrimitiveType.Int), new NestedField(2, "name", false, PrimitiveType.String),
+            new NestedField(3, "amount", false, PrimitiveType.Decimal(12, 2)), new NestedField(4, "flag", false, PrimitiveType.Boolean),
+            new NestedField(5, "f", false, PrimitiveType.Double), new NestedField(6, "ts", false, PrimitiveType.TimestampTz),
+            new NestedField(7, "tags", false, new ListType(8, PrimitiveType.String, false))], [1]);
+        var foreign = await catalog.CreateTableAsync(ident.Namespace, ident.Name, schema);
+        await foreign.AppendAsync([[7, "theirs", null, null, null, null, null]]);
+
+        var options = Iceberg(new LreplOptions(StreamTestSupport.Connection(), table, pub, dir) { CreatePublication = true, Environment = new EmptyEnvironment() });
+        var error = await Assert.ThrowsAsync<LreplException>(() => LreplRunner.RunAsync(options, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("already holds 1 rows written by someone else; pass --iceberg-replace", error.Message, StringComparison.Ordinal);
+        Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+        Assert.Equal(foreign.Metadata.CurrentSnapshotId, (await catalog.LoadTableAsync(ident.Namespace, ident.Name)).Metadata.CurrentSnapshotId);
+
+        var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => Iceberg(o) with { IcebergReplace = true });
+        Assert.Contains("rows are replaced by the snapshot", run.Log.ToString(), StringComparison.Ordinal);
+        StreamTestSupport.Psql($"INSERT INTO {table} (id, name) VALUES (3, 'three')");
+        await WaitForMatchAsync(dir, table);
+        await run.StopAsync();
+
+        // From then on the table is this config dir's: a restart resumes in it.
+        StreamTestSupport.Psql($"DELETE FROM {table} WHERE id = 1");
+        var resumed = await StreamTestSupport.StartAsync(table, pub, dir, configure: Iceberg);
+        Assert.Contains("resuming", resumed.Log.ToString(), StringComparison.Ordinal);
+        await WaitForMatchAsync(dir, table);
+        await resumed.StopAsync();
+    }
 }
