@@ -352,3 +352,84 @@ public sealed class TableMaintenanceTests(ITestOutputHelper output) : IDisposabl
         Assert.Empty(deletes);
     }
 }
+
+public sealed class ColumnPromotionTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "pgwire-iceberg-" + Guid.NewGuid().ToString("N"));
+    private readonly LocalFileIO _io = new();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    private static IcebergSchema Schema() => new(0, [
+        new NestedField(1, "id", true, PrimitiveType.Int),
+        new NestedField(2, "ratio", false, PrimitiveType.Float),
+        new NestedField(3, "price", false, PrimitiveType.Decimal(9, 2)),
+        new NestedField(4, "name", false, PrimitiveType.String),
+    ], [1]);
+
+    [Fact]
+    public async Task Promoted_columns_read_old_files_as_the_wider_type()
+    {
+        var table = await IcebergTable.CreateAsync(_io, _dir, Schema());
+        await table.AppendAsync([[1, 0.5f, 12.34m, "a"], [2, null, -0.01m, "b"]]);
+        await table.CommitRowsAsync([[1, 1.25f, 99.99m, "a2"]], [[1]]);
+
+        var schema = await table.PromoteColumnsAsync([("id", PrimitiveType.Long), ("ratio", PrimitiveType.Double), ("price", PrimitiveType.Decimal(18, 2))]);
+        Assert.Equal(1, schema.SchemaId);
+        Assert.Equal([PrimitiveType.Long, PrimitiveType.Double, PrimitiveType.Decimal(18, 2), PrimitiveType.String], schema.Fields.Select(f => f.Type));
+        Assert.Equal([1], schema.IdentifierFieldIds);
+        Assert.Equal(4, table.Metadata.LastColumnId);
+
+        // Rows written as int32, float and decimal(9,2) read as long, double and decimal(18,2).
+        await table.AppendAsync([[5_000_000_000L, 0.1, 1234567890123.45m, "wide"]]);
+        var loaded = await IcebergTable.LoadAsync(_io, _dir);
+        var rows = (await loaded.ReadAsync()).Rows.OrderBy(r => (long)r[0]!).ToList();
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(new object?[] { 1L, 1.25d, 99.99m, "a2" }, rows[0]);
+        Assert.Equal(new object?[] { 2L, null, -0.01m, "b" }, rows[1]);
+        Assert.Equal(new object?[] { 5_000_000_000L, 0.1d, 1234567890123.45m, "wide" }, rows[2]);
+        Assert.All(rows, r => Assert.IsType<long>(r[0]));
+
+        // An equality delete keyed by the promoted column still matches rows of the old files.
+        await loaded.CommitRowsAsync([], [[2L]]);
+        Assert.Equal([1L, 5_000_000_000L], (await loaded.ReadAsync()).Rows.Select(r => (long)r[0]!).Order());
+
+        // Compaction reads the old files under the new types and writes them with them.
+        var result = await TableMaintenance.RunAsync(loaded, _io, new MaintenanceOptions { SnapshotRetention = TimeSpan.Zero, RemoveOrphans = false });
+        Assert.Equal(1, result.DataFilesWritten);
+        Assert.Equal([1L, 5_000_000_000L], (await loaded.ReadAsync()).Rows.Select(r => (long)r[0]!).Order());
+    }
+
+    [Fact]
+    public async Task Only_the_spec_promotions_are_allowed()
+    {
+        var table = await IcebergTable.CreateAsync(_io, _dir, Schema());
+        var location = table.MetadataLocation;
+        async Task Refused((string, IcebergType) change, string message)
+        {
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => table.PromoteColumnsAsync([("id", PrimitiveType.Long), change]));
+            Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        }
+
+        await Refused(("ratio", PrimitiveType.Long), "float cannot be promoted to long");
+        await Refused(("price", PrimitiveType.Decimal(18, 3)), "decimal(9,2) cannot be promoted to decimal(18,3)");
+        await Refused(("price", PrimitiveType.Decimal(8, 2)), "decimal(9,2) cannot be promoted to decimal(8,2)");
+        await Refused(("name", PrimitiveType.Binary), "string cannot be promoted to binary");
+        await Refused(("id", PrimitiveType.Int), "long cannot be promoted to int");
+        await Refused(("missing", PrimitiveType.Long), "column missing does not exist");
+        // Nothing was committed, the valid part of a refused change included.
+        Assert.Equal(location, table.MetadataLocation);
+        Assert.Single(table.Metadata.Schemas);
+
+        // No change, no new schema.
+        Assert.Equal(0, (await table.PromoteColumnsAsync([("name", PrimitiveType.String)])).SchemaId);
+        Assert.True(IcebergTable.CanPromote(PrimitiveType.Int, PrimitiveType.Long));
+        Assert.False(IcebergTable.CanPromote(PrimitiveType.Long, PrimitiveType.Double));
+    }
+}
