@@ -56,6 +56,9 @@ public sealed record MaintenanceResult
     /// <summary>Delete files the replace snapshot no longer lists (they applied only to rewritten files).</summary>
     public int DeleteFilesDropped { get; init; }
 
+    /// <summary>Row deletes another writer committed during compaction against rewritten rows, carried over to the rows' new places.</summary>
+    public int DeletesCarriedOver { get; init; }
+
     public int ManifestsBefore { get; init; }
 
     public int ManifestsAfter { get; init; }
@@ -186,16 +189,20 @@ public static class TableMaintenance
             }
 
             var rewritten = small.Select(d => d.File.FilePath).ToHashSet(StringComparer.Ordinal);
-            var written = small.Count == 0 ? [] : await RewriteAsync(io, table, snapshot, rewritten, options.TargetFileSize, ct);
+            var (written, moved) = small.Count == 0 ? ([], new Dictionary<string, RowMap>()) : await RewriteAsync(io, table, snapshot, rewritten, options.TargetFileSize, ct);
 
-            // The deletes that applied to the rewritten files when they were read: a commit on
-            // top of a newer state is only right when no other delete has come to apply to them.
-            var appliedBefore = small.SelectMany(d => AppliesTo(plan.Deletes, references, d)).Select(d => d.File.FilePath).ToHashSet(StringComparer.Ordinal);
+            // The deletes that applied to the rewritten files when they were read. A position
+            // delete another writer commits meanwhile against a rewritten row is carried over to
+            // the row's new place (one more position delete file in the replace snapshot); any
+            // other change to the rewritten files makes compaction start over.
+            var handled = small.SelectMany(d => AppliesTo(plan.Deletes, references, d)).Select(d => d.File.FilePath).ToHashSet(StringComparer.Ordinal);
+            var carried = new List<PositionDelete>();
+            DataFile? carriedFile = null;
             while (true)
             {
                 try
                 {
-                    var (snap, before, after, dropped) = await CommitReplaceAsync(table, io, plan, references, rewritten, written, ct);
+                    var (snap, before, after, dropped) = await CommitReplaceAsync(table, io, plan, references, rewritten, written, carriedFile, ct);
                     return result with
                     {
                         ReplaceSnapshotId = snap.SnapshotId,
@@ -204,6 +211,7 @@ public static class TableMaintenance
                         DataFilesWritten = written.Count,
                         BytesWritten = written.Sum(f => f.FileSizeInBytes),
                         DeleteFilesDropped = dropped,
+                        DeletesCarriedOver = carried.Count,
                         ManifestsBefore = before,
                         ManifestsAfter = after,
                     };
@@ -211,6 +219,12 @@ public static class TableMaintenance
                 catch (CommitConflictException) when (attempt < options.CommitAttempts)
                 {
                     attempt++;
+                    if (carriedFile is not null)
+                    {
+                        DeleteQuietly(io, [carriedFile]);
+                        carriedFile = null;
+                    }
+
                     await table.RefreshAsync(ct);
                     if (table.Metadata.CurrentSnapshot is not { } current)
                     {
@@ -220,21 +234,39 @@ public static class TableMaintenance
                     plan = await PlanAsync(io, current, ct);
                     references = await PositionReferencesAsync(io, plan.Deletes, ct);
                     var live = plan.Data.Where(d => rewritten.Contains(d.File.FilePath)).ToList();
-                    var appliedNow = live.SelectMany(d => AppliesTo(plan.Deletes, references, d)).Select(d => d.File.FilePath).ToHashSet(StringComparer.Ordinal);
-                    if (live.Count != rewritten.Count || !appliedNow.SetEquals(appliedBefore))
+                    var added = live.SelectMany(d => AppliesTo(plan.Deletes, references, d)).DistinctBy(d => d.File.FilePath).Where(d => !handled.Contains(d.File.FilePath)).ToList();
+                    if (live.Count != rewritten.Count || added.Any(d => d.File.Content != FileContent.PositionDeletes))
                     {
-                        // The other writer removed or deleted rows of the files read: start over.
+                        // The other writer removed rewritten files or deleted rows by key: start over.
                         break;
+                    }
+
+                    foreach (var d in added)
+                    {
+                        foreach (var row in await TableScan.ReadColumnsAsync(io, d.File.FilePath, [TableScan.DeleteFilePathId, TableScan.DeletePosId], [PrimitiveType.String, PrimitiveType.Long], ct))
+                        {
+                            if (row[0] is string path && moved.TryGetValue(path, out var map) && map.Find((long)row[1]!) is { } to)
+                            {
+                                carried.Add(new PositionDelete(written[to.File].FilePath, to.Position));
+                            }
+                        }
+
+                        handled.Add(d.File.FilePath);
+                    }
+
+                    if (carried.Count > 0)
+                    {
+                        carriedFile = await PositionDeleteWriter.WriteAsync(io, $"{table.Metadata.Location}/data/{Guid.NewGuid():D}-deletes.parquet", carried, ct);
                     }
                 }
                 catch (CommitConflictException)
                 {
-                    DeleteQuietly(io, written);
+                    DeleteQuietly(io, carriedFile is null ? written : [.. written, carriedFile]);
                     return result with { CompactionSkipped = $"other writers committed first {options.CommitAttempts} times" };
                 }
             }
 
-            DeleteQuietly(io, written);
+            DeleteQuietly(io, carriedFile is null ? written : [.. written, carriedFile]);
             if (attempt >= options.CommitAttempts)
             {
                 return result with { CompactionSkipped = $"other writers changed the files being rewritten {options.CommitAttempts} times" };
@@ -281,18 +313,51 @@ public static class TableMaintenance
             ? d.Seq >= data.Seq && references.TryGetValue(d.File.FilePath, out var paths) && paths.Contains(data.File.FilePath)
             : d.Seq > data.Seq);
 
-    /// <summary>Reads the live rows of the given files (deletes applied) with the current schema and writes them into files of about the target size.</summary>
-    private static async Task<List<DataFile>> RewriteAsync(IFileIO io, IcebergTable table, Snapshot snapshot, HashSet<string> files, long targetSize, CancellationToken ct)
+    /// <summary>Where the rows of one rewritten file went: its positions, ascending, and the new file (an index) and position of each.</summary>
+    private sealed class RowMap
+    {
+        private readonly List<long> _from = [];
+        private readonly List<int> _files = [];
+        private readonly List<long> _to = [];
+
+        public void Add(long from, int file, long to)
+        {
+            _from.Add(from);
+            _files.Add(file);
+            _to.Add(to);
+        }
+
+        public (int File, long Position)? Find(long from)
+        {
+            var i = _from.BinarySearch(from);
+            return i >= 0 ? (_files[i], _to[i]) : null;
+        }
+    }
+
+    /// <summary>
+    /// Reads the live rows of the given files (deletes applied) with the current schema and
+    /// writes them into files of about the target size; also returns where each row went.
+    /// </summary>
+    private static async Task<(List<DataFile> Written, Dictionary<string, RowMap> Moved)> RewriteAsync(IFileIO io, IcebergTable table, Snapshot snapshot, HashSet<string> files, long targetSize, CancellationToken ct)
     {
         var schema = table.Metadata.CurrentSchema;
         var ids = schema.Fields.Select(f => f.Id).ToArray();
         var written = new List<DataFile>();
+        var moved = new Dictionary<string, RowMap>(StringComparer.Ordinal);
         DataFileAppender? appender = null;
         var batch = new List<object?[]>();
+        long position = 0;
         try
         {
             await foreach (var row in TableScan.ScanAsync(io, snapshot, schema, ids, ct, files.Contains))
             {
+                if (!moved.TryGetValue(row.FilePath, out var map))
+                {
+                    moved[row.FilePath] = map = new RowMap();
+                }
+
+                // Rows go to the file being written (its index is the number completed so far).
+                map.Add(row.Position, written.Count, position++);
                 batch.Add(row.Values);
                 if (batch.Count < 4096)
                 {
@@ -307,6 +372,7 @@ public static class TableMaintenance
                     written.Add(await appender.CompleteAsync(ct));
                     await appender.DisposeAsync();
                     appender = null;
+                    position = 0;
                 }
             }
 
@@ -334,7 +400,7 @@ public static class TableMaintenance
             }
         }
 
-        return written;
+        return (written, moved);
     }
 
     /// <summary>
@@ -343,7 +409,7 @@ public static class TableMaintenance
     /// file dropped, every file in one manifest per content kind.
     /// </summary>
     private static async Task<(Snapshot Snapshot, int ManifestsBefore, int ManifestsAfter, int DeletesDropped)> CommitReplaceAsync(
-        IcebergTable table, IFileIO io, Plan plan, Dictionary<string, HashSet<string>> references, HashSet<string> rewritten, List<DataFile> written, CancellationToken ct)
+        IcebergTable table, IFileIO io, Plan plan, Dictionary<string, HashSet<string>> references, HashSet<string> rewritten, List<DataFile> written, DataFile? carried, CancellationToken ct)
     {
         var m = table.Metadata;
         var parent = m.CurrentSnapshot!;
@@ -390,7 +456,12 @@ public static class TableMaintenance
             .. written.Select(f => new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, f)),
             .. removed.Select(Deleted),
         ]);
-        await WriteAsync(ManifestContent.Deletes, [.. keptDeletes.Select(Existing), .. droppedDeletes.Select(Deleted)]);
+        List<DataFile> addedDeletes = carried is null ? [] : [carried];
+        await WriteAsync(ManifestContent.Deletes, [
+            .. keptDeletes.Select(Existing),
+            .. addedDeletes.Select(f => new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, f)),
+            .. droppedDeletes.Select(Deleted),
+        ]);
 
         var listPath = $"{m.Location}/metadata/snap-{snapshotId}-1-{commitId}.avro";
         using (var buffer = new MemoryStream())
@@ -400,8 +471,8 @@ public static class TableMaintenance
             await s.WriteAsync(buffer.ToArray(), ct);
         }
 
-        var summary = ReplaceSummary(parent, written, removed.Select(e => e.File).ToList(), droppedDeletes.Select(e => e.File).ToList(),
-            [.. kept.Select(e => e.File), .. written], keptDeletes.Select(e => e.File).ToList(), plan.Manifests.Count, manifests.Count);
+        var summary = ReplaceSummary(parent, written, addedDeletes, removed.Select(e => e.File).ToList(), droppedDeletes.Select(e => e.File).ToList(),
+            [.. kept.Select(e => e.File), .. written], [.. keptDeletes.Select(e => e.File), .. addedDeletes], plan.Manifests.Count, manifests.Count);
         var now = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs);
         var snapshot = new Snapshot(snapshotId, parent.SnapshotId, sequence, now, listPath, summary, schema.SchemaId);
         var next = m with
@@ -431,7 +502,7 @@ public static class TableMaintenance
     }
 
     /// <summary>The summary of a replace snapshot: the spec's counters, totals from the files it lists, the parent's pgwire.* properties.</summary>
-    private static Dictionary<string, string> ReplaceSummary(Snapshot parent, List<DataFile> added, List<DataFile> removed, List<DataFile> removedDeletes,
+    private static Dictionary<string, string> ReplaceSummary(Snapshot parent, List<DataFile> added, List<DataFile> addedDeletes, List<DataFile> removed, List<DataFile> removedDeletes,
         List<DataFile> data, List<DataFile> deletes, int manifestsBefore, int manifestsAfter)
     {
         static string S(long v) => v.ToString(CultureInfo.InvariantCulture);
@@ -456,6 +527,9 @@ public static class TableMaintenance
         var equality = removedDeletes.Where(f => f.Content == FileContent.EqualityDeletes).ToList();
         Put("added-data-files", added.Count);
         Put("added-records", added.Sum(f => f.RecordCount));
+        Put("added-delete-files", addedDeletes.Count);
+        Put("added-position-delete-files", addedDeletes.Count);
+        Put("added-position-deletes", addedDeletes.Sum(f => f.RecordCount));
         Put("deleted-data-files", removed.Count);
         Put("deleted-records", removed.Sum(f => f.RecordCount));
         Put("removed-delete-files", removedDeletes.Count);
@@ -464,8 +538,8 @@ public static class TableMaintenance
         Put("removed-equality-delete-files", equality.Count);
         Put("removed-equality-deletes", equality.Sum(f => f.RecordCount));
         Put("removed-files-size", removed.Sum(f => f.FileSizeInBytes) + removedDeletes.Sum(f => f.FileSizeInBytes));
-        summary["added-files-size"] = S(added.Sum(f => f.FileSizeInBytes));
-        summary["changed-partition-count"] = added.Count + removed.Count + removedDeletes.Count == 0 ? "0" : "1";
+        summary["added-files-size"] = S(added.Sum(f => f.FileSizeInBytes) + addedDeletes.Sum(f => f.FileSizeInBytes));
+        summary["changed-partition-count"] = added.Count + addedDeletes.Count + removed.Count + removedDeletes.Count == 0 ? "0" : "1";
         summary["manifests-created"] = S(manifestsAfter);
         summary["manifests-replaced"] = S(manifestsBefore);
         summary["manifests-kept"] = "0";

@@ -322,34 +322,74 @@ public sealed class TableMaintenanceTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
-    public async Task A_writer_deleting_rows_of_files_being_compacted_makes_compaction_start_over()
+    public async Task A_writer_deleting_rows_of_files_being_compacted_has_its_deletes_carried_over()
     {
+        string? writerDeletes = null;
         var (catalog, _, upkeep, io) = await RaceAsync(async w =>
         {
-            // Deletes id 3's row wherever it lives now.
-            LiveRow? row = null;
+            // Deletes ids 3 (in a one-row file) and 4 (in the first file, where row 4 is still live).
+            var rows = new List<LiveRow>();
             await foreach (var r in TableScan.ReadLiveAsync(_io, w.Metadata, null, default))
             {
-                if ((long)r.Values[0]! == 3)
+                if ((long)r.Values[0]! is 3 or 4)
                 {
-                    row = r;
+                    rows.Add(r);
                 }
             }
 
-            await w.CommitAsync([], [new PositionDelete(row!.Value.FilePath, row.Value.Position)], removeAllExisting: false, Lsn(600));
+            Assert.Equal(2, rows.Count);
+            await w.CommitAsync([], [.. rows.Select(r => new PositionDelete(r.FilePath, r.Position))], removeAllExisting: false, Lsn(600));
+            writerDeletes = (await TableScan.PlanAsync(_io, w.Metadata.CurrentSnapshot!)).Deletes.Single(d => d.Seq == w.Metadata.LastSequenceNumber).File.FilePath;
         });
         var before = Text((await upkeep.ReadAsync()).Rows);
 
         var result = await TableMaintenance.RunAsync(upkeep, io, Now with { RemoveOrphans = false });
         Assert.Null(result.CompactionSkipped);
+        Assert.Equal(2, result.DeletesCarriedOver);
+        Assert.Equal(11, result.DataFilesRewritten);
         var loaded = await catalog.LoadTableAsync("ns", "t");
         var rows = Text((await loaded.ReadAsync()).Rows);
-        Assert.Equal(before.Count - 1, rows.Count);
-        Assert.DoesNotContain(rows, r => r.StartsWith("3|", StringComparison.Ordinal));
-        Assert.Equal(Lsn(600)["pgwire.commit-lsn"], loaded.Metadata.CurrentSnapshot!.Summary["pgwire.commit-lsn"]);
-        var (data, deletes) = await TableScan.PlanAsync(_io, loaded.Metadata.CurrentSnapshot!);
-        Assert.Single(data);
-        Assert.Empty(deletes);
+        Assert.Equal(before.Where(r => !r.StartsWith("3|", StringComparison.Ordinal) && !r.StartsWith("4|", StringComparison.Ordinal)), rows);
+        var current = loaded.Metadata.CurrentSnapshot!;
+        Assert.Equal(Lsn(600)["pgwire.commit-lsn"], current.Summary["pgwire.commit-lsn"]);
+        Assert.Equal("1", current.Summary["added-position-delete-files"]);
+        Assert.Equal("2", current.Summary["added-position-deletes"]);
+        // Records in data files, deletes not subtracted (as the spec's total-records counts them).
+        Assert.Equal("10", current.Summary["total-records"]);
+        // One new data file, and one delete file with the writer's deletes at the rows' new places.
+        var (data, deletes) = await TableScan.PlanAsync(_io, current);
+        var file = Assert.Single(data).File;
+        var delete = Assert.Single(deletes).File;
+        Assert.NotEqual(writerDeletes, delete.FilePath);
+        var positions = await TableScan.ReadColumnsAsync(_io, delete.FilePath, [TableScan.DeleteFilePathId, TableScan.DeletePosId], [PrimitiveType.String, PrimitiveType.Long], default);
+        Assert.All(positions, p => Assert.Equal(file.FilePath, p[0]));
+        var deleted = await TableScan.ReadRowsAtAsync(_io, loaded.Metadata, file.FilePath, [.. positions.Select(p => (long)p[1]!)], default);
+        Assert.Equal([3L, 4L], deleted.Select(r => (long)r[0]!).Order());
+        Assert.False(File.Exists(writerDeletes), "the writer's delete file is no longer used once the snapshots before expire");
+    }
+
+    [Fact]
+    public async Task A_writer_replacing_the_contents_during_compaction_makes_compaction_start_over()
+    {
+        object?[] only = [42L, "after truncate", 1];
+        var (catalog, _, upkeep, io) = await RaceAsync(async w =>
+        {
+            var file = await DataFileWriter.WriteAsync(_io, w.NewDataFileLocation(), w.Metadata.CurrentSchema, [only]);
+            await w.CommitAsync([file], [], removeAllExisting: true, Lsn(700));
+        });
+
+        var result = await TableMaintenance.RunAsync(upkeep, io, Now with { RemoveOrphans = false });
+        Assert.Null(result.CompactionSkipped);
+        var loaded = await catalog.LoadTableAsync("ns", "t");
+        Assert.Equal(Text([only]), Text((await loaded.ReadAsync()).Rows));
+        var current = loaded.Metadata.CurrentSnapshot!;
+        Assert.Equal(Lsn(700)["pgwire.commit-lsn"], current.Summary["pgwire.commit-lsn"]);
+        // Started over on the writer's state: a single small file, nothing to compact or merge.
+        Assert.Equal(0, result.DataFilesRewritten);
+        Assert.Null(result.ReplaceSnapshotId);
+        Assert.Equal("overwrite", current.Operation);
+        Assert.Single((await TableScan.PlanAsync(_io, current)).Data);
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(_dir, "warehouse", "ns.db", "t", "data"), "*.parquet"));
     }
 }
 
