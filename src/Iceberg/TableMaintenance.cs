@@ -68,6 +68,9 @@ public sealed record MaintenanceResult
 
     public int SnapshotsExpired { get; init; }
 
+    /// <summary>Why no snapshot was expired (lost the race to other writers every time), or null.</summary>
+    public string? ExpirySkipped { get; init; }
+
     /// <summary>Data, delete, manifest and manifest list files deleted because only expired snapshots used them.</summary>
     public int FilesDeleted { get; init; }
 
@@ -605,6 +608,10 @@ public static class TableMaintenance
             catch (CommitConflictException) when (attempt < options.CommitAttempts)
             {
             }
+            catch (CommitConflictException)
+            {
+                return result with { ExpirySkipped = $"other writers committed first {options.CommitAttempts} times" };
+            }
         }
 
         // What the snapshots still in the metadata use; a writer committing meanwhile builds on
@@ -616,7 +623,12 @@ public static class TableMaintenance
             reachable.Add(Normalize(s.ManifestList));
             foreach (var manifest in await ReadManifestListAsync(io, s.ManifestList, ct))
             {
-                reachable.Add(Normalize(manifest.ManifestPath));
+                // Snapshots share most of their manifests: each is read once.
+                if (!reachable.Add(Normalize(manifest.ManifestPath)))
+                {
+                    continue;
+                }
+
                 foreach (var e in await CachedManifestAsync(io, manifest, manifestCache, ct))
                 {
                     if (e.Status != ManifestEntryStatus.Deleted)
@@ -643,7 +655,11 @@ public static class TableMaintenance
             candidates.TryAdd(s.ManifestList, null);
             foreach (var manifest in manifests)
             {
-                candidates.TryAdd(manifest.ManifestPath, manifest.ManifestLength);
+                if (!candidates.TryAdd(manifest.ManifestPath, manifest.ManifestLength))
+                {
+                    continue;
+                }
+
                 List<ManifestEntry> entries;
                 try
                 {
@@ -722,7 +738,11 @@ public static class TableMaintenance
             valid.Add(Normalize(s.ManifestList));
             foreach (var manifest in await ReadManifestListAsync(io, s.ManifestList, ct))
             {
-                valid.Add(Normalize(manifest.ManifestPath));
+                if (!valid.Add(Normalize(manifest.ManifestPath)))
+                {
+                    continue;
+                }
+
                 foreach (var e in await CachedManifestAsync(io, manifest, manifestCache, ct))
                 {
                     valid.Add(Normalize(e.DataFile.FilePath));

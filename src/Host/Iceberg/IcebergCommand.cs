@@ -246,6 +246,11 @@ public static class IcebergCommand
             output.WriteLine("compaction: nothing to do");
         }
 
+        if (r.ExpirySkipped is { } notExpired)
+        {
+            output.WriteLine("snapshots: expiry skipped, " + notExpired);
+        }
+
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"snapshots: {r.SnapshotsExpired} expired (older than {Format(options.SnapshotRetention)}), {table.Metadata.Snapshots.Count} kept; {r.FilesDeleted} files no longer used deleted ({Bytes(r.BytesDeleted)})"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"orphan files: {r.OrphansRemoved} removed ({Bytes(r.OrphanBytes)})"));
