@@ -6,16 +6,18 @@ using Xunit;
 
 namespace PgWire.Host.Tests.Iceberg;
 
-public sealed class IcebergMaintainTests : IDisposable
+public sealed class IcebergMaintainTests(Xunit.Abstractions.ITestOutputHelper log) : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "pgwire-icemaint-" + Guid.NewGuid().ToString("N"));
 
-    public IcebergMaintainTests() => Directory.CreateDirectory(_dir);
 
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
     }
 
     private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
@@ -29,6 +31,7 @@ public sealed class IcebergMaintainTests : IDisposable
     /// <summary>shop.orders in the config dir's catalog: 10 rows, then 20 commits each updating one row as lrepl does.</summary>
     private async Task<IcebergTable> WriteAsync()
     {
+        Directory.CreateDirectory(_dir);
         var io = new LocalFileIO();
         var catalog = await IcebergSettings.Load(null, _dir, "shop").OpenCatalogAsync(CancellationToken.None);
         var table = await catalog.CreateTableAsync("shop", "orders", new IcebergSchema(0, [
@@ -55,6 +58,7 @@ public sealed class IcebergMaintainTests : IDisposable
         await WriteAsync();
         var (_, rowsBefore, _) = await RunAsync("show", "-c", _dir, "shop.orders");
         var (code, output, error) = await RunAsync("maintain", "-c", _dir, "--retention", "0", "orders");
+        log.WriteLine(output);
         Assert.Equal("", error);
         Assert.Equal(0, code);
         var lines = output.TrimEnd('\n').Split('\n');
