@@ -31,7 +31,7 @@ public sealed record MaintenanceOptions
     public bool RemoveOrphans { get; init; } = true;
 
     /// <summary>How often a commit that lost the race to another writer is tried again (from the new state) before giving up.</summary>
-    public int CommitAttempts { get; init; } = 4;
+    public int CommitAttempts { get; init; } = 8;
 
     /// <summary>The time snapshot and file ages are measured against.</summary>
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
@@ -128,14 +128,22 @@ public static class TableMaintenance
     /// <summary>The live files of a snapshot with their manifest entries, and its manifests.</summary>
     private sealed record Plan(List<ManifestFile> Manifests, List<Entry> Data, List<Entry> Deletes);
 
-    private static async Task<Plan> PlanAsync(IFileIO io, Snapshot snapshot, CancellationToken ct)
+    /// <summary>Manifests and position delete files read so far: a retry after a lost commit race reads only what is new.</summary>
+    private sealed class ReadCache
+    {
+        public Dictionary<string, List<ManifestEntry>> Manifests { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, HashSet<string>> References { get; } = new(StringComparer.Ordinal);
+    }
+
+    private static async Task<Plan> PlanAsync(IFileIO io, Snapshot snapshot, ReadCache cache, CancellationToken ct)
     {
         var manifests = await ReadManifestListAsync(io, snapshot.ManifestList, ct);
         var data = new List<Entry>();
         var deletes = new List<Entry>();
         foreach (var manifest in manifests)
         {
-            foreach (var e in await ReadManifestAsync(io, manifest, ct))
+            foreach (var e in await CachedManifestAsync(io, manifest, cache.Manifests, ct))
             {
                 if (e.Status == ManifestEntryStatus.Deleted)
                 {
@@ -161,6 +169,7 @@ public static class TableMaintenance
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(result);
+        var cache = new ReadCache();
         for (var attempt = 1; attempt <= Math.Max(1, options.CommitAttempts); attempt++)
         {
             await table.RefreshAsync(ct);
@@ -170,13 +179,13 @@ public static class TableMaintenance
                 return result;
             }
 
-            var plan = await PlanAsync(io, snapshot, ct);
+            var plan = await PlanAsync(io, snapshot, cache, ct);
             if (plan.Manifests.Any(x => m.PartitionSpecs.FirstOrDefault(p => p.SpecId == x.PartitionSpecId) is not { Fields.Count: 0 }))
             {
                 return result;
             }
 
-            var references = await PositionReferencesAsync(io, plan.Deletes, ct);
+            var references = await PositionReferencesAsync(io, plan.Deletes, cache, ct);
             var small = plan.Data.Where(d => d.File.FileSizeInBytes < options.SmallFileLimit).ToList();
             var smallWithDeletes = small.Where(d => AppliesTo(plan.Deletes, references, d).Any()).ToList();
             if (small.Count < 2 && smallWithDeletes.Count == 0)
@@ -234,8 +243,8 @@ public static class TableMaintenance
                         break;
                     }
 
-                    plan = await PlanAsync(io, current, ct);
-                    references = await PositionReferencesAsync(io, plan.Deletes, ct);
+                    plan = await PlanAsync(io, current, cache, ct);
+                    references = await PositionReferencesAsync(io, plan.Deletes, cache, ct);
                     var live = plan.Data.Where(d => rewritten.Contains(d.File.FilePath)).ToList();
                     var added = live.SelectMany(d => AppliesTo(plan.Deletes, references, d)).DistinctBy(d => d.File.FilePath).Where(d => !handled.Contains(d.File.FilePath)).ToList();
                     if (live.Count != rewritten.Count || added.Any(d => d.File.Content != FileContent.PositionDeletes))
@@ -298,13 +307,18 @@ public static class TableMaintenance
     }
 
     /// <summary>For each position delete file, the data files it names.</summary>
-    private static async Task<Dictionary<string, HashSet<string>>> PositionReferencesAsync(IFileIO io, List<Entry> deletes, CancellationToken ct)
+    private static async Task<Dictionary<string, HashSet<string>>> PositionReferencesAsync(IFileIO io, List<Entry> deletes, ReadCache cache, CancellationToken ct)
     {
         var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
         foreach (var d in deletes.Where(d => d.File.Content == FileContent.PositionDeletes))
         {
-            var rows = await TableScan.ReadColumnsAsync(io, d.File.FilePath, [TableScan.DeleteFilePathId], [PrimitiveType.String], ct);
-            result[d.File.FilePath] = [.. rows.Select(r => (string)r[0]!)];
+            if (!cache.References.TryGetValue(d.File.FilePath, out var paths))
+            {
+                var rows = await TableScan.ReadColumnsAsync(io, d.File.FilePath, [TableScan.DeleteFilePathId], [PrimitiveType.String], ct);
+                cache.References[d.File.FilePath] = paths = [.. rows.Select(r => (string)r[0]!)];
+            }
+
+            result[d.File.FilePath] = paths;
         }
 
         return result;
