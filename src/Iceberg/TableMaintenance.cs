@@ -160,8 +160,8 @@ public static class TableMaintenance
 
     /// <summary>
     /// Rewrites the data files smaller than the limit, with their deletes applied, into files of
-    /// the target size, and lists every live file in one manifest per content kind, as one
-    /// "replace" snapshot. With no small files to rewrite, only merges manifests (when there are
+    /// the target size, and lists every live file in one manifest per content kind (the removed
+    /// ones in one more per kind), as one "replace" snapshot. With no small files to rewrite, only merges manifests (when there are
     /// more than one per content kind).
     /// </summary>
     public static async Task<MaintenanceResult> CompactAsync(IcebergTable table, IFileIO io, MaintenanceOptions options, MaintenanceResult result, CancellationToken ct = default)
@@ -468,17 +468,19 @@ public static class TableMaintenance
                 Of(ManifestEntryStatus.Deleted).Sum(e => e.DataFile.RecordCount)));
         }
 
+        // The removed files are listed apart: a reader skips a manifest whose counts say it holds
+        // only removed files, and the next commit leaves it out.
         await WriteAsync(ManifestContent.Data, [
             .. kept.Select(Existing),
             .. written.Select(f => new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, f)),
-            .. removed.Select(Deleted),
         ]);
         List<DataFile> addedDeletes = carried is null ? [] : [carried];
         await WriteAsync(ManifestContent.Deletes, [
             .. keptDeletes.Select(Existing),
             .. addedDeletes.Select(f => new ManifestEntry(ManifestEntryStatus.Added, snapshotId, null, null, f)),
-            .. droppedDeletes.Select(Deleted),
         ]);
+        await WriteAsync(ManifestContent.Data, [.. removed.Select(Deleted)]);
+        await WriteAsync(ManifestContent.Deletes, [.. droppedDeletes.Select(Deleted)]);
 
         var listPath = $"{m.Location}/metadata/snap-{snapshotId}-1-{commitId}.avro";
         using (var buffer = new MemoryStream())

@@ -203,7 +203,9 @@ public static class TableScan
 
         var data = new List<(long, DataFile)>();
         var deletes = new List<(long, DataFile)>();
-        foreach (var manifest in manifests)
+        // A manifest whose counts say it lists only files removed (by the snapshot that wrote it)
+        // has no live file; one without counts is read.
+        foreach (var manifest in manifests.Where(m => m.AddedFilesCount > 0 || m.ExistingFilesCount > 0 || m.DeletedFilesCount == 0))
         {
             List<ManifestEntry> entries;
             await using (var s = io.OpenRead(manifest.ManifestPath))
