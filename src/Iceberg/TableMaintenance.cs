@@ -161,8 +161,8 @@ public static class TableMaintenance
     /// <summary>
     /// Rewrites the data files smaller than the limit, with their deletes applied, into files of
     /// the target size, and lists every live file in one manifest per content kind (the removed
-    /// ones in one more per kind), as one "replace" snapshot. With no small files to rewrite, only merges manifests (when there are
-    /// more than one per content kind).
+    /// ones in one more per kind), as one "replace" snapshot. With no small files to rewrite,
+    /// only merges manifests (when there is more than one per content kind).
     /// </summary>
     public static async Task<MaintenanceResult> CompactAsync(IcebergTable table, IFileIO io, MaintenanceOptions options, MaintenanceResult result, CancellationToken ct = default)
     {
