@@ -2,7 +2,7 @@ namespace PgWire.Host;
 
 public static class Program
 {
-    internal const string Usage = "usage: pgwire <command> [options]\n\ncommands:\n  simpsql    psql-compatible command-line client (pgwire simpsql --help)\n  lrepl      stream one table's snapshot and changes into a file (pgwire lrepl -h)\n  iceberg    show an Iceberg table's rows or snapshots (pgwire iceberg show -h)\n";
+    internal const string Usage = "usage: pgwire <command> [options]\n\ncommands:\n  simpsql    psql-compatible command-line client (pgwire simpsql --help)\n  lrepl      stream one table's snapshot and changes into a file (pgwire lrepl -h)\n  iceberg    show an Iceberg table's rows or snapshots, or maintain it (pgwire iceberg -h)\n";
 
     public static async Task<int> Main(string[] args)
     {

@@ -12,7 +12,18 @@ public interface IFileIO
 
     /// <summary>Removes a file; a missing file is not an error.</summary>
     void Delete(string location);
+
+    /// <summary>
+    /// The files below the folder <paramref name="prefix"/> (recursively), with their sizes and
+    /// modification times; each location is <paramref name="prefix"/> followed by the path under
+    /// it, so it compares equal to the locations the table's metadata holds. A missing folder
+    /// lists nothing.
+    /// </summary>
+    IEnumerable<FileEntry> List(string prefix);
 }
+
+/// <summary>A listed file: its location, size in bytes and last modification time.</summary>
+public sealed record FileEntry(string Location, long Size, DateTimeOffset LastModified);
 
 /// <summary>
 /// Files on the local file system. Locations are plain paths or file:// URIs; prefixes can be
@@ -72,6 +83,23 @@ public sealed class LocalFileIO : IFileIO
         catch (DirectoryNotFoundException)
         {
             // Its folder is gone too.
+        }
+    }
+
+    public IEnumerable<FileEntry> List(string prefix)
+    {
+        prefix = prefix.TrimEnd('/');
+        var folder = LocalPath(prefix);
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            var info = new FileInfo(path);
+            var relative = Path.GetRelativePath(folder, path).Replace(Path.DirectorySeparatorChar, '/');
+            yield return new FileEntry(prefix + "/" + relative, info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero));
         }
     }
 }

@@ -68,6 +68,13 @@ public sealed class IcebergTable
     /// <summary>Opens the table whose current version version-hint.text names.</summary>
     public static async Task<IcebergTable> LoadAsync(IFileIO io, string location, CancellationToken ct = default)
     {
+        var path = await CurrentMetadataPathAsync(io, location, ct);
+        return new IcebergTable(io, await ReadMetadataAsync(io, path, ct), path, new FolderCommitter(io));
+    }
+
+    /// <summary>The newest metadata/vN.metadata.json of a table without a catalog.</summary>
+    internal static async Task<string> CurrentMetadataPathAsync(IFileIO io, string location, CancellationToken ct)
+    {
         location = location.TrimEnd('/');
         string hint;
         await using (var s = io.OpenRead($"{location}/metadata/version-hint.text"))
@@ -83,9 +90,31 @@ public sealed class IcebergTable
             version++;
         }
 
-        var path = MetadataPath(location, version);
-        return new IcebergTable(io, await ReadMetadataAsync(io, path, ct), path, new FolderCommitter(io));
+        return MetadataPath(location, version);
     }
+
+    /// <summary>
+    /// Reads the table's current metadata again (from the catalog, or the folder's newest
+    /// version), for a writer that lost a commit race: its next commit then builds on what the
+    /// other writer committed.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken ct = default)
+    {
+        var location = await _committer.CurrentLocationAsync(Metadata.Location, ct);
+        if (location != MetadataLocation)
+        {
+            Metadata = await ReadMetadataAsync(_io, location, ct);
+            MetadataLocation = location;
+        }
+    }
+
+    /// <summary>
+    /// Commits <paramref name="next"/> (built from <see cref="Metadata"/>) as the next version;
+    /// <see cref="CommitConflictException"/> when another writer committed first.
+    /// </summary>
+    internal Task CommitMetadataAsync(TableMetadata next, CancellationToken ct) => CommitAsync(next, ct);
+
+    internal IFileIO FileIO => _io;
 
     public static async Task<TableMetadata> ReadMetadataAsync(IFileIO io, string path, CancellationToken ct = default)
     {
@@ -345,6 +374,67 @@ public sealed class IcebergTable
         await CommitAsync(m with { Properties = merged, LastUpdatedMs = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs) }, ct);
     }
 
+    /// <summary>
+    /// Widens the types of top-level columns, as a new current schema: only the promotions the
+    /// spec allows (int to long, float to double, decimal(P,S) to decimal(P',S) with P' &gt; P);
+    /// anything else is an <see cref="ArgumentException"/> and nothing is committed. Files written
+    /// before keep their narrower physical type and read as the promoted type.
+    /// </summary>
+    public async Task<IcebergSchema> PromoteColumnsAsync(IEnumerable<(string Name, IcebergType NewType)> columns, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        var m = Metadata;
+        var current = m.CurrentSchema;
+        var fields = current.Fields.ToList();
+        var changed = false;
+        foreach (var (name, newType) in columns)
+        {
+            var i = fields.FindIndex(f => f.Name == name);
+            if (i < 0)
+            {
+                throw new ArgumentException($"column {name} does not exist", nameof(columns));
+            }
+
+            var old = fields[i].Type;
+            if (old.Equals(newType))
+            {
+                continue;
+            }
+
+            if (!CanPromote(old, newType))
+            {
+                throw new ArgumentException($"column {name}: {old} cannot be promoted to {newType} (allowed: int to long, float to double, decimal(P,S) to decimal(P',S) with P' > P)", nameof(columns));
+            }
+
+            fields[i] = fields[i] with { Type = newType };
+            changed = true;
+        }
+
+        if (!changed)
+        {
+            return current;
+        }
+
+        var schema = new IcebergSchema(m.Schemas.Max(s => s.SchemaId) + 1, fields, current.IdentifierFieldIds);
+        var next = m with
+        {
+            Schemas = [.. m.Schemas, schema],
+            CurrentSchemaId = schema.SchemaId,
+            LastUpdatedMs = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs),
+        };
+        await CommitAsync(next, ct);
+        return schema;
+    }
+
+    /// <summary>The spec's type promotions for format version 2.</summary>
+    public static bool CanPromote(IcebergType from, IcebergType to) => (from, to) switch
+    {
+        (PrimitiveType { Name: "int" }, PrimitiveType { Name: "long" }) => true,
+        (PrimitiveType { Name: "float" }, PrimitiveType { Name: "double" }) => true,
+        (PrimitiveType { Name: "decimal" } a, PrimitiveType { Name: "decimal" } b) => a.Scale == b.Scale && b.Precision > a.Precision,
+        _ => false,
+    };
+
     private static IcebergType Reassign(IcebergType type, Func<int> next) => type switch
     {
         ListType l => new ListType(next(), Reassign(l.Element, next), l.ElementRequired),
@@ -354,7 +444,7 @@ public sealed class IcebergTable
     };
 
     /// <summary>A random positive snapshot id below 2^53 (exact in JSON readers that use doubles), unused in this table.</summary>
-    private static long NewSnapshotId(TableMetadata m)
+    internal static long NewSnapshotId(TableMetadata m)
     {
         while (true)
         {
@@ -399,6 +489,9 @@ internal interface ITableCommitter
 {
     /// <summary>Writes <paramref name="next"/> and makes it current if <paramref name="baseLocation"/> still is; returns its location.</summary>
     Task<string> CommitAsync(string baseLocation, TableMetadata next, CancellationToken ct);
+
+    /// <summary>The location of the table's current metadata file.</summary>
+    Task<string> CurrentLocationAsync(string tableLocation, CancellationToken ct);
 }
 
 /// <summary>
@@ -407,6 +500,8 @@ internal interface ITableCommitter
 /// </summary>
 internal sealed class FolderCommitter(IFileIO io) : ITableCommitter
 {
+    public Task<string> CurrentLocationAsync(string tableLocation, CancellationToken ct) => IcebergTable.CurrentMetadataPathAsync(io, tableLocation, ct);
+
     public async Task<string> CommitAsync(string baseLocation, TableMetadata next, CancellationToken ct)
     {
         var version = baseLocation.Length == 0 ? 1 : VersionOf(baseLocation) + 1;

@@ -153,6 +153,41 @@ public sealed class S3FileIO : IFileIO, IDisposable
         Run(location, async () => await _client.DeleteObjectAsync(bucket, key).ConfigureAwait(false));
     }
 
+    /// <summary>ListObjectsV2 of the keys under the prefix's folder, page by page.</summary>
+    public IEnumerable<FileEntry> List(string prefix)
+    {
+        if (!IsS3Location(prefix))
+        {
+            foreach (var entry in _local.List(prefix))
+            {
+                yield return entry;
+            }
+
+            yield break;
+        }
+
+        prefix = prefix.TrimEnd('/');
+        var (bucket, key) = Split(prefix + "/");
+        // Split wants a key; the folder's key is everything after the bucket.
+        var scheme = prefix[..(prefix.IndexOf("://", StringComparison.Ordinal) + 3)];
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = key };
+        while (true)
+        {
+            var response = Run(prefix, () => _client.ListObjectsV2Async(request));
+            foreach (var o in response.S3Objects ?? [])
+            {
+                yield return new FileEntry($"{scheme}{bucket}/{o.Key}", o.Size ?? 0, o.LastModified is { } t ? new DateTimeOffset(t.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue);
+            }
+
+            if (response.IsTruncated != true || response.NextContinuationToken is null)
+            {
+                yield break;
+            }
+
+            request.ContinuationToken = response.NextContinuationToken;
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 
     /// <summary>Runs an S3 call to its end; S3 errors become IOException (FileNotFoundException for a missing object) naming the location.</summary>

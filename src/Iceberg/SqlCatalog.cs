@@ -208,6 +208,9 @@ public sealed class SqlCatalog
 
     private sealed class Committer(SqlCatalog catalog, string ns, string name) : ITableCommitter
     {
+        public async Task<string> CurrentLocationAsync(string tableLocation, CancellationToken ct) =>
+            await catalog.MetadataLocationAsync(ns, name, ct) ?? throw new InvalidOperationException($"table {ns}.{name} does not exist");
+
         public async Task<string> CommitAsync(string baseLocation, TableMetadata next, CancellationToken ct)
         {
             var path = NewMetadataPath(next.Location, VersionOf(baseLocation) + 1);

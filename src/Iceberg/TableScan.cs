@@ -110,9 +110,14 @@ public static class TableScan
     }
 
     /// <summary>The live rows of a snapshot read with <paramref name="schema"/>, values for <paramref name="fieldIds"/>.</summary>
-    private static async IAsyncEnumerable<LiveRow> ScanAsync(IFileIO io, Snapshot snapshot, IcebergSchema schema, int[] fieldIds, [EnumeratorCancellation] CancellationToken ct)
+    /// <remarks>With <paramref name="dataFileFilter"/> only the data files it accepts are read (deletes still apply to them).</remarks>
+    internal static async IAsyncEnumerable<LiveRow> ScanAsync(IFileIO io, Snapshot snapshot, IcebergSchema schema, int[] fieldIds, [EnumeratorCancellation] CancellationToken ct, Func<string, bool>? dataFileFilter = null)
     {
         var (dataFiles, deleteFiles) = await PlanAsync(io, snapshot, ct);
+        if (dataFileFilter is not null)
+        {
+            dataFiles = [.. dataFiles.Where(f => dataFileFilter(f.File.FilePath))];
+        }
 
         var positionDeletes = new Dictionary<string, List<(long Seq, long Pos)>>(StringComparer.Ordinal);
         // Equality deletes by their field ids: for each deleted key the highest sequence number deleting it.
@@ -198,7 +203,9 @@ public static class TableScan
 
         var data = new List<(long, DataFile)>();
         var deletes = new List<(long, DataFile)>();
-        foreach (var manifest in manifests)
+        // A manifest whose counts say it lists only files removed (by the snapshot that wrote it)
+        // has no live file; one without counts is read.
+        foreach (var manifest in manifests.Where(m => m.AddedFilesCount > 0 || m.ExistingFilesCount > 0 || m.DeletedFilesCount == 0))
         {
             List<ManifestEntry> entries;
             await using (var s = io.OpenRead(manifest.ManifestPath))

@@ -118,6 +118,58 @@ public sealed class S3FileIOTests(S3rver s3) : IDisposable
     }
 
     [S3rverFact]
+    public async Task Listing_a_folder_gives_its_files_with_sizes_and_times()
+    {
+        using var io = new S3FileIO(s3.Settings);
+        foreach (var (name, length) in new[] { ("a/one.bin", 3), ("a/deeper/two.bin", 5), ("ab/not-under-a.bin", 1) })
+        {
+            await using var s = io.Create($"{_prefix}/{name}");
+            await s.WriteAsync(Bytes(length, length));
+        }
+
+        var listed = io.List($"{_prefix}/a").OrderBy(f => f.Location, StringComparer.Ordinal).ToList();
+        Assert.Equal([($"{_prefix}/a/deeper/two.bin", 5L), ($"{_prefix}/a/one.bin", 3L)], listed.Select(f => (f.Location, f.Size)));
+        Assert.All(listed, f => Assert.InRange(f.LastModified, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5)));
+        // The scheme is kept as given, so listed locations compare equal to the metadata's.
+        var s3a = "s3a" + _prefix[2..];
+        Assert.Equal($"{s3a}/a/one.bin", io.List($"{s3a}/a/").Single(f => f.Size == 3).Location);
+        Assert.Empty(io.List($"{_prefix}/nothing"));
+    }
+
+    [S3rverFact]
+    public async Task Upkeep_of_a_table_on_s3_compacts_expires_and_keeps_the_rows()
+    {
+        var (settings, rows) = await WriteTableAsync();
+        var catalog = await settings.OpenCatalogAsync(CancellationToken.None);
+        var table = await catalog.LoadTableAsync("lake", "items");
+        using var io = new S3FileIO(s3.Settings);
+        var orphan = $"{table.Metadata.Location}/data/left-behind.parquet";
+        await using (var s = io.Create(orphan))
+        {
+            await s.WriteAsync(Bytes(10, 1));
+        }
+
+        var result = await TableMaintenance.RunAsync(table, io, new MaintenanceOptions
+        {
+            SnapshotRetention = TimeSpan.Zero,
+            OrphanGracePeriod = TimeSpan.Zero,
+            Clock = () => DateTimeOffset.UtcNow.AddMinutes(1),
+        });
+        Assert.Equal(2, result.DataFilesRewritten);
+        Assert.Equal(1, result.DataFilesWritten);
+        Assert.Equal(2, result.SnapshotsExpired);
+        Assert.True(result.OrphansRemoved >= 1, result.ToString());
+        Assert.False(io.Exists(orphan));
+
+        var again = await (await settings.OpenCatalogAsync(CancellationToken.None)).LoadTableAsync("lake", "items");
+        Assert.Equal(rows, (await again.ReadAsync()).Rows.Select(r => $"{r[0]}:{r[1] ?? "null"}").Order(StringComparer.Ordinal));
+        var parquet = io.List($"{again.Metadata.Location}/data").Select(f => f.Location).ToList();
+        var (data, deletes) = await TableScan.PlanAsync(io, again.Metadata.CurrentSnapshot!);
+        Assert.Empty(deletes);
+        Assert.Equal([Assert.Single(data).File.FilePath], parquet);
+    }
+
+    [S3rverFact]
     public void A_missing_bucket_is_an_io_error_naming_the_location()
     {
         using var io = new S3FileIO(s3.Settings);

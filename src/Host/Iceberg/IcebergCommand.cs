@@ -11,14 +11,25 @@ namespace PgWire.Host.Iceberg;
 public static class IcebergCommand
 {
     public const string Usage = """
-        pgwire iceberg: look at the Iceberg tables pgwire lrepl writes
+        pgwire iceberg: look after the Iceberg tables pgwire lrepl writes
 
         Usage:
           pgwire iceberg show [-c CONFIG_DIR] [--iceberg-config FILE] [--history] [NAMESPACE.]TABLE
+          pgwire iceberg maintain [-c CONFIG_DIR] [--iceberg-config FILE] [--retention 1d]
+                                  [--target-file-size 128MB] [--orphan-grace 1h] [NAMESPACE.]TABLE
 
-        Prints the table's current rows (deletes applied) as psql does, or with --history its
+        show prints the table's current rows (deletes applied) as psql does, or with --history its
         snapshots: id, commit time (UTC), operation, records added and deleted (rows removed
         and delete records written), total records and the PostgreSQL commit LSN lrepl recorded.
+
+        maintain compacts the data files smaller than a quarter of the target size, with the
+        deletes that apply to them, into files of the target size and merges the manifests (one
+        "replace" snapshot), expires the snapshots older than the retention (never the current
+        one) and deletes the files only they used, then removes files under the table's data/
+        and metadata/ folders that no metadata refers to and that are older than the grace
+        period. It is safe while lrepl writes to the table: a commit that loses the race is
+        rebuilt on top of lrepl's, and lrepl's position (pgwire.commit-lsn) is carried on.
+
         TABLE alone is looked up in every namespace of the catalog.
 
         Options:
@@ -28,7 +39,15 @@ public static class IcebergCommand
               --iceberg-config FILE KEY=value lines (CATALOG_URI, TABLE_NAME, WAREHOUSE, S3_*),
                                     as lrepl takes them
               --config FILE         HOCON file with pgwire.lrepl.iceberg settings
-              --history             the snapshots instead of the rows
+              --history             (show) the snapshots instead of the rows
+              --retention DURATION  (maintain) keep snapshots younger than this: 0, 30m, 12h, 1d
+                                    (default 1d)
+              --target-file-size SIZE
+                                    (maintain) size of compacted files (default TARGET_FILE_SIZE
+                                    of the config, 128MB)
+              --orphan-grace DURATION
+                                    (maintain) only remove unreferenced files older than this
+                                    (default 1h)
           -h, --help                show this help
         """;
 
@@ -41,6 +60,8 @@ public static class IcebergCommand
         ArgumentNullException.ThrowIfNull(stderr);
         string? configDir = null, icebergConfig = null, hocon = null, table = null;
         var history = false;
+        TimeSpan? retention = null, grace = null;
+        long? targetSize = null;
         try
         {
             if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -49,10 +70,12 @@ public static class IcebergCommand
                 return args.Length == 0 ? 2 : 0;
             }
 
-            if (args[0] != "show")
+            if (args[0] is not ("show" or "maintain"))
             {
-                throw new ArgumentException($"unknown subcommand \"{args[0]}\" (show)");
+                throw new ArgumentException($"unknown subcommand \"{args[0]}\" (show, maintain)");
             }
+
+            var maintain = args[0] == "maintain";
 
             for (var i = 1; i < args.Length; i++)
             {
@@ -81,8 +104,18 @@ public static class IcebergCommand
                     case "--config":
                         hocon = Value();
                         break;
-                    case "--history":
+                    case "--history" when !maintain:
                         history = true;
+                        break;
+                    case "--retention" when maintain:
+                        retention = Duration(arg, Value());
+                        break;
+                    case "--orphan-grace" when maintain:
+                        grace = Duration(arg, Value());
+                        break;
+                    case "--target-file-size" when maintain:
+                        var text = Value();
+                        targetSize = IcebergSettings.ParseSize(text) ?? throw new ArgumentException($"{arg}: \"{text}\" is not a size (128MB, 512KB, 1GB, bytes)");
                         break;
                     default:
                         if (arg.StartsWith('-') || table is not null)
@@ -115,7 +148,15 @@ public static class IcebergCommand
         try
         {
             var output = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
-            await ShowAsync(configDir, icebergConfig, hocon, table, history, output, ct).ConfigureAwait(false);
+            if (args[0] == "maintain")
+            {
+                await MaintainAsync(configDir, icebergConfig, hocon, table, retention, targetSize, grace, output, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await ShowAsync(configDir, icebergConfig, hocon, table, history, output, ct).ConfigureAwait(false);
+            }
+
             await stdout.WriteAsync(output.ToString()).ConfigureAwait(false);
             await stdout.FlushAsync(ct).ConfigureAwait(false);
             return 0;
@@ -130,7 +171,102 @@ public static class IcebergCommand
 
     private sealed class ShowException(string message) : Exception(message);
 
+    /// <summary>0, or a number and a unit: ms, s, m, h or d (days).</summary>
+    private static TimeSpan Duration(string option, string value)
+    {
+        var text = value.Trim();
+        if (text == "0")
+        {
+            return TimeSpan.Zero;
+        }
+
+        foreach (var unit in new[] { "days", "day", "d" })
+        {
+            if (text.EndsWith(unit, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(text[..^unit.Length].Trim(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var days) && days > 0)
+            {
+                return TimeSpan.FromDays(days);
+            }
+        }
+
+        return IcebergSettings.ParseDuration(text) ?? throw new ArgumentException($"{option}: \"{value}\" is not a duration (0, 500ms, 30s, 10m, 12h, 1d)");
+    }
+
     private static async Task ShowAsync(string? configDir, string? icebergConfig, string? hocon, string name, bool history, TextWriter output, CancellationToken ct)
+    {
+        var (table, _) = await FindTableAsync(configDir, icebergConfig, hocon, name, ct).ConfigureAwait(false);
+        var result = history ? History(table.Metadata) : await RowsAsync(table, ct).ConfigureAwait(false);
+        ResultPrinter.Print(result, new PrintOptions { Pager = PagerMode.Off }, output);
+    }
+
+    private static async Task MaintainAsync(string? configDir, string? icebergConfig, string? hocon, string name, TimeSpan? retention, long? targetSize, TimeSpan? grace, TextWriter output, CancellationToken ct)
+    {
+        var (table, settings) = await FindTableAsync(configDir, icebergConfig, hocon, name, ct).ConfigureAwait(false);
+        var options = new MaintenanceOptions
+        {
+            SnapshotRetention = retention ?? MaintenanceOptions.DefaultRetention,
+            TargetFileSize = targetSize ?? settings.TargetFileSize,
+            OrphanGracePeriod = grace ?? MaintenanceOptions.DefaultOrphanGracePeriod,
+        };
+        var io = settings.OpenFileIO();
+        MaintenanceResult r;
+        try
+        {
+            r = await TableMaintenance.RunAsync(table, io, options, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            (io as IDisposable)?.Dispose();
+        }
+
+        static string Bytes(long n) => n switch
+        {
+            >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{n / (double)(1L << 30):0.0} GB"),
+            >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{n / (double)(1L << 20):0.0} MB"),
+            >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{n / 1024.0:0.0} kB"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{n} bytes"),
+        };
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"table {name}: {table.Metadata.Location}"));
+        if (r.CompactionSkipped is { } why)
+        {
+            output.WriteLine("compaction: skipped, " + why);
+        }
+        else if (r.DataFilesRewritten > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"compaction: {r.DataFilesRewritten} data files ({Bytes(r.BytesRewritten)}) rewritten into {r.DataFilesWritten} ({Bytes(r.BytesWritten)}), {r.DeleteFilesDropped} delete files dropped, {r.ManifestsBefore} manifests merged into {r.ManifestsAfter} (snapshot {r.ReplaceSnapshotId})"));
+        }
+        else if (r.ReplaceSnapshotId is { } merged)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"compaction: no small data files; {r.ManifestsBefore} manifests merged into {r.ManifestsAfter} (snapshot {merged})"));
+        }
+        else
+        {
+            output.WriteLine("compaction: nothing to do");
+        }
+
+        if (r.ExpirySkipped is { } notExpired)
+        {
+            output.WriteLine("snapshots: expiry skipped, " + notExpired);
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"snapshots: {r.SnapshotsExpired} expired (older than {Format(options.SnapshotRetention)}), {table.Metadata.Snapshots.Count} kept; {r.FilesDeleted} files no longer used deleted ({Bytes(r.BytesDeleted)})"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"orphan files: {r.OrphansRemoved} removed ({Bytes(r.OrphanBytes)})"));
+    }
+
+    private static string Format(TimeSpan t) => t switch
+    {
+        { Ticks: 0 } => "0",
+        _ when t.Ticks % TimeSpan.TicksPerDay == 0 => string.Create(CultureInfo.InvariantCulture, $"{t.Ticks / TimeSpan.TicksPerDay}d"),
+        _ when t.Ticks % TimeSpan.TicksPerHour == 0 => string.Create(CultureInfo.InvariantCulture, $"{t.Ticks / TimeSpan.TicksPerHour}h"),
+        _ when t.Ticks % TimeSpan.TicksPerMinute == 0 => string.Create(CultureInfo.InvariantCulture, $"{t.Ticks / TimeSpan.TicksPerMinute}m"),
+        _ when t.Ticks % TimeSpan.TicksPerSecond == 0 => string.Create(CultureInfo.InvariantCulture, $"{t.Ticks / TimeSpan.TicksPerSecond}s"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:0}ms"),
+    };
+
+    private static async Task<(IcebergTable Table, IcebergSettings Settings)> FindTableAsync(string? configDir, string? icebergConfig, string? hocon, string name, CancellationToken ct)
     {
         var dir = configDir ?? Path.GetDirectoryName(Path.GetFullPath(icebergConfig!))!;
         var config = hocon is null ? PgWireConfig.Default : PgWireConfig.Load(hocon);
@@ -175,9 +311,7 @@ public static class IcebergCommand
             throw new ShowException($"table \"{tableNs}.{tableName}\" does not exist in catalog {catalog.Name}");
         }
 
-        var table = await catalog.LoadTableAsync(tableNs, tableName, ct).ConfigureAwait(false);
-        var result = history ? History(table.Metadata) : await RowsAsync(table, ct).ConfigureAwait(false);
-        ResultPrinter.Print(result, new PrintOptions { Pager = PagerMode.Off }, output);
+        return (await catalog.LoadTableAsync(tableNs, tableName, ct).ConfigureAwait(false), settings);
     }
 
     private static async Task<ResultSet> RowsAsync(IcebergTable table, CancellationToken ct)

@@ -208,7 +208,7 @@ public sealed class IcebergShowTests : IDisposable
         Assert.StartsWith("pgwire iceberg: which table?", error, StringComparison.Ordinal);
         (code, _, error) = await RunAsync("drop", "t");
         Assert.Equal(2, code);
-        Assert.StartsWith("pgwire iceberg: unknown subcommand \"drop\"", error, StringComparison.Ordinal);
+        Assert.StartsWith("pgwire iceberg: unknown subcommand \"drop\" (show, maintain)", error, StringComparison.Ordinal);
         (code, var output, _) = await RunAsync("show", "--help");
         Assert.Equal(0, code);
         Assert.Contains("pgwire iceberg show [-c CONFIG_DIR] [--iceberg-config FILE] [--history] [NAMESPACE.]TABLE", output, StringComparison.Ordinal);
@@ -216,5 +216,5 @@ public sealed class IcebergShowTests : IDisposable
 
     [Fact]
     public void Pgwire_help_names_the_iceberg_command() =>
-        Assert.Contains("  iceberg    show an Iceberg table's rows or snapshots (pgwire iceberg show -h)\n", Program.Usage, StringComparison.Ordinal);
+        Assert.Contains("  iceberg    show an Iceberg table's rows or snapshots, or maintain it (pgwire iceberg -h)\n", Program.Usage, StringComparison.Ordinal);
 }
