@@ -94,7 +94,7 @@ public sealed class DataFileAppender : IAsyncDisposable
 
         if (_writer is null)
         {
-            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_parquetFields), _buffer, new ParquetOptions { CompressionMethod = CompressionMethod.Zstd }, cancellationToken: ct);
+            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_parquetFields), _buffer, DataFileWriter.Options(), cancellationToken: ct);
             DataFileWriter.PatchFooter(_writer, _patches);
         }
 
@@ -111,7 +111,7 @@ public sealed class DataFileAppender : IAsyncDisposable
         if (_writer is null && _pending.Count == 0)
         {
             // A file without rows still has its schema: one empty row group.
-            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_parquetFields), _buffer, new ParquetOptions { CompressionMethod = CompressionMethod.Zstd }, cancellationToken: ct);
+            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_parquetFields), _buffer, DataFileWriter.Options(), cancellationToken: ct);
             DataFileWriter.PatchFooter(_writer, _patches);
             await DataFileWriter.WriteRowGroupAsync(_writer, _schema, _parquetFields, [], ct);
         }

@@ -35,6 +35,17 @@ public static class DataFileWriter
     /// </summary>
     public static DataFileAppender Open(IFileIO io, string location, IcebergSchema schema) => new(io, location, schema);
 
+    /// <summary>
+    /// How data pages are compressed: zstd at its fastest level. Parquet.Net's default level
+    /// (SmallestSize) is zstd's slowest (ultra) setting: with distinct values it compressed about
+    /// 5 MB/s and made writing 1M rows take minutes, for files only about a fifth smaller.
+    /// </summary>
+    internal static ParquetOptions Options() => new()
+    {
+        CompressionMethod = CompressionMethod.Zstd,
+        CompressionLevel = System.IO.Compression.CompressionLevel.Fastest,
+    };
+
     /// <summary>The Parquet schema of an Iceberg schema, and the footer patches Parquet.Net cannot express.</summary>
     internal static (List<Field> Fields, FooterPatches Patches) ParquetFields(IcebergSchema schema)
     {
