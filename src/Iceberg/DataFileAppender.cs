@@ -6,9 +6,9 @@ namespace PgWire.Iceberg;
 /// <summary>
 /// One data file written in batches (from <see cref="DataFileWriter.Open"/>): appended rows are
 /// checked at once, kept by reference until about <see cref="RowGroupTargetBytes"/> of them are
-/// pending, then encoded as a row group; only the compressed file and the column metrics stay in
-/// memory. <see cref="CompleteAsync"/> writes the footer and then the file at its location.
-/// Disposing an appender that was not completed writes nothing.
+/// pending, then encoded as a row group (which is when the column metrics are gathered); only the
+/// compressed file and the column metrics stay in memory. <see cref="CompleteAsync"/> writes the
+/// footer and then the file at its location. Disposing an appender that was not completed writes nothing.
 /// </summary>
 /// <remarks>Not for concurrent use.</remarks>
 public sealed class DataFileAppender : IAsyncDisposable
@@ -22,22 +22,12 @@ public sealed class DataFileAppender : IAsyncDisposable
 
     public const int RowGroupMaxRows = 1 << 20;
 
-    /// <summary>
-    /// Zstandard at its default level (Parquet.Net's default, the smallest size, is many times
-    /// slower for a few percent); dictionary encoding judged from a sample, not a scan of the column.
-    /// </summary>
-    private static ParquetOptions Options => new()
-    {
-        CompressionMethod = CompressionMethod.Zstd,
-        CompressionLevel = System.IO.Compression.CompressionLevel.Optimal,
-        DictionaryEncodingSampleSize = 10_000,
-    };
-
     private readonly IFileIO _io;
     private readonly IcebergSchema _schema;
     private readonly List<Field> _parquetFields;
     private readonly DataFileWriter.FooterPatches _patches;
     private readonly DataFileWriter.ColumnMetrics[] _metrics;
+    private readonly ValueKind[] _kinds;
     private readonly MemoryStream _buffer = new();
     private readonly List<object?[]> _pending = [];
     private ParquetWriter? _writer;
@@ -53,6 +43,7 @@ public sealed class DataFileAppender : IAsyncDisposable
         _schema = schema;
         (_parquetFields, _patches) = DataFileWriter.ParquetFields(schema);
         _metrics = [.. schema.Fields.Select(DataFileWriter.ColumnMetrics.For)];
+        _kinds = [.. schema.Fields.Select(f => KindOf(f.Type is ListType l ? l.Element : f.Type))];
     }
 
     public string Location { get; }
@@ -80,16 +71,8 @@ public sealed class DataFileAppender : IAsyncDisposable
             bytes += Check(rows[r], _records + r);
         }
 
-        foreach (var row in rows)
-        {
-            for (var c = 0; c < _metrics.Length; c++)
-            {
-                _metrics[c].Add(row[c]);
-            }
-
-            _pending.Add(row);
-            _records++;
-        }
+        _pending.AddRange(rows);
+        _records += rows.Count;
 
         _pendingBytes += bytes;
         if (_pendingBytes >= RowGroupTargetBytes || _pending.Count >= RowGroupMaxRows)
@@ -109,11 +92,11 @@ public sealed class DataFileAppender : IAsyncDisposable
 
         if (_writer is null)
         {
-            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_parquetFields), _buffer, Options, cancellationToken: ct);
+            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_parquetFields), _buffer, DataFileWriter.Options(), cancellationToken: ct);
             DataFileWriter.PatchFooter(_writer, _patches);
         }
 
-        await DataFileWriter.WriteRowGroupAsync(_writer, _schema, _parquetFields, _pending, ct);
+        await DataFileWriter.WriteRowGroupAsync(_writer, _schema, _parquetFields, _pending, _metrics, ct);
         _flushedRawBytes += _pendingBytes;
         _pending.Clear();
         _pendingBytes = 0;
@@ -126,9 +109,9 @@ public sealed class DataFileAppender : IAsyncDisposable
         if (_writer is null && _pending.Count == 0)
         {
             // A file without rows still has its schema: one empty row group.
-            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_parquetFields), _buffer, Options, cancellationToken: ct);
+            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_parquetFields), _buffer, DataFileWriter.Options(), cancellationToken: ct);
             DataFileWriter.PatchFooter(_writer, _patches);
-            await DataFileWriter.WriteRowGroupAsync(_writer, _schema, _parquetFields, [], ct);
+            await DataFileWriter.WriteRowGroupAsync(_writer, _schema, _parquetFields, [], _metrics, ct);
         }
 
         await FlushAsync(ct);
@@ -208,39 +191,74 @@ public sealed class DataFileAppender : IAsyncDisposable
                         continue;
                     }
 
-                    bytes += Size(element, item, index, f.Name);
+                    bytes += Size(_kinds[c], element, item, index, f.Name);
                 }
 
                 continue;
             }
 
-            bytes += Size((PrimitiveType)f.Type, v, index, f.Name);
+            bytes += Size(_kinds[c], (PrimitiveType)f.Type, v, index, f.Name);
         }
 
         return bytes;
     }
 
-    /// <summary>A value's estimated uncompressed size; a value of the wrong type is refused.</summary>
-    private static long Size(PrimitiveType type, object v, long index, string column)
+    /// <summary>The CLR values a column takes, decided once per column rather than by type name per value.</summary>
+    private enum ValueKind
     {
-        (bool Ok, long Size) r = (type.Name, v) switch
+        Other,
+        Boolean,
+        Int,
+        Long,
+        Float,
+        Double,
+        Decimal,
+        Date,
+        Time,
+        Timestamp,
+        Uuid,
+        String,
+        Binary,
+    }
+
+    private static ValueKind KindOf(IcebergType type) => (type as PrimitiveType)?.Name switch
+    {
+        "boolean" => ValueKind.Boolean,
+        "int" => ValueKind.Int,
+        "long" => ValueKind.Long,
+        "float" => ValueKind.Float,
+        "double" => ValueKind.Double,
+        "decimal" => ValueKind.Decimal,
+        "date" => ValueKind.Date,
+        "time" => ValueKind.Time,
+        "timestamp" or "timestamptz" => ValueKind.Timestamp,
+        "uuid" => ValueKind.Uuid,
+        "string" => ValueKind.String,
+        "binary" => ValueKind.Binary,
+        _ => ValueKind.Other,
+    };
+
+    /// <summary>A value's estimated uncompressed size; a value of the wrong type is refused.</summary>
+    private static long Size(ValueKind kind, PrimitiveType type, object v, long index, string column)
+    {
+        var size = kind switch
         {
-            ("boolean", bool) => (true, 1),
-            ("int", int) => (true, 4),
-            ("long", long) => (true, 8),
-            ("float", float) => (true, 4),
-            ("double", double) => (true, 8),
-            ("decimal", decimal) => (true, 16),
-            ("date", DateOnly) => (true, 4),
-            ("time", TimeOnly) => (true, 8),
-            ("timestamp" or "timestamptz", DateTime or DateTimeOffset or long) => (true, 8),
-            ("uuid", Guid) => (true, 16),
-            ("string", string s) => (true, 4 + (long)s.Length),
-            ("binary", byte[] b) => (true, 4 + (long)b.Length),
-            _ => (false, 0L),
+            ValueKind.Boolean => v is bool ? 1 : -1,
+            ValueKind.Int => v is int ? 4 : -1,
+            ValueKind.Long => v is long ? 8 : -1,
+            ValueKind.Float => v is float ? 4 : -1,
+            ValueKind.Double => v is double ? 8 : -1,
+            ValueKind.Decimal => v is decimal ? 16 : -1,
+            ValueKind.Date => v is DateOnly ? 4 : -1,
+            ValueKind.Time => v is TimeOnly ? 8 : -1,
+            ValueKind.Timestamp => v is DateTime or DateTimeOffset or long ? 8 : -1,
+            ValueKind.Uuid => v is Guid ? 16 : -1,
+            ValueKind.String => v is string s ? 4 + (long)s.Length : -1,
+            ValueKind.Binary => v is byte[] b ? 4 + (long)b.Length : -1,
+            _ => -1,
         };
-        return r.Ok
-            ? r.Size
+        return size >= 0
+            ? size
             : throw new ArgumentException($"row {index}: column {column} ({type}) takes {Expected(type)}, not {v.GetType().Name}");
     }
 

@@ -38,9 +38,10 @@ internal static class ParquetLists
         return new ListField(field.Name, element);
     }
 
-    /// <summary>Writes one list column: each row's value is null or an IEnumerable of element values.</summary>
-    public static async Task WriteAsync(ParquetRowGroupWriter rowGroup, ListField field, ListType list, IReadOnlyList<object?[]> rows, int column, CancellationToken ct)
+    /// <summary>Writes one list column: each row's value is null or an IEnumerable of element values; counts its elements and null elements into <paramref name="metrics"/>.</summary>
+    public static async Task WriteAsync(ParquetRowGroupWriter rowGroup, ListField field, ListType list, IReadOnlyList<object?[]> rows, int column, DataFileWriter.ColumnMetrics metrics, CancellationToken ct)
     {
+        long elements = 0, nullElements = 0;
         // Definition levels: 0 null list, 1 empty list, 2 null element, 3 (or 2 when elements are required) a value.
         var present = list.ElementRequired ? 2 : 3;
         var definition = new List<int>();
@@ -63,6 +64,7 @@ internal static class ParquetLists
             var first = true;
             foreach (var item in items)
             {
+                elements++;
                 repetition.Add(first ? 0 : 1);
                 first = false;
                 if (item is null)
@@ -73,6 +75,7 @@ internal static class ParquetLists
                     }
 
                     definition.Add(2);
+                    nullElements++;
                 }
                 else
                 {
@@ -88,6 +91,7 @@ internal static class ParquetLists
             }
         }
 
+        metrics.Add(elements, nullElements, 0, null, null);
         var element = (DataField)field.Item;
         var def = definition.ToArray().AsMemory();
         var rep = repetition.ToArray().AsMemory();

@@ -38,6 +38,10 @@ public static class PostgresValues
         }
     }
 
+    // One box each for every boolean value.
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+
     /// <summary>Marks a value the type cannot hold.</summary>
     private sealed class Unrepresentable
     {
@@ -60,8 +64,8 @@ public static class PostgresValues
                 return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw Bad(type, text);
             case "boolean":
                 // The output function prints t and f; a cast to text true and false.
-                return text.SequenceEqual("t"u8) || text.SequenceEqual("true"u8) ? true
-                    : text.SequenceEqual("f"u8) || text.SequenceEqual("false"u8) ? false
+                return text.SequenceEqual("t"u8) || text.SequenceEqual("true"u8) ? BoxedTrue
+                    : text.SequenceEqual("f"u8) || text.SequenceEqual("false"u8) ? BoxedFalse
                     : throw Bad(type, text);
             case "decimal":
                 return Decimal(type, text);
@@ -240,6 +244,9 @@ public static class PostgresValues
         return ticks >= TimeSpan.TicksPerDay ? Unrepresentable.Value : new TimeOnly(ticks);
     }
 
+    /// <summary>Ticks of a unit in the last place of 1 to 6 fraction digits.</summary>
+    private static readonly long[] TicksPerFractionDigit = [0, 1_000_000, 100_000, 10_000, 1_000, 100, 10];
+
     private static long ReadTime(ReadOnlySpan<byte> text, ref int pos, PrimitiveType type)
     {
         var hour = Number(text, ref pos, 2, 2, type);
@@ -253,7 +260,7 @@ public static class PostgresValues
             pos++;
             var start = pos;
             var f = Number(text, ref pos, 1, 6, type);
-            fraction = f * (long)Math.Pow(10, 7 - (pos - start));
+            fraction = f * TicksPerFractionDigit[pos - start];
         }
 
         if (hour > 24 || minute > 59 || second > 60)
