@@ -17,6 +17,8 @@
 #   --rows N        table size (default 1000000)
 #   --publish       republish out/pgwire first
 #   --keep          keep the last lrepl data file for inspection
+#   --sink iceberg  lrepl copies into an Iceberg table (the embedded default: SQLite catalog and
+#                   local warehouse in the config dir) instead of the data file
 # PGWIRE_BIN overrides the binary (default out/pgwire). Temporary files go to TMPDIR (/tmp).
 set -euo pipefail
 
@@ -26,7 +28,7 @@ die() { log "error: $*"; exit 1; }
 # shellcheck source=bench/common.sh
 source "$root/bench/common.sh"
 
-host= port= user= db= cluster= runs=3 rows=1000000 publish=0 keep=0
+host= port= user= db= cluster= runs=3 rows=1000000 publish=0 keep=0 sink=file
 while (($#)); do
     case $1 in
     -h) host=$2; shift 2 ;;
@@ -38,6 +40,7 @@ while (($#)); do
     --rows) rows=$2; shift 2 ;;
     --publish) publish=1; shift ;;
     --keep) keep=1; shift ;;
+    --sink) sink=$2; shift 2 ;;
     --help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (try --help)" ;;
     esac
@@ -75,7 +78,7 @@ run_lrepl() {
     local start pid wall cpu line
     start=$(now)
     "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
-        -c "$work/cfg" --create-publication 2>"$work/lrepl.log" &
+        -c "$work/cfg" --create-publication --sink "$sink" 2>"$work/lrepl.log" &
     pid=$!
     # Wait for the line by following the log (inotify), not by polling: a grep started every few
     # milliseconds would take CPU from the process being timed on a small machine.
@@ -86,13 +89,19 @@ run_lrepl() {
     stop_pid "$pid"
     line=$(grep "snapshot of .* done" "$work/lrepl.log")
     [[ $line == *" $rows rows"* ]] || die "unexpected: $line"
-    [[ $(wc -l <"$work/cfg/$table.data") == "$rows" ]] || die "data file has $(wc -l <"$work/cfg/$table.data") lines"
-    ((keep)) && cp "$work/cfg/$table.data" "${TMPDIR:-/tmp}/lrb-snap-last.data"
+    if [[ $sink == file ]]; then
+        [[ $(wc -l <"$work/cfg/$table.data") == "$rows" ]] || die "data file has $(wc -l <"$work/cfg/$table.data") lines"
+        ((keep)) && cp "$work/cfg/$table.data" "${TMPDIR:-/tmp}/lrb-snap-last.data"
+    fi
     log "  ${line#lrepl: }"
     drop_slot "$slot"
     # copy + join + fsync as reported by lrepl itself: the snapshot without process start and slot
     local phase
-    phase=$(sed -E 's/.*copy ([0-9.]+) s, join ([0-9.]+) s, fsync ([0-9.]+) s.*/\1 \2 \3/' <<<"$line" | awk '{ printf "%.2f", $1 + $2 + $3 }')
+    if [[ $sink == file ]]; then
+        phase=$(sed -E 's/.*copy ([0-9.]+) s, join ([0-9.]+) s, fsync ([0-9.]+) s.*/\1 \2 \3/' <<<"$line" | awk '{ printf "%.2f", $1 + $2 + $3 }')
+    else
+        phase=$(sed -E 's/.*copy ([0-9.]+) s.*/\1/' <<<"$line")
+    fi
     echo "$wall $cpu $phase"
 }
 

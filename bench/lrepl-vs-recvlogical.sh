@@ -22,8 +22,10 @@
 #   --cluster DIR   test cluster started by scripts/pg-test-cluster.sh (user postgres)
 #   -n RUNS         runs of each consumer (default 3)
 #   --rows N        rows inserted (default 1000000)
-#   --only LIST     comma separated subset of lrepl,lrepltext,lreplv1,recvlogical,npgsql
-#                   (lrepltext: lrepl with pgwire.lrepl.binary = off, values sent as text;
+#   --only LIST     comma separated subset of lrepl,lrepltext,lreplv1,lreplfile,lreplice,recvlogical,npgsql
+#                   (lreplice: lrepl --sink iceberg --commit-interval 1s, done when the slot
+#                   confirms the INSERT; lreplfile: the data file, measured the same way;
+#                   lrepltext: lrepl with pgwire.lrepl.binary = off, values sent as text;
 #                   lreplv1: also protocol-version = 1, exactly what the peers ask for)
 #   --publish       republish out/pgwire first
 # PGWIRE_BIN overrides the binary (default out/pgwire). Temporary files go to TMPDIR (/tmp).
@@ -91,6 +93,15 @@ start_lrepl_conf() {
         --slot "$1" -c "$work/cfg" --config "$work/lrepl.conf" 2>"$work/out" &
     pid=$!
 }
+# lrepl into an Iceberg table (the embedded default under the config dir), a commit a second.
+start_lreplice() {
+    rm -rf "$work/cfg"
+    "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
+        --slot "$1" -c "$work/cfg" --sink iceberg --commit-interval 1s 2>"$work/out" &
+    pid=$!
+}
+# lrepl into the data file, measured like lreplice: until the slot confirms the INSERT.
+start_lreplfile() { start_lrepl "$1"; }
 # lrepl with column values in text, for the binary/text comparison.
 start_lrepltext() { start_lrepl_conf "$1" 'pgwire.lrepl.binary = off'; }
 # lrepl asking for exactly what the peers ask for: protocol 1, text.
@@ -114,11 +125,23 @@ done_lrepltext() { done_lrepl; }
 done_lreplv1() { done_lrepl; }
 done_recvlogical() { tail -c 400 "$work/recv.out" 2>/dev/null | grep -aq "$last_md5"; }
 done_npgsql() { grep -q "inserts=" "$work/out"; }
+# Done once the slot's confirmed position has passed the INSERT's commit: lrepl reports a
+# position only after it is durable (the Iceberg commit, or the data file's fsync).
+done_slot() { [[ $(q "SELECT confirmed_flush_lsn >= '$target_lsn' FROM pg_replication_slots WHERE slot_name = '$current_slot'") == t ]]; }
+done_lreplice() { done_slot; }
+done_lreplfile() { done_slot; }
 
 check_lrepl() { local n; n=$(wc -l <"$work/cfg/$table.data"); [[ $n == "$rows" ]] || die "lrepl data file has $n lines"; }
 check_lrepltext() { check_lrepl; }
 check_lreplv1() { check_lrepl; }
 check_recvlogical() { :; }
+check_lreplice() {
+    local total
+    total=$("$bin" iceberg show -c "$work/cfg" --history "$table" | grep -E '^\([0-9]+ rows?\)' -B1 | head -n 1 | awk -F'|' '{ gsub(/ /, "", $6); print $6 }')
+    [[ $total == "$rows" ]] || die "lreplice: the table's last snapshot holds $total records, not $rows"
+    echo "lreplice max RSS $(awk '/VmHWM/ { print $2 }' "$work/rss") kB" >&2
+}
+check_lreplfile() { check_lrepl; }
 check_npgsql() { grep -q "inserts=$rows " "$work/out" || die "npgsql consumer: $(cat "$work/out")"; }
 
 # run_one CONSUMER: prints "wall cpu insert_seconds"
@@ -134,12 +157,14 @@ run_one() {
     t_ins=$(now)
     q "INSERT INTO $table SELECT g, md5(g::text), g * 1.5, now(), g % 2 = 0 FROM generate_series(1, $rows) g"
     t0=$(now)
+    target_lsn=$(q "SELECT pg_current_wal_lsn()") current_slot=$slot
     until "done_$c"; do
         kill -0 "$pid" 2>/dev/null || die "$c exited: $(tail -5 "$work/out")"
         sleep 0.02
     done
     t1=$(now)
     cpu1=$(cpu_of "$pid")
+    cat "/proc/$pid/status" >"$work/rss" 2>/dev/null || :
     stop_pid "$pid"
     pid=
     "check_$c"
@@ -167,8 +192,11 @@ for c in "${consumers[@]}"; do
     printf '%-22s %10s %10s %22s\n' "$c" "${mw[$c]}" "${mc[$c]}" "${walls[$c]}"
 done
 if [[ -n ${mw[lrepl]:-} ]]; then
-    for c in lrepltext lreplv1 recvlogical npgsql; do
+    for c in lrepltext lreplv1 lreplfile lreplice recvlogical npgsql; do
         [[ -n ${mw[$c]:-} ]] || continue
         printf '%-22s %10s %10s\n' "ratio lrepl/$c" "$(ratio "${mw[lrepl]}" "${mw[$c]}")" "$(ratio "${mc[lrepl]}" "${mc[$c]}")"
     done
+fi
+if [[ -n ${mw[lreplice]:-} && -n ${mw[lreplfile]:-} ]]; then
+    printf '%-22s %10s %10s\n' "ratio lreplice/lreplfile" "$(ratio "${mw[lreplice]}" "${mw[lreplfile]}")" "$(ratio "${mc[lreplice]}" "${mc[lreplfile]}")"
 fi

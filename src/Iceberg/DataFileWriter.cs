@@ -358,10 +358,31 @@ public static class DataFileWriter
         SplitOffsets = offsets.Count > 0 ? offsets : null,
     };
 
+    /// <summary>
+    /// Two strings in the order of their UTF-8 bytes (code point order), without encoding them:
+    /// UTF-16 order differs only where a surrogate meets a unit from U+E000 on, so surrogates are
+    /// moved above those before comparing.
+    /// </summary>
+    internal static int CompareUtf8(string a, string b)
+    {
+        var n = Math.Min(a.Length, b.Length);
+        for (var i = 0; i < n; i++)
+        {
+            if (a[i] != b[i])
+            {
+                return Fix(a[i]) - Fix(b[i]);
+            }
+        }
+
+        return a.Length - b.Length;
+
+        static int Fix(char c) => c < 0xD800 ? c : c >= 0xE000 ? c - 0x800 : c + 0x2000;
+    }
+
     /// <summary>Iceberg's order: strings by their UTF-8 bytes, binary and uuid as unsigned bytes, numbers and times by value.</summary>
     internal static int Compare(PrimitiveType type, object a, object b) => type.Name switch
     {
-        "string" => Encoding.UTF8.GetBytes((string)a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes((string)b)),
+        "string" => CompareUtf8((string)a, (string)b),
         "binary" => ((byte[])a).AsSpan().SequenceCompareTo((byte[])b),
         "uuid" => ((Guid)a).ToByteArray(bigEndian: true).AsSpan().SequenceCompareTo(((Guid)b).ToByteArray(bigEndian: true)),
         "timestamp" or "timestamptz" => Micros.FromValue(a).CompareTo(Micros.FromValue(b)),

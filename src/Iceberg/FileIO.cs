@@ -74,7 +74,17 @@ public sealed class LocalFileIO : IFileIO
 
     public bool Exists(string location) => File.Exists(LocalPath(location));
 
-    public void Delete(string location) => File.Delete(LocalPath(location));
+    public void Delete(string location)
+    {
+        try
+        {
+            File.Delete(LocalPath(location));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Its folder is gone too.
+        }
+    }
 
     public IEnumerable<FileEntry> List(string prefix)
     {

@@ -5,11 +5,13 @@ namespace PgWire.Iceberg;
 
 /// <summary>
 /// A table in a folder (metadata/vN.metadata.json, metadata/version-hint.text, data/): create
-/// it from a schema, append row batches as snapshots, read it back.
+/// it from a schema, commit snapshots (row batches with key deletes, or data files written with
+/// <see cref="DataFileWriter"/> with position deletes and a full replacement), read it back.
 /// </summary>
 /// <remarks>
 /// A commit writes the next vN.metadata.json with create-new semantics, so of two writers racing
-/// for the same version only one succeeds; the other gets <see cref="CommitConflictException"/>.
+/// for the same version only one succeeds; the other gets <see cref="CommitConflictException"/>
+/// (the files it wrote for the commit are left unreferenced).
 /// </remarks>
 public sealed class IcebergTable
 {
@@ -418,6 +420,20 @@ public sealed class IcebergTable
         (PrimitiveType { Name: "decimal" } a, PrimitiveType { Name: "decimal" } b) => a.Scale == b.Scale && b.Precision > a.Precision,
         _ => false,
     };
+
+    /// <summary>Sets table properties (adding or replacing those given) in a new metadata version; snapshots are untouched.</summary>
+    public async Task SetPropertiesAsync(IReadOnlyDictionary<string, string> properties, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        var m = Metadata;
+        var merged = new Dictionary<string, string>(m.Properties);
+        foreach (var (key, value) in properties)
+        {
+            merged[key] = value;
+        }
+
+        await CommitAsync(m with { Properties = merged, LastUpdatedMs = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs) }, ct);
+    }
 
     private static IcebergType Reassign(IcebergType type, Func<int> next) => type switch
     {

@@ -20,20 +20,21 @@ internal static class PositionDeleteWriter
             new NestedField(TableScan.DeletePosId, "pos", true, PrimitiveType.Long),
         ]);
 
+    /// <summary>Paths in the order of their UTF-8 bytes, the order of the bounds.</summary>
+    private static readonly Comparer<string> Utf8Order = Comparer<string>.Create(DataFileWriter.CompareUtf8);
+
     public static async Task<DataFile> WriteAsync(IFileIO io, string location, IReadOnlyList<PositionDelete> deletes, CancellationToken ct)
     {
         var sorted = deletes
             .Select(d => d.Position >= 0 ? d : throw new ArgumentException($"{d.FilePath}: position {d.Position} is negative", nameof(deletes)))
             .Distinct()
-            .OrderBy(d => d.FilePath, StringComparer.Ordinal)
+            .OrderBy(d => d.FilePath, Utf8Order)
             .ThenBy(d => d.Position)
             .ToList();
         var rows = sorted.Select(d => new object?[] { d.FilePath, d.Position }).ToList();
         var file = await DataFileWriter.WriteAsync(io, location, Schema, rows, ct);
-        // Ordinal order of .NET strings is UTF-16 order; the bounds are by UTF-8 bytes, which differ only beyond the BMP.
-        var paths = sorted.Select(d => Encoding.UTF8.GetBytes(d.FilePath)).ToList();
-        var lowest = paths.Aggregate((a, b) => a.AsSpan().SequenceCompareTo(b) <= 0 ? a : b);
-        var highest = paths.Aggregate((a, b) => a.AsSpan().SequenceCompareTo(b) >= 0 ? a : b);
+        var lowest = Encoding.UTF8.GetBytes(sorted[0].FilePath);
+        var highest = Encoding.UTF8.GetBytes(sorted[^1].FilePath);
         return file with
         {
             Content = FileContent.PositionDeletes,

@@ -39,4 +39,22 @@ public sealed class BoundsTests
         bytes[3] = 7;
         Assert.Equal(new byte[] { 0xFF, 0xFF, 0xFF, 8 }, (byte[])Bounds.TruncateUpper(bytes)!);
     }
+
+    [Fact]
+    public void Strings_compare_in_the_order_of_their_utf8_bytes()
+    {
+        string[] values = ["", "a", "ab", "b", "é", "\uFFFD", "\uE000", "😀", "😀a", "\uFFFF", "z😀", "z\uFFFD", "Z"];
+        foreach (var a in values)
+        {
+            foreach (var b in values)
+            {
+                var expected = Math.Sign(Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b)));
+                Assert.True(expected == Math.Sign(DataFileWriter.CompareUtf8(a, b)), $"{a} vs {b}");
+            }
+        }
+
+        // UTF-16 order puts the emoji (a surrogate pair) below U+FFFD; UTF-8 above.
+        Assert.True(string.CompareOrdinal("😀", "\uFFFD") < 0);
+        Assert.True(DataFileWriter.CompareUtf8("😀", "\uFFFD") > 0);
+    }
 }

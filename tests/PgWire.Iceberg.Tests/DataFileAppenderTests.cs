@@ -148,4 +148,39 @@ public sealed class DataFileAppenderTests : IDisposable
         await table.CommitAsync([file], [], removeAllExisting: false);
         Assert.Empty((await table.ReadAsync()).Rows);
     }
+
+    [Fact]
+    public async Task List_columns_span_row_groups()
+    {
+        var schema = new IcebergSchema(0, [
+            new NestedField(1, "id", true, PrimitiveType.Int),
+            new NestedField(2, "tags", false, new ListType(3, PrimitiveType.String, false)),
+            new NestedField(4, "days", false, new ListType(5, PrimitiveType.Date, false)),
+        ]);
+        var rows = Enumerable.Range(0, 300).Select(i => new object?[]
+        {
+            i,
+            i % 5 == 0 ? null : Enumerable.Range(0, i % 4).Select(k => k == 1 ? null : $"t{i}-{k}").ToArray(),
+            i % 7 == 0 ? Array.Empty<object?>() : new object?[] { new DateOnly(2024, 1, 1).AddDays(i), null },
+        }).ToList();
+        var table = await IcebergTable.CreateAsync(_io, _dir, schema);
+        await using var appender = DataFileWriter.Open(_io, table.NewDataFileLocation(), schema);
+        appender.RowGroupTargetBytes = 1500;
+        foreach (var batch in rows.Chunk(11))
+        {
+            await appender.AppendAsync(batch);
+        }
+
+        var file = await appender.CompleteAsync();
+        Assert.True(file.SplitOffsets!.Count > 3);
+        Assert.Equal(rows.Sum(r => (r[1] as object?[])?.Length ?? 0), file.ValueCounts[3]);
+        await table.CommitAsync([file], [], removeAllExisting: false);
+        var read = (await table.ReadAsync()).Rows.OrderBy(r => (int)r[0]!).ToList();
+        Assert.Equal(rows.Count, read.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(rows[i][1] as object?[], read[i][1] as object?[]);
+            Assert.Equal(rows[i][2] as object?[], read[i][2] as object?[]);
+        }
+    }
 }

@@ -181,6 +181,24 @@ public sealed class IcebergSettingsTests : IDisposable
     }
 
     [Fact]
+    public async Task Local_files_are_created_once_and_deleted_quietly()
+    {
+        var io = new LocalFileIO();
+        var location = new Uri(Path.Combine(_dir, "a", "b.bin")).AbsoluteUri;
+        await using (var s = io.Create(location))
+        {
+            await s.WriteAsync(new byte[] { 1 });
+        }
+
+        Assert.True(io.Exists(location));
+        Assert.Throws<IOException>(() => io.Create(location));
+        io.Delete(location);
+        Assert.False(io.Exists(location));
+        io.Delete(location);
+        io.Delete(Path.Combine(_dir, "missing", "c.bin"));
+    }
+
+    [Fact]
     public async Task Opening_the_default_catalog_creates_it_with_the_namespace()
     {
         var s = IcebergSettings.Load(null, Path.Combine(_dir, "cfg"), "shop");

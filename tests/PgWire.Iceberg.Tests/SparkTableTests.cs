@@ -73,4 +73,26 @@ public sealed class SparkTableTests(ITestOutputHelper output)
         Assert.Equal(2, delete.Seq);
         Assert.True(file.File.LowerBounds.ContainsKey(1));
     }
+
+    [IcebergFixtureFact]
+    public async Task Live_rows_of_the_spark_table_skip_the_deleted_position()
+    {
+        var metadata = Metadata(3);
+        var live = new List<LiveRow>();
+        await foreach (var row in TableScan.ReadLiveAsync(Io, metadata, [1], default))
+        {
+            live.Add(row);
+        }
+
+        Assert.Equal(20, live.Count);
+        var file = Assert.Single(live.Select(r => r.FilePath).Distinct());
+        var missing = Assert.Single(Enumerable.Range(0, 21).Select(i => (long)i).Except(live.Select(r => r.Position)));
+        // The deleted row is still in the file, and is the one the scan no longer returns.
+        var deleted = Assert.Single(await TableScan.ReadRowsAtAsync(Io, metadata, file, [missing], default));
+        var before = (await TableScan.ReadAsync(Io, Metadata(2))).Rows.Select(r => (string)r[0]!).ToHashSet();
+        var after = (await TableScan.ReadAsync(Io, metadata)).Rows.Select(r => (string)r[0]!).ToHashSet();
+        Assert.Equal(before.Except(after), [(string)deleted[0]!]);
+        var at = await TableScan.ReadRowsAtAsync(Io, metadata, file, [.. live.Select(r => r.Position)], default);
+        Assert.Equal(live.Select(r => r.Values[0]), at.Select(r => r[0]));
+    }
 }

@@ -48,6 +48,9 @@ public sealed class TcpRelay : IDisposable
         }
     }
 
+    /// <summary>After <see cref="Cut"/>: new connections are relayed again, as when the server is back.</summary>
+    public void Restore() => _cut = false;
+
     /// <summary>
     /// Every connection relayed so far stops passing bytes, in both directions, and stays open, as
     /// when a NAT or firewall drops a flow without a FIN or RST. Later connections pass as usual.

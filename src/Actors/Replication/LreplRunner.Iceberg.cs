@@ -115,9 +115,10 @@ public static partial class LreplRunner
         }
 
         var identifiers = nested.Where(f => f.Required).Select(f => f.Id).ToList();
-        if (identifiers.Count != key.Count)
+        if (identifiers.Count != key.Count || columns.Any(c => key.Contains(c.Name) && !c.NotNull))
         {
-            // A key Iceberg cannot use as identifier (a float column): rows are known by all their values.
+            // REPLICA IDENTITY FULL (every column "key", nulls allowed), or a key Iceberg cannot
+            // use as identifier (a float column): rows are known by all their values.
             identifiers.Clear();
             nested = [.. nested.Select(f => f with { Required = false })];
         }
@@ -205,6 +206,13 @@ public static partial class LreplRunner
         if (!ours && rows != "0" && !options.IcebergReplace)
         {
             throw new LreplException($"the Iceberg table {ident} already holds {rows} rows written by someone else; pass --iceberg-replace to replace them with the snapshot, or use another table name");
+        }
+
+        if (!ours)
+        {
+            // Empty, or to be replaced: from here this config dir writes it.
+            await target.Table.SetPropertiesAsync(new Dictionary<string, string> { [DirIdProperty] = dir.Id, ["pgwire.source-table"] = table.Qualified }, ct).ConfigureAwait(false);
+            options.Log?.WriteLine($"lrepl: taking over Iceberg table {ident}{(rows != "0" ? $" (its {rows} rows are replaced by the snapshot)" : "")}");
         }
 
         return target;

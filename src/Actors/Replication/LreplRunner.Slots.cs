@@ -96,6 +96,11 @@ public static partial class LreplRunner
             {
                 log.WriteLine($"lrepl: kept {options.DataPath}; move it away before the next run, which starts over with a new snapshot");
             }
+
+            if (options.Sink == LreplSink.Iceberg)
+            {
+                log.WriteLine("lrepl: the Iceberg table is kept; the next run with --sink iceberg replaces its rows with a new snapshot");
+            }
         }
         finally
         {

@@ -71,7 +71,15 @@ public static partial class LreplRunner
             // core for a moment. Before a snapshot (no data file yet) it is started once the copy is
             // under way, where it overlaps the server's work instead of the connections'; otherwise
             // it recovers while the connections are established.
-            var ack = new StateActor(() => Start(LsnAckActor.Props(dir.PersistenceId(options.StateId ?? "lrepl-" + options.Table), options.StateSnapshotEvery, progress), "lsn"), progress, cancellationToken);
+            // The journal actor stops when the store fails it; its supervisor starts it again with
+            // backoff, answering StateStoreUnavailable meanwhile. Before streaming a failure ends the
+            // run (StateActor.Stopped); while streaming it is ridden out: the stream stops
+            // acknowledging and starts again from what the store recorded once it answers.
+            var journal = LsnAckActor.Props(dir.PersistenceId(options.StateId ?? "lrepl-" + options.Table), options.StateSnapshotEvery, progress);
+            var ack = new StateActor(
+                () => Start(BackoffSupervisor.Props(Backoff.OnStop(journal, "journal", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1).WithReplyWhileStopped(StateStoreUnavailable.Instance)), "lsn"),
+                progress,
+                cancellationToken);
             // The change stream keeps no file: its state alone says how far the application got.
             var hasDataFile = options.WritesDataFile && File.Exists(options.DataPath);
             var owned = dir.OwnsSlot(options.SlotName);
@@ -252,18 +260,18 @@ public static partial class LreplRunner
             while (true)
             {
                 var tick = Task.Delay(options.ProgressInterval - (DateTime.UtcNow - lastReport) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, CancellationToken.None);
-                await Task.WhenAny(progress.Fatal, ack.Stopped, sinkStopped, stopped.Task, streamingStarted ?? never, tick).ConfigureAwait(false);
+                await Task.WhenAny(progress.Fatal, sinkStopped, stopped.Task, streamingStarted ?? never, tick).ConfigureAwait(false);
 
                 if (progress.FatalError is { } fatal)
                 {
                     throw new LreplException($"{fatal}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
                 }
 
-                if (ack.Stopped.IsCompleted || sinkStopped.IsCompleted)
+                if (sinkStopped.IsCompleted)
                 {
-                    // Without them nothing more can become durable: stop with the reason. The next
+                    // Without it nothing more can become durable: stop with the reason. The next
                     // run cuts the file back to the last recorded position and goes on from there.
-                    throw new LreplException($"{(ack.Stopped.IsCompleted ? "the state journal" : "the sink")} stopped: {progress.LastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
+                    throw new LreplException($"the sink stopped: {progress.LastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
                 }
 
                 if (options.Abort.IsCancellationRequested)
@@ -297,8 +305,15 @@ public static partial class LreplRunner
 
             await StopStreamAsync(system, supervisor).ConfigureAwait(false);
             await sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-            var final = await ack.Ref.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-            progress.SetDurable(new Lsn(final.CommitLsn));
+            try
+            {
+                var final = await ack.Ref.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                progress.SetDurable(new Lsn(final.CommitLsn));
+            }
+            catch (Exception ex) when (ex is InvalidCastException or AskTimeoutException)
+            {
+                // The state store is away: the position last recorded stands.
+            }
             log.WriteLine($"lrepl: {options.Table}: stopped; snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, last durable LSN {progress.DurableLsn}");
             return progress;
         }
@@ -323,6 +338,8 @@ public static partial class LreplRunner
     /// <summary>Nothing while streaming; otherwise since when and why, for the progress line.</summary>
     private static string NotStreaming(LreplProgress progress) => progress.Streaming
         ? ""
+        : progress.StateStoreDownSince is { } down
+            ? $", waiting for the state store since {down:HH:mm:ss} UTC ({progress.Outage?.Retries ?? 0} {(progress.Outage?.Retries == 1 ? "retry" : "retries")}): {progress.LastError}"
         : progress.Outage is { } outage
             ? $", not streaming since {outage.Since:HH:mm:ss} UTC ({outage.Retries} {(outage.Retries == 1 ? "retry" : "retries")}): {progress.LastError}"
             : ", not streaming: " + progress.LastError;
@@ -440,7 +457,7 @@ public static partial class LreplRunner
 
         public IActorRef Ref => EnsureStarted()._ref!;
 
-        /// <summary>Completes when the actor stops (a position it could not write stops it).</summary>
+        /// <summary>Completes when the state store first fails (a position it could not write, a recovery that failed).</summary>
         public Task Stopped => EnsureStarted()._stopped!;
 
         /// <summary>The state as recovered from the journal.</summary>
@@ -451,7 +468,7 @@ public static partial class LreplRunner
             if (_ref is null)
             {
                 _ref = start();
-                _stopped = _ref.WatchAsync(CancellationToken.None);
+                _stopped = Task.WhenAny(_ref.WatchAsync(CancellationToken.None), progress.StateStoreFailed).Unwrap();
                 _recovered = AskStateAsync<LreplState>(_ref, GetLreplState.Instance, _stopped, progress, ct);
             }
 

@@ -75,6 +75,22 @@ public sealed record Durable(ulong CommitLsn, ulong EndLsn, long FileOffset, int
 /// </summary>
 public sealed record CaughtUp(ulong EndLsn);
 
+/// <summary>
+/// The state store could not record what the receiver asked for (a <see cref="Durable"/> or
+/// <see cref="CaughtUp"/>): nothing of it counts, and the journal actor stops, to be started again
+/// with backoff.
+/// </summary>
+public sealed record StateWriteFailed(string Reason);
+
+/// <summary>The answer of the journal's supervisor while the journal actor is stopped between retries.</summary>
+public sealed class StateStoreUnavailable
+{
+    public static readonly StateStoreUnavailable Instance = new();
+    private StateStoreUnavailable()
+    {
+    }
+}
+
 /// <summary>Reply to <see cref="CaughtUp"/>: the flush position now recorded.</summary>
 public sealed record PositionRecorded(ulong EndLsn);
 
@@ -108,6 +124,9 @@ public sealed class LsnAckActor : ReceivePersistentActor
 
     private readonly LreplProgress? _progress;
 
+    // Whoever asked for the write in progress: told when the store fails it.
+    private IActorRef? _writer;
+
     public LsnAckActor(string persistenceId, int snapshotEvery, LreplProgress? progress = null)
     {
         PersistenceId = persistenceId;
@@ -127,9 +146,11 @@ public sealed class LsnAckActor : ReceivePersistentActor
         Command<Durable>(d =>
         {
             var sender = Sender;
+            _writer = sender;
             Persist(new LreplEvent { Kind = "durable", CommitLsn = d.CommitLsn, EndLsn = d.EndLsn, FileOffset = d.FileOffset }, e =>
             {
                 Apply(e);
+                _progress?.StateStoreUp();
                 sender.Tell(new Persisted(_state.Copy(), d.Changes, d.Accepted));
                 MaybeSnapshot();
             });
@@ -140,6 +161,7 @@ public sealed class LsnAckActor : ReceivePersistentActor
             Persist(new LreplEvent { Kind = "snapshot", CommitLsn = c.ConsistentPoint, EndLsn = c.ConsistentPoint, FileOffset = c.FileOffset, Rows = c.Rows, JsonFormat = c.JsonFormat }, e =>
             {
                 Apply(e);
+                _progress?.StateStoreUp();
                 sender.Tell(new Persisted(_state.Copy(), 0));
             });
         });
@@ -149,6 +171,7 @@ public sealed class LsnAckActor : ReceivePersistentActor
             Persist(new LreplEvent { Kind = "reset" }, e =>
             {
                 Apply(e);
+                _progress?.StateStoreUp();
                 sender.Tell(new Persisted(_state.Copy(), 0));
             });
         });
@@ -161,9 +184,11 @@ public sealed class LsnAckActor : ReceivePersistentActor
                 return;
             }
 
+            _writer = sender;
             Persist(new LreplEvent { Kind = "position", EndLsn = c.EndLsn }, e =>
             {
                 Apply(e);
+                _progress?.StateStoreUp();
                 sender.Tell(new PositionRecorded(_state.EndLsn));
                 MaybeSnapshot();
             });
@@ -177,6 +202,12 @@ public sealed class LsnAckActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
+    protected override void OnReplaySuccess()
+    {
+        base.OnReplaySuccess();
+        _progress?.StateStoreUp();
+    }
+
     public static Props Props(string persistenceId, int snapshotEvery = 100, LreplProgress? progress = null) =>
         DelegateProps.Create(() => new LsnAckActor(persistenceId, snapshotEvery, progress));
 
@@ -184,12 +215,14 @@ public sealed class LsnAckActor : ReceivePersistentActor
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         Report("the state journal could not record the position: " + cause.Message);
+        _writer?.Tell(new StateWriteFailed("the state journal could not record the position: " + cause.Message));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         Report("the state journal rejected the position: " + cause.Message);
+        _writer?.Tell(new StateWriteFailed("the state journal rejected the position: " + cause.Message));
         base.OnPersistRejected(cause, @event, sequenceNr);
     }
 
@@ -199,13 +232,7 @@ public sealed class LsnAckActor : ReceivePersistentActor
         base.OnRecoveryFailure(reason, message);
     }
 
-    private void Report(string error)
-    {
-        if (_progress is not null)
-        {
-            _progress.LastError = error;
-        }
-    }
+    private void Report(string error) => _progress?.StateStoreDown(error);
 
     private void Apply(LreplEvent e)
     {

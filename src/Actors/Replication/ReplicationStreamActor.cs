@@ -78,6 +78,26 @@ public sealed class LreplProgress
     /// <summary>Completes the first time streaming starts.</summary>
     public Task StreamingStarted => _streamingStarted.Task;
 
+    private readonly TaskCompletionSource _stateStoreFailed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _stateStoreDownTicks;
+
+    /// <summary>Completes the first time the state store fails (a position not recorded, a recovery failed).</summary>
+    public Task StateStoreFailed => _stateStoreFailed.Task;
+
+    /// <summary>Since when (UTC) the state store has been failing; null while it answers.</summary>
+    public DateTime? StateStoreDownSince => Interlocked.Read(ref _stateStoreDownTicks) is var t and > 0 ? new DateTime(t, DateTimeKind.Utc) : null;
+
+    /// <summary>The state store failed: the stream stops acknowledging and retries until it records positions again.</summary>
+    public void StateStoreDown(string error)
+    {
+        LastError = error;
+        Interlocked.CompareExchange(ref _stateStoreDownTicks, DateTime.UtcNow.Ticks, 0);
+        _stateStoreFailed.TrySetResult();
+    }
+
+    /// <summary>The state store recorded a position or recovered.</summary>
+    public void StateStoreUp() => Interlocked.Exchange(ref _stateStoreDownTicks, 0);
+
     private long _serverWalEnd;
     private long _lastSampleTick;
     private readonly Queue<(long Tick, ulong Lsn)> _samples = new();
@@ -325,6 +345,8 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
             Fail(f.Reason);
         });
+        // Nothing more is acknowledged: the stream starts again (with backoff) from what the store recorded.
+        Receive<StateWriteFailed>(f => Fail(f.Reason));
         ReceiveAny(_ => { });
     }
 

@@ -31,6 +31,7 @@ public sealed class IcebergSinkTests
     private static string Render(object? value) => value switch
     {
         null => "∅",
+        string s when s.Length > 1000 => Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(s))),
         bool b => b ? "true" : "false",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         float f => f.ToString("R", CultureInfo.InvariantCulture),
@@ -199,5 +200,111 @@ public sealed class IcebergSinkTests
         Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
         var reloaded = await catalog.LoadTableAsync(ident.Namespace, ident.Name);
         Assert.Equal(foreign.Metadata.CurrentSnapshotId, reloaded.Metadata.CurrentSnapshotId);
+    }
+
+    /// <summary>The Iceberg table's rows as text, columns in <paramref name="names"/> order, sorted.</summary>
+    private static async Task<List<string>> RowsAsync(string dir, string table, params string[] names)
+    {
+        var scan = await (await LoadAsync(dir, table)).ReadAsync();
+        var index = names.Select(n => scan.Schema.Fields.ToList().FindIndex(f => f.Name == n)).ToArray();
+        return [.. scan.Rows.Select(r => string.Join("|", index.Select(i => i < 0 ? "(no field)" : Render(r[i])))).Order(StringComparer.Ordinal)];
+    }
+
+    private static async Task WaitForRowsAsync(string dir, string table, string expectedQuery, params string[] names)
+    {
+        var expected = StreamTestSupport.Scalar(expectedQuery).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<string> actual = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            actual = await RowsAsync(dir, table, names);
+            if (actual.SequenceEqual(expected))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    [ClusterFact]
+    public async Task A_table_without_a_key_loses_exactly_one_of_equal_rows_per_delete_and_unchanged_toast_values_are_kept()
+    {
+        using var scratch = new StreamTestSupport.Scratch("ice_full");
+        var (table, pub, _, dir, _) = scratch;
+        // Equal rows, and a value large enough to be stored out of line (TOAST), which an update of another column does not resend.
+        StreamTestSupport.Psql($"""
+            CREATE TABLE {table} (a int, b text, big text);
+            ALTER TABLE {table} REPLICA IDENTITY FULL;
+            INSERT INTO {table} VALUES (1, 'x', NULL), (1, 'x', NULL), (1, 'x', NULL), (2, 'y', NULL);
+            """);
+        {
+            var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: Iceberg);
+            StreamTestSupport.Psql($"DELETE FROM {table} WHERE ctid = (SELECT min(ctid) FROM {table} WHERE a = 1); UPDATE {table} SET b = 'z' WHERE ctid = (SELECT max(ctid) FROM {table} WHERE a = 1); INSERT INTO {table} VALUES (2, 'y', NULL)");
+            await WaitForRowsAsync(dir, table, $"SELECT concat_ws('|', a, b, coalesce(big, '∅')) FROM {table}", "a", "b", "big");
+            await run.StopAsync();
+
+            using var keyed = new StreamTestSupport.Scratch(table + "_k");
+            var dir2 = keyed.Dir;
+            StreamTestSupport.Psql($"CREATE TABLE {keyed.Table} (id int PRIMARY KEY, n int, big text); ALTER TABLE {keyed.Table} ALTER COLUMN big SET STORAGE EXTERNAL; INSERT INTO {keyed.Table} SELECT g, g, repeat(md5(g::text), 400) FROM generate_series(1, 3) g");
+            var run2 = await StreamTestSupport.StartAsync(keyed.Table, keyed.Publication, dir2, configure: Iceberg);
+            StreamTestSupport.Psql($"INSERT INTO {keyed.Table} VALUES (4, 4, repeat('q', 20000)); UPDATE {keyed.Table} SET n = n + 10");
+            await WaitForRowsAsync(dir2, keyed.Table, $"SELECT concat_ws('|', id, n, md5(big)) FROM {keyed.Table}", "id", "n", "big");
+            await run2.StopAsync();
+        }
+    }
+
+    [ClusterFact]
+    public async Task A_column_added_while_streaming_becomes_a_new_field_and_older_rows_read_null()
+    {
+        using var scratch = new StreamTestSupport.Scratch("ice_alter");
+        var (table, pub, _, dir, _) = scratch;
+        StreamTestSupport.Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text); INSERT INTO {table} VALUES (1, 'one')");
+        var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: Iceberg);
+        StreamTestSupport.Psql($"INSERT INTO {table} VALUES (2, 'two'); ALTER TABLE {table} ADD COLUMN score numeric(5,1), ADD COLUMN tags int[]; INSERT INTO {table} VALUES (3, 'three', 2.5, '{{1,NULL,3}}'); UPDATE {table} SET score = 9.5 WHERE id = 1; ALTER TABLE {table} DROP COLUMN name; INSERT INTO {table} VALUES (4, 4.0, NULL)");
+        await WaitForRowsAsync(dir, table, $"SELECT concat_ws('|', id, CASE WHEN id <= 3 THEN (ARRAY['one','two','three'])[id] ELSE '∅' END, coalesce(score::text, '∅'), coalesce(array_to_string(tags, ',', '∅'), '∅')) FROM {table}", "id", "name", "score", "tags");
+        await run.StopAsync();
+        var fields = (await LoadAsync(dir, table)).Metadata.CurrentSchema.Fields;
+        Assert.Equal(["id", "name", "score", "tags"], fields.Select(f => f.Name));
+        Assert.Equal("decimal(5,1)", fields[2].Type.ToString());
+    }
+
+    [ClusterFact]
+    public async Task Rows_of_another_writer_are_refused_unless_replace_is_given()
+    {
+        using var scratch = new StreamTestSupport.Scratch("ice_replace");
+        var (table, pub, slot, dir, _) = scratch;
+        StreamTestSupport.Psql(string.Format(CultureInfo.InvariantCulture, Create, table) + $"; INSERT INTO {table} (id, name) VALUES (1, 'one'), (2, 'two')");
+        var settings = IcebergSettings.Load(null, dir, TestCluster.Database);
+        var catalog = await settings.OpenCatalogAsync(CancellationToken.None);
+        var ident = settings.TableFor("public", table, onlyTable: true);
+        var schema = new IcebergSchema(0, [
+            new NestedField(1, "id", true, PrimitiveType.Int), new NestedField(2, "name", false, PrimitiveType.String),
+            new NestedField(3, "amount", false, PrimitiveType.Decimal(12, 2)), new NestedField(4, "flag", false, PrimitiveType.Boolean),
+            new NestedField(5, "f", false, PrimitiveType.Double), new NestedField(6, "ts", false, PrimitiveType.TimestampTz),
+            new NestedField(7, "tags", false, new ListType(8, PrimitiveType.String, false))], [1]);
+        var foreign = await catalog.CreateTableAsync(ident.Namespace, ident.Name, schema);
+        await foreign.AppendAsync([[7, "theirs", null, null, null, null, null]]);
+
+        var options = Iceberg(new LreplOptions(StreamTestSupport.Connection(), table, pub, dir) { CreatePublication = true, Environment = new EmptyEnvironment() });
+        var error = await Assert.ThrowsAsync<LreplException>(() => LreplRunner.RunAsync(options, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains("already holds 1 rows written by someone else; pass --iceberg-replace", error.Message, StringComparison.Ordinal);
+        Assert.Equal("0", StreamTestSupport.Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+        Assert.Equal(foreign.Metadata.CurrentSnapshotId, (await catalog.LoadTableAsync(ident.Namespace, ident.Name)).Metadata.CurrentSnapshotId);
+
+        var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => Iceberg(o) with { IcebergReplace = true });
+        Assert.Contains("rows are replaced by the snapshot", run.Log.ToString(), StringComparison.Ordinal);
+        StreamTestSupport.Psql($"INSERT INTO {table} (id, name) VALUES (3, 'three')");
+        await WaitForMatchAsync(dir, table);
+        await run.StopAsync();
+
+        // From then on the table is this config dir's: a restart resumes in it.
+        StreamTestSupport.Psql($"DELETE FROM {table} WHERE id = 1");
+        var resumed = await StreamTestSupport.StartAsync(table, pub, dir, configure: Iceberg);
+        Assert.Contains("resuming", resumed.Log.ToString(), StringComparison.Ordinal);
+        await WaitForMatchAsync(dir, table);
+        await resumed.StopAsync();
     }
 }

@@ -18,9 +18,6 @@ public sealed class LreplIntegrationTests
 
     private static string Canonical(JsonNode? node) => node?.ToJsonString() ?? "null";
 
-    /// <summary>The rows the file replays to (see <see cref="ChangeReplay"/>).</summary>
-    private static List<string> Replay(string path) => ChangeReplay.Rows(path, out _);
-
     /// <summary>Whether the test server is older than <paramref name="versionNum"/> (server_version_num).</summary>
     private static bool ServerBefore(int versionNum) =>
         int.Parse(StreamTestSupport.Scalar("SHOW server_version_num"), CultureInfo.InvariantCulture) < versionNum;
@@ -35,20 +32,30 @@ public sealed class LreplIntegrationTests
         }
     }
 
-    /// <summary>Waits until the replayed file holds what the table holds (the test tables' six columns).</summary>
-    private static Task WaitForMatchAsync(string table, string path) =>
-        WaitForAsync($"SELECT json_build_object('id', id, 'name', name, 'amount', amount::text, 'flag', flag, 'doc', doc, 'f', f) FROM {table}", path);
+    /// <summary>
+    /// Waits until the replayed file holds what the table holds (the test tables' six columns) and,
+    /// when <paramref name="lines"/> is given, has that many lines.
+    /// </summary>
+    private static Task WaitForMatchAsync(string table, string path, int? lines = null) =>
+        WaitForAsync($"SELECT json_build_object('id', id, 'name', name, 'amount', amount::text, 'flag', flag, 'doc', doc, 'f', f) FROM {table}", path, lines);
 
-    /// <summary>Waits until the replayed file holds the JSON objects <paramref name="expectedQuery"/> returns, one per row.</summary>
-    private static async Task WaitForAsync(string expectedQuery, string path)
+    /// <summary>
+    /// Waits until the replayed file holds the JSON objects <paramref name="expectedQuery"/> returns, one
+    /// per row, and, when <paramref name="lines"/> is given, has that many lines. A workload whose last
+    /// changes cancel out (an insert and then a delete of the same row) gives the table's rows one step
+    /// early: only the line count says that those changes are in the file too.
+    /// </summary>
+    private static async Task WaitForAsync(string expectedQuery, string path, int? lines = null)
     {
         var expected = StreamTestSupport.Scalar(expectedQuery).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => Canonical(JsonNode.Parse(l))).Order(StringComparer.Ordinal).ToList();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         List<string> actual = [];
+        var count = 0;
         while (DateTime.UtcNow < deadline)
         {
-            actual = File.Exists(path) ? Replay(path) : [];
-            if (actual.SequenceEqual(expected))
+            // The rows the file replays to (see ChangeReplay), and its lines.
+            actual = File.Exists(path) ? ChangeReplay.Rows(path, out count) : [];
+            if (actual.SequenceEqual(expected) && (lines is null || count == lines))
             {
                 return;
             }
@@ -57,6 +64,10 @@ public sealed class LreplIntegrationTests
         }
 
         Assert.Equal(expected, actual);
+        if (lines is { } n)
+        {
+            Assert.Equal(n, count);
+        }
     }
 
     private const string Workload = """
@@ -190,14 +201,20 @@ public sealed class LreplIntegrationTests
         (code, _, stderr) = TestCluster.RunPsql(new PsqlOptions { Input = Script(200, 400), Timeout = TimeSpan.FromSeconds(120) }, "-X", "-q", "-v", "ON_ERROR_STOP=1");
         Assert.True(code == 0, stderr);
 
+        // The snapshot, an update and an insert for each i, and a delete for every third. The
+        // workload ends with the insert of row 1399 and its delete (399 is a multiple of 3), which
+        // cancel out: the file replays to the table as soon as the update before them is in it,
+        // so the wait counts the lines too. Without that the stop could come before the two reach
+        // the sink, and a correct run's file would end two lines short (the next run writes them).
+        const int expectedLines = 500 + 400 + 400 + 134;
         var restarted = await StreamTestSupport.StartAsync(table, pub, dir);
         Assert.DoesNotContain("snapshot of", restarted.Log.ToString(), StringComparison.Ordinal);
-        await WaitForMatchAsync(table, path);
+        await WaitForMatchAsync(table, path, expectedLines);
         await restarted.StopAsync();
         var lines = File.ReadAllLines(path);
         Assert.True(linesAtCrash < lines.Length, $"crash happened after the workload was streamed ({linesAtCrash} lines)");
         Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
-        Assert.Equal(500 + 400 + 400 + 134, lines.Length);
+        Assert.Equal(expectedLines, lines.Length);
     }
 
     [ClusterFact]
@@ -652,6 +669,75 @@ public sealed class LreplIntegrationTests
             RollbackLeftovers();
             StreamTestSupport.Cleanup(table, pub, slot);
             Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
+    public async Task A_state_store_away_mid_stream_is_ridden_out_and_nothing_is_lost_or_repeated()
+    {
+        using var scratch = new StreamTestSupport.Scratch("lr_state_out");
+        var (table, pub, _, dir, path) = scratch;
+        var persistenceId = "lr-state-out-" + Guid.NewGuid().ToString("N");
+        Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, flag bool, doc jsonb, f float8); INSERT INTO {table} SELECT g, 'row' || g, g, true, NULL, g FROM generate_series(1, 100) g");
+        using var relay = new TcpRelay();
+        var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => o with
+        {
+            StateProvider = "PostgreSQL.15",
+            StateConnectionString = $"Host=127.0.0.1;Port={relay.Port};Username={TestCluster.SuperUser};Password={TestCluster.SuperUserPassword};Database={TestCluster.Database};Timeout=3;Command Timeout=5",
+            StateId = persistenceId,
+        });
+        string Script(int from, int to)
+        {
+            var script = new StringBuilder();
+            for (var i = from; i < to; i++)
+            {
+                script.Append(CultureInfo.InvariantCulture, $"UPDATE {table} SET amount = amount + 1 WHERE id = {(i % 100) + 1};\n");
+                script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {table} VALUES ({1000 + i}, 'n{i}', {i}, false, NULL, 0.5);\n");
+                script.Append("SELECT pg_sleep(0.01);\n");
+            }
+
+            return script.ToString();
+        }
+
+        try
+        {
+            StreamTestSupport.Psql(Script(0, 50));
+            await WaitForMatchAsync(table, path);
+
+            // The store goes away (open connections closed, new ones refused) while changes keep coming.
+            relay.Cut();
+            StreamTestSupport.Psql(Script(50, 150));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!run.Log.ToString().Contains("waiting for the state store since", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+
+            Assert.Contains("waiting for the state store since", run.Log.ToString(), StringComparison.Ordinal);
+            Assert.False(run.Task.IsCompleted, "the run ended while the state store was away: " + run.Log);
+            var confirmed = StreamTestSupport.Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{scratch.Slot}'");
+
+            // Nothing was reported to the server while no position could be recorded.
+            await Task.Delay(3000);
+            Assert.Equal(confirmed, StreamTestSupport.Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{scratch.Slot}'"));
+
+            relay.Restore();
+            StreamTestSupport.Psql(Script(150, 200));
+            await WaitForMatchAsync(table, path, 100 + (200 * 2));
+            Assert.False(run.Task.IsCompleted, "the run ended: " + run.Log);
+            await run.StopAsync();
+            var lines = File.ReadAllLines(path);
+            Assert.Equal(lines.Length, lines.Distinct(StringComparer.Ordinal).Count());
+            Assert.Equal(100 + (200 * 2), lines.Length);
+        }
+        finally
+        {
+            if (!run.Task.IsCompleted)
+            {
+                await run.StopAsync();
+            }
+
+            StreamTestSupport.Psql($"DELETE FROM journal WHERE persistence_id LIKE '{persistenceId}%'; DELETE FROM snapshot WHERE persistence_id LIKE '{persistenceId}%'");
         }
     }
 }

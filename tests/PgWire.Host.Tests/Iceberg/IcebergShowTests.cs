@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using PgWire.Host.Iceberg;
 using PgWire.Iceberg;
+using PgWire.Tests.Shared;
 using Xunit;
 
 namespace PgWire.Host.Tests.Iceberg;
@@ -122,6 +123,49 @@ public sealed class IcebergShowTests : IDisposable
         Assert.Equal(0, code);
         Assert.Contains("  5 | five |  5.00 |", output, StringComparison.Ordinal);
         Assert.EndsWith("(1 row)\n\n", output, StringComparison.Ordinal);
+    }
+
+    [ClusterFact]
+    public async Task A_postgresql_catalog_from_the_config_file()
+    {
+        var db = "pgwire_iceshow_" + Guid.NewGuid().ToString("N")[..8];
+        var admin = TestCluster.ConnString(TestCluster.SuperUser, TestCluster.SuperUserPassword);
+        await using (var c = new Npgsql.NpgsqlConnection(admin))
+        {
+            await c.OpenAsync();
+            await using var cmd = new Npgsql.NpgsqlCommand($"CREATE DATABASE {db}", c);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            var file = Path.Combine(_dir, "iceberg.env");
+            await File.WriteAllTextAsync(file, $"""
+                CATALOG_URI=postgresql://{TestCluster.SuperUser}:{TestCluster.SuperUserPassword}@{TestCluster.Host}:{TestCluster.Port}/{db}
+                TABLE_NAME=lake.sales
+                WAREHOUSE={_dir}/wh
+                """);
+            var settings = IcebergSettings.Load(file, _dir, "ignored");
+            var catalog = await settings.OpenCatalogAsync(CancellationToken.None);
+            var ident = settings.TableFor("public", "orders", onlyTable: false);
+            var table = await catalog.CreateTableAsync(ident.Namespace, ident.Name, Schema);
+            await table.AppendAsync([Row(7, "seven", 7m)]);
+
+            var (code, output, error) = await RunAsync("show", "--iceberg-config", file, "orders");
+            Assert.Equal("", error);
+            Assert.Equal(0, code);
+            Assert.Contains("  7 | seven |  7.00 |", output, StringComparison.Ordinal);
+            (code, _, error) = await RunAsync("show", "--iceberg-config", file, "sales.nope");
+            Assert.Equal((1, "pgwire iceberg: table \"sales.nope\" does not exist in catalog lake\n"), (code, error));
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var c = new Npgsql.NpgsqlConnection(admin);
+            await c.OpenAsync();
+            await using var cmd = new Npgsql.NpgsqlCommand($"DROP DATABASE IF EXISTS {db} WITH (FORCE)", c);
+            await cmd.ExecuteNonQueryAsync();
+        }
     }
 
     [Fact]

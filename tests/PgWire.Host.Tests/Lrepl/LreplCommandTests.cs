@@ -64,10 +64,24 @@ public sealed class LreplCommandTests
         (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--format", "xml"]);
         Assert.Equal(2, code);
         Assert.Contains("unsupported format", stderr, StringComparison.Ordinal);
-        (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--sink", "iceberg"]);
+        (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--sink", "kafka"]);
         Assert.Equal(2, code);
-        Assert.Contains("unsupported sink \"iceberg\"", stderr, StringComparison.Ordinal);
+        Assert.Contains("unsupported sink \"kafka\" (file or iceberg)", stderr, StringComparison.Ordinal);
+        (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--commit-interval", "1s"]);
+        Assert.Equal(2, code);
+        Assert.Contains("go with --sink iceberg", stderr, StringComparison.Ordinal);
+        (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--sink", "iceberg", "--commit-interval", "soon"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--commit-interval: \"soon\" is not a duration", stderr, StringComparison.Ordinal);
+        (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--sink", "iceberg", "--format", "csv"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--format is for the data file", stderr, StringComparison.Ordinal);
         Assert.NotNull(LreplCommand.Parse(["-t", "x", "-L", "p", "-c", "/tmp/x", "--sink", "file"], new EmptyEnvironment()));
+        var iceberg = LreplCommand.Parse(["-t", "x", "-L", "p", "-c", "/tmp/x", "--sink", "iceberg", "--commit-interval", "500ms", "--iceberg-config", "ice.env", "--iceberg-replace"], new EmptyEnvironment())!;
+        Assert.Equal(PgWire.Actors.Replication.LreplSink.Iceberg, iceberg.Sink);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), iceberg.CommitInterval);
+        Assert.Equal(Path.GetFullPath("ice.env"), iceberg.IcebergConfigFile);
+        Assert.True(iceberg.IcebergReplace);
     }
 
     [ClusterFact]

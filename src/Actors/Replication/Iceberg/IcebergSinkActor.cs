@@ -180,7 +180,9 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
             if (!ReferenceEquals(change.Relation, _relationInUse))
             {
                 // Rare (the first change, a schema change): the table's schema may have to grow first.
-                _applier.UseRelationAsync(change.Relation, _options.TypeOf, CancellationToken.None).GetAwaiter().GetResult();
+                // Off the actor's scheduler: the wait would otherwise block the continuations it waits for.
+                var relation = change.Relation;
+                Task.Run(() => _applier.UseRelationAsync(relation, _options.TypeOf, CancellationToken.None)).GetAwaiter().GetResult();
                 _relationInUse = change.Relation;
             }
 
@@ -193,9 +195,9 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
                     break;
                 case ChangeKind.Insert or ChangeKind.Update or ChangeKind.Delete:
                 {
-                    var relation = change.Relation;
+                    var changed = change.Relation;
                     var (oldRow, newRow, unchanged) = Values(change);
-                    await _applier.ApplyAsync(kind, relation, oldRow, newRow, unchanged, CancellationToken.None).ConfigureAwait(false);
+                    await _applier.ApplyAsync(kind, changed, oldRow, newRow, unchanged, CancellationToken.None).ConfigureAwait(false);
                     _changes++;
                     break;
                 }

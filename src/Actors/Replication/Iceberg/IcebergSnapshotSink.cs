@@ -103,12 +103,10 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
     {
         public List<object?[]> Parsed { get; } = [];
 
-        public long Bytes { get; set; }
 
         protected override void EncodeRow(ReadOnlySpan<byte> row)
         {
             var values = new object?[width];
-            long bytes = 32 + 8L * width;
             for (var i = 0; i < fields.Length; i++)
             {
                 if (IsNull(i))
@@ -117,7 +115,6 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
                 }
 
                 var text = Value(i, row);
-                bytes += 24 + text.Length;
                 var value = PostgresValues.FromText(types[i], text, out var unrepresentable);
                 if (unrepresentable)
                 {
@@ -128,53 +125,88 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
             }
 
             Parsed.Add(values);
-            Bytes += bytes;
         }
     }
 
+    /// <summary>
+    /// One range's rows: parsed on the COPY worker's thread, handed in batches to a data file
+    /// appender that encodes them on the thread pool meanwhile (one batch at a time, so memory
+    /// stays bounded), rolled into a new file at the target size.
+    /// </summary>
     private sealed class Part(IcebergSnapshotSink sink, int index, RowParser parser) : ISnapshotPartWriter
     {
+        private const int BatchRows = 16384;
         private int _sequence;
+        private long _handedRows;
+        private DataFileAppender? _appender;
+        private Task _writing = Task.CompletedTask;
 
-        public long Rows => parser.Parsed.Count + _flushedRows;
-
-        private long _flushedRows;
+        public long Rows => parser.Parsed.Count + _handedRows;
 
         public void Write(ReadOnlySpan<byte> copyText)
         {
             parser.Write(copyText);
-            if (parser.Bytes >= Math.Min(sink._targetFileBytes, 64L << 20))
+            if (parser.Parsed.Count >= BatchRows)
             {
-                // The COPY worker waits for the file: memory stays bounded by one file's rows per range.
-                FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+                // Waits only when the previous batch is still being encoded.
+                HandOnAsync().GetAwaiter().GetResult();
             }
         }
 
         public async Task CompleteAsync()
         {
             parser.Complete();
-            await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await HandOnAsync().ConfigureAwait(false);
+            await _writing.ConfigureAwait(false);
+            if (_appender is { RecordCount: > 0 } appender)
+            {
+                _appender = null;
+                sink._files.Add((index, _sequence++, await appender.CompleteAsync(CancellationToken.None).ConfigureAwait(false)));
+            }
         }
 
-        private async Task FlushAsync(CancellationToken ct)
+        private async Task HandOnAsync()
         {
+            await _writing.ConfigureAwait(false);
             if (parser.Parsed.Count == 0)
             {
                 return;
             }
 
-            var rows = parser.Parsed.ToArray();
+            var batch = parser.Parsed.ToArray();
             parser.Parsed.Clear();
-            parser.Bytes = 0;
-            _flushedRows += rows.Length;
-            var file = await DataFileWriter.WriteAsync(sink._io, sink._table.NewDataFileLocation(), sink._table.Metadata.CurrentSchema, rows, ct).ConfigureAwait(false);
-            sink._files.Add((index, _sequence++, file));
+            _handedRows += batch.Length;
+            _writing = Task.Run(() => AppendAsync(batch));
         }
 
-        public ValueTask DisposeAsync()
+        private async Task AppendAsync(object?[][] batch)
         {
+            var appender = _appender ??= DataFileWriter.Open(sink._io, sink._table.NewDataFileLocation(), sink._table.Metadata.CurrentSchema);
+            await appender.AppendAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            if (appender.EstimatedBytes >= sink._targetFileBytes)
+            {
+                _appender = null;
+                sink._files.Add((index, _sequence++, await appender.CompleteAsync(CancellationToken.None).ConfigureAwait(false)));
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await _writing.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                // Reported by CompleteAsync; a snapshot that fails is discarded.
+            }
+
+            if (_appender is { } appender)
+            {
+                await appender.DisposeAsync().ConfigureAwait(false);
+            }
+
             parser.Dispose();
-            return ValueTask.CompletedTask;
         }
     }
 }
