@@ -360,6 +360,20 @@ public sealed class IcebergTable
         return schema;
     }
 
+    /// <summary>Sets table properties (adding or replacing those given) in a new metadata version; snapshots are untouched.</summary>
+    public async Task SetPropertiesAsync(IReadOnlyDictionary<string, string> properties, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        var m = Metadata;
+        var merged = new Dictionary<string, string>(m.Properties);
+        foreach (var (key, value) in properties)
+        {
+            merged[key] = value;
+        }
+
+        await CommitAsync(m with { Properties = merged, LastUpdatedMs = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs) }, ct);
+    }
+
     /// <summary>
     /// Widens the types of top-level columns, as a new current schema: only the promotions the
     /// spec allows (int to long, float to double, decimal(P,S) to decimal(P',S) with P' &gt; P);
@@ -420,20 +434,6 @@ public sealed class IcebergTable
         (PrimitiveType { Name: "decimal" } a, PrimitiveType { Name: "decimal" } b) => a.Scale == b.Scale && b.Precision > a.Precision,
         _ => false,
     };
-
-    /// <summary>Sets table properties (adding or replacing those given) in a new metadata version; snapshots are untouched.</summary>
-    public async Task SetPropertiesAsync(IReadOnlyDictionary<string, string> properties, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(properties);
-        var m = Metadata;
-        var merged = new Dictionary<string, string>(m.Properties);
-        foreach (var (key, value) in properties)
-        {
-            merged[key] = value;
-        }
-
-        await CommitAsync(m with { Properties = merged, LastUpdatedMs = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs) }, ct);
-    }
 
     private static IcebergType Reassign(IcebergType type, Func<int> next) => type switch
     {

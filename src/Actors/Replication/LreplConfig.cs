@@ -5,6 +5,9 @@ namespace PgWire.Actors.Replication;
 /// <summary>Reads the <c>pgwire.lrepl</c> section (see hocon/reference.conf) into <see cref="LreplOptions"/>.</summary>
 public static class LreplConfig
 {
+    private static TimeSpan NotNegative(TimeSpan value, string key) =>
+        value >= TimeSpan.Zero ? value : throw new ArgumentException($"pgwire.lrepl.{key} must not be negative");
+
     private static PgWire.Iceberg.IcebergSettings IcebergDefaults(Config config, string configDir)
     {
         try
@@ -80,6 +83,9 @@ public static class LreplConfig
             ProtocolVersion = protocol == 0 ? options.ProtocolVersion : protocol,
             ConnectionOptions = PgWireConfig.ConnectionOptions(full),
             IcebergDefaults = IcebergDefaults(full, options.ConfigDir),
+            IcebergMaintenanceInterval = NotNegative(section.GetTimeSpan("iceberg.maintenance.interval", TimeSpan.FromHours(1)), "iceberg.maintenance.interval"),
+            IcebergSnapshotRetention = NotNegative(section.GetTimeSpan("iceberg.maintenance.snapshot-retention", TimeSpan.FromDays(1)), "iceberg.maintenance.snapshot-retention"),
+            IcebergOrphanGrace = NotNegative(section.GetTimeSpan("iceberg.maintenance.orphan-grace", TimeSpan.FromHours(1)), "iceberg.maintenance.orphan-grace"),
         };
     }
 }

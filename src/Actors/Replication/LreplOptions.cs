@@ -29,6 +29,15 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// <summary>How often the Iceberg sink commits; over the file and HOCON when set.</summary>
     public TimeSpan? CommitInterval { get; init; }
 
+    /// <summary>How often the Iceberg sink runs the table's upkeep (compaction, snapshot expiry, orphan removal); zero never.</summary>
+    public TimeSpan IcebergMaintenanceInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Snapshots younger than this are kept by the sink's upkeep.</summary>
+    public TimeSpan IcebergSnapshotRetention { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Files no metadata references are removed by the sink's upkeep once older than this.</summary>
+    public TimeSpan IcebergOrphanGrace { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>An existing Iceberg table with rows written by someone else is replaced by the snapshot instead of refused.</summary>
     public bool IcebergReplace { get; init; }
 

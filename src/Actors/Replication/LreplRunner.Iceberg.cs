@@ -218,11 +218,16 @@ public static partial class LreplRunner
         return target;
     }
 
-    private static async Task<IActorRef> StartIcebergSinkAsync(Func<Props, string, IActorRef> start, IcebergTarget target, IActorRef ack, LreplState state, LreplProgress progress, TextWriter log, CancellationToken ct)
+    private static async Task<IActorRef> StartIcebergSinkAsync(Func<Props, string, IActorRef> start, LreplOptions lrepl, IcebergTarget target, IActorRef ack, LreplState state, LreplProgress progress, TextWriter log, CancellationToken ct)
     {
         var applier = await IcebergChangeApplier.OpenAsync(target.IO, target.LoadAsync, target.Settings.TargetFileSize, line => log.WriteLine("lrepl: " + line), ct).ConfigureAwait(false);
         var durable = IcebergSinkActor.CommitLsnOf(applier.Table.Metadata.CurrentSnapshot) ?? new Lsn(state.CommitLsn);
-        var options = new IcebergSinkOptions(target.Settings.CommitInterval, target.Settings.TargetFileSize, target.TypeOf);
+        var options = new IcebergSinkOptions(target.Settings.CommitInterval, target.Settings.TargetFileSize, target.TypeOf)
+        {
+            MaintenanceInterval = lrepl.IcebergMaintenanceInterval,
+            Maintenance = new MaintenanceOptions { SnapshotRetention = lrepl.IcebergSnapshotRetention, OrphanGracePeriod = lrepl.IcebergOrphanGrace },
+            Log = line => log.WriteLine("lrepl: " + line),
+        };
         return start(IcebergSinkActor.Props(applier, durable, ack, options, progress), "sink");
     }
 }

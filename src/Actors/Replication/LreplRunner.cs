@@ -226,7 +226,7 @@ public static partial class LreplRunner
 
             progress.SetDurable(new Lsn(state.CommitLsn));
             var sink = iceberg is not null
-                ? await StartIcebergSinkAsync(Start, iceberg, ack.Ref, state, progress, log, cancellationToken).ConfigureAwait(false)
+                ? await StartIcebergSinkAsync(Start, options, iceberg, ack.Ref, state, progress, log, cancellationToken).ConfigureAwait(false)
                 : Start(
                     options.Changes is { } changes
                         ? StreamSinkActor.Props(changes, new Lsn(state.CommitLsn), ack.Ref)

@@ -65,6 +65,9 @@ internal sealed class IcebergChangeApplier
         _targetFileBytes = targetFileBytes;
     }
 
+    /// <summary>Where the table's files are.</summary>
+    public IFileIO IO => _io;
+
     /// <summary>The table as of the last commit (or load).</summary>
     public IcebergTable Table => _table;
 
@@ -410,6 +413,25 @@ internal sealed class IcebergChangeApplier
             schema = _table.Metadata.CurrentSchema;
         }
 
+        // Widenings the spec allows (int to long, float to double, a wider decimal) change the field's type.
+        var promoted = new List<(string Name, IcebergType Type)>();
+        foreach (var column in relation.Columns)
+        {
+            var field = schema.Fields.First(f => f.Name == column.Name);
+            var wanted = typeOf(column);
+            if (!Fits(field.Type, wanted) && Promotes(field.Type, wanted))
+            {
+                promoted.Add((column.Name, wanted));
+            }
+        }
+
+        if (promoted.Count > 0)
+        {
+            await WriteBufferAsync(ct).ConfigureAwait(false);
+            await _table.PromoteColumnsAsync(promoted, ct).ConfigureAwait(false);
+            schema = _table.Metadata.CurrentSchema;
+        }
+
         _columnField = new int[relation.Columns.Count];
         _columnType = new IcebergType[relation.Columns.Count];
         for (var i = 0; i < relation.Columns.Count; i++)
@@ -448,6 +470,15 @@ internal sealed class IcebergChangeApplier
             _ => false,
         };
     }
+
+    /// <summary>Whether a field of type <paramref name="have"/> may be widened to <paramref name="wanted"/> (the spec's promotions).</summary>
+    internal static bool Promotes(IcebergType have, IcebergType wanted) => (have, wanted) switch
+    {
+        (PrimitiveType { Name: "int" }, PrimitiveType { Name: "long" }) => true,
+        (PrimitiveType { Name: "float" }, PrimitiveType { Name: "double" }) => true,
+        (PrimitiveType { Name: "decimal" } h, PrimitiveType { Name: "decimal" } w) => h.Scale == w.Scale && w.Precision > h.Precision,
+        _ => false,
+    };
 
     /// <summary>The row (in schema field order) of a tuple of the relation last given to <see cref="UseRelationAsync"/>.</summary>
     public object?[] Row(TableRelation relation, TupleData tuple, out bool[]? unchanged)

@@ -261,6 +261,47 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
         var changes = _changes;
         _changes = 0;
         _ack.Tell(new Durable(_lastCommit.Value, _lastEnd.Value, _snapshotId, changes, Accepted: true), _replyTo ?? ActorRefs.NoSender);
+        await MaintainAsync().ConfigureAwait(false);
+    }
+
+    private DateTime _lastMaintenance = DateTime.UtcNow;
+
+    /// <summary>
+    /// The table's upkeep, at most once per interval, right after a commit (nothing is pending):
+    /// compaction, manifest merging, snapshot expiry, orphan removal. The files it rewrites move
+    /// rows, so the key index is rebuilt from the table afterwards. A failure is reported and
+    /// tried again at the next interval; the stream is not affected.
+    /// </summary>
+    private async Task MaintainAsync()
+    {
+        if (_options.MaintenanceInterval <= TimeSpan.Zero || DateTime.UtcNow - _lastMaintenance < _options.MaintenanceInterval)
+        {
+            return;
+        }
+
+        _lastMaintenance = DateTime.UtcNow;
+        try
+        {
+            var result = await TableMaintenance.RunAsync(_applier.Table, _applier.IO, _options.Maintenance with { TargetFileSize = _options.TargetFileBytes }, CancellationToken.None).ConfigureAwait(false);
+            _options.Log?.Invoke($"Iceberg upkeep: {result.DataFilesRewritten} data files rewritten into {result.DataFilesWritten}, {result.SnapshotsExpired} snapshots expired, {result.FilesDeleted + result.OrphansRemoved} files removed");
+        }
+        catch (Exception ex)
+        {
+            _options.Log?.Invoke("Iceberg upkeep failed (tried again in " + _options.MaintenanceInterval + "): " + OneLine(ex));
+        }
+
+        try
+        {
+            await _applier.ResetAsync(CancellationToken.None).ConfigureAwait(false);
+            _relationInUse = null;
+            _snapshotId = _applier.Table.Metadata.CurrentSnapshotId ?? _snapshotId;
+        }
+        catch (Exception ex)
+        {
+            // The table cannot be read back: recovered like a failed commit, on the next position request.
+            _failed = _applier.Broken = true;
+            _replyTo?.Tell(new SinkWriteFailed("reading the Iceberg table after its upkeep failed: " + OneLine(ex)));
+        }
     }
 
     /// <summary>After a failure: everything not committed is dropped and the table read again.</summary>
@@ -279,4 +320,13 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
 
 /// <summary>How the Iceberg sink commits and how it types a column added while streaming.</summary>
 /// <param name="TypeOf">The Iceberg type of a PostgreSQL column (from its type OID and modifier).</param>
-internal sealed record IcebergSinkOptions(TimeSpan CommitInterval, long TargetFileBytes, Func<ColumnInfo, IcebergType> TypeOf);
+internal sealed record IcebergSinkOptions(TimeSpan CommitInterval, long TargetFileBytes, Func<ColumnInfo, IcebergType> TypeOf)
+{
+    /// <summary>How often the table's upkeep runs after a commit; zero never.</summary>
+    public TimeSpan MaintenanceInterval { get; init; }
+
+    public MaintenanceOptions Maintenance { get; init; } = new();
+
+    /// <summary>Where upkeep reports what it did (one line).</summary>
+    public Action<string>? Log { get; init; }
+}
