@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using PgWire.Iceberg;
+using PgWire.Tests.Shared;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace PgWire.Host.Tests.Lrepl;
+
+/// <summary>The real <c>pgwire lrepl --sink iceberg</c> process killed with SIGKILL again and again while a workload runs.</summary>
+public sealed class IcebergKillTests(ITestOutputHelper output)
+{
+    /// <summary>The workload's seed: LREPL_TEST_SEED when set (to replay a failure), else this fixed one.</summary>
+    private const int DefaultSeed = 4051;
+
+    private static void Cleanup(string table)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '{table}_slot' AND active_pid IS NOT NULL");
+            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{table}_slot'");
+            if (TestCluster.RunPsql("-X", "-tA", "-c", $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{table}_slot'").Stdout.Trim() == "0")
+            {
+                break;
+            }
+
+            Thread.Sleep(250);
+        }
+
+        TestCluster.RunPsql("-X", "-q", "-c", $"DROP PUBLICATION IF EXISTS {table}_pub; DROP TABLE IF EXISTS {table}");
+    }
+
+    private static List<string> Args(string table, string dir) =>
+        [.. LreplProcess.Arguments(table, table + "_pub", dir), "--create-publication", "--sink", "iceberg", "--commit-interval", "300ms"];
+
+    /// <summary>The embedded default the process writes: a SQLite catalog and a local warehouse in the config dir.</summary>
+    private static async Task<(IcebergTable Table, string MetadataLocation, IFileIO IO)> LoadAsync(string dir, string table)
+    {
+        var settings = IcebergSettings.Load(null, dir, TestCluster.Database);
+        var catalog = await settings.OpenCatalogAsync(CancellationToken.None);
+        var ident = settings.TableFor("public", table, onlyTable: true);
+        var location = await catalog.MetadataLocationAsync(ident.Namespace, ident.Name) ?? throw new InvalidOperationException("no table " + ident);
+        return (await catalog.LoadTableAsync(ident.Namespace, ident.Name), location, settings.OpenFileIO());
+    }
+
+    private static async Task<List<string>> WaitForMatchAsync(string dir, string table, TimeSpan timeout, LreplProcess process)
+    {
+        var expected = WorkloadTableRows.Postgres(table);
+        var deadline = DateTime.UtcNow + timeout;
+        List<string> actual = [];
+        while (DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            try
+            {
+                actual = await WorkloadTableRows.TableScanAsync((await LoadAsync(dir, table)).Table);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or SqliteException)
+            {
+                actual = ["(" + ex.Message + ")"];
+            }
+
+            if (actual.SequenceEqual(expected))
+            {
+                break;
+            }
+
+            await Task.Delay(300);
+        }
+
+        WorkloadTableRows.AssertSameRows(expected, actual, "TableScan (stderr: " + process.Stderr + ")");
+        return expected;
+    }
+
+    [ClusterNpmFact(Icebird = true, DuckDb = true)]
+    public async Task Sigkill_at_random_points_commits_no_lsn_range_twice_and_the_table_equals_the_source()
+    {
+        const string table = "ice_proc_kill";
+        Cleanup(table);
+        var dir = Path.Combine(Path.GetTempPath(), "lrepl-" + table + "-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var seed = Environment.GetEnvironmentVariable("LREPL_TEST_SEED") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : DefaultSeed;
+        output.WriteLine($"seed {seed} (LREPL_TEST_SEED={seed} replays it)");
+        var random = new Random(seed);
+        var workload = new LreplWorkload(table, seed);
+        Assert.True(TestCluster.RunPsql("-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", workload.CreateSql(500)).ExitCode == 0);
+        var watch = Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource();
+        var load = Task.CompletedTask;
+        try
+        {
+            var loadRandom = new Random(seed + 1);
+            load = Task.Run(() =>
+            {
+                for (var batch = 0; !stop.IsCancellationRequested; batch++)
+                {
+                    if (batch == 15)
+                    {
+                        workload.TruncateAndRefill(loadRandom.Next(50, 150));
+                    }
+
+                    Assert.True(workload.RunBatch(loadRandom.Next(3, 12), 0.01), "a workload batch failed");
+                }
+            });
+
+            var kills = 0;
+            var unexpectedExits = 0;
+            var delays = new List<int>();
+            while (kills < 12)
+            {
+                using var process = LreplProcess.Start(Args(table, dir));
+                // Early kills land in the start and the snapshot, later ones anywhere in the stream.
+                var delay = random.Next(200, 3000);
+                await Task.Delay(delay);
+                if (process.HasExited)
+                {
+                    unexpectedExits++;
+                    output.WriteLine("exited on its own: " + process.Stderr);
+                    Assert.True(unexpectedExits < 3, process.Stderr);
+                    continue;
+                }
+
+                process.KillHard();
+                delays.Add(delay);
+                kills++;
+            }
+
+            await stop.CancelAsync();
+            await load;
+            output.WriteLine($"{kills} kills after {string.Join(", ", delays)} ms, in {watch.Elapsed}; {workload.Transactions} transactions in {workload.Batches} batches, {workload.Changes} changes");
+            Assert.True(workload.Transactions > 100, "workload too small: " + workload.Transactions);
+
+            using var last = LreplProcess.Start(Args(table, dir));
+            var expected = await WaitForMatchAsync(dir, table, TimeSpan.FromSeconds(60), last);
+            var code = await last.TerminateAsync(TimeSpan.FromSeconds(30));
+            Assert.True(code == 0, last.Stderr);
+
+            var (iceberg, location, io) = await LoadAsync(dir, table);
+            WorkloadTableRows.AssertCommitLsnsIncrease(iceberg.Metadata);
+            WorkloadTableRows.AssertSameRows(expected, await WorkloadTableRows.TableScanAsync(iceberg), "TableScan");
+            WorkloadTableRows.AssertSameRows(expected, WorkloadTableRows.Icebird(location), "icebird");
+            WorkloadTableRows.AssertSameRows(expected, await WorkloadTableRows.DuckDbAsync(io, iceberg), "DuckDB");
+            output.WriteLine($"done in {watch.Elapsed}: {expected.Count} rows, {WorkloadTableRows.Chain(iceberg.Metadata).Count} snapshots");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await load.ContinueWith(_ => { }, TaskScheduler.Default);
+            SqliteConnection.ClearAllPools();
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+}
