@@ -103,14 +103,28 @@ public sealed class IcebergKillTests(ITestOutputHelper output)
                 }
             });
 
-            var kills = 0;
+            // The first run is killed once its snapshot is in the table, at a random point of the stream.
+            using (var first = LreplProcess.Start(Args(table, dir)))
+            {
+                Assert.True(await first.WaitForStderrAsync(" done: ", TimeSpan.FromSeconds(60)), first.Stderr);
+                await Task.Delay(random.Next(0, 1000));
+                first.KillHard();
+            }
+
+            var kills = 1;
+            var resumed = 0;
             var unexpectedExits = 0;
             var delays = new List<int>();
-            while (kills < 12)
+            while (kills < 11)
             {
                 using var process = LreplProcess.Start(Args(table, dir));
-                // Early kills land in the start and the snapshot, later ones anywhere in the stream.
-                var delay = random.Next(200, 3000);
+                // Half the kills land while streaming, the others anywhere from the start on.
+                if (random.Next(2) == 0 && await process.WaitForStderrAsync("resuming", TimeSpan.FromSeconds(30)))
+                {
+                    resumed++;
+                }
+
+                var delay = random.Next(100, 2500);
                 await Task.Delay(delay);
                 if (process.HasExited)
                 {
@@ -127,7 +141,7 @@ public sealed class IcebergKillTests(ITestOutputHelper output)
 
             await stop.CancelAsync();
             await load;
-            output.WriteLine($"{kills} kills after {string.Join(", ", delays)} ms, in {watch.Elapsed}; {workload.Transactions} transactions in {workload.Batches} batches, {workload.Changes} changes");
+            output.WriteLine($"{kills} kills ({resumed} after resuming, then {string.Join(", ", delays)} ms), in {watch.Elapsed}; {workload.Transactions} transactions in {workload.Batches} batches, {workload.Changes} changes");
             Assert.True(workload.Transactions > 100, "workload too small: " + workload.Transactions);
 
             using var last = LreplProcess.Start(Args(table, dir));
@@ -137,6 +151,8 @@ public sealed class IcebergKillTests(ITestOutputHelper output)
 
             var (iceberg, location, io) = await LoadAsync(dir, table);
             WorkloadTableRows.AssertCommitLsnsIncrease(iceberg.Metadata);
+            // The snapshot, commits of killed runs and of the last one: the resumes were exercised.
+            Assert.True(WorkloadTableRows.Chain(iceberg.Metadata).Count >= 4, $"only {WorkloadTableRows.Chain(iceberg.Metadata).Count} snapshots: the killed runs committed nothing");
             WorkloadTableRows.AssertSameRows(expected, await WorkloadTableRows.TableScanAsync(iceberg), "TableScan");
             WorkloadTableRows.AssertSameRows(expected, WorkloadTableRows.Icebird(location), "icebird");
             WorkloadTableRows.AssertSameRows(expected, await WorkloadTableRows.DuckDbAsync(io, iceberg), "DuckDB");
