@@ -238,6 +238,15 @@ public sealed class IcebergEndToEndTests(ITestOutputHelper output)
             var durableEnd = beforeRestart.Max(s => Lsn.Parse(s.Summary["pgwire.end-lsn"]));
             Assert.True(confirmed.Max() <= durableEnd, $"the slot was confirmed up to {confirmed.Max()} during the outage, past the last snapshot's end {durableEnd}");
             Assert.True(walAtRestart > durableEnd, $"the workload wrote nothing during the outage (WAL {walAtRestart}, table at {durableEnd}): the check above proves nothing");
+            // The sink met the outage (and said so) rather than idling through it.
+            var failures = run.Log.ToString().Split('\n').Where(l => l.Contains("not streaming since", StringComparison.Ordinal) && l.Contains("Iceberg table", StringComparison.Ordinal) && l.Contains("Connection refused", StringComparison.Ordinal)).ToList();
+            output.WriteLine($"{failures.Count} progress lines of the outage, e.g.: {string.Join(" | ", failures.Take(2))}");
+            Assert.NotEmpty(failures);
+
+            // The progress line counts the stream's attempts to start again while the table cannot be read (backoff from 0.5 s).
+            var retries = System.Text.RegularExpressions.Regex.Matches(run.Log.ToString(), @"\((\d+) retr(?:y|ies)\)").Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
+            output.WriteLine($"{retries} retries reported");
+            Assert.True(retries >= 3, $"the progress line reported {retries} retries over a 30 s outage");
             output.WriteLine($"done in {watch.Elapsed}; {chain.Count} snapshots, the last before the outage ends at {durableEnd}");
         }
         finally
