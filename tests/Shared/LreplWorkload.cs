@@ -43,6 +43,9 @@ public sealed class LreplWorkload
 
     public int RowCount => _ids.Count;
 
+    /// <summary>How likely a transaction begins with TRUNCATE.</summary>
+    public double TruncateChance { get; init; } = 0.02;
+
     public string CreateSql(int initialRows)
     {
         var sql = new StringBuilder($"CREATE TABLE {_table} (id int PRIMARY KEY, v text, n bigint, note text);");
@@ -78,7 +81,7 @@ public sealed class LreplWorkload
             long txnChanges = 0;
             long txnKeyChanges = 0;
             script.Append("BEGIN;\n");
-            if (_random.NextDouble() < 0.02)
+            if (_random.NextDouble() < TruncateChance)
             {
                 script.Append(CultureInfo.InvariantCulture, $"TRUNCATE {_table};\n");
                 txnIds.Clear();
