@@ -249,6 +249,14 @@ public sealed class S3rverProcess : IDisposable
         }
     }
 
+    /// <summary>SIGSTOP (true) or SIGCONT (false): a server that hangs, connections open but unanswered, and one that goes on.</summary>
+    public void Suspend(bool stop)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [stop ? "-STOP" : "-CONT", _process!.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     /// <summary>SIGKILL: the server is gone at once, connections reset.</summary>
     public void Kill()
     {
