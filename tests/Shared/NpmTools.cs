@@ -186,10 +186,10 @@ public sealed class S3rverProcess : IDisposable
     private readonly string _data = Path.Combine(Path.GetTempPath(), "pgwire-s3rver-" + Guid.NewGuid().ToString("N"));
     private Process? _process;
 
-    /// <summary>Starts s3rver on <paramref name="port"/>: PGWIRE_TEST_S3RVER_PORT when null, else 55551.</summary>
+    /// <summary>Starts s3rver on <paramref name="port"/>, or on a free port the system picks (kept for restarts).</summary>
     public S3rverProcess(int? port = null)
     {
-        Port = port ?? (int.TryParse(Environment.GetEnvironmentVariable("PGWIRE_TEST_S3RVER_PORT"), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 55551);
+        Port = port ?? FreePort();
         Directory.CreateDirectory(_data);
         Directory.CreateDirectory(NpmTools.Dir);
         File.WriteAllText(Path.Combine(NpmTools.Dir, "s3rver-start.js"), Script);
@@ -197,6 +197,13 @@ public sealed class S3rverProcess : IDisposable
     }
 
     public static string? SkipReason => NpmTools.SkipReason(NpmTools.S3rverPackage);
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     public int Port { get; }
 

@@ -13,8 +13,8 @@ namespace PgWire.Actors.Tests.Replication;
 /// lrepl into Iceberg with real components, configured as a user would with --iceberg-config: a
 /// PostgreSQL catalog (a database of the test cluster) and a warehouse on s3rver or a local
 /// folder. A seeded random workload runs on the source table; the Iceberg table must then equal
-/// it row for row (duplicates count), as our reader, icebird and DuckDB read it. The tests share
-/// s3rver's port, so they run one after another (one class).
+/// it row for row (duplicates count), as our reader, icebird and DuckDB read it. Each test starts
+/// s3rver of its own; the outage tests share their table's name, so they run one after another (one class).
 /// </summary>
 public sealed class IcebergEndToEndTests(ITestOutputHelper output)
 {
