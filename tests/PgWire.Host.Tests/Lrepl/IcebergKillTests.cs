@@ -31,20 +31,20 @@ public sealed class IcebergKillTests(ITestOutputHelper output)
         TestCluster.RunPsql("-X", "-q", "-c", $"DROP PUBLICATION IF EXISTS {table}_pub; DROP TABLE IF EXISTS {table}");
     }
 
-    private static List<string> Args(string table, string dir) =>
-        [.. LreplProcess.Arguments(table, table + "_pub", dir), "--create-publication", "--sink", "iceberg", "--commit-interval", "300ms"];
+    private static List<string> Args(string table, string dir, string? configFile) =>
+        [.. LreplProcess.Arguments(table, table + "_pub", dir), "--create-publication", "--sink", "iceberg", "--commit-interval", "300ms", .. configFile is null ? Array.Empty<string>() : ["--iceberg-config", configFile]];
 
-    /// <summary>The embedded default the process writes: a SQLite catalog and a local warehouse in the config dir.</summary>
-    private static async Task<(IcebergTable Table, string MetadataLocation, IFileIO IO)> LoadAsync(string dir, string table)
+    /// <summary>The table the process writes: without a config file the embedded default, a SQLite catalog and a local warehouse in the config dir.</summary>
+    private static async Task<(IcebergTable Table, string MetadataLocation, IFileIO IO)> LoadAsync(string dir, string table, string? configFile)
     {
-        var settings = IcebergSettings.Load(null, dir, TestCluster.Database);
+        var settings = IcebergSettings.Load(configFile, dir, TestCluster.Database);
         var catalog = await settings.OpenCatalogAsync(CancellationToken.None);
         var ident = settings.TableFor("public", table, onlyTable: true);
         var location = await catalog.MetadataLocationAsync(ident.Namespace, ident.Name) ?? throw new InvalidOperationException("no table " + ident);
         return (await catalog.LoadTableAsync(ident.Namespace, ident.Name), location, settings.OpenFileIO());
     }
 
-    private static async Task<List<string>> WaitForMatchAsync(string dir, string table, TimeSpan timeout, LreplProcess process)
+    private static async Task<List<string>> WaitForMatchAsync(string dir, string table, string? configFile, TimeSpan timeout, LreplProcess process)
     {
         var expected = WorkloadTableRows.Postgres(table);
         var deadline = DateTime.UtcNow + timeout;
@@ -53,9 +53,9 @@ public sealed class IcebergKillTests(ITestOutputHelper output)
         {
             try
             {
-                actual = await WorkloadTableRows.TableScanAsync((await LoadAsync(dir, table)).Table);
+                actual = await WorkloadTableRows.TableScanAsync((await LoadAsync(dir, table, configFile)).Table);
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or SqliteException)
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or SqliteException or Npgsql.NpgsqlException or Amazon.S3.AmazonS3Exception)
             {
                 actual = ["(" + ex.Message + ")"];
             }
@@ -73,9 +73,36 @@ public sealed class IcebergKillTests(ITestOutputHelper output)
     }
 
     [ClusterNpmFact(Icebird = true, DuckDb = true)]
-    public async Task Sigkill_at_random_points_commits_no_lsn_range_twice_and_the_table_equals_the_source()
+    public Task Sigkill_at_random_points_commits_no_lsn_range_twice_and_the_table_equals_the_source() =>
+        KillLoopAsync("ice_proc_kill", 11, null);
+
+    /// <summary>The same with a PostgreSQL catalog and an S3 warehouse (s3rver): kills land in uploads and catalog commits.</summary>
+    [ClusterNpmFact(S3rver = true, Icebird = true)]
+    public async Task Sigkill_at_random_points_with_a_postgresql_catalog_and_an_s3_warehouse_commits_no_lsn_range_twice()
     {
-        const string table = "ice_proc_kill";
+        const string table = "ice_proc_kill_s3";
+        using var s3 = new S3rverProcess();
+        var catalog = table + "_catalog";
+        TestCluster.RunPsql("-X", "-q", "-c", $"DROP DATABASE IF EXISTS {catalog} WITH (FORCE)");
+        Assert.True(TestCluster.RunPsql("-X", "-q", "-c", $"CREATE DATABASE {catalog}").ExitCode == 0);
+        var configDir = Path.Combine(Path.GetTempPath(), "lrepl-ice-config-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(configDir);
+        var configFile = Path.Combine(configDir, "iceberg.env");
+        File.WriteAllText(configFile, string.Create(CultureInfo.InvariantCulture, $"CATALOG_URI=postgresql://{TestCluster.SuperUser}:{TestCluster.SuperUserPassword}@{TestCluster.Host}:{TestCluster.Port}/{catalog}\n") + s3.ConfigLines("kills"));
+        try
+        {
+            await KillLoopAsync(table, 8, configFile, s3.Endpoint);
+        }
+        finally
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            TestCluster.RunPsql("-X", "-q", "-c", $"DROP DATABASE IF EXISTS {catalog} WITH (FORCE)");
+            Directory.Delete(configDir, true);
+        }
+    }
+
+    private async Task KillLoopAsync(string table, int killCount, string? configFile, string? s3Endpoint = null)
+    {
         Cleanup(table);
         var dir = Path.Combine(Path.GetTempPath(), "lrepl-" + table + "-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
@@ -104,7 +131,7 @@ public sealed class IcebergKillTests(ITestOutputHelper output)
             });
 
             // The first run is killed once its snapshot is in the table, at a random point of the stream.
-            using (var first = LreplProcess.Start(Args(table, dir)))
+            using (var first = LreplProcess.Start(Args(table, dir, configFile)))
             {
                 Assert.True(await first.WaitForStderrAsync(" done: ", TimeSpan.FromSeconds(60)), first.Stderr);
                 await Task.Delay(random.Next(0, 1000));
@@ -115,9 +142,9 @@ public sealed class IcebergKillTests(ITestOutputHelper output)
             var resumed = 0;
             var unexpectedExits = 0;
             var delays = new List<int>();
-            while (kills < 11)
+            while (kills < killCount)
             {
-                using var process = LreplProcess.Start(Args(table, dir));
+                using var process = LreplProcess.Start(Args(table, dir, configFile));
                 // Half the kills land while streaming, the others anywhere from the start on.
                 if (random.Next(2) == 0 && await process.WaitForStderrAsync("resuming", TimeSpan.FromSeconds(30)))
                 {
@@ -144,18 +171,21 @@ public sealed class IcebergKillTests(ITestOutputHelper output)
             output.WriteLine($"{kills} kills ({resumed} after resuming, then {string.Join(", ", delays)} ms), in {watch.Elapsed}; {workload.Transactions} transactions in {workload.Batches} batches, {workload.Changes} changes");
             Assert.True(workload.Transactions > 100, "workload too small: " + workload.Transactions);
 
-            using var last = LreplProcess.Start(Args(table, dir));
-            var expected = await WaitForMatchAsync(dir, table, TimeSpan.FromSeconds(60), last);
+            using var last = LreplProcess.Start(Args(table, dir, configFile));
+            var expected = await WaitForMatchAsync(dir, table, configFile, TimeSpan.FromSeconds(60), last);
             var code = await last.TerminateAsync(TimeSpan.FromSeconds(30));
             Assert.True(code == 0, last.Stderr);
 
-            var (iceberg, location, io) = await LoadAsync(dir, table);
+            var (iceberg, location, io) = await LoadAsync(dir, table, configFile);
             WorkloadTableRows.AssertCommitLsnsIncrease(iceberg.Metadata);
             // The snapshot, commits of killed runs and of the last one: the resumes were exercised.
             Assert.True(WorkloadTableRows.Chain(iceberg.Metadata).Count >= 4, $"only {WorkloadTableRows.Chain(iceberg.Metadata).Count} snapshots: the killed runs committed nothing");
             WorkloadTableRows.AssertSameRows(expected, await WorkloadTableRows.TableScanAsync(iceberg), "TableScan");
-            WorkloadTableRows.AssertSameRows(expected, WorkloadTableRows.Icebird(location), "icebird");
-            WorkloadTableRows.AssertSameRows(expected, await WorkloadTableRows.DuckDbAsync(io, iceberg), "DuckDB");
+            WorkloadTableRows.AssertSameRows(expected, WorkloadTableRows.Icebird(location, s3Endpoint), "icebird");
+            if (s3Endpoint is null)
+            {
+                WorkloadTableRows.AssertSameRows(expected, await WorkloadTableRows.DuckDbAsync(io, iceberg), "DuckDB");
+            }
             output.WriteLine($"done in {watch.Elapsed}: {expected.Count} rows, {WorkloadTableRows.Chain(iceberg.Metadata).Count} snapshots");
         }
         finally
