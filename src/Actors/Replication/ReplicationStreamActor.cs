@@ -300,7 +300,13 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _progress = progress;
 
         Receive<StartFrom>(OnStartFrom);
-        Receive<Status.Failure>(f => throw new InvalidOperationException("could not read the durable position", f.Cause));
+        Receive<Status.Failure>(f =>
+        {
+            // E.g. the sink's storage is out of reach: counted as a retry of the outage like a failed connection.
+            var reason = f.Cause is LreplException ? f.Cause.Message : "could not read the durable position: " + f.Cause.Message;
+            Failed(reason);
+            throw new InvalidOperationException(reason, f.Cause);
+        });
         Receive<Connected>(OnConnected);
         Receive<ConnectionFailed>(f => Fail(f.Error.Message));
         Receive<ConnectionClosed>(c => Fail(c.Error?.Message ?? "replication connection closed"));
@@ -404,9 +410,14 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         ClearSpillDirectory();
         var sinkTask = _sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30));
         var ackTask = _ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30));
+        // The failure itself (not the cancellation of a continuation) goes to the handler, which reports it.
         Task.WhenAll(sinkTask, ackTask)
-            .ContinueWith(_ => (object)new StartFrom(sinkTask.Result.CommitLsn, new Lsn(ackTask.Result.EndLsn)), TaskContinuationOptions.OnlyOnRanToCompletion)
-            .PipeTo(Self, failure: ex => new Status.Failure(ex));
+            .ContinueWith(
+                t => t.IsCompletedSuccessfully
+                    ? new StartFrom(sinkTask.Result.CommitLsn, new Lsn(ackTask.Result.EndLsn))
+                    : (object)new Status.Failure(t.Exception?.GetBaseException() ?? new TaskCanceledException("asking for the durable position was canceled")),
+                TaskScheduler.Default)
+            .PipeTo(Self);
     }
 
     /// <summary>

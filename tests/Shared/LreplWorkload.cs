@@ -1,10 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using PgWire.Tests.Shared;
 using Xunit;
 
-namespace PgWire.Host.Tests.Lrepl;
+namespace PgWire.Tests.Shared;
 
 /// <summary>
 /// A seeded random workload on a table (id int PRIMARY KEY, v text, n bigint, note text):
@@ -12,7 +11,7 @@ namespace PgWire.Host.Tests.Lrepl;
 /// mixed size, some rolled back. No key is touched twice in one transaction, so every change
 /// line of a transaction has a distinct (op, key).
 /// </summary>
-internal sealed class LreplWorkload
+public sealed class LreplWorkload
 {
     private static readonly string[] Texts = ["plain", "", "it's", "a,b", "say \"hi\"", "line\nbreak", "tab\there", "ünï€ode", "  spaced  ", "\\back"];
 
@@ -43,6 +42,9 @@ internal sealed class LreplWorkload
     public int FailedBatches { get; private set; }
 
     public int RowCount => _ids.Count;
+
+    /// <summary>How likely a transaction begins with TRUNCATE.</summary>
+    public double TruncateChance { get; init; } = 0.02;
 
     public string CreateSql(int initialRows)
     {
@@ -79,7 +81,7 @@ internal sealed class LreplWorkload
             long txnChanges = 0;
             long txnKeyChanges = 0;
             script.Append("BEGIN;\n");
-            if (_random.NextDouble() < 0.02)
+            if (_random.NextDouble() < TruncateChance)
             {
                 script.Append(CultureInfo.InvariantCulture, $"TRUNCATE {_table};\n");
                 txnIds.Clear();
@@ -158,6 +160,25 @@ internal sealed class LreplWorkload
         KeyChanges += keyChanges;
         Transactions += transactions;
         return true;
+    }
+
+    /// <summary>One transaction that truncates the table and inserts <paramref name="rows"/> new rows.</summary>
+    public void TruncateAndRefill(int rows)
+    {
+        var script = new StringBuilder($"BEGIN; TRUNCATE {_table};\n");
+        for (var i = 0; i < rows; i++)
+        {
+            script.Append(CultureInfo.InvariantCulture, $"INSERT INTO {_table} VALUES ({_nextId + i}, {Literal()}, {_random.Next()}, {NullableLiteral()});\n");
+        }
+
+        script.Append("COMMIT;\n");
+        var (code, _, stderr) = TestCluster.RunPsql(new PsqlOptions { Input = script.ToString(), Timeout = TimeSpan.FromSeconds(60) }, "-X", "-q", "-v", "ON_ERROR_STOP=1");
+        Assert.True(code == 0, stderr);
+        _ids.Clear();
+        _ids.UnionWith(Enumerable.Range(_nextId, rows));
+        _nextId += rows;
+        Changes += rows + 1;
+        Transactions++;
     }
 
     private void Reload()
