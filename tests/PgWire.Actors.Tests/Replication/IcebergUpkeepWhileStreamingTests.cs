@@ -30,7 +30,7 @@ public sealed class IcebergUpkeepWhileStreamingTests(Xunit.Abstractions.ITestOut
     [ClusterFact]
     public async Task Upkeep_beside_a_running_lrepl_loses_no_commit_and_keeps_its_position()
     {
-        using var scratch = new StreamTestSupport.Scratch("ice_upkeep");
+        using var scratch = new StreamTestSupport.Scratch("ice_upkeep_beside");
         var (table, pub, _, dir, _) = scratch;
         StreamTestSupport.Psql($"CREATE TABLE {table} (id int PRIMARY KEY, name text); INSERT INTO {table} SELECT g, 'row ' || g FROM generate_series(1, 50) g");
         var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: o => o with { Sink = LreplSink.Iceberg, CommitInterval = TimeSpan.FromMilliseconds(100) });
