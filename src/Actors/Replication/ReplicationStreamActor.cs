@@ -276,6 +276,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private long _lastReceiveTick;
     private bool _pinged;
     private long _lastPositionRecordTick;
+    private long _lastStatusTick;
     private int _inFlight;
     private int _deferredAcks;
 
@@ -568,6 +569,13 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         {
             BatchDone();
         }
+
+        // The server hears of a new durable position within a second, not only at the next
+        // status interval: it may then free WAL, and a waiting synchronous commit goes on.
+        if (!_stopping && _flushed > _reported && Environment.TickCount64 - _lastStatusTick >= 1000)
+        {
+            SendStatus(false);
+        }
     }
 
     /// <summary>The sink applied a batch and will make it durable with its next commit: the next batch may go.</summary>
@@ -625,6 +633,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         }
 
         _reported = flush;
+        _lastStatusTick = Environment.TickCount64;
         var buffer = new byte[StandbyStatusUpdate.Length];
         StandbyStatusUpdate.Write(buffer, flush, flush, flush, PgEpoch.Now(), replyRequested);
         _connection.Tell(new SendCopyData(buffer));

@@ -43,6 +43,9 @@ internal sealed class IcebergChangeApplier
     private readonly List<object?[]> _buffer = [];
     private readonly List<string?> _bufferKeys = [];
     private readonly List<DataFile> _written = [];
+
+    // The data file the coming commit's inserts are appended to, in batches (row groups).
+    private DataFileAppender? _appender;
     private readonly List<PositionDelete> _deletes = [];
     private long _bufferBytes;
     private long _writtenBytes;
@@ -78,7 +81,7 @@ internal sealed class IcebergChangeApplier
     public int PendingChanges { get; private set; }
 
     /// <summary>An estimate of what the next commit writes (buffered rows and files written for it).</summary>
-    public long PendingBytes => _bufferBytes + _writtenBytes;
+    public long PendingBytes => _bufferBytes + _writtenBytes + (_appender?.EstimatedBytes ?? 0);
 
     /// <summary>Values written as null since the last commit because the Iceberg type cannot hold them.</summary>
     public long Unrepresentable => _unrepresentable;
@@ -202,7 +205,7 @@ internal sealed class IcebergChangeApplier
         }
 
         PendingChanges++;
-        if (_bufferBytes >= Math.Min(_targetFileBytes, 64L << 20))
+        if (_bufferBytes >= BufferBytes)
         {
             await WriteBufferAsync(ct).ConfigureAwait(false);
         }
@@ -284,6 +287,12 @@ internal sealed class IcebergChangeApplier
         }
         else
         {
+            if (_appender is { } open && _files[location.File] == open.Location)
+            {
+                // The row is in the file still being written: it is closed first, so that it can be read.
+                await CompleteFileAsync(ct).ConfigureAwait(false);
+            }
+
             var rows = await TableScan.ReadRowsAtAsync(_io, _table.Metadata, _files[location.File], [location.Position], ct).ConfigureAwait(false);
             old = rows[0];
         }
@@ -301,7 +310,10 @@ internal sealed class IcebergChangeApplier
         }
     }
 
-    /// <summary>Writes the buffered rows still live as a data file of the coming commit.</summary>
+    /// <summary>Buffered rows are appended to the data file at about this many (estimated) bytes: memory stays bounded in a large transaction.</summary>
+    private const long BufferBytes = 8L << 20;
+
+    /// <summary>Appends the buffered rows still live to the coming commit's data file (rolled at the target size).</summary>
     private async Task WriteBufferAsync(CancellationToken ct)
     {
         var live = new List<object?[]>(_buffer.Count);
@@ -342,14 +354,33 @@ internal sealed class IcebergChangeApplier
             }
         }
 
-        var file = await DataFileWriter.WriteAsync(_io, _table.NewDataFileLocation(), schema, live, ct).ConfigureAwait(false);
-        _written.Add(file);
-        _writtenBytes += file.FileSizeInBytes;
-        var id = FileId(file.FilePath);
+        var appender = _appender ??= DataFileWriter.Open(_io, _table.NewDataFileLocation(), schema);
+        var start = appender.RecordCount;
+        await appender.AppendAsync(live, ct).ConfigureAwait(false);
+        var id = FileId(appender.Location);
         for (var i = 0; i < live.Count; i++)
         {
-            _index[keys[i]].Move(new Location(BufferFile, oldPositions[i]), new Location(id, i));
+            _index[keys[i]].Move(new Location(BufferFile, oldPositions[i]), new Location(id, start + i));
         }
+
+        if (appender.EstimatedBytes >= _targetFileBytes)
+        {
+            await CompleteFileAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Closes the data file being appended to; it joins the coming commit.</summary>
+    private async Task CompleteFileAsync(CancellationToken ct)
+    {
+        if (_appender is not { } appender)
+        {
+            return;
+        }
+
+        _appender = null;
+        var file = await appender.CompleteAsync(ct).ConfigureAwait(false);
+        _written.Add(file);
+        _writtenBytes += file.FileSizeInBytes;
     }
 
     /// <summary>
@@ -359,6 +390,7 @@ internal sealed class IcebergChangeApplier
     public async Task<Snapshot> CommitAsync(IReadOnlyDictionary<string, string> summary, CancellationToken ct)
     {
         await WriteBufferAsync(ct).ConfigureAwait(false);
+        await CompleteFileAsync(ct).ConfigureAwait(false);
         var deletes = _deletes.OrderBy(d => d.FilePath, StringComparer.Ordinal).ThenBy(d => d.Position).ToList();
         var extra = new Dictionary<string, string>(summary, StringComparer.Ordinal);
         if (_unrepresentable > 0)
@@ -378,6 +410,8 @@ internal sealed class IcebergChangeApplier
 
     private void ClearPending()
     {
+        // An appender not completed writes nothing.
+        _appender = null;
         _buffer.Clear();
         _bufferKeys.Clear();
         _written.Clear();
@@ -409,6 +443,7 @@ internal sealed class IcebergChangeApplier
         {
             // Rows buffered for the old schema are written with it first.
             await WriteBufferAsync(ct).ConfigureAwait(false);
+            await CompleteFileAsync(ct).ConfigureAwait(false);
             await _table.AddColumnsAsync(missing.Select(c => (c.Name, typeOf(c))), ct).ConfigureAwait(false);
             schema = _table.Metadata.CurrentSchema;
         }
@@ -428,6 +463,7 @@ internal sealed class IcebergChangeApplier
         if (promoted.Count > 0)
         {
             await WriteBufferAsync(ct).ConfigureAwait(false);
+            await CompleteFileAsync(ct).ConfigureAwait(false);
             await _table.PromoteColumnsAsync(promoted, ct).ConfigureAwait(false);
             schema = _table.Metadata.CurrentSchema;
         }
