@@ -294,15 +294,7 @@ public sealed class IcebergTable
 
         var now = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs);
         var snapshot = new Snapshot(snapshotId, parent?.SnapshotId, sequence, now, listPath, SnapshotSummary.Build(parent, added, deletes, removeAllExisting, removed, extra), schema.SchemaId);
-        var next = m with
-        {
-            LastSequenceNumber = sequence,
-            LastUpdatedMs = now,
-            CurrentSnapshotId = snapshotId,
-            Snapshots = [.. m.Snapshots, snapshot],
-            SnapshotLog = [.. m.SnapshotLog, new SnapshotLogEntry(now, snapshotId)],
-            Refs = new Dictionary<string, SnapshotRef>(m.Refs) { ["main"] = new SnapshotRef(snapshotId, "branch") },
-        };
+        var next = IcebergTable.WithCurrentSnapshot(m, snapshot);
         await CommitAsync(next, ct);
         return snapshot;
     }
@@ -359,6 +351,20 @@ public sealed class IcebergTable
         await CommitAsync(next, ct);
         return schema;
     }
+
+    /// <summary>
+    /// <paramref name="m"/> with <paramref name="snapshot"/> added as the current one: its sequence
+    /// number, the snapshot log and the main branch moved to it.
+    /// </summary>
+    internal static TableMetadata WithCurrentSnapshot(TableMetadata m, Snapshot snapshot) => m with
+    {
+        LastSequenceNumber = snapshot.SequenceNumber,
+        LastUpdatedMs = snapshot.TimestampMs,
+        CurrentSnapshotId = snapshot.SnapshotId,
+        Snapshots = [.. m.Snapshots, snapshot],
+        SnapshotLog = [.. m.SnapshotLog, new SnapshotLogEntry(snapshot.TimestampMs, snapshot.SnapshotId)],
+        Refs = new Dictionary<string, SnapshotRef>(m.Refs) { ["main"] = new SnapshotRef(snapshot.SnapshotId, "branch") },
+    };
 
     /// <summary>Sets table properties (adding or replacing those given) in a new metadata version; snapshots are untouched.</summary>
     public async Task SetPropertiesAsync(IReadOnlyDictionary<string, string> properties, CancellationToken ct = default)

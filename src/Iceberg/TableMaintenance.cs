@@ -494,15 +494,7 @@ public static class TableMaintenance
             [.. kept.Select(e => e.File), .. written], [.. keptDeletes.Select(e => e.File), .. addedDeletes], plan.Manifests.Count, manifests.Count);
         var now = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), m.LastUpdatedMs);
         var snapshot = new Snapshot(snapshotId, parent.SnapshotId, sequence, now, listPath, summary, schema.SchemaId);
-        var next = m with
-        {
-            LastSequenceNumber = sequence,
-            LastUpdatedMs = now,
-            CurrentSnapshotId = snapshotId,
-            Snapshots = [.. m.Snapshots, snapshot],
-            SnapshotLog = [.. m.SnapshotLog, new SnapshotLogEntry(now, snapshotId)],
-            Refs = new Dictionary<string, SnapshotRef>(m.Refs) { ["main"] = new SnapshotRef(snapshotId, "branch") },
-        };
+        var next = IcebergTable.WithCurrentSnapshot(m, snapshot);
         try
         {
             await table.CommitMetadataAsync(next, ct);
