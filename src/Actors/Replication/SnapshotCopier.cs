@@ -332,7 +332,8 @@ public static partial class SnapshotCopier
     private static string SizeUnlessRewrittenSql(uint oid)
     {
         var rel = oid.ToString(CultureInfo.InvariantCulture) + "::oid::regclass";
-        return $"; SELECT CASE WHEN (SELECT relfilenode FROM pg_catalog.pg_class WHERE oid = {rel}) IS DISTINCT FROM pg_catalog.pg_relation_filenode({rel}) THEN NULL"
+        // A partitioned table has no storage of its own (file node 0, pg_relation_filenode null): not checked here.
+        return $"; SELECT CASE WHEN (SELECT NULLIF(relfilenode, 0) FROM pg_catalog.pg_class WHERE oid = {rel}) <> pg_catalog.pg_relation_filenode({rel}) THEN NULL"
             + $" ELSE pg_catalog.pg_relation_size({rel}) / current_setting('block_size')::int8 END";
     }
 
