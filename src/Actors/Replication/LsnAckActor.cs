@@ -8,7 +8,7 @@ public sealed class LreplState
 {
     public bool SnapshotDone { get; set; }
 
-    /// <summary>Commit LSN of the last transaction in the file (the consistent point right after the snapshot).</summary>
+    /// <summary>Commit LSN of the last transaction in the file; right after the snapshot, the LSN just before its consistent point (<see cref="LsnAckActor.SnapshotCommitLsn"/>).</summary>
     public ulong CommitLsn { get; set; }
 
     /// <summary>
@@ -158,7 +158,7 @@ public sealed class LsnAckActor : ReceivePersistentActor
         Command<SnapshotCompleted>(c =>
         {
             var sender = Sender;
-            Persist(new LreplEvent { Kind = "snapshot", CommitLsn = c.ConsistentPoint, EndLsn = c.ConsistentPoint, FileOffset = c.FileOffset, Rows = c.Rows, JsonFormat = c.JsonFormat }, e =>
+            Persist(new LreplEvent { Kind = "snapshot", CommitLsn = SnapshotCommitLsn(c.ConsistentPoint), EndLsn = c.ConsistentPoint, FileOffset = c.FileOffset, Rows = c.Rows, JsonFormat = c.JsonFormat }, e =>
             {
                 Apply(e);
                 _progress?.StateStoreUp();
@@ -201,6 +201,15 @@ public sealed class LsnAckActor : ReceivePersistentActor
     }
 
     public override string PersistenceId { get; }
+
+    /// <summary>
+    /// What a snapshot taken at <paramref name="consistentPoint"/> holds, as a commit position: the
+    /// commits before it. The server streams every transaction whose commit record starts at or after
+    /// the consistent point, and one may start exactly there (the record right after the one that made
+    /// the slot consistent); that one is not in the snapshot. Commits at or below the recorded position
+    /// are dropped as durable, so it is the point less one.
+    /// </summary>
+    public static ulong SnapshotCommitLsn(ulong consistentPoint) => consistentPoint > 0 ? consistentPoint - 1 : 0;
 
     protected override void OnReplaySuccess()
     {

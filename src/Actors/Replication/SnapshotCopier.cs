@@ -133,14 +133,14 @@ public static partial class SnapshotCopier
         await lead.ExecuteAsync(
             BeginSnapshotSql(snapshotName)
                 + "; SELECT " + shapeList + " FROM " + table.Qualified + " LIMIT 0"
-                + $"; SELECT pg_relation_size({table.Oid.ToString(CultureInfo.InvariantCulture)}::oid::regclass) / current_setting('block_size')::int8"
+                + SizeUnlessRewrittenSql(table.Oid)
                 + (shape.Types is null ? "" : "; " + PgTypeCatalog.LoadQueryForRelation(table.Oid)),
             shape,
             ct).ConfigureAwait(false);
         shape.ThrowIfFailed("reading the columns and the size of " + table.Qualified + " under the snapshot");
         var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name), default, JsonValueType.Resolve(f.TypeOid, format, shape.Types))).ToArray();
         var selectList = columns.Length == 0 ? "" : string.Join(", ", columns.Select(c => ReplicationCommands.QuoteIdentifier(c.Name)));
-        var blocks = long.Parse(shape.First ?? throw new LreplException("no size for " + table.Qualified), CultureInfo.InvariantCulture);
+        var blocks = long.Parse(shape.First ?? throw new LreplException($"{table.Qualified} was truncated or rewritten (TRUNCATE, VACUUM FULL, CLUSTER or a rewriting ALTER TABLE) after the slot's snapshot was taken, and PostgreSQL shows such a table empty to that snapshot: the snapshot is not taken from it; run lrepl again for a new one"), CultureInfo.InvariantCulture);
         var ranges = PlanRanges(blocks, lead.Session.ServerVersionNumber, options, out var workers);
 
         sink.Begin(new TableRelation(table.Oid, table.Schema, table.Name ?? table.Qualified, ReplicaIdentity.Default, columns), lsn, ranges.Count);
@@ -321,6 +321,22 @@ public static partial class SnapshotCopier
     /// The fields of the first result that has them, the first value of the first row, and the rows
     /// of a third result (<see cref="PgTypeCatalog.LoadQueryForRelation"/>) added to <see cref="Types"/>.
     /// </summary>
+    /// <summary>
+    /// The table's size in blocks, or null when its storage was replaced since the snapshot was
+    /// taken. TRUNCATE and table rewrites are not MVCC-safe: a transaction on an older snapshot reads
+    /// the new, empty storage, so a TRUNCATE that committed between the slot's creation and the
+    /// first read of the table (whose lock then keeps it away) would make the copy silently empty
+    /// while its rows are never streamed either. pg_class read under the snapshot still names the
+    /// old file node; pg_relation_filenode, from the catalog cache, names the current one.
+    /// </summary>
+    private static string SizeUnlessRewrittenSql(uint oid)
+    {
+        var rel = oid.ToString(CultureInfo.InvariantCulture) + "::oid::regclass";
+        // A partitioned table has no storage of its own (file node 0, pg_relation_filenode null): not checked here.
+        return $"; SELECT CASE WHEN (SELECT NULLIF(relfilenode, 0) FROM pg_catalog.pg_class WHERE oid = {rel}) <> pg_catalog.pg_relation_filenode({rel}) THEN NULL"
+            + $" ELSE pg_catalog.pg_relation_size({rel}) / current_setting('block_size')::int8 END";
+    }
+
     private sealed class ShapeObserver(PgTypeCatalog? types = null) : BaseObserver
     {
         private IReadOnlyList<FieldDescription>? _fields;

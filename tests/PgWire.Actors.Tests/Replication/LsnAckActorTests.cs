@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Persistence;
 using Akka.TestKit.Xunit2;
 using PgWire.Actors.Replication;
+using PgWire.Protocol.Replication;
 using Xunit;
 
 namespace PgWire.Actors.Tests.Replication;
@@ -56,6 +57,30 @@ public sealed class LsnAckActorTests : SqliteStateTestKit
 
         var other = Sys.ActorOf(LsnAckActor.Props("t2", 100));
         Assert.False(StateOf(other).SnapshotDone);
+    }
+
+    [Fact]
+    public void A_transaction_committed_exactly_at_the_snapshots_consistent_point_is_not_skipped_as_durable()
+    {
+        // The server streams commits whose record starts at or after the consistent point; one right
+        // after the record that made the slot consistent starts exactly there and is not in the snapshot.
+        var ack = Sys.ActorOf(LsnAckActor.Props("at-cp", 100));
+        ack.Tell(new SnapshotCompleted(0x6000, 1000, 10));
+        var state = ExpectMsg<Persisted>(TimeSpan.FromSeconds(10)).State;
+        Assert.Equal(0x6000UL, state.EndLsn);
+        Assert.True(state.CommitLsn < 0x6000, $"the snapshot counts {new Lsn(state.CommitLsn)} as durable");
+
+        // A run resuming from that state drops what it counts as durable, and nothing else.
+        var decoder = Sys.ActorOf(PgOutputDecoderActor.Props(new StreamTarget("public", "items", "slot", "pub"), 2, new Lsn(state.CommitLsn), false));
+        decoder.Tell(PgOutputBytes.Batch(PgOutputBytes.XLog(
+            0x6000,
+            PgOutputBytes.Relation(null, 16400, "public", "items", ("id", 20, true), ("v", 25, false)),
+            PgOutputBytes.Begin(0x6000, DateTimeOffset.UnixEpoch, 700),
+            PgOutputBytes.Insert(null, 16400, "1", "a"),
+            PgOutputBytes.Commit(0x6000, 0x6030, DateTimeOffset.UnixEpoch))));
+        var committed = Assert.Single(ExpectMsg<FrameBatchDecoded>(TimeSpan.FromSeconds(10)).Committed);
+        Assert.Equal(new Lsn(0x6000), committed.CommitLsn);
+        committed.Buffer.Dispose();
     }
 
     [Fact]

@@ -399,6 +399,28 @@ public sealed class SnapshotCopierTests
     }
 
     [ClusterFact]
+    public async Task A_table_truncated_after_the_snapshot_was_exported_is_refused_not_copied_empty()
+    {
+        // TRUNCATE is not MVCC-safe: under the exported snapshot the refilled table reads empty,
+        // and the rows the snapshot should hold come neither from the copy nor from the stream.
+        const string table = "lr_snap_truncated";
+        Psql($"""
+            DROP TABLE IF EXISTS {table};
+            CREATE TABLE {table} (id int PRIMARY KEY, name text, amount numeric, ts timestamptz, flag bool);
+            INSERT INTO {table} SELECT g, 'old', g, now(), true FROM generate_series(1, 500) g;
+            """);
+        try
+        {
+            var ex = await Assert.ThrowsAsync<LreplException>(() => CopyAsync(table, SnapshotCopyOptions.Default, afterExport: $"BEGIN; TRUNCATE {table}; INSERT INTO {table} SELECT g, 'new', g, now(), true FROM generate_series(1001, 1100) g; COMMIT"));
+            Assert.Contains("truncated or rewritten", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Psql($"DROP TABLE IF EXISTS {table}");
+        }
+    }
+
+    [ClusterFact]
     public async Task Many_ctid_ranges_copied_in_parallel_see_only_the_exported_snapshot_in_order()
     {
         const string table = "lr_snap_ranges";

@@ -66,7 +66,8 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
         var files = _files.OrderBy(f => f.Part).ThenBy(f => f.Sequence).Select(f => f.File).ToList();
         var summary = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [IcebergSinkActor.CommitLsnProperty] = _consistentPoint.ToString(),
+            // The commits before the consistent point: a transaction committed exactly at it is streamed, not in the snapshot.
+            [IcebergSinkActor.CommitLsnProperty] = new Lsn(LsnAckActor.SnapshotCommitLsn(_consistentPoint.Value)).ToString(),
             [IcebergSinkActor.EndLsnProperty] = _consistentPoint.ToString(),
             ["pgwire.snapshot"] = "true",
         };
