@@ -5,11 +5,12 @@ using PgWire.Protocol.Settings;
 
 namespace PgWire.Host.Lrepl;
 
-/// <summary><c>pgwire lrepl</c>: follows one table through logical replication into a JSON lines file.</summary>
+/// <summary><c>pgwire lrepl</c>: follows one table through logical replication into a data file or an Iceberg table.</summary>
 public static class LreplCommand
 {
     public const string Usage = """
         pgwire lrepl: copy a table's snapshot, then every change, into <config-dir>/<table>.data
+        or (--sink iceberg) into an Apache Iceberg table
 
         Usage:
           pgwire lrepl -t TABLE -L PUBLICATION -c CONFIG_DIR [options]
