@@ -115,3 +115,12 @@ public sealed class DuckDbFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A test that needs both the test cluster and DuckDB: skipped, with the reason, without either.</summary>
+public sealed class ClusterDuckDbFactAttribute : FactAttribute
+{
+    public ClusterDuckDbFactAttribute()
+    {
+        Skip = new PgWire.Tests.Shared.ClusterFactAttribute().Skip ?? DuckDb.SkipReason;
+    }
+}

@@ -31,9 +31,6 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
         _warn = warn;
     }
 
-    /// <summary>The snapshot that <see cref="CompleteAsync"/> committed.</summary>
-    public Snapshot? Committed { get; private set; }
-
     public void Begin(TableRelation table, Lsn consistentPoint, int parts)
     {
         _relation = table;
@@ -76,8 +73,8 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
             summary["pgwire.unrepresentable-values"] = _unrepresentable.ToString(CultureInfo.InvariantCulture);
         }
 
-        Committed = await _table.CommitAsync(files, [], removeAllExisting: true, summary, ct).ConfigureAwait(false);
-        return Committed.SnapshotId;
+        var committed = await _table.CommitAsync(files, [], removeAllExisting: true, summary, ct).ConfigureAwait(false);
+        return committed.SnapshotId;
     }
 
     public void Discard()
