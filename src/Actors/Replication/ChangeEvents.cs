@@ -130,6 +130,12 @@ public readonly ref struct RowChange
 /// <param name="EndLsn">The end of the commit record: the flush position to report once the transaction is durable.</param>
 public sealed record CommittedTransaction(TransactionBuffer Buffer, Lsn CommitLsn, Lsn EndLsn, uint Xid, DateTimeOffset CommitTime)
 {
+    /// <summary>
+    /// Which of the stream's tables (<see cref="StreamTarget.Routes"/>) the changes belong to: a
+    /// transaction that touched several followed tables is handed on as one of these per table.
+    /// </summary>
+    public int Route { get; init; }
+
     /// <summary>Reads the changes back in order; read once, and only by the holder.</summary>
     public ChangeReader ReadChanges() => new(Buffer.OpenReader());
 }

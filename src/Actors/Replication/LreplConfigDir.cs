@@ -31,6 +31,7 @@ public sealed partial class LreplConfigDir : IDisposable
     private readonly FileStream _lock;
     private readonly HashSet<string> _slots;
     private readonly HashSet<string> _publications;
+    private readonly Dictionary<string, string[]> _slotTables = new(StringComparer.Ordinal);
 
     private LreplConfigDir(string path, FileStream @lock, string id, bool legacy, HashSet<string> slots, HashSet<string> publications)
     {
@@ -57,6 +58,46 @@ public sealed partial class LreplConfigDir : IDisposable
     public IReadOnlyCollection<string> Publications => _publications;
 
     public bool OwnsSlot(string slot) => _slots.Contains(slot);
+
+    /// <summary>The tables (as the run named them) the last run of <paramref name="slot"/> followed; null when not recorded.</summary>
+    public IReadOnlyList<string>? TablesOf(string slot) => _slotTables.TryGetValue(slot, out var tables) ? tables : null;
+
+    /// <summary>The slot of this directory whose last run followed the table <paramref name="table"/> names, if any.</summary>
+    public string? SlotOf(string table)
+    {
+        var key = LreplOptions.KeyOf(table);
+        return _slotTables.Where(e => _slots.Contains(e.Key) && e.Value.Any(t => LreplOptions.KeyOf(t) == key)).Select(e => e.Key).Order(StringComparer.Ordinal).FirstOrDefault();
+    }
+
+    /// <summary>Records which tables (as the run names them) a run of <paramref name="slot"/> follows, before it streams them.</summary>
+    public void RecordTables(string slot, IEnumerable<string> tableNames)
+    {
+        var tables = tableNames.Distinct(StringComparer.Ordinal).ToArray();
+        var had = _slotTables.TryGetValue(slot, out var before);
+        if (had && before!.SequenceEqual(tables, StringComparer.Ordinal))
+        {
+            return;
+        }
+
+        _slotTables[slot] = tables;
+        try
+        {
+            Save();
+        }
+        catch
+        {
+            if (had)
+            {
+                _slotTables[slot] = before!;
+            }
+            else
+            {
+                _slotTables.Remove(slot);
+            }
+
+            throw;
+        }
+    }
 
     public bool CreatedPublication(string publication) => _publications.Contains(publication);
 
@@ -157,7 +198,22 @@ public sealed partial class LreplConfigDir : IDisposable
     public void RecordSlot(string slot) => Change(_slots, slot, add: true);
 
     /// <summary>Forgets <paramref name="slot"/> once it has been dropped.</summary>
-    public void ForgetSlot(string slot) => Change(_slots, slot, add: false);
+    public void ForgetSlot(string slot)
+    {
+        Change(_slots, slot, add: false);
+        if (_slotTables.Remove(slot, out var tables))
+        {
+            try
+            {
+                Save();
+            }
+            catch
+            {
+                _slotTables[slot] = tables;
+                throw;
+            }
+        }
+    }
 
     public void RecordPublication(string publication) => Change(_publications, publication, add: true);
 
@@ -209,7 +265,16 @@ public sealed partial class LreplConfigDir : IDisposable
         var legacy = root!["legacyState"]?.GetValue<bool>() ?? false;
         var slots = new HashSet<string>(Names(root["slots"]), StringComparer.Ordinal);
         var publications = new HashSet<string>(Names(root["publications"]), StringComparer.Ordinal);
-        return new LreplConfigDir(path, lockFile, id, legacy, slots, publications);
+        var dir = new LreplConfigDir(path, lockFile, id, legacy, slots, publications);
+        if (root["slotTables"] is JsonObject slotTables)
+        {
+            foreach (var (slot, tables) in slotTables)
+            {
+                dir._slotTables[slot] = [.. Names(tables)];
+            }
+        }
+
+        return dir;
     }
 
     private static IEnumerable<string> Names(JsonNode? node) =>
@@ -224,6 +289,17 @@ public sealed partial class LreplConfigDir : IDisposable
             ["slots"] = new JsonArray([.. _slots.Order(StringComparer.Ordinal).Select(s => (JsonNode?)JsonValue.Create(s))]),
             ["publications"] = new JsonArray([.. _publications.Order(StringComparer.Ordinal).Select(s => (JsonNode?)JsonValue.Create(s))]),
         };
+        if (_slotTables.Count > 0)
+        {
+            var slotTables = new JsonObject();
+            foreach (var (slot, tables) in _slotTables.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                slotTables[slot] = new JsonArray([.. tables.Select(t => (JsonNode?)JsonValue.Create(t))]);
+            }
+
+            doc["slotTables"] = slotTables;
+        }
+
         var file = System.IO.Path.Combine(Path, FileName);
         var temp = file + ".new";
         try

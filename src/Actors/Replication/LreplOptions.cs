@@ -95,8 +95,148 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// <summary>When signalled, the actor system is torn down at once with no drain (crash tests).</summary>
     internal CancellationToken Abort { get; init; }
 
+    private readonly IReadOnlyList<string>? _tables;
+
+    /// <summary>
+    /// Every table the run follows from its one slot, in the order given; <see cref="Table"/> is the
+    /// first. Each has its own data file (or Iceberg table) and its own recorded position.
+    /// </summary>
+    public IReadOnlyList<string> Tables
+    {
+        get => _tables ?? [Table];
+        init => _tables = value is { Count: > 0 } ? value : null;
+    }
+
     public string SlotName => Slot ?? SanitizeSlot(PlainTableName) + "_slot";
-    public string DataPath => Path.Combine(ConfigDir, PlainTableName.Replace('/', '_') + ".data");
+
+    /// <summary>
+    /// <c>&lt;table&gt;.data</c> for a table named without a schema or in <c>public</c>,
+    /// <c>&lt;schema&gt;.&lt;table&gt;.data</c> otherwise, every character outside
+    /// <c>[A-Za-z0-9_-]</c> of either part percent-encoded (so <c>"a.b"</c> and <c>a.b</c> differ).
+    /// A file an earlier version started under the plain table name is used while it is there.
+    /// </summary>
+    public string DataPath
+    {
+        get
+        {
+            var (schema, name) = SplitTableName(Table);
+            var file = Path.Combine(ConfigDir, (schema is null or "public" ? "" : PercentEncode(schema) + ".") + PercentEncode(name) + ".data");
+            var legacy = Path.Combine(ConfigDir, PlainTableName.Replace('/', '_') + ".data");
+            return legacy != file && !File.Exists(file) && File.Exists(legacy) ? legacy : file;
+        }
+    }
+
+    /// <summary>The table as <c>schema.name</c> (without quotes; <c>public</c> when no schema is given), how the config dir records it.</summary>
+    public string TableKey => KeyOf(Table);
+
+    /// <summary>A table name as <c>schema.name</c>, see <see cref="TableKey"/>.</summary>
+    public static string KeyOf(string table)
+    {
+        var (schema, name) = SplitTableName(table);
+        return (schema ?? "public") + "." + name;
+    }
+
+    /// <summary>This run for one of its tables: the same slot, that table's file, state and sink.</summary>
+    internal LreplOptions ForTable(string table, string slot) => this with
+    {
+        Table = table,
+        Tables = [table],
+        Slot = slot,
+        StateId = Tables.Count == 1 ? StateId : null,
+        SeveralTables = Tables.Count > 1,
+    };
+
+    /// <summary>Set on a table's options when its run follows several tables (Iceberg tables are then named per table in the configured namespace).</summary>
+    internal bool SeveralTables { get; init; }
+
+    /// <summary>
+    /// Splits a table name as PostgreSQL reads it: an optional schema and the name, unquoted parts
+    /// folded to lower case, quoted parts kept (a dot inside quotes is part of the name).
+    /// </summary>
+    public static (string? Schema, string Name) SplitTableName(string table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var parts = new List<string>();
+        var sb = new StringBuilder(table.Length);
+        var quoted = false;
+        for (var i = 0; i < table.Length; i++)
+        {
+            var c = table[i];
+            if (c == '"')
+            {
+                if (quoted && i + 1 < table.Length && table[i + 1] == '"')
+                {
+                    sb.Append('"');
+                    i++;
+                }
+                else
+                {
+                    quoted = !quoted;
+                }
+            }
+            else if (c == '.' && !quoted)
+            {
+                parts.Add(sb.ToString());
+                sb.Clear();
+            }
+            else
+            {
+                sb.Append(quoted ? c : char.ToLowerInvariant(c));
+            }
+        }
+
+        parts.Add(sb.ToString());
+        return parts.Count >= 2 ? (parts[^2], parts[^1]) : (null, parts[0]);
+    }
+
+    /// <summary>
+    /// Splits a <c>-t</c> value into table names: commas separate them, except inside double quotes
+    /// (<c>orders,"a,b",sales.items</c> gives three). Blank entries are dropped.
+    /// </summary>
+    public static IReadOnlyList<string> ParseTableList(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var names = new List<string>();
+        var start = 0;
+        var quoted = false;
+        for (var i = 0; i <= value.Length; i++)
+        {
+            if (i < value.Length && value[i] == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (i == value.Length || (value[i] == ',' && !quoted))
+            {
+                var name = value[start..i].Trim();
+                if (name.Length > 0)
+                {
+                    names.Add(name);
+                }
+
+                start = i + 1;
+            }
+        }
+
+        return names;
+    }
+
+    private static string PercentEncode(string part)
+    {
+        var sb = new StringBuilder(part.Length);
+        foreach (var b in Encoding.UTF8.GetBytes(part))
+        {
+            if (b is (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'a' and <= (byte)'z') or (>= (byte)'0' and <= (byte)'9') or (byte)'_' or (byte)'-')
+            {
+                sb.Append((char)b);
+            }
+            else
+            {
+                sb.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return sb.ToString();
+    }
 
     /// <summary>
     /// The table name as PostgreSQL reads it, without quotes: unquoted parts folded to lower case,

@@ -175,7 +175,13 @@ public static partial class LreplRunner
         }
         else if (first[6] != "t")
         {
-            throw new LreplException($"publication \"{options.Publication}\" does not include table {qualified}");
+            if (!dir.CreatedPublication(options.Publication))
+            {
+                throw new LreplException($"publication \"{options.Publication}\" does not include table {qualified} (ALTER PUBLICATION {publicationName} ADD TABLE {qualified})");
+            }
+
+            // A publication this dir's --create-publication made takes the tables its runs name.
+            await QueryAsync(client, $"ALTER PUBLICATION {publicationName} ADD TABLE {qualified}", null, ct).ConfigureAwait(false);
         }
 
         List<string>? published = null;
@@ -193,7 +199,7 @@ public static partial class LreplRunner
     /// Binary transfer for the stream when the options allow it, the server has it (14 and later)
     /// and every column type of the table has a binary form decoded here; otherwise null (text).
     /// </summary>
-    private static async Task<BinaryStreaming?> BinaryStreamingAsync(PgClient client, LreplOptions options, TableInfo table, TextWriter log, CancellationToken ct)
+    private static async Task<BinaryStreaming?> BinaryStreamingAsync(PgClient client, LreplOptions options, IReadOnlyList<TableInfo> tables, TextWriter log, CancellationToken ct)
     {
         var version = client.Session.ServerVersionNumber;
         if (!options.Binary || version < 140000)
@@ -207,7 +213,8 @@ public static partial class LreplRunner
             catalog.AddRow(ParseOid(row[0]), row[1]![0], ParseOid(row[2]), ParseOid(row[3]));
         }
 
-        var columns = await QueryAsync(client, "SELECT attname, atttypid::int8::text, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture)], ct).ConfigureAwait(false);
+        var oids = "{" + string.Join(",", tables.Select(t => t.Oid.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "}";
+        var columns = await QueryAsync(client, "SELECT attname, atttypid::int8::text, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = ANY ($1::oid[]) AND attnum > 0 AND NOT attisdropped ORDER BY attrelid, attnum", [oids], ct).ConfigureAwait(false);
         var textOnly = columns.Where(c => !BinaryTextFormatter.CanFormat(ParseOid(c[1]), catalog)).Select(c => $"{c[0]} ({c[2]})").ToList();
         if (textOnly.Count > 0)
         {

@@ -152,7 +152,7 @@ public static partial class LreplRunner
             throw new LreplException(ex.Message, ex);
         }
 
-        var ident = settings.TableFor(table.Schema, table.Name, onlyTable: true);
+        var ident = settings.TableFor(table.Schema, table.Name, onlyTable: !options.SeveralTables);
         var columns = await ColumnTypesAsync(client, table, ct).ConfigureAwait(false);
         var target = new IcebergTarget(settings, catalog, settings.OpenFileIO(), ident, columns.ToDictionary(c => c.Name, StringComparer.Ordinal));
         var schema = SchemaFor(columns, table.KeyColumns);
@@ -218,7 +218,7 @@ public static partial class LreplRunner
         return target;
     }
 
-    private static async Task<IActorRef> StartIcebergSinkAsync(Func<Props, string, IActorRef> start, LreplOptions lrepl, IcebergTarget target, IActorRef ack, LreplState state, LreplProgress progress, TextWriter log, CancellationToken ct)
+    private static async Task<IActorRef> StartIcebergSinkAsync(Func<Props, string, IActorRef> start, string name, LreplOptions lrepl, IcebergTarget target, IActorRef ack, LreplState state, LreplProgress progress, TextWriter log, CancellationToken ct)
     {
         var applier = await IcebergChangeApplier.OpenAsync(target.IO, target.LoadAsync, target.Settings.TargetFileSize, line => log.WriteLine("lrepl: " + line), ct).ConfigureAwait(false);
         var durable = IcebergSinkActor.CommitLsnOf(applier.Table.Metadata.CurrentSnapshot) ?? new Lsn(state.CommitLsn);
@@ -228,6 +228,6 @@ public static partial class LreplRunner
             Maintenance = new MaintenanceOptions { SnapshotRetention = lrepl.IcebergSnapshotRetention, OrphanGracePeriod = lrepl.IcebergOrphanGrace },
             Log = line => log.WriteLine("lrepl: " + line),
         };
-        return start(IcebergSinkActor.Props(applier, durable, ack, options, progress), "sink");
+        return start(IcebergSinkActor.Props(applier, durable, ack, options, progress), name);
     }
 }

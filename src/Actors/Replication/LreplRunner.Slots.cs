@@ -24,17 +24,19 @@ public static partial class LreplRunner
         var log = options.Log ?? TextWriter.Null;
         using var dir = LreplConfigDir.Open(options.ConfigDir, options.DataPath);
         var system = CreateSystem(options);
+        List<string> served;
         try
         {
             await using (var client = await ConnectAsync(system, Resolve(options, null), options, cancellationToken).ConfigureAwait(false))
             {
-                var slot = options.SlotName;
+                var slot = options.Slot ?? options.Tables.Select(dir.SlotOf).FirstOrDefault(s => s is not null) ?? options.SlotName;
+                served = [.. dir.TablesOf(slot) ?? []];
                 var exists = (await QueryAsync(client, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", [slot], cancellationToken).ConfigureAwait(false))[0][0] != "0";
                 if (dir.OwnsSlot(slot))
                 {
                     if (exists)
                     {
-                        await DropOwnSlotAsync(client, options, log, cancellationToken, unfinished: false).ConfigureAwait(false);
+                        await DropOwnSlotAsync(client, options with { Slot = slot }, log, cancellationToken, unfinished: false).ConfigureAwait(false);
                     }
                     else
                     {
@@ -71,12 +73,32 @@ public static partial class LreplRunner
                 }
             }
 
-            var eraser = system.ActorOf(LsnAckActor.Props(dir.PersistenceId(options.StateId ?? "lrepl-" + options.Table)), "lrepl-erase");
-            var stopped = eraser.WatchAsync(CancellationToken.None);
-            var erase = eraser.Ask<object>(EraseLreplState.Instance, TimeSpan.FromSeconds(30), cancellationToken);
-            if (await Task.WhenAny(erase, stopped).ConfigureAwait(false) != erase || await erase.ConfigureAwait(false) is Status.Failure)
+            // Every table the slot served loses its way to continue with it: each one's state goes.
+            var tables = options.Tables.Select(t => options.ForTable(t, options.SlotName)).ToList();
+            foreach (var name in served)
             {
-                throw new LreplException($"the replication state of {options.Table} could not be dropped (see {options.LogPath}); the slot is gone, so the next run starts over");
+                if (!tables.Any(t => t.TableKey == LreplOptions.KeyOf(name)))
+                {
+                    tables.Add(options.ForTable(name, options.SlotName));
+                }
+            }
+
+            for (var i = 0; i < tables.Count; i++)
+            {
+                var table = tables[i];
+                var eraser = system.ActorOf(LsnAckActor.Props(dir.PersistenceId(table.StateId ?? "lrepl-" + table.Table)), "lrepl-erase-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var stopped = eraser.WatchAsync(CancellationToken.None);
+                var erase = eraser.Ask<object>(EraseLreplState.Instance, TimeSpan.FromSeconds(30), cancellationToken);
+                if (await Task.WhenAny(erase, stopped).ConfigureAwait(false) != erase || await erase.ConfigureAwait(false) is Status.Failure)
+                {
+                    throw new LreplException($"the replication state of {table.Table} could not be dropped (see {options.LogPath}); the slot is gone, so the next run starts over");
+                }
+
+                log.WriteLine($"lrepl: dropped the replication state of {table.Table} in {options.ConfigDir}");
+                if (File.Exists(table.DataPath))
+                {
+                    log.WriteLine($"lrepl: kept {table.DataPath}; move it away before the next run, which starts over with a new snapshot");
+                }
             }
 
             try
@@ -89,12 +111,6 @@ public static partial class LreplRunner
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 log.WriteLine($"lrepl: could not remove {options.SpillDirectory}: {LreplConfigDir.Reason(ex)}");
-            }
-
-            log.WriteLine($"lrepl: dropped the replication state of {options.Table} in {options.ConfigDir}");
-            if (File.Exists(options.DataPath))
-            {
-                log.WriteLine($"lrepl: kept {options.DataPath}; move it away before the next run, which starts over with a new snapshot");
             }
 
             if (options.Sink == LreplSink.Iceberg)
@@ -161,8 +177,8 @@ public static partial class LreplRunner
         throw new LreplException($"replication slot \"{slot.Name}\" has confirmed position {slot.ConfirmedFlush}, past {recorded}, the last position config dir {options.ConfigDir} recorded: the slot was dropped and recreated or advanced outside lrepl, and the changes committed between {recorded} and {slot.ConfirmedFlush} cannot be recovered from it. Run lrepl --drop in this config dir and start over with a new snapshot");
     }
 
-    /// <summary>Removes an unfinished snapshot's data file and drops its slot (best effort, a few seconds at most).</summary>
-    private static async Task DiscardSnapshotAsync(PgClient repl, LreplOptions options, LreplConfigDir dir, TextWriter log)
+    /// <summary>Removes an unfinished snapshot's data file (best effort).</summary>
+    private static void RemoveUnfinishedSnapshot(LreplOptions options, TextWriter log)
     {
         try
         {
@@ -175,17 +191,21 @@ public static partial class LreplRunner
         {
             log.WriteLine($"lrepl: could not remove the unfinished snapshot {options.DataPath}: {LreplConfigDir.Reason(ex)}");
         }
+    }
 
+    /// <summary>Drops the slot of an unfinished snapshot (best effort, a few seconds at most).</summary>
+    private static async Task DiscardSlotAsync(PgClient repl, LreplOptions options, string slotName, LreplConfigDir dir, TextWriter log)
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         try
         {
-            await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(options.SlotName), null, timeout.Token).ConfigureAwait(false);
-            dir.ForgetSlot(options.SlotName);
+            await QueryAsync(repl, "DROP_REPLICATION_SLOT " + ReplicationCommands.QuoteSlotName(slotName), null, timeout.Token).ConfigureAwait(false);
+            dir.ForgetSlot(slotName);
         }
         catch (Exception ex) when (ex is LreplException or OperationCanceledException or PgConnectionException or InvalidOperationException)
         {
             // Still recorded as this dir's own: the next run drops it.
-            log.WriteLine($"lrepl: the slot {options.SlotName} of the unfinished snapshot is left for the next run to drop: {ex.Message}");
+            log.WriteLine($"lrepl: the slot {slotName} of the unfinished snapshot is left for the next run to drop: {ex.Message}");
         }
     }
 

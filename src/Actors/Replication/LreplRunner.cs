@@ -53,10 +53,18 @@ public static partial class LreplRunner
     internal static async Task<LreplProgress> RunInAsync(ActorSystem system, LreplOptions options, LreplProgress progress, CancellationToken cancellationToken)
     {
         var log = options.Log ?? TextWriter.Null;
+        if (options.Changes is not null && options.Tables.Count > 1)
+        {
+            throw new LreplException("an application's change stream follows one table; start one per table");
+        }
 
         // One process per config dir; the dir knows which slots its runs created.
         using var dir = LreplConfigDir.Open(options.ConfigDir, options.DataPath);
-        var prefix = "lrepl-" + options.SlotName + "-";
+
+        // The slot of an earlier run of any of these tables stays theirs, whatever the order or
+        // length of the list now; else the first table names it.
+        var slotName = options.Slot ?? options.Tables.Select(dir.SlotOf).FirstOrDefault(s => s is not null) ?? options.SlotName;
+        var prefix = "lrepl-" + slotName + "-";
         var started = new List<IActorRef>();
         IActorRef Start(Props props, string name)
         {
@@ -67,6 +75,8 @@ public static partial class LreplRunner
 
         try
         {
+            // Each table has its own state journal (persistence id per table) and progress counters;
+            // the first table's counters are the run's.
             // The state journal's first start (its tables, its recovery) takes a good part of a
             // core for a moment. Before a snapshot (no data file yet) it is started once the copy is
             // under way, where it overlaps the server's work instead of the connections'; otherwise
@@ -75,17 +85,36 @@ public static partial class LreplRunner
             // backoff, answering StateStoreUnavailable meanwhile. Before streaming a failure ends the
             // run (StateActor.Stopped); while streaming it is ridden out: the stream stops
             // acknowledging and starts again from what the store recorded once it answers.
-            var journal = LsnAckActor.Props(dir.PersistenceId(options.StateId ?? "lrepl-" + options.Table), options.StateSnapshotEvery, progress);
-            var ack = new StateActor(
-                () => Start(BackoffSupervisor.Props(Backoff.OnStop(journal, "journal", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1).WithReplyWhileStopped(StateStoreUnavailable.Instance)), "lsn"),
-                progress,
-                cancellationToken);
-            // The change stream keeps no file: its state alone says how far the application got.
-            var hasDataFile = options.WritesDataFile && File.Exists(options.DataPath);
-            var owned = dir.OwnsSlot(options.SlotName);
-            if (hasDataFile || owned)
+            var runs = new List<TableRun>();
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var name in options.Tables)
             {
-                ack.EnsureStarted();
+                var tableOptions = options.ForTable(name, slotName);
+                if (!keys.Add(tableOptions.TableKey))
+                {
+                    throw new LreplException($"table {tableOptions.TableKey} is named twice");
+                }
+
+                var index = runs.Count;
+                var suffix = index == 0 ? "" : "-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var tableProgress = index == 0 ? progress : new LreplProgress();
+                var journal = LsnAckActor.Props(dir.PersistenceId(tableOptions.StateId ?? "lrepl-" + tableOptions.Table), tableOptions.StateSnapshotEvery, tableProgress);
+                var ack = new StateActor(
+                    () => Start(BackoffSupervisor.Props(Backoff.OnStop(journal, "journal", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1).WithReplyWhileStopped(StateStoreUnavailable.Instance)), "lsn" + suffix),
+                    tableProgress,
+                    cancellationToken);
+
+                // The change stream keeps no file: its state alone says how far the application got.
+                runs.Add(new TableRun(index, suffix, tableOptions, tableProgress, ack) { HasDataFile = tableOptions.WritesDataFile && File.Exists(tableOptions.DataPath) });
+            }
+
+            var owned = dir.OwnsSlot(slotName);
+            foreach (var run in runs)
+            {
+                if (run.HasDataFile || owned)
+                {
+                    run.Ack.EnsureStarted();
+                }
             }
 
             var normalSettings = Resolve(options, null);
@@ -111,75 +140,80 @@ public static partial class LreplRunner
             }
 
             var identifiedTask = IdentifiedAsync();
-            TableInfo table;
             BinaryStreaming? binary;
-            CsvLineEncoder? csv = null;
-            LreplState state;
-            IPgTypeCatalog? types = null;
-            IcebergTarget? iceberg = null;
             await using (var client = await DisposeOnFailure(clientTask, identifiedTask).ConfigureAwait(false))
             {
                 // Nothing (a publication, a slot) is created before the state store has answered.
                 await DisposeOnFailure(Then(stateStoreTask, true), identifiedTask).ConfigureAwait(false);
-                (table, var slot) = await DisposeOnFailure(CheckAsync(client, options, dir, cancellationToken), identifiedTask).ConfigureAwait(false);
-                var slotExists = slot is not null;
+                SlotInfo? slot = null;
+                foreach (var run in runs)
+                {
+                    (run.Table, var tableSlot) = await DisposeOnFailure(CheckAsync(client, run.Options, dir, cancellationToken), identifiedTask).ConfigureAwait(false);
+                    slot ??= tableSlot;
+                }
 
+                var slotExists = slot is not null;
                 await using var repl = await identifiedTask.ConfigureAwait(false);
 
-                if (slotExists && !owned && dir.LegacyState && hasDataFile && (await ack.Recovered.ConfigureAwait(false)).SnapshotDone)
+                var first = runs[0];
+                if (slotExists && !owned && dir.LegacyState && first.HasDataFile && (await first.Ack.Recovered.ConfigureAwait(false)).SnapshotDone)
                 {
                     // A config dir from before dirs recorded their slots: its finished snapshot was
                     // made from this slot.
-                    dir.RecordSlot(options.SlotName);
+                    dir.RecordSlot(slotName);
                     owned = true;
                 }
 
                 if (slotExists && !owned)
                 {
-                    throw NotOwnSlot(options, slot!);
+                    throw NotOwnSlot(first.Options, slot!);
                 }
 
                 // Neither a slot of its own nor a data file: a first run, or one stopped before its
                 // snapshot created anything. The snapshot starts while the state journal is still
                 // recovering; the state is checked before the snapshot is recorded (SnapshotAsync).
-                var fresh = !owned && !hasDataFile;
-                state = fresh ? new LreplState() : await ack.Recovered.ConfigureAwait(false);
-                if (options.Sink == LreplSink.Iceberg)
+                foreach (var run in runs)
                 {
-                    // The catalog and the table are checked before a slot is created or used.
-                    iceberg = await PrepareIcebergAsync(client, options, dir, table, state.SnapshotDone ? state : null, cancellationToken).ConfigureAwait(false);
+                    run.Fresh = !owned && !run.HasDataFile;
+                    run.State = run.Fresh ? new LreplState() : await run.Ack.Recovered.ConfigureAwait(false);
                 }
 
-                if (!state.SnapshotDone)
+                var previous = dir.TablesOf(slotName);
+                if (!slotExists || !runs.Any(r => r.State.SnapshotDone))
                 {
-                    if (hasDataFile && !owned)
+                    // The first run (or one whose snapshot did not finish): every table is copied
+                    // under the one snapshot of a new slot.
+                    foreach (var run in runs)
                     {
-                        throw new LreplException($"{options.DataPath} exists, but this config dir has no replication state for it (dropped with --drop, or made elsewhere); move it away, and the next run starts over with a new snapshot");
+                        if (run.State.SnapshotDone)
+                        {
+                            throw MissingSlot(run.Options, run.State);
+                        }
+
+                        if (run.HasDataFile && !owned)
+                        {
+                            throw new LreplException($"{run.Options.DataPath} exists, but this config dir has no replication state for it (dropped with --drop, or made elsewhere); move it away, and the next run starts over with a new snapshot");
+                        }
                     }
 
                     if (slotExists)
                     {
                         // Left by this dir's own run that did not finish its snapshot.
-                        await DropOwnSlotAsync(client, options, log, cancellationToken).ConfigureAwait(false);
+                        await DropOwnSlotAsync(client, first.Options, log, cancellationToken).ConfigureAwait(false);
                     }
 
-                    if (state.FileOffset != 0 || state.CommitLsn != 0)
+                    foreach (var run in runs)
                     {
-                        state = (await AskStateAsync<Persisted>(ack.Ref, ResetLreplState.Instance, ack.Stopped, progress, cancellationToken).ConfigureAwait(false)).State;
-                    }
-
-                    if (options.Format == LreplFormat.Csv)
-                    {
-                        csv = new CsvLineEncoder([.. table.PublishedColumns ?? []]);
+                        await PrepareTableSnapshotAsync(client, run, dir, cancellationToken).ConfigureAwait(false);
                     }
 
                     // The stream's transfer format is settled on the check connection while the slot is
                     // created; then that connection imports the slot's snapshot and runs the (first) COPY.
-                    var binaryTask = BinaryStreamingAsync(client, options, table, log, cancellationToken);
+                    var binaryTask = BinaryStreamingAsync(client, options, [.. runs.Select(r => r.Table)], log, cancellationToken);
                     var lead = Then(binaryTask, client);
                     try
                     {
-                        state = await SnapshotAsync(system, repl, normalSettings, lead, options, dir, table, ack, fresh, progress, log, cancellationToken, iceberg).ConfigureAwait(false);
+                        await SnapshotAsync(system, repl, normalSettings, lead, options, slotName, dir, runs, progress, log, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -190,60 +224,106 @@ public static partial class LreplRunner
                 }
                 else
                 {
-                    if (!slotExists)
+                    var sync = new List<TableRun>();
+                    foreach (var run in runs)
                     {
-                        throw MissingSlot(options, state);
+                        if (!run.State.SnapshotDone)
+                        {
+                            if (run.HasDataFile)
+                            {
+                                throw new LreplException($"{run.Options.DataPath} exists, but this config dir has no replication state for it (dropped with --drop, or made elsewhere); move it away, and the next run starts over with a new snapshot");
+                            }
+
+                            sync.Add(run);
+                            continue;
+                        }
+
+                        if (previous is not null && !previous.Any(t => LreplOptions.KeyOf(t) == run.Options.TableKey) && slot!.ConfirmedFlush > new Lsn(run.State.EndLsn))
+                        {
+                            // Left out of the last run while the slot moved on: the changes in
+                            // between were never kept, so the table is copied again.
+                            SetAside(run, log);
+                            sync.Add(run);
+                            continue;
+                        }
+
+                        CheckSlotPosition(run.Options, dir, slot!, run.State, log);
+                        var dataPath = run.Options.DataPath;
+                        var length = !run.Options.WritesDataFile ? run.State.FileOffset : run.HasDataFile ? new FileInfo(dataPath).Length : 0;
+                        if (length < run.State.FileOffset)
+                        {
+                            throw new LreplException($"{dataPath} is {length} bytes but {run.State.FileOffset} bytes were recorded as durable; remove {options.StatePath} to start over");
+                        }
+
+                        if (length > run.State.FileOffset)
+                        {
+                            // The file sink repairs itself as it starts: it cuts the file back to the recorded offset.
+                            log.WriteLine($"lrepl: cutting {length - run.State.FileOffset} bytes of unacknowledged tail from {dataPath}");
+                        }
+
+                        if (run.Options.Sink == LreplSink.Iceberg)
+                        {
+                            // The catalog and the table are checked before the slot is used.
+                            run.Iceberg = await PrepareIcebergAsync(client, run.Options, dir, run.Table, run.State, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        run.Csv = run.Options.WritesDataFile ? ResumeFormat(run.Options) : null;
+                        run.Progress.SnapshotRows = run.State.SnapshotRows;
+                        log.WriteLine(run.Iceberg is not null
+                            ? $"lrepl: resuming {run.Options.Table} from {new Lsn(run.State.CommitLsn)} (Iceberg table {run.Iceberg.Ident})"
+                            : $"lrepl: resuming {run.Options.Table} from {new Lsn(run.State.CommitLsn)} ({run.State.FileOffset} bytes durable)");
                     }
 
-                    CheckSlotPosition(options, dir, slot!, state, log);
-
-                    var length = !options.WritesDataFile ? state.FileOffset : hasDataFile ? new FileInfo(options.DataPath).Length : 0;
-                    if (length < state.FileOffset)
+                    foreach (var run in sync)
                     {
-                        throw new LreplException($"{options.DataPath} is {length} bytes but {state.FileOffset} bytes were recorded as durable; remove {options.StatePath} to start over");
+                        await PrepareTableSnapshotAsync(client, run, dir, cancellationToken).ConfigureAwait(false);
+                        await SyncTableAsync(system, repl, normalSettings, client, slotName, run, log, cancellationToken).ConfigureAwait(false);
                     }
 
-                    if (length > state.FileOffset)
-                    {
-                        // The file sink repairs itself as it starts: it cuts the file back to the recorded offset.
-                        log.WriteLine($"lrepl: cutting {length - state.FileOffset} bytes of unacknowledged tail from {options.DataPath}");
-                    }
-
-                    csv = options.WritesDataFile ? ResumeFormat(options) : null;
-                    binary = await BinaryStreamingAsync(client, options, table, log, cancellationToken).ConfigureAwait(false);
-                    progress.SnapshotRows = state.SnapshotRows;
-                    log.WriteLine(iceberg is not null
-                        ? $"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} (Iceberg table {iceberg.Ident})"
-                        : $"lrepl: resuming {options.Table} from {new Lsn(state.CommitLsn)} ({state.FileOffset} bytes durable)");
+                    binary = await BinaryStreamingAsync(client, options, [.. runs.Select(r => r.Table)], log, cancellationToken).ConfigureAwait(false);
                 }
 
                 // A text stream types the values of enums, domains and arrays from the catalog too (a binary one has it).
-                if (binary is null && iceberg is null && JsonLineFormat.OfRecorded(state.JsonFormat) >= JsonLineFormat.V2)
+                foreach (var run in runs)
                 {
-                    types = await JsonValueType.LoadCatalogAsync(client, table.Oid, cancellationToken).ConfigureAwait(false);
+                    if (binary is null && run.Iceberg is null && JsonLineFormat.OfRecorded(run.State.JsonFormat) >= JsonLineFormat.V2)
+                    {
+                        run.Types = await JsonValueType.LoadCatalogAsync(client, run.Table.Oid, cancellationToken).ConfigureAwait(false);
+                    }
                 }
+
+                // What this slot's runs follow: a table left out and later named again is copied again.
+                dir.RecordTables(slotName, runs.Select(r => r.Options.Table));
             }
 
-            progress.SetDurable(new Lsn(state.CommitLsn));
-            var sink = iceberg is not null
-                ? await StartIcebergSinkAsync(Start, options, iceberg, ack.Ref, state, progress, log, cancellationToken).ConfigureAwait(false)
-                : Start(
-                    options.Changes is { } changes
-                        ? StreamSinkActor.Props(changes, new Lsn(state.CommitLsn), ack.Ref)
-                        : FileSinkActor.Props(options.DataPath, new Lsn(state.CommitLsn), state.FileOffset, ack.Ref, csv),
-                    "sink");
-            var sinkStopped = sink.WatchAsync(CancellationToken.None);
-            var target = new StreamTarget(table.Schema, table.Name, options.SlotName, options.Publication)
+            progress.SetDurable(new Lsn(runs.Min(r => r.State.CommitLsn)));
+            var routes = new List<StreamSinkRoute>();
+            foreach (var run in runs)
             {
+                run.Progress.SetDurable(new Lsn(run.State.CommitLsn));
+                run.Sink = run.Iceberg is not null
+                    ? await StartIcebergSinkAsync(Start, "sink" + run.Suffix, run.Options, run.Iceberg, run.Ack.Ref, run.State, run.Progress, log, cancellationToken).ConfigureAwait(false)
+                    : Start(
+                        options.Changes is { } changes
+                            ? StreamSinkActor.Props(changes, new Lsn(run.State.CommitLsn), run.Ack.Ref)
+                            : FileSinkActor.Props(run.Options.DataPath, new Lsn(run.State.CommitLsn), run.State.FileOffset, run.Ack.Ref, run.Csv),
+                        "sink" + run.Suffix);
+                routes.Add(new StreamSinkRoute(run.Sink, run.Ack.Ref, run.Progress));
+            }
+
+            var sinkStopped = Task.WhenAny(runs.Select(r => r.Sink!.WatchAsync(CancellationToken.None)));
+            var target = new StreamTarget(runs[0].Table.Schema, runs[0].Table.Name, slotName, options.Publication)
+            {
+                Tables = runs.Count == 1 ? null : [.. runs.Select(r => new StreamTable(r.Table.Schema, r.Table.Name, JsonLineFormat.OfRecorded(r.State.JsonFormat), r.Types))],
                 ProtocolVersion = options.ProtocolVersion,
                 ReceiveTimeout = options.ReceiveTimeout,
-                SpillDirectory = options.SpillDirectory,
+                SpillDirectory = Path.Combine(options.ConfigDir, "spill", slotName),
                 SpillThreshold = options.SpillThreshold,
                 Binary = binary,
-                JsonFormat = JsonLineFormat.OfRecorded(state.JsonFormat),
-                Types = types,
+                JsonFormat = JsonLineFormat.OfRecorded(runs[0].State.JsonFormat),
+                Types = runs[0].Types,
             };
-            var streamProps = ReplicationStreamActor.Props(replicationSettings, target, sink, ack.Ref, progress, options.ConnectionOptions);
+            var streamProps = ReplicationStreamActor.Props(replicationSettings, target, routes, progress, options.ConnectionOptions);
             var supervisor = Start(
                 BackoffSupervisor.Props(Backoff.OnFailure(streamProps, "stream", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), 0.2, -1)),
                 "stream-supervisor");
@@ -255,23 +335,25 @@ public static partial class LreplRunner
             await using var onAbort = options.Abort.Register(() => stopped.TrySetResult()).ConfigureAwait(false);
             var streamingStarted = progress.StreamingStarted;
             var never = new TaskCompletionSource().Task;
+            var fatal = Task.WhenAny(runs.Select(r => r.Progress.Fatal));
             var lastReport = DateTime.UtcNow;
-            string? lastLine = null;
+            var lastLines = new string?[runs.Count];
             while (true)
             {
                 var tick = Task.Delay(options.ProgressInterval - (DateTime.UtcNow - lastReport) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, CancellationToken.None);
-                await Task.WhenAny(progress.Fatal, sinkStopped, stopped.Task, streamingStarted ?? never, tick).ConfigureAwait(false);
+                await Task.WhenAny(fatal, sinkStopped, stopped.Task, streamingStarted ?? never, tick).ConfigureAwait(false);
 
-                if (progress.FatalError is { } fatal)
+                if (runs.Select(r => r.Progress.FatalError).FirstOrDefault(e => e is not null) is { } error)
                 {
-                    throw new LreplException($"{fatal}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
+                    throw new LreplException($"{error}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
                 }
 
                 if (sinkStopped.IsCompleted)
                 {
                     // Without it nothing more can become durable: stop with the reason. The next
                     // run cuts the file back to the last recorded position and goes on from there.
-                    throw new LreplException($"the sink stopped: {progress.LastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
+                    var lastError = runs.Select(r => r.Progress.LastError).FirstOrDefault(e => e is not null);
+                    throw new LreplException($"the sink stopped: {lastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
                 }
 
                 if (options.Abort.IsCancellationRequested)
@@ -290,31 +372,45 @@ public static partial class LreplRunner
                     options.OnStreaming?.Invoke();
                 }
 
-                // A line when something changed, at most one per interval.
+                // A line per table when something changed, at most one per interval.
                 if (DateTime.UtcNow - lastReport >= options.ProgressInterval)
                 {
                     lastReport = DateTime.UtcNow;
-                    var line = $"lrepl: {options.Table}: snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, lag {progress.LagBytes} bytes / {progress.Lag.TotalSeconds:0.0} s, last durable LSN {progress.DurableLsn}{NotStreaming(progress)}";
-                    if (line != lastLine)
+                    foreach (var run in runs)
                     {
-                        lastLine = line;
-                        log.WriteLine(line);
+                        var p = run.Progress;
+                        var line = $"lrepl: {run.Options.Table}: snapshot rows {p.SnapshotRows}, changes streamed {p.Changes}, lag {p.LagBytes} bytes / {p.Lag.TotalSeconds:0.0} s, last durable LSN {p.DurableLsn}{NotStreaming(progress)}";
+                        if (line != lastLines[run.Index])
+                        {
+                            lastLines[run.Index] = line;
+                            log.WriteLine(line);
+                        }
                     }
                 }
             }
 
             await StopStreamAsync(system, supervisor).ConfigureAwait(false);
-            await sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-            try
+            await Task.WhenAll(runs.Select(r => r.Sink!.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
+            foreach (var run in runs)
             {
-                var final = await ack.Ref.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-                progress.SetDurable(new Lsn(final.CommitLsn));
+                try
+                {
+                    var final = await run.Ack.Ref.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                    run.Progress.SetDurable(new Lsn(final.CommitLsn));
+                    run.State = final;
+                }
+                catch (Exception ex) when (ex is InvalidCastException or AskTimeoutException)
+                {
+                    // The state store is away: the position last recorded stands.
+                }
             }
-            catch (Exception ex) when (ex is InvalidCastException or AskTimeoutException)
+
+            progress.SetDurable(new Lsn(runs.Min(r => r.State.CommitLsn)));
+            foreach (var run in runs)
             {
-                // The state store is away: the position last recorded stands.
+                log.WriteLine($"lrepl: {run.Options.Table}: stopped; snapshot rows {run.Progress.SnapshotRows}, changes streamed {run.Progress.Changes}, last durable LSN {run.Progress.DurableLsn}");
             }
-            log.WriteLine($"lrepl: {options.Table}: stopped; snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, last durable LSN {progress.DurableLsn}");
+
             return progress;
         }
         finally
@@ -333,6 +429,75 @@ public static partial class LreplRunner
                 }
             }
         }
+    }
+
+    /// <summary>One table of a run: its options (file, state id), progress, state journal, and what the start found and made.</summary>
+    private sealed class TableRun(int index, string suffix, LreplOptions options, LreplProgress progress, StateActor ack)
+    {
+        public int Index { get; } = index;
+
+        /// <summary>Tells its actors' names apart from the other tables' ("" for the first).</summary>
+        public string Suffix { get; } = suffix;
+        public LreplOptions Options { get; } = options;
+        public LreplProgress Progress { get; } = progress;
+        public StateActor Ack { get; } = ack;
+        public bool HasDataFile { get; set; }
+
+        /// <summary>Neither the slot nor a data file existed: the state journal may still be recovering while the snapshot runs.</summary>
+        public bool Fresh { get; set; }
+        public TableInfo Table { get; set; } = null!;
+        public LreplState State { get; set; } = new();
+        public IcebergTarget? Iceberg { get; set; }
+        public CsvLineEncoder? Csv { get; set; }
+        public IPgTypeCatalog? Types { get; set; }
+        public IActorRef? Sink { get; set; }
+    }
+
+    /// <summary>Before a table's snapshot: what an unfinished one recorded is reset, the Iceberg table checked, the CSV header fixed.</summary>
+    private static async Task PrepareTableSnapshotAsync(PgClient client, TableRun run, LreplConfigDir dir, CancellationToken ct)
+    {
+        if (!run.Fresh && (run.State.FileOffset != 0 || run.State.CommitLsn != 0 || run.State.SnapshotDone))
+        {
+            run.State = (await AskStateAsync<Persisted>(run.Ack.Ref, ResetLreplState.Instance, run.Ack.Stopped, run.Progress, ct).ConfigureAwait(false)).State;
+        }
+
+        if (run.Options.Sink == LreplSink.Iceberg)
+        {
+            // The catalog and the table are checked before a slot is created or used.
+            run.Iceberg = await PrepareIcebergAsync(client, run.Options, dir, run.Table, null, ct).ConfigureAwait(false);
+        }
+
+        if (run.Options.Format == LreplFormat.Csv)
+        {
+            run.Csv = new CsvLineEncoder([.. run.Table.PublishedColumns ?? []]);
+        }
+    }
+
+    /// <summary>
+    /// A table left out of the last run of its slot, named again after the slot moved on: its data
+    /// file is renamed aside (never removed) before the table is copied again.
+    /// </summary>
+    private static void SetAside(TableRun run, TextWriter log)
+    {
+        log.WriteLine($"lrepl: {run.Options.Table} was left out of this slot's last run, which moved on past its last recorded position {new Lsn(run.State.EndLsn)}: it is copied again");
+        if (!run.HasDataFile)
+        {
+            return;
+        }
+
+        var path = run.Options.DataPath;
+        var aside = path + ".replaced-" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            File.Move(path, aside);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LreplException($"cannot rename {path} aside to {aside}: {LreplConfigDir.Reason(ex)}", ex);
+        }
+
+        run.HasDataFile = false;
+        log.WriteLine($"lrepl: renamed {path} to {aside}");
     }
 
     /// <summary>Nothing while streaming; otherwise since when and why, for the progress line.</summary>

@@ -43,16 +43,24 @@ public sealed class PgOutputDecoderActor : ReceiveActor
     private static readonly CommittedTransaction[] NoneCommitted = [];
 
     private readonly StreamTarget _target;
+    private readonly IReadOnlyList<StreamTable> _routes;
+    private readonly Dictionary<(string Schema, string Table), int> _routeOf = [];
     private readonly bool _binary;
     private readonly PgOutputDecoder _decoder;
-    private readonly Dictionary<uint, TableRelation?> _relations = [];
-    private readonly Dictionary<uint, TransactionBuffer> _streamed = [];
+    private readonly Dictionary<uint, Routed?> _relations = [];
+
+    // Per open transaction one buffer per route, made when the route's first change arrives.
+    private readonly Dictionary<uint, TransactionBuffer?[]> _streamed = [];
 
     private List<CommittedTransaction>? _committed;
     private Lsn _skipUpTo;
     private bool _inTransaction;
-    private TransactionBuffer? _transaction;
+    private bool _skipTransaction;
+    private readonly TransactionBuffer?[] _transaction;
     private uint _transactionXid;
+
+    /// <summary>A followed table's relation and the route its changes go to.</summary>
+    private sealed record Routed(TableRelation Table, int Route);
 
     /// <param name="target">The table followed, where to spill, and the binary type catalog.</param>
     /// <param name="protocolVersion">The pgoutput proto_version the stream was started with.</param>
@@ -66,6 +74,13 @@ public sealed class PgOutputDecoderActor : ReceiveActor
         }
 
         _target = target;
+        _routes = target.Routes;
+        for (var i = 0; i < _routes.Count; i++)
+        {
+            _routeOf[(_routes[i].Schema, _routes[i].Table)] = i;
+        }
+
+        _transaction = new TransactionBuffer?[_routes.Count];
         _binary = binary;
         _skipUpTo = skipUpTo;
         _decoder = new PgOutputDecoder(protocolVersion);
@@ -80,11 +95,10 @@ public sealed class PgOutputDecoderActor : ReceiveActor
 
     protected override void PostStop()
     {
-        _transaction?.Dispose();
-        _transaction = null;
-        foreach (var buffer in _streamed.Values)
+        DisposeAll(_transaction);
+        foreach (var buffers in _streamed.Values)
         {
-            buffer.Dispose();
+            DisposeAll(buffers);
         }
 
         _streamed.Clear();
@@ -143,9 +157,9 @@ public sealed class PgOutputDecoderActor : ReceiveActor
         {
             // Routed by its header and kept as sent, without the xid a streamed block adds after the
             // type byte: the sink reads (and checks) the tuples when it encodes the change.
-            if (_relations.TryGetValue(relationId, out var table) && table is not null && CurrentBuffer() is { } buffer)
+            if (_relations.TryGetValue(relationId, out var routed) && routed is not null && CurrentBuffer(routed.Route) is { } buffer)
             {
-                buffer.Add(changeXid, table, data[0], data[bodyStart..]);
+                buffer.Add(changeXid, routed.Table, data[0], data[bodyStart..]);
             }
 
             return;
@@ -158,51 +172,39 @@ public sealed class PgOutputDecoderActor : ReceiveActor
                 var begin = (BeginMessage)message.Record!;
                 _inTransaction = true;
                 _transactionXid = begin.Xid;
-                _transaction?.Dispose();
-                _transaction = begin.FinalLsn <= _skipUpTo ? null : NewBuffer();
+                DisposeAll(_transaction);
+                _skipTransaction = begin.FinalLsn <= _skipUpTo;
                 break;
             case PgOutputMessageType.Relation:
                 OnRelation((RelationMessage)message.Record!);
                 break;
             case PgOutputMessageType.Truncate:
                 var truncate = (TruncateMessage)message.Record!;
-                if (CurrentBuffer() is { } target)
+                foreach (var id in truncate.RelationIds)
                 {
-                    foreach (var id in truncate.RelationIds)
+                    if (_relations.TryGetValue(id, out var truncated) && truncated is not null && CurrentBuffer(truncated.Route) is { } target)
                     {
-                        if (_relations.TryGetValue(id, out var truncated) && truncated is not null)
-                        {
-                            target.Add(truncate.Xid, truncated, (byte)ChangeKind.Truncate, default);
-                        }
+                        target.Add(truncate.Xid, truncated.Table, (byte)ChangeKind.Truncate, default);
                     }
                 }
 
                 break;
             case PgOutputMessageType.Commit:
                 var commit = (CommitMessage)message.Record!;
-                if (_transaction is { Count: > 0 })
-                {
-                    Committed(new CommittedTransaction(_transaction, commit.CommitLsn, commit.EndLsn, _transactionXid, commit.CommitTimestamp));
-                }
-                else
-                {
-                    _transaction?.Dispose();
-                }
-
-                _transaction = null;
+                Committed(_transaction, commit.CommitLsn, commit.EndLsn, _transactionXid, commit.CommitTimestamp);
                 _inTransaction = false;
                 break;
             case PgOutputMessageType.StreamCommit:
                 var streamCommit = (StreamCommitMessage)message.Record!;
-                if (_streamed.Remove(streamCommit.Xid, out var streamedBuffer))
+                if (_streamed.Remove(streamCommit.Xid, out var streamedBuffers))
                 {
-                    if (streamedBuffer.Count > 0 && streamCommit.CommitLsn > _skipUpTo)
+                    if (streamCommit.CommitLsn > _skipUpTo)
                     {
-                        Committed(new CommittedTransaction(streamedBuffer, streamCommit.CommitLsn, streamCommit.EndLsn, streamCommit.Xid, streamCommit.CommitTimestamp));
+                        Committed(streamedBuffers, streamCommit.CommitLsn, streamCommit.EndLsn, streamCommit.Xid, streamCommit.CommitTimestamp);
                     }
                     else
                     {
-                        streamedBuffer.Dispose();
+                        DisposeAll(streamedBuffers);
                     }
                 }
 
@@ -213,12 +215,15 @@ public sealed class PgOutputDecoderActor : ReceiveActor
                 {
                     if (_streamed.Remove(abort.Xid, out var aborted))
                     {
-                        aborted.Dispose();
+                        DisposeAll(aborted);
                     }
                 }
-                else if (_streamed.TryGetValue(abort.Xid, out var parent))
+                else if (_streamed.TryGetValue(abort.Xid, out var parents))
                 {
-                    parent.AbortSubtransaction(abort.SubXid);
+                    foreach (var parent in parents)
+                    {
+                        parent?.AbortSubtransaction(abort.SubXid);
+                    }
                 }
 
                 break;
@@ -227,25 +232,25 @@ public sealed class PgOutputDecoderActor : ReceiveActor
 
     private void OnRelation(RelationMessage relation)
     {
-        if (relation.Namespace != _target.Schema || relation.Name != _target.Table)
+        if (!_routeOf.TryGetValue((relation.Namespace, relation.Name), out var route))
         {
             _relations[relation.RelationId] = null;
             return;
         }
 
-        var table = new TableRelation(relation.RelationId, relation.Namespace, relation.Name, relation.ReplicaIdentity, Columns(relation));
+        var table = new TableRelation(relation.RelationId, relation.Namespace, relation.Name, relation.ReplicaIdentity, Columns(relation, _routes[route]));
         if (_relations.TryGetValue(relation.RelationId, out var previous) && previous is not null)
         {
-            if (table.SameShape(previous))
+            if (table.SameShape(previous.Table))
             {
                 // Sent again (a new session, or after an unrelated catalog change): nothing changed.
                 return;
             }
 
-            CurrentBuffer()?.Add(relation.Xid, table, (byte)ChangeKind.Relation, default);
+            CurrentBuffer(route)?.Add(relation.Xid, table, (byte)ChangeKind.Relation, default);
         }
 
-        _relations[relation.RelationId] = table;
+        _relations[relation.RelationId] = new Routed(table, route);
     }
 
     /// <summary>
@@ -253,7 +258,7 @@ public sealed class PgOutputDecoderActor : ReceiveActor
     /// cannot be decoded (say a column added with a new type) sends the stream back to text: it
     /// restarts from the durable position, so the open transaction comes again, as text.
     /// </summary>
-    private ColumnInfo[] Columns(RelationMessage relation)
+    private ColumnInfo[] Columns(RelationMessage relation, StreamTable route)
     {
         var columns = new ColumnInfo[relation.Columns.Count];
         for (var i = 0; i < columns.Length; i++)
@@ -262,12 +267,12 @@ public sealed class PgOutputDecoderActor : ReceiveActor
             var binaryType = default(BinaryColumnType);
             if (_binary && !BinaryTextFormatter.TryResolve(c.TypeId, _target.Binary!.Catalog, out binaryType))
             {
-                var reason = $"column \"{c.Name}\" of {_target.Schema}.{_target.Table} has type {c.TypeId}, which has no binary form decoded here";
+                var reason = $"column \"{c.Name}\" of {relation.Namespace}.{relation.Name} has type {c.TypeId}, which has no binary form decoded here";
                 _target.Binary.SwitchToText(reason);
                 throw new LreplException(reason + "; reconnecting to stream text");
             }
 
-            columns[i] = new ColumnInfo(c.Name, c.TypeId, c.IsKey, binaryType, JsonValueType.Resolve(c.TypeId, _target.JsonFormat, _target.Binary?.Catalog ?? _target.Types), c.TypeModifier);
+            columns[i] = new ColumnInfo(c.Name, c.TypeId, c.IsKey, binaryType, JsonValueType.Resolve(c.TypeId, route.JsonFormat, _target.Binary?.Catalog ?? route.Types), c.TypeModifier);
         }
 
         return columns;
@@ -275,27 +280,64 @@ public sealed class PgOutputDecoderActor : ReceiveActor
 
     private TransactionBuffer NewBuffer() => new(_target.SpillDirectory, _target.SpillThreshold);
 
-    /// <summary>The buffer a change belongs to: the streamed transaction of the current block, or the open ordinary one.</summary>
-    private TransactionBuffer? CurrentBuffer()
+    /// <summary>
+    /// The buffer a change of <paramref name="route"/> belongs to: of the streamed transaction of the
+    /// current block, or of the open ordinary one (none when that one is already durable).
+    /// </summary>
+    private TransactionBuffer? CurrentBuffer(int route)
     {
+        TransactionBuffer?[] buffers;
         if (_decoder.InStreamingBlock)
         {
             var xid = _decoder.StreamingXid;
-            if (!_streamed.TryGetValue(xid, out var buffer))
+            if (!_streamed.TryGetValue(xid, out buffers!))
             {
-                buffer = NewBuffer();
-                _streamed[xid] = buffer;
+                buffers = new TransactionBuffer?[_routes.Count];
+                _streamed[xid] = buffers;
             }
-
-            return buffer;
+        }
+        else if (_inTransaction && !_skipTransaction)
+        {
+            buffers = _transaction;
+        }
+        else
+        {
+            return null;
         }
 
-        return _transaction;
+        return buffers[route] ??= NewBuffer();
     }
 
-    private void Committed(CommittedTransaction transaction)
+    /// <summary>Hands on each route's part of a committed transaction (routes it did not touch have none) and empties <paramref name="buffers"/>.</summary>
+    private void Committed(TransactionBuffer?[] buffers, Lsn commitLsn, Lsn endLsn, uint xid, DateTimeOffset commitTime)
     {
-        (_committed ??= []).Add(transaction);
-        _skipUpTo = transaction.CommitLsn;
+        for (var route = 0; route < buffers.Length; route++)
+        {
+            if (buffers[route] is not { } buffer)
+            {
+                continue;
+            }
+
+            buffers[route] = null;
+            if (buffer.Count > 0)
+            {
+                (_committed ??= []).Add(new CommittedTransaction(buffer, commitLsn, endLsn, xid, commitTime) { Route = route });
+            }
+            else
+            {
+                buffer.Dispose();
+            }
+        }
+
+        _skipUpTo = commitLsn;
+    }
+
+    private static void DisposeAll(TransactionBuffer?[] buffers)
+    {
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            buffers[i]?.Dispose();
+            buffers[i] = null;
+        }
     }
 }

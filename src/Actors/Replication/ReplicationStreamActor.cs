@@ -180,9 +180,26 @@ public sealed class LreplProgress
     }
 }
 
-/// <summary>What the stream actor and its decoder need to know about the table they follow.</summary>
+/// <summary>One table a stream follows, and how its values are typed.</summary>
+/// <param name="JsonFormat">The <see cref="JsonLineFormat"/> version of the table's data file.</param>
+/// <param name="Types">The database's enums, domains and arrays for typing a text stream's JSON values; null knows the built-in types only.</param>
+public sealed record StreamTable(string Schema, string Table, int JsonFormat = JsonLineFormat.Current, IPgTypeCatalog? Types = null);
+
+/// <summary>
+/// What the stream actor and its decoder need to know about the tables they follow: one table
+/// (<see cref="Schema"/>, <see cref="Table"/>), or several from one slot (<see cref="Tables"/>).
+/// </summary>
 public sealed record StreamTarget(string Schema, string Table, string Slot, string Publication)
 {
+    /// <summary>
+    /// Several tables of one slot, each its own route (index into this list) to its own sink; null
+    /// follows <see cref="Schema"/>.<see cref="Table"/> alone.
+    /// </summary>
+    public IReadOnlyList<StreamTable>? Tables { get; init; }
+
+    /// <summary>The tables followed, in route order.</summary>
+    public IReadOnlyList<StreamTable> Routes => Tables ?? [new StreamTable(Schema, Table, JsonFormat, Types)];
+
     /// <summary>pgoutput proto_version to request; null picks the highest the server speaks. Streaming of large transactions is on from version 2.</summary>
     public int? ProtocolVersion { get; init; }
 
@@ -260,44 +277,79 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private readonly ConnectionSettings _settings;
     private readonly ConnectionOptions _connectionOptions;
     private readonly StreamTarget _target;
-    private readonly IActorRef _sink;
-    private readonly IActorRef _ack;
+    private readonly Route[] _routes;
     private readonly LreplProgress _progress;
-    private readonly Queue<CommittedTransaction> _pending = new();
 
     private IActorRef? _connection;
     private IActorRef? _decoder;
     private bool _binary;
     private Lsn _skipUpTo;
-    private Lsn _flushed;
     private Lsn _received;
+    private Lsn _decodedEnd;
     private Lsn _reported;
-    private bool _recordingPosition;
     private long _lastReceiveTick;
     private bool _pinged;
-    private long _lastPositionRecordTick;
     private long _lastStatusTick;
-    private int _inFlight;
     private int _deferredAcks;
-
-    // The last commit a sink accepted without making it durable yet (BatchAccepted), and the last
-    // commit recorded as durable: while the first is ahead, the stream is not idle.
-    private Lsn _accepted;
-    private Lsn _durableCommit;
 
     // Batches handed to the decoder and not answered yet, and whether it holds unfinished transactions.
     private int _decoding;
     private bool _decoderOpen;
 
+    /// <summary>One table's way out: its sink and position store, and what is on its way there.</summary>
+    private sealed class Route(int index, StreamSinkRoute way)
+    {
+        public int Index { get; } = index;
+        public IActorRef Sink { get; } = way.Sink;
+        public IActorRef Ack { get; } = way.Ack;
+        public LreplProgress? Progress { get; } = way.Progress;
+
+        /// <summary>Answers of the sink and the store come through this child, tagged with the route.</summary>
+        public IActorRef Relay { get; set; } = ActorRefs.Nobody;
+        public Queue<CommittedTransaction> Pending { get; } = new();
+        public int InFlight { get; set; }
+
+        // The last commit the sink accepted without making it durable yet (BatchAccepted), and the
+        // last commit recorded as durable: while the first is ahead, the route is not idle.
+        public Lsn Accepted { get; set; }
+        public Lsn DurableCommit { get; set; }
+
+        /// <summary>The flush position recorded for this table: every change of it up to here is durable.</summary>
+        public Lsn Flushed { get; set; }
+        public bool RecordingPosition { get; set; }
+        public long LastPositionRecordTick { get; set; }
+
+        /// <summary>Nothing of this table is buffered, on its way to the sink, or accepted and not yet durable.</summary>
+        public bool Idle => Pending.Count == 0 && InFlight == 0 && Accepted <= DurableCommit;
+    }
+
+    /// <summary>An answer for one route, as its relay passes it on.</summary>
+    private sealed record RouteMessage(int Route, object Message);
+
+    /// <summary>Passes every message to the stream, tagged with its route.</summary>
+    private sealed class RouteRelay(int route, IActorRef stream) : UntypedActor
+    {
+        protected override void OnReceive(object message) => stream.Tell(new RouteMessage(route, message), Sender);
+    }
 
     public ReplicationStreamActor(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress, ConnectionOptions? connectionOptions = null)
+        : this(settings, target, [new StreamSinkRoute(sink, ack)], progress, connectionOptions)
     {
+    }
+
+    public ReplicationStreamActor(ConnectionSettings settings, StreamTarget target, IReadOnlyList<StreamSinkRoute> routes, LreplProgress progress, ConnectionOptions? connectionOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        if (routes.Count != target.Routes.Count || routes.Count == 0)
+        {
+            throw new ArgumentException($"{routes.Count} sink routes for {target.Routes.Count} tables", nameof(routes));
+        }
+
         _settings = settings;
         // The stream's reads wait a little for more data, so that a trickle of changes arrives in larger batches.
         _connectionOptions = (connectionOptions ?? ConnectionOptions.Default) with { ReadCoalesceDelay = StreamReadCoalesceDelay };
         _target = target;
-        _sink = sink;
-        _ack = ack;
+        _routes = [.. routes.Select((r, i) => new Route(i, r))];
         _progress = progress;
 
         Receive<StartFrom>(OnStartFrom);
@@ -336,24 +388,40 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         Receive<ReceiveCheck>(_ => CheckReceiving());
         Receive<FrameBatch>(OnFrameBatch);
         Receive<FrameBatchDecoded>(OnDecoded);
-        Receive<Persisted>(OnPersisted);
-        Receive<BatchSkipped>(_ => BatchDone());
-        Receive<BatchAccepted>(OnAccepted);
+        Receive<RouteMessage>(m =>
+        {
+            var route = _routes[m.Route];
+            switch (m.Message)
+            {
+                case Persisted persisted:
+                    OnPersisted(route, persisted);
+                    break;
+                case BatchSkipped:
+                    BatchDone(route);
+                    break;
+                case BatchAccepted accepted:
+                    OnAccepted(route, accepted);
+                    break;
+                case PositionRecorded recorded:
+                    OnPositionRecorded(route, recorded);
+                    break;
+                case SinkWriteFailed f:
+                    if (f.Permanent)
+                    {
+                        _progress.SetFatal(f.Reason);
+                    }
+
+                    Fail(f.Reason);
+                    break;
+                case StateWriteFailed f:
+                    // Nothing more is acknowledged: the stream starts again (with backoff) from what the store recorded.
+                    Fail(f.Reason);
+                    break;
+            }
+        });
         Receive<SendStatusTick>(_ => SendStatus(false));
-        Receive<PositionRecorded>(OnPositionRecorded);
         Receive<QueryDone>(_ => Fail("replication stream ended"));
         Receive<StopReplicationStream>(_ => BeginStop());
-        Receive<SinkWriteFailed>(f =>
-        {
-            if (f.Permanent)
-            {
-                _progress.SetFatal(f.Reason);
-            }
-
-            Fail(f.Reason);
-        });
-        // Nothing more is acknowledged: the stream starts again (with backoff) from what the store recorded.
-        Receive<StateWriteFailed>(f => Fail(f.Reason));
         ReceiveAny(_ => { });
     }
 
@@ -362,12 +430,19 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     public static Props Props(ConnectionSettings settings, StreamTarget target, IActorRef sink, IActorRef ack, LreplProgress progress, ConnectionOptions? connectionOptions = null) =>
         DelegateProps.Create(() => new ReplicationStreamActor(settings, target, sink, ack, progress, connectionOptions));
 
-    /// <summary>Nothing is being decoded, open, buffered or on its way to the sink: everything received is durable or irrelevant.</summary>
-    private bool Idle => _decoding == 0 && !_decoderOpen && _pending.Count == 0 && _inFlight == 0 && _accepted <= _durableCommit;
+    /// <summary>A stream of several tables (<see cref="StreamTarget.Tables"/>), each to its own sink and position store, in route order.</summary>
+    public static Props Props(ConnectionSettings settings, StreamTarget target, IReadOnlyList<StreamSinkRoute> routes, LreplProgress progress, ConnectionOptions? connectionOptions = null) =>
+        DelegateProps.Create(() => new ReplicationStreamActor(settings, target, routes, progress, connectionOptions));
 
-    private bool BackedUp => _pending.Count > 0;
+    /// <summary>Nothing is being decoded, open, buffered or on its way to a sink: everything received is durable or irrelevant.</summary>
+    private bool Idle => _decoding == 0 && !_decoderOpen && _routes.All(r => r.Idle);
 
-    private sealed record StartFrom(Lsn SkipUpTo, Lsn Flushed);
+    private bool BackedUp => _routes.Any(r => r.Pending.Count > 0);
+
+    /// <summary>The flush position recorded for every table: the lowest of the routes'.</summary>
+    private Lsn Flushed => _routes.Min(r => r.Flushed);
+
+    private sealed record StartFrom(Lsn[] SkipUpTo, Lsn[] Flushed);
 
     private sealed class SendStatusTick
     {
@@ -409,22 +484,25 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         ClearSpillDirectory();
-        var sinkTask = _sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30));
-        var ackTask = _ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30));
+        var self = Self;
+        foreach (var route in _routes)
+        {
+            var index = route.Index;
+            route.Relay = Context.ActorOf(DelegateProps.Create(() => new RouteRelay(index, self)), "route-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var sinkTasks = _routes.Select(r => r.Sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30))).ToArray();
+        var ackTasks = _routes.Select(r => r.Ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30))).ToArray();
         // The failure itself (not the cancellation of a continuation) goes to the handler, which reports it.
-        Task.WhenAll(sinkTask, ackTask)
+        Task.WhenAll(Task.WhenAll(sinkTasks), Task.WhenAll(ackTasks))
             .ContinueWith(
                 t => t.IsCompletedSuccessfully
-                    ? new StartFrom(sinkTask.Result.CommitLsn, new Lsn(ackTask.Result.EndLsn))
+                    ? new StartFrom([.. sinkTasks.Select(s => s.Result.CommitLsn)], [.. ackTasks.Select(a => new Lsn(a.Result.EndLsn))])
                     : (object)new Status.Failure(t.Exception?.GetBaseException() ?? new TaskCanceledException("asking for the durable position was canceled")),
                 TaskScheduler.Default)
             .PipeTo(Self);
     }
 
-    /// <summary>
-    /// A failing decoder (it throws <see cref="LreplException"/>) fails the stream, so that the back-off
-    /// supervisor restarts it, decoder and connection included, from the durable position.
-    /// </summary>
     /// <summary>
     /// A failing child (decoder or connection) fails the whole stream: the backoff supervisor above
     /// restarts stream, decoder and connection together from the durable position, so no child
@@ -438,10 +516,13 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        // Batches already sent belong to the sink, which disposes them.
-        foreach (var committed in _pending)
+        // Batches already sent belong to the sinks, which dispose them.
+        foreach (var route in _routes)
         {
-            committed.Buffer.Dispose();
+            foreach (var committed in route.Pending)
+            {
+                committed.Buffer.Dispose();
+            }
         }
     }
 
@@ -458,11 +539,17 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     private void OnStartFrom(StartFrom start)
     {
-        _skipUpTo = start.SkipUpTo;
-        _durableCommit = start.SkipUpTo;
-        _flushed = start.Flushed;
-        _reported = _flushed;
-        _progress.SetFlushed(_flushed);
+        _skipUpTo = start.SkipUpTo.Min();
+        foreach (var route in _routes)
+        {
+            var skip = start.SkipUpTo[route.Index];
+            route.DurableCommit = skip;
+            route.Flushed = start.Flushed[route.Index].IsValid ? start.Flushed[route.Index] : skip;
+            route.Progress?.SetFlushed(route.Flushed);
+        }
+
+        _reported = Flushed;
+        _progress.SetFlushed(_reported);
         _connection = Context.ActorOf(ConnectionActor.Props(_settings, _connectionOptions, Self), "replication");
     }
 
@@ -476,8 +563,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             Binary = _binary,
         };
         _decoder = Context.ActorOf(PgOutputDecoderActor.Props(_target, options.ProtocolVersion, _skipUpTo, _binary), "decoder");
-        var start = _flushed.IsValid ? _flushed : _skipUpTo;
-        _connection!.Tell(new Query(ReplicationCommands.StartLogicalReplication(_target.Slot, start, options)));
+        _connection!.Tell(new Query(ReplicationCommands.StartLogicalReplication(_target.Slot, Flushed, options)));
         Timers.StartPeriodicTimer("status", SendStatusTick.Instance, StatusInterval);
     }
 
@@ -507,19 +593,35 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _decoderOpen = decoded.Open;
         foreach (var committed in decoded.Committed)
         {
-            _pending.Enqueue(committed);
+            _routes[committed.Route].Pending.Enqueue(committed);
+            if (committed.EndLsn > _decodedEnd)
+            {
+                _decodedEnd = committed.EndLsn;
+            }
         }
 
         if (decoded.WalEnd.IsValid)
         {
             _progress.ServerPosition(decoded.WalEnd);
+            foreach (var route in _routes)
+            {
+                if (route.Progress is { } p && p != _progress)
+                {
+                    p.ServerPosition(decoded.WalEnd);
+                }
+            }
+
             if (decoded.WalEnd > _received)
             {
                 _received = decoded.WalEnd;
             }
         }
 
-        Pump();
+        foreach (var route in _routes)
+        {
+            Pump(route);
+        }
+
         if (BackedUp)
         {
             _deferredAcks++;
@@ -535,64 +637,71 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Hands committed transactions to the sink in batches while fewer than the limit are in flight.</summary>
-    private void Pump()
+    /// <summary>Hands a table's committed transactions to its sink in batches while fewer than the limit are in flight.</summary>
+    private void Pump(Route route)
     {
-        while (_inFlight < MaxInFlight && _pending.Count > 0)
+        while (route.InFlight < MaxInFlight && route.Pending.Count > 0)
         {
             var batch = new List<CommittedTransaction>();
             long bytes = 0;
-            while (_pending.TryPeek(out var next) && (batch.Count == 0 || bytes + next.Buffer.Bytes <= _target.BatchBytes))
+            while (route.Pending.TryPeek(out var next) && (batch.Count == 0 || bytes + next.Buffer.Bytes <= _target.BatchBytes))
             {
-                batch.Add(_pending.Dequeue());
+                batch.Add(route.Pending.Dequeue());
                 bytes += next.Buffer.Bytes;
             }
 
-            _sink.Tell(new TransactionBatch(batch, Self));
-            _inFlight++;
+            route.Sink.Tell(new TransactionBatch(batch, route.Relay));
+            route.InFlight++;
         }
     }
 
-    private void OnPersisted(Persisted persisted)
+    private void OnPersisted(Route route, Persisted persisted)
     {
-        _flushed = new Lsn(persisted.State.EndLsn);
+        route.Flushed = new Lsn(persisted.State.EndLsn);
         var durable = new Lsn(persisted.State.CommitLsn);
-        if (durable > _durableCommit)
+        if (durable > route.DurableCommit)
         {
-            _durableCommit = durable;
+            route.DurableCommit = durable;
         }
 
-        _progress.SetDurable(durable);
-        _progress.SetFlushed(_flushed);
+        if (route.Progress is { } p && p != _progress)
+        {
+            p.SetDurable(durable);
+            p.SetFlushed(route.Flushed);
+            p.AddChanges(persisted.Changes);
+        }
+
+        _progress.SetDurable(_routes.Min(r => r.DurableCommit));
+        _progress.SetFlushed(Flushed);
         _progress.AddChanges(persisted.Changes);
         if (!persisted.Accepted)
         {
-            BatchDone();
+            BatchDone(route);
         }
 
         // The server hears of a new durable position within a second, not only at the next
         // status interval: it may then free WAL, and a waiting synchronous commit goes on.
-        if (!_stopping && _flushed > _reported && Environment.TickCount64 - _lastStatusTick >= 1000)
+        if (!_stopping && Flushed > _reported && Environment.TickCount64 - _lastStatusTick >= 1000)
         {
             SendStatus(false);
         }
     }
 
     /// <summary>The sink applied a batch and will make it durable with its next commit: the next batch may go.</summary>
-    private void OnAccepted(BatchAccepted accepted)
+    private void OnAccepted(Route route, BatchAccepted accepted)
     {
-        if (accepted.CommitLsn > _accepted)
+        if (accepted.CommitLsn > route.Accepted)
         {
-            _accepted = accepted.CommitLsn;
+            route.Accepted = accepted.CommitLsn;
         }
 
-        BatchDone();
+        BatchDone(route);
     }
 
-    private void BatchDone()
+    private void BatchDone(Route route)
     {
-        _inFlight--;
-        Pump();
+        route.InFlight--;
+        Pump(route);
         ReleaseAcks();
     }
 
@@ -606,10 +715,12 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// Reports the recorded flush position to the server. While nothing is pending, the position the
-    /// stream has caught up to is recorded first (at most once a second, or when the server asks for
-    /// a reply) and reported once the state journal has it: the server is never told a position
-    /// that a restart would not find recorded.
+    /// Reports the recorded flush position (the lowest of the tables') to the server. A table with
+    /// nothing pending has the position the stream has caught up to recorded first (at most once
+    /// a second, or when the server asks for a reply): everything received when the decoder is idle,
+    /// else the end of the last transaction it handed on, since transactions come in commit order.
+    /// It is reported once its state journal has it: the server is never told a position that a
+    /// restart would not find recorded.
     /// </summary>
     private void SendStatus(bool replyRequested)
     {
@@ -618,15 +729,22 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (!_stopping && Idle && _received > _flushed && !_recordingPosition &&
-            (replyRequested || Environment.TickCount64 - _lastPositionRecordTick >= 1000))
+        if (!_stopping)
         {
-            _recordingPosition = true;
-            _lastPositionRecordTick = Environment.TickCount64;
-            _ack.Tell(new CaughtUp(_received.Value));
+            var caughtUp = _decoding == 0 && !_decoderOpen ? _received : _decodedEnd;
+            foreach (var route in _routes)
+            {
+                if (route.Idle && caughtUp > route.Flushed && !route.RecordingPosition &&
+                    (replyRequested || Environment.TickCount64 - route.LastPositionRecordTick >= 1000))
+                {
+                    route.RecordingPosition = true;
+                    route.LastPositionRecordTick = Environment.TickCount64;
+                    route.Ack.Tell(new CaughtUp(caughtUp.Value), route.Relay);
+                }
+            }
         }
 
-        var flush = _flushed;
+        var flush = Flushed;
         if (flush < _reported)
         {
             flush = _reported;
@@ -639,15 +757,20 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _connection.Tell(new SendCopyData(buffer));
     }
 
-    private void OnPositionRecorded(PositionRecorded recorded)
+    private void OnPositionRecorded(Route route, PositionRecorded recorded)
     {
-        _recordingPosition = false;
+        route.RecordingPosition = false;
         var position = new Lsn(recorded.EndLsn);
-        if (position > _flushed)
+        if (position > route.Flushed)
         {
-            _flushed = position;
-            _progress.SetFlushed(position);
-            SendStatus(false);
+            var before = Flushed;
+            route.Flushed = position;
+            route.Progress?.SetFlushed(position);
+            if (Flushed > before)
+            {
+                _progress.SetFlushed(Flushed);
+                SendStatus(false);
+            }
         }
     }
 
@@ -674,33 +797,32 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
                     committed.Buffer.Dispose();
                 }
             });
-            Receive<Persisted>(p =>
+            Receive<RouteMessage>(m =>
             {
-                OnPersisted(p);
-                FinishStopWhenDrained();
-            });
-            Receive<BatchSkipped>(_ =>
-            {
-                BatchDone();
-                FinishStopWhenDrained();
-            });
-            Receive<BatchAccepted>(a =>
-            {
-                OnAccepted(a);
-                _sink.Tell(FlushSink.Instance, Self);
-                FinishStopWhenDrained();
-            });
-            Receive<SinkWriteFailed>(f =>
-            {
-                // Nothing of it became durable; the stop reports the position before it.
-                _progress.LastError = f.Reason;
-                _inFlight--;
-                FinishStopWhenDrained();
-            });
-            Receive<PositionRecorded>(recorded =>
-            {
-                // A recording begun before the stop: reported if it lands before the final status.
-                OnPositionRecorded(recorded);
+                var route = _routes[m.Route];
+                switch (m.Message)
+                {
+                    case Persisted p:
+                        OnPersisted(route, p);
+                        break;
+                    case BatchSkipped:
+                        BatchDone(route);
+                        break;
+                    case BatchAccepted a:
+                        OnAccepted(route, a);
+                        route.Sink.Tell(FlushSink.Instance, route.Relay);
+                        break;
+                    case SinkWriteFailed f:
+                        // Nothing of it became durable; the stop reports the position before it.
+                        _progress.LastError = f.Reason;
+                        route.InFlight--;
+                        break;
+                    case PositionRecorded recorded:
+                        // A recording begun before the stop: reported if it lands before the final status.
+                        OnPositionRecorded(route, recorded);
+                        break;
+                }
+
                 FinishStopWhenDrained();
             });
             Receive<StopReplicationStream>(_ => Context.Stop(Self));
@@ -713,10 +835,13 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             });
             ReceiveAny(_ => { });
         });
-        if (_accepted > _durableCommit)
+        foreach (var route in _routes)
         {
-            // What the sink accepted is committed now rather than at its next interval.
-            _sink.Tell(FlushSink.Instance, Self);
+            if (route.Accepted > route.DurableCommit)
+            {
+                // What the sink accepted is committed now rather than at its next interval.
+                route.Sink.Tell(FlushSink.Instance, route.Relay);
+            }
         }
 
         FinishStopWhenDrained();
@@ -724,7 +849,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 
     private void FinishStopWhenDrained()
     {
-        if (_inFlight > 0 || _accepted > _durableCommit || _closing)
+        if (_routes.Any(r => r.InFlight > 0 || r.Accepted > r.DurableCommit) || _closing)
         {
             return;
         }
@@ -741,6 +866,9 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _connection.Tell(Terminate.Instance);
     }
 }
+
+/// <summary>Where one table of a stream goes: its sink, its position store, and the counters of its progress line (null: only the stream's).</summary>
+public sealed record StreamSinkRoute(IActorRef Sink, IActorRef Ack, LreplProgress? Progress = null);
 
 /// <summary>A replication failure with a message meant for the user.</summary>
 public sealed class LreplException : Exception

@@ -5,12 +5,12 @@ using PgWire.Protocol.Settings;
 
 namespace PgWire.Host.Lrepl;
 
-/// <summary><c>pgwire lrepl</c>: follows one table through logical replication into a data file or an Iceberg table.</summary>
+/// <summary><c>pgwire lrepl</c>: follows one or several tables through logical replication (one slot) into data files or Iceberg tables.</summary>
 public static class LreplCommand
 {
     public const string Usage = """
         pgwire lrepl: copy a table's snapshot, then every change, into <config-dir>/<table>.data
-        or (--sink iceberg) into an Apache Iceberg table
+        or (--sink iceberg) into an Apache Iceberg table; several tables share one slot
 
         Usage:
           pgwire lrepl -t TABLE -L PUBLICATION -c CONFIG_DIR [options]
@@ -34,11 +34,15 @@ public static class LreplCommand
               --target-session-attrs ATTRS
                                    which of several hosts to use: any, read-write, primary,
                                    ... as libpq (default: PGTARGETSESSIONATTRS, else any)
-          -t, --table NAME         table to replicate (may be schema-qualified)
+          -t, --table NAME[,NAME]  table to replicate (may be schema-qualified); repeat -t or
+                                   list several with commas for several tables from one
+                                   slot, each into its own file (<schema>.<table>.data
+                                   outside public) or Iceberg table
           -L, --publication PUB    publication that includes the table
           -c, --config-dir DIR     where the data file, lrepl-state.db and lrepl.log (the
                                    details behind an error) live
-              --slot NAME          replication slot (default: <table>_slot)
+              --slot NAME          replication slot (default: <first table>_slot, then the
+                                   slot this config dir's earlier runs of the tables used)
               --create-publication create the publication for the table if it is missing
               --drop               tear down instead of running: drop the slot this config
                                    dir created (and the publication, if --create-publication
@@ -206,6 +210,7 @@ public static class LreplCommand
     {
         string? user = null, password = null, host = null, port = null, database = null;
         string? table = null, publication = null, configDir = null, slot = null, sslMode = null, sslRootCert = null;
+        var tables = new List<string>();
         string? service = null, sslCert = null, sslKey = null, targetSessionAttrs = null;
         var createPublication = false;
         var drop = false;
@@ -275,7 +280,15 @@ public static class LreplCommand
                     break;
                 case "-t":
                 case "--table":
-                    table = Value();
+                    var named = Value();
+                    var list = LreplOptions.ParseTableList(named);
+                    if (list.Count == 0)
+                    {
+                        throw new ArgumentException($"--table \"{named}\" names no table");
+                    }
+
+                    tables.AddRange(list);
+                    table ??= list[0];
                     break;
                 case "-L":
                 case "--publication":
@@ -402,6 +415,7 @@ public static class LreplCommand
         }
         var options = new LreplOptions(connection, table, publication ?? "", configDir)
         {
+            Tables = tables,
             Slot = slot,
             CreatePublication = createPublication,
             Environment = environment,

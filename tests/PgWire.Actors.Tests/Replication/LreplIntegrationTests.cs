@@ -604,7 +604,8 @@ public sealed class LreplIntegrationTests
         {
             Psql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} VALUES (1, 'a')");
             var run = await StreamTestSupport.StartAsync(table, "lr odd'\\pub", dir, slot: slot);
-            var path = Path.Combine(dir, "lr Odd'\\Tab.data");
+            // Every character outside [A-Za-z0-9_-] of the name is percent-encoded in the file's name.
+            var path = Path.Combine(dir, "lr%20Odd%27%5CTab.data");
             Psql($"INSERT INTO {table} VALUES (2, 'b')");
             await WaitForLinesAsync(path, 2);
             await run.StopAsync();

@@ -140,10 +140,12 @@ public sealed class ReceiveTimeoutTests : TestKit
             RecordEverything(ack);
 
             var progress = new LreplProgress();
-            var target = new StreamTarget("public", table, slot, publication) { ReceiveTimeout = TimeSpan.FromSeconds(2) };
+            var target = new StreamTarget("public", table, slot, publication) { ReceiveTimeout = TimeSpan.FromSeconds(5) };
             var stream = Sys.ActorOf(ReplicationStreamActor.Props(settings, target, sink, ack, progress));
             AwaitCondition(() => progress.Streaming, TimeSpan.FromSeconds(30));
-            Thread.Sleep(TimeSpan.FromSeconds(7));
+            // Three timeouts' worth of silence from the server; the reply to each request at half
+            // the timeout has 2.5 s to arrive, which a loaded two-core machine still manages.
+            Thread.Sleep(TimeSpan.FromSeconds(16));
             Assert.Equal(0, progress.Restarts);
             Assert.True(progress.Streaming, progress.LastError);
             Watch(stream);

@@ -112,7 +112,7 @@ public sealed class LreplCommandTests
             TestCluster.RunPsql("-X", "-q", "-c", "CREATE PUBLICATION lr_cli_other_pub FOR TABLE lr_cli_nopub");
             (code, stderr) = await RunAsync(Args(table, "lr_cli_other_pub", dir));
             Assert.Equal(1, code);
-            Assert.Equal("pgwire lrepl: publication \"lr_cli_other_pub\" does not include table \"public\".\"lr_cli\"", stderr.Trim());
+            Assert.Equal("pgwire lrepl: publication \"lr_cli_other_pub\" does not include table \"public\".\"lr_cli\" (ALTER PUBLICATION lr_cli_other_pub ADD TABLE \"public\".\"lr_cli\")", stderr.Trim());
             Assert.Empty(TestCluster.RunPsql("-X", "-At", "-c", "SELECT slot_name FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'").Stdout.Trim());
 
             (code, stderr) = await RunAsync(Args(table, pub, dir, TestCluster.SuperUserPassword, "--create-publication"), s => s.Contains("done:", StringComparison.Ordinal));

@@ -1,0 +1,256 @@
+using System.Text.Json.Nodes;
+using PgWire.Actors.Replication;
+using PgWire.Actors.Tests.Connection;
+using PgWire.Tests.Shared;
+using Xunit;
+
+namespace PgWire.Actors.Tests.Replication;
+
+/// <summary>Several tables from one slot: one snapshot for all, a file per table, tables added and left out on later runs.</summary>
+public sealed class MultiTableTests
+{
+    private static void Psql(string sql) => StreamTestSupport.Psql(sql);
+
+    private static string Scalar(string sql) => StreamTestSupport.Scalar(sql);
+
+    /// <summary>Drops what a test made: its slot (and any temporary one left), publication, tables and schema.</summary>
+    private sealed class Scene : IDisposable
+    {
+        public Scene(string name)
+        {
+            Name = name + Guid.NewGuid().ToString("N")[..6];
+            Dir = StreamTestSupport.NewDir();
+            Cleanup();
+        }
+
+        public string Name { get; }
+
+        public string Dir { get; }
+
+        public string Publication => Name + "_pub";
+
+        public string Slot => Name + "_slot";
+
+        public string Schema => Name + "_s";
+
+        public void Cleanup()
+        {
+            StreamTestSupport.Cleanup(Name, Publication, Slot);
+            TestCluster.RunPsql("-X", "-q", "-c", $"DROP TABLE IF EXISTS {Name}_c; DROP SCHEMA IF EXISTS {Schema} CASCADE");
+        }
+
+        public void Dispose()
+        {
+            Cleanup();
+            Directory.Delete(Dir, true);
+        }
+    }
+
+    private static Task<StreamTestSupport.Run> StartAsync(Scene scene, params string[] tables) =>
+        StreamTestSupport.StartAsync(tables[0], scene.Publication, scene.Dir, configure: o => o with { Tables = tables });
+
+    /// <summary>The table's rows as the replay of a data file shows them: JSON objects of (id, v).</summary>
+    private static async Task WaitForMatchAsync(string table, string path, int? lines = null)
+    {
+        var expected = Scalar($"SELECT json_build_object('id', id, 'v', v) FROM {table}")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => ChangeReplay.Canonical(JsonNode.Parse(l))).Order(StringComparer.Ordinal).ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<string> actual = [];
+        var count = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            actual = File.Exists(path) ? ChangeReplay.Rows(path, out count) : [];
+            if (actual.SequenceEqual(expected) && (lines is null || count == lines))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(expected, actual);
+        if (lines is { } n)
+        {
+            Assert.Equal(n, count);
+        }
+    }
+
+    private static int SlotsLike(string pattern) => int.Parse(Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE '{pattern}'"), System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void Table_lists_split_at_commas_outside_quotes_and_files_are_named_apart()
+    {
+        Assert.Equal(["orders", "\"a,b\"", "sales.items"], LreplOptions.ParseTableList("orders, \"a,b\",sales.items,"));
+        var dir = Path.GetTempPath();
+        string FileOf(string table) => Path.GetFileName(new LreplOptions(new Dictionary<string, string?>(), table, "p", dir).DataPath);
+        Assert.Equal("orders.data", FileOf("orders"));
+        Assert.Equal("orders.data", FileOf("public.orders"));
+        Assert.Equal("sales.items.data", FileOf("Sales.Items"));
+        Assert.Equal("a%2Eb.data", FileOf("\"a.b\""));
+        Assert.Equal("a.b.data", FileOf("a.b"));
+        Assert.Equal("Mixed%20Case.data", FileOf("\"Mixed Case\""));
+        Assert.Equal("x.caf%C3%A9.data", FileOf("x.\"café\""));
+    }
+
+    [ClusterFact]
+    public async Task Several_tables_share_one_slot_and_a_reordered_list_keeps_it()
+    {
+        using var scene = new Scene("mt_one");
+        var a = scene.Name;
+        var b = $"{scene.Schema}.\"B.x\"";
+        Psql($"""
+            CREATE SCHEMA {scene.Schema};
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {b} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} SELECT g, 'a' || g FROM generate_series(1, 50) g;
+            INSERT INTO {b} SELECT g, 'b' || g FROM generate_series(1, 30) g;
+            """);
+        var pathA = Path.Combine(scene.Dir, a + ".data");
+        var pathB = Path.Combine(scene.Dir, scene.Schema + ".B%2Ex.data");
+
+        var run = await StartAsync(scene, a, b);
+        var log = run.Log.ToString();
+        Assert.Contains("created slot " + scene.Slot, log, StringComparison.Ordinal);
+        Assert.Contains($"snapshot of \"public\".\"{a}\" done", log, StringComparison.Ordinal);
+        Assert.Contains($"snapshot of \"{scene.Schema}\".\"B.x\" done", log, StringComparison.Ordinal);
+        Psql($"""
+            BEGIN; INSERT INTO {a} VALUES (100, 'both'); INSERT INTO {b} VALUES (100, 'both'); UPDATE {b} SET v = 'b1!' WHERE id = 1; COMMIT;
+            DELETE FROM {a} WHERE id <= 10;
+            UPDATE {b} SET id = id + 1000 WHERE id > 25;
+            BEGIN; DELETE FROM {a} WHERE id = 11; TRUNCATE {b}; INSERT INTO {b} VALUES (7, 'after truncate'); COMMIT;
+            """);
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(b, pathB);
+        var progress = await run.StopAsync();
+        Assert.Equal(1, SlotsLike(scene.Name + "%"));
+        var stoppedLog = run.Log.ToString();
+        Assert.Contains($"lrepl: {a}: stopped", stoppedLog, StringComparison.Ordinal);
+        Assert.Contains($"lrepl: {b}: stopped", stoppedLog, StringComparison.Ordinal);
+
+        // While stopped, both tables change; the next run names them the other way round, and
+        // a third time only one of them: the slot stays the first run's, nothing is copied again.
+        Psql($"INSERT INTO {a} VALUES (200, 'later'); INSERT INTO {b} VALUES (200, 'later');");
+        var again = await StartAsync(scene, b, a);
+        Assert.DoesNotContain("snapshot of", again.Log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("resuming", again.Log.ToString(), StringComparison.Ordinal);
+        Psql($"BEGIN; UPDATE {a} SET v = 'x' WHERE id = 200; UPDATE {b} SET v = 'y' WHERE id = 200; COMMIT;");
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(b, pathB);
+        await again.StopAsync();
+        Assert.Equal(1, SlotsLike(scene.Name + "%"));
+        Assert.Equal(0, SlotsLike("%B_x_slot"));
+
+        // Every change of each table is in its file exactly once (ChangeReplay fails on a double),
+        // and nothing of the other table is.
+        var linesA = File.ReadAllLines(pathA);
+        Assert.DoesNotContain(linesA, l => l.Contains("after truncate", StringComparison.Ordinal));
+        Assert.Equal(50, linesA.Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
+        var linesB = File.ReadAllLines(pathB);
+        Assert.Equal(30, linesB.Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
+        Assert.Single(linesB, l => l.Contains("\"op\":\"t\"", StringComparison.Ordinal));
+        Assert.True(progress.SnapshotRows >= 50, "snapshot rows " + progress.SnapshotRows);
+    }
+
+    [ClusterFact]
+    public async Task A_table_added_later_is_copied_under_a_temporary_slot_without_a_gap_or_a_double()
+    {
+        using var scene = new Scene("mt_add");
+        var a = scene.Name;
+        var c = scene.Name + "_c";
+        Psql($"""
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {c} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} SELECT g, 'a' || g FROM generate_series(1, 20) g;
+            INSERT INTO {c} SELECT g, 'c' || g FROM generate_series(1, 40) g;
+            """);
+        var pathA = Path.Combine(scene.Dir, a + ".data");
+        var pathC = Path.Combine(scene.Dir, c + ".data");
+
+        var run = await StartAsync(scene, a);
+        Psql($"INSERT INTO {a} VALUES (21, 'a21'); UPDATE {c} SET v = 'changed before it was followed' WHERE id = 1;");
+        await WaitForMatchAsync(a, pathA);
+        await run.StopAsync();
+        Assert.False(File.Exists(pathC));
+
+        // c changes while nobody follows it, and keeps changing while it is copied and after.
+        Psql($"DELETE FROM {c} WHERE id = 2; INSERT INTO {a} VALUES (22, 'a22');");
+        using var writing = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            var id = 1000;
+            while (!writing.IsCancellationRequested)
+            {
+                Psql($"BEGIN; INSERT INTO {c} VALUES ({id}, 'w'); UPDATE {c} SET v = v || '+' WHERE id = 3; INSERT INTO {a} VALUES ({id}, 'w'); COMMIT;");
+                id++;
+                await Task.Delay(20);
+            }
+        });
+        StreamTestSupport.Run added;
+        try
+        {
+            added = await StartAsync(scene, a, c);
+            await Task.Delay(1000);
+        }
+        finally
+        {
+            await writing.CancelAsync();
+            await writer;
+        }
+
+        var log = added.Log.ToString();
+        Assert.Contains("temporary slot", log, StringComparison.Ordinal);
+        Assert.Contains($"snapshot of \"public\".\"{c}\" done", log, StringComparison.Ordinal);
+        Assert.DoesNotContain($"snapshot of \"public\".\"{a}\"", log, StringComparison.Ordinal);
+        Psql($"UPDATE {c} SET v = 'streamed' WHERE id = 4; DELETE FROM {a} WHERE id = 1;");
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(c, pathC);
+        await added.StopAsync();
+        Assert.Equal(0, SlotsLike("%_sync_%"));
+        Assert.Equal(1, SlotsLike(scene.Name + "%"));
+    }
+
+    [ClusterFact]
+    public async Task A_table_left_out_and_named_again_is_set_aside_and_copied_again()
+    {
+        using var scene = new Scene("mt_gap");
+        var a = scene.Name;
+        var c = scene.Name + "_c";
+        Psql($"""
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {c} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} VALUES (1, 'a1');
+            INSERT INTO {c} VALUES (1, 'c1');
+            """);
+        var pathA = Path.Combine(scene.Dir, a + ".data");
+        var pathC = Path.Combine(scene.Dir, c + ".data");
+        var both = await StartAsync(scene, a, c);
+        Psql($"INSERT INTO {c} VALUES (2, 'c2')");
+        await WaitForMatchAsync(c, pathC);
+        await both.StopAsync();
+
+        // Only a is followed: the slot moves past c's recorded position while c changes.
+        var alone = await StartAsync(scene, a);
+        Psql($"INSERT INTO {c} VALUES (3, 'c3'); INSERT INTO {a} VALUES (2, 'a2');");
+        await WaitForMatchAsync(a, pathA);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && Scalar($"SELECT confirmed_flush_lsn >= pg_current_wal_lsn() - 1000 FROM pg_replication_slots WHERE slot_name = '{scene.Slot}'") != "t")
+        {
+            await Task.Delay(200);
+        }
+
+        await alone.StopAsync();
+        Assert.Equal(2, ChangeReplay.Rows(pathC, out _).Count);
+
+        var back = await StartAsync(scene, a, c);
+        var log = back.Log.ToString();
+        Assert.Contains("left out of this slot's last run", log, StringComparison.Ordinal);
+        Assert.Contains("renamed " + pathC, log, StringComparison.Ordinal);
+        var aside = Assert.Single(Directory.GetFiles(scene.Dir, c + ".data.replaced-*"));
+        Assert.Equal(2, ChangeReplay.Rows(aside, out _).Count);
+        await WaitForMatchAsync(c, pathC);
+        Psql($"UPDATE {c} SET v = 'c3!' WHERE id = 3");
+        await WaitForMatchAsync(c, pathC);
+        await WaitForMatchAsync(a, pathA);
+        await back.StopAsync();
+    }
+}
