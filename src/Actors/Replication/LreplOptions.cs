@@ -107,6 +107,12 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
         init => _tables = value is { Count: > 0 } ? value : null;
     }
 
+    /// <summary>
+    /// Follow every table of the publication (its tables when the run starts, and one added to it
+    /// while running, which is then copied and followed too); <see cref="Tables"/> is ignored.
+    /// </summary>
+    public bool AllTables { get; init; }
+
     public string SlotName => Slot ?? SanitizeSlot(PlainTableName) + "_slot";
 
     /// <summary>

@@ -52,6 +52,51 @@ public static partial class LreplRunner
     /// </summary>
     internal static async Task<LreplProgress> RunInAsync(ActorSystem system, LreplOptions options, LreplProgress progress, CancellationToken cancellationToken)
     {
+        while (true)
+        {
+            var run = options;
+            if (options.AllTables)
+            {
+                var tables = await PublicationTablesAsync(system, options, cancellationToken).ConfigureAwait(false);
+                run = options with { Table = tables[0], Tables = tables };
+            }
+
+            progress.ResetNewTable();
+            if (!await RunOnceAsync(system, run, progress, cancellationToken).ConfigureAwait(false))
+            {
+                return progress;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every table of the publication, as lrepl names them (<c>orders</c> in public,
+    /// <c>sales.items</c> otherwise, quoted where PostgreSQL needs it), public ones first.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> PublicationTablesAsync(ActorSystem system, LreplOptions options, CancellationToken ct)
+    {
+        await using var client = await ConnectAsync(system, Resolve(options, null), options, ct).ConfigureAwait(false);
+        var rows = await QueryAsync(client, "SELECT p.pubname, t.schemaname, t.tablename FROM pg_publication p LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname WHERE p.pubname = $1 ORDER BY t.schemaname <> 'public', t.schemaname, t.tablename", [options.Publication], ct).ConfigureAwait(false);
+        if (rows.Count == 0)
+        {
+            throw new LreplException($"publication \"{options.Publication}\" does not exist; --all-tables follows the tables of an existing publication (CREATE PUBLICATION {ReplicationCommands.QuoteIdentifier(options.Publication)} FOR TABLE ...)");
+        }
+
+        if (rows[0][1] is null)
+        {
+            throw new LreplException($"publication \"{options.Publication}\" has no tables");
+        }
+
+        static string Name(string part) => System.Text.RegularExpressions.Regex.IsMatch(part, "^[a-z_][a-z0-9_]*$") ? part : ReplicationCommands.QuoteIdentifier(part);
+        return [.. rows.Select(r => r[1] == "public" ? Name(r[2]!) : Name(r[1]!) + "." + Name(r[2]!))];
+    }
+
+    /// <summary>
+    /// One start of the pipeline until it is stopped; true when it stopped to start again because
+    /// the stream met a table added to the publication (<see cref="LreplOptions.AllTables"/>).
+    /// </summary>
+    private static async Task<bool> RunOnceAsync(ActorSystem system, LreplOptions options, LreplProgress progress, CancellationToken cancellationToken)
+    {
         var log = options.Log ?? TextWriter.Null;
         if (options.Changes is not null && options.Tables.Count > 1)
         {
@@ -322,6 +367,7 @@ public static partial class LreplRunner
                 Binary = binary,
                 JsonFormat = JsonLineFormat.OfRecorded(runs[0].State.JsonFormat),
                 Types = runs[0].Types,
+                OnUnknownTable = options.AllTables ? progress.NewTableSeen : null,
             };
             var streamProps = ReplicationStreamActor.Props(replicationSettings, target, routes, progress, options.ConnectionOptions);
             var supervisor = Start(
@@ -338,10 +384,12 @@ public static partial class LreplRunner
             var fatal = Task.WhenAny(runs.Select(r => r.Progress.Fatal));
             var lastReport = DateTime.UtcNow;
             var lastLines = new string?[runs.Count];
+            var newTable = options.AllTables ? progress.NewTable : new TaskCompletionSource<string>().Task;
+            var restart = false;
             while (true)
             {
                 var tick = Task.Delay(options.ProgressInterval - (DateTime.UtcNow - lastReport) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, CancellationToken.None);
-                await Task.WhenAny(fatal, sinkStopped, stopped.Task, streamingStarted ?? never, tick).ConfigureAwait(false);
+                await Task.WhenAny(fatal, sinkStopped, stopped.Task, streamingStarted ?? never, newTable, tick).ConfigureAwait(false);
 
                 if (runs.Select(r => r.Progress.FatalError).FirstOrDefault(e => e is not null) is { } error)
                 {
@@ -358,11 +406,20 @@ public static partial class LreplRunner
 
                 if (options.Abort.IsCancellationRequested)
                 {
-                    return progress;
+                    return false;
                 }
 
                 if (cancellationToken.IsCancellationRequested)
                 {
+                    break;
+                }
+
+                if (newTable.IsCompleted)
+                {
+                    // Stopped as for a stop request; the next start copies the new table under a
+                    // temporary slot while the others go on from their recorded positions.
+                    log.WriteLine($"lrepl: table {newTable.Result} was added to publication {options.Publication}: starting again to copy it");
+                    restart = true;
                     break;
                 }
 
@@ -411,7 +468,7 @@ public static partial class LreplRunner
                 log.WriteLine($"lrepl: {run.Options.Table}: stopped; snapshot rows {run.Progress.SnapshotRows}, changes streamed {run.Progress.Changes}, last durable LSN {run.Progress.DurableLsn}");
             }
 
-            return progress;
+            return restart;
         }
         finally
         {

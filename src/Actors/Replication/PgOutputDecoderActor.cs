@@ -235,6 +235,7 @@ public sealed class PgOutputDecoderActor : ReceiveActor
         if (!_routeOf.TryGetValue((relation.Namespace, relation.Name), out var route))
         {
             _relations[relation.RelationId] = null;
+            _target.OnUnknownTable?.Invoke(relation.Namespace + "." + relation.Name);
             return;
         }
 

@@ -78,6 +78,22 @@ public sealed class LreplProgress
     /// <summary>Completes the first time streaming starts.</summary>
     public Task StreamingStarted => _streamingStarted.Task;
 
+    private volatile TaskCompletionSource<string> _newTable = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes with the name of a published table the stream met and does not follow (see <see cref="StreamTarget.OnUnknownTable"/>).</summary>
+    public Task<string> NewTable => _newTable.Task;
+
+    public void NewTableSeen(string table) => _newTable.TrySetResult(table);
+
+    /// <summary>Before the pipeline starts again with the new table: the next one is waited for afresh.</summary>
+    internal void ResetNewTable()
+    {
+        if (_newTable.Task.IsCompleted)
+        {
+            _newTable = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
     private readonly TaskCompletionSource _stateStoreFailed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _stateStoreDownTicks;
 
@@ -196,6 +212,12 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
     /// follows <see cref="Schema"/>.<see cref="Table"/> alone.
     /// </summary>
     public IReadOnlyList<StreamTable>? Tables { get; init; }
+
+    /// <summary>
+    /// Called (on the decoder's thread) with <c>schema.name</c> when the stream carries a table it
+    /// does not follow: with every table of the publication followed, one added to it since.
+    /// </summary>
+    public Action<string>? OnUnknownTable { get; init; }
 
     /// <summary>The tables followed, in route order.</summary>
     public IReadOnlyList<StreamTable> Routes => Tables ?? [new StreamTable(Schema, Table, JsonFormat, Types)];

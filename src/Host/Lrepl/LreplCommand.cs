@@ -43,6 +43,8 @@ public static class LreplCommand
                                    details behind an error) live
               --slot NAME          replication slot (default: <first table>_slot, then the
                                    slot this config dir's earlier runs of the tables used)
+              --all-tables         follow every table of the publication, and a table added
+                                   to it later (copied when it first shows in the stream)
               --create-publication create the publication for the table if it is missing
               --drop               tear down instead of running: drop the slot this config
                                    dir created (and the publication, if --create-publication
@@ -213,6 +215,7 @@ public static class LreplCommand
         var tables = new List<string>();
         string? service = null, sslCert = null, sslKey = null, targetSessionAttrs = null;
         var createPublication = false;
+        var allTables = false;
         var drop = false;
         LreplFormat? format = null;
         string? configFile = null;
@@ -325,6 +328,9 @@ public static class LreplCommand
                 case "--create-publication":
                     createPublication = true;
                     break;
+                case "--all-tables":
+                    allTables = true;
+                    break;
                 case "--drop":
                     drop = true;
                     break;
@@ -363,9 +369,24 @@ public static class LreplCommand
             }
         }
 
-        if (string.IsNullOrEmpty(table))
+        if (allTables && table is not null)
         {
-            throw new ArgumentException("--table is required");
+            throw new ArgumentException("--all-tables follows every table of the publication; leave out --table");
+        }
+
+        if (allTables && createPublication)
+        {
+            throw new ArgumentException("--all-tables follows the tables of an existing publication; --create-publication needs --table");
+        }
+
+        if (allTables && drop)
+        {
+            throw new ArgumentException("--drop takes the tables with --table (the slot's other tables go with it)");
+        }
+
+        if (string.IsNullOrEmpty(table) && !allTables)
+        {
+            throw new ArgumentException("--table (or --all-tables) is required");
         }
 
         if (string.IsNullOrEmpty(publication) && !drop)
@@ -413,9 +434,10 @@ public static class LreplCommand
                 connection[keyword] = value;
             }
         }
-        var options = new LreplOptions(connection, table, publication ?? "", configDir)
+        var options = new LreplOptions(connection, table ?? "", publication ?? "", configDir)
         {
             Tables = tables,
+            AllTables = allTables,
             Slot = slot,
             CreatePublication = createPublication,
             Environment = environment,

@@ -253,4 +253,48 @@ public sealed class MultiTableTests
         await WaitForMatchAsync(a, pathA);
         await back.StopAsync();
     }
+
+    [ClusterFact]
+    public async Task All_tables_follows_the_publication_and_a_table_added_to_it_while_running()
+    {
+        using var scene = new Scene("mt_all");
+        var a = scene.Name;
+        var b = $"{scene.Schema}.items";
+        var c = scene.Name + "_c";
+        Psql($"""
+            CREATE SCHEMA {scene.Schema};
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {b} (id int PRIMARY KEY, v text);
+            CREATE TABLE {c} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} VALUES (1, 'a1');
+            INSERT INTO {b} VALUES (1, 'b1');
+            INSERT INTO {c} VALUES (1, 'c1');
+            CREATE PUBLICATION {scene.Publication} FOR TABLE {a}, {b};
+            """);
+        var pathA = Path.Combine(scene.Dir, a + ".data");
+        var pathB = Path.Combine(scene.Dir, scene.Schema + ".items.data");
+        var pathC = Path.Combine(scene.Dir, c + ".data");
+        var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with { AllTables = true, CreatePublication = false });
+        Assert.Contains("created slot " + scene.Slot, run.Log.ToString(), StringComparison.Ordinal);
+        Psql($"INSERT INTO {a} VALUES (2, 'a2'); INSERT INTO {b} VALUES (2, 'b2');");
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(b, pathB);
+        Assert.False(File.Exists(pathC));
+
+        // Added to the publication while running: its first change in the stream starts the
+        // pipeline again, which copies it under a temporary slot; nothing is lost or doubled.
+        Psql($"ALTER PUBLICATION {scene.Publication} ADD TABLE {c}");
+        Psql($"BEGIN; INSERT INTO {c} VALUES (2, 'c2'); INSERT INTO {a} VALUES (3, 'a3'); COMMIT; UPDATE {c} SET v = 'c1!' WHERE id = 1;");
+        await WaitForMatchAsync(c, pathC);
+        Psql($"INSERT INTO {c} VALUES (3, 'c3'); DELETE FROM {b} WHERE id = 1;");
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(b, pathB);
+        await WaitForMatchAsync(c, pathC);
+        await run.StopAsync();
+        var log = run.Log.ToString();
+        Assert.Contains($"table public.{c} was added to publication", log, StringComparison.Ordinal);
+        Assert.Contains("temporary slot", log, StringComparison.Ordinal);
+        Assert.Equal(0, SlotsLike("%_sync_%"));
+        Assert.Equal(1, SlotsLike(scene.Name + "%"));
+    }
 }
