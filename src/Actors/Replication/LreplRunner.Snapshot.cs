@@ -82,7 +82,10 @@ public static partial class LreplRunner
                 LogSnapshotDone(log, run, result, consistentPoint);
             }
 
-            progress.SnapshotRows = runs.Count == 1 ? progress.SnapshotRows : runs.Sum(r => r.Progress.SnapshotRows);
+            if (runs.Count > 1)
+            {
+                progress.SnapshotRows = runs.Sum(r => r.Progress.SnapshotRows);
+            }
         }
         catch when (!recording)
         {

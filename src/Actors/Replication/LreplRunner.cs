@@ -142,7 +142,7 @@ public static partial class LreplRunner
 
                 var index = runs.Count;
                 var suffix = index == 0 ? "" : "-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                var tableProgress = index == 0 ? progress : new LreplProgress();
+                var tableProgress = options.Tables.Count == 1 ? progress : new LreplProgress();
                 var journal = LsnAckActor.Props(dir.PersistenceId(tableOptions.StateId ?? "lrepl-" + tableOptions.Table), tableOptions.StateSnapshotEvery, tableProgress);
                 var ack = new StateActor(
                     () => Start(BackoffSupervisor.Props(Backoff.OnStop(journal, "journal", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1).WithReplyWhileStopped(StateStoreUnavailable.Instance)), "lsn" + suffix),
@@ -314,6 +314,10 @@ public static partial class LreplRunner
 
                         run.Csv = run.Options.WritesDataFile ? ResumeFormat(run.Options) : null;
                         run.Progress.SnapshotRows = run.State.SnapshotRows;
+                        if (run.Progress != progress)
+                        {
+                            progress.SnapshotRows += run.State.SnapshotRows;
+                        }
                         log.WriteLine(run.Iceberg is not null
                             ? $"lrepl: resuming {run.Options.Table} from {new Lsn(run.State.CommitLsn)} (Iceberg table {run.Iceberg.Ident})"
                             : $"lrepl: resuming {run.Options.Table} from {new Lsn(run.State.CommitLsn)} ({run.State.FileOffset} bytes durable)");
@@ -323,6 +327,10 @@ public static partial class LreplRunner
                     {
                         await PrepareTableSnapshotAsync(client, run, dir, cancellationToken).ConfigureAwait(false);
                         await SyncTableAsync(system, repl, normalSettings, client, slotName, run, log, cancellationToken).ConfigureAwait(false);
+                        if (run.Progress != progress)
+                        {
+                            progress.SnapshotRows += run.Progress.SnapshotRows;
+                        }
                     }
 
                     binary = await BinaryStreamingAsync(client, options, [.. runs.Select(r => r.Table)], log, cancellationToken).ConfigureAwait(false);
@@ -381,7 +389,7 @@ public static partial class LreplRunner
             await using var onAbort = options.Abort.Register(() => stopped.TrySetResult()).ConfigureAwait(false);
             var streamingStarted = progress.StreamingStarted;
             var never = new TaskCompletionSource().Task;
-            var fatal = Task.WhenAny(runs.Select(r => r.Progress.Fatal));
+            var fatal = Task.WhenAny(runs.Select(r => r.Progress.Fatal).Append(progress.Fatal));
             var lastReport = DateTime.UtcNow;
             var lastLines = new string?[runs.Count];
             var newTable = options.AllTables ? progress.NewTable : new TaskCompletionSource<string>().Task;
@@ -391,7 +399,7 @@ public static partial class LreplRunner
                 var tick = Task.Delay(options.ProgressInterval - (DateTime.UtcNow - lastReport) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, CancellationToken.None);
                 await Task.WhenAny(fatal, sinkStopped, stopped.Task, streamingStarted ?? never, newTable, tick).ConfigureAwait(false);
 
-                if (runs.Select(r => r.Progress.FatalError).FirstOrDefault(e => e is not null) is { } error)
+                if (runs.Select(r => r.Progress.FatalError).Prepend(progress.FatalError).FirstOrDefault(e => e is not null) is { } error)
                 {
                     throw new LreplException($"{error}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
                 }
@@ -436,7 +444,7 @@ public static partial class LreplRunner
                     foreach (var run in runs)
                     {
                         var p = run.Progress;
-                        var line = $"lrepl: {run.Options.Table}: snapshot rows {p.SnapshotRows}, changes streamed {p.Changes}, lag {p.LagBytes} bytes / {p.Lag.TotalSeconds:0.0} s, last durable LSN {p.DurableLsn}{NotStreaming(progress)}";
+                        var line = $"lrepl: {run.Options.Table}: snapshot rows {p.SnapshotRows}, changes streamed {p.Changes}, lag {p.LagBytes} bytes / {p.Lag.TotalSeconds:0.0} s, last durable LSN {p.DurableLsn}{NotStreaming(progress, p)}";
                         if (line != lastLines[run.Index])
                         {
                             lastLines[run.Index] = line;
@@ -558,9 +566,9 @@ public static partial class LreplRunner
     }
 
     /// <summary>Nothing while streaming; otherwise since when and why, for the progress line.</summary>
-    private static string NotStreaming(LreplProgress progress) => progress.Streaming
+    private static string NotStreaming(LreplProgress progress, LreplProgress table) => progress.Streaming
         ? ""
-        : progress.StateStoreDownSince is { } down
+        : (table.StateStoreDownSince ?? progress.StateStoreDownSince) is { } down
             ? $", waiting for the state store since {down:HH:mm:ss} UTC ({progress.Outage?.Retries ?? 0} {(progress.Outage?.Retries == 1 ? "retry" : "retries")}): {progress.LastError}"
         : progress.Outage is { } outage
             ? $", not streaming since {outage.Since:HH:mm:ss} UTC ({outage.Retries} {(outage.Retries == 1 ? "retry" : "retries")}): {progress.LastError}"

@@ -50,9 +50,17 @@ public sealed class LreplCommandTests
 
         var quoted = LreplCommand.Parse(["-t", "\"Sales\".\"Big \"\"Q\"\"\"", "-L", "pub", "-c", "/tmp/x"], new EmptyEnvironment())!;
         Assert.Equal("Sales.Big \"Q\"", quoted.PlainTableName);
-        Assert.Equal(Path.Combine("/tmp/x", "Sales.Big \"Q\".data"), quoted.DataPath);
+        Assert.Equal(Path.Combine("/tmp/x", "Sales.Big%20%22Q%22.data"), quoted.DataPath);
         Assert.Equal("sales_big__q__slot", quoted.SlotName);
         Assert.Equal("sales.orders", LreplCommand.Parse(["-t", "Sales.Orders", "-L", "pub", "-c", "/tmp/x"], new EmptyEnvironment())!.PlainTableName);
+
+        // Several tables: -t repeated and comma lists; the first names the slot.
+        var several = LreplCommand.Parse(["-t", "orders, customers", "-t", "\"a,b\"", "-L", "pub", "-c", "/tmp/x"], new EmptyEnvironment())!;
+        Assert.Equal(["orders", "customers", "\"a,b\""], several.Tables);
+        Assert.Equal("orders", several.Table);
+        Assert.Equal("orders_slot", several.SlotName);
+        var all = LreplCommand.Parse(["--all-tables", "-L", "pub", "-c", "/tmp/x"], new EmptyEnvironment())!;
+        Assert.True(all.AllTables);
     }
 
     [Fact]
@@ -61,6 +69,15 @@ public sealed class LreplCommandTests
         var (code, stderr) = await RunAsync(["-t", "x", "-c", "/tmp/x"]);
         Assert.Equal(2, code);
         Assert.Contains("--publication is required", stderr, StringComparison.Ordinal);
+        (code, stderr) = await RunAsync(["-L", "p", "-c", "/tmp/x"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--table (or --all-tables) is required", stderr, StringComparison.Ordinal);
+        (code, stderr) = await RunAsync(["-t", ",", "-L", "p", "-c", "/tmp/x"]);
+        Assert.Equal(2, code);
+        Assert.Contains("names no table", stderr, StringComparison.Ordinal);
+        (code, stderr) = await RunAsync(["-t", "x", "--all-tables", "-L", "p", "-c", "/tmp/x"]);
+        Assert.Equal(2, code);
+        Assert.Contains("leave out --table", stderr, StringComparison.Ordinal);
         (code, stderr) = await RunAsync(["-t", "x", "-L", "p", "-c", "/tmp/x", "--format", "xml"]);
         Assert.Equal(2, code);
         Assert.Contains("unsupported format", stderr, StringComparison.Ordinal);
@@ -112,7 +129,7 @@ public sealed class LreplCommandTests
             TestCluster.RunPsql("-X", "-q", "-c", "CREATE PUBLICATION lr_cli_other_pub FOR TABLE lr_cli_nopub");
             (code, stderr) = await RunAsync(Args(table, "lr_cli_other_pub", dir));
             Assert.Equal(1, code);
-            Assert.Equal("pgwire lrepl: publication \"lr_cli_other_pub\" does not include table \"public\".\"lr_cli\" (ALTER PUBLICATION lr_cli_other_pub ADD TABLE \"public\".\"lr_cli\")", stderr.Trim());
+            Assert.Equal("pgwire lrepl: publication \"lr_cli_other_pub\" does not include table \"public\".\"lr_cli\" (ALTER PUBLICATION \"lr_cli_other_pub\" ADD TABLE \"public\".\"lr_cli\")", stderr.Trim());
             Assert.Empty(TestCluster.RunPsql("-X", "-At", "-c", "SELECT slot_name FROM pg_replication_slots WHERE slot_name = 'lr_cli_slot'").Stdout.Trim());
 
             (code, stderr) = await RunAsync(Args(table, pub, dir, TestCluster.SuperUserPassword, "--create-publication"), s => s.Contains("done:", StringComparison.Ordinal));
