@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using PgWire.Actors.Replication;
 using PgWire.Actors.Tests.Connection;
+using PgWire.Iceberg;
 using PgWire.Tests.Shared;
 using Xunit;
 
@@ -295,6 +296,65 @@ public sealed class MultiTableTests
         Assert.Contains($"table public.{c} was added to publication", log, StringComparison.Ordinal);
         Assert.Contains("temporary slot", log, StringComparison.Ordinal);
         Assert.Equal(0, SlotsLike("%_sync_%"));
+        Assert.Equal(1, SlotsLike(scene.Name + "%"));
+    }
+
+    /// <summary>An Iceberg table's rows (deletes applied) as <c>id|v</c> lines, sorted; duplicates kept.</summary>
+    private static async Task<List<string>> IcebergRowsAsync(string dir, string schema, string table)
+    {
+        var settings = IcebergSettings.Load(null, dir, TestCluster.Database);
+        var catalog = await settings.OpenCatalogAsync(CancellationToken.None);
+        var ident = settings.TableFor(schema, table, onlyTable: false);
+        var scan = await (await catalog.LoadTableAsync(ident.Namespace, ident.Name)).ReadAsync();
+        var id = scan.Schema.Fields.ToList().FindIndex(f => f.Name == "id");
+        var v = scan.Schema.Fields.ToList().FindIndex(f => f.Name == "v");
+        return [.. scan.Rows.Select(r => $"{r[id]}|{r[v]}").Order(StringComparer.Ordinal)];
+    }
+
+    private static async Task WaitForIcebergAsync(string dir, string schema, string table, string qualified)
+    {
+        var expected = Scalar($"SELECT id || '|' || v FROM {qualified}").Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal).ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<string> actual = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            actual = await IcebergRowsAsync(dir, schema, table);
+            if (actual.SequenceEqual(expected))
+            {
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    [ClusterFact]
+    public async Task Several_tables_go_to_their_own_Iceberg_tables_in_one_namespace()
+    {
+        using var scene = new Scene("mt_ice");
+        var a = scene.Name;
+        var b = $"{scene.Schema}.items";
+        Psql($"""
+            CREATE SCHEMA {scene.Schema};
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {b} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} SELECT g, 'a' || g FROM generate_series(1, 30) g;
+            INSERT INTO {b} VALUES (1, 'b1'), (2, 'b2');
+            """);
+        var run = await StreamTestSupport.StartAsync(a, scene.Publication, scene.Dir, configure: o => o with { Tables = [a, b], Sink = LreplSink.Iceberg, CommitInterval = TimeSpan.FromMilliseconds(200) });
+        Psql($"BEGIN; UPDATE {a} SET v = 'both' WHERE id = 1; DELETE FROM {b} WHERE id = 1; COMMIT; INSERT INTO {b} VALUES (3, 'b3'); DELETE FROM {a} WHERE id > 20;");
+        await WaitForIcebergAsync(scene.Dir, "public", a, a);
+        await WaitForIcebergAsync(scene.Dir, scene.Schema, "items", b);
+        await run.StopAsync();
+
+        Psql($"INSERT INTO {a} VALUES (100, 'later'); UPDATE {b} SET v = 'b3!' WHERE id = 3;");
+        var again = await StreamTestSupport.StartAsync(b, scene.Publication, scene.Dir, configure: o => o with { Tables = [b, a], Sink = LreplSink.Iceberg, CommitInterval = TimeSpan.FromMilliseconds(200) });
+        Assert.DoesNotContain("snapshot of", again.Log.ToString(), StringComparison.Ordinal);
+        await WaitForIcebergAsync(scene.Dir, "public", a, a);
+        await WaitForIcebergAsync(scene.Dir, scene.Schema, "items", b);
+        await again.StopAsync();
         Assert.Equal(1, SlotsLike(scene.Name + "%"));
     }
 }
