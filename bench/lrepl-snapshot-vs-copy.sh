@@ -19,6 +19,8 @@
 #   --keep          keep the last lrepl data file for inspection
 #   --sink iceberg  lrepl copies into an Iceberg table (the embedded default: SQLite catalog and
 #                   local warehouse in the config dir) instead of the data file
+#   --tables N      N tables of --rows rows each (lrb_snap, lrb_snap_2, ...): psql copies them one
+#                   after another, one lrepl run copies them all under its one slot (default 1)
 # PGWIRE_BIN overrides the binary (default out/pgwire). Temporary files go to TMPDIR (/tmp).
 set -euo pipefail
 
@@ -28,7 +30,7 @@ die() { log "error: $*"; exit 1; }
 # shellcheck source=bench/common.sh
 source "$root/bench/common.sh"
 
-host= port= user= db= cluster= runs=3 rows=1000000 publish=0 keep=0 sink=file
+host= port= user= db= cluster= runs=3 rows=1000000 publish=0 keep=0 sink=file ntables=1
 while (($#)); do
     case $1 in
     -h) host=$2; shift 2 ;;
@@ -41,7 +43,8 @@ while (($#)); do
     --publish) publish=1; shift ;;
     --keep) keep=1; shift ;;
     --sink) sink=$2; shift 2 ;;
-    --help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --tables) ntables=$2; shift 2 ;;
+    --help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (try --help)" ;;
     esac
 done
@@ -51,23 +54,34 @@ lrb_binary
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
 
 table=lrb_snap pub=lrb_snap_pub slot=lrb_snap_slot
+tables=("$table")
+for ((t = 2; t <= ntables; t++)); do tables+=("${table}_$t"); done
 work=$(mktemp -d "${TMPDIR:-/tmp}/lrb-snap.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+cat >"$work/copy-all.sh" <<'EOS'
+w=$1; shift
+for t in "$@"; do psql -X -q -c "\\copy $t to '$w/$t.copy'" >/dev/null || exit 1; done
+EOS
 
-if [[ $(q "SELECT to_regclass('$table') IS NOT NULL") != t || $(q "SELECT count(*) FROM $table") != "$rows" ]]; then
-    log "creating $table with $rows rows"
-    q "SET client_min_messages = warning; DROP TABLE IF EXISTS $table; CREATE TABLE $table (id int PRIMARY KEY, md5 text, amount numeric, ts timestamptz, flag bool)"
-    q "INSERT INTO $table SELECT g, md5(g::text), g * 1.5, now(), g % 2 = 0 FROM generate_series(1, $rows) g"
-    q "VACUUM ANALYZE $table"
-fi
-log "server $host:$port/$db, $rows rows ($(q "SELECT pg_size_pretty(pg_relation_size('$table'))")), $runs runs each"
+for t in "${tables[@]}"; do
+    if [[ $(q "SELECT to_regclass('$t') IS NOT NULL") != t || $(q "SELECT count(*) FROM $t") != "$rows" ]]; then
+        log "creating $t with $rows rows"
+        q "SET client_min_messages = warning; DROP TABLE IF EXISTS $t; CREATE TABLE $t (id int PRIMARY KEY, md5 text, amount numeric, ts timestamptz, flag bool)"
+        q "INSERT INTO $t SELECT g, md5(g::text), g * 1.5, now(), g % 2 = 0 FROM generate_series(1, $rows) g"
+        q "VACUUM ANALYZE $t"
+    fi
+done
+log "server $host:$port/$db, ${#tables[@]} table(s) of $rows rows ($(q "SELECT pg_size_pretty(pg_relation_size('$table'))") each), $runs runs each"
 
 run_psql() {
-    /usr/bin/time -f '%e %U %S' -o "$work/time" psql -X -q -c "\\copy $table to '$work/x.copy'" >/dev/null
-    local wall usr sys
+    # One \copy after another, timed together (CPU includes every psql).
+    /usr/bin/time -f '%e %U %S' -o "$work/time" bash "$work/copy-all.sh" "$work" "${tables[@]}"
+    local wall usr sys t
     read -r wall usr sys <"$work/time"
-    [[ $(wc -l <"$work/x.copy") == "$rows" ]] || die "psql copied $(wc -l <"$work/x.copy") rows"
-    rm -f "$work/x.copy"
+    for t in "${tables[@]}"; do
+        [[ $(wc -l <"$work/$t.copy") == "$rows" ]] || die "psql copied $(wc -l <"$work/$t.copy") rows of $t"
+        rm -f "$work/$t.copy"
+    done
     echo "$wall $(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
 }
 
@@ -77,31 +91,37 @@ run_lrepl() {
     rm -rf "$work/cfg"
     local start pid wall cpu line
     start=$(now)
-    "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
+    local list
+    list=$(IFS=,; echo "${tables[*]}")
+    "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$list" -L "$pub" \
         -c "$work/cfg" --create-publication --sink "$sink" 2>"$work/lrepl.log" &
     pid=$!
     # Wait for the line by following the log (inotify), not by polling: a grep started every few
-    # milliseconds would take CPU from the process being timed on a small machine.
-    grep -m1 -q "snapshot of .* done" < <(tail -n +1 -F --pid="$pid" "$work/lrepl.log" 2>/dev/null) ||
+    # milliseconds would take CPU from the process being timed on a small machine. Snapshots are
+    # recorded once every table is copied, in the order named: the last table's line ends it.
+    grep -m1 -q "snapshot of \"public\".\"${tables[-1]}\" done" < <(tail -n +1 -F --pid="$pid" "$work/lrepl.log" 2>/dev/null) ||
         die "lrepl exited: $(cat "$work/lrepl.log")"
     wall=$(elapsed "$start" "$(now)")
     cpu=$(cpu_of "$pid")
     stop_pid "$pid"
-    line=$(grep "snapshot of .* done" "$work/lrepl.log")
-    [[ $line == *" $rows rows"* ]] || die "unexpected: $line"
+    local phase=0 t
+    while read -r line; do
+        [[ $line == *" $rows rows"* ]] || die "unexpected: $line"
+        log "  ${line#lrepl: }"
+        # copy + join + fsync as reported by lrepl itself: the snapshot without process start and slot
+        if [[ $sink == file ]]; then
+            phase=$(sed -E 's/.*copy ([0-9.]+) s, join ([0-9.]+) s, fsync ([0-9.]+) s.*/\1 \2 \3/' <<<"$line" | awk -v p="$phase" '{ printf "%.2f", p + $1 + $2 + $3 }')
+        else
+            phase=$(sed -E 's/.*copy ([0-9.]+) s.*/\1/' <<<"$line" | awk -v p="$phase" '{ printf "%.2f", p + $1 }')
+        fi
+    done < <(grep "snapshot of .* done" "$work/lrepl.log")
     if [[ $sink == file ]]; then
-        [[ $(wc -l <"$work/cfg/$table.data") == "$rows" ]] || die "data file has $(wc -l <"$work/cfg/$table.data") lines"
+        for t in "${tables[@]}"; do
+            [[ $(wc -l <"$work/cfg/$t.data") == "$rows" ]] || die "data file of $t has $(wc -l <"$work/cfg/$t.data") lines"
+        done
         ((keep)) && cp "$work/cfg/$table.data" "${TMPDIR:-/tmp}/lrb-snap-last.data"
     fi
-    log "  ${line#lrepl: }"
     drop_slot "$slot"
-    # copy + join + fsync as reported by lrepl itself: the snapshot without process start and slot
-    local phase
-    if [[ $sink == file ]]; then
-        phase=$(sed -E 's/.*copy ([0-9.]+) s, join ([0-9.]+) s, fsync ([0-9.]+) s.*/\1 \2 \3/' <<<"$line" | awk '{ printf "%.2f", $1 + $2 + $3 }')
-    else
-        phase=$(sed -E 's/.*copy ([0-9.]+) s.*/\1/' <<<"$line")
-    fi
     echo "$wall $cpu $phase"
 }
 
