@@ -357,4 +357,36 @@ public sealed class MultiTableTests
         await again.StopAsync();
         Assert.Equal(1, SlotsLike(scene.Name + "%"));
     }
+
+    [ClusterFact]
+    public async Task Drop_of_one_table_drops_the_slot_and_the_state_of_every_table_it_served()
+    {
+        using var scene = new Scene("mt_drop");
+        var a = scene.Name;
+        var c = scene.Name + "_c";
+        Psql($"CREATE TABLE {a} (id int PRIMARY KEY, v text); CREATE TABLE {c} (id int PRIMARY KEY, v text); INSERT INTO {a} VALUES (1, 'a'); INSERT INTO {c} VALUES (1, 'c');");
+        var run = await StartAsync(scene, a, c);
+        await run.StopAsync();
+
+        var log = new StringWriter();
+        await LreplRunner.DropAsync(new LreplOptions(StreamTestSupport.Connection(), c, "", scene.Dir) { Environment = new EmptyEnvironment(), Log = log }, CancellationToken.None);
+        var said = log.ToString();
+        Assert.Contains("dropped replication slot " + scene.Slot, said, StringComparison.Ordinal);
+        Assert.Contains("dropped the replication state of " + a, said, StringComparison.Ordinal);
+        Assert.Contains("dropped the replication state of " + c, said, StringComparison.Ordinal);
+        Assert.Contains("dropped publication " + scene.Publication, said, StringComparison.Ordinal);
+        Assert.Equal(0, SlotsLike(scene.Name + "%"));
+        Assert.True(File.Exists(Path.Combine(scene.Dir, a + ".data")));
+
+        // Both files are still there: the next run refuses until they are moved away, then starts over.
+        var refused = await Assert.ThrowsAsync<LreplException>(() => StartAsync(scene, a, c));
+        Assert.Contains("has no replication state", refused.Message, StringComparison.Ordinal);
+        File.Delete(Path.Combine(scene.Dir, a + ".data"));
+        File.Delete(Path.Combine(scene.Dir, c + ".data"));
+        var fresh = await StartAsync(scene, a, c);
+        Assert.Contains("created slot " + scene.Slot, fresh.Log.ToString(), StringComparison.Ordinal);
+        await WaitForMatchAsync(a, Path.Combine(scene.Dir, a + ".data"));
+        await WaitForMatchAsync(c, Path.Combine(scene.Dir, c + ".data"));
+        await fresh.StopAsync();
+    }
 }
