@@ -16,13 +16,14 @@ public sealed class FileSinkActor : ReceiveActor
     private const int ChunkSize = 1 << 20;
 
     private readonly string _path;
+    private readonly Func<string, IDataFile> _open;
     private readonly IActorRef _ack;
     private readonly DurableMark _mark;
     private readonly CsvLineEncoder? _csv;
     private readonly ArrayBufferWriter<byte>? _csvBuffer;
     private readonly JsonLineEncoder _json = new(ChunkSize + (64 * 1024));
     private readonly byte[]?[] _prefixes = new byte[]?[4];
-    private FileStream? _file;
+    private IDataFile? _file;
     private Lsn _lastCommit;
     private long _offset;
 
@@ -34,9 +35,10 @@ public sealed class FileSinkActor : ReceiveActor
     // durable with the lost one missing before it.
     private bool _failed;
 
-    private FileSinkActor(string path, DurableMark mark, IActorRef ack, CsvLineEncoder? csv)
+    private FileSinkActor(string path, DurableMark mark, IActorRef ack, CsvLineEncoder? csv, Func<string, IDataFile> open)
     {
         _path = path;
+        _open = open;
         _csv = csv;
         _csvBuffer = csv is null ? null : new ArrayBufferWriter<byte>(ChunkSize);
         _mark = mark;
@@ -55,13 +57,17 @@ public sealed class FileSinkActor : ReceiveActor
     /// <param name="lastCommit">The last commit recorded as durable in the file.</param>
     /// <param name="offset">The file length recorded with it; a longer file is cut back to it.</param>
     /// <param name="csv">When set, transactions are written as CSV records instead of JSON lines.</param>
-    public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null)
+    public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null) =>
+        Props(path, lastCommit, offset, ack, csv, LocalDataFile.Open);
+
+    /// <param name="open">Opens the data file (tests put faults in it).</param>
+    internal static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv, Func<string, IDataFile> open)
     {
         // Shared by the instances a restart makes: a restarted sink starts from the last batch it
         // made durable, never from where the run started (cutting back to that would remove data
         // already recorded as durable).
         var mark = new DurableMark(lastCommit, offset);
-        return DelegateProps.Create(() => new FileSinkActor(path, mark, ack, csv));
+        return DelegateProps.Create(() => new FileSinkActor(path, mark, ack, csv, open));
     }
 
     /// <summary>The end of the last durable batch, kept across restarts of the actor.</summary>
@@ -74,12 +80,14 @@ public sealed class FileSinkActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _file = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1, FileOptions.None);
+        // A restart comes here too: the mark (read by the constructor) is the last batch made
+        // durable, so the file is cut back to that and never further.
+        _file = _open(_path);
         if (_file.Length != _offset)
         {
             // A torn tail (written, never recorded as durable) is cut off before anything is appended.
             _file.SetLength(_offset);
-            _file.Flush(flushToDisk: true);
+            _file.Flush();
         }
 
         _file.Position = _offset;
@@ -118,7 +126,7 @@ public sealed class FileSinkActor : ReceiveActor
             }
 
             WriteEncoded();
-            _file!.Flush(flushToDisk: true);
+            _file!.Flush();
             _completeOffset = _offset;
             _lastCommit = last.CommitLsn;
             _mark.Commit = _lastCommit;
@@ -211,6 +219,12 @@ public sealed class FileSinkActor : ReceiveActor
     /// </summary>
     private void WriteFailed(Exception ex, IActorRef replyTo)
     {
+        _offset = _completeOffset;
+        _failed = true;
+
+        // An I/O error may pass (space freed, a device back); anything else would fail again.
+        var transient = ex is IOException or UnauthorizedAccessException;
+        replyTo.Tell(new SinkWriteFailed(transient ? $"writing {_path} failed: {ex.Message}" : ex.Message, Permanent: !transient));
         try
         {
             _file!.SetLength(_completeOffset);
@@ -218,14 +232,44 @@ public sealed class FileSinkActor : ReceiveActor
         }
         catch (Exception cut) when (cut is IOException or UnauthorizedAccessException)
         {
-            // The next start cuts the file back to the recorded offset anyway.
+            // Appending after a tail that could not be cut off would put it in the middle of the
+            // file: the actor starts again (the supervisor restarts it), and its start opens the
+            // file anew and cuts it back to the last durable batch, or stops the sink if it cannot.
+            throw new IOException($"cutting {_path} back to {_completeOffset} bytes after a failed write failed: {cut.Message}", cut);
         }
-
-        _offset = _completeOffset;
-        _failed = true;
-
-        // An I/O error may pass (space freed, a device back); anything else would fail again.
-        var transient = ex is IOException or UnauthorizedAccessException;
-        replyTo.Tell(new SinkWriteFailed(transient ? $"writing {_path} failed: {ex.Message}" : ex.Message, Permanent: !transient));
     }
+}
+
+/// <summary>The data file as the file sink uses it: appends, fsync, and cutting back a torn tail.</summary>
+internal interface IDataFile : IDisposable
+{
+    long Length { get; }
+
+    long Position { get; set; }
+
+    void Write(ReadOnlySpan<byte> bytes);
+
+    /// <summary>Writes out what is buffered and fsyncs the file.</summary>
+    void Flush();
+
+    void SetLength(long length);
+}
+
+/// <summary>The data file on disk.</summary>
+internal sealed class LocalDataFile(FileStream file) : IDataFile
+{
+    public static IDataFile Open(string path) =>
+        new LocalDataFile(new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1, FileOptions.None));
+
+    public long Length => file.Length;
+
+    public long Position { get => file.Position; set => file.Position = value; }
+
+    public void Write(ReadOnlySpan<byte> bytes) => file.Write(bytes);
+
+    public void Flush() => file.Flush(flushToDisk: true);
+
+    public void SetLength(long length) => file.SetLength(length);
+
+    public void Dispose() => file.Dispose();
 }
