@@ -46,6 +46,20 @@ public static class TestCluster
     /// <summary>The reason to skip a cluster test, or null when it must run.</summary>
     public static string? SkipReason => Available || InCi ? null : NotAvailableReason;
 
+    private static readonly Lazy<int?> LazyServerVersionNum = new(() =>
+    {
+        if (!Available)
+        {
+            return null;
+        }
+
+        var (code, stdout, _) = RunPsql("-X", "-tA", "-c", "SHOW server_version_num");
+        return code == 0 && int.TryParse(stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+    });
+
+    /// <summary>The test server's server_version_num; null without the cluster.</summary>
+    public static int? ServerVersionNum => LazyServerVersionNum.Value;
+
     /// <summary>
     /// Whether tests may mount tmpfs file systems (full-disk tests): scripts/test.sh sets
     /// PGWIRE_TEST_TMPFS=1 when a mount works here, and then such a test must not skip.
@@ -440,11 +454,27 @@ public sealed class PsqlTheoryAttribute : TheoryAttribute
 /// </summary>
 public sealed class ClusterFactAttribute : FactAttribute
 {
+    private int _minServerVersion;
+
     public ClusterFactAttribute()
     {
         if (TestCluster.SkipReason is { } reason)
         {
             Skip = reason;
+        }
+    }
+
+    /// <summary>The oldest server (server_version_num) the test can run on; an older test server is a visible skip.</summary>
+    public int MinServerVersion
+    {
+        get => _minServerVersion;
+        set
+        {
+            _minServerVersion = value;
+            if (Skip is null && TestCluster.ServerVersionNum is { } have && have < value)
+            {
+                Skip = $"needs PostgreSQL {value / 10000} or later; the test server is {have / 10000}";
+            }
         }
     }
 }

@@ -161,6 +161,13 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// </summary>
     public static (string? Schema, string Name) SplitTableName(string table)
     {
+        var parts = NameParts(table);
+        return parts.Count >= 2 ? (parts[^2], parts[^1]) : (null, parts[0]);
+    }
+
+    /// <summary>The dot-separated parts of a name, unquoted parts folded to lower case, quoted ones kept (<c>""</c> is a quote).</summary>
+    private static List<string> NameParts(string table)
+    {
         ArgumentNullException.ThrowIfNull(table);
         var parts = new List<string>();
         var sb = new StringBuilder(table.Length);
@@ -192,7 +199,7 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
         }
 
         parts.Add(sb.ToString());
-        return parts.Count >= 2 ? (parts[^2], parts[^1]) : (null, parts[0]);
+        return parts;
     }
 
     /// <summary>
@@ -249,36 +256,7 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// quoted parts kept as written (<c>"Mixed Case"</c> gives <c>Mixed Case</c>, <c>Sales.Orders</c>
     /// gives <c>sales.orders</c>).
     /// </summary>
-    public string PlainTableName
-    {
-        get
-        {
-            var sb = new StringBuilder(Table.Length);
-            var quoted = false;
-            for (var i = 0; i < Table.Length; i++)
-            {
-                var c = Table[i];
-                if (c == '"')
-                {
-                    if (quoted && i + 1 < Table.Length && Table[i + 1] == '"')
-                    {
-                        sb.Append('"');
-                        i++;
-                    }
-                    else
-                    {
-                        quoted = !quoted;
-                    }
-                }
-                else
-                {
-                    sb.Append(quoted ? c : char.ToLowerInvariant(c));
-                }
-            }
-
-            return sb.ToString();
-        }
-    }
+    public string PlainTableName => string.Join('.', NameParts(Table));
     public string StatePath => Path.Combine(ConfigDir, "lrepl-state.db");
 
     /// <summary>Where a standalone run (<see cref="LreplRunner.RunAsync"/>) writes Akka's log.</summary>

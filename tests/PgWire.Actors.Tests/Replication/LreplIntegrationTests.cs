@@ -18,10 +18,6 @@ public sealed class LreplIntegrationTests
 
     private static string Canonical(JsonNode? node) => node?.ToJsonString() ?? "null";
 
-    /// <summary>Whether the test server is older than <paramref name="versionNum"/> (server_version_num).</summary>
-    private static bool ServerBefore(int versionNum) =>
-        int.Parse(StreamTestSupport.Scalar("SHOW server_version_num"), CultureInfo.InvariantCulture) < versionNum;
-
     /// <summary>Waits (up to 30 s) until the file has at least <paramref name="count"/> lines.</summary>
     private static async Task WaitForLinesAsync(string path, int count)
     {
@@ -39,36 +35,7 @@ public sealed class LreplIntegrationTests
     private static Task WaitForMatchAsync(string table, string path, int? lines = null) =>
         WaitForAsync($"SELECT json_build_object('id', id, 'name', name, 'amount', amount::text, 'flag', flag, 'doc', doc, 'f', f) FROM {table}", path, lines);
 
-    /// <summary>
-    /// Waits until the replayed file holds the JSON objects <paramref name="expectedQuery"/> returns, one
-    /// per row, and, when <paramref name="lines"/> is given, has that many lines. A workload whose last
-    /// changes cancel out (an insert and then a delete of the same row) gives the table's rows one step
-    /// early: only the line count says that those changes are in the file too.
-    /// </summary>
-    private static async Task WaitForAsync(string expectedQuery, string path, int? lines = null)
-    {
-        var expected = StreamTestSupport.Scalar(expectedQuery).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => Canonical(JsonNode.Parse(l))).Order(StringComparer.Ordinal).ToList();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        List<string> actual = [];
-        var count = 0;
-        while (DateTime.UtcNow < deadline)
-        {
-            // The rows the file replays to (see ChangeReplay), and its lines.
-            actual = File.Exists(path) ? ChangeReplay.Rows(path, out count) : [];
-            if (actual.SequenceEqual(expected) && (lines is null || count == lines))
-            {
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Equal(expected, actual);
-        if (lines is { } n)
-        {
-            Assert.Equal(n, count);
-        }
-    }
+    private static Task WaitForAsync(string expectedQuery, string path, int? lines = null) => StreamTestSupport.WaitForReplayAsync(expectedQuery, path, lines);
 
     private const string Workload = """
         BEGIN; INSERT INTO {0} VALUES (10, 'ten', 10.10, true, '{{"k": [1, 2]}}', 1.5), (11, 'eleven', NULL, false, NULL, 'NaN'); COMMIT;
@@ -286,13 +253,9 @@ public sealed class LreplIntegrationTests
         }
     }
 
-    [ClusterFact]
+    [ClusterFact(MinServerVersion = 150000)]
     public async Task A_publication_column_list_and_row_filter_shape_the_snapshot_like_the_stream()
     {
-        if (ServerBefore(150000))
-        {
-            return;
-        }
 
         using var scratch = new StreamTestSupport.Scratch("lr_filt");
         var (table, pub, _, dir, path) = scratch;
@@ -568,13 +531,9 @@ public sealed class LreplIntegrationTests
         Assert.Equal(["op,lsn,id,name", "r,", "c,"], File.ReadAllLines(path).Select(l => l.Length > 5 && l[1] == ',' ? l[..2] : l).ToArray());
     }
 
-    [ClusterFact]
+    [ClusterFact(MinServerVersion = 150000)]
     public async Task Csv_header_and_rows_have_the_published_columns_only()
     {
-        if (ServerBefore(150000))
-        {
-            return;
-        }
 
         using var scratch = new StreamTestSupport.Scratch("lr_csv_cols");
         var (table, pub, _, dir, path) = scratch;

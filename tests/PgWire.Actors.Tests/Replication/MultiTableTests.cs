@@ -50,31 +50,9 @@ public sealed class MultiTableTests
     private static Task<StreamTestSupport.Run> StartAsync(Scene scene, params string[] tables) =>
         StreamTestSupport.StartAsync(tables[0], scene.Publication, scene.Dir, configure: o => o with { Tables = tables });
 
-    /// <summary>The table's rows as the replay of a data file shows them: JSON objects of (id, v).</summary>
-    private static async Task WaitForMatchAsync(string table, string path, int? lines = null)
-    {
-        var expected = Scalar($"SELECT json_build_object('id', id, 'v', v) FROM {table}")
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => ChangeReplay.Canonical(JsonNode.Parse(l))).Order(StringComparer.Ordinal).ToList();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        List<string> actual = [];
-        var count = 0;
-        while (DateTime.UtcNow < deadline)
-        {
-            actual = File.Exists(path) ? ChangeReplay.Rows(path, out count) : [];
-            if (actual.SequenceEqual(expected) && (lines is null || count == lines))
-            {
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Equal(expected, actual);
-        if (lines is { } n)
-        {
-            Assert.Equal(n, count);
-        }
-    }
+    /// <summary>Waits until the data file replays to the table's rows, JSON objects of (id, v).</summary>
+    private static Task WaitForMatchAsync(string table, string path, int? lines = null) =>
+        StreamTestSupport.WaitForReplayAsync($"SELECT json_build_object('id', id, 'v', v) FROM {table}", path, lines);
 
     private static int SlotsLike(string pattern) => int.Parse(Scalar($"SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE '{pattern}'"), System.Globalization.CultureInfo.InvariantCulture);
 

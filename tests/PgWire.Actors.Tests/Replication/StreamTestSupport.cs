@@ -78,6 +78,37 @@ internal static class StreamTestSupport
         return stdout.Trim();
     }
 
+    /// <summary>
+    /// Waits until the replayed file holds the JSON objects <paramref name="expectedQuery"/> returns, one
+    /// per row, and, when <paramref name="lines"/> is given, has that many lines. A workload whose last
+    /// changes cancel out (an insert and then a delete of the same row) gives the table's rows one step
+    /// early: only the line count says that those changes are in the file too.
+    /// </summary>
+    public static async Task WaitForReplayAsync(string expectedQuery, string path, int? lines = null)
+    {
+        var expected = Scalar(expectedQuery).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => ChangeReplay.Canonical(System.Text.Json.Nodes.JsonNode.Parse(l))).Order(StringComparer.Ordinal).ToList();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        List<string> actual = [];
+        var count = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            // The rows the file replays to (see ChangeReplay), and its lines.
+            actual = File.Exists(path) ? ChangeReplay.Rows(path, out count) : [];
+            if (actual.SequenceEqual(expected) && (lines is null || count == lines))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(expected, actual);
+        if (lines is { } n)
+        {
+            Assert.Equal(n, count);
+        }
+    }
+
     public static void Cleanup(string table, string publication, string slot)
     {
         // A connection that just closed may hold the slot a moment longer: its walsender is asked to end and the drop tried again.
