@@ -3,7 +3,7 @@
 # runs it, and compares the two outputs line by line.
 #
 #   scripts/regress-compare.sh [--check] [--simpsql PATH] [--psql PATH] [--fixtures DIR]
-#                              [--results DIR] [--timeout SECONDS] [FILE.sql|NAME ...]
+#                              [--results DIR] [--timeout SECONDS] [--times FILE] [FILE.sql|NAME ...]
 #
 # For each file: a database is set up once per run from template0 with test_setup.sql (always
 # run by psql, so both sides start from the same data); every file gets two fresh copies of it,
@@ -31,6 +31,9 @@
 # --check: exits 1 when a file not in the known-differences list differs, or when a listed
 # file now matches (remove it from the list then: the list only shrinks).
 #
+# --times FILE: appends "NAME CLIENT SECONDS" per run, the client's wall time on the file
+# (bench/simpsql-regress.sh compares them).
+#
 # Connection: PGWIRE_TEST_HOST/PGWIRE_TEST_PORT (scripts/pg-test-cluster.sh env) or
 # PGHOST/PGPORT; superuser PGWIRE_REGRESS_USER (postgres), password PGWIRE_REGRESS_PASSWORD
 # (postgres). Fixtures: PGWIRE_REGRESS_FIXTURES or ../shared/fixtures/pg-regress-15 beside the
@@ -46,6 +49,7 @@ fixtures=${PGWIRE_REGRESS_FIXTURES:-$root/../shared/fixtures/pg-regress-15}
 results=${PGWIRE_REGRESS_RESULTS:-$root/TestResults/regress}
 known_list=$root/tests/regress/known-differences.txt
 per_file_timeout=120
+times=
 selected=()
 
 usage() {
@@ -61,6 +65,7 @@ while (($#)); do
     --fixtures) fixtures=${2:?}; shift ;;
     --results) results=${2:?}; shift ;;
     --timeout) per_file_timeout=${2:?}; shift ;;
+    --times) times=${2:?}; shift ;;
     -h | --help) usage ;;
     -*) echo "regress-compare: unknown option $1" >&2; usage ;;
     *) selected+=("$1") ;;
@@ -259,8 +264,10 @@ for name in "${files[@]}"; do
         else
             cmd=("$simpsql" simpsql -X -a -q -d "$db")
         fi
+        t0=$EPOCHREALTIME
         run_env "$name" timeout -k 5 "$per_file_timeout" "${cmd[@]}" <"$file" >"$out" 2>&1
         rc=$?
+        [[ -n $times ]] && printf '%s %s %s\n' "$name" "$client" "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')" >>"$times"
         if ((rc == 124 || rc == 137)); then
             notes+=("$client timed out after ${per_file_timeout}s")
             printf '\n[regress-compare: %s timed out after %ss]\n' "$client" "$per_file_timeout" >>"$out"

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# `pgwire simpsql` against psql 15 on PostgreSQL's regression SQL (the 53 files of
+# ../shared/fixtures/pg-regress-15), run the way pg_regress runs them (scripts/regress-compare.sh:
+# `-X -a -q` with the file on standard input, a fresh copy of the same database for each client).
+# Wall time per file and client, minus each client's start-up: the median of N runs of
+# `-X -c 'select 1'` against the same server, taken before the files. Prints the files where
+# simpsql is slowest, the totals and the ratio simpsql/psql (target: at most 1, "no slower than
+# psql once started").
+#
+# usage: bench/simpsql-regress.sh [options] [NAME ...]
+#   --cluster DIR   test cluster started by scripts/pg-test-cluster.sh (user postgres)
+#   -n RUNS         start-up runs of each client (default 11)
+#   --rounds R      runs of the whole suite; per file the median of the rounds counts (default 1)
+#   --publish       republish out/pgwire first
+# PGWIRE_BIN overrides the binary (default out/pgwire); PGWIRE_REGRESS_FIXTURES the fixtures.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+log() { printf 'simpsql-regress: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
+
+host= port= user= db= cluster= runs=11 rounds=1 publish=0 names=()
+while (($#)); do
+    case $1 in
+    --cluster) cluster=$2; shift 2 ;;
+    -n) runs=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --publish) publish=1; shift ;;
+    --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) die "unknown argument: $1 (try --help)" ;;
+    *) names+=("$1"); shift ;;
+    esac
+done
+
+lrb_connect
+lrb_binary
+psql15=${PGWIRE_PSQL:-/usr/lib/postgresql/15/bin/psql}
+[[ -x $psql15 ]] || die "psql 15 not found at $psql15"
+fixtures=${PGWIRE_REGRESS_FIXTURES:-$root/../shared/fixtures/pg-regress-15}
+[[ -f $fixtures/sql/test_setup.sql ]] || die "no regression fixtures at $fixtures"
+work=$(mktemp -d "${TMPDIR:-/tmp}/simpsql-regress.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# Start-up of each client: process start to exit on `select 1`, the same way the files are run.
+startup() { # CLIENT...
+    local i t0 all=()
+    for ((i = 0; i < runs; i++)); do
+        t0=$EPOCHREALTIME
+        "$@" -X -q -c 'select 1' >/dev/null
+        all+=("$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')")
+    done
+    printf '%s\n' "${all[@]}" | median
+}
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+psql_start=$(startup "$psql15")
+simpsql_start=$(startup "$bin" simpsql)
+log "start-up (median of $runs): psql ${psql_start}s, simpsql ${simpsql_start}s"
+
+for ((r = 1; r <= rounds; r++)); do
+    log "round $r of $rounds: the regression files through both clients"
+    PGWIRE_TEST_HOST=$host PGWIRE_TEST_PORT=$port bash "$root/scripts/regress-compare.sh" \
+        --simpsql "$bin" --psql "$psql15" --fixtures "$fixtures" --results "$work/results" \
+        --times "$work/times" "${names[@]}" >"$work/compare.log" 2>&1 || true
+    tail -1 "$work/compare.log" >&2
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Per file: the median of the rounds, minus start-up (not below zero).
+awk -v ps="$psql_start" -v ss="$simpsql_start" '
+    { t[$1, $2] = t[$1, $2] " " $3; files[$1] = 1 }
+    function med(list,   a, n, i, j, x) {
+        n = split(list, a, " ")
+        for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    END {
+        for (f in files) {
+            p = med(t[f, "psql"]) - ps; s = med(t[f, "simpsql"]) - ss
+            if (p < 0) p = 0; if (s < 0) s = 0
+            printf "%s %.4f %.4f\n", f, p, s
+        }
+    }' "$work/times" | sort >"$work/net"
+
+printf '\n%-22s %10s %10s %8s\n' "slowest for simpsql" "psql s" "simpsql s" "ratio"
+awk '{ printf "%-22s %10.3f %10.3f %8s\n", $1, $2, $3, ($2 > 0 ? sprintf("%.2f", $3 / $2) : "-") }' "$work/net" |
+    sort -k4,4 -g -r | head -8
+awk -v ps="$psql_start" -v ss="$simpsql_start" '
+    { p += $2; s += $3; n++ }
+    END {
+        printf "\n%d files, wall time minus start-up (psql %.3f s, simpsql %.3f s each)\n", n, ps, ss
+        printf "%-22s %10.2f\n%-22s %10.2f\n%-22s %10.2f\n", "psql total s", p, "simpsql total s", s, "ratio simpsql/psql", (p > 0 ? s / p : 0)
+    }' "$work/net"
+printf 'load average before %s, after %s\n' "$load_before" "$load_after"
