@@ -218,7 +218,7 @@ public static partial class LreplRunner
         return target;
     }
 
-    private static async Task<IActorRef> StartIcebergSinkAsync(Func<Props, string, IActorRef> start, string name, LreplOptions lrepl, IcebergTarget target, IActorRef ack, LreplState state, LreplProgress progress, TextWriter log, CancellationToken ct)
+    private static async Task<Props> IcebergSinkPropsAsync(LreplOptions lrepl, IcebergTarget target, IActorRef ack, LreplState state, LreplProgress progress, TextWriter log, CancellationToken ct)
     {
         var applier = await IcebergChangeApplier.OpenAsync(target.IO, target.LoadAsync, target.Settings.TargetFileSize, line => log.WriteLine("lrepl: " + line), ct).ConfigureAwait(false);
         var durable = IcebergSinkActor.CommitLsnOf(applier.Table.Metadata.CurrentSnapshot) ?? new Lsn(state.CommitLsn);
@@ -228,6 +228,6 @@ public static partial class LreplRunner
             Maintenance = new MaintenanceOptions { SnapshotRetention = lrepl.IcebergSnapshotRetention, OrphanGracePeriod = lrepl.IcebergOrphanGrace },
             Log = line => log.WriteLine("lrepl: " + line),
         };
-        return start(IcebergSinkActor.Props(applier, durable, ack, options, progress), name);
+        return IcebergSinkActor.Props(applier, durable, ack, options, progress);
     }
 }

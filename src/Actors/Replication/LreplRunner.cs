@@ -144,10 +144,11 @@ public static partial class LreplRunner
                 var suffix = index == 0 ? "" : "-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 var tableProgress = options.Tables.Count == 1 ? progress : new LreplProgress();
                 var journal = LsnAckActor.Props(dir.PersistenceId(tableOptions.StateId ?? "lrepl-" + tableOptions.Table), tableOptions.StateSnapshotEvery, tableProgress);
-                var ack = new StateActor(
-                    () => Start(BackoffSupervisor.Props(Backoff.OnStop(journal, "journal", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1).WithReplyWhileStopped(StateStoreUnavailable.Instance)), "lsn" + suffix),
-                    tableProgress,
-                    cancellationToken);
+
+                // The table's pipeline owns its journal (made on the first message for it) and,
+                // once the state is known, its sink; it is the one address of both.
+                var pipeline = Start(TablePipelineActor.Props(BackoffSupervisor.Props(Backoff.OnStop(journal, "state", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1).WithReplyWhileStopped(StateStoreUnavailable.Instance))), "table" + suffix);
+                var ack = new StateActor(() => pipeline, tableProgress, cancellationToken);
 
                 // The change stream keeps no file: its state alone says how far the application got.
                 runs.Add(new TableRun(index, suffix, tableOptions, tableProgress, ack) { HasDataFile = tableOptions.WritesDataFile && File.Exists(tableOptions.DataPath) });
@@ -354,16 +355,17 @@ public static partial class LreplRunner
             foreach (var run in runs)
             {
                 run.Progress.SetDurable(new Lsn(run.State.CommitLsn));
-                run.Sink = run.Iceberg is not null
-                    ? await StartIcebergSinkAsync(Start, "sink" + run.Suffix, run.Options, run.Iceberg, run.Ack.Ref, run.State, run.Progress, log, cancellationToken).ConfigureAwait(false)
-                    : Start(
-                        options.Changes is { } changes
-                            ? StreamSinkActor.Props(changes, new Lsn(run.State.CommitLsn), run.Ack.Ref)
-                            : FileSinkActor.Props(run.Options.DataPath, new Lsn(run.State.CommitLsn), run.State.FileOffset, run.Ack.Ref, run.Csv),
-                        "sink" + run.Suffix);
+                var sinkProps = run.Iceberg is not null
+                    ? await IcebergSinkPropsAsync(run.Options, run.Iceberg, run.Ack.Ref, run.State, run.Progress, log, cancellationToken).ConfigureAwait(false)
+                    : options.Changes is { } changes
+                        ? StreamSinkActor.Props(changes, new Lsn(run.State.CommitLsn), run.Ack.Ref)
+                        : FileSinkActor.Props(run.Options.DataPath, new Lsn(run.State.CommitLsn), run.State.FileOffset, run.Ack.Ref, run.Csv);
+                run.Ack.Ref.Tell(new TablePipelineActor.StartSink(sinkProps));
+                run.Sink = run.Ack.Ref;
                 routes.Add(new StreamSinkRoute(run.Sink, run.Ack.Ref, run.Progress));
             }
 
+            // A pipeline stops when its sink cannot go on.
             var sinkStopped = Task.WhenAny(runs.Select(r => r.Sink!.WatchAsync(CancellationToken.None)));
             var target = new StreamTarget(runs[0].Table.Schema, runs[0].Table.Name, slotName, options.Publication)
             {
