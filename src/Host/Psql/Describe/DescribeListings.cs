@@ -650,12 +650,9 @@ public static partial class DescribeCommands
             " FROM pg_catalog.pg_policy pol WHERE polrelid = c.oid), E'\\n') AS \"Policies\"" +
             " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace" +
             " WHERE c.relkind IN ('r','v','m','S','f','p')");
-        if (pattern is null)
-        {
-            sql.Append(" AND n.nspname !~ '^pg_'");
-        }
 
-        if (!AppendTarget(sql, pattern, Target("n.nspname", "c.relname", "pg_catalog.pg_table_is_visible(c.oid)"), host))
+        // As psql 15: system schemas are left out unless the pattern names a schema.
+        if (!AppendTarget(sql, pattern, Target("n.nspname", "c.relname", "n.nspname !~ '^pg_' AND pg_catalog.pg_table_is_visible(c.oid)"), host))
         {
             return false;
         }
