@@ -307,12 +307,15 @@ public static partial class LreplRunner
             await sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             try
             {
-                var final = await ack.Ref.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-                progress.SetDurable(new Lsn(final.CommitLsn));
+                // A state store that is away answers StateStoreUnavailable, or nothing while its
+                // journal retries: the position last recorded stands.
+                if (await ack.Ref.Ask<object>(GetLreplState.Instance, TimeSpan.FromSeconds(2)).ConfigureAwait(false) is LreplState final)
+                {
+                    progress.SetDurable(new Lsn(final.CommitLsn));
+                }
             }
-            catch (Exception ex) when (ex is InvalidCastException or AskTimeoutException)
+            catch (AskTimeoutException)
             {
-                // The state store is away: the position last recorded stands.
             }
             log.WriteLine($"lrepl: {options.Table}: stopped; snapshot rows {progress.SnapshotRows}, changes streamed {progress.Changes}, last durable LSN {progress.DurableLsn}");
             return progress;

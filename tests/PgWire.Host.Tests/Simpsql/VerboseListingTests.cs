@@ -5,7 +5,7 @@ namespace PgWire.Host.Tests.Simpsql;
 
 /// <summary>
 /// The + forms of \des, \dew, \dF, \dFp, \dP, \dRp, \dRs, \dx and \dX (and \dp+, which psql takes as
-/// \dp), compared with psql 15: read from a script file, so that the "file:line:" prefix of each
+/// \dp, which leaves out pg_ schemas unless the pattern names one), compared with psql 15: read from a script file, so that the "file:line:" prefix of each
 /// "Did not find ..." and pattern error is compared too; expanded display, \pset null and QUIET.
 /// Objects are this test's own (vl*): other tests change the same database meanwhile.
 /// </summary>
@@ -56,6 +56,8 @@ public sealed class VerboseListingTests
         \dx+ plpgsql extra
         \dX+ vl.*
         \dp+ vl.t1
+        \dp pg_class
+        \dp pg_catalog.pg_class
         \dRp+ a.b
         \dx+ a.b
         \dF+ a.b.c.d
