@@ -109,6 +109,14 @@ public sealed class StateStoreOutageTests
             // while it was frozen is not waited for to its end): 45 s leaves room for a loaded machine.
             await WaitForReplayAsync(table, path, 200 + workload.Changes, run, TimeSpan.FromSeconds(45));
             _output.WriteLine($"{workload.Transactions} transactions, {workload.Changes} changes; caught up {(DateTime.UtcNow - thawedAt).TotalSeconds:0.0} s after the store answered again");
+
+            // Positions are reported again once recorded (within a status interval).
+            var reportBy = DateTime.UtcNow.AddSeconds(20);
+            while (ConfirmedFlush(slot) == confirmed && DateTime.UtcNow < reportBy)
+            {
+                await Task.Delay(250);
+            }
+
             Assert.NotEqual(confirmed, ConfirmedFlush(slot));
             await run.StopAsync();
 

@@ -160,6 +160,44 @@ public sealed partial class LreplOutageTests
     }
 
     [ClusterFact]
+    public async Task Sigterm_while_the_source_server_is_frozen_mid_stream_ends_the_run_in_time()
+    {
+        const string table = "lr_outage_frozen";
+        Cleanup(table);
+        RunSql($"CREATE TABLE {table} (id int PRIMARY KEY, v text); INSERT INTO {table} SELECT g, 'v' || g FROM generate_series(1, 20) g");
+        var dir = NewDir(table);
+        try
+        {
+            using (var relay = new TcpRelay())
+            {
+                using var process = Start(table, dir, sourcePort: relay.Port);
+                await StreamOneChangeAsync(process, table, dir);
+
+                // The server stops answering without closing anything: the stream hears nothing
+                // (the receive timeout is a minute away), and its last acknowledgement cannot be sent.
+                relay.Freeze();
+                RunSql($"INSERT INTO {table} VALUES (101, 'while frozen')");
+                await Task.Delay(3000);
+                var elapsed = await StopAsync(process, "TERM", "the source server frozen");
+                _output.WriteLine($"SIGTERM ended the run in {elapsed.TotalSeconds:0.00} s while the source server was frozen");
+            }
+
+            RunSql($"INSERT INTO {table} VALUES (102, 'after')");
+            using var next = Start(table, dir);
+            Assert.True(await next.WaitForStderrAsync("resuming", TimeSpan.FromSeconds(60)), next.Stderr);
+            var path = Path.Combine(dir, table + ".data");
+            var expected = LreplWorkload.TableRows(table);
+            Assert.True(await WaitUntilAsync(() => LreplWorkload.ReplayJson(path, out _).SequenceEqual(expected), TimeSpan.FromSeconds(60), next), next.Stderr);
+            Assert.Equal(0, await next.TerminateAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [ClusterFact]
     public async Task Sigterm_while_waiting_for_the_state_store_mid_stream_ends_the_run_in_time()
     {
         const string table = "lr_outage_term";
