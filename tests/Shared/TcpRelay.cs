@@ -6,6 +6,7 @@ namespace PgWire.Tests.Shared;
 /// <summary>
 /// A TCP relay to the test server. <see cref="Cut"/> closes every relayed connection and resets
 /// each later one at once, as a server that went away would; it counts the connections it refused.
+/// <see cref="Freeze"/> makes it a server that stopped answering without closing anything.
 /// With <see cref="ServerBytesPerSecond"/> what the server sends arrives no faster than that: a slow link.
 /// </summary>
 public sealed class TcpRelay : IDisposable
@@ -15,8 +16,10 @@ public sealed class TcpRelay : IDisposable
     private readonly HashSet<Socket> _silenced = [];
     private readonly CancellationTokenSource _stop = new();
     private volatile bool _cut;
+    private volatile bool _frozen;
     private int _refused;
     private int _relayed;
+    private int _swallowed;
 
     public TcpRelay()
     {
@@ -63,6 +66,23 @@ public sealed class TcpRelay : IDisposable
         }
     }
 
+    /// <summary>
+    /// A server that froze (a black hole): every open connection stops passing bytes without
+    /// closing, as <see cref="SilenceExisting"/>, and each new one is accepted and never answered.
+    /// Those connections stay dead after <see cref="Thaw"/>, as flows a firewall dropped do.
+    /// </summary>
+    public void Freeze()
+    {
+        _frozen = true;
+        SilenceExisting();
+    }
+
+    /// <summary>After <see cref="Freeze"/>: new connections are relayed again.</summary>
+    public void Thaw() => _frozen = false;
+
+    /// <summary>Connections accepted and never answered while frozen.</summary>
+    public int Swallowed => Volatile.Read(ref _swallowed);
+
     private bool Silenced(Socket socket)
     {
         lock (_open)
@@ -83,6 +103,19 @@ public sealed class TcpRelay : IDisposable
                     client.LingerState = new LingerOption(true, 0);
                     client.Dispose();
                     Interlocked.Increment(ref _refused);
+                    continue;
+                }
+
+                if (_frozen)
+                {
+                    // Held open, never read from: the client's connect succeeds and then nothing comes.
+                    Interlocked.Increment(ref _swallowed);
+                    lock (_open)
+                    {
+                        _open.Add(client);
+                        _silenced.Add(client);
+                    }
+
                     continue;
                 }
 

@@ -28,9 +28,21 @@ public sealed class LreplFileLogger : UntypedActor, IRequiresMessageQueue<ILogge
         _repeatInterval = config.GetTimeSpan("pgwire.lrepl.log-repeat-interval", TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>
+    /// How many repeat intervals a kind stays known after it was last seen: an error retried with
+    /// backoff (every 30 s at most) is still only counted, and written in full again once it has
+    /// been away for a while (5 minutes at the default interval).
+    /// </summary>
+    private const int ForgetAfterIntervals = 30;
+
+    /// <summary>At most this many kinds are remembered (messages with changing parts make new kinds); the oldest go first.</summary>
+    private const int MaxKinds = 1000;
+
     private sealed class Repeats(DateTime first)
     {
         public DateTime Since { get; set; } = first;
+
+        public DateTime LastSeen { get; set; } = first;
 
         public int Count { get; set; }
     }
@@ -72,7 +84,9 @@ public sealed class LreplFileLogger : UntypedActor, IRequiresMessageQueue<ILogge
 
     /// <summary>
     /// The first event of a kind (its level, source and first line of its message) is written in
-    /// full; the same again is only counted until the interval is over.
+    /// full, each exception's stack cut to its first <see cref="FramesKept"/> frames; the same again
+    /// is only counted, in one line per interval for as long as it goes on. A kind not seen for
+    /// <see cref="ForgetAfterIntervals"/> intervals is forgotten, and written in full when it comes back.
     /// </summary>
     private void Log(LogEvent e)
     {
@@ -80,14 +94,72 @@ public sealed class LreplFileLogger : UntypedActor, IRequiresMessageQueue<ILogge
         if (_repeatInterval > TimeSpan.Zero && _seen.TryGetValue(key, out var repeats))
         {
             repeats.Count++;
+            repeats.LastSeen = DateTime.UtcNow;
             return;
         }
 
+        if (_seen.Count >= MaxKinds)
+        {
+            _seen.Remove(_seen.MinBy(k => k.Value.LastSeen).Key);
+        }
+
         _seen[key] = new Repeats(DateTime.UtcNow);
-        LreplErrorLog.Append(_path, e + Environment.NewLine);
+        LreplErrorLog.Append(_path, ShortenStacks(e.ToString()) + Environment.NewLine);
     }
 
-    /// <summary>One line per repeated kind whose interval is over (all of them at the end), and forgets it.</summary>
+    /// <summary>How many frames of each stack trace an entry keeps.</summary>
+    public const int FramesKept = 6;
+
+    /// <summary>
+    /// <paramref name="text"/> with every run of stack frames ("   at ...") past the first
+    /// <see cref="FramesKept"/> replaced by one line that counts them: a store that fails deep in
+    /// its driver (nested exceptions, each with dozens of frames) keeps its entry to a few kilobytes.
+    /// </summary>
+    internal static string ShortenStacks(string text)
+    {
+        var lines = text.Split('\n');
+        var result = new StringBuilder(text.Length);
+        var frames = 0;
+        var dropped = 0;
+        void EndRun()
+        {
+            if (dropped > 0)
+            {
+                result.Append(CultureInfo.InvariantCulture, $"   ... {dropped} more frame(s)\n");
+            }
+
+            frames = 0;
+            dropped = 0;
+        }
+
+        foreach (var line in lines)
+        {
+            var trimmed = line.TrimStart();
+            if (trimmed.StartsWith("at ", StringComparison.Ordinal) || trimmed.StartsWith("--- End of stack trace from previous location", StringComparison.Ordinal))
+            {
+                if (++frames > FramesKept)
+                {
+                    dropped++;
+                    continue;
+                }
+            }
+            else
+            {
+                EndRun();
+            }
+
+            result.Append(line).Append('\n');
+        }
+
+        EndRun();
+        result.Length--;
+        return result.ToString();
+    }
+
+    /// <summary>
+    /// Every interval: one line for each kind repeated during it (kept, counting again), and kinds
+    /// not seen for <see cref="ForgetAfterIntervals"/> intervals forgotten; at the end, the counts left.
+    /// </summary>
     private void WriteRepeats(bool all)
     {
         var now = DateTime.UtcNow;
@@ -98,10 +170,19 @@ public sealed class LreplFileLogger : UntypedActor, IRequiresMessageQueue<ILogge
                 continue;
             }
 
-            _seen.Remove(key);
             if (repeats.Count > 0 && _path.Length > 0)
             {
                 LreplErrorLog.Append(_path, $"{now.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)} [repeated {repeats.Count} more time(s) since {repeats.Since.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {key.Trim()}{Environment.NewLine}");
+            }
+
+            if (repeats.Count > 0 && !all)
+            {
+                repeats.Count = 0;
+                repeats.Since = now;
+            }
+            else if (all || now - repeats.LastSeen >= _repeatInterval * ForgetAfterIntervals)
+            {
+                _seen.Remove(key);
             }
         }
     }

@@ -259,7 +259,19 @@ public static partial class LreplRunner
                     var lead = Then(binaryTask, client);
                     try
                     {
-                        await SnapshotAsync(system, repl, normalSettings, lead, options, slotName, dir, runs, progress, log, cancellationToken).ConfigureAwait(false);
+                        for (var attempt = 1; ; attempt++)
+                        {
+                            try
+                            {
+                                await SnapshotAsync(system, repl, normalSettings, lead, options, slotName, dir, runs, progress, log, cancellationToken).ConfigureAwait(false);
+                                break;
+                            }
+                            catch (LreplException ex) when (ex.RetakeSnapshot && attempt < MaxSnapshotAttempts)
+                            {
+                                // Its slot and files are gone: a new slot gives a new snapshot.
+                                log.WriteLine($"lrepl: {ex.Message}; taking a new snapshot (attempt {attempt + 1} of {MaxSnapshotAttempts})");
+                            }
+                        }
                     }
                     finally
                     {
@@ -327,7 +339,19 @@ public static partial class LreplRunner
                     foreach (var run in sync)
                     {
                         await PrepareTableSnapshotAsync(client, run, dir, cancellationToken).ConfigureAwait(false);
-                        await SyncTableAsync(system, repl, normalSettings, client, slotName, run, log, cancellationToken).ConfigureAwait(false);
+                        for (var attempt = 1; ; attempt++)
+                        {
+                            try
+                            {
+                                await SyncTableAsync(system, repl, normalSettings, client, slotName, run, log, cancellationToken).ConfigureAwait(false);
+                                break;
+                            }
+                            catch (LreplException ex) when (ex.RetakeSnapshot && attempt < MaxSnapshotAttempts)
+                            {
+                                log.WriteLine($"lrepl: {ex.Message}; copying it again (attempt {attempt + 1} of {MaxSnapshotAttempts})");
+                            }
+                        }
+
                         if (run.Progress != progress)
                         {
                             progress.SnapshotRows += run.Progress.SnapshotRows;
@@ -458,17 +482,25 @@ public static partial class LreplRunner
 
             await StopStreamAsync(system, supervisor).ConfigureAwait(false);
             await Task.WhenAll(runs.Select(r => r.Sink!.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
-            foreach (var run in runs)
+            // A state store that is away answers StateStoreUnavailable, or nothing while its
+            // journal retries: the position last recorded stands. The tables are asked together.
+            var finals = await Task.WhenAll(runs.Select(async run =>
             {
                 try
                 {
-                    var final = await run.Ack.Ref.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                    return await run.Ack.Ref.Ask<object>(GetLreplState.Instance, TimeSpan.FromSeconds(2)).ConfigureAwait(false) as LreplState;
+                }
+                catch (AskTimeoutException)
+                {
+                    return null;
+                }
+            })).ConfigureAwait(false);
+            foreach (var run in runs)
+            {
+                if (finals[run.Index] is { } final)
+                {
                     run.Progress.SetDurable(new Lsn(final.CommitLsn));
                     run.State = final;
-                }
-                catch (Exception ex) when (ex is InvalidCastException or AskTimeoutException)
-                {
-                    // The state store is away: the position last recorded stands.
                 }
             }
 
@@ -497,6 +529,9 @@ public static partial class LreplRunner
             }
         }
     }
+
+    /// <summary>How many times a snapshot that a TRUNCATE or table rewrite made worthless is taken before the run gives up.</summary>
+    private const int MaxSnapshotAttempts = 5;
 
     /// <summary>One table of a run: its options (file, state id), progress, state journal, and what the start found and made.</summary>
     private sealed class TableRun(int index, string suffix, LreplOptions options, LreplProgress progress, StateActor ack)

@@ -514,7 +514,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         }
 
         var sinkTasks = _routes.Select(r => r.Sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30))).ToArray();
-        var ackTasks = _routes.Select(r => r.Ack.Ask<LreplState>(GetLreplState.Instance, TimeSpan.FromSeconds(30))).ToArray();
+        var ackTasks = _routes.Select(r => AskDurableStateAsync(r.Ack)).ToArray();
         // The failure itself (not the cancellation of a continuation) goes to the handler, which reports it.
         Task.WhenAll(Task.WhenAll(sinkTasks), Task.WhenAll(ackTasks))
             .ContinueWith(
@@ -524,6 +524,48 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
                 TaskScheduler.Default)
             .PipeTo(Self);
     }
+
+    /// <summary>
+    /// The recorded state, asked for again every few seconds for up to 30 s: a journal whose recovery
+    /// failed (a state store that froze) is stopped with the question still unanswered, and the
+    /// journal started again after it answers the next one; while the journal is stopped between two
+    /// tries it is asked again a second later. After 30 s the stream fails (and is started again with backoff).
+    /// </summary>
+    private static async Task<LreplState> AskDurableStateAsync(IActorRef ack)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            try
+            {
+                var reply = await ack.Ask<object>(GetLreplState.Instance, left < AskAgainAfter ? left : AskAgainAfter).ConfigureAwait(false);
+                if (reply is StateStoreUnavailable && DateTime.UtcNow + TimeSpan.FromSeconds(1) < deadline)
+                {
+                    // The journal is between two tries: asked again once it may be back.
+                    await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                    continue;
+                }
+
+                return reply switch
+                {
+                    LreplState state => state,
+                    StateStoreUnavailable => throw new LreplException("could not read the durable position: the state store did not answer within 30 s"),
+                    Status.Failure failure => throw new LreplException("could not read the durable position: " + failure.Cause.Message, failure.Cause),
+                    _ => throw new LreplException("could not read the durable position: unexpected answer " + reply.GetType().Name),
+                };
+            }
+            catch (AskTimeoutException) when (DateTime.UtcNow + TimeSpan.FromMilliseconds(100) < deadline)
+            {
+            }
+            catch (AskTimeoutException)
+            {
+                throw new LreplException("could not read the durable position: the state store did not answer within 30 s");
+            }
+        }
+    }
+
+    private static readonly TimeSpan AskAgainAfter = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// A failing child (decoder or connection) fails the whole stream: the backoff supervisor above
@@ -908,4 +950,10 @@ public sealed class LreplException : Exception
     public LreplException()
     {
     }
+
+    /// <summary>
+    /// The snapshot failed in a way a new snapshot cures (the table was truncated or rewritten
+    /// between the slot's creation and the copy): the run takes it again by itself.
+    /// </summary>
+    public bool RetakeSnapshot { get; init; }
 }

@@ -140,7 +140,14 @@ public static partial class SnapshotCopier
         shape.ThrowIfFailed("reading the columns and the size of " + table.Qualified + " under the snapshot");
         var columns = shape.Fields.Select(f => new ColumnInfo(f.Name, f.TypeOid, table.KeyColumns.Contains(f.Name), default, JsonValueType.Resolve(f.TypeOid, format, shape.Types))).ToArray();
         var selectList = columns.Length == 0 ? "" : string.Join(", ", columns.Select(c => ReplicationCommands.QuoteIdentifier(c.Name)));
-        var blocks = long.Parse(shape.First ?? throw new LreplException($"{table.Qualified} was truncated or rewritten (TRUNCATE, VACUUM FULL, CLUSTER or a rewriting ALTER TABLE) after the slot's snapshot was taken, and PostgreSQL shows such a table empty to that snapshot: the snapshot is not taken from it; run lrepl again for a new one"), CultureInfo.InvariantCulture);
+        if (shape.First is null)
+        {
+            // The lead connection is lent: its snapshot transaction ends here, so that it can take the next one.
+            await ScalarAsync(lead, "ROLLBACK", ct, allowEmpty: true).ConfigureAwait(false);
+            throw new LreplException($"{table.Qualified} was truncated or rewritten (TRUNCATE, VACUUM FULL, CLUSTER or a rewriting ALTER TABLE) after the slot's snapshot was taken, and PostgreSQL shows such a table empty to that snapshot: the snapshot is not taken from it") { RetakeSnapshot = true };
+        }
+
+        var blocks = long.Parse(shape.First, CultureInfo.InvariantCulture);
         var ranges = PlanRanges(blocks, lead.Session.ServerVersionNumber, options, out var workers);
 
         sink.Begin(new TableRelation(table.Oid, table.Schema, table.Name ?? table.Qualified, ReplicaIdentity.Default, columns), lsn, ranges.Count);

@@ -17,6 +17,14 @@ public interface IMetaCommandHost
     /// <summary>psql's QUIET: informational messages (such as "Did not find any relation named ...") are left out.</summary>
     bool Quiet => false;
 
+    /// <summary>
+    /// Reports an error (or, with <paramref name="level"/> "warning", a warning) on <see cref="Err"/>
+    /// as psql does: with its "file:line: level:" prefix while a script file is read. A server's
+    /// message (<paramref name="isServerMessage"/>) carries its own severity, so no level is added.
+    /// </summary>
+    void ReportError(string text, bool isServerMessage = false, string level = "error") =>
+        Err.Write(text.EndsWith('\n') ? text : text + "\n");
+
     /// <summary>The value of a psql variable (HIDE_TABLEAM and the like), or null when it is not set.</summary>
     string? GetVariable(string name) => null;
 

@@ -408,7 +408,10 @@ internal sealed class QueryScanner
             }
         }
 
-        return arg.ToString();
+        // psql's arguments are C strings: a zero byte ('\0', '\x00') ends the argument there.
+        string text = arg.ToString();
+        int zero = text.IndexOf('\0', StringComparison.Ordinal);
+        return zero < 0 ? text : text[..zero];
     }
 
     /// <summary>

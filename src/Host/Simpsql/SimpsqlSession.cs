@@ -147,6 +147,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         }
     }
 
+    void IMetaCommandHost.ReportError(string text, bool isServerMessage, string level) => LogError(text, isServerMessage, level);
+
     /// <summary>Writes a line to stderr with psql's "file:line:" prefix when reading a script.</summary>
     internal void LogError(string text, bool isServerMessage, string level = "error")
     {

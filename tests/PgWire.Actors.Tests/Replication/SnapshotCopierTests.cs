@@ -413,6 +413,9 @@ public sealed class SnapshotCopierTests
         {
             var ex = await Assert.ThrowsAsync<LreplException>(() => CopyAsync(table, SnapshotCopyOptions.Default, afterExport: $"BEGIN; TRUNCATE {table}; INSERT INTO {table} SELECT g, 'new', g, now(), true FROM generate_series(1001, 1100) g; COMMIT"));
             Assert.Contains("truncated or rewritten", ex.Message, StringComparison.Ordinal);
+
+            // A new snapshot cures it: the run takes one by itself.
+            Assert.True(ex.RetakeSnapshot);
         }
         finally
         {

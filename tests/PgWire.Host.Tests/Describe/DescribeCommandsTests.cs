@@ -176,7 +176,7 @@ public class DescribeCommandsTests
     {
         DescribeFixture.Ensure();
         await using var host = await TestMetaCommandHost.ConnectAsync();
-        foreach (string command in new[] { "x", "dz", "dx+", "lo_import", "dq", "" })
+        foreach (string command in new[] { "x", "dz", "dz+", "lo_import", "dq", "" })
         {
             var (result, stdout, stderr) = await host.RunAsync(command, "");
             Assert.Null(result);

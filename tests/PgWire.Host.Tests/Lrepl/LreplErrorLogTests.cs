@@ -176,6 +176,73 @@ public sealed partial class LreplErrorLogTests
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int Throw(int depth)
+    {
+        if (depth == 0)
+        {
+            throw new IOException("the journal is away");
+        }
+
+        return Throw(depth - 1) + 1;
+    }
+
+    /// <summary>An exception thrown <paramref name="depth"/> calls down: a stack trace of that many frames.</summary>
+    private static Exception Deep(int depth)
+    {
+        try
+        {
+            Throw(depth);
+        }
+        catch (IOException ex)
+        {
+            return ex;
+        }
+
+        throw new InvalidOperationException("not thrown");
+    }
+
+    [Fact]
+    public async Task An_error_that_goes_on_is_written_in_full_once_with_a_short_stack_and_counted_each_interval()
+    {
+        var dir = NewDir("lr_log_ongoing");
+        var path = Path.Combine(dir, "lrepl.log");
+        try
+        {
+            var config = Akka.Configuration.ConfigurationFactory.ParseString($$"""
+                akka.loglevel = WARNING
+                akka.stdout-loglevel = OFF
+                akka.loggers = ["{{typeof(LreplFileLogger).AssemblyQualifiedName}}"]
+                pgwire.lrepl.log-file = "{{path}}"
+                pgwire.lrepl.log-repeat-interval = 1s
+                """);
+            var cause = Deep(40);
+            using (var system = Akka.Actor.ActorSystem.Create("lrepl-log-ongoing", config))
+            {
+                var until = DateTime.UtcNow.AddSeconds(4.5);
+                while (DateTime.UtcNow < until)
+                {
+                    system.Log.Error(cause, "could not record the position");
+                    await Task.Delay(50);
+                }
+
+                await system.Terminate().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+
+            var log = Log(dir);
+            Assert.Single(log.Split('\n'), l => l.StartsWith("Cause: System.IO.IOException: the journal is away", StringComparison.Ordinal));
+            var frames = log.Split('\n').Count(l => l.StartsWith("   at ", StringComparison.Ordinal));
+            Assert.True(frames is > 0 and <= LreplFileLogger.FramesKept, $"{frames} frames:\n{log}");
+            Assert.Contains(" more frame(s)", log, StringComparison.Ordinal);
+            var counted = log.Split('\n').Count(l => l.Contains("[repeated ", StringComparison.Ordinal) && l.Contains("could not record the position", StringComparison.Ordinal));
+            Assert.True(counted >= 2, "the repeats of an error that goes on are counted once per interval:\n" + log);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Fact]
     public void The_log_is_rotated_by_size_and_keeps_the_configured_number_of_files()
     {

@@ -89,6 +89,13 @@ public sealed class ScriptingTests
     }
 
     [PsqlFact]
+    public void A_zero_byte_ends_a_backslash_command_argument_as_in_psql() =>
+        SimpsqlHarness.AssertSameAsPsql(
+            ["-X"],
+            "\\echo 'a\\0b' c\n\\echo 'x\\000y'\n\\echo 'p\\01q' r\n\\echo -n 'a\\0b'\n\\echo end\n\\echo 'h\\x00i' j\n" +
+            "\\qecho 'a\\0b' z\n\\warn 'a\\0b' w\n\\set v 'a\\0b'\n\\echo :v\n");
+
+    [PsqlFact]
     public void Conditionals_in_separate_command_options_are_separate() =>
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "\\if true", "-c", "\\echo x", "-c", "\\endif"]);
 

@@ -15,7 +15,7 @@ internal static class CatalogQuery
         await host.Client.ExecuteAsync(sql, collector, ct).ConfigureAwait(false);
         if (collector.Error is { } error)
         {
-            await host.Err.WriteAsync(FormatError(error)).ConfigureAwait(false);
+            host.ReportError(FormatError(error), isServerMessage: true);
             return null;
         }
 

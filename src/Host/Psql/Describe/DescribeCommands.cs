@@ -223,7 +223,7 @@ public static partial class DescribeCommands
             forceEscape);
         if (conditions is null)
         {
-            host.Err.Write(error + "\n");
+            host.ReportError(error!);
             return false;
         }
 
@@ -335,9 +335,9 @@ public static partial class DescribeCommands
         // Under QUIET psql prints the empty listing instead of the message.
         if (result.Rows.Count == 0 && !host.Quiet)
         {
-            await host.Err.WriteAsync(pattern is null
-                ? "Did not find any relations.\n"
-                : $"Did not find any relation named \"{pattern}\".\n").ConfigureAwait(false);
+            host.ReportError(pattern is null
+                ? "Did not find any relations."
+                : $"Did not find any relation named \"{pattern}\".");
             return true;
         }
 

@@ -4,13 +4,12 @@ using PgWire.Host.Simpsql;
 namespace PgWire.Host.Psql.Describe;
 
 /// <summary>
-/// The catalog listings of psql 15 that are a single query each: access methods and their operator
+/// The catalog listings of psql 15, most of them a single query each: access methods and their operator
 /// classes, families, operators and support functions, tablespaces, conversions, casts, object
 /// descriptions, domains, default privileges, foreign servers and wrappers, text search objects,
 /// languages, collations, privileges, partitioned relations, role settings, publications,
 /// subscriptions, types, extensions, extended statistics, event triggers, aggregates, operators and
-/// configuration parameters. The + forms of \des, \dew, \dF, \dFp, \dP, \dRp, \dRs, \dx and \dX
-/// are not handled (they are reported as invalid commands).
+/// configuration parameters, with their + forms (\dF+, \dFp+, \dRp+ and \dx+ are in DescribeVerbose.cs).
 /// </summary>
 public static partial class DescribeCommands
 {
@@ -116,19 +115,44 @@ public static partial class DescribeCommands
                     first, Target(null, "n.nspname", alt: "pg_catalog.pg_get_userbyid(d.defaclrole)"),
                     " ORDER BY 1, 2, 3", "Default access privileges", host, ct).ConfigureAwait(false);
                 break;
-            case "es" when !verbose:
+            case "es":
                 ok = await SimpleListAsync(
                     "SELECT s.srvname AS \"Name\", pg_catalog.pg_get_userbyid(s.srvowner) AS \"Owner\"," +
-                    " f.fdwname AS \"Foreign-data wrapper\" FROM pg_catalog.pg_foreign_server s" +
-                    " JOIN pg_catalog.pg_foreign_data_wrapper f ON f.oid = s.srvfdw WHERE true",
+                    " f.fdwname AS \"Foreign-data wrapper\"" +
+                    (verbose
+                        ? ", pg_catalog.array_to_string(s.srvacl, E'\\n') AS \"Access privileges\"," +
+                          " s.srvtype AS \"Type\", s.srvversion AS \"Version\", " + OptionsColumn("srvoptions") + "," +
+                          " d.description AS \"Description\""
+                        : "") +
+                    " FROM pg_catalog.pg_foreign_server s JOIN pg_catalog.pg_foreign_data_wrapper f ON f.oid = s.srvfdw" +
+                    (verbose ? " LEFT JOIN pg_catalog.pg_description d ON d.classoid = s.tableoid AND d.objoid = s.oid AND d.objsubid = 0" : "") +
+                    " WHERE true",
                     first, Target(null, "s.srvname", maxParts: 1), " ORDER BY 1", "List of foreign servers", host, ct).ConfigureAwait(false);
                 break;
-            case "ew" when !verbose:
+            case "ew":
                 ok = await SimpleListAsync(
                     "SELECT fdw.fdwname AS \"Name\", pg_catalog.pg_get_userbyid(fdw.fdwowner) AS \"Owner\"," +
                     " fdw.fdwhandler::pg_catalog.regproc AS \"Handler\", fdw.fdwvalidator::pg_catalog.regproc AS \"Validator\"" +
-                    " FROM pg_catalog.pg_foreign_data_wrapper fdw WHERE true",
+                    (verbose
+                        ? ", pg_catalog.array_to_string(fdwacl, E'\\n') AS \"Access privileges\", " + OptionsColumn("fdwoptions") + "," +
+                          " d.description AS \"Description\""
+                        : "") +
+                    " FROM pg_catalog.pg_foreign_data_wrapper fdw" +
+                    (verbose ? " LEFT JOIN pg_catalog.pg_description d ON d.classoid = fdw.tableoid AND d.objoid = fdw.oid AND d.objsubid = 0" : "") +
+                    " WHERE true",
                     first, Target(null, "fdwname", maxParts: 1), " ORDER BY 1", "List of foreign-data wrappers", host, ct).ConfigureAwait(false);
+                break;
+            case "F" when verbose:
+                ok = await DescribeTextSearchConfigsAsync(first, host, ct).ConfigureAwait(false);
+                break;
+            case "Fp" when verbose:
+                ok = await DescribeTextSearchParsersAsync(first, host, ct).ConfigureAwait(false);
+                break;
+            case "Rp" when verbose:
+                ok = await DescribePublicationsAsync(first, host, ct).ConfigureAwait(false);
+                break;
+            case "x" when verbose:
+                ok = await ListExtensionContentsAsync(first, host, ct).ConfigureAwait(false);
                 break;
             case "F" when !verbose:
                 ok = await TextSearchListAsync("pg_ts_config", "c", "cfgnamespace", "cfgname", "pg_ts_config_is_visible",
@@ -181,11 +205,11 @@ public static partial class DescribeCommands
                     first, Target("n.nspname", "c.collname", "pg_catalog.pg_collation_is_visible(c.oid)"),
                     " ORDER BY 1, 2", "List of collations", host, ct).ConfigureAwait(false);
                 break;
-            case "p" when !verbose:
+            case "p":
                 ok = await ListPrivilegesAsync(first, host, ct).ConfigureAwait(false);
                 break;
-            case "P" or "Pt" or "Pi" or "Pn" or "Ptn" or "Pin" or "Pnt" or "Pni" or "Pti" or "Pit" or "Ptin" when !verbose:
-                ok = await ListPartitionedAsync(kinds, first, host, ct).ConfigureAwait(false);
+            case "P" or "Pt" or "Pi" or "Pn" or "Ptn" or "Pin" or "Pnt" or "Pni" or "Pti" or "Pit" or "Ptin":
+                ok = await ListPartitionedAsync(kinds, first, verbose, host, ct).ConfigureAwait(false);
                 break;
             case "rds":
                 ok = await ListRoleSettingsAsync(first, second, host, ct).ConfigureAwait(false);
@@ -199,13 +223,22 @@ public static partial class DescribeCommands
                     " FROM pg_catalog.pg_publication WHERE true",
                     first, Target(null, "pubname", maxParts: 1), " ORDER BY 1", "List of publications", host, ct).ConfigureAwait(false);
                 break;
-            case "Rs" when !verbose:
-                ok = await SimpleListAsync(
-                    "SELECT subname AS \"Name\", pg_catalog.pg_get_userbyid(subowner) AS \"Owner\"," +
-                    " subenabled AS \"Enabled\", subpublications AS \"Publication\" FROM pg_catalog.pg_subscription" +
-                    " WHERE subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())",
-                    first, Target(null, "subname", maxParts: 1), " ORDER BY 1", "List of subscriptions", host, ct).ConfigureAwait(false);
-                break;
+            case "Rs":
+                {
+                    int version = host.Client.Session.ServerVersionNumber;
+                    ok = await SimpleListAsync(
+                        "SELECT subname AS \"Name\", pg_catalog.pg_get_userbyid(subowner) AS \"Owner\"," +
+                        " subenabled AS \"Enabled\", subpublications AS \"Publication\"" +
+                        (verbose && version >= 140000 ? ", subbinary AS \"Binary\", substream AS \"Streaming\"" : "") +
+                        (verbose && version >= 150000 ? ", subtwophasestate AS \"Two-phase commit\", subdisableonerr AS \"Disable on error\"" : "") +
+                        (verbose ? ", subsynccommit AS \"Synchronous commit\", subconninfo AS \"Conninfo\"" : "") +
+                        (verbose && version >= 150000 ? ", subskiplsn AS \"Skip LSN\"" : "") +
+                        " FROM pg_catalog.pg_subscription" +
+                        " WHERE subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())",
+                        first, Target(null, "subname", maxParts: 1), " ORDER BY 1", "List of subscriptions", host, ct).ConfigureAwait(false);
+                    break;
+                }
+
             case "T":
                 ok = await SimpleListAsync(
                     "SELECT n.nspname AS \"Schema\", pg_catalog.format_type(t.oid, NULL) AS \"Name\"," +
@@ -238,7 +271,7 @@ public static partial class DescribeCommands
                     " AND c.classoid = 'pg_catalog.pg_extension'::pg_catalog.regclass WHERE true",
                     first, Target(null, "e.extname", maxParts: 1), " ORDER BY 1", "List of installed extensions", host, ct).ConfigureAwait(false);
                 break;
-            case "X" when !verbose:
+            case "X":
                 ok = await SimpleListAsync(
                     "SELECT es.stxnamespace::pg_catalog.regnamespace::pg_catalog.text AS \"Schema\", es.stxname AS \"Name\"," +
                     " pg_catalog.format('%s FROM %s', pg_catalog.pg_get_statisticsobjdef_columns(es.oid)," +
@@ -285,7 +318,7 @@ public static partial class DescribeCommands
             await host.Out.FlushAsync(ct).ConfigureAwait(false);
             for (int i = used; i < arguments.Count; i++)
             {
-                await host.Err.WriteAsync($"\\{command}: extra argument \"{arguments[i]}\" ignored\n").ConfigureAwait(false);
+                host.ReportError($"\\{command}: extra argument \"{arguments[i]}\" ignored", level: "warning");
             }
         }
 
@@ -318,6 +351,11 @@ public static partial class DescribeCommands
         "varchar[]" => "character varying[]",
         _ => pattern,
     };
+
+    /// <summary>An options array as psql shows it: <c>(name 'value', ...)</c>, empty when there are none.</summary>
+    private static string OptionsColumn(string column) =>
+        $"CASE WHEN {column} IS NULL THEN '' ELSE '(' || pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(option_name) || ' ' ||" +
+        $" pg_catalog.quote_literal(option_value) FROM pg_catalog.pg_options_to_table({column})), ', ') || ')' END AS \"FDW options\"";
 
     private static async Task<bool> SimpleListAsync(
         string select, string? pattern, PatternTarget target, string orderBy, string title, IMetaCommandHost host, CancellationToken ct)
@@ -612,12 +650,9 @@ public static partial class DescribeCommands
             " FROM pg_catalog.pg_policy pol WHERE polrelid = c.oid), E'\\n') AS \"Policies\"" +
             " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace" +
             " WHERE c.relkind IN ('r','v','m','S','f','p')");
-        if (pattern is null)
-        {
-            sql.Append(" AND n.nspname !~ '^pg_'");
-        }
 
-        if (!AppendTarget(sql, pattern, Target("n.nspname", "c.relname", "pg_catalog.pg_table_is_visible(c.oid)"), host))
+        // As psql 15: system schemas are left out unless the pattern names a schema.
+        if (!AppendTarget(sql, pattern, Target("n.nspname", "c.relname", "n.nspname !~ '^pg_' AND pg_catalog.pg_table_is_visible(c.oid)"), host))
         {
             return false;
         }
@@ -626,7 +661,7 @@ public static partial class DescribeCommands
         return await RunAndPrintAsync(sql, "Access privileges", host, ct).ConfigureAwait(false);
     }
 
-    private static async Task<bool> ListPartitionedAsync(string kinds, string? pattern, IMetaCommandHost host, CancellationToken ct)
+    private static async Task<bool> ListPartitionedAsync(string kinds, string? pattern, bool verbose, IMetaCommandHost host, CancellationToken ct)
     {
         bool tables = kinds.Contains('t', StringComparison.Ordinal);
         bool indexes = kinds.Contains('i', StringComparison.Ordinal);
@@ -664,6 +699,13 @@ public static partial class DescribeCommands
             sql.Append(", c2.oid::pg_catalog.regclass AS \"Table\"");
         }
 
+        if (verbose)
+        {
+            // The size of the direct leaf partitions only when the nested ones are listed too.
+            sql.Append(nested ? ", s.dps AS \"Leaf partition size\"" : "")
+                .Append(", s.tps AS \"Total size\", pg_catalog.obj_description(c.oid, 'pg_class') AS \"Description\"");
+        }
+
         sql.Append(" FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace");
         if (indexes)
         {
@@ -673,6 +715,14 @@ public static partial class DescribeCommands
         if (parent)
         {
             sql.Append(" LEFT JOIN pg_catalog.pg_inherits inh ON c.oid = inh.inhrelid");
+        }
+
+        if (verbose)
+        {
+            sql.Append(", LATERAL (SELECT pg_catalog.pg_size_pretty(sum(CASE WHEN ppt.isleaf AND ppt.level = 1")
+                .Append(" THEN pg_catalog.pg_table_size(ppt.relid) ELSE 0 END)) AS dps,")
+                .Append(" pg_catalog.pg_size_pretty(sum(pg_catalog.pg_table_size(ppt.relid))) AS tps")
+                .Append(" FROM pg_catalog.pg_partition_tree(c.oid) ppt) s");
         }
 
         sql.Append(" WHERE c.relkind IN (").Append(mixed ? "'p', 'I'" : tables ? "'p'" : "'I'").Append(')');
@@ -722,7 +772,7 @@ public static partial class DescribeCommands
                 : rolePattern is not null
                     ? $"Did not find any settings for role \"{rolePattern}\"."
                     : "Did not find any settings.";
-            await host.Err.WriteAsync(message + "\n").ConfigureAwait(false);
+            host.ReportError(message);
             return false;
         }
 

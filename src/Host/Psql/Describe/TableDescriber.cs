@@ -47,7 +47,7 @@ internal static class TableDescriber
         {
             if (!host.Quiet)
             {
-                await host.Err.WriteAsync($"Did not find any relation named \"{pattern}\".\n").ConfigureAwait(false);
+                host.ReportError($"Did not find any relation named \"{pattern}\".");
             }
 
             return false;
@@ -89,7 +89,7 @@ internal static class TableDescriber
         {
             if (!host.Quiet)
             {
-                await host.Err.WriteAsync($"Did not find any relation with OID {oid}.\n").ConfigureAwait(false);
+                host.ReportError($"Did not find any relation with OID {oid}.");
             }
 
             return false;
