@@ -13,7 +13,8 @@ public static class LreplCommand
         or (--sink iceberg) into an Apache Iceberg table; several tables share one slot
 
         Usage:
-          pgwire lrepl -t TABLE -L PUBLICATION -c CONFIG_DIR [options]
+          pgwire lrepl -t TABLE[,TABLE...] [-t TABLE ...] -L PUBLICATION -c CONFIG_DIR [options]
+          pgwire lrepl --all-tables -L PUBLICATION -c CONFIG_DIR [options]
 
         Options:
           -u, --user USER          database user (default: postgres)

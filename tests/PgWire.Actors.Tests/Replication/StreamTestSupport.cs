@@ -127,6 +127,55 @@ internal static class StreamTestSupport
         TestCluster.RunPsql("-X", "-q", "-c", $"DROP PUBLICATION IF EXISTS {publication}; DROP TABLE IF EXISTS {table}");
     }
 
+    /// <summary>
+    /// A StringWriter that can be read while the run writes to it: every write and ToString take
+    /// the same lock (TextWriter.Synchronized locks its wrapper, not the StringBuilder underneath).
+    /// </summary>
+    public sealed class LockedStringWriter : StringWriter
+    {
+        private readonly object _gate = new();
+
+        public override void Write(char value)
+        {
+            lock (_gate)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            lock (_gate)
+            {
+                base.Write(buffer, index, count);
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (_gate)
+            {
+                base.Write(value);
+            }
+        }
+
+        public override void WriteLine(string? value)
+        {
+            lock (_gate)
+            {
+                base.WriteLine(value);
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (_gate)
+            {
+                return base.ToString();
+            }
+        }
+    }
+
     public sealed class Run
     {
         public required Task<LreplProgress> Task { get; init; }
@@ -143,7 +192,7 @@ internal static class StreamTestSupport
     public static async Task<Run> StartAsync(string table, string publication, string dir, int? protocolVersion = null, int spillThreshold = 16 << 20, CancellationToken abort = default, string? slot = null, bool binary = true, Dictionary<string, string?>? connection = null, Func<LreplOptions, LreplOptions>? configure = null)
     {
         var streaming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var log = new StringWriter();
+        var log = new LockedStringWriter();
         var cts = new CancellationTokenSource();
         var options = new LreplOptions(connection ?? Connection(), table, publication, dir)
         {

@@ -104,7 +104,8 @@ public sealed class MultiTableKillTests
                 await Task.Delay(250);
             }
 
-            Assert.Equal(0, await last.TerminateAsync(TimeSpan.FromSeconds(30)));
+            var code = await last.TerminateAsync(TimeSpan.FromSeconds(30));
+            Assert.True(code == 0, $"exit {code}: {last.Stderr}");
             foreach (var (table, i) in tables.Select((t, i) => (t, i)))
             {
                 // ChangeReplay fails on a change written twice or a row missing for an update or delete.
