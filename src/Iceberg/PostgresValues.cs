@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
@@ -37,6 +38,105 @@ public static class PostgresValues
                 throw new ArgumentException($"PostgreSQL values are not mapped to {type}", nameof(type));
         }
     }
+
+    /// <summary>
+    /// A value in PostgreSQL's binary send form, for the built-in types whose binary form maps
+    /// straight onto <paramref name="type"/>: bool, int2, int4, int8, float4, float8, uuid, date,
+    /// time, timestamp and timestamptz (by type OID, a domain's own OID is not among them). Gives
+    /// the same value <see cref="FromText"/> gives for the same value's text, without formatting
+    /// and parsing it; false for any other type or column type (the caller goes through text).
+    /// </summary>
+    public static bool TryFromBinary(IcebergType type, uint typeOid, ReadOnlySpan<byte> value, out object? result, out bool unrepresentable)
+    {
+        result = null;
+        unrepresentable = false;
+        if (type is not PrimitiveType p)
+        {
+            return false;
+        }
+
+        switch (typeOid, p.Name)
+        {
+            case (16, "boolean") when value.Length == 1:
+                result = value[0] != 0 ? BoxedTrue : BoxedFalse;
+                return true;
+            case (21, "int") when value.Length == 2:
+                result = (int)BinaryPrimitives.ReadInt16BigEndian(value);
+                return true;
+            case (21, "long") when value.Length == 2:
+                result = (long)BinaryPrimitives.ReadInt16BigEndian(value);
+                return true;
+            case (23, "int") when value.Length == 4:
+                result = BinaryPrimitives.ReadInt32BigEndian(value);
+                return true;
+            case (23, "long") when value.Length == 4:
+                result = (long)BinaryPrimitives.ReadInt32BigEndian(value);
+                return true;
+            case (20, "long") when value.Length == 8:
+                result = BinaryPrimitives.ReadInt64BigEndian(value);
+                return true;
+            case (700, "float") when value.Length == 4:
+                result = BinaryPrimitives.ReadSingleBigEndian(value);
+                return true;
+            case (700, "double") when value.Length == 4:
+                result = (double)BinaryPrimitives.ReadSingleBigEndian(value);
+                return true;
+            case (701, "double") when value.Length == 8:
+                result = BinaryPrimitives.ReadDoubleBigEndian(value);
+                return true;
+            case (2950, "uuid") when value.Length == 16:
+                result = new Guid(value, bigEndian: true);
+                return true;
+            case (1082, "date") when value.Length == 4:
+            {
+                // Days from 2000-01-01; int.MinValue and int.MaxValue are -infinity and infinity.
+                var day = (long)BinaryPrimitives.ReadInt32BigEndian(value) + PostgresEpochDay;
+                unrepresentable = day < DateOnly.MinValue.DayNumber || day > DateOnly.MaxValue.DayNumber;
+                result = unrepresentable ? null : DateOnly.FromDayNumber((int)day);
+                return true;
+            }
+
+            case (1083, "time") when value.Length == 8:
+            {
+                var micros = BinaryPrimitives.ReadInt64BigEndian(value);
+                unrepresentable = micros < 0 || micros >= TimeSpan.TicksPerDay / 10;
+                result = unrepresentable ? null : new TimeOnly(micros * 10);
+                return true;
+            }
+
+            case (1114, "timestamp") or (1184, "timestamptz") when value.Length == 8:
+            {
+                // Microseconds from 2000-01-01 00:00 (UTC for timestamptz); long.MinValue and long.MaxValue are the infinities.
+                var micros = BinaryPrimitives.ReadInt64BigEndian(value);
+                const long maxMicros = long.MaxValue / 10 - (PostgresEpochTicks / 10);
+                if (micros is long.MinValue or long.MaxValue || micros > maxMicros || micros < -maxMicros)
+                {
+                    unrepresentable = true;
+                    return true;
+                }
+
+                var ticks = PostgresEpochTicks + (micros * 10);
+                if (ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks)
+                {
+                    unrepresentable = true;
+                    return true;
+                }
+
+                // (object) on both: a DateTime would otherwise convert to DateTimeOffset.
+                result = p.Name == "timestamptz"
+                    ? (object)new DateTimeOffset(ticks, TimeSpan.Zero)
+                    : (object)new DateTime(ticks, DateTimeKind.Unspecified);
+                return true;
+            }
+
+            default:
+                return false;
+        }
+    }
+
+    private static readonly int PostgresEpochDay = new DateOnly(2000, 1, 1).DayNumber;
+    /// <summary>Ticks of 2000-01-01 00:00, PostgreSQL's epoch.</summary>
+    private const long PostgresEpochTicks = 630_822_816_000_000_000;
 
     // One box each for every boolean value.
     private static readonly object BoxedTrue = true;
