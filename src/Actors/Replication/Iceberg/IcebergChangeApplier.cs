@@ -63,6 +63,8 @@ internal sealed class IcebergChangeApplier
     private TableRelation? _relation;
     private int[] _columnField = [];
     private IcebergType[] _columnType = [];
+    private PostgresValues.ValueReader[] _textReaders = [];
+    private PostgresValues.ValueReader?[] _binaryReaders = [];
     private readonly ArrayBufferWriter<byte> _binaryText = new(64);
 
     private IcebergChangeApplier(IFileIO io, IcebergTable table, Func<CancellationToken, Task<IcebergTable>> load, long targetFileBytes)
@@ -477,6 +479,8 @@ internal sealed class IcebergChangeApplier
 
         _columnField = new int[relation.Columns.Count];
         _columnType = new IcebergType[relation.Columns.Count];
+        _textReaders = new PostgresValues.ValueReader[relation.Columns.Count];
+        _binaryReaders = new PostgresValues.ValueReader?[relation.Columns.Count];
         for (var i = 0; i < relation.Columns.Count; i++)
         {
             var column = relation.Columns[i];
@@ -490,6 +494,8 @@ internal sealed class IcebergChangeApplier
             }
 
             _columnType[i] = field.Type;
+            _textReaders[i] = PostgresValues.TextReader(field.Type);
+            _binaryReaders[i] = PostgresValues.BinaryReader(field.Type, column.TypeOid);
         }
 
         _width = schema.Fields.Count;
@@ -561,11 +567,12 @@ internal sealed class IcebergChangeApplier
     /// <summary>The value of column <paramref name="index"/> from its binary form: read as it is where it maps straight onto the field's type, else through its text form.</summary>
     private object? BinaryValue(ColumnInfo column, int index, ReadOnlySpan<byte> binary)
     {
-        if (!PostgresValues.TryFromBinary(_columnType[index], column.TypeOid, binary, out var value, out var unrepresentable))
+        if (_binaryReaders[index] is not { } reader)
         {
             return Value(column, index, column.BinaryAsText(binary, _binaryText));
         }
 
+        var value = reader(binary, out var unrepresentable);
         if (unrepresentable)
         {
             CountUnrepresentable(column, index, column.BinaryAsText(binary, _binaryText));
@@ -586,7 +593,7 @@ internal sealed class IcebergChangeApplier
     /// <summary>The value of column <paramref name="index"/> from its text form.</summary>
     public object? Value(ColumnInfo column, int index, ReadOnlySpan<byte> text)
     {
-        var value = PostgresValues.FromText(_columnType[index], text, out var unrepresentable);
+        var value = _textReaders[index](text, out var unrepresentable);
         if (unrepresentable)
         {
             CountUnrepresentable(column, index, text);
