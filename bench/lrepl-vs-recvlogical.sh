@@ -141,7 +141,7 @@ check_lreplice() {
     [[ $total == "$rows" ]] || die "lreplice: the table's last snapshot holds $total records, not $rows"
     echo "lreplice max RSS $(awk '/VmHWM/ { print $2 }' "$work/rss") kB" >&2
 }
-check_lreplfile() { check_lrepl; }
+check_lreplfile() { check_lrepl; echo "lreplfile max RSS $(awk '/VmHWM/ { print $2 }' "$work/rss") kB" >&2; }
 check_npgsql() { grep -q "inserts=$rows " "$work/out" || die "npgsql consumer: $(cat "$work/out")"; }
 
 # run_one CONSUMER: prints "wall cpu insert_seconds"

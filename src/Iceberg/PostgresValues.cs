@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
@@ -37,6 +38,123 @@ public static class PostgresValues
                 throw new ArgumentException($"PostgreSQL values are not mapped to {type}", nameof(type));
         }
     }
+
+    /// <summary>Reads one value of a column; sets <c>unrepresentable</c> (and gives null) for a value the Iceberg type cannot hold.</summary>
+    public delegate object? ValueReader(ReadOnlySpan<byte> value, out bool unrepresentable);
+
+    /// <summary>
+    /// The reader of a column's values in their text form for <paramref name="type"/>: the same as
+    /// <see cref="FromText"/>, with the type looked at once rather than per value.
+    /// </summary>
+    public static ValueReader TextReader(IcebergType type) => type is PrimitiveType { Name: "string" }
+        ? ReadString
+        : (ReadOnlySpan<byte> text, out bool unrepresentable) => FromText(type, text, out unrepresentable);
+
+    private static object? ReadString(ReadOnlySpan<byte> text, out bool unrepresentable)
+    {
+        unrepresentable = false;
+        return Encoding.UTF8.GetString(text);
+    }
+
+    /// <summary>
+    /// The reader of a column's values in PostgreSQL's binary send form, for the built-in types
+    /// whose binary form maps straight onto <paramref name="type"/>: bool, int2, int4, int8,
+    /// float4, float8, uuid, date, time, timestamp and timestamptz, and text and varchar into a
+    /// string (by type OID; a domain's own OID is not among them). It gives the same value
+    /// <see cref="FromText"/> gives for the value's text, without formatting and parsing it. Null
+    /// for any other type or column type (the caller goes through the text form). A value of the
+    /// wrong length is a <see cref="FormatException"/>.
+    /// </summary>
+    public static ValueReader? BinaryReader(IcebergType type, uint typeOid) => (typeOid, (type as PrimitiveType)?.Name) switch
+    {
+        (16, "boolean") => static (ReadOnlySpan<byte> v, out bool u) => Fixed(v, 1, out u)[0] != 0 ? BoxedTrue : BoxedFalse,
+        (21, "int") => static (ReadOnlySpan<byte> v, out bool u) => (int)BinaryPrimitives.ReadInt16BigEndian(Fixed(v, 2, out u)),
+        (21, "long") => static (ReadOnlySpan<byte> v, out bool u) => (long)BinaryPrimitives.ReadInt16BigEndian(Fixed(v, 2, out u)),
+        (23, "int") => static (ReadOnlySpan<byte> v, out bool u) => BinaryPrimitives.ReadInt32BigEndian(Fixed(v, 4, out u)),
+        (23, "long") => static (ReadOnlySpan<byte> v, out bool u) => (long)BinaryPrimitives.ReadInt32BigEndian(Fixed(v, 4, out u)),
+        (20, "long") => static (ReadOnlySpan<byte> v, out bool u) => BinaryPrimitives.ReadInt64BigEndian(Fixed(v, 8, out u)),
+        (700, "float") => static (ReadOnlySpan<byte> v, out bool u) => BinaryPrimitives.ReadSingleBigEndian(Fixed(v, 4, out u)),
+        (700, "double") => static (ReadOnlySpan<byte> v, out bool u) => (double)BinaryPrimitives.ReadSingleBigEndian(Fixed(v, 4, out u)),
+        (701, "double") => static (ReadOnlySpan<byte> v, out bool u) => BinaryPrimitives.ReadDoubleBigEndian(Fixed(v, 8, out u)),
+        (2950, "uuid") => static (ReadOnlySpan<byte> v, out bool u) => new Guid(Fixed(v, 16, out u), bigEndian: true),
+        (1082, "date") => BinaryDate,
+        (1083, "time") => BinaryTime,
+        (1114, "timestamp") => static (ReadOnlySpan<byte> v, out bool u) => BinaryTimestamp(v, out u) is { } ticks ? new DateTime(ticks, DateTimeKind.Unspecified) : null,
+        (1184, "timestamptz") => static (ReadOnlySpan<byte> v, out bool u) => BinaryTimestamp(v, out u) is { } ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null,
+        // text and varchar: the binary form is the text itself.
+        (25 or 1043, "string") => ReadString,
+        _ => null,
+    };
+
+    /// <summary>
+    /// A value in PostgreSQL's binary send form, where <see cref="BinaryReader"/> has a reader for
+    /// the column type: true with the value, or false (the caller goes through the text form).
+    /// </summary>
+    public static bool TryFromBinary(IcebergType type, uint typeOid, ReadOnlySpan<byte> value, out object? result, out bool unrepresentable)
+    {
+        if (BinaryReader(type, typeOid) is not { } reader)
+        {
+            result = null;
+            unrepresentable = false;
+            return false;
+        }
+
+        result = reader(value, out unrepresentable);
+        return true;
+    }
+
+    private static ReadOnlySpan<byte> Fixed(ReadOnlySpan<byte> value, int length, out bool unrepresentable)
+    {
+        unrepresentable = false;
+        return value.Length == length
+            ? value
+            : throw new FormatException($"a binary value of {value.Length} bytes where {length} were expected");
+    }
+
+    /// <summary>Days from 2000-01-01; int.MinValue and int.MaxValue are -infinity and infinity.</summary>
+    private static object? BinaryDate(ReadOnlySpan<byte> value, out bool unrepresentable)
+    {
+        var day = (long)BinaryPrimitives.ReadInt32BigEndian(Fixed(value, 4, out _)) + PostgresEpochDay;
+        unrepresentable = day < DateOnly.MinValue.DayNumber || day > DateOnly.MaxValue.DayNumber;
+        return unrepresentable ? null : DateOnly.FromDayNumber((int)day);
+    }
+
+    /// <summary>Microseconds from midnight; 24:00:00 is unrepresentable.</summary>
+    private static object? BinaryTime(ReadOnlySpan<byte> value, out bool unrepresentable)
+    {
+        var micros = BinaryPrimitives.ReadInt64BigEndian(Fixed(value, 8, out _));
+        unrepresentable = micros < 0 || micros >= TimeSpan.TicksPerDay / 10;
+        return unrepresentable ? null : new TimeOnly(micros * 10);
+    }
+
+    /// <summary>
+    /// Ticks of a timestamp in microseconds from 2000-01-01 00:00 (UTC for timestamptz); null
+    /// (unrepresentable) for the infinities (long.MinValue and long.MaxValue) and years out of 1 to 9999.
+    /// </summary>
+    private static long? BinaryTimestamp(ReadOnlySpan<byte> value, out bool unrepresentable)
+    {
+        var micros = BinaryPrimitives.ReadInt64BigEndian(Fixed(value, 8, out _));
+        // Beyond DateTime's ticks either way (and clear of overflow in ticks).
+        const long maxMicros = 315_537_897_600_000_000;
+        unrepresentable = true;
+        if (micros is > maxMicros or < -maxMicros)
+        {
+            return null;
+        }
+
+        var ticks = PostgresEpochTicks + (micros * 10);
+        if (ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks)
+        {
+            return null;
+        }
+
+        unrepresentable = false;
+        return ticks;
+    }
+
+    private static readonly int PostgresEpochDay = new DateOnly(2000, 1, 1).DayNumber;
+    /// <summary>Ticks of 2000-01-01 00:00, PostgreSQL's epoch.</summary>
+    private const long PostgresEpochTicks = 630_822_816_000_000_000;
 
     // One box each for every boolean value.
     private static readonly object BoxedTrue = true;

@@ -289,6 +289,70 @@ public sealed class PostgresValuesTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>
+    /// The binary send form of each case (bool, integers, floats, uuid, date, time, timestamps)
+    /// gives exactly the value its text gives, unrepresentable ones included; other types are
+    /// left to the text path.
+    /// </summary>
+    [ClusterFact]
+    public async Task Binary_values_give_what_their_text_gives()
+    {
+        await using var conn = new NpgsqlConnection(TestCluster.ConnString(TestCluster.SuperUser, TestCluster.SuperUserPassword));
+        await conn.OpenAsync();
+        var table = "pgwire_binary_" + Guid.NewGuid().ToString("N")[..8];
+        await Exec(conn, $"create temp table {table} ({string.Join(", ", Cases.Select((c, i) => $"c{i} {c.Type}"))})");
+        await Exec(conn, $"insert into {table} values ({string.Join(", ", Cases.Select(c => Quote(c.Literal)))})");
+        var types = new List<(IcebergType Type, uint Oid, string Send)>();
+        var nextId = Cases.Length + 1;
+        await using (var cmd = new NpgsqlCommand($"select t.typname, a.atttypmod, t.oid::int8, t.typsend::text from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = '{table}'::regclass and a.attnum > 0 order by a.attnum", conn))
+        await using (var reader = await cmd.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                types.Add((PostgresTypeMapping.ToIceberg(reader.GetString(0), reader.GetInt32(1), () => ++nextId), (uint)reader.GetInt64(2), reader.GetString(3)));
+            }
+        }
+
+        await using (var cmd = new NpgsqlCommand($"select {string.Join(", ", types.Select((t, i) => $"format('%s', c{i}), {t.Send}(c{i})"))} from {table}", conn))
+        await using (var reader = await cmd.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            var direct = 0;
+            for (var i = 0; i < Cases.Length; i++)
+            {
+                var (type, oid, _) = types[i];
+                var text = PostgresValues.FromText(type, Encoding.UTF8.GetBytes(reader.GetString(2 * i)), out var textUnrepresentable);
+                var what = $"{Cases[i].Type} {Cases[i].Literal}";
+                if (!PostgresValues.TryFromBinary(type, oid, (byte[])reader.GetValue((2 * i) + 1), out var binary, out var binaryUnrepresentable))
+                {
+                    Assert.False(ReadFromBinary(Cases[i].Type), $"{what}: not read from its binary form");
+                    continue;
+                }
+
+                direct++;
+                Assert.Equal(textUnrepresentable, binaryUnrepresentable);
+                AssertSame(text, binary, what);
+            }
+
+            Assert.Equal(Cases.Count(c => ReadFromBinary(c.Type)), direct);
+        }
+
+        static bool ReadFromBinary(string type) => type is "int2" or "int4" or "int8" or "float4" or "float8" or "bool" or "uuid" or "date" or "time" or "timestamp" or "timestamptz" or "text" or "varchar(10)";
+    }
+
+    [Fact]
+    public void Binary_integers_widen_to_a_long_field_text_is_its_own_binary_form_and_other_fields_take_text()
+    {
+        Assert.True(PostgresValues.TryFromBinary(PrimitiveType.Long, 23, [0xFF, 0xFF, 0xFF, 0xFE], out var value, out var u));
+        Assert.Equal(-2L, value);
+        Assert.False(u);
+        Assert.False(PostgresValues.TryFromBinary(PrimitiveType.String, 23, [0, 0, 0, 1], out _, out _));
+        Assert.Throws<FormatException>(() => PostgresValues.TryFromBinary(PrimitiveType.Int, 23, [0, 0, 1], out _, out _));
+        Assert.True(PostgresValues.TryFromBinary(PrimitiveType.String, 25, "é x"u8, out value, out u));
+        Assert.Equal("é x", value);
+        Assert.False(u);
+    }
+
     private static async Task Exec(NpgsqlConnection conn, string sql)
     {
         await using var cmd = new NpgsqlCommand(sql, conn);

@@ -257,6 +257,46 @@ public sealed class IcebergSinkTests
         }
     }
 
+    /// <summary>
+    /// One-column bigint and uuid keys (held as numbers in the key index): a transaction of
+    /// 150,000 inserts, handed to the data file in several batches encoded beside the applier,
+    /// then updates and deletes of rows in those batches and in the snapshot's file, and keys
+    /// changed; then a restart, which rebuilds the index from the table, and more changes.
+    /// </summary>
+    [ClusterFact]
+    public async Task Bigint_and_uuid_keys_follow_a_large_transaction_and_changed_keys_across_a_restart()
+    {
+        using var scratch = new StreamTestSupport.Scratch("ice_keys");
+        var (table, pub, _, dir, _) = scratch;
+        StreamTestSupport.Psql($"CREATE TABLE {table} (id bigint PRIMARY KEY, u uuid, name text); INSERT INTO {table} SELECT g, md5(g::text)::uuid, md5(g::text) FROM generate_series(1, 1000) g");
+        var expected = $"SELECT concat_ws('|', id, u, name) FROM {table}";
+        var run = await StreamTestSupport.StartAsync(table, pub, dir, configure: Iceberg);
+        StreamTestSupport.Psql($"""
+            BEGIN;
+            INSERT INTO {table} SELECT g, md5(g::text)::uuid, repeat(md5(g::text), 2) FROM generate_series(1001, 150000) g;
+            UPDATE {table} SET name = 'u' || id WHERE id % 1000 = 7;
+            DELETE FROM {table} WHERE id % 1000 = 3;
+            UPDATE {table} SET id = id + 1000000 WHERE id <= 2000;
+            COMMIT
+            """);
+        await WaitForRowsAsync(dir, table, expected, "id", "u", "name");
+        await run.StopAsync();
+
+        StreamTestSupport.Psql($"UPDATE {table} SET id = id - 800000 WHERE id > 1000000; DELETE FROM {table} WHERE id % 10 = 5");
+        var resumed = await StreamTestSupport.StartAsync(table, pub, dir, configure: Iceberg);
+        await WaitForRowsAsync(dir, table, expected, "id", "u", "name");
+        StreamTestSupport.Psql($"UPDATE {table} SET name = 'again' WHERE id % 100 = 1; DELETE FROM {table} WHERE id > 140000");
+        await WaitForRowsAsync(dir, table, expected, "id", "u", "name");
+        await resumed.StopAsync();
+
+        using var uuids = new StreamTestSupport.Scratch(table + "_u");
+        StreamTestSupport.Psql($"CREATE TABLE {uuids.Table} (id uuid PRIMARY KEY, n int); INSERT INTO {uuids.Table} SELECT md5(g::text)::uuid, g FROM generate_series(1, 100) g");
+        var run2 = await StreamTestSupport.StartAsync(uuids.Table, uuids.Publication, uuids.Dir, configure: Iceberg);
+        StreamTestSupport.Psql($"INSERT INTO {uuids.Table} SELECT md5(g::text)::uuid, g FROM generate_series(101, 200) g; UPDATE {uuids.Table} SET n = -n WHERE n % 3 = 0; DELETE FROM {uuids.Table} WHERE n % 5 = 0; UPDATE {uuids.Table} SET id = md5('x' || n)::uuid WHERE n % 7 = 0");
+        await WaitForRowsAsync(uuids.Dir, uuids.Table, $"SELECT concat_ws('|', id, n) FROM {uuids.Table}", "id", "n");
+        await run2.StopAsync();
+    }
+
     [ClusterFact]
     public async Task A_column_added_while_streaming_becomes_a_new_field_and_older_rows_read_null()
     {

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Collections;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using PgWire.Iceberg;
 using PgWire.Protocol.Replication.PgOutput;
@@ -35,17 +37,20 @@ internal sealed class IcebergChangeApplier
     private readonly IFileIO _io;
     private readonly Func<CancellationToken, Task<IcebergTable>> _load;
     private readonly long _targetFileBytes;
-    private readonly Dictionary<string, Locations> _index = new(StringComparer.Ordinal);
+    private KeyIndex _index = new KeyIndex<string>(KeyOf, DescribeKey, StringComparer.Ordinal);
+    private int _width;
     private readonly List<string> _files = [];
     private readonly Dictionary<string, int> _fileIds = new(StringComparer.Ordinal);
 
     // What the next commit holds.
     private readonly List<object?[]> _buffer = [];
-    private readonly List<string?> _bufferKeys = [];
     private readonly List<DataFile> _written = [];
 
-    // The data file the coming commit's inserts are appended to, in batches (row groups).
+    // The data file the coming commit's inserts are appended to, in batches (row groups), each
+    // encoded on the thread pool while the next is applied: _encoding is the batch in progress.
     private DataFileAppender? _appender;
+    private Task _encoding = Task.CompletedTask;
+    private long _appenderBytes;
     private readonly List<PositionDelete> _deletes = [];
     private long _bufferBytes;
     private long _writtenBytes;
@@ -58,6 +63,8 @@ internal sealed class IcebergChangeApplier
     private TableRelation? _relation;
     private int[] _columnField = [];
     private IcebergType[] _columnType = [];
+    private PostgresValues.ValueReader[] _textReaders = [];
+    private PostgresValues.ValueReader?[] _binaryReaders = [];
     private readonly ArrayBufferWriter<byte> _binaryText = new(64);
 
     private IcebergChangeApplier(IFileIO io, IcebergTable table, Func<CancellationToken, Task<IcebergTable>> load, long targetFileBytes)
@@ -81,7 +88,7 @@ internal sealed class IcebergChangeApplier
     public int PendingChanges { get; private set; }
 
     /// <summary>An estimate of what the next commit writes (buffered rows and files written for it).</summary>
-    public long PendingBytes => _bufferBytes + _writtenBytes + (_appender?.EstimatedBytes ?? 0);
+    public long PendingBytes => _bufferBytes + _writtenBytes + _appenderBytes;
 
     /// <summary>Values written as null since the last commit because the Iceberg type cannot hold them.</summary>
     public long Unrepresentable => _unrepresentable;
@@ -109,12 +116,12 @@ internal sealed class IcebergChangeApplier
 
     private async Task BuildIndexAsync(CancellationToken ct)
     {
-        _index.Clear();
         _files.Clear();
         _fileIds.Clear();
         _relation = null;
         var schema = _table.Metadata.CurrentSchema;
         _keyFields = KeyFieldPositions(schema);
+        _index = KeyIndex.For(schema, _keyFields);
         var ids = _keyFields.Select(i => schema.Fields[i].Id).ToArray();
         var positions = Enumerable.Range(0, ids.Length).ToArray();
         if (_table.Metadata.CurrentSnapshot is null)
@@ -124,7 +131,7 @@ internal sealed class IcebergChangeApplier
 
         await foreach (var row in TableScan.ReadLiveAsync(_io, _table.Metadata, ids, ct).ConfigureAwait(false))
         {
-            Add(KeyOf(row.Values, positions), new Location(FileId(row.FilePath), row.Position));
+            _index.Add(row.Values, positions, new Location(FileId(row.FilePath), row.Position));
         }
     }
 
@@ -174,7 +181,7 @@ internal sealed class IcebergChangeApplier
                 break;
             case ChangeKind.Update:
             {
-                var oldKey = KeyOf(oldValues ?? newValues!, _keyFields);
+                var oldKey = oldValues ?? newValues!;
                 if (unchanged is not null)
                 {
                     await FillUnchangedAsync(oldKey, newValues!, unchanged, ct).ConfigureAwait(false);
@@ -182,7 +189,7 @@ internal sealed class IcebergChangeApplier
 
                 if (!Remove(oldKey))
                 {
-                    throw new LreplException($"an update of {relation} changes a row that is not in the Iceberg table (key {Describe(oldKey)}); the table no longer matches the replicated one");
+                    throw new LreplException($"an update of {relation} changes a row that is not in the Iceberg table (key {_index.Describe(oldKey, _keyFields)}); the table no longer matches the replicated one");
                 }
 
                 Insert(newValues!);
@@ -191,10 +198,9 @@ internal sealed class IcebergChangeApplier
 
             case ChangeKind.Delete:
             {
-                var key = KeyOf(oldValues!, _keyFields);
-                if (!Remove(key))
+                if (!Remove(oldValues!))
                 {
-                    throw new LreplException($"a delete of {relation} removes a row that is not in the Iceberg table (key {Describe(key)}); the table no longer matches the replicated one");
+                    throw new LreplException($"a delete of {relation} removes a row that is not in the Iceberg table (key {_index.Describe(oldValues!, _keyFields)}); the table no longer matches the replicated one");
                 }
 
                 break;
@@ -215,7 +221,7 @@ internal sealed class IcebergChangeApplier
     public void Truncate()
     {
         ClearPending();
-        _index.Clear();
+        _index = KeyIndex.For(_table.Metadata.CurrentSchema, _keyFields);
         _files.Clear();
         _fileIds.Clear();
         _truncated = true;
@@ -226,30 +232,22 @@ internal sealed class IcebergChangeApplier
     {
         // A key may be present twice for a moment (a deferrable primary key in the middle of a
         // transaction): the index keeps both, and the older goes first.
-        var key = KeyOf(row, _keyFields);
-        Add(key, new Location(BufferFile, _buffer.Count));
+        _index.AddBuffered(row, _keyFields, _buffer.Count);
         _buffer.Add(row);
-        _bufferKeys.Add(key);
         _bufferBytes += EstimateBytes(row);
     }
 
-    private bool Remove(string key)
+    /// <summary>Removes the oldest row with the key of <paramref name="keyRow"/>: from the buffer, or by a position delete.</summary>
+    private bool Remove(object?[] keyRow)
     {
-        if (!_index.TryGetValue(key, out var locations))
+        if (!_index.RemoveFirst(keyRow, _keyFields, out var location))
         {
             return false;
-        }
-
-        var location = locations.RemoveFirst();
-        if (locations.Count == 0)
-        {
-            _index.Remove(key);
         }
 
         if (location.File == BufferFile)
         {
             _buffer[(int)location.Position] = null!;
-            _bufferKeys[(int)location.Position] = null;
         }
         else
         {
@@ -259,27 +257,14 @@ internal sealed class IcebergChangeApplier
         return true;
     }
 
-    private void Add(string key, Location location)
-    {
-        if (_index.TryGetValue(key, out var locations))
-        {
-            locations.Add(location);
-        }
-        else
-        {
-            _index.Add(key, new Locations(location));
-        }
-    }
-
     /// <summary>Values the server left out of an update (unchanged TOAST) are taken from the row it replaces.</summary>
-    private async ValueTask FillUnchangedAsync(string oldKey, object?[] row, bool[] unchanged, CancellationToken ct)
+    private async ValueTask FillUnchangedAsync(object?[] oldKey, object?[] row, bool[] unchanged, CancellationToken ct)
     {
-        if (!_index.TryGetValue(oldKey, out var locations))
+        if (!_index.TryFirst(oldKey, _keyFields, out var location))
         {
             return;
         }
 
-        var location = locations.First;
         object?[] old;
         if (location.File == BufferFile)
         {
@@ -310,74 +295,94 @@ internal sealed class IcebergChangeApplier
         }
     }
 
-    /// <summary>Buffered rows are appended to the data file at about this many (estimated) bytes: memory stays bounded in a large transaction.</summary>
-    private const long BufferBytes = 8L << 20;
+    /// <summary>
+    /// Buffered rows are handed to the data file at about this many (estimated) bytes, and become
+    /// one row group of it: memory stays bounded in a large transaction, and rows are dropped soon
+    /// after they are applied.
+    /// </summary>
+    private const long BufferBytes = 16L << 20;
 
-    /// <summary>Appends the buffered rows still live to the coming commit's data file (rolled at the target size).</summary>
+    /// <summary>
+    /// Hands the buffered rows still live to the coming commit's data file (rolled at the target
+    /// size), to be encoded on the thread pool while the applier goes on; the index points at their
+    /// places in the file at once. The previous batch is waited for first (its failure is thrown here).
+    /// </summary>
     private async Task WriteBufferAsync(CancellationToken ct)
     {
+        await EncodedAsync().ConfigureAwait(false);
+        if (_appender is { } full && full.EstimatedBytes >= _targetFileBytes)
+        {
+            await CompleteFileAsync(ct).ConfigureAwait(false);
+        }
+
         var live = new List<object?[]>(_buffer.Count);
-        var keys = new List<string>(_buffer.Count);
-        for (var i = 0; i < _buffer.Count; i++)
-        {
-            if (_buffer[i] is { } row)
-            {
-                live.Add(row);
-                keys.Add(_bufferKeys[i]!);
-            }
-        }
-
-        var oldPositions = new List<int>(live.Count);
-        for (var i = 0; i < _buffer.Count; i++)
-        {
-            if (_buffer[i] is not null)
-            {
-                oldPositions.Add(i);
-            }
-        }
-
-        _buffer.Clear();
-        _bufferKeys.Clear();
-        _bufferBytes = 0;
-        if (live.Count == 0)
-        {
-            return;
-        }
-
         var schema = _table.Metadata.CurrentSchema;
         var width = schema.Fields.Count;
-        foreach (var row in live)
+        DataFileAppender? appender = null;
+        var id = 0;
+        long start = 0;
+        for (var i = 0; i < _buffer.Count; i++)
         {
+            if (_buffer[i] is not { } row)
+            {
+                continue;
+            }
+
             if (row.Length != width)
             {
                 throw new InvalidOperationException("a buffered row does not fit the table's schema");
             }
+
+            if (appender is null)
+            {
+                appender = _appender ??= OpenAppender(schema);
+                id = FileId(appender.Location);
+                start = appender.RecordCount;
+            }
+
+            _index.MoveBuffered(i, new Location(id, start + live.Count));
+            live.Add(row);
         }
 
-        var appender = _appender ??= DataFileWriter.Open(_io, _table.NewDataFileLocation(), schema);
-        var start = appender.RecordCount;
-        await appender.AppendAsync(live, ct).ConfigureAwait(false);
-        var id = FileId(appender.Location);
-        for (var i = 0; i < live.Count; i++)
+        _buffer.Clear();
+        _index.ClearBuffered();
+        _bufferBytes = 0;
+        if (appender is null)
         {
-            _index[keys[i]].Move(new Location(BufferFile, oldPositions[i]), new Location(id, start + i));
+            return;
         }
 
-        if (appender.EstimatedBytes >= _targetFileBytes)
-        {
-            await CompleteFileAsync(ct).ConfigureAwait(false);
-        }
+        _encoding = Task.Run(() => appender.AppendAsync(live, ct), ct);
+    }
+
+    private DataFileAppender OpenAppender(IcebergSchema schema)
+    {
+        var appender = DataFileWriter.Open(_io, _table.NewDataFileLocation(), schema);
+        // Each batch handed on is one row group, encoded at once: its rows are not kept.
+        appender.RowGroupTargetBytes = 0;
+        return appender;
+    }
+
+    /// <summary>Waits for the batch being encoded; throws its failure.</summary>
+    private async Task EncodedAsync()
+    {
+        var encoding = _encoding;
+        _encoding = Task.CompletedTask;
+        await encoding.ConfigureAwait(false);
+        _appenderBytes = _appender?.EstimatedBytes ?? 0;
     }
 
     /// <summary>Closes the data file being appended to; it joins the coming commit.</summary>
     private async Task CompleteFileAsync(CancellationToken ct)
     {
+        await EncodedAsync().ConfigureAwait(false);
         if (_appender is not { } appender)
         {
             return;
         }
 
         _appender = null;
+        _appenderBytes = 0;
         var file = await appender.CompleteAsync(ct).ConfigureAwait(false);
         _written.Add(file);
         _writtenBytes += file.FileSizeInBytes;
@@ -410,10 +415,14 @@ internal sealed class IcebergChangeApplier
 
     private void ClearPending()
     {
-        // An appender not completed writes nothing.
+        // An appender not completed writes nothing; a batch still being encoded into it is left to
+        // finish on its own (its failure, if any, no longer matters).
+        _encoding.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        _encoding = Task.CompletedTask;
         _appender = null;
+        _appenderBytes = 0;
         _buffer.Clear();
-        _bufferKeys.Clear();
+        _index.ClearBuffered();
         _written.Clear();
         _deletes.Clear();
         _bufferBytes = 0;
@@ -470,6 +479,8 @@ internal sealed class IcebergChangeApplier
 
         _columnField = new int[relation.Columns.Count];
         _columnType = new IcebergType[relation.Columns.Count];
+        _textReaders = new PostgresValues.ValueReader[relation.Columns.Count];
+        _binaryReaders = new PostgresValues.ValueReader?[relation.Columns.Count];
         for (var i = 0; i < relation.Columns.Count; i++)
         {
             var column = relation.Columns[i];
@@ -483,8 +494,11 @@ internal sealed class IcebergChangeApplier
             }
 
             _columnType[i] = field.Type;
+            _textReaders[i] = PostgresValues.TextReader(field.Type);
+            _binaryReaders[i] = PostgresValues.BinaryReader(field.Type, column.TypeOid);
         }
 
+        _width = schema.Fields.Count;
         _relation = relation;
     }
 
@@ -519,7 +533,7 @@ internal sealed class IcebergChangeApplier
     /// <summary>The row (in schema field order) of a tuple of the relation last given to <see cref="UseRelationAsync"/>.</summary>
     public object?[] Row(TableRelation relation, TupleData tuple, out bool[]? unchanged)
     {
-        var row = new object?[_table.Metadata.CurrentSchema.Fields.Count];
+        var row = new object?[_width];
         unchanged = null;
         var i = 0;
         foreach (var column in tuple)
@@ -540,7 +554,7 @@ internal sealed class IcebergChangeApplier
                     row[_columnField[i]] = Value(relation.Columns[i], i, tuple.GetValue(column));
                     break;
                 case TupleKind.Binary:
-                    row[_columnField[i]] = Value(relation.Columns[i], i, relation.Columns[i].BinaryAsText(tuple.GetValue(column), _binaryText));
+                    row[_columnField[i]] = BinaryValue(relation.Columns[i], i, tuple.GetValue(column));
                     break;
             }
 
@@ -550,17 +564,39 @@ internal sealed class IcebergChangeApplier
         return row;
     }
 
+    /// <summary>The value of column <paramref name="index"/> from its binary form: read as it is where it maps straight onto the field's type, else through its text form.</summary>
+    private object? BinaryValue(ColumnInfo column, int index, ReadOnlySpan<byte> binary)
+    {
+        if (_binaryReaders[index] is not { } reader)
+        {
+            return Value(column, index, column.BinaryAsText(binary, _binaryText));
+        }
+
+        var value = reader(binary, out var unrepresentable);
+        if (unrepresentable)
+        {
+            CountUnrepresentable(column, index, column.BinaryAsText(binary, _binaryText));
+        }
+
+        return value;
+    }
+
+    private void CountUnrepresentable(ColumnInfo column, int index, ReadOnlySpan<byte> text)
+    {
+        _unrepresentable++;
+        if (_warned.Add(column.Name))
+        {
+            Warn?.Invoke($"column \"{column.Name}\": the value '{Encoding.UTF8.GetString(text)}' cannot be held by the Iceberg type {_columnType[index]} and is written as null (counted in the snapshot summary as pgwire.unrepresentable-values)");
+        }
+    }
+
     /// <summary>The value of column <paramref name="index"/> from its text form.</summary>
     public object? Value(ColumnInfo column, int index, ReadOnlySpan<byte> text)
     {
-        var value = PostgresValues.FromText(_columnType[index], text, out var unrepresentable);
+        var value = _textReaders[index](text, out var unrepresentable);
         if (unrepresentable)
         {
-            _unrepresentable++;
-            if (_warned.Add(column.Name))
-            {
-                Warn?.Invoke($"column \"{column.Name}\": the value '{Encoding.UTF8.GetString(text)}' cannot be held by the Iceberg type {_columnType[index]} and is written as null (counted in the snapshot summary as pgwire.unrepresentable-values)");
-            }
+            CountUnrepresentable(column, index, text);
         }
 
         return value;
@@ -635,7 +671,7 @@ internal sealed class IcebergChangeApplier
         }
     }
 
-    private static string Describe(string key) => key.Replace('\u001f', ' ').Replace('\u0000', '∅').Trim();
+    private static string DescribeKey(string key) => key.Replace('\u001f', ' ').Replace('\u0000', '∅').Trim();
 
     private static long EstimateBytes(object?[] row)
     {
@@ -655,53 +691,151 @@ internal sealed class IcebergChangeApplier
         return bytes;
     }
 
+    /// <summary>A row's place: a data file (by its id in the applier's file list) or the buffer (<see cref="BufferFile"/>), and its position there. 12 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
     private readonly record struct Location(int File, long Position);
 
-    /// <summary>Where the rows of one key are, oldest first: almost always one place; several for equal rows of a table without a key.</summary>
-    private sealed class Locations(Location first)
+    /// <summary>
+    /// The key index: the places of the rows of each key, oldest first (almost always one; several
+    /// for equal rows of a table without a key, or a deferred primary key for a moment). A
+    /// one-column integer or uuid key is held as a number (<see cref="KeyIndex{TKey}"/> of long or
+    /// Guid: no string and no object per row); any other key as a canonical text (<see cref="KeyOf"/>).
+    /// Keys of buffered rows are remembered by their buffer position, so that they are not worked out again.
+    /// </summary>
+    private abstract class KeyIndex
     {
-        private Location _first = first;
-        private Queue<Location>? _more;
-
-        public int Count { get; private set; } = 1;
-
-        public Location First => _first;
-
-        public void Add(Location location)
+        public static KeyIndex For(IcebergSchema schema, int[] keyFields)
         {
-            (_more ??= new Queue<Location>()).Enqueue(location);
-            Count++;
-        }
-
-        public Location RemoveFirst()
-        {
-            var removed = _first;
-            Count--;
-            if (_more is { Count: > 0 })
+            if (schema.IdentifierFieldIds.Count == 1 && keyFields.Length == 1)
             {
-                _first = _more.Dequeue();
+                switch (schema.Fields[keyFields[0]].Type)
+                {
+                    case PrimitiveType { Name: "int" or "long" }:
+                        return new KeyIndex<long>(LongKey, static key => key.ToString(CultureInfo.InvariantCulture), null);
+                    case PrimitiveType { Name: "uuid" }:
+                        return new KeyIndex<Guid>(UuidKey, static key => key.ToString("D"), null);
+                }
             }
 
-            return removed;
+            return new KeyIndex<string>(KeyOf, DescribeKey, StringComparer.Ordinal);
         }
 
-        public void Move(Location from, Location to)
+        private static long LongKey(object?[] row, int[] positions) => row[positions[0]] switch
         {
-            if (_first == from)
+            int i => i,
+            long l => l,
+            var other => throw new LreplException($"a row has {(other is null ? "no value" : "a " + other.GetType().Name)} in its key column, which is an integer"),
+        };
+
+        private static Guid UuidKey(object?[] row, int[] positions) => row[positions[0]] is Guid g
+            ? g
+            : throw new LreplException("a row has no uuid in its key column");
+
+        public abstract void Add(object?[] row, int[] positions, Location location);
+
+        /// <summary>Adds a buffered row at <paramref name="bufferPosition"/>.</summary>
+        public abstract void AddBuffered(object?[] row, int[] positions, int bufferPosition);
+
+        /// <summary>The buffered row at <paramref name="bufferPosition"/> is now at <paramref name="to"/>.</summary>
+        public abstract void MoveBuffered(int bufferPosition, Location to);
+
+        /// <summary>Forgets the buffered rows' keys (after they moved or were dropped).</summary>
+        public abstract void ClearBuffered();
+
+        public abstract bool TryFirst(object?[] keyRow, int[] positions, out Location location);
+
+        public abstract bool RemoveFirst(object?[] keyRow, int[] positions, out Location location);
+
+        /// <summary>The key of <paramref name="keyRow"/> for a message.</summary>
+        public abstract string Describe(object?[] keyRow, int[] positions);
+    }
+
+    private sealed class KeyIndex<TKey>(Func<object?[], int[], TKey> keyOf, Func<TKey, string> describe, IEqualityComparer<TKey>? comparer) : KeyIndex
+        where TKey : notnull
+    {
+        // The oldest place of each key; the later ones of a key present more than once, in order.
+        private readonly Dictionary<TKey, Location> _first = new(comparer);
+        private Dictionary<TKey, Queue<Location>>? _more;
+        private readonly List<TKey> _buffered = [];
+
+        public override void Add(object?[] row, int[] positions, Location location) => Add(keyOf(row, positions), location);
+
+        public override void AddBuffered(object?[] row, int[] positions, int bufferPosition)
+        {
+            var key = keyOf(row, positions);
+            Add(key, new Location(BufferFile, bufferPosition));
+            _buffered.Add(key);
+        }
+
+        private void Add(TKey key, Location location)
+        {
+            ref var first = ref CollectionsMarshal.GetValueRefOrAddDefault(_first, key, out var exists);
+            if (!exists)
             {
-                _first = to;
+                first = location;
                 return;
             }
 
-            if (_more is not null && _more.Contains(from))
+            _more ??= new Dictionary<TKey, Queue<Location>>(comparer);
+            if (!_more.TryGetValue(key, out var more))
             {
-                var items = _more.ToArray();
-                _more.Clear();
+                _more.Add(key, more = new Queue<Location>());
+            }
+
+            more.Enqueue(location);
+        }
+
+        public override void MoveBuffered(int bufferPosition, Location to)
+        {
+            var key = _buffered[bufferPosition];
+            var from = new Location(BufferFile, bufferPosition);
+            ref var first = ref CollectionsMarshal.GetValueRefOrNullRef(_first, key);
+            if (!Unsafe.IsNullRef(ref first) && first == from)
+            {
+                first = to;
+                return;
+            }
+
+            if (_more is not null && _more.TryGetValue(key, out var more) && more.Contains(from))
+            {
+                var items = more.ToArray();
+                more.Clear();
                 foreach (var item in items)
                 {
-                    _more.Enqueue(item == from ? to : item);
+                    more.Enqueue(item == from ? to : item);
                 }
             }
         }
+
+        public override void ClearBuffered() => _buffered.Clear();
+
+        public override bool TryFirst(object?[] keyRow, int[] positions, out Location location) =>
+            _first.TryGetValue(keyOf(keyRow, positions), out location);
+
+        public override bool RemoveFirst(object?[] keyRow, int[] positions, out Location location)
+        {
+            var key = keyOf(keyRow, positions);
+            if (!_first.TryGetValue(key, out location))
+            {
+                return false;
+            }
+
+            if (_more is not null && _more.TryGetValue(key, out var more))
+            {
+                _first[key] = more.Dequeue();
+                if (more.Count == 0)
+                {
+                    _more.Remove(key);
+                }
+            }
+            else
+            {
+                _first.Remove(key);
+            }
+
+            return true;
+        }
+
+        public override string Describe(object?[] keyRow, int[] positions) => describe(keyOf(keyRow, positions));
     }
 }

@@ -111,6 +111,7 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
         }
 
         _replyTo = batch.ReplyTo;
+        var started = DateTime.UtcNow;
         var applied = false;
         try
         {
@@ -153,15 +154,23 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
         }
 
         batch.ReplyTo.Tell(new BatchAccepted(_lastCommit));
-        if (_applier.PendingBytes >= _options.TargetFileBytes)
+        // The commit interval counts from the arrival of the first change not committed yet, so
+        // a change waits at most that long, however long its transaction took to apply.
+        _pendingSince ??= started;
+        var due = _pendingSince.Value + _options.CommitInterval;
+        var now = DateTime.UtcNow;
+        if (_applier.PendingBytes >= _options.TargetFileBytes || now >= due)
         {
             await CommitAsync().ConfigureAwait(false);
         }
         else if (!Timers.IsTimerActive("commit"))
         {
-            Timers.StartSingleTimer("commit", CommitNow.Instance, _options.CommitInterval);
+            Timers.StartSingleTimer("commit", CommitNow.Instance, due - now);
         }
     }
+
+    /// <summary>When the first change not committed yet arrived; null when nothing is pending.</summary>
+    private DateTime? _pendingSince;
 
     private static void Dispose(IReadOnlyList<CommittedTransaction> transactions)
     {
@@ -227,6 +236,7 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
     private async Task CommitAsync()
     {
         Timers.Cancel("commit");
+        _pendingSince = null;
         if (_failed || _lastCommit <= _durableCommit)
         {
             return;
@@ -310,6 +320,7 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
         await _applier.ResetAsync(CancellationToken.None).ConfigureAwait(false);
         _relationInUse = null;
         _changes = 0;
+        _pendingSince = null;
         var current = _applier.Table.Metadata.CurrentSnapshot;
         _durableCommit = CommitLsnOf(current) ?? _durableCommit;
         _lastCommit = _durableCommit;

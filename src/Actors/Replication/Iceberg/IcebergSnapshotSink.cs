@@ -101,6 +101,7 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
     {
         public List<object?[]> Parsed { get; } = [];
 
+        private readonly PostgresValues.ValueReader[] _readers = [.. types.Select(PostgresValues.TextReader)];
 
         protected override void EncodeRow(ReadOnlySpan<byte> row)
         {
@@ -113,7 +114,7 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
                 }
 
                 var text = Value(i, row);
-                var value = PostgresValues.FromText(types[i], text, out var unrepresentable);
+                var value = _readers[i](text, out var unrepresentable);
                 if (unrepresentable)
                 {
                     sink.Unrepresentable(Columns[i].Name, System.Text.Encoding.UTF8.GetString(text), types[i]);
