@@ -86,6 +86,8 @@ awk -v ps="$psql_start" -v ss="$simpsql_start" '
 printf '\n%-22s %10s %10s %8s\n' "slowest for simpsql" "psql s" "simpsql s" "ratio"
 awk '{ printf "%-22s %10.3f %10.3f %8s\n", $1, $2, $3, ($2 > 0 ? sprintf("%.2f", $3 / $2) : "-") }' "$work/net" |
     sort -k4,4 -g -r | head -8
+printf '\n%-22s %10s %10s %8s\n' "most seconds behind" "psql s" "simpsql s" "behind"
+awk '{ printf "%-22s %10.3f %10.3f %8.3f\n", $1, $2, $3, $3 - $2 }' "$work/net" | sort -k4,4 -g -r | head -8
 awk -v ps="$psql_start" -v ss="$simpsql_start" '
     { p += $2; s += $3; n++ }
     END {
