@@ -100,4 +100,21 @@ public sealed class VerboseListingTests
     [PsqlFact]
     public void Every_text_search_configuration_and_parser_matches_psql() =>
         SimpsqlHarness.AssertSameAsPsql(["-X", "-q"], "\\dF+\n\\dFp+\n\\dFp+ *\n");
+
+    [PsqlFact]
+    public void Large_object_listings_match_psql() =>
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-q"], """
+            select lo_unlink(oid) from pg_largeobject_metadata where oid in (7700001, 7700002);
+            select lo_from_bytea(7700001, 'hello') is not null;
+            select lo_from_bytea(7700002, 'x') is not null;
+            comment on large object 7700001 is 'a greeting';
+            grant select on large object 7700001 to public;
+            \dl
+            \dl+
+            \lo_list
+            \lo_list+
+            \dl ignored
+            select lo_unlink(7700001) + lo_unlink(7700002);
+
+            """);
 }

@@ -42,6 +42,12 @@ public static partial class DescribeCommands
             return await TryRunListingAsync(command, "p", args ?? "", false, false, host, ct).ConfigureAwait(false);
         }
 
+        if (command is "lo_list" or "lo_list+")
+        {
+            // \lo_list is \dl: the large objects, whatever the argument.
+            return await ListLargeObjectsAsync(command.EndsWith('+'), host, ct).ConfigureAwait(false);
+        }
+
         if (command[0] == 'l')
         {
             string rest = command[1..];

@@ -177,6 +177,10 @@ public static partial class DescribeCommands
                     verbose ? " t.tmplinit::pg_catalog.regproc AS \"Init\", t.tmpllexize::pg_catalog.regproc AS \"Lexize\"," : "")
                     .ConfigureAwait(false);
                 break;
+            case "l":
+                // psql reads the pattern and takes no notice of it.
+                ok = await ListLargeObjectsAsync(verbose, host, ct).ConfigureAwait(false);
+                break;
             case "L":
                 ok = await SimpleListAsync(
                     "SELECT l.lanname AS \"Name\", pg_catalog.pg_get_userbyid(l.lanowner) AS \"Owner\"," +
@@ -374,6 +378,23 @@ public static partial class DescribeCommands
         }
 
         PrintTable(result, title, host);
+        return true;
+    }
+
+    /// <summary>\dl and \lo_list: every large object with its owner (and access privileges with +) and description.</summary>
+    private static async Task<bool> ListLargeObjectsAsync(bool verbose, IMetaCommandHost host, CancellationToken ct)
+    {
+        var sql = "SELECT oid as \"ID\", pg_catalog.pg_get_userbyid(lomowner) as \"Owner\"," +
+            (verbose ? " pg_catalog.array_to_string(lomacl, E'\\n') AS \"Access privileges\"," : "") +
+            " pg_catalog.obj_description(oid, 'pg_largeobject') as \"Description\"" +
+            " FROM pg_catalog.pg_largeobject_metadata ORDER BY oid";
+        ResultSet? result = await CatalogQuery.RunAsync(host, sql, ct).ConfigureAwait(false);
+        if (result is null)
+        {
+            return false;
+        }
+
+        PrintTable(result, "Large objects", host);
         return true;
     }
 
