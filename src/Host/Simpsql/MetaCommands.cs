@@ -219,6 +219,10 @@ internal sealed partial class SimpsqlSession
                     scanner.SkipArguments();
                     return Pset("tableattr", arg, false) ? MetaOutcome.Ok : MetaOutcome.Error;
                 }
+            case "lo_import":
+            case "lo_export":
+            case "lo_unlink":
+                return await LargeObjectCommandAsync(cmd, scanner).ConfigureAwait(false);
             case "encoding":
                 OutText.Write((Client.Parameters.TryGetValue("client_encoding", out var enc) ? enc : "UTF8") + "\n");
                 return MetaOutcome.Ok;

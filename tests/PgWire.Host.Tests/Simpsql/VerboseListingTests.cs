@@ -117,4 +117,55 @@ public sealed class VerboseListingTests
             select lo_unlink(7700001) + lo_unlink(7700002);
 
             """);
+
+    [PsqlFact]
+    public void Large_object_import_export_and_unlink_match_psql()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "lo-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var input = Path.Combine(dir, "in.bin");
+            File.WriteAllBytes(input, [.. "hello"u8, 0, 255, .. "world\n"u8]);
+
+            // The OIDs the server gives differ between the two runs: what prints them runs quietly.
+            var script = $"""
+                \set QUIET on
+                \lo_import {input} 'it''s a file'
+                \set QUIET off
+                select length(pg_catalog.lo_get(:LASTOID)), pg_catalog.obj_description(:LASTOID, 'pg_largeobject');
+                \lo_export :LASTOID {dir}/out-:LASTOID.bin
+                \lo_import {dir}/nope.bin
+                \lo_export
+                \lo_export 1
+                \lo_unlink 999999
+                \lo_export 999999 {dir}/never.bin
+                begin;
+                \set QUIET on
+                \lo_import {input}
+                \set QUIET off
+                rollback;
+                select count(*) from pg_catalog.pg_largeobject_metadata where oid = :LASTOID;
+                select 1/0;
+                \set QUIET on
+                \lo_unlink :LASTOID
+                \set QUIET off
+                \lo_foo
+
+                """;
+            var path = Path.Combine(dir, "lo.sql");
+            File.WriteAllText(path, script);
+            SimpsqlHarness.AssertSameAsPsql(["-X", "-f", path]);
+            foreach (var exported in Directory.GetFiles(dir, "out-*.bin"))
+            {
+                Assert.Equal(File.ReadAllBytes(input), File.ReadAllBytes(exported));
+            }
+
+            Assert.Equal(2, Directory.GetFiles(dir, "out-*.bin").Length);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
