@@ -79,12 +79,7 @@ public sealed partial class LreplConfigDir : IDisposable
             return;
         }
 
-        _slotTables[slot] = tables;
-        try
-        {
-            Save();
-        }
-        catch
+        SaveOrUndo(() => _slotTables[slot] = tables, () =>
         {
             if (had)
             {
@@ -94,9 +89,7 @@ public sealed partial class LreplConfigDir : IDisposable
             {
                 _slotTables.Remove(slot);
             }
-
-            throw;
-        }
+        });
     }
 
     public bool CreatedPublication(string publication) => _publications.Contains(publication);
@@ -201,17 +194,9 @@ public sealed partial class LreplConfigDir : IDisposable
     public void ForgetSlot(string slot)
     {
         Change(_slots, slot, add: false);
-        if (_slotTables.Remove(slot, out var tables))
+        if (_slotTables.TryGetValue(slot, out var tables))
         {
-            try
-            {
-                Save();
-            }
-            catch
-            {
-                _slotTables[slot] = tables;
-                throw;
-            }
+            SaveOrUndo(() => _slotTables.Remove(slot), () => _slotTables[slot] = tables);
         }
     }
 
@@ -224,18 +209,23 @@ public sealed partial class LreplConfigDir : IDisposable
     /// <summary>Adds or removes a name and saves the file; in memory nothing changes when the save fails.</summary>
     private void Change(HashSet<string> names, string name, bool add)
     {
-        if (!(add ? names.Add(name) : names.Remove(name)))
+        if (add ? !names.Contains(name) : names.Contains(name))
         {
-            return;
+            SaveOrUndo(() => _ = add ? names.Add(name) : names.Remove(name), () => _ = add ? names.Remove(name) : names.Add(name));
         }
+    }
 
+    /// <summary>Applies a change in memory and saves the file; when the save fails the change is undone.</summary>
+    private void SaveOrUndo(Action apply, Action undo)
+    {
+        apply();
         try
         {
             Save();
         }
         catch
         {
-            _ = add ? names.Remove(name) : names.Add(name);
+            undo();
             throw;
         }
     }

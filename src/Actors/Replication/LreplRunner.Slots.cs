@@ -29,7 +29,7 @@ public static partial class LreplRunner
         {
             await using (var client = await ConnectAsync(system, Resolve(options, null), options, cancellationToken).ConfigureAwait(false))
             {
-                var slot = options.Slot ?? options.Tables.Select(dir.SlotOf).FirstOrDefault(s => s is not null) ?? options.SlotName;
+                var slot = SlotFor(options, dir);
                 served = [.. dir.TablesOf(slot) ?? []];
                 var exists = (await QueryAsync(client, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1", [slot], cancellationToken).ConfigureAwait(false))[0][0] != "0";
                 if (dir.OwnsSlot(slot))

@@ -108,7 +108,7 @@ public static partial class LreplRunner
 
         // The slot of an earlier run of any of these tables stays theirs, whatever the order or
         // length of the list now; else the first table names it.
-        var slotName = options.Slot ?? options.Tables.Select(dir.SlotOf).FirstOrDefault(s => s is not null) ?? options.SlotName;
+        var slotName = SlotFor(options, dir);
         var prefix = "lrepl-" + slotName + "-";
         var started = new List<IActorRef>();
         IActorRef Start(Props props, string name)
@@ -148,7 +148,7 @@ public static partial class LreplRunner
                 // The table's pipeline owns its journal (made on the first message for it) and,
                 // once the state is known, its sink; it is the one address of both.
                 var pipeline = Start(TablePipelineActor.Props(BackoffSupervisor.Props(Backoff.OnStop(journal, "state", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1).WithReplyWhileStopped(StateStoreUnavailable.Instance))), "table" + suffix);
-                var ack = new StateActor(() => pipeline, tableProgress, cancellationToken);
+                var ack = new StateActor(pipeline, tableProgress, cancellationToken);
 
                 // The change stream keeps no file: its state alone says how far the application got.
                 runs.Add(new TableRun(index, suffix, tableOptions, tableProgress, ack) { HasDataFile = tableOptions.WritesDataFile && File.Exists(tableOptions.DataPath) });
@@ -259,19 +259,8 @@ public static partial class LreplRunner
                     var lead = Then(binaryTask, client);
                     try
                     {
-                        for (var attempt = 1; ; attempt++)
-                        {
-                            try
-                            {
-                                await SnapshotAsync(system, repl, normalSettings, lead, options, slotName, dir, runs, progress, log, cancellationToken).ConfigureAwait(false);
-                                break;
-                            }
-                            catch (LreplException ex) when (ex.RetakeSnapshot && attempt < MaxSnapshotAttempts)
-                            {
-                                // Its slot and files are gone: a new slot gives a new snapshot.
-                                log.WriteLine($"lrepl: {ex.Message}; taking a new snapshot (attempt {attempt + 1} of {MaxSnapshotAttempts})");
-                            }
-                        }
+                        // A failed snapshot's slot and files are gone: a new slot gives a new snapshot.
+                        await RetakingAsync(() => SnapshotAsync(system, repl, normalSettings, lead, options, slotName, dir, runs, progress, log, cancellationToken), "taking a new snapshot", log).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -339,18 +328,7 @@ public static partial class LreplRunner
                     foreach (var run in sync)
                     {
                         await PrepareTableSnapshotAsync(client, run, dir, cancellationToken).ConfigureAwait(false);
-                        for (var attempt = 1; ; attempt++)
-                        {
-                            try
-                            {
-                                await SyncTableAsync(system, repl, normalSettings, client, slotName, run, log, cancellationToken).ConfigureAwait(false);
-                                break;
-                            }
-                            catch (LreplException ex) when (ex.RetakeSnapshot && attempt < MaxSnapshotAttempts)
-                            {
-                                log.WriteLine($"lrepl: {ex.Message}; copying it again (attempt {attempt + 1} of {MaxSnapshotAttempts})");
-                            }
-                        }
+                        await RetakingAsync(() => SyncTableAsync(system, repl, normalSettings, client, slotName, run, log, cancellationToken), "copying it again", log).ConfigureAwait(false);
 
                         if (run.Progress != progress)
                         {
@@ -385,12 +363,11 @@ public static partial class LreplRunner
                         ? StreamSinkActor.Props(changes, new Lsn(run.State.CommitLsn), run.Ack.Ref)
                         : FileSinkActor.Props(run.Options.DataPath, new Lsn(run.State.CommitLsn), run.State.FileOffset, run.Ack.Ref, run.Csv);
                 run.Ack.Ref.Tell(new TablePipelineActor.StartSink(sinkProps));
-                run.Sink = run.Ack.Ref;
-                routes.Add(new StreamSinkRoute(run.Sink, run.Ack.Ref, run.Progress));
+                routes.Add(new StreamSinkRoute(run.Ack.Ref, run.Ack.Ref, run.Progress));
             }
 
             // A pipeline stops when its sink cannot go on.
-            var sinkStopped = Task.WhenAny(runs.Select(r => r.Sink!.WatchAsync(CancellationToken.None)));
+            var sinkStopped = Task.WhenAny(runs.Select(r => r.Ack.Ref.WatchAsync(CancellationToken.None)));
             var target = new StreamTarget(runs[0].Table.Schema, runs[0].Table.Name, slotName, options.Publication)
             {
                 Tables = runs.Count == 1 ? null : [.. runs.Select(r => new StreamTable(r.Table.Schema, r.Table.Name, JsonLineFormat.OfRecorded(r.State.JsonFormat), r.Types))],
@@ -481,7 +458,7 @@ public static partial class LreplRunner
             }
 
             await StopStreamAsync(system, supervisor).ConfigureAwait(false);
-            await Task.WhenAll(runs.Select(r => r.Sink!.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
+            await Task.WhenAll(runs.Select(r => r.Ack.Ref.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
             // A state store that is away answers StateStoreUnavailable, or nothing while its
             // journal retries: the position last recorded stands. The tables are asked together.
             var finals = await Task.WhenAll(runs.Select(async run =>
@@ -533,6 +510,27 @@ public static partial class LreplRunner
     /// <summary>How many times a snapshot that a TRUNCATE or table rewrite made worthless is taken before the run gives up.</summary>
     private const int MaxSnapshotAttempts = 5;
 
+    /// <summary>Runs a snapshot or table copy again while it fails in a way a new snapshot cures (<see cref="LreplException.RetakeSnapshot"/>).</summary>
+    private static async Task RetakingAsync(Func<Task> copy, string retry, TextWriter log)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await copy().ConfigureAwait(false);
+                return;
+            }
+            catch (LreplException ex) when (ex.RetakeSnapshot && attempt < MaxSnapshotAttempts)
+            {
+                log.WriteLine($"lrepl: {ex.Message}; {retry} (attempt {attempt + 1} of {MaxSnapshotAttempts})");
+            }
+        }
+    }
+
+    /// <summary>The run's slot: --slot, else the slot an earlier run of any of these tables used, else one named after the first table.</summary>
+    private static string SlotFor(LreplOptions options, LreplConfigDir dir) =>
+        options.Slot ?? options.Tables.Select(dir.SlotOf).FirstOrDefault(s => s is not null) ?? options.SlotName;
+
     /// <summary>One table of a run: its options (file, state id), progress, state journal, and what the start found and made.</summary>
     private sealed class TableRun(int index, string suffix, LreplOptions options, LreplProgress progress, StateActor ack)
     {
@@ -552,7 +550,6 @@ public static partial class LreplRunner
         public IcebergTarget? Iceberg { get; set; }
         public CsvLineEncoder? Csv { get; set; }
         public IPgTypeCatalog? Types { get; set; }
-        public IActorRef? Sink { get; set; }
     }
 
     /// <summary>Before a table's snapshot: what an unfinished one recorded is reset, the Iceberg table checked, the CSV header fixed.</summary>
@@ -713,10 +710,10 @@ public static partial class LreplRunner
     }
 
     /// <summary>
-    /// The LSN-ack actor of a run, started on first use: its watch and its first answer (the
-    /// recovered state) are taken when it starts.
+    /// A table's pipeline as the address of its state journal, which the pipeline makes on the
+    /// first message for it: the watch and the first answer (the recovered state) are taken then.
     /// </summary>
-    private sealed class StateActor(Func<IActorRef> start, LreplProgress progress, CancellationToken ct)
+    private sealed class StateActor(IActorRef pipeline, LreplProgress progress, CancellationToken ct)
     {
         private IActorRef? _ref;
         private Task? _stopped;
@@ -734,7 +731,7 @@ public static partial class LreplRunner
         {
             if (_ref is null)
             {
-                _ref = start();
+                _ref = pipeline;
                 _stopped = Task.WhenAny(_ref.WatchAsync(CancellationToken.None), progress.StateStoreFailed).Unwrap();
                 _recovered = AskStateAsync<LreplState>(_ref, GetLreplState.Instance, _stopped, progress, ct);
             }

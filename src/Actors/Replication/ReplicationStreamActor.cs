@@ -410,37 +410,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         Receive<ReceiveCheck>(_ => CheckReceiving());
         Receive<FrameBatch>(OnFrameBatch);
         Receive<FrameBatchDecoded>(OnDecoded);
-        Receive<RouteMessage>(m =>
-        {
-            var route = _routes[m.Route];
-            switch (m.Message)
-            {
-                case Persisted persisted:
-                    OnPersisted(route, persisted);
-                    break;
-                case BatchSkipped:
-                    BatchDone(route);
-                    break;
-                case BatchAccepted accepted:
-                    OnAccepted(route, accepted);
-                    break;
-                case PositionRecorded recorded:
-                    OnPositionRecorded(route, recorded);
-                    break;
-                case SinkWriteFailed f:
-                    if (f.Permanent)
-                    {
-                        _progress.SetFatal(f.Reason);
-                    }
-
-                    Fail(f.Reason);
-                    break;
-                case StateWriteFailed f:
-                    // Nothing more is acknowledged: the stream starts again (with backoff) from what the store recorded.
-                    Fail(f.Reason);
-                    break;
-            }
-        });
+        Receive<RouteMessage>(OnRouteMessage);
         Receive<SendStatusTick>(_ => SendStatus(false));
         Receive<QueryDone>(_ => Fail("replication stream ended"));
         Receive<StopReplicationStream>(_ => BeginStop());
@@ -751,6 +721,55 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>An answer of a table's sink or state journal; while stopping, the stop finishes once nothing is in flight.</summary>
+    private void OnRouteMessage(RouteMessage message)
+    {
+        var route = _routes[message.Route];
+        switch (message.Message)
+        {
+            case Persisted persisted:
+                OnPersisted(route, persisted);
+                break;
+            case BatchSkipped:
+                BatchDone(route);
+                break;
+            case BatchAccepted accepted:
+                OnAccepted(route, accepted);
+                if (_stopping)
+                {
+                    route.Sink.Tell(FlushSink.Instance, route.Relay);
+                }
+
+                break;
+            case PositionRecorded recorded:
+                // While stopping, one begun before the stop is reported if it lands before the final status.
+                OnPositionRecorded(route, recorded);
+                break;
+            case SinkWriteFailed failed when _stopping:
+                // Nothing of it became durable; the stop reports the position before it.
+                _progress.LastError = failed.Reason;
+                route.InFlight--;
+                break;
+            case SinkWriteFailed failed:
+                if (failed.Permanent)
+                {
+                    _progress.SetFatal(failed.Reason);
+                }
+
+                Fail(failed.Reason);
+                break;
+            case StateWriteFailed failed when !_stopping:
+                // Nothing more is acknowledged: the stream starts again (with backoff) from what the store recorded.
+                Fail(failed.Reason);
+                break;
+        }
+
+        if (_stopping)
+        {
+            FinishStopWhenDrained();
+        }
+    }
+
     /// <summary>The sink applied a batch and will make it durable with its next commit: the next batch may go.</summary>
     private void OnAccepted(Route route, BatchAccepted accepted)
     {
@@ -861,34 +880,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
                     committed.Buffer.Dispose();
                 }
             });
-            Receive<RouteMessage>(m =>
-            {
-                var route = _routes[m.Route];
-                switch (m.Message)
-                {
-                    case Persisted p:
-                        OnPersisted(route, p);
-                        break;
-                    case BatchSkipped:
-                        BatchDone(route);
-                        break;
-                    case BatchAccepted a:
-                        OnAccepted(route, a);
-                        route.Sink.Tell(FlushSink.Instance, route.Relay);
-                        break;
-                    case SinkWriteFailed f:
-                        // Nothing of it became durable; the stop reports the position before it.
-                        _progress.LastError = f.Reason;
-                        route.InFlight--;
-                        break;
-                    case PositionRecorded recorded:
-                        // A recording begun before the stop: reported if it lands before the final status.
-                        OnPositionRecorded(route, recorded);
-                        break;
-                }
-
-                FinishStopWhenDrained();
-            });
+            Receive<RouteMessage>(OnRouteMessage);
             Receive<StopReplicationStream>(_ => Context.Stop(Self));
             Receive<Terminated>(t =>
             {
