@@ -36,10 +36,18 @@ public sealed partial class ConnectionActor
     {
         try
         {
-            var total = await stream.ReadAsync(memory).ConfigureAwait(false);
-            if (coalesce > TimeSpan.Zero && total > 0 && total < memory.Length / 2)
+            int total;
+            if (coalesce > TimeSpan.Zero && socket is not null && LowWatermark.Supported)
             {
-                await Task.Delay(coalesce).ConfigureAwait(false);
+                total = await LowWatermark.ReadAsync(stream, socket, memory, coalesce).ConfigureAwait(false);
+            }
+            else
+            {
+                total = await stream.ReadAsync(memory).ConfigureAwait(false);
+                if (coalesce > TimeSpan.Zero && total > 0 && total < memory.Length / 2)
+                {
+                    await Task.Delay(coalesce).ConfigureAwait(false);
+                }
             }
 
             // While more bytes are already waiting, keep filling the buffer: one self-message then
