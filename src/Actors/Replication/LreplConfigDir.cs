@@ -32,6 +32,7 @@ public sealed partial class LreplConfigDir : IDisposable
     private readonly HashSet<string> _slots;
     private readonly HashSet<string> _publications;
     private readonly Dictionary<string, string[]> _slotTables = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _copying = new(StringComparer.Ordinal);
 
     private LreplConfigDir(string path, FileStream @lock, string id, bool legacy, HashSet<string> slots, HashSet<string> publications)
     {
@@ -93,6 +94,19 @@ public sealed partial class LreplConfigDir : IDisposable
     }
 
     public bool CreatedPublication(string publication) => _publications.Contains(publication);
+
+    /// <summary>
+    /// Records, durably, that a run is about to copy a table's snapshot into <paramref name="dataFile"/>
+    /// (a file name in this directory): a run killed before the copy is recorded leaves a file that the
+    /// next run knows as its own unfinished copy, not as someone else's data.
+    /// </summary>
+    public void RecordCopying(string dataFile) => Change(_copying, dataFile, add: true);
+
+    /// <summary>Forgets <paramref name="dataFile"/> once its copy is recorded, or removed.</summary>
+    public void ForgetCopying(string dataFile) => Change(_copying, dataFile, add: false);
+
+    /// <summary>Whether a run started to copy into <paramref name="dataFile"/> and did not finish recording it.</summary>
+    public bool IsCopying(string dataFile) => _copying.Contains(dataFile);
 
     /// <summary>
     /// Makes sure <paramref name="path"/> is a directory this process can write (creating it when
@@ -264,6 +278,8 @@ public sealed partial class LreplConfigDir : IDisposable
             }
         }
 
+        dir._copying.UnionWith(Names(root["copying"]));
+
         return dir;
     }
 
@@ -288,6 +304,11 @@ public sealed partial class LreplConfigDir : IDisposable
             }
 
             doc["slotTables"] = slotTables;
+        }
+
+        if (_copying.Count > 0)
+        {
+            doc["copying"] = new JsonArray([.. _copying.Order(StringComparer.Ordinal).Select(s => (JsonNode?)JsonValue.Create(s))]);
         }
 
         var file = System.IO.Path.Combine(Path, FileName);

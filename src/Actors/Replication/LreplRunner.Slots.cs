@@ -193,6 +193,64 @@ public static partial class LreplRunner
         }
     }
 
+    /// <summary>The name under which the config dir records a copy into the table's data file; null when the sink keeps no file.</summary>
+    private static string? CopyingName(LreplOptions options) => options.WritesDataFile ? Path.GetFileName(options.DataPath) : null;
+
+    /// <summary>Records that the table's copy is about to write its data file (see <see cref="LreplConfigDir.RecordCopying"/>).</summary>
+    private static void RecordCopying(LreplConfigDir dir, LreplOptions options)
+    {
+        if (CopyingName(options) is { } name)
+        {
+            dir.RecordCopying(name);
+        }
+    }
+
+    /// <summary>Forgets the table's copy once it is recorded or removed; a failure to save leaves it for the next run.</summary>
+    private static void ForgetCopying(LreplConfigDir dir, LreplOptions options, TextWriter log)
+    {
+        try
+        {
+            if (CopyingName(options) is { } name)
+            {
+                dir.ForgetCopying(name);
+            }
+        }
+        catch (LreplException ex)
+        {
+            log.WriteLine("lrepl: " + ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// A data file whose copy a run of this dir started and did not record (the process was killed
+    /// between the two) is that run's unfinished snapshot: it is removed, and the table is copied again.
+    /// A copy whose state was recorded just before the kill is kept.
+    /// </summary>
+    private static async Task RemoveUnrecordedCopyAsync(TableRun run, LreplConfigDir dir, TextWriter log)
+    {
+        if (CopyingName(run.Options) is not { } name || !dir.IsCopying(name))
+        {
+            return;
+        }
+
+        if (run.HasDataFile)
+        {
+            run.Ack.EnsureStarted();
+            if (!(await run.Ack.Recovered.ConfigureAwait(false)).SnapshotDone)
+            {
+                log.WriteLine($"lrepl: removing {run.Options.DataPath}: an earlier run of this config dir was stopped while copying it, before the copy was recorded");
+                RemoveUnfinishedSnapshot(run.Options, log);
+                run.HasDataFile = File.Exists(run.Options.DataPath);
+                if (run.HasDataFile)
+                {
+                    return;
+                }
+            }
+        }
+
+        dir.ForgetCopying(name);
+    }
+
     /// <summary>Drops the slot of an unfinished snapshot (best effort, a few seconds at most).</summary>
     private static async Task DiscardSlotAsync(PgClient repl, LreplOptions options, string slotName, LreplConfigDir dir, TextWriter log)
     {

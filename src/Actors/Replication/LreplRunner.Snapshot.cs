@@ -62,6 +62,11 @@ public static partial class LreplRunner
             var results = new List<SnapshotCopyResult>();
             foreach (var run in runs)
             {
+                RecordCopying(dir, run.Options);
+            }
+
+            foreach (var run in runs)
+            {
                 log.WriteLine(runs.Count == 1 || run.Index == 0
                     ? $"lrepl: created slot {slotName} at {consistentPoint}; copying snapshot of {run.Table.Qualified}"
                     : $"lrepl: copying snapshot of {run.Table.Qualified}");
@@ -79,6 +84,7 @@ public static partial class LreplRunner
                 var result = results[run.Index];
                 var persisted = await AskStateAsync<Persisted>(run.Ack.Ref, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows, result.JsonFormat), run.Ack.Stopped, run.Progress, CancellationToken.None).ConfigureAwait(false);
                 run.State = persisted.State;
+                ForgetCopying(dir, run.Options, log);
                 LogSnapshotDone(log, run, result, consistentPoint);
             }
 
@@ -100,6 +106,10 @@ public static partial class LreplRunner
             foreach (var run in runs)
             {
                 RemoveUnfinishedSnapshot(run.Options, log);
+                if (!File.Exists(run.Options.DataPath))
+                {
+                    ForgetCopying(dir, run.Options, log);
+                }
             }
 
             await DiscardSlotAsync(repl, first, slotName, dir, log).ConfigureAwait(false);
@@ -119,10 +129,13 @@ public static partial class LreplRunner
         ConnectionSettings normalSettings,
         PgClient client,
         string slotName,
+        LreplConfigDir dir,
         TableRun run,
         TextWriter log,
         CancellationToken ct)
     {
+        RecordCopying(dir, run.Options);
+
         // Never taken for another's: named after the shared slot and the table, with a part of its own.
         var temporary = TemporarySlotName(slotName, run.Table.Oid);
         var slot = await QueryAsync(repl, ReplicationCommands.CreateLogicalSlot(temporary, repl.Session.ServerVersionNumber, temporary: true), null, ct).ConfigureAwait(false);
@@ -138,6 +151,7 @@ public static partial class LreplRunner
             recording = true;
             var persisted = await AskStateAsync<Persisted>(run.Ack.Ref, new SnapshotCompleted(consistentPoint.Value, result.Bytes, result.Rows, result.JsonFormat), run.Ack.Stopped, run.Progress, CancellationToken.None).ConfigureAwait(false);
             run.State = persisted.State;
+            ForgetCopying(dir, run.Options, log);
             LogSnapshotDone(log, run, result, consistentPoint);
         }
         catch when (!recording)
@@ -145,6 +159,11 @@ public static partial class LreplRunner
             await copyCancel.CancelAsync().ConfigureAwait(false);
             await Quietly(copy).ConfigureAwait(false);
             RemoveUnfinishedSnapshot(run.Options, log);
+            if (!File.Exists(run.Options.DataPath))
+            {
+                ForgetCopying(dir, run.Options, log);
+            }
+
             throw;
         }
         finally

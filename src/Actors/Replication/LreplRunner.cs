@@ -201,6 +201,11 @@ public static partial class LreplRunner
                 var slotExists = slot is not null;
                 await using var repl = await identifiedTask.ConfigureAwait(false);
 
+                foreach (var run in runs)
+                {
+                    await RemoveUnrecordedCopyAsync(run, dir, log).ConfigureAwait(false);
+                }
+
                 var first = runs[0];
                 if (slotExists && !owned && dir.LegacyState && first.HasDataFile && (await first.Ack.Recovered.ConfigureAwait(false)).SnapshotDone)
                 {
@@ -328,7 +333,7 @@ public static partial class LreplRunner
                     foreach (var run in sync)
                     {
                         await PrepareTableSnapshotAsync(client, run, dir, cancellationToken).ConfigureAwait(false);
-                        await RetakingAsync(() => SyncTableAsync(system, repl, normalSettings, client, slotName, run, log, cancellationToken), "copying it again", log).ConfigureAwait(false);
+                        await RetakingAsync(() => SyncTableAsync(system, repl, normalSettings, client, slotName, dir, run, log, cancellationToken), "copying it again", log).ConfigureAwait(false);
 
                         if (run.Progress != progress)
                         {

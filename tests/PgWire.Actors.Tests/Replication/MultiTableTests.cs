@@ -189,6 +189,62 @@ public sealed class MultiTableTests
     }
 
     [ClusterFact]
+    public async Task A_copy_killed_before_it_was_recorded_is_removed_and_copied_again_but_a_foreign_file_is_refused()
+    {
+        using var scene = new Scene("mt_kcopy");
+        var a = scene.Name;
+        var c = scene.Name + "_c";
+        Psql($"""
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {c} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} SELECT g, 'a' || g FROM generate_series(1, 10) g;
+            INSERT INTO {c} SELECT g, 'c' || g FROM generate_series(1, 25) g;
+            """);
+        var pathA = Path.Combine(scene.Dir, a + ".data");
+        var pathC = Path.Combine(scene.Dir, c + ".data");
+        var run = await StartAsync(scene, a);
+        await WaitForMatchAsync(a, pathA);
+        await run.StopAsync();
+
+        // What a process killed half way through copying c leaves: the config dir says the copy was
+        // started, the file holds part of it, and c has no recorded state.
+        var dirFile = Path.Combine(scene.Dir, LreplConfigDir.FileName);
+        var record = JsonNode.Parse(File.ReadAllText(dirFile))!.AsObject();
+        Assert.Null(record["copying"]);
+        record["copying"] = new JsonArray(JsonValue.Create(c + ".data"));
+        File.WriteAllText(dirFile, record.ToJsonString());
+        File.WriteAllText(pathC, "{\"op\":\"r\",\"key\":{\"id\":1},\"row\":{\"id\":1,\"v\":\"half a cop");
+        Psql($"INSERT INTO {c} VALUES (100, 'after'); INSERT INTO {a} VALUES (100, 'after');");
+
+        var again = await StartAsync(scene, a, c);
+        var log = again.Log.ToString();
+        Assert.Contains($"removing {pathC}: an earlier run of this config dir was stopped while copying it", log, StringComparison.Ordinal);
+        Assert.Contains($"snapshot of \"public\".\"{c}\" done", log, StringComparison.Ordinal);
+        Psql($"UPDATE {c} SET v = 'streamed' WHERE id = 2;");
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(c, pathC);
+        await again.StopAsync();
+        Assert.Null(JsonNode.Parse(File.ReadAllText(dirFile))!["copying"]);
+        Assert.Equal(26, File.ReadAllLines(pathC).Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
+
+        // The same file without the dir's record of a copy is not this dir's to remove.
+        var d = scene.Name + "_d";
+        Psql($"CREATE TABLE {d} (id int PRIMARY KEY, v text); INSERT INTO {d} VALUES (1, 'd');");
+        try
+        {
+            var pathD = Path.Combine(scene.Dir, d + ".data");
+            File.WriteAllText(pathD, "someone else's\n");
+            var ex = await Assert.ThrowsAsync<LreplException>(() => StartAsync(scene, a, c, d));
+            Assert.Contains($"{pathD} exists, but this config dir has no replication state for it", ex.Message, StringComparison.Ordinal);
+            Assert.Equal("someone else's\n", File.ReadAllText(pathD));
+        }
+        finally
+        {
+            Psql($"DROP TABLE IF EXISTS {d}");
+        }
+    }
+
+    [ClusterFact]
     public async Task A_table_left_out_and_named_again_is_set_aside_and_copied_again()
     {
         using var scene = new Scene("mt_gap");
