@@ -27,6 +27,9 @@
 #                   confirms the INSERT; lreplfile: the data file, measured the same way;
 #                   lrepltext: lrepl with pgwire.lrepl.binary = off, values sent as text;
 #                   lreplv1: also protocol-version = 1, exactly what the peers ask for)
+#   --catch-up      start each consumer after the INSERT committed instead: it ran once before
+#                   (slot made, lrepl's snapshot of the empty table taken) and was stopped; wall and
+#                   CPU then count from its start (start-up included) until it holds all N changes
 #   --publish       republish out/pgwire first
 # PGWIRE_BIN overrides the binary (default out/pgwire). Temporary files go to TMPDIR (/tmp).
 set -euo pipefail
@@ -37,7 +40,8 @@ die() { log "error: $*"; exit 1; }
 # shellcheck source=bench/common.sh
 source "$root/bench/common.sh"
 
-host= port= user= db= cluster= runs=3 rows=1000000 publish=0 only=lrepl,recvlogical,npgsql
+host= port= user= db= cluster= runs=3 rows=1000000 publish=0 only=lrepl,recvlogical,npgsql catchup=0
+resume=0
 while (($#)); do
     case $1 in
     -h) host=$2; shift 2 ;;
@@ -48,8 +52,9 @@ while (($#)); do
     -n) runs=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
+    --catch-up) catchup=1; shift ;;
     --publish) publish=1; shift ;;
-    --help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help) sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $1 (try --help)" ;;
     esac
 done
@@ -80,14 +85,14 @@ fresh_table() {
 
 # start_<consumer> SLOT: starts it in the background (sets pid) and waits until it streams.
 start_lrepl() {
-    rm -rf "$work/cfg"
+    ((resume)) || rm -rf "$work/cfg"
     "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
         --slot "$1" -c "$work/cfg" 2>"$work/out" &
     pid=$!
 }
 # lrepl with a config file: start_lrepl_conf SLOT HOCON
 start_lrepl_conf() {
-    rm -rf "$work/cfg"
+    ((resume)) || rm -rf "$work/cfg"
     printf '%s\n' "$2" >"$work/lrepl.conf"
     "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
         --slot "$1" -c "$work/cfg" --config "$work/lrepl.conf" 2>"$work/out" &
@@ -95,7 +100,7 @@ start_lrepl_conf() {
 }
 # lrepl into an Iceberg table (the embedded default under the config dir), a commit a second.
 start_lreplice() {
-    rm -rf "$work/cfg"
+    ((resume)) || rm -rf "$work/cfg"
     "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
         --slot "$1" -c "$work/cfg" --sink iceberg --commit-interval 1s 2>"$work/out" &
     pid=$!
@@ -107,14 +112,14 @@ start_lrepltext() { start_lrepl_conf "$1" 'pgwire.lrepl.binary = off'; }
 # lrepl asking for exactly what the peers ask for: protocol 1, text.
 start_lreplv1() { start_lrepl_conf "$1" $'pgwire.lrepl.binary = off\npgwire.lrepl.protocol-version = 1'; }
 start_recvlogical() {
-    pg_recvlogical -d "$db" --slot "$1" --create-slot -P pgoutput
+    ((resume)) || pg_recvlogical -d "$db" --slot "$1" --create-slot -P pgoutput
     rm -f "$work/recv.out"
     pg_recvlogical -d "$db" --slot "$1" --start -o proto_version=1 -o publication_names="$pub" \
         --status-interval=1 -f "$work/recv.out" 2>"$work/out" &
     pid=$!
 }
 start_npgsql() {
-    pg_recvlogical -d "$db" --slot "$1" --create-slot -P pgoutput
+    ((resume)) || pg_recvlogical -d "$db" --slot "$1" --create-slot -P pgoutput
     "$npgsql_dir/NpgsqlConsumer" "Host=$host;Port=$port;Username=$user;Password=${PGPASSWORD:-};Database=$db" \
         "$1" "$pub" "$rows" --linger >"$work/out" 2>&1 &
     pid=$!
@@ -149,15 +154,30 @@ run_one() {
     local c=$1 slot=lrb_stream_$1
     drop_slot "$slot"
     fresh_table
+    resume=0
     "start_$c" "$slot"
     wait_active "$slot"
     sleep 0.5
     local cpu0 t_ins t0 t1 cpu1
-    cpu0=$(cpu_of "$pid")
-    t_ins=$(now)
-    q "INSERT INTO $table SELECT g, md5(g::text), g * 1.5, now(), g % 2 = 0 FROM generate_series(1, $rows) g"
-    t0=$(now)
-    target_lsn=$(q "SELECT pg_current_wal_lsn()") current_slot=$slot
+    if ((catchup)); then
+        # Stopped once streaming, so the INSERT waits in the slot; started again after the commit.
+        stop_pid "$pid"
+        pid=
+        until [[ $(q "SELECT active FROM pg_replication_slots WHERE slot_name = '$slot'") == f ]]; do sleep 0.05; done
+        t_ins=$(now)
+        q "INSERT INTO $table SELECT g, md5(g::text), g * 1.5, now(), g % 2 = 0 FROM generate_series(1, $rows) g"
+        target_lsn=$(q "SELECT pg_current_wal_lsn()") current_slot=$slot
+        t0=$(now)
+        resume=1
+        "start_$c" "$slot"
+        cpu0=0
+    else
+        cpu0=$(cpu_of "$pid")
+        t_ins=$(now)
+        q "INSERT INTO $table SELECT g, md5(g::text), g * 1.5, now(), g % 2 = 0 FROM generate_series(1, $rows) g"
+        t0=$(now)
+        target_lsn=$(q "SELECT pg_current_wal_lsn()") current_slot=$slot
+    fi
     until "done_$c"; do
         kill -0 "$pid" 2>/dev/null || die "$c exited: $(tail -5 "$work/out")"
         sleep 0.02
@@ -174,12 +194,12 @@ run_one() {
 
 IFS=, read -r -a consumers <<<"$only"
 declare -A walls cpus
-log "server $host:$port/$db, $rows rows per INSERT, $runs runs of: ${consumers[*]}"
+log "server $host:$port/$db, $rows rows per INSERT, $runs runs of: ${consumers[*]}$( ((catchup)) && echo ' (catching up: each started after the commit)')"
 for ((i = 1; i <= runs; i++)); do
     for c in "${consumers[@]}"; do
         read -r w cpu ins < <(run_one "$c")
         walls[$c]+="$w " cpus[$c]+="$cpu "
-        log "run $i $c: wall ${w}s after commit, cpu ${cpu}s (INSERT took ${ins}s)"
+        log "run $i $c: wall ${w}s $( ((catchup)) && echo 'from start' || echo 'after commit'), cpu ${cpu}s (INSERT took ${ins}s)"
     done
 done
 q "DROP PUBLICATION IF EXISTS $pub; DROP TABLE IF EXISTS $table"
