@@ -50,14 +50,22 @@ public sealed class ChangeStreamTests : SqliteStateTestKit
                 materializer);
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
+    private static async Task WaitForAsync(Func<bool> condition, string what, Func<string>? state = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what + (state is null ? "" : "; " + state()));
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>What a run that did not deliver was doing, for the failure message.</summary>
+    private static string Describe(ChangeStreamHandle handle)
+    {
+        var p = handle.Pipeline.Progress;
+        var slots = StreamTestSupport.Scalar("SELECT string_agg(slot_name || ' active=' || active || ' pid=' || coalesce(active_pid::text, '-') || ' confirmed=' || confirmed_flush_lsn, '; ') FROM pg_replication_slots");
+        return $"streaming={p.Streaming} restarts={p.Restarts} last error={p.LastError ?? "none"} server WAL end={p.ServerWalEnd} completion={handle.Pipeline.Completion.Status}; slots: {slots}";
     }
 
     [ClusterFact]
@@ -101,7 +109,7 @@ public sealed class ChangeStreamTests : SqliteStateTestKit
             var forgetful = new Store();
             var secondRun = forgetful.RunAsync(second, materializer, acknowledgeBatches: 0);
             StreamTestSupport.Psql($"INSERT INTO {table} VALUES (4000, 'unacknowledged');");
-            await WaitForAsync(() => second.Pipeline.Progress.ServerWalEnd > confirmed, "the insert to arrive");
+            await WaitForAsync(() => second.Pipeline.Progress.ServerWalEnd > confirmed, "the insert to arrive", () => Describe(second));
             await Task.Delay(500);
             await second.Pipeline.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
             await secondRun.WaitAsync(TimeSpan.FromSeconds(10));
@@ -112,7 +120,7 @@ public sealed class ChangeStreamTests : SqliteStateTestKit
             var third = Sys.StartChangeStream(options with { OnStreaming = null });
             var again = new Store();
             var thirdRun = again.RunAsync(third, materializer);
-            await WaitForAsync(() => !again.Lines.IsEmpty, "the insert again");
+            await WaitForAsync(() => !again.Lines.IsEmpty, "the insert again", () => Describe(third));
             await Task.Delay(500);
             await third.Pipeline.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
             await thirdRun.WaitAsync(TimeSpan.FromSeconds(10));
