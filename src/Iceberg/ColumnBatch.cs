@@ -152,7 +152,7 @@ public sealed class ColumnBatch
             "date" => new Values<int>(field, 4, General(static o => ((DateOnly)o).DayNumber - EpochDay), static d => DateOnly.FromDayNumber(d + EpochDay)),
             "time" => new Values<long>(field, 8, General(static o => ((TimeOnly)o).Ticks / 10), static micros => new TimeOnly(micros * 10)),
             // Bounds stay microseconds, as the row-based writer keeps them.
-            "timestamp" or "timestamptz" => new Values<long>(field, 8, General(Micros.FromValue), static micros => micros),
+            "timestamp" or "timestamptz" => new Values<long>(field, 8, (ReadOnlySpan<byte> text, out long micros) => PostgresValues.TryTimestampMicros(type, text, out micros), static micros => micros),
             "uuid" => new Values<Guid>(field, 16, General(static o => (Guid)o), static g => g, ParquetValueColumns.CompareUuid),
             "decimal" => new Values<decimal>(field, 16, General(static o => (decimal)o), static d => d),
             _ => throw new NotSupportedException($"column {field.Name}: writing {type} is not supported yet"),

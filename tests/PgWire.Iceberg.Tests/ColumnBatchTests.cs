@@ -145,6 +145,42 @@ public sealed class ColumnBatchTests : IDisposable
         Assert.False(ColumnBatch.Supports(new IcebergSchema(0, [new NestedField(1, "tags", false, new ListType(2, PrimitiveType.String, false))], [])));
     }
 
+    [Theory]
+    [InlineData("timestamptz", "2024-06-01 12:00:00+00")]
+    [InlineData("timestamptz", "2024-06-01 12:00:00.5+05:30")]
+    [InlineData("timestamptz", "1969-12-31 23:59:59.999999-08")]
+    [InlineData("timestamptz", "0001-01-01 00:00:00+00")]
+    [InlineData("timestamptz", "0001-01-01 00:00:00+01")]
+    [InlineData("timestamptz", "1900-02-28 01:02:03.000001+00:19:32")]
+    [InlineData("timestamptz", "9999-12-31 23:59:59.999999+00")]
+    [InlineData("timestamptz", "9999-12-31 23:59:59.999999-01")]
+    [InlineData("timestamptz", "10000-01-01 00:00:00+00")]
+    [InlineData("timestamptz", "0044-03-15 12:00:00+00 BC")]
+    [InlineData("timestamptz", "infinity")]
+    [InlineData("timestamptz", "-infinity")]
+    [InlineData("timestamp", "2024-01-02 03:04:05.123456")]
+    [InlineData("timestamp", "1950-07-01 00:00:00")]
+    [InlineData("timestamp", "infinity")]
+    public void Timestamps_read_as_microseconds_equal_the_general_reader(string type, string text)
+    {
+        var t = type == "timestamp" ? PrimitiveType.Timestamp : PrimitiveType.TimestampTz;
+        var general = PostgresValues.FromText(t, Encoding.UTF8.GetBytes(text), out var unrepresentable);
+        var ok = PostgresValues.TryTimestampMicros(t, Encoding.UTF8.GetBytes(text), out var micros);
+        Assert.Equal(!unrepresentable, ok);
+        Assert.Equal(general is null ? 0 : Micros.FromValue(general), micros);
+    }
+
+    [Theory]
+    [InlineData("2024-06-01 12:00:00")]
+    [InlineData("2024-06-01T12:00:00+00")]
+    [InlineData("2024-13-01 12:00:00+00")]
+    [InlineData("2024-06-01 12:00:00+00 AD")]
+    public void Malformed_timestamps_are_refused_by_both_readers(string text)
+    {
+        Assert.Throws<FormatException>(() => PostgresValues.FromText(PrimitiveType.TimestampTz, Encoding.UTF8.GetBytes(text), out _));
+        Assert.Throws<FormatException>(() => PostgresValues.TryTimestampMicros(PrimitiveType.TimestampTz, Encoding.UTF8.GetBytes(text), out _));
+    }
+
     [DuckDbFact]
     public async Task DuckDB_reads_the_values_of_a_batch()
     {
