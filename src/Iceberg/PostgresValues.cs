@@ -424,6 +424,7 @@ public static class PostgresValues
     }
 
     /// <summary>A timestamp's ticks (UTC for timestamptz); null when unrepresentable.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static long? TimestampTicks(PrimitiveType type, ReadOnlySpan<byte> text)
     {
         if (IsInfinity(text) || text.EndsWith(" BC"u8))

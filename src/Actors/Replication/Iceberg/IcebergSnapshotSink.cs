@@ -136,6 +136,7 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
         /// <summary>Where rows go; set before each write.</summary>
         public ColumnBatch Batch { get; set; } = null!;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         protected override void EncodeRow(ReadOnlySpan<byte> row)
         {
             var batch = Batch;
