@@ -29,7 +29,9 @@ public sealed class ColumnBatch
 
     private readonly Column[] _columns;
 
-    public ColumnBatch(IcebergSchema schema)
+    /// <param name="schema">The data file's schema.</param>
+    /// <param name="capacity">Rows to make room for at once (a batch grows as needed; a good guess saves the copies of growing).</param>
+    public ColumnBatch(IcebergSchema schema, int capacity = 0)
     {
         ArgumentNullException.ThrowIfNull(schema);
         if (!Supports(schema))
@@ -38,7 +40,8 @@ public sealed class ColumnBatch
         }
 
         Schema = schema;
-        _columns = [.. schema.Fields.Select(ColumnFor)];
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        _columns = [.. schema.Fields.Select(f => ColumnFor(f, Math.Max(capacity, 256)))];
     }
 
     /// <summary>Whether every field of <paramref name="schema"/> is of a type a batch holds (a primitive other than fixed).</summary>
@@ -132,7 +135,7 @@ public sealed class ColumnBatch
     /// <summary>Reads a value from its text: false when the type cannot hold it.</summary>
     private delegate bool Parse<T>(ReadOnlySpan<byte> text, out T value);
 
-    private static Column ColumnFor(NestedField field)
+    private static Column ColumnFor(NestedField field, int capacity)
     {
         var type = (PrimitiveType)field.Type;
 
@@ -147,19 +150,19 @@ public sealed class ColumnBatch
 
         return type.Name switch
         {
-            "string" => new Strings(field),
-            "binary" => new Binary(field),
-            "boolean" => new Values<bool>(field, 1, ParseBool(General(static o => (bool)o)), static b => b),
-            "int" => new Values<int>(field, 4, ParseInt(General(static o => (int)o)), static v => v),
-            "long" => new Values<long>(field, 8, ParseLong(General(static o => (long)o)), static v => v),
-            "float" => new Values<float>(field, 4, ParseFloat(General(static o => (float)o)), static v => v),
-            "double" => new Values<double>(field, 8, ParseDouble(General(static o => (double)o)), static v => v),
-            "date" => new Values<int>(field, 4, General(static o => ((DateOnly)o).DayNumber - EpochDay), static d => DateOnly.FromDayNumber(d + EpochDay)),
-            "time" => new Values<long>(field, 8, General(static o => ((TimeOnly)o).Ticks / 10), static micros => new TimeOnly(micros * 10)),
+            "string" => new Strings(field, capacity),
+            "binary" => new Binary(field, capacity),
+            "boolean" => new Values<bool>(field, capacity, 1, ParseBool(General(static o => (bool)o)), static b => b),
+            "int" => new Values<int>(field, capacity, 4, ParseInt(General(static o => (int)o)), static v => v),
+            "long" => new Values<long>(field, capacity, 8, ParseLong(General(static o => (long)o)), static v => v),
+            "float" => new Values<float>(field, capacity, 4, ParseFloat(General(static o => (float)o)), static v => v),
+            "double" => new Values<double>(field, capacity, 8, ParseDouble(General(static o => (double)o)), static v => v),
+            "date" => new Values<int>(field, capacity, 4, General(static o => ((DateOnly)o).DayNumber - EpochDay), static d => DateOnly.FromDayNumber(d + EpochDay)),
+            "time" => new Values<long>(field, capacity, 8, General(static o => ((TimeOnly)o).Ticks / 10), static micros => new TimeOnly(micros * 10)),
             // Bounds stay microseconds, as the row-based writer keeps them.
-            "timestamp" or "timestamptz" => new Values<long>(field, 8, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (ReadOnlySpan<byte> text, out long micros) => PostgresValues.TryTimestampMicros(type, text, out micros), static micros => micros),
-            "uuid" => new Values<Guid>(field, 16, General(static o => (Guid)o), static g => g, ParquetValueColumns.CompareUuid),
-            "decimal" => new Values<decimal>(field, 16, General(static o => (decimal)o), static d => d),
+            "timestamp" or "timestamptz" => new Values<long>(field, capacity, 8, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (ReadOnlySpan<byte> text, out long micros) => PostgresValues.TryTimestampMicros(type, text, out micros), static micros => micros),
+            "uuid" => new Values<Guid>(field, capacity, 16, General(static o => (Guid)o), static g => g, ParquetValueColumns.CompareUuid),
+            "decimal" => new Values<decimal>(field, capacity, 16, General(static o => (decimal)o), static d => d),
             _ => throw new NotSupportedException($"column {field.Name}: writing {type} is not supported yet"),
         };
     }
@@ -188,7 +191,7 @@ public sealed class ColumnBatch
     private static Parse<double> ParseDouble(Parse<double> general) => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (ReadOnlySpan<byte> text, out double value) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) || general(text, out value);
 
-    private abstract class Column(NestedField field)
+    private abstract class Column(NestedField field, int capacity)
     {
         /// <summary>Rows given a value (or null) so far.</summary>
         public int Count;
@@ -205,7 +208,7 @@ public sealed class ColumnBatch
         public abstract void Clear();
 
         /// <summary>Definition levels of a nullable column (1 present, 0 null), else null.</summary>
-        protected int[]? Levels { get; private set; } = field.Required ? null : new int[256];
+        protected int[]? Levels { get; private set; } = field.Required ? null : new int[capacity];
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected void Level(int level)
@@ -238,10 +241,10 @@ public sealed class ColumnBatch
     }
 
     /// <summary>A column of fixed-size values: the non-null ones in order, with definition levels when nullable.</summary>
-    private sealed class Values<T>(NestedField field, int size, Parse<T> parse, Func<T, object> bound, Func<T, T, int>? compare = null) : Column(field)
+    private sealed class Values<T>(NestedField field, int capacity, int size, Parse<T> parse, Func<T, object> bound, Func<T, T, int>? compare = null) : Column(field, capacity)
         where T : struct, IComparable<T>
     {
-        private T[] _values = new T[256];
+        private T[] _values = new T[capacity];
         private int _valueCount;
         private long _nulls;
         private long _nans;
@@ -311,11 +314,11 @@ public sealed class ColumnBatch
     }
 
     /// <summary>Strings decoded from UTF-8 into shared character buffers, handed to Parquet.Net as slices.</summary>
-    private sealed class Strings(NestedField field) : Column(field)
+    private sealed class Strings(NestedField field, int capacity) : Column(field, capacity)
     {
         private const int ChunkChars = 1 << 20;
         private readonly List<char[]> _chunks = [];
-        private ReadOnlyMemory<char>[] _values = new ReadOnlyMemory<char>[256];
+        private ReadOnlyMemory<char>[] _values = new ReadOnlyMemory<char>[capacity];
         private int _valueCount;
         private int _chunk = -1;
         private int _used;
@@ -402,9 +405,9 @@ public sealed class ColumnBatch
     }
 
     /// <summary>bytea values (one array each, as the text reader makes them).</summary>
-    private sealed class Binary(NestedField field) : Column(field)
+    private sealed class Binary(NestedField field, int capacity) : Column(field, capacity)
     {
-        private ReadOnlyMemory<byte>[] _values = new ReadOnlyMemory<byte>[256];
+        private ReadOnlyMemory<byte>[] _values = new ReadOnlyMemory<byte>[capacity];
         private int _valueCount;
         private long _nulls;
         private byte[]? _min;

@@ -79,7 +79,8 @@ public sealed class ColumnBatchTests : IDisposable
         var rows = Rows(1, 300);
         var expected = await DataFileWriter.WriteAsync(_io, table.NewDataFileLocation(), schema, rows);
 
-        var batch = new ColumnBatch(schema);
+        // Room for fewer rows than it gets: the batch grows.
+        var batch = new ColumnBatch(schema, capacity: 10);
         AppendRows(batch, rows);
         Assert.Equal(300, batch.RowCount);
         await using var appender = DataFileWriter.Open(_io, table.NewDataFileLocation(), schema);

@@ -219,7 +219,8 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
                 return;
             }
 
-            _parser.Batch = _spare ?? new ColumnBatch(_schema);
+            // The second batch is made as large as the first became.
+            _parser.Batch = _spare ?? new ColumnBatch(_schema, batch.RowCount);
             _spare = null;
             _writing = Task.Run(() => AppendAsync(batch));
         }
