@@ -7,7 +7,9 @@ namespace PgWire.Iceberg;
 /// One data file written in batches (from <see cref="DataFileWriter.Open"/>): appended rows are
 /// checked at once, kept by reference until about <see cref="RowGroupTargetBytes"/> of them are
 /// pending, then encoded as a row group (which is when the column metrics are gathered); only the
-/// compressed file and the column metrics stay in memory. <see cref="CompleteAsync"/> writes the
+/// compressed file and the column metrics stay in memory. A <see cref="ColumnBatch"/> (typed
+/// columns, its metrics already gathered) is written at once as a row group of its own.
+/// <see cref="CompleteAsync"/> writes the
 /// footer and then the file at its location. Disposing an appender that was not completed writes nothing.
 /// </summary>
 /// <remarks>Not for concurrent use.</remarks>
