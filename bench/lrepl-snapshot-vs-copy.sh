@@ -88,7 +88,9 @@ run_psql() {
 run_lrepl() {
     drop_slot "$slot"
     q "DROP PUBLICATION IF EXISTS $pub"
-    rm -rf "$work/cfg"
+    # The previous run's log goes first: the follower below could otherwise read its "done" line
+    # before the new process truncates the file, and time a run that has not happened.
+    rm -rf "$work/cfg" "$work/lrepl.log"
     local start pid wall cpu line
     start=$(now)
     local list

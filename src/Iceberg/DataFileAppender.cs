@@ -7,7 +7,9 @@ namespace PgWire.Iceberg;
 /// One data file written in batches (from <see cref="DataFileWriter.Open"/>): appended rows are
 /// checked at once, kept by reference until about <see cref="RowGroupTargetBytes"/> of them are
 /// pending, then encoded as a row group (which is when the column metrics are gathered); only the
-/// compressed file and the column metrics stay in memory. <see cref="CompleteAsync"/> writes the
+/// compressed file and the column metrics stay in memory. A <see cref="ColumnBatch"/> (typed
+/// columns, its metrics already gathered) is written at once as a row group of its own.
+/// <see cref="CompleteAsync"/> writes the
 /// footer and then the file at its location. Disposing an appender that was not completed writes nothing.
 /// </summary>
 /// <remarks>Not for concurrent use.</remarks>
@@ -81,6 +83,40 @@ public sealed class DataFileAppender : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="batch"/>'s rows as a row group of their own (after any pending rows,
+    /// which go out as theirs). The batch may be cleared and reused once this has returned.
+    /// </summary>
+    public async Task AppendAsync(ColumnBatch batch, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(_done, this);
+        if (!batch.Schema.Fields.Select(f => (f.Id, f.Type, f.Required)).SequenceEqual(_schema.Fields.Select(f => (f.Id, f.Type, f.Required))))
+        {
+            throw new ArgumentException("the batch's schema is not the data file's", nameof(batch));
+        }
+
+        if (batch.RowCount == 0)
+        {
+            return;
+        }
+
+        await FlushAsync(ct);
+        await EnsureWriterAsync(ct);
+        await batch.WriteRowGroupAsync(_writer!, _parquetFields, _metrics, ct);
+        _records += batch.RowCount;
+        _flushedRawBytes += batch.EstimatedBytes;
+    }
+
+    private async Task EnsureWriterAsync(CancellationToken ct)
+    {
+        if (_writer is null)
+        {
+            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_parquetFields), _buffer, DataFileWriter.Options(), cancellationToken: ct);
+            DataFileWriter.PatchFooter(_writer, _patches);
+        }
+    }
+
     /// <summary>Writes the pending rows as a row group (if any).</summary>
     public async Task FlushAsync(CancellationToken ct = default)
     {
@@ -90,13 +126,8 @@ public sealed class DataFileAppender : IAsyncDisposable
             return;
         }
 
-        if (_writer is null)
-        {
-            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_parquetFields), _buffer, DataFileWriter.Options(), cancellationToken: ct);
-            DataFileWriter.PatchFooter(_writer, _patches);
-        }
-
-        await DataFileWriter.WriteRowGroupAsync(_writer, _schema, _parquetFields, _pending, _metrics, ct);
+        await EnsureWriterAsync(ct);
+        await DataFileWriter.WriteRowGroupAsync(_writer!, _schema, _parquetFields, _pending, _metrics, ct);
         _flushedRawBytes += _pendingBytes;
         _pending.Clear();
         _pendingBytes = 0;

@@ -395,9 +395,41 @@ public static class PostgresValues
     /// </summary>
     private static object Timestamp(PrimitiveType type, ReadOnlySpan<byte> text)
     {
-        if (IsInfinity(text) || text.EndsWith(" BC"u8))
+        if (TimestampTicks(type, text) is not { } ticks)
         {
             return Unrepresentable.Value;
+        }
+
+        // (object) on both: a DateTime would otherwise convert to DateTimeOffset.
+        return type.Name == "timestamptz"
+            ? (object)new DateTimeOffset(ticks, TimeSpan.Zero)
+            : (object)new DateTime(ticks, DateTimeKind.Unspecified);
+    }
+
+    /// <summary>
+    /// A timestamp or timestamptz in its text form as microseconds from 1970-01-01 (UTC for
+    /// timestamptz), the value <see cref="FromText"/> gives without making it: false where that
+    /// gives null as unrepresentable; malformed text throws <see cref="FormatException"/> the same way.
+    /// </summary>
+    internal static bool TryTimestampMicros(PrimitiveType type, ReadOnlySpan<byte> text, out long micros)
+    {
+        if (TimestampTicks(type, text) is { } ticks)
+        {
+            micros = (ticks - DateTime.UnixEpoch.Ticks) / 10;
+            return true;
+        }
+
+        micros = 0;
+        return false;
+    }
+
+    /// <summary>A timestamp's ticks (UTC for timestamptz); null when unrepresentable.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static long? TimestampTicks(PrimitiveType type, ReadOnlySpan<byte> text)
+    {
+        if (IsInfinity(text) || text.EndsWith(" BC"u8))
+        {
+            return null;
         }
 
         var pos = 0;
@@ -430,19 +462,11 @@ public static class PostgresValues
 
         if (date is not { } d)
         {
-            return Unrepresentable.Value;
+            return null;
         }
 
         var utcTicks = d.DayNumber * TimeSpan.TicksPerDay + ticks - (offsetSeconds * TimeSpan.TicksPerSecond);
-        if (utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks)
-        {
-            return Unrepresentable.Value;
-        }
-
-        // (object) on both: a DateTime would otherwise convert to DateTimeOffset.
-        return type.Name == "timestamptz"
-            ? (object)new DateTimeOffset(utcTicks, TimeSpan.Zero)
-            : (object)new DateTime(utcTicks, DateTimeKind.Unspecified);
+        return utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks ? null : utcTicks;
     }
 
     private static int Number(ReadOnlySpan<byte> text, ref int pos, int minDigits, int maxDigits, PrimitiveType type)

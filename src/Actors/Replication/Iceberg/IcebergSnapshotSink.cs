@@ -55,7 +55,9 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
             types[i] = schema.Fields[fields[i]].Type;
         }
 
-        return new Part(this, index, new RowParser(_relation.Columns, schema.Fields.Count, fields, types, this));
+        return ColumnBatch.Supports(schema)
+            ? new ColumnPart(this, index, new ColumnParser(_relation.Columns, fields, types, this), schema)
+            : new Part(this, index, new RowParser(_relation.Columns, schema.Fields.Count, fields, types, this));
     }
 
     public async Task<long> CompleteAsync(CancellationToken ct)
@@ -124,6 +126,135 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
             }
 
             Parsed.Add(values);
+        }
+    }
+
+    /// <summary>Parses COPY text rows straight into a column batch (typed values, no object per value).</summary>
+    private sealed class ColumnParser(IReadOnlyList<ColumnInfo> columns, int[] fields, IcebergType[] types, IcebergSnapshotSink sink)
+        : CopyTextRowWriter(columns, 16)
+    {
+        /// <summary>Where rows go; set before each write.</summary>
+        public ColumnBatch Batch { get; set; } = null!;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        protected override void EncodeRow(ReadOnlySpan<byte> row)
+        {
+            var batch = Batch;
+            for (var i = 0; i < fields.Length; i++)
+            {
+                if (IsNull(i))
+                {
+                    batch.AppendNull(fields[i]);
+                    continue;
+                }
+
+                var text = Value(i, row);
+                batch.AppendText(fields[i], text, out var unrepresentable);
+                if (unrepresentable)
+                {
+                    sink.Unrepresentable(Columns[i].Name, System.Text.Encoding.UTF8.GetString(text), types[i]);
+                }
+            }
+
+            batch.EndRow();
+        }
+    }
+
+    /// <summary>
+    /// One range's rows, parsed on the COPY worker's thread into a column batch; a batch of a row
+    /// group's size is handed to the data file on the thread pool while the worker fills the other
+    /// (two batches, reused, so memory stays bounded), rolled into a new file at the target size.
+    /// </summary>
+    private sealed class ColumnPart : ISnapshotPartWriter
+    {
+        private readonly IcebergSnapshotSink _sink;
+        private readonly int _index;
+        private readonly ColumnParser _parser;
+        private readonly IcebergSchema _schema;
+        private ColumnBatch? _spare;
+        private int _sequence;
+        private DataFileAppender? _appender;
+        private Task _writing = Task.CompletedTask;
+
+        public ColumnPart(IcebergSnapshotSink sink, int index, ColumnParser parser, IcebergSchema schema)
+        {
+            _sink = sink;
+            _index = index;
+            _parser = parser;
+            _schema = schema;
+            parser.Batch = new ColumnBatch(schema);
+        }
+
+        public long Rows => _parser.Rows;
+
+        public void Write(ReadOnlySpan<byte> copyText)
+        {
+            _parser.Write(copyText);
+            var batch = _parser.Batch;
+            if (batch.EstimatedBytes >= DataFileAppender.DefaultRowGroupTargetBytes || batch.RowCount >= DataFileAppender.RowGroupMaxRows)
+            {
+                // Waits only when the previous batch is still being written.
+                HandOnAsync().GetAwaiter().GetResult();
+            }
+        }
+
+        public async Task CompleteAsync()
+        {
+            _parser.Complete();
+            await HandOnAsync().ConfigureAwait(false);
+            await _writing.ConfigureAwait(false);
+            if (_appender is { RecordCount: > 0 } appender)
+            {
+                _appender = null;
+                _sink._files.Add((_index, _sequence++, await appender.CompleteAsync(CancellationToken.None).ConfigureAwait(false)));
+            }
+        }
+
+        private async Task HandOnAsync()
+        {
+            await _writing.ConfigureAwait(false);
+            var batch = _parser.Batch;
+            if (batch.RowCount == 0)
+            {
+                return;
+            }
+
+            // The second batch is made as large as the first became.
+            _parser.Batch = _spare ?? new ColumnBatch(_schema, batch.RowCount);
+            _spare = null;
+            _writing = Task.Run(() => AppendAsync(batch));
+        }
+
+        private async Task AppendAsync(ColumnBatch batch)
+        {
+            var appender = _appender ??= DataFileWriter.Open(_sink._io, _sink._table.NewDataFileLocation(), _schema);
+            await appender.AppendAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            batch.Clear();
+            _spare = batch;
+            if (appender.EstimatedBytes >= _sink._targetFileBytes)
+            {
+                _appender = null;
+                _sink._files.Add((_index, _sequence++, await appender.CompleteAsync(CancellationToken.None).ConfigureAwait(false)));
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await _writing.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                // Reported by CompleteAsync; a snapshot that fails is discarded.
+            }
+
+            if (_appender is { } appender)
+            {
+                await appender.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _parser.Dispose();
         }
     }
 
