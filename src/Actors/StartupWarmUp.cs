@@ -25,7 +25,7 @@ public static class StartupWarmUp
     internal static readonly Type[] QueryTypes = [typeof(FrameScanner), typeof(ConnectionActor), typeof(PgClient)];
 
     /// <summary>The same for a snapshot copy (a test keeps the two lists complete).</summary>
-    internal static readonly Type[] SnapshotTypes = [typeof(JsonValues), typeof(CopyTextRowWriter), typeof(CopyTextJsonWriter), typeof(CopyTextCsvWriter), SnapshotCopier.CopyObserverType];
+    internal static readonly Type[] SnapshotTypes = [typeof(JsonValues), typeof(CopyTextRowWriter), typeof(CopyTextJsonWriter), typeof(CopyTextCsvWriter), SnapshotCopier.CopyObserverType, Replication.Iceberg.IcebergSnapshotSink.ColumnParserType];
 
     private static int _started;
 

@@ -129,6 +129,9 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
         }
     }
 
+    /// <summary>The COPY text parser of Iceberg snapshots, for <see cref="StartupWarmUp"/>.</summary>
+    internal static Type ColumnParserType => typeof(ColumnParser);
+
     /// <summary>Parses COPY text rows straight into a column batch (typed values, no object per value).</summary>
     private sealed class ColumnParser(IReadOnlyList<ColumnInfo> columns, int[] fields, IcebergType[] types, IcebergSnapshotSink sink)
         : CopyTextRowWriter(columns, 16)
