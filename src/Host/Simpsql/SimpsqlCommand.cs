@@ -20,6 +20,9 @@ public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter 
     public bool StdinIsTerminal { get; init; }
 
     public bool StdoutIsTerminal { get; init; }
+
+    /// <summary>Called once the first connection is established.</summary>
+    public Action? Connected { get; init; }
 }
 
 /// <summary><c>pgwire simpsql</c>: a psql-compatible command-line client.</summary>
@@ -27,8 +30,23 @@ public static class SimpsqlCommand
 {
     public const string Version = "0.1";
 
+    /// <summary>
+    /// The runtime's switch that runs socket completions on the thread that polls the sockets
+    /// instead of queueing them to the thread pool. simpsql has one connection and waits for each
+    /// result, so a hand-off per read is pure cost. It is read once, when the first socket
+    /// operation starts; it is removed again once connected, so that programs simpsql starts do
+    /// not inherit it.
+    /// </summary>
+    private const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     public static async Task<int> RunAsync(string[] args)
     {
+        bool inherited = Environment.GetEnvironmentVariable(InlineSocketCompletions) is not null;
+        if (!inherited)
+        {
+            Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
+        }
+
         bool interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
         using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
         var stderr = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
@@ -39,6 +57,7 @@ public static class SimpsqlCommand
             ExitsAfterRun = true,
             StdinIsTerminal = TerminalDevice.IsTerminal(0),
             StdoutIsTerminal = TerminalDevice.IsTerminal(1),
+            Connected = inherited ? null : () => Environment.SetEnvironmentVariable(InlineSocketCompletions, null),
         };
         int rc = await RunAsync(args, console).ConfigureAwait(false);
         stdout.Flush();
@@ -96,6 +115,7 @@ public static class SimpsqlCommand
         {
             var prompter = new PasswordPrompter(console);
             var (client, password) = await ConnectAsync(system, options, console, prompter, env).ConfigureAwait(false);
+            console.Connected?.Invoke();
             if (client is null)
             {
                 output?.Dispose();
