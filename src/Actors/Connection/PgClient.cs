@@ -87,12 +87,19 @@ public sealed class PgClient : IAsyncDisposable
     /// <summary>Notices that arrive outside any query (delivered at the next query cycle).</summary>
     public event Action<PostgresErrorFields>? Notice;
 
-    public static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default)
+    public static Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(system, settings, null, options, cancellationToken);
+
+    /// <summary>
+    /// Connects, adopting <paramref name="early"/> (started with <see cref="EarlyConnection.Start"/>
+    /// for the same settings, typically before the actor system) instead of connecting anew.
+    /// </summary>
+    public static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, EarlyConnection? early, ConnectionOptions? options = null, CancellationToken cancellationToken = default)
     {
         var inbox = new ClientInbox();
         var inboxRef = new InboxRef(((ExtendedActorSystem)system).Provider, inbox);
         var dispatcher = CallingThreadExecutorConfigurator.IsConfigured(system) ? CallingThreadExecutorConfigurator.DispatcherId : null;
-        var bridge = system.ActorOf(DelegateProps.Create(() => new ClientBridge(settings, options ?? ConnectionOptions.Default, inboxRef, dispatcher, inbox)));
+        var bridge = system.ActorOf(DelegateProps.Create(() => new ClientBridge(settings, options ?? ConnectionOptions.Default, early, inboxRef, dispatcher, inbox)));
         try
         {
             // With the calling-thread dispatcher the connection may report before the bridge has
@@ -118,6 +125,7 @@ public sealed class PgClient : IAsyncDisposable
         }
         catch
         {
+            early?.DisposeIfNotTaken();
             system.Stop(bridge);
             throw;
         }
@@ -425,8 +433,11 @@ public sealed class PgClient : IAsyncDisposable
         private readonly string? _dispatcher;
         private readonly ClientInbox _writer;
 
-        public ClientBridge(ConnectionSettings settings, ConnectionOptions options, IActorRef inboxRef, string? dispatcher, ClientInbox writer)
+        private readonly EarlyConnection? _early;
+
+        public ClientBridge(ConnectionSettings settings, ConnectionOptions options, EarlyConnection? early, IActorRef inboxRef, string? dispatcher, ClientInbox writer)
         {
+            _early = early;
             _settings = settings;
             _options = options;
             _inboxRef = inboxRef;
@@ -438,7 +449,7 @@ public sealed class PgClient : IAsyncDisposable
 
         protected override void PreStart()
         {
-            var props = ConnectionActor.Props(_settings, _options, _inboxRef);
+            var props = ConnectionActor.Props(_settings, _options, _inboxRef, _early);
             if (_dispatcher is not null)
             {
                 props = props.WithDispatcher(_dispatcher);

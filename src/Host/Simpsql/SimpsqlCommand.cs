@@ -109,12 +109,25 @@ public static class SimpsqlCommand
         }
 
         var env = console.Environment ?? SystemSettingsEnvironment.Instance;
-        StartupWarmUp.Start(PeekSslMode(options, env));
+        var prompter = new PasswordPrompter(console);
+
+        // Like psql 15, -W does not name the user: the connection string may still change it.
+        string? password = options.ForcePrompt ? prompter.Ask("Password: ") : null;
+        var settings = TryResolve(options, password, env, console);
+        if (settings is null)
+        {
+            output?.Dispose();
+            return 2;
+        }
+
+        // The socket, TLS and the startup message get under way while the actor system starts.
+        var early = EarlyConnection.Start(settings);
+        StartupWarmUp.Start(localSocketsOnly: settings.Hosts.All(h => h.Host.StartsWith('/') || h.Host.StartsWith('@')));
         var system = ActorSystem.Create("simpsql", PgWireConfig.ClientSystem);
         try
         {
-            var prompter = new PasswordPrompter(console);
-            var (client, password) = await ConnectAsync(system, options, console, prompter, env).ConfigureAwait(false);
+            PgClient? client;
+            (client, password) = await ConnectAsync(system, options, console, prompter, env, settings, password, early).ConfigureAwait(false);
             console.Connected?.Invoke();
             if (client is null)
             {
@@ -152,13 +165,13 @@ public static class SimpsqlCommand
     }
 
     /// <summary>Connects, asking for a password as psql does: first with -W, else when the server wants one and none was given.</summary>
-    private static async Task<(PgClient? Client, string? Password)> ConnectAsync(ActorSystem system, SimpsqlOptions options, SimpsqlConsole console, PasswordPrompter prompter, ISettingsEnvironment env)
+    private static async Task<(PgClient? Client, string? Password)> ConnectAsync(ActorSystem system, SimpsqlOptions options, SimpsqlConsole console, PasswordPrompter prompter, ISettingsEnvironment env,
+        ConnectionSettings first, string? password, EarlyConnection? early)
     {
-        // Like psql 15, -W does not name the user: the connection string may still change it.
-        string? password = options.ForcePrompt ? prompter.Ask("Password: ") : null;
+        ConnectionSettings? settings = first;
         while (true)
         {
-            var settings = TryResolve(options, password, env, console);
+            settings ??= TryResolve(options, password, env, console);
             if (settings is null)
             {
                 return (null, null);
@@ -166,11 +179,13 @@ public static class SimpsqlCommand
 
             try
             {
-                return (await PgClient.ConnectAsync(system, settings).ConfigureAwait(false), password);
+                return (await PgClient.ConnectAsync(system, settings, early).ConfigureAwait(false), password);
             }
             catch (PgConnectionException ex) when (ex.PasswordNeeded && password is null && !options.NeverPrompt)
             {
+                early = null;
                 password = prompter.Ask(PasswordPrompter.PromptFor(settings.User));
+                settings = null;
                 if (password is null)
                 {
                     return (null, null);
@@ -211,23 +226,6 @@ public static class SimpsqlCommand
         {
             console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {ex.Message}\n");
             return null;
-        }
-    }
-
-    /// <summary>
-    /// The sslmode the connection will most likely use (none over unix-domain sockets), read before
-    /// anything is asked or reported.
-    /// </summary>
-    private static SslMode PeekSslMode(SimpsqlOptions options, ISettingsEnvironment env)
-    {
-        try
-        {
-            var settings = ConnectionSettings.Resolve(options.ConnInfo, options.Overrides, env);
-            return settings.Hosts.All(h => h.Host.StartsWith('/') || h.Host.StartsWith('@')) ? SslMode.Disable : settings.SslMode;
-        }
-        catch (ConnectionSettingsException)
-        {
-            return SslMode.Prefer;
         }
     }
 

@@ -22,6 +22,20 @@ public sealed class ClientIntegrationCallingThreadTests : ClientIntegrationTests
         Assert.True(CallingThreadExecutorConfigurator.IsConfigured(_system));
 }
 
+/// <summary>
+/// The same tests once more as simpsql connects: the first steps taken by an
+/// <see cref="EarlyConnection"/> before the actor adopts them (or, when they do not go plainly,
+/// connects from the start): every outcome, error message included, must be the same.
+/// </summary>
+public sealed class ClientIntegrationEarlyConnectionTests : ClientIntegrationTests
+{
+    protected override ActorSystem CreateSystem() => ActorSystem.Create("client-tests", PgWireConfig.ClientSystem);
+
+    protected override bool WaitsSynchronously => true;
+
+    protected override bool StartsEarly => true;
+}
+
 public class ClientIntegrationTests : IAsyncLifetime
 {
     private protected ActorSystem _system = null!;
@@ -30,9 +44,11 @@ public class ClientIntegrationTests : IAsyncLifetime
 
     protected virtual bool WaitsSynchronously => false;
 
+    protected virtual bool StartsEarly => false;
+
     private async Task<PgClient> Connect(ConnectionSettings settings, ConnectionOptions? options = null)
     {
-        var client = await PgClient.ConnectAsync(_system, settings, options);
+        var client = await PgClient.ConnectAsync(_system, settings, StartsEarly ? EarlyConnection.Start(settings) : null, options);
         client.WaitsSynchronously = WaitsSynchronously;
         return client;
     }
