@@ -41,6 +41,7 @@ public static class SimpsqlCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
+        SystemTrustStore.Ignore();
         bool inherited = Environment.GetEnvironmentVariable(InlineSocketCompletions) is not null;
         if (!inherited)
         {
