@@ -87,14 +87,12 @@ public sealed class PgClient : IAsyncDisposable
     /// <summary>Notices that arrive outside any query (delivered at the next query cycle).</summary>
     public event Action<PostgresErrorFields>? Notice;
 
-    public static Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default) =>
-        ConnectAsync(system, settings, null, options, cancellationToken);
-
     /// <summary>
-    /// Connects, adopting <paramref name="early"/> (started with <see cref="EarlyConnection.Start"/>
-    /// for the same settings, typically before the actor system) instead of connecting anew.
+    /// Connects; with <paramref name="early"/> (started with <see cref="EarlyConnection.Start"/> for
+    /// the same settings, typically before the actor system) its transport is adopted instead of
+    /// connecting anew.
     /// </summary>
-    public static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, EarlyConnection? early, ConnectionOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default, EarlyConnection? early = null)
     {
         var inbox = new ClientInbox();
         var inboxRef = new InboxRef(((ExtendedActorSystem)system).Provider, inbox);

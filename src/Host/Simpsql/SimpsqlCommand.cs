@@ -180,7 +180,7 @@ public static class SimpsqlCommand
 
             try
             {
-                return (await PgClient.ConnectAsync(system, settings, early).ConfigureAwait(false), password);
+                return (await PgClient.ConnectAsync(system, settings, early: early).ConfigureAwait(false), password);
             }
             catch (PgConnectionException ex) when (ex.PasswordNeeded && password is null && !options.NeverPrompt)
             {

@@ -48,7 +48,7 @@ public class ClientIntegrationTests : IAsyncLifetime
 
     private async Task<PgClient> Connect(ConnectionSettings settings, ConnectionOptions? options = null)
     {
-        var client = await PgClient.ConnectAsync(_system, settings, StartsEarly ? EarlyConnection.Start(settings) : null, options);
+        var client = await PgClient.ConnectAsync(_system, settings, options, early: StartsEarly ? EarlyConnection.Start(settings) : null);
         client.WaitsSynchronously = WaitsSynchronously;
         return client;
     }
