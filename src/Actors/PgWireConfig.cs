@@ -13,6 +13,9 @@ public static class PgWireConfig
     /// logged, and nothing that makes start-up or shutdown wait. Without loggers no logger actor is
     /// started (the system's start waits for each logger to answer); coordinated shutdown has no
     /// tasks here, so it neither runs its phases on <c>Terminate</c> nor hooks process exit.
+    /// <see cref="PgClient"/> runs its connection actor on the calling thread
+    /// (<see cref="CallingThreadExecutorConfigurator"/>): a statement then needs no thread hand-off
+    /// between the caller, the actor and the socket.
     /// </summary>
     public static Config ClientSystem => ConfigurationFactory.ParseString("""
         akka {
@@ -28,7 +31,7 @@ public static class PgWireConfig
           # Messages never leave the process: no JSON serializer to load (see LocalOnlySerializer).
           actor.serializers.json = "PgWire.Actors.LocalOnlySerializer, PgWire.Actors"
         }
-        """);
+        """ + "\n" + CallingThreadExecutorConfigurator.DispatcherConfig);
 
     /// <summary>The embedded defaults (hocon/reference.conf).</summary>
     public static Config Default => Reference.Value;

@@ -3,19 +3,16 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using PgWire.Actors.Connection;
 using PgWire.Actors.Replication;
 using PgWire.Protocol.Framing;
-using PgWire.Protocol.Settings;
 
 namespace PgWire.Actors;
 
 /// <summary>
 /// Work a command would otherwise do on its critical path, done instead on a thread-pool thread
-/// while the actor system starts (which keeps one core busy for tens of milliseconds): loading
-/// the system's trusted root certificates a TLS handshake's chain building reads, sockets and the
-/// hashes SCRAM uses, then compiling the per-row methods marked
+/// while the actor system starts (which keeps one core busy for tens of milliseconds): sockets and
+/// the hashes SCRAM uses, then compiling the per-row methods marked
 /// <see cref="MethodImplOptions.AggressiveOptimization"/>, which are compiled fully optimized on
 /// first call, that is when the first rows arrive.
 /// </summary>
@@ -30,10 +27,12 @@ public static class StartupWarmUp
     private static int _started;
 
     /// <summary>
-    /// Starts the warm-up once per process; the TLS part is left out when <paramref name="mode"/>
-    /// means no TLS at all, the snapshot's methods unless <paramref name="snapshot"/>.
+    /// Starts the warm-up once per process; the hashes of password authentication are left out when
+    /// every host is a unix-domain socket (<paramref name="localSocketsOnly"/>: trust or peer
+    /// authentication as a rule, and OpenSSL is then not loaded at all), the snapshot's methods
+    /// unless <paramref name="snapshot"/>.
     /// </summary>
-    public static void Start(SslMode mode, bool snapshot = false)
+    public static void Start(bool localSocketsOnly, bool snapshot = false)
     {
         if (Interlocked.Exchange(ref _started, 1) == 1)
         {
@@ -42,12 +41,12 @@ public static class StartupWarmUp
 
         _ = Task.Run(() =>
         {
-            if (mode != SslMode.Disable)
+            WarmNetwork();
+            if (!localSocketsOnly)
             {
-                WarmTls();
+                WarmAuth();
             }
 
-            WarmNetworkAndAuth();
             CompileHotMethods(snapshot ? [.. QueryTypes, .. SnapshotTypes] : QueryTypes);
         });
     }
@@ -73,37 +72,22 @@ public static class StartupWarmUp
         }
     }
 
-    private static void WarmNetworkAndAuth()
+    private static void WarmNetwork()
     {
-        // Sockets, address parsing and the primitives of SCRAM, loaded and compiled before the
-        // connection needs them; nothing is connected and nothing is sent.
+        // Sockets and address parsing, loaded and compiled before the connection needs them;
+        // nothing is connected and nothing is sent.
         _ = IPAddress.Parse("127.0.0.1");
         using (new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true })
         {
         }
+    }
 
+    private static void WarmAuth()
+    {
+        // The primitives of SCRAM.
         Span<byte> salt = stackalloc byte[16];
         RandomNumberGenerator.Fill(salt);
         byte[] salted = Rfc2898DeriveBytes.Pbkdf2("pgwire"u8, salt, 1, HashAlgorithmName.SHA256, SHA256.HashSizeInBytes);
         _ = SHA256.HashData(HMACSHA256.HashData(salted, salt));
-    }
-
-    private static void WarmTls()
-    {
-        try
-        {
-            // The system's trusted roots, which the handshake's chain building loads (and caches)
-            // otherwise: reading and parsing the bundle is most of a first handshake's cost.
-            using var store = new X509Store(StoreName.Root, StoreLocation.LocalMachine);
-            store.Open(OpenFlags.ReadOnly);
-            foreach (var certificate in store.Certificates)
-            {
-                certificate.Dispose();
-            }
-        }
-        catch (CryptographicException)
-        {
-            // Only a head start: the handshake reports real problems.
-        }
     }
 }

@@ -14,7 +14,7 @@ public sealed partial class ConnectionActor
 {
     // ---------------------------------------------------------------- phase: connecting
 
-    private sealed record SocketOpened(Socket Socket, HostSpec Endpoint);
+    internal sealed record SocketOpened(Socket Socket, HostSpec Endpoint);
     private sealed record SocketOpenFailed(string Error);
     private sealed record SslAnswer(int Answer);
     private sealed record TlsEstablished(SslStream Stream);
@@ -66,7 +66,7 @@ public sealed partial class ConnectionActor
         OpenSocketAsync(host, timeout, _settings.LoadBalanceHosts).PipeTo(Self, success: m => m, failure: ex => new SocketOpenFailed(ex.Message));
     }
 
-    private static bool IsUnixSocket(HostSpec host) => host.Host.StartsWith('/') || host.Host.StartsWith('@');
+    internal static bool IsUnixSocket(HostSpec host) => host.Host.StartsWith('/') || host.Host.StartsWith('@');
 
     private static string Describe(HostSpec host) => IsUnixSocket(host)
         ? $"connection to server on socket \"{SocketPath(host)}\" failed"
@@ -74,7 +74,7 @@ public sealed partial class ConnectionActor
 
     private static string SocketPath(HostSpec host) => Path.Combine(host.Host, $".s.PGSQL.{host.Port}");
 
-    private static async Task<object> OpenSocketAsync(HostSpec host, TimeSpan? timeout, bool shuffleAddresses = false)
+    internal static async Task<object> OpenSocketAsync(HostSpec host, TimeSpan? timeout, bool shuffleAddresses = false)
     {
         using var cts = timeout is { } t && t > TimeSpan.Zero ? new CancellationTokenSource(t) : new CancellationTokenSource();
         if (IsUnixSocket(host))
@@ -163,6 +163,9 @@ public sealed partial class ConnectionActor
             case SocketOpened m:
                 OnSocketOpened(m);
                 break;
+            case EarlyTransport m:
+                OnEarlyTransport(m.Transport);
+                break;
             case SocketOpenFailed m:
                 _hostErrors.Add(m.Error);
                 TryNextHost();
@@ -225,6 +228,43 @@ public sealed partial class ConnectionActor
         }
     }
 
+    private sealed record EarlyTransport(EarlyConnection.Transport? Transport);
+
+    /// <summary>
+    /// Adopts what an <see cref="EarlyConnection"/> did: the first host's socket, TLS as the sslmode
+    /// asked, the startup message sent; authentication goes on from here. Without it (the early
+    /// steps did not go plainly) the hosts are tried from the start.
+    /// </summary>
+    private void OnEarlyTransport(EarlyConnection.Transport? transport)
+    {
+        if (transport is null || _hostIndex != 0 || _hostOrder.Length == 0 || _hostOrder[0] != 0)
+        {
+            if (transport is not null)
+            {
+                transport.Stream.Dispose();
+                transport.Socket.Dispose();
+            }
+
+            TryNextHost();
+            return;
+        }
+
+        _hostIndex = 1;
+        _parameters.Clear();
+        _key = null;
+        _scram = null;
+        _authMethod = "trust";
+        _start = _end = 0;
+        _socket = transport.Socket;
+        _endpoint = transport.Host;
+        _stream = transport.Stream;
+        _ssl = transport.Ssl;
+        _tryTlsFirst = transport.TriedTls;
+        Become(Authenticating);
+        _onFrame = AuthFrame;
+        StartRead();
+    }
+
     private static async Task<int> ReadOneByteAsync(Stream stream)
     {
         // Exactly one byte: anything the server sends after 'S' belongs to the TLS handshake.
@@ -237,7 +277,6 @@ public sealed partial class ConnectionActor
     {
         if (m.Answer == 'S')
         {
-            var host = _endpoint!.Host;
             SslStreamCertificateContext? clientCertificate;
             try
             {
@@ -253,14 +292,7 @@ public sealed partial class ConnectionActor
             }
 
             var ssl = new SslStream(_stream!, leaveInnerStreamOpen: false, ValidateServerCertificate);
-            var options = new SslClientAuthenticationOptions
-            {
-                TargetHost = host,
-                EnabledSslProtocols = SslProtocols.None,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                ClientCertificateContext = clientCertificate,
-            };
-            ssl.AuthenticateAsClientAsync(options).PipeTo(Self, success: () => new TlsEstablished(ssl), failure: ex => new TlsFailed(ex));
+            ssl.AuthenticateAsClientAsync(TlsOptions(_settings, _endpoint!, clientCertificate)).PipeTo(Self, success: () => new TlsEstablished(ssl), failure: ex => new TlsFailed(ex));
             return;
         }
 
@@ -298,10 +330,37 @@ public sealed partial class ConnectionActor
         return inner.Message;
     }
 
-    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    /// <summary>The TLS handshake's options for <paramref name="host"/>.</summary>
+    internal static SslClientAuthenticationOptions TlsOptions(ConnectionSettings settings, HostSpec host, SslStreamCertificateContext? clientCertificate)
     {
-        var mode = _settings.SslMode;
-        var rootPath = _settings.SslRootCert;
+        _ = settings;
+        return new SslClientAuthenticationOptions
+        {
+            TargetHost = host.Host,
+            EnabledSslProtocols = SslProtocols.None,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            ClientCertificateContext = clientCertificate,
+
+            // The handshake's own chain building trusts nothing: the system's trusted roots are
+            // never read (parsing the bundle is most of a first handshake's cost). What libpq trusts
+            // is decided in ValidateServerCertificate, which builds its own chain to sslrootcert.
+            CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+                DisableCertificateDownloads = true,
+            },
+        };
+    }
+
+    private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
+        ValidateServerCertificate(_settings, message => _log.Warning("{0}", message), certificate, chain, errors);
+
+    /// <summary>libpq's check of the server certificate for the sslmode and sslrootcert of <paramref name="settings"/>.</summary>
+    internal static bool ValidateServerCertificate(ConnectionSettings settings, Action<string>? warn, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        var mode = settings.SslMode;
+        var rootPath = settings.SslRootCert;
         var hasRoot = !string.IsNullOrEmpty(rootPath) && File.Exists(rootPath);
         if (mode is SslMode.Prefer or SslMode.Allow or SslMode.Require && !hasRoot)
         {
@@ -315,7 +374,7 @@ public sealed partial class ConnectionActor
 
         if (mode is SslMode.VerifyCa or SslMode.VerifyFull && !hasRoot)
         {
-            _log.Warning("root certificate file \"{0}\" does not exist", rootPath ?? "");
+            warn?.Invoke($"root certificate file \"{rootPath}\" does not exist");
             return false;
         }
 
@@ -349,30 +408,31 @@ public sealed partial class ConnectionActor
         BeginStartup();
     }
 
-    private void BeginStartup()
+    /// <summary>The startup message's parameters libpq sends for <paramref name="settings"/>.</summary>
+    internal static List<KeyValuePair<string, string>> StartupParameters(ConnectionSettings settings)
     {
         var parameters = new List<KeyValuePair<string, string>>
         {
-            new("user", _settings.User),
-            new("database", _settings.Database),
+            new("user", settings.User),
+            new("database", settings.Database),
             new("client_encoding", "UTF8"),
         };
-        if (!string.IsNullOrEmpty(_settings.ApplicationName))
+        if (!string.IsNullOrEmpty(settings.ApplicationName))
         {
-            parameters.Add(new("application_name", _settings.ApplicationName));
+            parameters.Add(new("application_name", settings.ApplicationName));
         }
 
-        if (!string.IsNullOrEmpty(_settings.Replication))
+        if (!string.IsNullOrEmpty(settings.Replication))
         {
-            parameters.Add(new("replication", _settings.Replication));
+            parameters.Add(new("replication", settings.Replication));
         }
 
-        if (!string.IsNullOrEmpty(_settings.Options))
+        if (!string.IsNullOrEmpty(settings.Options))
         {
-            parameters.Add(new("options", _settings.Options));
+            parameters.Add(new("options", settings.Options));
         }
 
-        foreach (var (k, v) in _settings.ExtraStartupParameters)
+        foreach (var (k, v) in settings.ExtraStartupParameters)
         {
             if (!parameters.Any(p => p.Key == k))
             {
@@ -380,6 +440,12 @@ public sealed partial class ConnectionActor
             }
         }
 
+        return parameters;
+    }
+
+    private void BeginStartup()
+    {
+        var parameters = StartupParameters(_settings);
         _writer.WriteStartup(parameters);
         Send();
         Become(Authenticating);

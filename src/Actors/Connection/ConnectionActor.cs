@@ -91,8 +91,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
     private readonly List<int> _batchLengths = [];
     private bool _busy;
 
-    public ConnectionActor(ConnectionSettings settings, ConnectionOptions options, IActorRef? owner)
+    private readonly EarlyConnection? _early;
+
+    public ConnectionActor(ConnectionSettings settings, ConnectionOptions options, IActorRef? owner, EarlyConnection? early = null)
     {
+        _early = early;
         _settings = settings;
         _options = options;
         _owner = owner ?? Context.Parent;
@@ -106,8 +109,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ConnectionSettings settings, ConnectionOptions? options = null, IActorRef? owner = null) =>
-        DelegateProps.Create(() => new ConnectionActor(settings, options ?? ConnectionOptions.Default, owner));
+    /// <param name="early">Connection steps already under way for these settings (see <see cref="EarlyConnection"/>), adopted instead of connecting anew.</param>
+    public static Props Props(ConnectionSettings settings, ConnectionOptions? options = null, IActorRef? owner = null, EarlyConnection? early = null) =>
+        DelegateProps.Create(() => new ConnectionActor(settings, options ?? ConnectionOptions.Default, owner, early));
 
     // Each phase is a switch over the message rather than ReceiveActor handlers, which compile an
     // expression tree per phase the first time an actor of this type enters it.
@@ -119,6 +123,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
         {
             // libpq's connect_timeout bounds the whole establishment, not only the TCP connect.
             Timers.StartSingleTimer("connect-timeout", ConnectTimedOut.Instance, timeout);
+        }
+
+        if (_early?.Take() is { } early)
+        {
+            early.PipeTo(Self, success: t => new EarlyTransport(t), failure: _ => new EarlyTransport(null));
+            return;
         }
 
         TryNextHost();
@@ -140,6 +150,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
 
     protected override void PostStop()
     {
+        _early?.DisposeIfNotTaken();
         CloseSocket();
         base.PostStop();
     }

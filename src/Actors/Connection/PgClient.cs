@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Akka.Actor;
 using PgWire.Protocol.Messages;
 using PgWire.Protocol.Settings;
@@ -47,17 +46,19 @@ public interface IQueryObserver
 /// </summary>
 public sealed class PgClient : IAsyncDisposable
 {
-    private readonly Channel<object> _inbox;
+    private readonly ClientInbox _inbox;
     private readonly IActorRef _bridge;
+    private readonly IActorRef _inboxRef;
     private readonly IActorRef _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Exception? _closedBy;
     private bool _closed;
 
-    private PgClient(Channel<object> inbox, IActorRef bridge, IActorRef connection, ServerSession session)
+    private PgClient(ClientInbox inbox, IActorRef bridge, IActorRef inboxRef, IActorRef connection, ServerSession session)
     {
         _inbox = inbox;
         _bridge = bridge;
+        _inboxRef = inboxRef;
         _connection = connection;
         Session = session;
         Parameters = new Dictionary<string, string>(session.Parameters, StringComparer.Ordinal);
@@ -70,6 +71,14 @@ public sealed class PgClient : IAsyncDisposable
 
     public TransactionStatus TransactionStatus { get; private set; } = TransactionStatus.Idle;
 
+    /// <summary>
+    /// When set, a query cycle runs on the calling thread and blocks it until the server is done
+    /// (the returned task is then complete): no thread-pool hand-off per result, for a caller with
+    /// one thread of work such as a command-line client. COPY FROM STDIN still awaits the observer.
+    /// Off by default, as blocking a thread-pool thread suits few callers.
+    /// </summary>
+    public bool WaitsSynchronously { get; set; }
+
     public bool IsClosed => _closed;
 
     /// <summary>Notifications received so far and not yet taken.</summary>
@@ -78,36 +87,43 @@ public sealed class PgClient : IAsyncDisposable
     /// <summary>Notices that arrive outside any query (delivered at the next query cycle).</summary>
     public event Action<PostgresErrorFields>? Notice;
 
-    public static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Connects; with <paramref name="early"/> (started with <see cref="EarlyConnection.Start"/> for
+    /// the same settings, typically before the actor system) its transport is adopted instead of
+    /// connecting anew.
+    /// </summary>
+    public static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default, EarlyConnection? early = null)
     {
-        var inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-        var bridge = system.ActorOf(DelegateProps.Create(() => new ClientBridge(settings, options ?? ConnectionOptions.Default, inbox.Writer)));
+        var inbox = new ClientInbox();
+        var inboxRef = new InboxRef(((ExtendedActorSystem)system).Provider, inbox);
+        var dispatcher = CallingThreadExecutorConfigurator.IsConfigured(system) ? CallingThreadExecutorConfigurator.DispatcherId : null;
+        var bridge = system.ActorOf(DelegateProps.Create(() => new ClientBridge(settings, options ?? ConnectionOptions.Default, early, inboxRef, dispatcher, inbox)));
         try
         {
-            while (true)
+            // With the calling-thread dispatcher the connection may report before the bridge has
+            // said which actor it is: take the two in either order.
+            IActorRef? connection = null;
+            ServerSession? session = null;
+            while (connection is null || session is null)
             {
-                var message = await inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                switch (message)
+                switch (await inbox.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     case ClientBridge.Started started:
-                        var connected = await inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                        switch (connected)
-                        {
-                            case Connected c:
-                                return new PgClient(inbox, bridge, started.Connection, c.Session);
-                            case ConnectionFailed f:
-                                throw f.Error;
-                            default:
-                                continue;
-                        }
-
+                        connection = started.Connection;
+                        break;
+                    case Connected c:
+                        session = c.Session;
+                        break;
                     case ConnectionFailed f:
                         throw f.Error;
                 }
             }
+
+            return new PgClient(inbox, bridge, inboxRef, connection, session);
         }
         catch
         {
+            early?.DisposeIfNotTaken();
             system.Stop(bridge);
             throw;
         }
@@ -152,13 +168,21 @@ public sealed class PgClient : IAsyncDisposable
     /// </summary>
     private async Task RunAsync(object command, IQueryObserver observer, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (WaitsSynchronously)
+        {
+            _gate.Wait(cancellationToken);
+        }
+        else
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             DrainIdleMessages();
             ThrowIfClosed();
             cancellationToken.ThrowIfCancellationRequested();
-            _connection.Tell(command, _bridge);
+            _connection.Tell(command, _inboxRef);
             Exception? observerError = null;
             using var abandon = new CancellationTokenSource();
             using var registration = cancellationToken.Register(() =>
@@ -171,7 +195,7 @@ public sealed class PgClient : IAsyncDisposable
                 object message;
                 try
                 {
-                    message = await _inbox.Reader.ReadAsync(abandon.Token).ConfigureAwait(false);
+                    message = WaitsSynchronously ? _inbox.Read(abandon.Token) : await _inbox.ReadAsync(abandon.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (abandon.IsCancellationRequested)
                 {
@@ -304,7 +328,7 @@ public sealed class PgClient : IAsyncDisposable
 
     private void DrainIdleMessages()
     {
-        while (_inbox.Reader.TryRead(out var message))
+        while (_inbox.TryRead(out var message))
         {
             HandleSessionMessage(message);
         }
@@ -377,14 +401,14 @@ public sealed class PgClient : IAsyncDisposable
             {
                 while (true)
                 {
-                    var message = await _inbox.Reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+                    var message = await _inbox.ReadAsync(timeout.Token).ConfigureAwait(false);
                     if (message is ConnectionClosed)
                     {
                         break;
                     }
                 }
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+            catch (OperationCanceledException)
             {
                 // the actor is gone either way
             }
@@ -395,17 +419,27 @@ public sealed class PgClient : IAsyncDisposable
         _bridge.Tell(PoisonPill.Instance);
     }
 
-    /// <summary>Owns the connection actor and turns its messages into a channel the facade reads.</summary>
+    /// <summary>
+    /// Owns the connection actor and reports its end. The connection's events go straight into the
+    /// channel the facade reads (<see cref="InboxRef"/>), without a hop through this actor.
+    /// </summary>
     private sealed class ClientBridge : UntypedActor
     {
         private readonly ConnectionSettings _settings;
         private readonly ConnectionOptions _options;
-        private readonly ChannelWriter<object> _writer;
+        private readonly IActorRef _inboxRef;
+        private readonly string? _dispatcher;
+        private readonly ClientInbox _writer;
 
-        public ClientBridge(ConnectionSettings settings, ConnectionOptions options, ChannelWriter<object> writer)
+        private readonly EarlyConnection? _early;
+
+        public ClientBridge(ConnectionSettings settings, ConnectionOptions options, EarlyConnection? early, IActorRef inboxRef, string? dispatcher, ClientInbox writer)
         {
+            _early = early;
             _settings = settings;
             _options = options;
+            _inboxRef = inboxRef;
+            _dispatcher = dispatcher;
             _writer = writer;
         }
 
@@ -413,22 +447,47 @@ public sealed class PgClient : IAsyncDisposable
 
         protected override void PreStart()
         {
-            var connection = Context.ActorOf(ConnectionActor.Props(_settings, _options, Self), "connection");
+            var props = ConnectionActor.Props(_settings, _options, _inboxRef, _early);
+            if (_dispatcher is not null)
+            {
+                props = props.WithDispatcher(_dispatcher);
+            }
+
+            var connection = Context.ActorOf(props, "connection");
             Context.Watch(connection);
-            _writer.TryWrite(new Started(connection));
+            _writer.Write(new Started(connection));
         }
 
         protected override void OnReceive(object message)
         {
             if (message is Terminated)
             {
-                _writer.TryWrite(new ConnectionClosed(null));
+                _writer.Write(new ConnectionClosed(null));
                 return;
             }
 
-            _writer.TryWrite(message);
+            _writer.Write(message);
         }
 
         protected override SupervisorStrategy SupervisorStrategy() => Akka.Actor.SupervisorStrategy.StoppingStrategy;
+    }
+
+    /// <summary>An actor reference whose messages are written into the facade's channel, on the sender's thread.</summary>
+    private sealed class InboxRef : MinimalActorRef
+    {
+        private readonly ClientInbox _writer;
+
+        public InboxRef(IActorRefProvider provider, ClientInbox writer)
+        {
+            Provider = provider;
+            Path = provider.TempPath();
+            _writer = writer;
+        }
+
+        public override ActorPath Path { get; }
+
+        public override IActorRefProvider Provider { get; }
+
+        protected override void TellInternal(object message, IActorRef sender) => _writer.Write(message);
     }
 }

@@ -22,14 +22,7 @@ public static partial class LreplRunner
     {
         ArgumentNullException.ThrowIfNull(options);
         LreplConfigDir.Prepare(options.ConfigDir);
-        try
-        {
-            StartupWarmUp.Start(Resolve(options, null).SslMode, snapshot: !File.Exists(options.DataPath));
-        }
-        catch (LreplException)
-        {
-            // Reported where the settings are used.
-        }
+        StartupWarmUp.Start(localSocketsOnly: false, snapshot: !File.Exists(options.DataPath));
 
         var system = CreateSystem(options);
         try

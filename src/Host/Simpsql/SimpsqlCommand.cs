@@ -20,6 +20,9 @@ public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter 
     public bool StdinIsTerminal { get; init; }
 
     public bool StdoutIsTerminal { get; init; }
+
+    /// <summary>Called once the first connection is established.</summary>
+    public Action? Connected { get; init; }
 }
 
 /// <summary><c>pgwire simpsql</c>: a psql-compatible command-line client.</summary>
@@ -27,8 +30,24 @@ public static class SimpsqlCommand
 {
     public const string Version = "0.1";
 
+    /// <summary>
+    /// The runtime's switch that runs socket completions on the thread that polls the sockets
+    /// instead of queueing them to the thread pool. simpsql has one connection and waits for each
+    /// result, so a hand-off per read is pure cost. It is read once, when the first socket
+    /// operation starts; it is removed again once connected, so that programs simpsql starts do
+    /// not inherit it.
+    /// </summary>
+    private const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     public static async Task<int> RunAsync(string[] args)
     {
+        SystemTrustStore.Ignore();
+        bool inherited = Environment.GetEnvironmentVariable(InlineSocketCompletions) is not null;
+        if (!inherited)
+        {
+            Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
+        }
+
         bool interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
         using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
         var stderr = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
@@ -39,6 +58,7 @@ public static class SimpsqlCommand
             ExitsAfterRun = true,
             StdinIsTerminal = TerminalDevice.IsTerminal(0),
             StdoutIsTerminal = TerminalDevice.IsTerminal(1),
+            Connected = inherited ? null : () => Environment.SetEnvironmentVariable(InlineSocketCompletions, null),
         };
         int rc = await RunAsync(args, console).ConfigureAwait(false);
         stdout.Flush();
@@ -90,12 +110,26 @@ public static class SimpsqlCommand
         }
 
         var env = console.Environment ?? SystemSettingsEnvironment.Instance;
-        StartupWarmUp.Start(PeekSslMode(options, env));
+        var prompter = new PasswordPrompter(console);
+
+        // Like psql 15, -W does not name the user: the connection string may still change it.
+        string? password = options.ForcePrompt ? prompter.Ask("Password: ") : null;
+        var settings = TryResolve(options, password, env, console);
+        if (settings is null)
+        {
+            output?.Dispose();
+            return 2;
+        }
+
+        // The socket, TLS and the startup message get under way while the actor system starts.
+        var early = EarlyConnection.Start(settings);
+        StartupWarmUp.Start(localSocketsOnly: settings.Hosts.All(h => h.Host.StartsWith('/') || h.Host.StartsWith('@')));
         var system = ActorSystem.Create("simpsql", PgWireConfig.ClientSystem);
         try
         {
-            var prompter = new PasswordPrompter(console);
-            var (client, password) = await ConnectAsync(system, options, console, prompter, env).ConfigureAwait(false);
+            PgClient? client;
+            (client, password) = await ConnectAsync(system, options, console, prompter, env, settings, password, early).ConfigureAwait(false);
+            console.Connected?.Invoke();
             if (client is null)
             {
                 output?.Dispose();
@@ -132,13 +166,13 @@ public static class SimpsqlCommand
     }
 
     /// <summary>Connects, asking for a password as psql does: first with -W, else when the server wants one and none was given.</summary>
-    private static async Task<(PgClient? Client, string? Password)> ConnectAsync(ActorSystem system, SimpsqlOptions options, SimpsqlConsole console, PasswordPrompter prompter, ISettingsEnvironment env)
+    private static async Task<(PgClient? Client, string? Password)> ConnectAsync(ActorSystem system, SimpsqlOptions options, SimpsqlConsole console, PasswordPrompter prompter, ISettingsEnvironment env,
+        ConnectionSettings first, string? password, EarlyConnection? early)
     {
-        // Like psql 15, -W does not name the user: the connection string may still change it.
-        string? password = options.ForcePrompt ? prompter.Ask("Password: ") : null;
+        ConnectionSettings? settings = first;
         while (true)
         {
-            var settings = TryResolve(options, password, env, console);
+            settings ??= TryResolve(options, password, env, console);
             if (settings is null)
             {
                 return (null, null);
@@ -146,11 +180,13 @@ public static class SimpsqlCommand
 
             try
             {
-                return (await PgClient.ConnectAsync(system, settings).ConfigureAwait(false), password);
+                return (await PgClient.ConnectAsync(system, settings, early: early).ConfigureAwait(false), password);
             }
             catch (PgConnectionException ex) when (ex.PasswordNeeded && password is null && !options.NeverPrompt)
             {
+                early = null;
                 password = prompter.Ask(PasswordPrompter.PromptFor(settings.User));
+                settings = null;
                 if (password is null)
                 {
                     return (null, null);
@@ -191,23 +227,6 @@ public static class SimpsqlCommand
         {
             console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {ex.Message}\n");
             return null;
-        }
-    }
-
-    /// <summary>
-    /// The sslmode the connection will most likely use (none over unix-domain sockets), read before
-    /// anything is asked or reported.
-    /// </summary>
-    private static SslMode PeekSslMode(SimpsqlOptions options, ISettingsEnvironment env)
-    {
-        try
-        {
-            var settings = ConnectionSettings.Resolve(options.ConnInfo, options.Overrides, env);
-            return settings.Hosts.All(h => h.Host.StartsWith('/') || h.Host.StartsWith('@')) ? SslMode.Disable : settings.SslMode;
-        }
-        catch (ConnectionSettingsException)
-        {
-            return SslMode.Prefer;
         }
     }
 

@@ -7,13 +7,55 @@ using Xunit;
 
 namespace PgWire.Actors.Tests.Connection;
 
-public sealed class ClientIntegrationTests : IAsyncLifetime
+/// <summary>
+/// The same tests with the connection run as simpsql runs it: on the calling thread
+/// (<see cref="PgWireConfig.ClientSystem"/>) and with the client waiting for results on its own thread.
+/// </summary>
+public sealed class ClientIntegrationCallingThreadTests : ClientIntegrationTests
 {
-    private ActorSystem _system = null!;
+    protected override ActorSystem CreateSystem() => ActorSystem.Create("client-tests", PgWireConfig.ClientSystem);
+
+    protected override bool WaitsSynchronously => true;
+
+    [ClusterFact]
+    public void The_client_system_runs_the_connection_on_the_calling_thread() =>
+        Assert.True(CallingThreadExecutorConfigurator.IsConfigured(_system));
+}
+
+/// <summary>
+/// The same tests once more as simpsql connects: the first steps taken by an
+/// <see cref="EarlyConnection"/> before the actor adopts them (or, when they do not go plainly,
+/// connects from the start): every outcome, error message included, must be the same.
+/// </summary>
+public sealed class ClientIntegrationEarlyConnectionTests : ClientIntegrationTests
+{
+    protected override ActorSystem CreateSystem() => ActorSystem.Create("client-tests", PgWireConfig.ClientSystem);
+
+    protected override bool WaitsSynchronously => true;
+
+    protected override bool StartsEarly => true;
+}
+
+public class ClientIntegrationTests : IAsyncLifetime
+{
+    private protected ActorSystem _system = null!;
+
+    protected virtual ActorSystem CreateSystem() => ActorSystem.Create("client-tests");
+
+    protected virtual bool WaitsSynchronously => false;
+
+    protected virtual bool StartsEarly => false;
+
+    private async Task<PgClient> Connect(ConnectionSettings settings, ConnectionOptions? options = null)
+    {
+        var client = await PgClient.ConnectAsync(_system, settings, options, early: StartsEarly ? EarlyConnection.Start(settings) : null);
+        client.WaitsSynchronously = WaitsSynchronously;
+        return client;
+    }
 
     public Task InitializeAsync()
     {
-        _system = ActorSystem.Create("client-tests");
+        _system = CreateSystem();
         return Task.CompletedTask;
     }
 
@@ -44,7 +86,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [InlineData(TestCluster.ScramUser, "SCRAM-SHA-256")]
     public async Task Each_authentication_method_connects_and_queries(string user, string method)
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(user, TestCluster.Password));
+        await using var client = await Connect(Settings(user, TestCluster.Password));
         Assert.Equal(method, client.Session.AuthenticationMethod);
         var result = await Run(client, "SELECT current_user, 1 + 1 AS two");
         Assert.Equal(new string?[] { user, "2" }, result.Rows.Single());
@@ -56,14 +98,14 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task Scram_with_a_non_ascii_password_connects()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUtf8User, TestCluster.ScramUtf8Password));
+        await using var client = await Connect(Settings(TestCluster.ScramUtf8User, TestCluster.ScramUtf8Password));
         Assert.Equal("SCRAM-SHA-256", client.Session.AuthenticationMethod);
     }
 
     [ClusterFact]
     public async Task Scram_with_channel_binding_over_tls_uses_the_plus_mechanism()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.SslOnlyUser, TestCluster.Password, "verify-full", "localhost", "channel_binding=require"));
+        await using var client = await Connect(Settings(TestCluster.SslOnlyUser, TestCluster.Password, "verify-full", "localhost", "channel_binding=require"));
         Assert.Equal("SCRAM-SHA-256-PLUS", client.Session.AuthenticationMethod);
         Assert.NotNull(client.Session.TlsProtocol);
         var result = await Run(client, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
@@ -73,7 +115,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task Channel_binding_require_without_tls_is_refused()
     {
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password, "disable", extra: "channel_binding=require")));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(Settings(TestCluster.ScramUser, TestCluster.Password, "disable", extra: "channel_binding=require")));
         Assert.Equal(ConnectionFailureKind.Authentication, ex.Kind);
     }
 
@@ -82,13 +124,13 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     {
         // 127.0.0.2 reaches the same loopback server but is not in the certificate's names.
         var settings = ConnectionSettings.Resolve($"host=127.0.0.1 port={TestCluster.Port} dbname={TestCluster.Database} user={TestCluster.ScramUser} password={TestCluster.Password} sslmode=verify-full sslrootcert={TestCluster.CaPath}", env: new EmptyEnvironment());
-        await using (var ok = await PgClient.ConnectAsync(_system, settings))
+        await using (var ok = await Connect(settings))
         {
             Assert.NotNull(ok.Session.TlsProtocol);
         }
 
         var wrongName = ConnectionSettings.Resolve($"host=127.0.0.2 port={TestCluster.Port} dbname={TestCluster.Database} user={TestCluster.ScramUser} password={TestCluster.Password} sslmode=verify-full sslrootcert={TestCluster.CaPath}", env: new EmptyEnvironment());
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, wrongName));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(wrongName));
         Assert.True(ex.Kind is ConnectionFailureKind.Tls or ConnectionFailureKind.Network, ex.Message);
     }
 
@@ -107,7 +149,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
         try
         {
             var settings = ConnectionSettings.Resolve($"host=localhost port={TestCluster.Port} dbname={TestCluster.Database} user={TestCluster.ScramUser} password={TestCluster.Password} sslmode=verify-ca sslrootcert={otherCa}", env: new EmptyEnvironment());
-            var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, settings));
+            var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(settings));
             Assert.Equal(ConnectionFailureKind.Tls, ex.Kind);
         }
         finally
@@ -122,7 +164,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [InlineData(TestCluster.ScramUser)]
     public async Task A_wrong_password_fails_with_the_server_message_and_no_secret(string user)
     {
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, Settings(user, "wrong-secret-123")));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(Settings(user, "wrong-secret-123")));
         Assert.Equal(ConnectionFailureKind.Authentication, ex.Kind);
         Assert.Contains($"password authentication failed for user \"{user}\"", ex.Message);
         Assert.DoesNotContain("wrong-secret-123", ex.Message);
@@ -131,7 +173,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task A_missing_password_says_so()
     {
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, null)));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(Settings(TestCluster.ScramUser, null)));
         Assert.Contains("no password supplied", ex.Message);
     }
 
@@ -139,7 +181,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     public async Task A_refused_port_gives_a_network_error()
     {
         var settings = ConnectionSettings.Resolve("host=127.0.0.1 port=1 user=x dbname=x sslmode=disable", env: new EmptyEnvironment());
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, settings));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(settings));
         Assert.Equal(ConnectionFailureKind.Network, ex.Kind);
         Assert.Contains("Connection refused", ex.Message);
     }
@@ -148,7 +190,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     public async Task An_unknown_host_name_gives_a_resolution_error()
     {
         var settings = ConnectionSettings.Resolve("host=no-such-host.invalid port=5432 user=x dbname=x", env: new EmptyEnvironment());
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, settings));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(settings));
         Assert.Contains("could not translate host name \"no-such-host.invalid\"", ex.Message);
     }
 
@@ -156,20 +198,20 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     public async Task Unix_socket_and_localhost_name_connect()
     {
         var unix = ConnectionSettings.Resolve($"host={TestCluster.SocketDir} port={TestCluster.Port} dbname={TestCluster.Database} user=postgres", env: new EmptyEnvironment());
-        await using (var client = await PgClient.ConnectAsync(_system, unix))
+        await using (var client = await Connect(unix))
         {
             Assert.True(client.Session.IsUnixSocket);
             Assert.True(client.Session.IsSuperuser);
         }
 
-        await using var byName = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password, "require", "localhost"));
+        await using var byName = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password, "require", "localhost"));
         Assert.NotNull(byName.Session.TlsProtocol);
     }
 
     [ClusterFact]
     public async Task Errors_keep_their_fields_and_the_session_stays_usable()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
         var result = await Run(client, "SELECT * FROM no_such_table");
         var error = Assert.Single(result.Errors);
         Assert.Equal("42P01", error.SqlState);
@@ -182,7 +224,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task Multiple_statements_nulls_unicode_and_empty_queries()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
         var result = await Run(client, "SELECT NULL::int AS n, 'héllo 日本' AS u; SELECT generate_series(1,3); ;");
         Assert.Equal(2, result.Descriptions.Count);
         Assert.Equal(new string?[] { null, "héllo 日本" }, result.Rows[0]);
@@ -195,7 +237,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task Many_rows_arrive_in_order_through_backpressure()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password), new ConnectionOptions { ReceiveBufferSize = 4096, MaxUnackedBatches = 1 });
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password), new ConnectionOptions { ReceiveBufferSize = 4096, MaxUnackedBatches = 1 });
         var result = await Run(client, "SELECT g, repeat('x', g % 300) FROM generate_series(1, 50000) g");
         Assert.Equal(50000, result.Rows.Count);
         for (var i = 0; i < result.Rows.Count; i++)
@@ -207,7 +249,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task A_row_larger_than_the_receive_buffer_is_read_whole()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password), new ConnectionOptions { ReceiveBufferSize = 1024 });
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password), new ConnectionOptions { ReceiveBufferSize = 1024 });
         var result = await Run(client, "SELECT repeat('ab', 500000)");
         Assert.Equal(1_000_000, result.Rows.Single()[0]!.Length);
     }
@@ -215,7 +257,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task Extended_query_binds_text_parameters()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
         var observer = new CollectingObserver();
         await client.ExecuteExtendedAsync("SELECT $1::int + 1, $2::text IS NULL", ["41", null], observer);
         Assert.Equal(new string?[] { "42", "t" }, observer.Rows.Single());
@@ -225,7 +267,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task Extended_query_returns_binary_results_for_the_columns_that_ask_for_them()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
         var perColumn = new CollectingObserver();
         await client.ExecuteExtendedAsync("SELECT $1::int4, 'x'::text, 258::int2", ["7"], [0, 1, 1], perColumn);
         Assert.Equal(new short[] { 0, 1, 1 }, perColumn.Descriptions.Single().Fields.Select(f => f.FormatCode));
@@ -241,7 +283,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task Copy_in_and_copy_out_round_trip()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
         await Run(client, "CREATE TEMP TABLE c (id int, t text)");
         var data = Encoding.UTF8.GetBytes("1\tone\n2\t\\N\n3\tthrée\n");
         var copyIn = await Run(client, "COPY c FROM STDIN", new CollectingObserver { CopyInData = data });
@@ -254,7 +296,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task A_failing_copy_in_source_aborts_the_copy_and_loses_nothing_else()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
         await Run(client, "CREATE TEMP TABLE c2 (id int)");
         var failed = await Run(client, "COPY c2 FROM STDIN", new CollectingObserver());
         Assert.Equal("57014", Assert.Single(failed.Errors).SqlState);
@@ -265,7 +307,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task Notices_and_notifications_are_delivered()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
         var notice = await Run(client, "DO $$ BEGIN RAISE NOTICE 'hello %', 42; END $$");
         Assert.Equal("hello 42", Assert.Single(notice.Notices).Message);
         await Run(client, "LISTEN chan; NOTIFY chan, 'payload'");
@@ -277,8 +319,9 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task Cancel_stops_a_running_query()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
-        var running = Run(client, "SELECT pg_sleep(30)");
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
+        // On another thread: a client that waits synchronously returns only when the query ends.
+        var running = Task.Run(() => Run(client, "SELECT pg_sleep(30)"));
         await Task.Delay(300);
         client.Cancel();
         var result = await running.WaitAsync(TimeSpan.FromSeconds(10));
@@ -290,8 +333,8 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task A_server_that_ends_the_session_is_reported()
     {
-        await using var victim = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password));
-        await using var admin = await PgClient.ConnectAsync(_system, Settings(TestCluster.SuperUser, TestCluster.SuperUserPassword));
+        await using var victim = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
+        await using var admin = await Connect(Settings(TestCluster.SuperUser, TestCluster.SuperUserPassword));
         await Run(admin, $"SELECT pg_terminate_backend({victim.Session.ProcessId})");
         await Task.Delay(200);
         await Assert.ThrowsAsync<PgConnectionException>(async () =>
@@ -309,7 +352,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
             return;
         }
 
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password, "verify-full", "::1"));
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password, "verify-full", "::1"));
         var result = await Run(client, "SELECT family(inet_client_addr())");
         Assert.Equal("6", result.Rows.Single()[0]);
     }
@@ -317,21 +360,21 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     [ClusterFact]
     public async Task Sslmode_allow_retries_with_tls_when_the_server_refuses_plain_connections()
     {
-        await using var client = await PgClient.ConnectAsync(_system, Settings(TestCluster.SslOnlyUser, TestCluster.Password, "allow"));
+        await using var client = await Connect(Settings(TestCluster.SslOnlyUser, TestCluster.Password, "allow"));
         Assert.NotNull(client.Session.TlsProtocol);
     }
 
     [ClusterFact]
     public async Task Sslmode_prefer_uses_tls_and_disable_does_not()
     {
-        await using (var preferred = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password, "prefer")))
+        await using (var preferred = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password, "prefer")))
         {
             Assert.NotNull(preferred.Session.TlsProtocol);
         }
 
-        await using var plain = await PgClient.ConnectAsync(_system, Settings(TestCluster.ScramUser, TestCluster.Password, "disable"));
+        await using var plain = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password, "disable"));
         Assert.Null(plain.Session.TlsProtocol);
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, Settings(TestCluster.SslOnlyUser, TestCluster.Password, "disable")));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(Settings(TestCluster.SslOnlyUser, TestCluster.Password, "disable")));
         Assert.Equal(ConnectionFailureKind.Authentication, ex.Kind);
     }
 
@@ -339,7 +382,7 @@ public sealed class ClientIntegrationTests : IAsyncLifetime
     public async Task Several_hosts_are_tried_in_order()
     {
         var settings = ConnectionSettings.Resolve($"host=127.0.0.1,{TestCluster.Host} port=1,{TestCluster.Port} dbname={TestCluster.Database} user={TestCluster.ScramUser} password={TestCluster.Password} sslmode=disable", env: new EmptyEnvironment());
-        await using var client = await PgClient.ConnectAsync(_system, settings);
+        await using var client = await Connect(settings);
         Assert.Equal(TestCluster.Port, client.Session.Port);
     }
 }
