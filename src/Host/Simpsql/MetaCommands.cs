@@ -280,6 +280,10 @@ internal sealed partial class SimpsqlSession
             case "c":
             case "connect":
                 return await ConnectCommandAsync(scanner).ConfigureAwait(false);
+            case "watch":
+                return await WatchCommandAsync(scanner, buffer).ConfigureAwait(false);
+            case "errverbose":
+                return ErrVerboseCommand();
             case "copy":
                 return await CopyCommand.RunAsync(this, scanner.ReadRestOfLine()).ConfigureAwait(false);
             case "?":

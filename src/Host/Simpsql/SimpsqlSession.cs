@@ -179,6 +179,11 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     internal void ReportServerMessage(PostgresErrorFields fields, string? query, bool isError)
     {
+        if (isError)
+        {
+            RememberServerError(fields, query);
+        }
+
         LogError(ErrorFormatter.Format(fields, query, isError, Verbosity, ShowContext), true);
     }
 
