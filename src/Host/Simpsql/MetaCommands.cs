@@ -19,6 +19,13 @@ internal sealed partial class SimpsqlSession
     internal async Task<MetaOutcome> RunBackslashAsync(QueryScanner scanner, StringBuilder buffer)
     {
         string cmd = scanner.ReadCommandName();
+        if (RestrictedRefusal(cmd) is { } refusal)
+        {
+            // As psql: before anything else, \if and its kin too.
+            LogError(refusal, false);
+            return FinishCommand(cmd, scanner, MetaOutcome.Error);
+        }
+
         if (RunConditional(cmd, scanner, buffer) is { } conditional)
         {
             return FinishCommand(cmd, scanner, conditional);
@@ -295,9 +302,24 @@ internal sealed partial class SimpsqlSession
                 WriteSqlHelp(scanner.ReadRestOfLine().Trim().TrimEnd(';', ' ', '\t'));
                 return MetaOutcome.Ok;
             case "!":
-                scanner.ReadRestOfLine();
-                LogError("\\!: not supported", false);
-                return MetaOutcome.Error;
+                return ShellCommand(scanner);
+            case "w":
+            case "write":
+                return WriteBufferCommand(cmd, scanner, buffer);
+            case "prompt":
+                return PromptCommand(cmd, scanner);
+            case "password":
+                return await PasswordCommandAsync(scanner).ConfigureAwait(false);
+            case "cd":
+                return ChangeDirectoryCommand(cmd, scanner);
+            case "s":
+                return HistoryCommand(scanner);
+            case "copyright":
+                CopyrightCommand();
+                return MetaOutcome.Ok;
+            case "restrict":
+            case "unrestrict":
+                return RestrictCommand(cmd, scanner);
         }
 
         if (cmd.StartsWith('d') || cmd.StartsWith('l') || cmd == "z")

@@ -42,7 +42,8 @@ internal sealed class QueryOutputTarget : IDisposable
         _tried = true;
         if (_target.StartsWith('|'))
         {
-            var start = new ProcessStartInfo("/bin/sh")
+            // "sh" as the program name, as popen and system() give it: the shell names itself so in its messages.
+            var start = new ProcessStartInfo("sh")
             {
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,

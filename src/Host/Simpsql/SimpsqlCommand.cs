@@ -13,6 +13,9 @@ public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter 
     /// <summary>Asks for a password on the terminal without echo; null, or a NoTerminal answer, falls back to standard input.</summary>
     public Func<string, (PasswordPromptResult Result, string Password)>? PasswordPrompt { get; init; }
 
+    /// <summary>Asks for a line on the terminal with echo (\prompt); null, or a NoTerminal answer, falls back to standard input.</summary>
+    public Func<string, (PasswordPromptResult Result, string Line)>? LinePrompt { get; init; }
+
     /// <summary>The process exits when the run returns, so the actor system is not shut down first.</summary>
     public bool ExitsAfterRun { get; init; }
 
@@ -36,6 +39,7 @@ public static class SimpsqlCommand
         var console = new SimpsqlConsole(stdin, stdout, stderr, interactive)
         {
             PasswordPrompt = prompt => (TerminalPassword.Read(prompt, out string password), password),
+            LinePrompt = prompt => (TerminalPassword.Read(prompt, true, out string line), line),
             ExitsAfterRun = true,
             StdinIsTerminal = TerminalDevice.IsTerminal(0),
             StdoutIsTerminal = TerminalDevice.IsTerminal(1),
@@ -108,6 +112,8 @@ public static class SimpsqlCommand
                 StdinIsTerminal = console.StdinIsTerminal,
                 StdoutIsTerminal = console.StdoutIsTerminal,
                 Prompter = options.NeverPrompt ? null : prompter,
+                TypedInput = prompter,
+                InheritStreams = console.ExitsAfterRun,
                 ForcePasswordPrompt = options.ForcePrompt,
             };
             if (output is not null)

@@ -336,6 +336,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             bool redisplay = false;
             if (Interactive && reader is TerminalLineReader terminalReader)
             {
+                _historyReader = terminalReader;
                 terminalReader.Completer = (line, cursor) => CompleteLine(buffer.ToString(), line, cursor);
             }
 

@@ -29,7 +29,13 @@ public static partial class TerminalPassword
     private const int SetAfterFlush = 2; // TCSAFLUSH, Linux and macOS alike
     private const short PollIn = 0x1;
 
-    public static PasswordPromptResult Read(string prompt, out string password)
+    public static PasswordPromptResult Read(string prompt, out string password) => Read(prompt, false, out password);
+
+    /// <summary>
+    /// Asks on the controlling terminal; with <paramref name="echo"/> the line typed shows, and no line break
+    /// is written after it (psql's simple_prompt with echo, as \prompt uses it).
+    /// </summary>
+    public static PasswordPromptResult Read(string prompt, bool echo, out string password)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         password = "";
@@ -53,7 +59,7 @@ public static partial class TerminalPassword
         {
             int fd = (int)tty.DangerousGetHandle();
             byte[] saved = new byte[256];
-            bool echoOff = GetAttributes(fd, saved) && SetAttributes(fd, WithoutEcho(saved));
+            bool echoOff = GetAttributes(fd, saved) && SetAttributes(fd, WithoutEcho(saved, echo));
             int canceled = 0;
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
             {
@@ -110,7 +116,10 @@ public static partial class TerminalPassword
                     SetAttributes(fd, saved);
                 }
 
-                Write(stream, "\n");
+                if (!echo)
+                {
+                    Write(stream, "\n");
+                }
             }
         }
     }
@@ -131,14 +140,14 @@ public static partial class TerminalPassword
     /// The terminal's settings for typing a password: whole lines with the usual editing keys (a line editor may
     /// have left the terminal reading single keys), Enter ending the line, Ctrl+C a signal, and no echo.
     /// </summary>
-    private static byte[] WithoutEcho(byte[] attributes)
+    private static byte[] WithoutEcho(byte[] attributes, bool echo)
     {
         bool bsd = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
         uint lineMode = bsd ? 0x100u : 0x2u; // ICANON
         uint signals = bsd ? 0x80u : 0x1u; // ISIG
         var changed = (byte[])attributes.Clone();
         Update(changed, 0, bsd, flags => flags | MapCarriageReturn);
-        Update(changed, 3, bsd, flags => (flags | lineMode | signals) & ~Echo);
+        Update(changed, 3, bsd, flags => echo ? flags | lineMode | signals | Echo : (flags | lineMode | signals) & ~Echo);
         return changed;
     }
 
