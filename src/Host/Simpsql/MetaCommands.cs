@@ -111,11 +111,13 @@ internal sealed partial class SimpsqlSession
             case "crosstabview":
                 return await CrosstabCommandAsync(scanner, buffer).ConfigureAwait(false);
             case "r":
+            case "reset":
                 buffer.Clear();
                 scanner.Reset();
                 Info("Query buffer reset (cleared).");
                 return MetaOutcome.Ok;
             case "p":
+            case "print":
                 if (buffer.Length > 0 || PreviousBuffer.Length > 0)
                 {
                     OutText.Write((buffer.Length > 0 ? buffer.ToString() : PreviousBuffer) + "\n");
@@ -320,6 +322,12 @@ internal sealed partial class SimpsqlSession
             case "restrict":
             case "unrestrict":
                 return RestrictCommand(cmd, scanner);
+        }
+
+        if (cmd is "list" or "list+")
+        {
+            // psql's long name for \l.
+            cmd = cmd == "list" ? "l" : "l+";
         }
 
         if (cmd.StartsWith('d') || cmd.StartsWith('l') || cmd == "z")

@@ -314,4 +314,8 @@ public sealed partial class MetaCommandTests
         SimpsqlHarness.AssertSameAsPsql(["-X"], script);
         SimpsqlHarness.AssertSameAsPsql(["-X", "-v", "ON_ERROR_STOP=1"], "\\restrict k\n\\echo x\n\\echo y\n");
     }
+
+    [PsqlFact]
+    public void Long_names_print_reset_and_list_work_like_psql() =>
+        SimpsqlHarness.AssertSameAsPsql(["-X"], "select 1\n\\print\n\\reset\n\\print\n\\list nosuchdb\n\\list+ nosuchdb\n");
 }
