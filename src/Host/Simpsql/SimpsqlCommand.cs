@@ -359,6 +359,9 @@ public static class SimpsqlCommand
         stream.Flush();
     }
 
+    /// <summary>simpsql --help, which \\? options shows too.</summary>
+    internal static string UsageText => Usage;
+
     private const string Usage =
         "simpsql is the PgWire interactive terminal for PostgreSQL.\n\n" +
         "Usage:\n" +

@@ -318,4 +318,23 @@ public sealed partial class MetaCommandTests
     [PsqlFact]
     public void Long_names_print_reset_and_list_work_like_psql() =>
         SimpsqlHarness.AssertSameAsPsql(["-X"], "select 1\n\\print\n\\reset\n\\print\n\\list nosuchdb\n\\list+ nosuchdb\n");
+
+    [PsqlFact]
+    public void Backslash_help_is_psqls_with_the_current_settings()
+    {
+        // Two lines say what differs: the program's name, and \h (links to the documentation, not syntax).
+        string script = "\\?\n\\x auto\n\\t on\n\\H\n\\timing on\n\\? commands\n\\x on\n\\? bogus\n";
+        var expected = SimpsqlHarness.RunPsql(["-X"], script);
+        var actual = SimpsqlHarness.RunSimpsql(["-X"], script);
+        string psqlHelp = expected.Stdout
+            .Replace("  \\q                     quit psql\n", "  \\q                     quit simpsql\n", StringComparison.Ordinal)
+            .Replace(
+                "  \\h [NAME]              help on syntax of SQL commands, * for all commands\n",
+                "  \\h [NAME]              list SQL commands, or link to the documentation of NAME\n",
+                StringComparison.Ordinal);
+        Assert.Equal(psqlHelp, actual.Stdout);
+        Assert.Equal(expected.Stderr, actual.Stderr);
+        Assert.Contains("toggle expanded output (currently auto)", actual.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\\restrict RESTRICT_KEY", actual.Stdout, StringComparison.Ordinal);
+    }
 }
