@@ -27,6 +27,7 @@ public static partial class TerminalPassword
     private const uint Echo = 0x8; // ECHO in c_lflag, Linux and the BSDs alike
     private const uint MapCarriageReturn = 0x100; // ICRNL in c_iflag, Linux and the BSDs alike
     private const int SetAfterFlush = 2; // TCSAFLUSH, Linux and macOS alike
+    private const int SetNow = 0; // TCSANOW, Linux and macOS alike
     private const short PollIn = 0x1;
 
     public static PasswordPromptResult Read(string prompt, out string password) => Read(prompt, false, out password);
@@ -59,7 +60,9 @@ public static partial class TerminalPassword
         {
             int fd = (int)tty.DangerousGetHandle();
             byte[] saved = new byte[256];
-            bool echoOff = GetAttributes(fd, saved) && SetAttributes(fd, WithoutEcho(saved, echo));
+            // With echo the settings change and come back at once, without flushing what was typed ahead.
+            int when = echo ? SetNow : SetAfterFlush;
+            bool echoOff = GetAttributes(fd, saved) && SetAttributes(fd, WithoutEcho(saved, echo), when);
             int canceled = 0;
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
             {
@@ -113,7 +116,7 @@ public static partial class TerminalPassword
             {
                 if (echoOff)
                 {
-                    SetAttributes(fd, saved);
+                    SetAttributes(fd, saved, when);
                 }
 
                 if (!echo)
@@ -175,11 +178,11 @@ public static partial class TerminalPassword
         }
     }
 
-    private static unsafe bool SetAttributes(int fd, byte[] attributes)
+    private static unsafe bool SetAttributes(int fd, byte[] attributes, int when)
     {
         fixed (byte* p = attributes)
         {
-            return TcSetAttr(fd, SetAfterFlush, p) == 0;
+            return TcSetAttr(fd, when, p) == 0;
         }
     }
 

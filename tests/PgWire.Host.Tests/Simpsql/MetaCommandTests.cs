@@ -337,4 +337,44 @@ public sealed partial class MetaCommandTests
         Assert.Contains("toggle expanded output (currently auto)", actual.Stdout, StringComparison.Ordinal);
         Assert.Contains("\\restrict RESTRICT_KEY", actual.Stdout, StringComparison.Ordinal);
     }
+
+    [PsqlFact]
+    public void On_a_terminal_history_lists_the_lines_and_prompt_reads_the_terminal_like_psql()
+    {
+        string[] args = [PseudoTerminal.Uri(TestCluster.TrustUser), "-X"];
+        using var ours = PseudoTerminal.StartPgwire(["simpsql", .. args]);
+        using var psql = PseudoTerminal.StartPsql(args);
+        var histories = new List<string>();
+        foreach (var terminal in new[] { psql, ours })
+        {
+            int at = terminal.WaitFor("pgwire_test=> ");
+            terminal.Type("select 1 as one;\r");
+            at = terminal.WaitFor("(1 row)", at);
+            terminal.Type("\\echo x\r");
+            at = terminal.WaitFor("x\r\n", at);
+            terminal.Type("\\s\r");
+            int listed = terminal.WaitFor("x\r\n\\s\r\n", at);
+            terminal.Type("\\echo MARK\r");
+            int mark = terminal.WaitFor("MARK", listed);
+            mark = terminal.WaitFor("MARK\r\n", mark);
+            histories.Add(Escapes().Replace(terminal.Transcript[..mark], ""));
+
+            terminal.Type("\\prompt 'Name: ' n\r");
+            at = terminal.WaitFor("Name: ", mark);
+            terminal.Type("bob\r");
+            terminal.Type("\\echo got :n\r");
+            terminal.WaitFor("got bob\r\n", at);
+            terminal.Type("\\q\r");
+            Assert.Equal(0, terminal.WaitForExit());
+        }
+
+        // The history, the command itself last, and the blank line \s ends with (terminal echoes differ otherwise).
+        foreach (string transcript in histories)
+        {
+            Assert.Contains("\nselect 1 as one;\r\n\\echo x\r\n\\s\r\n\r\n", transcript, StringComparison.Ordinal);
+        }
+    }
+
+    [GeneratedRegex("\x1b\\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r(?!\n)")]
+    private static partial Regex Escapes();
 }
