@@ -92,7 +92,15 @@ internal sealed class QueryOutputTarget : IDisposable
             // a command that exits without reading all of its input
         }
 
-        Text?.Dispose();
+        try
+        {
+            Text?.Dispose();
+        }
+        catch (IOException)
+        {
+            // its buffer could not reach a command that has exited
+        }
+
         try
         {
             Stream?.Dispose();

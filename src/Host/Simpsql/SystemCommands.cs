@@ -88,6 +88,7 @@ internal sealed partial class SimpsqlSession
             try
             {
                 output.Text!.Write(text);
+                output.Text.Flush();
             }
             catch (IOException)
             {
