@@ -19,6 +19,13 @@ internal sealed partial class SimpsqlSession
     internal async Task<MetaOutcome> RunBackslashAsync(QueryScanner scanner, StringBuilder buffer)
     {
         string cmd = scanner.ReadCommandName();
+        if (RestrictedRefusal(cmd) is { } refusal)
+        {
+            // As psql: before anything else, \if and its kin too.
+            LogError(refusal, false);
+            return FinishCommand(cmd, scanner, MetaOutcome.Error);
+        }
+
         if (RunConditional(cmd, scanner, buffer) is { } conditional)
         {
             return FinishCommand(cmd, scanner, conditional);
@@ -104,11 +111,13 @@ internal sealed partial class SimpsqlSession
             case "crosstabview":
                 return await CrosstabCommandAsync(scanner, buffer).ConfigureAwait(false);
             case "r":
+            case "reset":
                 buffer.Clear();
                 scanner.Reset();
                 Info("Query buffer reset (cleared).");
                 return MetaOutcome.Ok;
             case "p":
+            case "print":
                 if (buffer.Length > 0 || PreviousBuffer.Length > 0)
                 {
                     OutText.Write((buffer.Length > 0 ? buffer.ToString() : PreviousBuffer) + "\n");
@@ -280,20 +289,44 @@ internal sealed partial class SimpsqlSession
             case "c":
             case "connect":
                 return await ConnectCommandAsync(scanner).ConfigureAwait(false);
+            case "watch":
+                return await WatchCommandAsync(scanner, buffer).ConfigureAwait(false);
+            case "errverbose":
+                return ErrVerboseCommand();
             case "copy":
                 return await CopyCommand.RunAsync(this, scanner.ReadRestOfLine()).ConfigureAwait(false);
             case "?":
-                // Like psql, on standard output even while \o sends query results elsewhere, and paged.
-                WritePaged(HelpText, CountLines(HelpText), _stdoutText);
+                HelpCommand(scanner);
                 return MetaOutcome.Ok;
             case "h":
             case "help":
                 WriteSqlHelp(scanner.ReadRestOfLine().Trim().TrimEnd(';', ' ', '\t'));
                 return MetaOutcome.Ok;
             case "!":
-                scanner.ReadRestOfLine();
-                LogError("\\!: not supported", false);
-                return MetaOutcome.Error;
+                return ShellCommand(scanner);
+            case "w":
+            case "write":
+                return WriteBufferCommand(cmd, scanner, buffer);
+            case "prompt":
+                return PromptCommand(cmd, scanner);
+            case "password":
+                return await PasswordCommandAsync(scanner).ConfigureAwait(false);
+            case "cd":
+                return ChangeDirectoryCommand(cmd, scanner);
+            case "s":
+                return HistoryCommand(scanner);
+            case "copyright":
+                CopyrightCommand();
+                return MetaOutcome.Ok;
+            case "restrict":
+            case "unrestrict":
+                return RestrictCommand(cmd, scanner);
+        }
+
+        if (cmd is "list" or "list+")
+        {
+            // psql's long name for \l.
+            cmd = cmd == "list" ? "l" : "l+";
         }
 
         if (cmd.StartsWith('d') || cmd.StartsWith('l') || cmd == "z")
@@ -522,67 +555,4 @@ internal sealed partial class SimpsqlSession
 
         return MetaOutcome.Ok;
     }
-
-    private const string HelpText =
-        "General\n" +
-        "  \\g [(OPTIONS)] [FILE]  execute query (and send result to file or |pipe);\n" +
-        "                         \\g with no arguments is equivalent to a semicolon\n" +
-        "  \\gdesc                 describe result of query, without executing it\n" +
-        "  \\gexec                 execute query, then execute each value in its result\n" +
-        "  \\gset [PREFIX]         execute query and store result in psql variables\n" +
-        "  \\gx [(OPTIONS)] [FILE] as \\g, but forces expanded output mode\n" +
-        "  \\q                     quit simpsql\n" +
-        "\n" +
-        "Help\n" +
-        "  \\?                     show help on backslash commands\n" +
-        "  \\h [NAME]              list SQL commands, or link to the documentation of NAME\n" +
-        "\n" +
-        "Query Buffer\n" +
-        "  \\e [FILE] [LINE]       edit the query buffer (or file) with external editor\n" +
-        "  \\ef [FUNCNAME [LINE]]  edit function definition with external editor\n" +
-        "  \\ev [VIEWNAME [LINE]]  edit view definition with external editor\n" +
-        "  \\p                     show the contents of the query buffer\n" +
-        "  \\r                     reset (clear) the query buffer\n" +
-        "\n" +
-        "Input/Output\n" +
-        "  \\copy ...              perform SQL COPY with data stream to the client host\n" +
-        "  \\echo [-n] [STRING]    write string to standard output (-n for no newline)\n" +
-        "  \\i FILE                execute commands from file\n" +
-        "  \\ir FILE               as \\i, but relative to location of current script\n" +
-        "  \\o [FILE]              send all query results to file\n" +
-        "  \\qecho [-n] [STRING]   write string to \\o output stream (-n for no newline)\n" +
-        "  \\warn [-n] [STRING]    write string to standard error (-n for no newline)\n" +
-        "\n" +
-        "Conditional\n" +
-        "  \\if EXPR               begin conditional block\n" +
-        "  \\elif EXPR             alternative within current conditional block\n" +
-        "  \\else                  final alternative within current conditional block\n" +
-        "  \\endif                 end conditional block\n" +
-        "\n" +
-        "Informational\n" +
-        "  \\d[S+]                 list tables, views, and sequences\n" +
-        "  \\l[+]                  list databases\n" +
-        "\n" +
-        "Formatting\n" +
-        "  \\a                     toggle between unaligned and aligned output mode\n" +
-        "  \\C [STRING]            set table title, or unset if none\n" +
-        "  \\f [STRING]            show or set field separator for unaligned query output\n" +
-        "  \\pset [NAME [VALUE]]   set table output option\n" +
-        "  \\t [on|off]            show only rows\n" +
-        "  \\x [on|off|auto]       toggle expanded output\n" +
-        "\n" +
-        "Connection\n" +
-        "  \\c[onnect] {[DBNAME|- USER|- HOST|- PORT|-] | conninfo}\n" +
-        "                         connect to new database\n" +
-        "  \\conninfo              display information about current connection\n" +
-        "  \\encoding              show client encoding\n" +
-        "\n" +
-        "Operating System\n" +
-        "  \\getenv PSQLVAR ENVVAR fetch environment variable\n" +
-        "  \\setenv NAME [VALUE]   set or unset environment variable\n" +
-        "  \\timing [on|off]       toggle timing of commands\n" +
-        "\n" +
-        "Variables\n" +
-        "  \\set [NAME [VALUE]]    set internal variable, or list all if no parameters\n" +
-        "  \\unset NAME            unset (delete) internal variable\n";
 }

@@ -41,4 +41,36 @@ internal sealed class PasswordPrompter
         _console.Stderr.Write("\n");
         return line;
     }
+
+    /// <summary>
+    /// \prompt's question: on the terminal with echo when there is one, else the prompt on standard error and a
+    /// line of standard input; null when the user pressed Ctrl+C, "" at end of input.
+    /// </summary>
+    public string? AskWithEcho(string? prompt)
+    {
+        if (_console.LinePrompt is { } terminal)
+        {
+            var (result, line) = terminal(prompt ?? "");
+            if (result == PasswordPromptResult.Entered)
+            {
+                return line;
+            }
+
+            if (result == PasswordPromptResult.Canceled)
+            {
+                return null;
+            }
+        }
+
+        if (prompt is not null)
+        {
+            _console.Stderr.Write(prompt);
+            _console.Stderr.Flush();
+        }
+
+        return _console.Stdin.ReadLine() ?? "";
+    }
+
+    /// <summary>A line of standard input for \prompt in a script file, null at its end.</summary>
+    public string? ReadStdinLine() => _console.Stdin.ReadLine();
 }

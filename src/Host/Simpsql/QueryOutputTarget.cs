@@ -42,7 +42,8 @@ internal sealed class QueryOutputTarget : IDisposable
         _tried = true;
         if (_target.StartsWith('|'))
         {
-            var start = new ProcessStartInfo("/bin/sh")
+            // "sh" as the program name, as popen and system() give it: the shell names itself so in its messages.
+            var start = new ProcessStartInfo("sh")
             {
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,
@@ -91,7 +92,15 @@ internal sealed class QueryOutputTarget : IDisposable
             // a command that exits without reading all of its input
         }
 
-        Text?.Dispose();
+        try
+        {
+            Text?.Dispose();
+        }
+        catch (IOException)
+        {
+            // its buffer could not reach a command that has exited
+        }
+
         try
         {
             Stream?.Dispose();

@@ -49,7 +49,7 @@ internal sealed partial class SimpsqlSession
         "ef", "ev", "encoding", "errverbose", "f", "g", "gdesc", "getenv", "gexec", "gset", "gx", "h", "help", "H", "html",
         "i", "include", "ir", "include_relative", "if", "elif", "else", "endif", "l", "list", "l+", "list+", "o", "out",
         "p", "print", "password", "prompt", "pset", "q", "quit", "qecho", "r", "reset", "s", "set", "setenv", "sf",
-        "sf+", "sv", "sv+", "t", "T", "timing", "unset", "w", "write", "warn", "watch", "x", "z",
+        "sf+", "sv", "sv+", "t", "T", "timing", "unset", "w", "write", "warn", "watch", "x", "z", "restrict", "unrestrict",
     };
 
     /// <summary>

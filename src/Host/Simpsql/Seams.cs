@@ -94,6 +94,9 @@ public sealed class TerminalLineReader : ILineReader
 
     public void AddHistory(string entry) => _editor.AddHistory(entry);
 
+    /// <summary>The history, oldest first (\s).</summary>
+    public IReadOnlyList<string> History => _editor.History;
+
     public void SaveHistory()
     {
         try

@@ -13,6 +13,9 @@ public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter 
     /// <summary>Asks for a password on the terminal without echo; null, or a NoTerminal answer, falls back to standard input.</summary>
     public Func<string, (PasswordPromptResult Result, string Password)>? PasswordPrompt { get; init; }
 
+    /// <summary>Asks for a line on the terminal with echo (\prompt); null, or a NoTerminal answer, falls back to standard input.</summary>
+    public Func<string, (PasswordPromptResult Result, string Line)>? LinePrompt { get; init; }
+
     /// <summary>The process exits when the run returns, so the actor system is not shut down first.</summary>
     public bool ExitsAfterRun { get; init; }
 
@@ -55,6 +58,7 @@ public static class SimpsqlCommand
         var console = new SimpsqlConsole(stdin, stdout, stderr, interactive)
         {
             PasswordPrompt = prompt => (TerminalPassword.Read(prompt, out string password), password),
+            LinePrompt = prompt => (TerminalPassword.Read(prompt, true, out string line), line),
             ExitsAfterRun = true,
             StdinIsTerminal = TerminalDevice.IsTerminal(0),
             StdoutIsTerminal = TerminalDevice.IsTerminal(1),
@@ -142,6 +146,8 @@ public static class SimpsqlCommand
                 StdinIsTerminal = console.StdinIsTerminal,
                 StdoutIsTerminal = console.StdoutIsTerminal,
                 Prompter = options.NeverPrompt ? null : prompter,
+                TypedInput = prompter,
+                InheritStreams = console.ExitsAfterRun,
                 ForcePasswordPrompt = options.ForcePrompt,
             };
             if (output is not null)
@@ -371,6 +377,9 @@ public static class SimpsqlCommand
         stream.Write(Encoding.UTF8.GetBytes(text));
         stream.Flush();
     }
+
+    /// <summary>simpsql --help, which \\? options shows too.</summary>
+    internal static string UsageText => Usage;
 
     private const string Usage =
         "simpsql is the PgWire interactive terminal for PostgreSQL.\n\n" +

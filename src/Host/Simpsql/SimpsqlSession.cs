@@ -183,6 +183,11 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     internal void ReportServerMessage(PostgresErrorFields fields, string? query, bool isError)
     {
+        if (isError)
+        {
+            RememberServerError(fields, query);
+        }
+
         LogError(ErrorFormatter.Format(fields, query, isError, Verbosity, ShowContext), true);
     }
 
@@ -335,6 +340,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             bool redisplay = false;
             if (Interactive && reader is TerminalLineReader terminalReader)
             {
+                _historyReader = terminalReader;
                 terminalReader.Completer = (line, cursor) => CompleteLine(buffer.ToString(), line, cursor);
             }
 

@@ -27,9 +27,16 @@ public static partial class TerminalPassword
     private const uint Echo = 0x8; // ECHO in c_lflag, Linux and the BSDs alike
     private const uint MapCarriageReturn = 0x100; // ICRNL in c_iflag, Linux and the BSDs alike
     private const int SetAfterFlush = 2; // TCSAFLUSH, Linux and macOS alike
+    private const int SetNow = 0; // TCSANOW, Linux and macOS alike
     private const short PollIn = 0x1;
 
-    public static PasswordPromptResult Read(string prompt, out string password)
+    public static PasswordPromptResult Read(string prompt, out string password) => Read(prompt, false, out password);
+
+    /// <summary>
+    /// Asks on the controlling terminal; with <paramref name="echo"/> the line typed shows, and no line break
+    /// is written after it (psql's simple_prompt with echo, as \prompt uses it).
+    /// </summary>
+    public static PasswordPromptResult Read(string prompt, bool echo, out string password)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         password = "";
@@ -53,7 +60,9 @@ public static partial class TerminalPassword
         {
             int fd = (int)tty.DangerousGetHandle();
             byte[] saved = new byte[256];
-            bool echoOff = GetAttributes(fd, saved) && SetAttributes(fd, WithoutEcho(saved));
+            // With echo the settings change and come back at once, without flushing what was typed ahead.
+            int when = echo ? SetNow : SetAfterFlush;
+            bool echoOff = GetAttributes(fd, saved) && SetAttributes(fd, WithoutEcho(saved, echo), when);
             int canceled = 0;
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
             {
@@ -107,10 +116,13 @@ public static partial class TerminalPassword
             {
                 if (echoOff)
                 {
-                    SetAttributes(fd, saved);
+                    SetAttributes(fd, saved, when);
                 }
 
-                Write(stream, "\n");
+                if (!echo)
+                {
+                    Write(stream, "\n");
+                }
             }
         }
     }
@@ -131,14 +143,14 @@ public static partial class TerminalPassword
     /// The terminal's settings for typing a password: whole lines with the usual editing keys (a line editor may
     /// have left the terminal reading single keys), Enter ending the line, Ctrl+C a signal, and no echo.
     /// </summary>
-    private static byte[] WithoutEcho(byte[] attributes)
+    private static byte[] WithoutEcho(byte[] attributes, bool echo)
     {
         bool bsd = OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
         uint lineMode = bsd ? 0x100u : 0x2u; // ICANON
         uint signals = bsd ? 0x80u : 0x1u; // ISIG
         var changed = (byte[])attributes.Clone();
         Update(changed, 0, bsd, flags => flags | MapCarriageReturn);
-        Update(changed, 3, bsd, flags => (flags | lineMode | signals) & ~Echo);
+        Update(changed, 3, bsd, flags => echo ? flags | lineMode | signals | Echo : (flags | lineMode | signals) & ~Echo);
         return changed;
     }
 
@@ -166,11 +178,11 @@ public static partial class TerminalPassword
         }
     }
 
-    private static unsafe bool SetAttributes(int fd, byte[] attributes)
+    private static unsafe bool SetAttributes(int fd, byte[] attributes, int when)
     {
         fixed (byte* p = attributes)
         {
-            return TcSetAttr(fd, SetAfterFlush, p) == 0;
+            return TcSetAttr(fd, when, p) == 0;
         }
     }
 

@@ -129,6 +129,26 @@ public static partial class DescribeCommands
                     " WHERE true",
                     first, Target(null, "s.srvname", maxParts: 1), " ORDER BY 1", "List of foreign servers", host, ct).ConfigureAwait(false);
                 break;
+            case "et":
+                ok = await SimpleListAsync(
+                    "SELECT n.nspname AS \"Schema\", c.relname AS \"Table\", s.srvname AS \"Server\"" +
+                    (verbose ? ", " + OptionsColumn("ftoptions") + ", d.description AS \"Description\"" : "") +
+                    " FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid" +
+                    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver" +
+                    (verbose ? " LEFT JOIN pg_catalog.pg_description d ON d.classoid = c.tableoid AND d.objoid = c.oid AND d.objsubid = 0" : "") +
+                    " WHERE true",
+                    first, Target("n.nspname", "c.relname", "pg_catalog.pg_table_is_visible(c.oid)"),
+                    " ORDER BY 1, 2", "List of foreign tables", host, ct).ConfigureAwait(false);
+                break;
+            case "eu":
+                // The pattern picks mappings by server name or by user name.
+                ok = await SimpleListAsync(
+                    "SELECT um.srvname AS \"Server\", um.usename AS \"User name\"" +
+                    (verbose ? ", " + OptionsColumn("umoptions") : "") +
+                    " FROM pg_catalog.pg_user_mappings um WHERE true",
+                    first, Target(null, "um.srvname", maxParts: 1, alt: "um.usename"),
+                    " ORDER BY 1, 2", "List of user mappings", host, ct).ConfigureAwait(false);
+                break;
             case "ew":
                 ok = await SimpleListAsync(
                     "SELECT fdw.fdwname AS \"Name\", pg_catalog.pg_get_userbyid(fdw.fdwowner) AS \"Owner\"," +
