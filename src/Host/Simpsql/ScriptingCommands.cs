@@ -533,17 +533,7 @@ internal sealed partial class SimpsqlSession
     private async Task<(bool Ok, string? LastTag)> DescribeQueryAsync(string sql)
     {
         var describe = new DescribeObserver();
-        try
-        {
-            await Client.DescribeAsync(sql, describe, Cancellation).ConfigureAwait(false);
-        }
-        catch (PgConnectionException ex)
-        {
-            FlushAll();
-            LogError(ex.Message.TrimEnd('\n'), true);
-            LogError("connection to server was lost", false);
-            throw new StopException(2);
-        }
+        await OrConnectionLostAsync(Client.DescribeAsync(sql, describe, Cancellation)).ConfigureAwait(false);
 
         if (describe.Error is { } error)
         {
@@ -577,21 +567,30 @@ internal sealed partial class SimpsqlSession
         return (ok, observer.LastTag);
     }
 
-    /// <summary>Runs a statement of simpsql's own (BEGIN, savepoints) without printing; its error message, or null.</summary>
-    private async Task<string?> RunInternalAsync(string sql)
+    /// <summary>
+    /// Waits for a statement simpsql runs on its own; a lost connection is reported as psql reports
+    /// it and ends the session (exit code 2).
+    /// </summary>
+    private async Task OrConnectionLostAsync(Task statement)
     {
-        var observer = new DescribeObserver();
         try
         {
-            await Client.ExecuteAsync(sql, observer, Cancellation).ConfigureAwait(false);
+            await statement.ConfigureAwait(false);
         }
         catch (PgConnectionException ex)
         {
+            FlushAll();
             LogError(ex.Message.TrimEnd('\n'), true);
             LogError("connection to server was lost", false);
             throw new StopException(2);
         }
+    }
 
+    /// <summary>Runs a statement of simpsql's own (BEGIN, savepoints) without printing; its error message, or null.</summary>
+    private async Task<string?> RunInternalAsync(string sql)
+    {
+        var observer = new DescribeObserver();
+        await OrConnectionLostAsync(Client.ExecuteAsync(sql, observer, Cancellation)).ConfigureAwait(false);
         return observer.Error is { } error ? ErrorFormatter.Format(error, null, true) : null;
     }
 

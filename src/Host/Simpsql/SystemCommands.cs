@@ -208,16 +208,7 @@ internal sealed partial class SimpsqlSession
 
         string sql = $"ALTER USER {FormatIdentifier(user)} PASSWORD {QueryScanner.QuoteLiteral(secret)}";
         var observer = new TextRowsObserver();
-        try
-        {
-            await Client.ExecuteAsync(sql, observer, Cancellation).ConfigureAwait(false);
-        }
-        catch (PgConnectionException ex)
-        {
-            LogError(ex.Message.TrimEnd('\n'), true);
-            LogError("connection to server was lost", false);
-            throw new StopException(2);
-        }
+        await OrConnectionLostAsync(Client.ExecuteAsync(sql, observer, Cancellation)).ConfigureAwait(false);
 
         if (observer.Error is { } error)
         {
