@@ -164,133 +164,33 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
     }
 
     /// <summary>
-    /// One range's rows, parsed on the COPY worker's thread into a column batch; a batch of a row
-    /// group's size is handed to the data file on the thread pool while the worker fills the other
-    /// (two batches, reused, so memory stays bounded), rolled into a new file at the target size.
+    /// What both kinds of range writer share: one batch at a time is appended to the range's data
+    /// file on the thread pool while the COPY worker parses the next, the file is rolled at the
+    /// target size, and what is left is completed at the end (or disposed when the copy fails).
     /// </summary>
-    private sealed class ColumnPart : ISnapshotPartWriter
+    private abstract class RangePart(IcebergSnapshotSink sink, int index, CopyTextRowWriter parser) : ISnapshotPartWriter
     {
-        private readonly IcebergSnapshotSink _sink;
-        private readonly int _index;
-        private readonly ColumnParser _parser;
-        private readonly IcebergSchema _schema;
-        private ColumnBatch? _spare;
         private int _sequence;
         private DataFileAppender? _appender;
-        private Task _writing = Task.CompletedTask;
 
-        public ColumnPart(IcebergSnapshotSink sink, int index, ColumnParser parser, IcebergSchema schema)
-        {
-            _sink = sink;
-            _index = index;
-            _parser = parser;
-            _schema = schema;
-            parser.Batch = new ColumnBatch(schema);
-        }
+        /// <summary>The table's current schema, for a writer that does not carry its own.</summary>
+        protected IcebergSchema TableSchema => sink._table.Metadata.CurrentSchema;
 
-        public long Rows => _parser.Rows;
+        /// <summary>The batch being appended; awaited before the next is handed on.</summary>
+        protected Task Writing { get; set; } = Task.CompletedTask;
 
-        public void Write(ReadOnlySpan<byte> copyText)
-        {
-            _parser.Write(copyText);
-            var batch = _parser.Batch;
-            if (batch.EstimatedBytes >= DataFileAppender.DefaultRowGroupTargetBytes || batch.RowCount >= DataFileAppender.RowGroupMaxRows)
-            {
-                // Waits only when the previous batch is still being written.
-                HandOnAsync().GetAwaiter().GetResult();
-            }
-        }
+        public abstract long Rows { get; }
 
-        public async Task CompleteAsync()
-        {
-            _parser.Complete();
-            await HandOnAsync().ConfigureAwait(false);
-            await _writing.ConfigureAwait(false);
-            if (_appender is { RecordCount: > 0 } appender)
-            {
-                _appender = null;
-                _sink._files.Add((_index, _sequence++, await appender.CompleteAsync(CancellationToken.None).ConfigureAwait(false)));
-            }
-        }
+        public abstract void Write(ReadOnlySpan<byte> copyText);
 
-        private async Task HandOnAsync()
-        {
-            await _writing.ConfigureAwait(false);
-            var batch = _parser.Batch;
-            if (batch.RowCount == 0)
-            {
-                return;
-            }
-
-            // The second batch is made as large as the first became.
-            _parser.Batch = _spare ?? new ColumnBatch(_schema, batch.RowCount);
-            _spare = null;
-            _writing = Task.Run(() => AppendAsync(batch));
-        }
-
-        private async Task AppendAsync(ColumnBatch batch)
-        {
-            var appender = _appender ??= DataFileWriter.Open(_sink._io, _sink._table.NewDataFileLocation(), _schema);
-            await appender.AppendAsync(batch, CancellationToken.None).ConfigureAwait(false);
-            batch.Clear();
-            _spare = batch;
-            if (appender.EstimatedBytes >= _sink._targetFileBytes)
-            {
-                _appender = null;
-                _sink._files.Add((_index, _sequence++, await appender.CompleteAsync(CancellationToken.None).ConfigureAwait(false)));
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                await _writing.ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
-            {
-                // Reported by CompleteAsync; a snapshot that fails is discarded.
-            }
-
-            if (_appender is { } appender)
-            {
-                await appender.DisposeAsync().ConfigureAwait(false);
-            }
-
-            _parser.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// One range's rows: parsed on the COPY worker's thread, handed in batches to a data file
-    /// appender that encodes them on the thread pool meanwhile (one batch at a time, so memory
-    /// stays bounded), rolled into a new file at the target size.
-    /// </summary>
-    private sealed class Part(IcebergSnapshotSink sink, int index, RowParser parser) : ISnapshotPartWriter
-    {
-        private const int BatchRows = 16384;
-        private int _sequence;
-        private long _handedRows;
-        private DataFileAppender? _appender;
-        private Task _writing = Task.CompletedTask;
-
-        public long Rows => parser.Parsed.Count + _handedRows;
-
-        public void Write(ReadOnlySpan<byte> copyText)
-        {
-            parser.Write(copyText);
-            if (parser.Parsed.Count >= BatchRows)
-            {
-                // Waits only when the previous batch is still being encoded.
-                HandOnAsync().GetAwaiter().GetResult();
-            }
-        }
+        /// <summary>Hands what is parsed to <see cref="AppendAsync"/> (after the previous batch is written).</summary>
+        protected abstract Task HandOnAsync();
 
         public async Task CompleteAsync()
         {
             parser.Complete();
             await HandOnAsync().ConfigureAwait(false);
-            await _writing.ConfigureAwait(false);
+            await Writing.ConfigureAwait(false);
             if (_appender is { RecordCount: > 0 } appender)
             {
                 _appender = null;
@@ -298,24 +198,11 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
             }
         }
 
-        private async Task HandOnAsync()
+        /// <summary>Appends one batch to the range's current file, and completes the file once it reaches the target size.</summary>
+        protected async Task AppendAsync(IcebergSchema schema, Func<DataFileAppender, Task> append)
         {
-            await _writing.ConfigureAwait(false);
-            if (parser.Parsed.Count == 0)
-            {
-                return;
-            }
-
-            var batch = parser.Parsed.ToArray();
-            parser.Parsed.Clear();
-            _handedRows += batch.Length;
-            _writing = Task.Run(() => AppendAsync(batch));
-        }
-
-        private async Task AppendAsync(object?[][] batch)
-        {
-            var appender = _appender ??= DataFileWriter.Open(sink._io, sink._table.NewDataFileLocation(), sink._table.Metadata.CurrentSchema);
-            await appender.AppendAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            var appender = _appender ??= DataFileWriter.Open(sink._io, sink._table.NewDataFileLocation(), schema);
+            await append(appender).ConfigureAwait(false);
             if (appender.EstimatedBytes >= sink._targetFileBytes)
             {
                 _appender = null;
@@ -327,7 +214,7 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
         {
             try
             {
-                await _writing.ConfigureAwait(false);
+                await Writing.ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
             {
@@ -340,6 +227,96 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
             }
 
             parser.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One range's rows, parsed on the COPY worker's thread into a column batch; a batch of a row
+    /// group's size is handed to the data file on the thread pool while the worker fills the other
+    /// (two batches, reused, so memory stays bounded), rolled into a new file at the target size.
+    /// </summary>
+    private sealed class ColumnPart : RangePart
+    {
+        private readonly ColumnParser _parser;
+        private readonly IcebergSchema _schema;
+        private ColumnBatch? _spare;
+
+        public ColumnPart(IcebergSnapshotSink sink, int index, ColumnParser parser, IcebergSchema schema)
+            : base(sink, index, parser)
+        {
+            _parser = parser;
+            _schema = schema;
+            parser.Batch = new ColumnBatch(schema);
+        }
+
+        public override long Rows => _parser.Rows;
+
+        public override void Write(ReadOnlySpan<byte> copyText)
+        {
+            _parser.Write(copyText);
+            var batch = _parser.Batch;
+            if (batch.EstimatedBytes >= DataFileAppender.DefaultRowGroupTargetBytes || batch.RowCount >= DataFileAppender.RowGroupMaxRows)
+            {
+                // Waits only when the previous batch is still being written.
+                HandOnAsync().GetAwaiter().GetResult();
+            }
+        }
+
+        protected override async Task HandOnAsync()
+        {
+            await Writing.ConfigureAwait(false);
+            var batch = _parser.Batch;
+            if (batch.RowCount == 0)
+            {
+                return;
+            }
+
+            // The second batch is made as large as the first became.
+            _parser.Batch = _spare ?? new ColumnBatch(_schema, batch.RowCount);
+            _spare = null;
+            Writing = Task.Run(() => AppendAsync(_schema, async appender =>
+            {
+                await appender.AppendAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                batch.Clear();
+                _spare = batch;
+            }));
+        }
+    }
+
+    /// <summary>
+    /// One range's rows: parsed on the COPY worker's thread, handed in batches to a data file
+    /// appender that encodes them on the thread pool meanwhile (one batch at a time, so memory
+    /// stays bounded), rolled into a new file at the target size.
+    /// </summary>
+    private sealed class Part(IcebergSnapshotSink sink, int index, RowParser parser) : RangePart(sink, index, parser)
+    {
+        private const int BatchRows = 16384;
+        private long _handedRows;
+
+        public override long Rows => parser.Parsed.Count + _handedRows;
+
+        public override void Write(ReadOnlySpan<byte> copyText)
+        {
+            parser.Write(copyText);
+            if (parser.Parsed.Count >= BatchRows)
+            {
+                // Waits only when the previous batch is still being encoded.
+                HandOnAsync().GetAwaiter().GetResult();
+            }
+        }
+
+        protected override async Task HandOnAsync()
+        {
+            await Writing.ConfigureAwait(false);
+            if (parser.Parsed.Count == 0)
+            {
+                return;
+            }
+
+            var batch = parser.Parsed.ToArray();
+            parser.Parsed.Clear();
+            _handedRows += batch.Length;
+            Writing = Task.Run(() => AppendAsync(TableSchema, appender => appender.AppendAsync(batch, CancellationToken.None)));
         }
     }
 }
