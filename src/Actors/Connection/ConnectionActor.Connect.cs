@@ -204,28 +204,33 @@ public sealed partial class ConnectionActor
 
     private void OnSocketOpened(SocketOpened m)
     {
-        // Nothing of an earlier host's session carries over.
-        _parameters.Clear();
-        _key = null;
-        _scram = null;
-        _authMethod = "trust";
-        _start = _end = 0;
-        _socket = m.Socket;
-        _endpoint = m.Endpoint;
-        _stream = new NetworkStream(m.Socket, ownsSocket: false);
+        BeginSession(m.Socket, m.Endpoint, new NetworkStream(m.Socket, ownsSocket: false));
         var mode = IsUnixSocket(m.Endpoint) ? SslMode.Disable : _settings.SslMode;
         _tryTlsFirst = !_settingsOverrideNoTls && (mode is not (SslMode.Disable or SslMode.Allow) || (mode == SslMode.Allow && _retriedWithTls));
         if (_tryTlsFirst)
         {
             _writer.WriteSslRequest();
             Send();
-            var stream = _stream;
+            var stream = _stream!;
             ReadOneByteAsync(stream).PipeTo(Self, success: b => new SslAnswer(b), failure: ex => new SslAnswer(-1));
         }
         else
         {
             BeginStartup();
         }
+    }
+
+    /// <summary>A new socket to a host: nothing of an earlier host's session carries over.</summary>
+    private void BeginSession(Socket socket, HostSpec endpoint, Stream stream)
+    {
+        _parameters.Clear();
+        _key = null;
+        _scram = null;
+        _authMethod = "trust";
+        _start = _end = 0;
+        _socket = socket;
+        _endpoint = endpoint;
+        _stream = stream;
     }
 
     private sealed record EarlyTransport(EarlyConnection.Transport? Transport);
@@ -250,14 +255,7 @@ public sealed partial class ConnectionActor
         }
 
         _hostIndex = 1;
-        _parameters.Clear();
-        _key = null;
-        _scram = null;
-        _authMethod = "trust";
-        _start = _end = 0;
-        _socket = transport.Socket;
-        _endpoint = transport.Host;
-        _stream = transport.Stream;
+        BeginSession(transport.Socket, transport.Host, transport.Stream);
         _ssl = transport.Ssl;
         _tryTlsFirst = transport.TriedTls;
         Become(Authenticating);

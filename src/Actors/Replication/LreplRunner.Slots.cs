@@ -221,6 +221,16 @@ public static partial class LreplRunner
         }
     }
 
+    /// <summary>Removes a copy that did not finish, and the dir's record of it once the file is gone.</summary>
+    private static void DiscardUnfinishedCopy(LreplConfigDir dir, LreplOptions options, TextWriter log)
+    {
+        RemoveUnfinishedSnapshot(options, log);
+        if (!File.Exists(options.DataPath))
+        {
+            ForgetCopying(dir, options, log);
+        }
+    }
+
     /// <summary>
     /// A data file whose copy a run of this dir started and did not record (the process was killed
     /// between the two) is that run's unfinished snapshot: it is removed, and the table is copied again.

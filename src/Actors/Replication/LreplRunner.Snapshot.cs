@@ -105,11 +105,7 @@ public static partial class LreplRunner
 
             foreach (var run in runs)
             {
-                RemoveUnfinishedSnapshot(run.Options, log);
-                if (!File.Exists(run.Options.DataPath))
-                {
-                    ForgetCopying(dir, run.Options, log);
-                }
+                DiscardUnfinishedCopy(dir, run.Options, log);
             }
 
             await DiscardSlotAsync(repl, first, slotName, dir, log).ConfigureAwait(false);
@@ -158,12 +154,7 @@ public static partial class LreplRunner
         {
             await copyCancel.CancelAsync().ConfigureAwait(false);
             await Quietly(copy).ConfigureAwait(false);
-            RemoveUnfinishedSnapshot(run.Options, log);
-            if (!File.Exists(run.Options.DataPath))
-            {
-                ForgetCopying(dir, run.Options, log);
-            }
-
+            DiscardUnfinishedCopy(dir, run.Options, log);
             throw;
         }
         finally
