@@ -106,6 +106,14 @@ public static class SimpsqlCommand
             return 0;
         }
 
+        // A process that exits after the run starts its actor system at once on a thread of its
+        // own (the thread pool's few threads are taken by the early connection and the warm-up):
+        // it needs nothing from what follows, and its start (the configuration parsed, its threads
+        // and guardians) is the longest step before the first statement, so it overlaps the
+        // output file, the connection settings and the early connection. Left unused (and not
+        // terminated) when the run ends before connecting, as the process exits then.
+        var systemStart = console.ExitsAfterRun ? StartSystem() : null;
+
         FileStream? output = null;
         if (options.OutputFile is { } outputFile && (output = SimpsqlSession.OpenOutputFile(outputFile, out string? outputError)) is null)
         {
@@ -128,7 +136,7 @@ public static class SimpsqlCommand
         // The socket, TLS and the startup message get under way while the actor system starts.
         var early = EarlyConnection.Start(settings);
         StartupWarmUp.Start(localSocketsOnly: settings.Hosts.All(h => h.Host.StartsWith('/') || h.Host.StartsWith('@')));
-        var system = ActorSystem.Create("simpsql", PgWireConfig.ClientSystem);
+        var system = systemStart is null ? CreateSystem() : await systemStart.ConfigureAwait(false);
         try
         {
             PgClient? client;
@@ -169,6 +177,26 @@ public static class SimpsqlCommand
                 await system.Terminate().ConfigureAwait(false);
             }
         }
+    }
+
+    private static ActorSystem CreateSystem() => ActorSystem.Create("simpsql", PgWireConfig.ClientSystem);
+
+    private static Task<ActorSystem> StartSystem()
+    {
+        var started = new TaskCompletionSource<ActorSystem>(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                started.SetResult(CreateSystem());
+            }
+            catch (Exception ex)
+            {
+                started.SetException(ex);
+            }
+        })
+        { IsBackground = true, Name = "simpsql start" }.Start();
+        return started.Task;
     }
 
     /// <summary>Connects, asking for a password as psql does: first with -W, else when the server wants one and none was given.</summary>
