@@ -3,25 +3,22 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using PgWire.Actors.Connection;
 using PgWire.Actors.Replication;
-using PgWire.Protocol.Framing;
 
 namespace PgWire.Actors;
 
 /// <summary>
 /// Work a command would otherwise do on its critical path, done instead on a thread-pool thread
 /// while the actor system starts (which keeps one core busy for tens of milliseconds): sockets and
-/// the hashes SCRAM uses, then compiling the per-row methods marked
+/// the hashes SCRAM uses, then, for a snapshot, compiling the per-row methods marked
 /// <see cref="MethodImplOptions.AggressiveOptimization"/>, which are compiled fully optimized on
-/// first call, that is when the first rows arrive.
+/// first call, that is when the first rows arrive. Such methods are left out of the precompiled
+/// (ReadyToRun) image, so the query path has none: its frame scanning and delivery start from the
+/// image's optimized code and are recompiled in the background once they run often.
 /// </summary>
 public static class StartupWarmUp
 {
-    /// <summary>Types whose <see cref="MethodImplOptions.AggressiveOptimization"/> methods every query uses.</summary>
-    internal static readonly Type[] QueryTypes = [typeof(FrameScanner), typeof(ConnectionActor), typeof(PgClient)];
-
-    /// <summary>The same for a snapshot copy (a test keeps the two lists complete).</summary>
+    /// <summary>Types whose <see cref="MethodImplOptions.AggressiveOptimization"/> methods a snapshot copy uses (a test keeps the list complete).</summary>
     internal static readonly Type[] SnapshotTypes = [typeof(JsonValues), typeof(CopyTextRowWriter), typeof(CopyTextJsonWriter), typeof(CopyTextCsvWriter), SnapshotCopier.CopyObserverType, Replication.Iceberg.IcebergSnapshotSink.ColumnParserType];
 
     private static int _started;
@@ -47,7 +44,10 @@ public static class StartupWarmUp
                 WarmAuth();
             }
 
-            CompileHotMethods(snapshot ? [.. QueryTypes, .. SnapshotTypes] : QueryTypes);
+            if (snapshot)
+            {
+                CompileHotMethods(SnapshotTypes);
+            }
         });
     }
 

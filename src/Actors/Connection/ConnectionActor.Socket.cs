@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using Akka.Actor;
 using PgWire.Protocol;
 using PgWire.Protocol.Framing;
@@ -146,7 +145,6 @@ public sealed partial class ConnectionActor
         Lost(new PgConnectionException(ConnectionFailureKind.Network, $"could not receive data from server: {m.Error.Message}", m.Error));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ProcessFrames()
     {
         while (_stream is not null)
@@ -188,7 +186,6 @@ public sealed partial class ConnectionActor
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FlushBatch()
     {
         if (_batchOffsets.Count == 0)

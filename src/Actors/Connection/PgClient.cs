@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Akka.Actor;
 using PgWire.Protocol.Messages;
 using PgWire.Protocol.Settings;
@@ -288,7 +287,6 @@ public sealed class PgClient : IAsyncDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Deliver(FrameBatch batch, IQueryObserver observer)
     {
         if (batch.Code == BackendMessageCode.DataRow)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using PgWire.Protocol.Messages;
 
 namespace PgWire.Protocol.Framing;
@@ -68,7 +67,6 @@ public sealed class FrameScanner
     /// Takes one complete frame from a contiguous buffer. Returns the number of bytes the frame
     /// occupies (header included), or 0 when the buffer does not yet hold a whole frame.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int TryRead(ReadOnlySpan<byte> buffer, out BackendMessageCode code, out ReadOnlySpan<byte> payload)
     {
         if (!TryReadHeader(buffer, out code, out var payloadLength) || buffer.Length - HeaderLength < payloadLength)
