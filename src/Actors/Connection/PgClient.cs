@@ -91,7 +91,22 @@ public sealed class PgClient : IAsyncDisposable
     /// the same settings, typically before the actor system) its transport is adopted instead of
     /// connecting anew.
     /// </summary>
-    public static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default, EarlyConnection? early = null)
+    public static Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default, EarlyConnection? early = null) =>
+        ConnectAsync(system, settings, options, early, false, cancellationToken).AsTask();
+
+    /// <summary>
+    /// Connects as <see cref="ConnectAsync(ActorSystem, ConnectionSettings, ConnectionOptions?, CancellationToken, EarlyConnection?)"/>
+    /// does, blocking the calling thread until the connection is made or has failed: for a caller
+    /// that waits on its own thread anyway (a command-line client, <see cref="WaitsSynchronously"/>),
+    /// whose start then needs no asynchronous machinery for this step.
+    /// </summary>
+    public static PgClient Connect(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default, EarlyConnection? early = null)
+    {
+        var connecting = ConnectAsync(system, settings, options, early, true, cancellationToken);
+        return connecting.IsCompleted ? connecting.Result : connecting.AsTask().GetAwaiter().GetResult();
+    }
+
+    private static async ValueTask<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options, EarlyConnection? early, bool blocking, CancellationToken cancellationToken)
     {
         var inbox = new ClientInbox();
         var inboxRef = new InboxRef(((ExtendedActorSystem)system).Provider, inbox);
@@ -105,7 +120,7 @@ public sealed class PgClient : IAsyncDisposable
             ServerSession? session = null;
             while (connection is null || session is null)
             {
-                switch (await inbox.ReadAsync(cancellationToken).ConfigureAwait(false))
+                switch (blocking ? inbox.Read(cancellationToken) : await inbox.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     case ClientBridge.Started started:
                         connection = started.Connection;

@@ -136,11 +136,11 @@ public static class SimpsqlCommand
         // The socket, TLS and the startup message get under way while the actor system starts.
         var early = EarlyConnection.Start(settings);
         StartupWarmUp.Start(localSocketsOnly: settings.Hosts.All(h => h.Host.StartsWith('/') || h.Host.StartsWith('@')));
-        var system = systemStart is null ? CreateSystem() : await systemStart.ConfigureAwait(false);
+        var system = systemStart is null ? CreateSystem() : systemStart.GetAwaiter().GetResult();
         try
         {
             PgClient? client;
-            (client, password) = await ConnectAsync(system, options, console, prompter, env, settings, password, early).ConfigureAwait(false);
+            (client, password) = Connect(system, options, console, prompter, env, settings, password, early);
             console.Connected?.Invoke();
             if (client is null)
             {
@@ -199,8 +199,11 @@ public static class SimpsqlCommand
         return started.Task;
     }
 
-    /// <summary>Connects, asking for a password as psql does: first with -W, else when the server wants one and none was given.</summary>
-    private static async Task<(PgClient? Client, string? Password)> ConnectAsync(ActorSystem system, SimpsqlOptions options, SimpsqlConsole console, PasswordPrompter prompter, ISettingsEnvironment env,
+    /// <summary>
+    /// Connects, asking for a password as psql does: first with -W, else when the server wants one
+    /// and none was given. The calling thread waits, as it does for every statement after.
+    /// </summary>
+    private static (PgClient? Client, string? Password) Connect(ActorSystem system, SimpsqlOptions options, SimpsqlConsole console, PasswordPrompter prompter, ISettingsEnvironment env,
         ConnectionSettings first, string? password, EarlyConnection? early)
     {
         ConnectionSettings? settings = first;
@@ -214,7 +217,7 @@ public static class SimpsqlCommand
 
             try
             {
-                return (await PgClient.ConnectAsync(system, settings, early: early).ConfigureAwait(false), password);
+                return (PgClient.Connect(system, settings, early: early), password);
             }
             catch (PgConnectionException ex) when (ex.PasswordNeeded && password is null && !options.NeverPrompt)
             {
