@@ -25,7 +25,8 @@ public sealed class ClientIntegrationCallingThreadTests : ClientIntegrationTests
 /// <summary>
 /// The same tests once more as simpsql connects: the first steps taken by an
 /// <see cref="EarlyConnection"/> before the actor adopts them (or, when they do not go plainly,
-/// connects from the start): every outcome, error message included, must be the same.
+/// connects from the start), the caller blocked until connected (<see cref="PgClient.Connect"/>):
+/// every outcome, error message included, must be the same.
 /// </summary>
 public sealed class ClientIntegrationEarlyConnectionTests : ClientIntegrationTests
 {
@@ -34,6 +35,8 @@ public sealed class ClientIntegrationEarlyConnectionTests : ClientIntegrationTes
     protected override bool WaitsSynchronously => true;
 
     protected override bool StartsEarly => true;
+
+    protected override bool ConnectsBlocking => true;
 }
 
 public class ClientIntegrationTests : IAsyncLifetime
@@ -46,9 +49,14 @@ public class ClientIntegrationTests : IAsyncLifetime
 
     protected virtual bool StartsEarly => false;
 
+    protected virtual bool ConnectsBlocking => false;
+
     private async Task<PgClient> Connect(ConnectionSettings settings, ConnectionOptions? options = null)
     {
-        var client = await PgClient.ConnectAsync(_system, settings, options, early: StartsEarly ? EarlyConnection.Start(settings) : null);
+        var early = StartsEarly ? EarlyConnection.Start(settings) : null;
+        var client = ConnectsBlocking
+            ? PgClient.Connect(_system, settings, options, early: early)
+            : await PgClient.ConnectAsync(_system, settings, options, early: early);
         client.WaitsSynchronously = WaitsSynchronously;
         return client;
     }
