@@ -72,7 +72,8 @@ public sealed class PgClient : IAsyncDisposable
 
     /// <summary>
     /// When set, a query cycle runs on the calling thread and blocks it until the server is done
-    /// (the returned task is then complete): no thread-pool hand-off per result, for a caller with
+    /// (the returned task is then complete), and so does closing the connection
+    /// (<see cref="DisposeAsync"/>): no thread-pool hand-off per result, for a caller with
     /// one thread of work such as a command-line client. COPY FROM STDIN still awaits the observer.
     /// Off by default, as blocking a thread-pool thread suits few callers.
     /// </summary>
@@ -414,7 +415,7 @@ public sealed class PgClient : IAsyncDisposable
             {
                 while (true)
                 {
-                    var message = await _inbox.ReadAsync(timeout.Token).ConfigureAwait(false);
+                    var message = WaitsSynchronously ? _inbox.Read(timeout.Token) : await _inbox.ReadAsync(timeout.Token).ConfigureAwait(false);
                     if (message is ConnectionClosed)
                     {
                         break;
