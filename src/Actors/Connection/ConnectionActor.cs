@@ -127,7 +127,15 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
 
         if (_early?.Take() is { } early)
         {
-            early.PipeTo(Self, success: t => new EarlyTransport(t), failure: _ => new EarlyTransport(null));
+            // A plain continuation rather than PipeTo: a short-lived client's start then compiles
+            // no asynchronous state machine for it.
+            var self = Self;
+            early.ContinueWith(
+                static (t, state) => ((IActorRef)state!).Tell(new EarlyTransport(t.IsCompletedSuccessfully ? t.Result : null)),
+                self,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
             return;
         }
 
