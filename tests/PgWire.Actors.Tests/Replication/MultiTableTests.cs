@@ -290,7 +290,7 @@ public sealed class MultiTableTests
     }
 
     [ClusterFact]
-    public async Task All_tables_follows_the_publication_and_a_table_added_to_it_while_running()
+    public async Task All_tables_follows_the_publication_and_a_table_added_to_it_joins_while_the_others_stream_on()
     {
         using var scene = new Scene("mt_all");
         var a = scene.Name;
@@ -303,34 +303,135 @@ public sealed class MultiTableTests
             CREATE TABLE {c} (id int PRIMARY KEY, v text);
             INSERT INTO {a} VALUES (1, 'a1');
             INSERT INTO {b} VALUES (1, 'b1');
-            INSERT INTO {c} VALUES (1, 'c1');
+            INSERT INTO {c} SELECT g, 'c' || g FROM generate_series(1, 20000) g;
             CREATE PUBLICATION {scene.Publication} FOR TABLE {a}, {b};
             """);
         var pathA = Path.Combine(scene.Dir, a + ".data");
         var pathB = Path.Combine(scene.Dir, scene.Schema + ".items.data");
         var pathC = Path.Combine(scene.Dir, c + ".data");
-        var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with { AllTables = true, CreatePublication = false });
+        var starts = 0;
+        var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with
+        {
+            AllTables = true,
+            CreatePublication = false,
+            OnStreaming = () =>
+            {
+                Interlocked.Increment(ref starts);
+                o.OnStreaming?.Invoke();
+            },
+        });
         Assert.Contains("created slot " + scene.Slot, run.Log.ToString(), StringComparison.Ordinal);
         Psql($"INSERT INTO {a} VALUES (2, 'a2'); INSERT INTO {b} VALUES (2, 'b2');");
         await WaitForMatchAsync(a, pathA);
         await WaitForMatchAsync(b, pathB);
         Assert.False(File.Exists(pathC));
 
-        // Added to the publication while running: its first change in the stream starts the
-        // pipeline again, which copies it under a temporary slot; nothing is lost or doubled.
+        // A writer on a (each transaction also changing c now and then) goes on all the time.
+        using var stopWriter = new CancellationTokenSource();
+        var written = 100_000;
+        var writer = Task.Run(() =>
+        {
+            while (!stopWriter.IsCancellationRequested)
+            {
+                var id = Interlocked.Increment(ref written);
+                Psql(id % 3 == 0
+                    ? $"BEGIN; INSERT INTO {a} VALUES ({id}, 'w'); INSERT INTO {c} VALUES ({id}, 'w'); UPDATE {c} SET v = 'u{id}' WHERE id = 1; COMMIT;"
+                    : $"INSERT INTO {a} VALUES ({id}, 'w'); INSERT INTO {c} VALUES ({id}, 'w'); DELETE FROM {c} WHERE id = {id - 50};");
+            }
+        });
+
+        // A transaction left open keeps the new table's temporary slot from being made (its snapshot
+        // waits for the transactions running when it starts): the copy waits, the stream must not.
+        var blocker = Task.Run(() => Psql("BEGIN; SELECT txid_current(); SELECT pg_sleep(10); COMMIT;"));
+        await WaitUntilAsync(() => Scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(10)%' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()") == "1");
+
+        // Added to the publication while running: its first change in the stream starts its copy
+        // under a temporary slot, and the others stream on meanwhile.
         Psql($"ALTER PUBLICATION {scene.Publication} ADD TABLE {c}");
-        Psql($"BEGIN; INSERT INTO {c} VALUES (2, 'c2'); INSERT INTO {a} VALUES (3, 'a3'); COMMIT; UPDATE {c} SET v = 'c1!' WHERE id = 1;");
-        await WaitForMatchAsync(c, pathC);
-        Psql($"INSERT INTO {c} VALUES (3, 'c3'); DELETE FROM {b} WHERE id = 1;");
+        Psql($"BEGIN; INSERT INTO {c} VALUES (-2, 'c2'); INSERT INTO {a} VALUES (-3, 'a3'); COMMIT; UPDATE {c} SET v = 'c1!' WHERE id = 2;");
+        await WaitUntilAsync(() => run.Log.ToString().Contains($"table public.{c} was added to publication {scene.Publication}: copying it while the other tables stream on", StringComparison.Ordinal), run);
+        var during = Volatile.Read(ref written) + 5;
+        await WaitUntilAsync(() => File.Exists(pathA) && System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(pathA), $"\"id\":{during}[,}}]"), run);
+        Assert.False(blocker.IsCompleted, "the copy's wait ended before the writer's changes of a were streamed");
+        Assert.DoesNotContain($"snapshot of \"public\".\"{c}\" done", run.Log.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(pathC) && File.ReadAllLines(pathC).Any(l => !l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
+
+        await blocker;
+        await WaitUntilAsync(() => run.Log.ToString().Contains($"{c} joined the stream", StringComparison.Ordinal), run);
+        var joined = Volatile.Read(ref written);
+        await WaitUntilAsync(() => Volatile.Read(ref written) > joined + 20);
+        await stopWriter.CancelAsync();
+        await writer;
+        Psql($"INSERT INTO {c} VALUES (-4, 'c4'); DELETE FROM {b} WHERE id = 1;");
         await WaitForMatchAsync(a, pathA);
         await WaitForMatchAsync(b, pathB);
         await WaitForMatchAsync(c, pathC);
+        var progress = await run.StopAsync();
+        var log = run.Log.ToString();
+        Assert.Contains("temporary slot", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("starting again", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("resuming", log, StringComparison.Ordinal);
+        Assert.Equal(1, starts);
+        Assert.Equal(0, progress.Restarts);
+        Assert.Equal(0, SlotsLike("%_sync_%"));
+        Assert.Equal(1, SlotsLike(scene.Name + "%"));
+
+        // Every row of c is in the file once: as a snapshot row or as a change after it (ChangeReplay
+        // fails on a row inserted twice), and a's file has every line of the writer.
+        var snapshotRows = File.ReadAllLines(pathC).Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal));
+        Assert.Equal(int.Parse(Scalar($"SELECT count(*) FROM {c}"), System.Globalization.CultureInfo.InvariantCulture), ChangeReplay.Rows(pathC, out _).Count);
+        Assert.True(snapshotRows >= 19_000, "snapshot rows " + snapshotRows);
+
+        // The next run goes on from what each table recorded; nothing is copied again.
+        Psql($"INSERT INTO {c} VALUES (-5, 'c5'); INSERT INTO {a} VALUES (-5, 'a5');");
+        var again = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with { AllTables = true, CreatePublication = false });
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(c, pathC);
+        await again.StopAsync();
+        Assert.DoesNotContain("snapshot of", again.Log.ToString(), StringComparison.Ordinal);
+    }
+
+    [ClusterFact]
+    public async Task A_table_added_while_running_that_cannot_be_kept_back_is_copied_when_the_run_starts_again()
+    {
+        using var scene = new Scene("mt_allr");
+        var a = scene.Name;
+        var c = scene.Name + "_c";
+        Psql($"""
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {c} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} VALUES (1, 'a1');
+            INSERT INTO {c} VALUES (1, 'c1');
+            CREATE PUBLICATION {scene.Publication} FOR TABLE {a};
+            """);
+        var pathA = Path.Combine(scene.Dir, a + ".data");
+        var pathC = Path.Combine(scene.Dir, c + ".data");
+
+        // Nothing of a new table may be kept back: its first change makes the run start again at once.
+        var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with { AllTables = true, CreatePublication = false, AdditionHoldBytes = 0 });
+        Psql($"ALTER PUBLICATION {scene.Publication} ADD TABLE {c}");
+        Psql($"BEGIN; INSERT INTO {c} VALUES (2, 'c2'); INSERT INTO {a} VALUES (3, 'a3'); COMMIT; UPDATE {c} SET v = 'c1!' WHERE id = 1;");
+        await WaitForMatchAsync(c, pathC);
+        Psql($"INSERT INTO {c} VALUES (3, 'c3'); DELETE FROM {a} WHERE id = 1;");
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(c, pathC);
         await run.StopAsync();
         var log = run.Log.ToString();
-        Assert.Contains($"table public.{c} was added to publication", log, StringComparison.Ordinal);
+        Assert.Contains($"were kept back while it is copied", log, StringComparison.Ordinal);
+        Assert.Contains($"table public.{c} was added to publication {scene.Publication}: starting again to copy it", log, StringComparison.Ordinal);
         Assert.Contains("temporary slot", log, StringComparison.Ordinal);
         Assert.Equal(0, SlotsLike("%_sync_%"));
         Assert.Equal(1, SlotsLike(scene.Name + "%"));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, StreamTestSupport.Run? run = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out; " + run?.Log);
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>An Iceberg table's rows (deletes applied) as <c>id|v</c> lines, sorted; duplicates kept.</summary>
