@@ -349,12 +349,9 @@ public sealed class MultiTableTests
         // under a temporary slot, and the others stream on meanwhile.
         Psql($"ALTER PUBLICATION {scene.Publication} ADD TABLE {c}");
         Psql($"BEGIN; INSERT INTO {c} VALUES (-2, 'c2'); INSERT INTO {a} VALUES (-3, 'a3'); COMMIT; UPDATE {c} SET v = 'c1!' WHERE id = 2;");
+        var metC = Scalar("SELECT pg_current_wal_lsn()");
         await WaitUntilAsync(() => run.Log.ToString().Contains($"table public.{c} was added to publication {scene.Publication}: copying it while the other tables stream on", StringComparison.Ordinal), run);
-        var during = Volatile.Read(ref written) + 5;
-        await WaitUntilAsync(() => File.Exists(pathA) && System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(pathA), $"\"id\":{during}[,}}]"), run);
-        Assert.False(blocker.IsCompleted, "the copy's wait ended before the writer's changes of a were streamed");
-        Assert.DoesNotContain($"snapshot of \"public\".\"{c}\" done", run.Log.ToString(), StringComparison.Ordinal);
-        Assert.False(File.Exists(pathC) && File.ReadAllLines(pathC).Any(l => !l.Contains("\"op\":\"r\"", StringComparison.Ordinal)));
+        await AssertStreamingWhileCopyingAsync(scene, run, pathA, () => Volatile.Read(ref written), metC, blocker, c);
 
         await blocker;
         await WaitUntilAsync(() => run.Log.ToString().Contains($"{c} joined the stream", StringComparison.Ordinal), run);
@@ -389,6 +386,79 @@ public sealed class MultiTableTests
         await WaitForMatchAsync(c, pathC);
         await again.StopAsync();
         Assert.DoesNotContain("snapshot of", again.Log.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// While the added table <paramref name="c"/> waits for its copy (<paramref name="blocker"/> still
+    /// running), the writer's changes of a keep landing in <paramref name="pathA"/>, and the slot's
+    /// confirmed position stays before <paramref name="metC"/> (a position after c's first change):
+    /// the server keeps the WAL a restart would need for c.
+    /// </summary>
+    private static async Task AssertStreamingWhileCopyingAsync(Scene scene, StreamTestSupport.Run run, string pathA, Func<int> written, string metC, Task blocker, string c)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            var during = written() + 5;
+            await WaitUntilAsync(() => File.Exists(pathA) && System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(pathA), $"\"id\":{during}[,}}]"), run);
+            await Task.Delay(1200);
+        }
+
+        Assert.False(blocker.IsCompleted, "the copy's wait ended before the writer's changes of a were streamed");
+        Assert.DoesNotContain($"snapshot of \"public\".\"{c}\" done", run.Log.ToString(), StringComparison.Ordinal);
+        Assert.Equal("t", Scalar($"SELECT confirmed_flush_lsn < '{metC}' FROM pg_replication_slots WHERE slot_name = '{scene.Slot}'"));
+    }
+
+    [ClusterFact]
+    public async Task A_table_added_while_running_joins_after_the_stream_lost_its_connection_during_the_copy()
+    {
+        using var scene = new Scene("mt_allc");
+        var a = scene.Name;
+        var c = scene.Name + "_c";
+        Psql($"""
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {c} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} VALUES (1, 'a1');
+            INSERT INTO {c} SELECT g, 'c' || g FROM generate_series(1, 5000) g;
+            CREATE PUBLICATION {scene.Publication} FOR TABLE {a};
+            """);
+        var pathA = Path.Combine(scene.Dir, a + ".data");
+        var pathC = Path.Combine(scene.Dir, c + ".data");
+        var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with { AllTables = true, CreatePublication = false });
+        using var stopWriter = new CancellationTokenSource();
+        var written = 100_000;
+        var writer = Task.Run(() =>
+        {
+            while (!stopWriter.IsCancellationRequested)
+            {
+                var id = Interlocked.Increment(ref written);
+                Psql($"BEGIN; INSERT INTO {a} VALUES ({id}, 'w'); INSERT INTO {c} VALUES ({id}, 'w'); COMMIT; UPDATE {c} SET v = 'u{id}' WHERE id = {id - 3};");
+            }
+        });
+
+        var blocker = Task.Run(() => Psql("BEGIN; SELECT txid_current(); SELECT pg_sleep(12); COMMIT;"));
+        await WaitUntilAsync(() => Scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(12)%' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()") == "1");
+        Psql($"ALTER PUBLICATION {scene.Publication} ADD TABLE {c}");
+        Psql($"INSERT INTO {c} VALUES (-1, 'c-1')");
+        var metC = Scalar("SELECT pg_current_wal_lsn()");
+        await WaitUntilAsync(() => run.Log.ToString().Contains($"table public.{c} was added to publication", StringComparison.Ordinal), run);
+
+        // The stream's connection is cut while c waits for its copy: the stream starts again by
+        // itself, routing c as before (its changes kept back from the held position on).
+        Psql($"SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '{scene.Slot}'");
+        await AssertStreamingWhileCopyingAsync(scene, run, pathA, () => Volatile.Read(ref written), metC, blocker, c);
+
+        await blocker;
+        await WaitUntilAsync(() => run.Log.ToString().Contains($"{c} joined the stream", StringComparison.Ordinal), run);
+        var joined = Volatile.Read(ref written);
+        await WaitUntilAsync(() => Volatile.Read(ref written) > joined + 20);
+        await stopWriter.CancelAsync();
+        await writer;
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(c, pathC);
+        var progress = await run.StopAsync();
+        Assert.True(progress.Restarts >= 1, "the stream did not start again");
+        Assert.DoesNotContain("starting again", run.Log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, SlotsLike("%_sync_%"));
     }
 
     [ClusterFact]
