@@ -494,8 +494,9 @@ public static partial class LreplRunner
 
                     if (newTable.IsCompleted)
                     {
-                        // Stopped as for a stop request; the next start copies the new table under a
-                        // temporary slot while the others go on from their recorded positions.
+                        // A table that cannot join the running stream (see TableAdditions): stopped as
+                        // for a stop request; the next start copies the new table under a temporary
+                        // slot while the others go on from their recorded positions.
                         log.WriteLine($"lrepl: table {newTable.Result} was added to publication {options.Publication}: starting again to copy it");
                         restart = true;
                         break;

@@ -26,7 +26,9 @@ public sealed record FrameBatchDecoded(IReadOnlyList<CommittedTransaction> Commi
 /// per transaction, as typed events over the bytes the server sent (no value is converted here): ordinary ones between Begin and Commit, streamed ones per top-level xid between
 /// Stream Start and Stop until Stream Commit hands them on or Stream Abort drops them (a subtransaction's
 /// abort drops only its changes). Keeps the relation cache; a Relation message that changes the target
-/// table's shape is a <see cref="ChangeKind.Relation"/> event; changes of other tables are ignored. Large
+/// table's shape is a <see cref="ChangeKind.Relation"/> event; changes of other tables are ignored,
+/// except that a table met for the first time is added to <see cref="StreamTarget.Additions"/> (when
+/// set) and followed from then on under the next route. Large
 /// transactions spill to <see cref="StreamTarget.SpillDirectory"/>. Transactions committed at or before
 /// the skip position (already durable) are dropped.
 /// <para>

@@ -216,7 +216,8 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
 
     /// <summary>
     /// Called (on the decoder's thread) with <c>schema.name</c> when the stream carries a table it
-    /// does not follow: with every table of the publication followed, one added to it since.
+    /// does not follow: with every table of the publication followed, one added to it since that
+    /// cannot join the running stream (see <see cref="Additions"/>).
     /// </summary>
     public Action<string>? OnUnknownTable { get; init; }
 
@@ -302,6 +303,13 @@ public sealed class BinaryStreaming(IPgTypeCatalog catalog)
 /// writes them and has the position persisted at the end of each batch. Answers keepalives and
 /// reports the durable LSN as flushed, or the latest WAL position received while nothing is being
 /// decoded, open, buffered or on its way to the sink.
+/// </para>
+/// <para>
+/// A table added to the stream while it runs (<see cref="StreamTarget.Additions"/>) is a route that
+/// has not joined until its copy is recorded: its committed transactions are kept back, neither
+/// sent nor recorded, and the flush position reported stays at the one reported when the table was
+/// first routed. When it joins (<see cref="AdditionJoined"/>), what its copy holds is dropped and
+/// the rest goes to its sink; a restarted stream finds it in the additions as it was.
 /// </para>
 /// </summary>
 public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
