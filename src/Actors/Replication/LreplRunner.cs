@@ -467,9 +467,13 @@ public static partial class LreplRunner
                         {
                             joined = await done.Task.ConfigureAwait(false);
                         }
-                        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                        catch (Exception ex)
                         {
-                            log.WriteLine($"lrepl: copying {TableName(done.Added.Schema, done.Added.Table)} while streaming failed: {ex.Message}");
+                            // A stop cancels it: nothing to say then.
+                            if (!cancellationToken.IsCancellationRequested)
+                            {
+                                log.WriteLine($"lrepl: copying {TableName(done.Added.Schema, done.Added.Table)} while streaming failed: {ex.Message}");
+                            }
                         }
 
                         if (joined is null)

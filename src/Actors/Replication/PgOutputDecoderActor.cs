@@ -302,14 +302,11 @@ public sealed class PgOutputDecoderActor : ReceiveActor
     /// <summary>
     /// Whether a table new to the stream can join it while it runs: its values are typed without
     /// the database's catalog of enums, domains and arrays (binary transfer has that catalog; a text
-    /// stream of format version 2 would need it loaded for the table, and a table of such types is
+    /// stream of format version 2 would need it loaded for the table, and a table of other types is
     /// copied when the run starts again instead).
     /// </summary>
-    private bool JoinsLive(RelationMessage relation, int jsonFormat)
-    {
-        const uint FirstNormalObjectId = 16384;
-        return _binary || jsonFormat <= JsonLineFormat.V1 || relation.Columns.All(c => c.TypeId < FirstNormalObjectId);
-    }
+    private bool JoinsLive(RelationMessage relation, int jsonFormat) =>
+        _binary || jsonFormat <= JsonLineFormat.V1 || relation.Columns.All(c => JsonValueType.KnownWithoutCatalog(c.TypeId));
 
     /// <summary>Follows an added table from here on, under its route.</summary>
     private int AddRoute(TableAddition added)
