@@ -141,7 +141,8 @@ public static partial class LreplRunner
 
                 var index = runs.Count;
                 var suffix = index == 0 ? "" : "-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                var tableProgress = options.Tables.Count == 1 ? progress : new LreplProgress();
+                // Under --all-tables a table may join later: each has counters of its own from the start.
+                var tableProgress = options.Tables.Count == 1 && !options.AllTables ? progress : new LreplProgress();
                 var journal = LsnAckActor.Props(dir.PersistenceId(tableOptions.StateId ?? "lrepl-" + tableOptions.Table), tableOptions.StateSnapshotEvery, tableProgress);
 
                 // The table's pipeline owns its journal (made on the first message for it) and,

@@ -500,6 +500,10 @@ public sealed class MultiTableTests
             await run.StopAsync();
             var log = run.Log.ToString();
             Assert.Contains("temporary slot", log, StringComparison.Ordinal);
+
+            // Each table counts its own rows and changes.
+            Assert.Contains($"lrepl: {a}: stopped; snapshot rows 1,", log, StringComparison.Ordinal);
+            Assert.Contains($"lrepl: {c}: stopped; snapshot rows ", log, StringComparison.Ordinal);
             if (joins)
             {
                 Assert.Contains($"{c} joined the stream", log, StringComparison.Ordinal);
