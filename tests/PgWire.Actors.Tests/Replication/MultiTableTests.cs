@@ -595,6 +595,31 @@ public sealed class MultiTableTests
     }
 
     [ClusterFact]
+    public async Task A_table_added_while_running_joins_the_stream_into_its_own_Iceberg_table()
+    {
+        using var scene = new Scene("mt_icel");
+        var a = scene.Name;
+        var c = scene.Name + "_c";
+        Psql($"""
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {c} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} SELECT g, 'a' || g FROM generate_series(1, 30) g;
+            INSERT INTO {c} SELECT g, 'c' || g FROM generate_series(1, 500) g;
+            CREATE PUBLICATION {scene.Publication} FOR TABLE {a};
+            """);
+        var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with { AllTables = true, CreatePublication = false, Sink = LreplSink.Iceberg, CommitInterval = TimeSpan.FromMilliseconds(200) });
+        Psql($"ALTER PUBLICATION {scene.Publication} ADD TABLE {c}");
+        Psql($"BEGIN; UPDATE {a} SET v = 'both' WHERE id = 1; DELETE FROM {c} WHERE id = 1; COMMIT; INSERT INTO {c} VALUES (1000, 'c1000'); DELETE FROM {a} WHERE id > 20;");
+        await WaitUntilAsync(() => run.Log.ToString().Contains($"{c} joined the stream", StringComparison.Ordinal), run);
+        Psql($"UPDATE {c} SET v = 'c2!' WHERE id = 2; INSERT INTO {a} VALUES (100, 'a100');");
+        await WaitForIcebergAsync(scene.Dir, "public", a, a);
+        await WaitForIcebergAsync(scene.Dir, "public", c, c);
+        await run.StopAsync();
+        Assert.DoesNotContain("starting again", run.Log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(1, SlotsLike(scene.Name + "%"));
+    }
+
+    [ClusterFact]
     public async Task Drop_of_one_table_drops_the_slot_and_the_state_of_every_table_it_served()
     {
         using var scene = new Scene("mt_drop");
