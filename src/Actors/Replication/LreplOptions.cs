@@ -90,7 +90,7 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// <summary>
     /// Bytes of changes of a table added to the publication while the stream runs that are kept back
     /// while it is copied (<see cref="AllTables"/>); beyond them the run starts again and copies it
-    /// as a table new to the slot, the other tables pausing for that.
+    /// as a table new to the slot, the other tables pausing for that (<c>pgwire.lrepl.added-table-hold</c>).
     /// </summary>
     public long AdditionHoldBytes { get; init; } = 256L << 20;
 
