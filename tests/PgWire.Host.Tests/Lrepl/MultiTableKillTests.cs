@@ -227,6 +227,16 @@ public sealed class MultiTableKillTests
                 process.KillHard();
                 _output.WriteLine($"round {round}: {table} killed at \"{point}\" (reached {reached}); " + string.Join(" | ", process.Stderr.Split('\n').Where(l => l.Contains(table, StringComparison.Ordinal) && !l.Contains("lag ", StringComparison.Ordinal))));
                 Assert.True(reached, process.Stderr);
+
+                // Recorded and not joined: the server was told no flush position past the copy's
+                // consistent point, so the next run still streams the table's later changes.
+                var stderr = process.Stderr;
+                if (System.Text.RegularExpressions.Regex.Match(stderr, $"snapshot of \"public\".\"{table}\" done: .*; consistent point ([0-9A-F]+/[0-9A-F]+)") is { Success: true } done &&
+                    !stderr.Contains($"{table} joined the stream", StringComparison.Ordinal))
+                {
+                    var held = TestCluster.RunPsql("-X", "-tA", "-c", $"SELECT confirmed_flush_lsn <= '{done.Groups[1].Value}' FROM pg_replication_slots WHERE slot_name = '{LivePrefix}_slot'").Stdout.Trim();
+                    Assert.True(held == "t", $"slot confirmed past {done.Groups[1].Value} before {table} joined: {stderr}");
+                }
             }
 
             await stop.CancelAsync();
