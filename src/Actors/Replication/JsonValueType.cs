@@ -186,6 +186,13 @@ public readonly struct JsonValueType : IEquatable<JsonValueType>
         _ => null,
     };
 
+    /// <summary>
+    /// Whether <paramref name="typeOid"/> resolves the same with or without the database's catalog: a
+    /// built-in scalar or an array of one. Any other type may be a domain, an enum or an array the
+    /// catalog knows (some of them built in, as information_schema's domains).
+    /// </summary>
+    internal static bool KnownWithoutCatalog(uint typeOid) => BuiltInScalar(typeOid) is not null || BuiltInArrayElement(typeOid) != 0;
+
     /// <summary>The element type of a built-in array type (0 when it is not one), for use without a catalog.</summary>
     private static uint BuiltInArrayElement(uint oid) => oid == 1020 ? Box : PgTypeOids.BuiltInArrayElement(oid);
 

@@ -46,6 +46,12 @@ public static class LreplConfig
             throw new ArgumentException("pgwire.lrepl.receive-timeout must not be negative");
         }
 
+        var addedTableHold = section.GetByteSize("added-table-hold") ?? (256L << 20);
+        if (addedTableHold < 0)
+        {
+            throw new ArgumentException("pgwire.lrepl.added-table-hold must not be negative");
+        }
+
         var protocol = section.GetInt("protocol-version", 0);
         if (protocol is < 0 or > 4)
         {
@@ -80,6 +86,7 @@ public static class LreplConfig
             StateId = id.Length == 0 ? null : id,
             StateSnapshotEvery = snapshotEvery,
             Binary = section.GetBoolean("binary", true),
+            AdditionHoldBytes = addedTableHold,
             ProtocolVersion = protocol == 0 ? options.ProtocolVersion : protocol,
             ConnectionOptions = PgWireConfig.ConnectionOptions(full),
             IcebergDefaults = IcebergDefaults(full, options.ConfigDir),

@@ -87,6 +87,13 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// <summary>Bytes of one transaction held in memory before it spills under <see cref="SpillDirectory"/>.</summary>
     public int SpillThreshold { get; init; } = 16 << 20;
 
+    /// <summary>
+    /// Bytes of changes of a table added to the publication while the stream runs that are kept back
+    /// while it is copied (<see cref="AllTables"/>); beyond them the run starts again and copies it
+    /// as a table new to the slot, the other tables pausing for that (<c>pgwire.lrepl.added-table-hold</c>).
+    /// </summary>
+    public long AdditionHoldBytes { get; init; } = 256L << 20;
+
     public string SpillDirectory => Path.Combine(ConfigDir, "spill", SlotName);
 
     /// <summary>Called once streaming has started (tests use it to begin a workload).</summary>

@@ -88,7 +88,7 @@ public static partial class LreplRunner
                 LogSnapshotDone(log, run, result, consistentPoint);
             }
 
-            if (runs.Count > 1)
+            if (runs[0].Progress != progress)
             {
                 progress.SnapshotRows = runs.Sum(r => r.Progress.SnapshotRows);
             }

@@ -80,8 +80,14 @@ public static partial class LreplRunner
             throw new LreplException($"publication \"{options.Publication}\" has no tables");
         }
 
+        return [.. rows.Select(r => TableName(r[1]!, r[2]!))];
+    }
+
+    /// <summary>A table as lrepl names it: <c>orders</c> in public, <c>sales.items</c> otherwise, quoted where PostgreSQL needs it.</summary>
+    private static string TableName(string schema, string table)
+    {
         static string Name(string part) => System.Text.RegularExpressions.Regex.IsMatch(part, "^[a-z_][a-z0-9_]*$") ? part : ReplicationCommands.QuoteIdentifier(part);
-        return [.. rows.Select(r => r[1] == "public" ? Name(r[2]!) : Name(r[1]!) + "." + Name(r[2]!))];
+        return schema == "public" ? Name(table) : Name(schema) + "." + Name(table);
     }
 
     /// <summary>
@@ -135,12 +141,13 @@ public static partial class LreplRunner
 
                 var index = runs.Count;
                 var suffix = index == 0 ? "" : "-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                var tableProgress = options.Tables.Count == 1 ? progress : new LreplProgress();
+                // Under --all-tables a table may join later: each has counters of its own from the start.
+                var tableProgress = options.Tables.Count == 1 && !options.AllTables ? progress : new LreplProgress();
                 var journal = LsnAckActor.Props(dir.PersistenceId(tableOptions.StateId ?? "lrepl-" + tableOptions.Table), tableOptions.StateSnapshotEvery, tableProgress);
 
                 // The table's pipeline owns its journal (made on the first message for it) and,
                 // once the state is known, its sink; it is the one address of both.
-                var pipeline = Start(TablePipelineActor.Props(BackoffSupervisor.Props(Backoff.OnStop(journal, "state", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), 0.2, -1).WithReplyWhileStopped(StateStoreUnavailable.Instance))), "table" + suffix);
+                var pipeline = Start(PipelineProps(journal), "table" + suffix);
                 var ack = new StateActor(pipeline, tableProgress, cancellationToken);
 
                 // The change stream keeps no file: its state alone says how far the application got.
@@ -366,8 +373,24 @@ public static partial class LreplRunner
 
             // A pipeline stops when its sink cannot go on.
             var sinkStopped = Task.WhenAny(runs.Select(r => r.Ack.Ref.WatchAsync(CancellationToken.None)));
+            // A table added to the publication while the stream runs joins it without stopping it:
+            // it is copied under a temporary slot while its changes are kept back (see TableAdditions).
+            var added = System.Threading.Channels.Channel.CreateUnbounded<TableAddition>();
+            var additions = options.AllTables && options.Changes is null
+                ? new TableAdditions(runs.Count, options.Format == LreplFormat.Csv ? JsonLineFormat.V1 : SnapshotCopyOptions.Default.JsonFormat)
+                {
+                    Started = a => added.Writer.TryWrite(a),
+                    GivenUp = a =>
+                    {
+                        log.WriteLine($"lrepl: more than {options.AdditionHoldBytes} bytes of changes of {TableName(a.Schema, a.Table)} were kept back while it is copied");
+                        progress.NewTableSeen(a.Schema + "." + a.Table);
+                    },
+                }
+                : null;
             var target = new StreamTarget(runs[0].Table.Schema, runs[0].Table.Name, slotName, options.Publication)
             {
+                Additions = additions,
+                AdditionHoldBytes = options.AdditionHoldBytes,
                 Tables = runs.Count == 1 ? null : [.. runs.Select(r => new StreamTable(r.Table.Schema, r.Table.Name, JsonLineFormat.OfRecorded(r.State.JsonFormat), r.Types))],
                 ProtocolVersion = options.ProtocolVersion,
                 ReceiveTimeout = options.ReceiveTimeout,
@@ -392,65 +415,131 @@ public static partial class LreplRunner
             var never = new TaskCompletionSource().Task;
             var fatal = Task.WhenAny(runs.Select(r => r.Progress.Fatal).Append(progress.Fatal));
             var lastReport = DateTime.UtcNow;
-            var lastLines = new string?[runs.Count];
             var newTable = options.AllTables ? progress.NewTable : new TaskCompletionSource<string>().Task;
             var restart = false;
-            while (true)
+            var lastLines = new Dictionary<TableRun, string>();
+            using var addCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var adding = new List<(TableAddition Added, Task<TableRun?> Task)>();
+            var nextAdded = added.Reader.ReadAsync(CancellationToken.None).AsTask();
+            var live = new LiveAdd(system, options, slotName, dir, normalSettings, replicationSettings, log, [.. runs.Select(r => r.Options.Table)], Start);
+            try
             {
-                var tick = Task.Delay(options.ProgressInterval - (DateTime.UtcNow - lastReport) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, CancellationToken.None);
-                await Task.WhenAny(fatal, sinkStopped, stopped.Task, streamingStarted ?? never, newTable, tick).ConfigureAwait(false);
-
-                if (runs.Select(r => r.Progress.FatalError).Prepend(progress.FatalError).FirstOrDefault(e => e is not null) is { } error)
+                while (true)
                 {
-                    throw new LreplException($"{error}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
-                }
+                    var tick = Task.Delay(options.ProgressInterval - (DateTime.UtcNow - lastReport) is { Ticks: > 0 } wait ? wait : TimeSpan.Zero, CancellationToken.None);
+                    await Task.WhenAny(adding.Select(a => (Task)a.Task).Concat([fatal, sinkStopped, stopped.Task, streamingStarted ?? never, newTable, nextAdded, tick])).ConfigureAwait(false);
 
-                if (sinkStopped.IsCompleted)
-                {
-                    // Without it nothing more can become durable: stop with the reason. The next
-                    // run cuts the file back to the last recorded position and goes on from there.
-                    var lastError = runs.Select(r => r.Progress.LastError).FirstOrDefault(e => e is not null);
-                    throw new LreplException($"the sink stopped: {lastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
-                }
-
-                if (options.Abort.IsCancellationRequested)
-                {
-                    return false;
-                }
-
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                if (newTable.IsCompleted)
-                {
-                    // Stopped as for a stop request; the next start copies the new table under a
-                    // temporary slot while the others go on from their recorded positions.
-                    log.WriteLine($"lrepl: table {newTable.Result} was added to publication {options.Publication}: starting again to copy it");
-                    restart = true;
-                    break;
-                }
-
-                if (streamingStarted is { IsCompleted: true })
-                {
-                    streamingStarted = null;
-                    options.OnStreaming?.Invoke();
-                }
-
-                // A line per table when something changed, at most one per interval.
-                if (DateTime.UtcNow - lastReport >= options.ProgressInterval)
-                {
-                    lastReport = DateTime.UtcNow;
-                    foreach (var run in runs)
+                    if (runs.Select(r => r.Progress.FatalError).Prepend(progress.FatalError).FirstOrDefault(e => e is not null) is { } error)
                     {
-                        var p = run.Progress;
-                        var line = $"lrepl: {run.Options.Table}: snapshot rows {p.SnapshotRows}, changes streamed {p.Changes}, lag {p.LagBytes} bytes / {p.Lag.TotalSeconds:0.0} s, last durable LSN {p.DurableLsn}{NotStreaming(progress, p)}";
-                        if (line != lastLines[run.Index])
+                        throw new LreplException($"{error}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
+                    }
+
+                    if (sinkStopped.IsCompleted)
+                    {
+                        // Without it nothing more can become durable: stop with the reason. The next
+                        // run cuts the file back to the last recorded position and goes on from there.
+                        var lastError = runs.Select(r => r.Progress.LastError).FirstOrDefault(e => e is not null);
+                        throw new LreplException($"the sink stopped: {lastError ?? "see the log"}; the last durable LSN is {progress.DurableLsn}, and the next run continues from there");
+                    }
+
+                    if (options.Abort.IsCancellationRequested)
+                    {
+                        return false;
+                    }
+
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
+
+                    if (nextAdded.IsCompleted)
+                    {
+                        var addition = await nextAdded.ConfigureAwait(false);
+                        nextAdded = added.Reader.ReadAsync(CancellationToken.None).AsTask();
+                        log.WriteLine($"lrepl: table {addition.Schema}.{addition.Table} was added to publication {options.Publication}: copying it while the other tables stream on");
+                        adding.Add((addition, live.CopyAndJoinAsync(addition, live.Prepare(addition, cancellationToken), supervisor, addCancel.Token)));
+                    }
+
+                    if (adding.Find(a => a.Task.IsCompleted) is { Task: not null } done)
+                    {
+                        adding.Remove(done);
+                        TableRun? joined = null;
+                        try
                         {
-                            lastLines[run.Index] = line;
-                            log.WriteLine(line);
+                            joined = await done.Task.ConfigureAwait(false);
                         }
+                        catch (Exception ex)
+                        {
+                            // A stop cancels it: nothing to say then.
+                            if (!cancellationToken.IsCancellationRequested)
+                            {
+                                log.WriteLine($"lrepl: copying {TableName(done.Added.Schema, done.Added.Table)} while streaming failed: {ex.Message}");
+                            }
+                        }
+
+                        if (joined is null)
+                        {
+                            if (!cancellationToken.IsCancellationRequested)
+                            {
+                                // Copied when the run starts again, as a table new to the slot.
+                                log.WriteLine($"lrepl: starting again to copy {TableName(done.Added.Schema, done.Added.Table)}");
+                                restart = true;
+                                break;
+                            }
+                        }
+                        else
+                        {
+                            runs.Add(joined);
+                            progress.SnapshotRows += joined.Progress.SnapshotRows;
+                            sinkStopped = Task.WhenAny(runs.Select(r => r.Ack.Ref.WatchAsync(CancellationToken.None)));
+                            fatal = Task.WhenAny(runs.Select(r => r.Progress.Fatal).Append(progress.Fatal));
+                            log.WriteLine($"lrepl: {joined.Options.Table} joined the stream from {new Lsn(joined.State.EndLsn)}");
+                        }
+                    }
+
+                    if (newTable.IsCompleted)
+                    {
+                        // A table that cannot join the running stream (see TableAdditions): stopped as
+                        // for a stop request; the next start copies the new table under a temporary
+                        // slot while the others go on from their recorded positions.
+                        log.WriteLine($"lrepl: table {newTable.Result} was added to publication {options.Publication}: starting again to copy it");
+                        restart = true;
+                        break;
+                    }
+
+                    if (streamingStarted is { IsCompleted: true })
+                    {
+                        streamingStarted = null;
+                        options.OnStreaming?.Invoke();
+                    }
+
+                    // A line per table when something changed, at most one per interval.
+                    if (DateTime.UtcNow - lastReport >= options.ProgressInterval)
+                    {
+                        lastReport = DateTime.UtcNow;
+                        foreach (var run in runs)
+                        {
+                            var p = run.Progress;
+                            var line = $"lrepl: {run.Options.Table}: snapshot rows {p.SnapshotRows}, changes streamed {p.Changes}, lag {p.LagBytes} bytes / {p.Lag.TotalSeconds:0.0} s, last durable LSN {p.DurableLsn}{NotStreaming(progress, p)}";
+                            if (!lastLines.TryGetValue(run, out var last) || line != last)
+                            {
+                                lastLines[run] = line;
+                                log.WriteLine(line);
+                            }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                // A copy under way is given up (its temporary slot dropped, its file removed): the next
+                // run copies the table again. One already recorded joins that run from its copy.
+                await addCancel.CancelAsync().ConfigureAwait(false);
+                if (!options.Abort.IsCancellationRequested)
+                {
+                    foreach (var (_, task) in adding)
+                    {
+                        await Quietly(task).ConfigureAwait(false);
                     }
                 }
             }
@@ -470,9 +559,9 @@ public static partial class LreplRunner
                     return null;
                 }
             })).ConfigureAwait(false);
-            foreach (var run in runs)
+            foreach (var (run, final) in runs.Zip(finals))
             {
-                if (finals[run.Index] is { } final)
+                if (final is not null)
                 {
                     run.Progress.SetDurable(new Lsn(final.CommitLsn));
                     run.State = final;

@@ -26,7 +26,9 @@ public sealed record FrameBatchDecoded(IReadOnlyList<CommittedTransaction> Commi
 /// per transaction, as typed events over the bytes the server sent (no value is converted here): ordinary ones between Begin and Commit, streamed ones per top-level xid between
 /// Stream Start and Stop until Stream Commit hands them on or Stream Abort drops them (a subtransaction's
 /// abort drops only its changes). Keeps the relation cache; a Relation message that changes the target
-/// table's shape is a <see cref="ChangeKind.Relation"/> event; changes of other tables are ignored. Large
+/// table's shape is a <see cref="ChangeKind.Relation"/> event; changes of other tables are ignored,
+/// except that a table met for the first time is added to <see cref="StreamTarget.Additions"/> (when
+/// set) and followed from then on under the next route. Large
 /// transactions spill to <see cref="StreamTarget.SpillDirectory"/>. Transactions committed at or before
 /// the skip position (already durable) are dropped.
 /// <para>
@@ -43,7 +45,7 @@ public sealed class PgOutputDecoderActor : ReceiveActor
     private static readonly CommittedTransaction[] NoneCommitted = [];
 
     private readonly StreamTarget _target;
-    private readonly IReadOnlyList<StreamTable> _routes;
+    private readonly List<StreamTable> _routes;
     private readonly Dictionary<(string Schema, string Table), int> _routeOf = [];
     private readonly bool _binary;
     private readonly PgOutputDecoder _decoder;
@@ -56,7 +58,7 @@ public sealed class PgOutputDecoderActor : ReceiveActor
     private Lsn _skipUpTo;
     private bool _inTransaction;
     private bool _skipTransaction;
-    private readonly TransactionBuffer?[] _transaction;
+    private TransactionBuffer?[] _transaction;
     private uint _transactionXid;
 
     /// <summary>A followed table's relation and the route its changes go to.</summary>
@@ -74,7 +76,16 @@ public sealed class PgOutputDecoderActor : ReceiveActor
         }
 
         _target = target;
-        _routes = target.Routes;
+        _routes = [.. target.Routes];
+        if (target.Additions is { } additions)
+        {
+            // Tables added to the stream before this decoder started keep their routes.
+            foreach (var added in additions.All)
+            {
+                AddRoute(added);
+            }
+        }
+
         for (var i = 0; i < _routes.Count; i++)
         {
             _routeOf[(_routes[i].Schema, _routes[i].Table)] = i;
@@ -234,9 +245,18 @@ public sealed class PgOutputDecoderActor : ReceiveActor
     {
         if (!_routeOf.TryGetValue((relation.Namespace, relation.Name), out var route))
         {
-            _relations[relation.RelationId] = null;
-            _target.OnUnknownTable?.Invoke(relation.Namespace + "." + relation.Name);
-            return;
+            if (_target.Additions is { } additions && JoinsLive(relation, additions.JsonFormat))
+            {
+                // Its columns first: a type binary transfer cannot take restarts the stream as text before the table is added.
+                Columns(relation, new StreamTable(relation.Namespace, relation.Name, additions.JsonFormat));
+                route = AddRoute(additions.Add(relation.Namespace, relation.Name));
+            }
+            else
+            {
+                _relations[relation.RelationId] = null;
+                _target.OnUnknownTable?.Invoke(relation.Namespace + "." + relation.Name);
+                return;
+            }
         }
 
         var table = new TableRelation(relation.RelationId, relation.Namespace, relation.Name, relation.ReplicaIdentity, Columns(relation, _routes[route]));
@@ -279,6 +299,28 @@ public sealed class PgOutputDecoderActor : ReceiveActor
         return columns;
     }
 
+    /// <summary>
+    /// Whether a table new to the stream can join it while it runs: its values are typed without
+    /// the database's catalog of enums, domains and arrays (binary transfer has that catalog; a text
+    /// stream of format version 2 would need it loaded for the table, and a table of other types is
+    /// copied when the run starts again instead).
+    /// </summary>
+    private bool JoinsLive(RelationMessage relation, int jsonFormat) =>
+        _binary || jsonFormat <= JsonLineFormat.V1 || relation.Columns.All(c => JsonValueType.KnownWithoutCatalog(c.TypeId));
+
+    /// <summary>Follows an added table from here on, under its route.</summary>
+    private int AddRoute(TableAddition added)
+    {
+        while (_routes.Count <= added.Route)
+        {
+            _routes.Add(null!);
+        }
+
+        _routes[added.Route] = added.Stream;
+        _routeOf[(added.Schema, added.Table)] = added.Route;
+        return added.Route;
+    }
+
     private TransactionBuffer NewBuffer() => new(_target.SpillDirectory, _target.SpillThreshold);
 
     /// <summary>
@@ -304,6 +346,20 @@ public sealed class PgOutputDecoderActor : ReceiveActor
         else
         {
             return null;
+        }
+
+        if (route >= buffers.Length)
+        {
+            // A table added while the transaction was open.
+            Array.Resize(ref buffers, _routes.Count);
+            if (_decoder.InStreamingBlock)
+            {
+                _streamed[_decoder.StreamingXid] = buffers;
+            }
+            else
+            {
+                _transaction = buffers;
+            }
         }
 
         return buffers[route] ??= NewBuffer();

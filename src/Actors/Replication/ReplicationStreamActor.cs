@@ -1,5 +1,6 @@
 using System.Buffers;
 using Akka.Actor;
+using Akka.Event;
 using PgWire.Actors.Connection;
 using PgWire.Protocol.Messages;
 using PgWire.Protocol.Replication;
@@ -215,9 +216,17 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
 
     /// <summary>
     /// Called (on the decoder's thread) with <c>schema.name</c> when the stream carries a table it
-    /// does not follow: with every table of the publication followed, one added to it since.
+    /// does not follow: with every table of the publication followed, one added to it since that
+    /// cannot join the running stream (see <see cref="Additions"/>).
     /// </summary>
     public Action<string>? OnUnknownTable { get; init; }
+
+    /// <summary>
+    /// Tables added to the stream while it runs (routes after <see cref="Routes"/>): a table the
+    /// stream carries and does not follow is added here instead of <see cref="OnUnknownTable"/>
+    /// being called, unless its values need the database's type catalog. Null adds none.
+    /// </summary>
+    public TableAdditions? Additions { get; init; }
 
     /// <summary>The tables followed, in route order.</summary>
     public IReadOnlyList<StreamTable> Routes => Tables ?? [new StreamTable(Schema, Table, JsonFormat, Types)];
@@ -236,6 +245,12 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
     /// restarts; after half of it the server is asked for a reply. Zero never.
     /// </summary>
     public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Bytes of an added table's transactions kept back while it is copied (see <see cref="Additions"/>);
+    /// beyond them the table is given up, and the run starts again to copy it.
+    /// </summary>
+    public long AdditionHoldBytes { get; init; } = 256L << 20;
 
     /// <summary>Buffered change bytes per <see cref="TransactionBatch"/> (a single larger transaction is one batch of its own).</summary>
     public int BatchBytes { get; init; } = 4 << 20;
@@ -289,6 +304,13 @@ public sealed class BinaryStreaming(IPgTypeCatalog catalog)
 /// reports the durable LSN as flushed, or the latest WAL position received while nothing is being
 /// decoded, open, buffered or on its way to the sink.
 /// </para>
+/// <para>
+/// A table added to the stream while it runs (<see cref="StreamTarget.Additions"/>) is a route that
+/// has not joined until its copy is recorded: its committed transactions are kept back, neither
+/// sent nor recorded, and the flush position reported stays at the one reported when the table was
+/// first routed. When it joins (<see cref="AdditionJoined"/>), what its copy holds is dropped and
+/// the rest goes to its sink; a restarted stream finds it in the additions as it was.
+/// </para>
 /// </summary>
 public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
 {
@@ -299,7 +321,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private readonly ConnectionSettings _settings;
     private readonly ConnectionOptions _connectionOptions;
     private readonly StreamTarget _target;
-    private readonly Route[] _routes;
+    private readonly List<Route> _routes;
     private readonly LreplProgress _progress;
 
     private IActorRef? _connection;
@@ -322,9 +344,21 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private sealed class Route(int index, StreamSinkRoute way)
     {
         public int Index { get; } = index;
-        public IActorRef Sink { get; } = way.Sink;
-        public IActorRef Ack { get; } = way.Ack;
-        public LreplProgress? Progress { get; } = way.Progress;
+        public IActorRef Sink { get; set; } = way.Sink;
+        public IActorRef Ack { get; set; } = way.Ack;
+        public LreplProgress? Progress { get; set; } = way.Progress;
+
+        /// <summary>A table added while the stream runs; null for the tables it started with.</summary>
+        public TableAddition? Addition { get; init; }
+
+        /// <summary>
+        /// False for an added table until its copy is recorded: its transactions are kept back (never
+        /// sent, never recorded), and its <see cref="Flushed"/> is the hold.
+        /// </summary>
+        public bool Joined { get; set; } = true;
+
+        /// <summary>Bytes of the transactions kept back while the table is not joined.</summary>
+        public long HeldBytes { get; set; }
 
         /// <summary>Answers of the sink and the store come through this child, tagged with the route.</summary>
         public IActorRef Relay { get; set; } = ActorRefs.Nobody;
@@ -341,8 +375,11 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         public bool RecordingPosition { get; set; }
         public long LastPositionRecordTick { get; set; }
 
-        /// <summary>Nothing of this table is buffered, on its way to the sink, or accepted and not yet durable.</summary>
-        public bool Idle => Pending.Count == 0 && InFlight == 0 && Accepted <= DurableCommit;
+        /// <summary>
+        /// Nothing of this table is buffered, on its way to the sink, or accepted and not yet durable;
+        /// an added table that has not joined holds nothing back from the rest of the stream.
+        /// </summary>
+        public bool Idle => !Joined || (Pending.Count == 0 && InFlight == 0 && Accepted <= DurableCommit);
     }
 
     /// <summary>An answer for one route, as its relay passes it on.</summary>
@@ -362,7 +399,8 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     public ReplicationStreamActor(ConnectionSettings settings, StreamTarget target, IReadOnlyList<StreamSinkRoute> routes, LreplProgress progress, ConnectionOptions? connectionOptions = null)
     {
         ArgumentNullException.ThrowIfNull(routes);
-        if (routes.Count != target.Routes.Count || routes.Count == 0)
+        ArgumentNullException.ThrowIfNull(target);
+        if (routes.Count != target.Routes.Count || routes.Count == 0 || (target.Additions is { } additions && additions.FirstRoute != routes.Count))
         {
             throw new ArgumentException($"{routes.Count} sink routes for {target.Routes.Count} tables", nameof(routes));
         }
@@ -373,6 +411,12 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _target = target;
         _routes = [.. routes.Select((r, i) => new Route(i, r))];
         _progress = progress;
+
+        // Tables added before a restart: joined ones are routes like the others, the rest still held.
+        foreach (var added in target.Additions?.All ?? [])
+        {
+            _routes.Add(new Route(added.Route, added.Way ?? Unjoined) { Addition = added, Joined = added.Way is not null });
+        }
 
         Receive<StartFrom>(OnStartFrom);
         Receive<Status.Failure>(f =>
@@ -414,8 +458,11 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         Receive<SendStatusTick>(_ => SendStatus(false));
         Receive<QueryDone>(_ => Fail("replication stream ended"));
         Receive<StopReplicationStream>(_ => BeginStop());
+        Receive<AdditionJoined>(_ => JoinAdded());
         ReceiveAny(_ => { });
     }
+
+    private static readonly StreamSinkRoute Unjoined = new(ActorRefs.Nobody, ActorRefs.Nobody);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -429,12 +476,13 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     /// <summary>Nothing is being decoded, open, buffered or on its way to a sink: everything received is durable or irrelevant.</summary>
     private bool Idle => _decoding == 0 && !_decoderOpen && _routes.All(r => r.Idle);
 
-    private bool BackedUp => _routes.Any(r => r.Pending.Count > 0);
+    private bool BackedUp => _routes.Any(r => r.Joined && r.Pending.Count > 0);
 
     /// <summary>The flush position recorded for every table: the lowest of the routes'.</summary>
     private Lsn Flushed => _routes.Min(r => r.Flushed);
 
-    private sealed record StartFrom(Lsn[] SkipUpTo, Lsn[] Flushed);
+    /// <summary>The recorded positions of the joined routes, in the order of <paramref name="Routes"/>.</summary>
+    private sealed record StartFrom(int[] Routes, Lsn[] SkipUpTo, Lsn[] Flushed);
 
     private sealed class SendStatusTick
     {
@@ -476,20 +524,19 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         ClearSpillDirectory();
-        var self = Self;
         foreach (var route in _routes)
         {
-            var index = route.Index;
-            route.Relay = Context.ActorOf(DelegateProps.Create(() => new RouteRelay(index, self)), "route-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            MakeRelay(route);
         }
 
-        var sinkTasks = _routes.Select(r => r.Sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30))).ToArray();
-        var ackTasks = _routes.Select(r => AskDurableStateAsync(r.Ack)).ToArray();
+        var joined = _routes.Where(r => r.Joined).ToArray();
+        var sinkTasks = joined.Select(r => r.Sink.Ask<SinkPosition>(GetSinkPosition.Instance, TimeSpan.FromSeconds(30))).ToArray();
+        var ackTasks = joined.Select(r => AskDurableStateAsync(r.Ack)).ToArray();
         // The failure itself (not the cancellation of a continuation) goes to the handler, which reports it.
         Task.WhenAll(Task.WhenAll(sinkTasks), Task.WhenAll(ackTasks))
             .ContinueWith(
                 t => t.IsCompletedSuccessfully
-                    ? new StartFrom([.. sinkTasks.Select(s => s.Result.CommitLsn)], [.. ackTasks.Select(a => new Lsn(a.Result.EndLsn))])
+                    ? new StartFrom([.. joined.Select(r => r.Index)], [.. sinkTasks.Select(s => s.Result.CommitLsn)], [.. ackTasks.Select(a => new Lsn(a.Result.EndLsn))])
                     : (object)new Status.Failure(t.Exception?.GetBaseException() ?? new TaskCanceledException("asking for the durable position was canceled")),
                 TaskScheduler.Default)
             .PipeTo(Self);
@@ -571,17 +618,34 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         }
     }
 
+    private void MakeRelay(Route route)
+    {
+        var self = Self;
+        var index = route.Index;
+        route.Relay = Context.ActorOf(DelegateProps.Create(() => new RouteRelay(index, self)), "route-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private void OnStartFrom(StartFrom start)
     {
-        _skipUpTo = start.SkipUpTo.Min();
-        foreach (var route in _routes)
+        for (var i = 0; i < start.Routes.Length; i++)
         {
-            var skip = start.SkipUpTo[route.Index];
+            var route = _routes[start.Routes[i]];
+            var skip = start.SkipUpTo[i];
             route.DurableCommit = skip;
-            route.Flushed = start.Flushed[route.Index].IsValid ? start.Flushed[route.Index] : skip;
+            route.Flushed = start.Flushed[i].IsValid ? start.Flushed[i] : skip;
             route.Progress?.SetFlushed(route.Flushed);
         }
 
+        // An added table not joined yet goes on holding where it was first routed (or, made by a
+        // stream that stopped before it routed the table, where this one starts).
+        var from = _routes.Where(r => r.Joined).Min(r => r.Flushed);
+        foreach (var route in _routes.Where(r => !r.Joined))
+        {
+            route.Flushed = route.DurableCommit = route.Addition!.HoldAt(from);
+        }
+
+        _skipUpTo = _routes.Min(r => r.DurableCommit);
+        JoinAdded();
         _reported = Flushed;
         _progress.SetFlushed(_reported);
         _connection = Context.ActorOf(ConnectionActor.Props(_settings, _connectionOptions, Self), "replication");
@@ -625,12 +689,35 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     {
         _decoding--;
         _decoderOpen = decoded.Open;
+        RouteAdded();
         foreach (var committed in decoded.Committed)
         {
-            _routes[committed.Route].Pending.Enqueue(committed);
+            var route = _routes[committed.Route];
+            if (!route.Joined && route.Addition!.IsGivenUp)
+            {
+                // The run starts again and copies the table then; the flush position stays held.
+                committed.Buffer.Dispose();
+            }
+            else
+            {
+                route.Pending.Enqueue(committed);
+                if (!route.Joined)
+                {
+                    route.HeldBytes += committed.Buffer.Bytes;
+                }
+            }
+
             if (committed.EndLsn > _decodedEnd)
             {
                 _decodedEnd = committed.EndLsn;
+            }
+        }
+
+        foreach (var route in _routes)
+        {
+            if (!route.Joined && route.HeldBytes > _target.AdditionHoldBytes)
+            {
+                GiveUp(route);
             }
         }
 
@@ -671,9 +758,103 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// Routes the tables the decoder added since the last batch: each holds the flush position
+    /// reported so far (the server keeps the WAL from there) until its copy joins it.
+    /// </summary>
+    private void RouteAdded()
+    {
+        if (_target.Additions is not { } additions)
+        {
+            return;
+        }
+
+        while (_routes.Count < additions.FirstRoute + additions.Count)
+        {
+            var added = additions[_routes.Count];
+            var route = new Route(added.Route, Unjoined) { Addition = added, Joined = false };
+            route.Flushed = route.DurableCommit = added.HoldAt(_reported);
+            _routes.Add(route);
+            MakeRelay(route);
+            if (added.Hold < _skipUpTo)
+            {
+                _skipUpTo = added.Hold;
+            }
+        }
+
+        JoinAdded();
+    }
+
+    /// <summary>
+    /// An added table whose copy is recorded (<see cref="TableAddition.Join"/>) joins the stream: what
+    /// was kept back and is in the copy is dropped, the rest goes to its sink, and its recorded
+    /// position replaces the hold.
+    /// </summary>
+    private void JoinAdded()
+    {
+        foreach (var route in _routes)
+        {
+            if (route.Joined || route.Addition!.Way is not { } way)
+            {
+                continue;
+            }
+
+            route.Sink = way.Sink;
+            route.Ack = way.Ack;
+            route.Progress = way.Progress;
+            route.Joined = true;
+            route.HeldBytes = 0;
+            route.DurableCommit = route.Addition.SkipUpTo;
+            route.Flushed = route.Addition.Flushed;
+            route.Progress?.SetFlushed(route.Flushed);
+            if (_received.IsValid)
+            {
+                route.Progress?.ServerPosition(_received);
+            }
+
+            var kept = route.Pending.Count;
+            while (route.Pending.TryPeek(out var first) && first.CommitLsn <= route.DurableCommit)
+            {
+                route.Pending.Dequeue().Buffer.Dispose();
+            }
+
+            Context.GetLogger().Info("{0}.{1} joined the stream at {2}: {3} of {4} transactions kept back are in its copy", route.Addition.Schema, route.Addition.Table, route.Addition.Flushed, kept - route.Pending.Count, kept);
+            Pump(route);
+        }
+
+        _progress.SetFlushed(Flushed);
+    }
+
+    /// <summary>
+    /// Too much of an added table was kept back while it is copied: it is dropped, the flush position
+    /// stays held, and the run is told to start again (the table is then copied as one new to the slot).
+    /// </summary>
+    private void GiveUp(Route route)
+    {
+        if (!route.Addition!.GiveUp())
+        {
+            // Joined in the meantime.
+            JoinAdded();
+            return;
+        }
+
+        while (route.Pending.TryDequeue(out var held))
+        {
+            held.Buffer.Dispose();
+        }
+
+        route.HeldBytes = 0;
+        _target.Additions!.GivenUp?.Invoke(route.Addition);
+    }
+
     /// <summary>Hands a table's committed transactions to its sink in batches while fewer than the limit are in flight.</summary>
     private void Pump(Route route)
     {
+        if (!route.Joined)
+        {
+            return;
+        }
+
         while (route.InFlight < MaxInFlight && route.Pending.Count > 0)
         {
             var batch = new List<CommittedTransaction>();
@@ -817,7 +998,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
             var caughtUp = _decoding == 0 && !_decoderOpen ? _received : _decodedEnd;
             foreach (var route in _routes)
             {
-                if (route.Idle && caughtUp > route.Flushed && !route.RecordingPosition &&
+                if (route.Joined && route.Idle && caughtUp > route.Flushed && !route.RecordingPosition &&
                     (replyRequested || Environment.TickCount64 - route.LastPositionRecordTick >= 1000))
                 {
                     route.RecordingPosition = true;

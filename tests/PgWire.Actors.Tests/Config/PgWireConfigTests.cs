@@ -47,6 +47,16 @@ public class PgWireConfigTests
         Assert.Equal(4, defaults.ConnectionOptions.MaxUnackedBatches);
     }
 
+    [Fact]
+    public void The_hold_of_a_table_added_while_running_is_a_byte_size_of_the_config_file()
+    {
+        LreplOptions Options(string hocon) => new LreplOptions(new Dictionary<string, string?>(), "t", "p", "/tmp/none").WithConfig(Akka.Configuration.ConfigurationFactory.ParseString(hocon));
+        Assert.Equal(256L << 20, Options("").AdditionHoldBytes);
+        Assert.Equal(8L << 20, Options("pgwire.lrepl.added-table-hold = 8 MiB").AdditionHoldBytes);
+        Assert.Equal(0, Options("pgwire.lrepl.added-table-hold = 0").AdditionHoldBytes);
+        Assert.Contains("added-table-hold", Assert.Throws<ArgumentException>(() => Options("pgwire.lrepl.added-table-hold = -1")).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("pgwire.connection.max-unacked-batches = 0", "max-unacked-batches")]
     [InlineData("pgwire.connection.receive-buffer-size = 10", "receive-buffer-size")]

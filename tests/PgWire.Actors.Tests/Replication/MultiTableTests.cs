@@ -290,7 +290,7 @@ public sealed class MultiTableTests
     }
 
     [ClusterFact]
-    public async Task All_tables_follows_the_publication_and_a_table_added_to_it_while_running()
+    public async Task All_tables_follows_the_publication_and_a_table_added_to_it_joins_while_the_others_stream_on()
     {
         using var scene = new Scene("mt_all");
         var a = scene.Name;
@@ -303,34 +303,236 @@ public sealed class MultiTableTests
             CREATE TABLE {c} (id int PRIMARY KEY, v text);
             INSERT INTO {a} VALUES (1, 'a1');
             INSERT INTO {b} VALUES (1, 'b1');
-            INSERT INTO {c} VALUES (1, 'c1');
+            INSERT INTO {c} SELECT g, 'c' || g FROM generate_series(1, 20000) g;
             CREATE PUBLICATION {scene.Publication} FOR TABLE {a}, {b};
             """);
         var pathA = Path.Combine(scene.Dir, a + ".data");
         var pathB = Path.Combine(scene.Dir, scene.Schema + ".items.data");
         var pathC = Path.Combine(scene.Dir, c + ".data");
-        var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with { AllTables = true, CreatePublication = false });
+        var starts = 0;
+        var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with
+        {
+            AllTables = true,
+            CreatePublication = false,
+            OnStreaming = () =>
+            {
+                Interlocked.Increment(ref starts);
+                o.OnStreaming?.Invoke();
+            },
+        });
         Assert.Contains("created slot " + scene.Slot, run.Log.ToString(), StringComparison.Ordinal);
         Psql($"INSERT INTO {a} VALUES (2, 'a2'); INSERT INTO {b} VALUES (2, 'b2');");
         await WaitForMatchAsync(a, pathA);
         await WaitForMatchAsync(b, pathB);
         Assert.False(File.Exists(pathC));
 
-        // Added to the publication while running: its first change in the stream starts the
-        // pipeline again, which copies it under a temporary slot; nothing is lost or doubled.
+        // A writer on a (each transaction also changing c now and then) goes on all the time.
+        using var stopWriter = new CancellationTokenSource();
+        var written = 100_000;
+        var writer = Task.Run(() =>
+        {
+            while (!stopWriter.IsCancellationRequested)
+            {
+                var id = Interlocked.Increment(ref written);
+                Psql(id % 3 == 0
+                    ? $"BEGIN; INSERT INTO {a} VALUES ({id}, 'w'); INSERT INTO {c} VALUES ({id}, 'w'); UPDATE {c} SET v = 'u{id}' WHERE id = 1; COMMIT;"
+                    : $"INSERT INTO {a} VALUES ({id}, 'w'); INSERT INTO {c} VALUES ({id}, 'w'); DELETE FROM {c} WHERE id = {id - 50};");
+            }
+        });
+
+        // A transaction left open keeps the new table's temporary slot from being made (its snapshot
+        // waits for the transactions running when it starts): the copy waits, the stream must not.
+        var blocker = Task.Run(() => Psql("BEGIN; SELECT txid_current(); SELECT pg_sleep(10); COMMIT;"));
+        await WaitUntilAsync(() => Scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(10)%' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()") == "1");
+
+        // Added to the publication while running: its first change in the stream starts its copy
+        // under a temporary slot, and the others stream on meanwhile.
         Psql($"ALTER PUBLICATION {scene.Publication} ADD TABLE {c}");
-        Psql($"BEGIN; INSERT INTO {c} VALUES (2, 'c2'); INSERT INTO {a} VALUES (3, 'a3'); COMMIT; UPDATE {c} SET v = 'c1!' WHERE id = 1;");
-        await WaitForMatchAsync(c, pathC);
-        Psql($"INSERT INTO {c} VALUES (3, 'c3'); DELETE FROM {b} WHERE id = 1;");
+        Psql($"BEGIN; INSERT INTO {c} VALUES (-2, 'c2'); INSERT INTO {a} VALUES (-3, 'a3'); COMMIT; UPDATE {c} SET v = 'c1!' WHERE id = 2;");
+        var metC = Scalar("SELECT pg_current_wal_lsn()");
+        await WaitUntilAsync(() => run.Log.ToString().Contains($"table public.{c} was added to publication {scene.Publication}: copying it while the other tables stream on", StringComparison.Ordinal), run);
+        await AssertStreamingWhileCopyingAsync(scene, run, pathA, () => Volatile.Read(ref written), metC, blocker, c);
+
+        await blocker;
+        await WaitUntilAsync(() => run.Log.ToString().Contains($"{c} joined the stream", StringComparison.Ordinal), run);
+        var joined = Volatile.Read(ref written);
+        await WaitUntilAsync(() => Volatile.Read(ref written) > joined + 20);
+        await stopWriter.CancelAsync();
+        await writer;
+        Psql($"INSERT INTO {c} VALUES (-4, 'c4'); DELETE FROM {b} WHERE id = 1;");
         await WaitForMatchAsync(a, pathA);
         await WaitForMatchAsync(b, pathB);
         await WaitForMatchAsync(c, pathC);
-        await run.StopAsync();
+        var progress = await run.StopAsync();
         var log = run.Log.ToString();
-        Assert.Contains($"table public.{c} was added to publication", log, StringComparison.Ordinal);
         Assert.Contains("temporary slot", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("starting again", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("resuming", log, StringComparison.Ordinal);
+        Assert.Equal(1, starts);
+        Assert.Equal(0, progress.Restarts);
         Assert.Equal(0, SlotsLike("%_sync_%"));
         Assert.Equal(1, SlotsLike(scene.Name + "%"));
+
+        // Every row of c is in the file once: as a snapshot row or as a change after it (ChangeReplay
+        // fails on a row inserted twice), and a's file has every line of the writer.
+        var snapshotRows = File.ReadAllLines(pathC).Count(l => l.Contains("\"op\":\"r\"", StringComparison.Ordinal));
+        Assert.Equal(int.Parse(Scalar($"SELECT count(*) FROM {c}"), System.Globalization.CultureInfo.InvariantCulture), ChangeReplay.Rows(pathC, out _).Count);
+        Assert.True(snapshotRows >= 19_000, "snapshot rows " + snapshotRows);
+
+        // The next run goes on from what each table recorded; nothing is copied again.
+        Psql($"INSERT INTO {c} VALUES (-5, 'c5'); INSERT INTO {a} VALUES (-5, 'a5');");
+        var again = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with { AllTables = true, CreatePublication = false });
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(c, pathC);
+        await again.StopAsync();
+        Assert.DoesNotContain("snapshot of", again.Log.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// While the added table <paramref name="c"/> waits for its copy (<paramref name="blocker"/> still
+    /// running), the writer's changes of a keep landing in <paramref name="pathA"/>, and the slot's
+    /// confirmed position stays before <paramref name="metC"/> (a position after c's first change):
+    /// the server keeps the WAL a restart would need for c.
+    /// </summary>
+    private static async Task AssertStreamingWhileCopyingAsync(Scene scene, StreamTestSupport.Run run, string pathA, Func<int> written, string metC, Task blocker, string c)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            var during = written() + 5;
+            await WaitUntilAsync(() => File.Exists(pathA) && System.Text.RegularExpressions.Regex.IsMatch(File.ReadAllText(pathA), $"\"id\":{during}[,}}]"), run);
+            await Task.Delay(1200);
+        }
+
+        Assert.False(blocker.IsCompleted, "the copy's wait ended before the writer's changes of a were streamed");
+        Assert.DoesNotContain($"snapshot of \"public\".\"{c}\" done", run.Log.ToString(), StringComparison.Ordinal);
+        Assert.Equal("t", Scalar($"SELECT confirmed_flush_lsn < '{metC}' FROM pg_replication_slots WHERE slot_name = '{scene.Slot}'"));
+    }
+
+    [ClusterFact]
+    public async Task A_table_added_while_running_joins_after_the_stream_lost_its_connection_during_the_copy()
+    {
+        using var scene = new Scene("mt_allc");
+        var a = scene.Name;
+        var c = scene.Name + "_c";
+        Psql($"""
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {c} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} VALUES (1, 'a1');
+            INSERT INTO {c} SELECT g, 'c' || g FROM generate_series(1, 5000) g;
+            CREATE PUBLICATION {scene.Publication} FOR TABLE {a};
+            """);
+        var pathA = Path.Combine(scene.Dir, a + ".data");
+        var pathC = Path.Combine(scene.Dir, c + ".data");
+        var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with { AllTables = true, CreatePublication = false });
+        using var stopWriter = new CancellationTokenSource();
+        var written = 100_000;
+        var writer = Task.Run(() =>
+        {
+            while (!stopWriter.IsCancellationRequested)
+            {
+                var id = Interlocked.Increment(ref written);
+                Psql($"BEGIN; INSERT INTO {a} VALUES ({id}, 'w'); INSERT INTO {c} VALUES ({id}, 'w'); COMMIT; UPDATE {c} SET v = 'u{id}' WHERE id = {id - 3};");
+            }
+        });
+
+        var blocker = Task.Run(() => Psql("BEGIN; SELECT txid_current(); SELECT pg_sleep(12); COMMIT;"));
+        await WaitUntilAsync(() => Scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(12)%' AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()") == "1");
+        Psql($"ALTER PUBLICATION {scene.Publication} ADD TABLE {c}");
+        Psql($"INSERT INTO {c} VALUES (-1, 'c-1')");
+        var metC = Scalar("SELECT pg_current_wal_lsn()");
+        await WaitUntilAsync(() => run.Log.ToString().Contains($"table public.{c} was added to publication", StringComparison.Ordinal), run);
+
+        // The stream's connection is cut while c waits for its copy: the stream starts again by
+        // itself, routing c as before (its changes kept back from the held position on).
+        Psql($"SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '{scene.Slot}'");
+        await AssertStreamingWhileCopyingAsync(scene, run, pathA, () => Volatile.Read(ref written), metC, blocker, c);
+
+        await blocker;
+        await WaitUntilAsync(() => run.Log.ToString().Contains($"{c} joined the stream", StringComparison.Ordinal), run);
+        var joined = Volatile.Read(ref written);
+        await WaitUntilAsync(() => Volatile.Read(ref written) > joined + 20);
+        await stopWriter.CancelAsync();
+        await writer;
+        await WaitForMatchAsync(a, pathA);
+        await WaitForMatchAsync(c, pathC);
+        var progress = await run.StopAsync();
+        Assert.True(progress.Restarts >= 1, "the stream did not start again");
+        Assert.DoesNotContain("starting again", run.Log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, SlotsLike("%_sync_%"));
+    }
+
+    /// <summary>
+    /// A table added while running that cannot join the stream as it runs: more of its changes than
+    /// may be kept back (none here), or, on a text stream, a column whose JSON values need the
+    /// database's catalog (an enum). Its first change makes the run start again, which copies it.
+    /// A text stream of a table of built-in types joins while running.
+    /// </summary>
+    [ClusterTheory]
+    [InlineData("text", 0L, true, false)]
+    [InlineData("mood", 256L << 20, false, false)]
+    [InlineData("text", 256L << 20, false, true)]
+    public async Task A_table_added_while_running_joins_or_the_run_starts_again_to_copy_it(string type, long holdBytes, bool binary, bool joins)
+    {
+        using var scene = new Scene("mt_allr");
+        var a = scene.Name;
+        var c = scene.Name + "_c";
+        var mood = scene.Name + "_mood";
+        Psql($"""
+            DROP TYPE IF EXISTS {mood};
+            CREATE TYPE {mood} AS ENUM ('c1', 'c1!', 'c2', 'c3');
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {c} (id int PRIMARY KEY, v {(type == "mood" ? mood : type)});
+            INSERT INTO {a} VALUES (1, 'a1');
+            INSERT INTO {c} VALUES (1, 'c1');
+            CREATE PUBLICATION {scene.Publication} FOR TABLE {a};
+            """);
+        var pathA = Path.Combine(scene.Dir, a + ".data");
+        var pathC = Path.Combine(scene.Dir, c + ".data");
+        try
+        {
+            var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, binary: binary, configure: o => o with { AllTables = true, CreatePublication = false, AdditionHoldBytes = holdBytes });
+            Psql($"ALTER PUBLICATION {scene.Publication} ADD TABLE {c}");
+            Psql($"BEGIN; INSERT INTO {c} VALUES (2, 'c2'); INSERT INTO {a} VALUES (3, 'a3'); COMMIT; UPDATE {c} SET v = 'c1!' WHERE id = 1;");
+            await WaitForMatchAsync(c, pathC);
+            Psql($"INSERT INTO {c} VALUES (3, 'c3'); DELETE FROM {a} WHERE id = 1;");
+            await WaitForMatchAsync(a, pathA);
+            await WaitForMatchAsync(c, pathC);
+            await run.StopAsync();
+            var log = run.Log.ToString();
+            Assert.Contains("temporary slot", log, StringComparison.Ordinal);
+
+            // Each table counts its own rows and changes.
+            Assert.Contains($"lrepl: {a}: stopped; snapshot rows 1,", log, StringComparison.Ordinal);
+            Assert.Contains($"lrepl: {c}: stopped; snapshot rows ", log, StringComparison.Ordinal);
+            if (joins)
+            {
+                Assert.Contains($"{c} joined the stream", log, StringComparison.Ordinal);
+                Assert.DoesNotContain("starting again", log, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Contains($"table public.{c} was added to publication {scene.Publication}: starting again to copy it", log, StringComparison.Ordinal);
+                Assert.Equal(holdBytes == 0, log.Contains("were kept back while it is copied", StringComparison.Ordinal));
+            }
+
+            Assert.Equal(0, SlotsLike("%_sync_%"));
+            Assert.Equal(1, SlotsLike(scene.Name + "%"));
+        }
+        finally
+        {
+            scene.Cleanup();
+            Psql($"DROP TYPE IF EXISTS {mood}");
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, StreamTestSupport.Run? run = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out; " + run?.Log);
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>An Iceberg table's rows (deletes applied) as <c>id|v</c> lines, sorted; duplicates kept.</summary>
@@ -389,6 +591,31 @@ public sealed class MultiTableTests
         await WaitForIcebergAsync(scene.Dir, "public", a, a);
         await WaitForIcebergAsync(scene.Dir, scene.Schema, "items", b);
         await again.StopAsync();
+        Assert.Equal(1, SlotsLike(scene.Name + "%"));
+    }
+
+    [ClusterFact]
+    public async Task A_table_added_while_running_joins_the_stream_into_its_own_Iceberg_table()
+    {
+        using var scene = new Scene("mt_icel");
+        var a = scene.Name;
+        var c = scene.Name + "_c";
+        Psql($"""
+            CREATE TABLE {a} (id int PRIMARY KEY, v text);
+            CREATE TABLE {c} (id int PRIMARY KEY, v text);
+            INSERT INTO {a} SELECT g, 'a' || g FROM generate_series(1, 30) g;
+            INSERT INTO {c} SELECT g, 'c' || g FROM generate_series(1, 500) g;
+            CREATE PUBLICATION {scene.Publication} FOR TABLE {a};
+            """);
+        var run = await StreamTestSupport.StartAsync("", scene.Publication, scene.Dir, configure: o => o with { AllTables = true, CreatePublication = false, Sink = LreplSink.Iceberg, CommitInterval = TimeSpan.FromMilliseconds(200) });
+        Psql($"ALTER PUBLICATION {scene.Publication} ADD TABLE {c}");
+        Psql($"BEGIN; UPDATE {a} SET v = 'both' WHERE id = 1; DELETE FROM {c} WHERE id = 1; COMMIT; INSERT INTO {c} VALUES (1000, 'c1000'); DELETE FROM {a} WHERE id > 20;");
+        await WaitUntilAsync(() => run.Log.ToString().Contains($"{c} joined the stream", StringComparison.Ordinal), run);
+        Psql($"UPDATE {c} SET v = 'c2!' WHERE id = 2; INSERT INTO {a} VALUES (100, 'a100');");
+        await WaitForIcebergAsync(scene.Dir, "public", a, a);
+        await WaitForIcebergAsync(scene.Dir, "public", c, c);
+        await run.StopAsync();
+        Assert.DoesNotContain("starting again", run.Log.ToString(), StringComparison.Ordinal);
         Assert.Equal(1, SlotsLike(scene.Name + "%"));
     }
 
