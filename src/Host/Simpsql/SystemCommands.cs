@@ -78,7 +78,7 @@ internal sealed partial class SimpsqlSession
         {
             LogError(target.StartsWith('|') ? $"{target}: {message}" : message, false);
             failed = true;
-        }))
+        }, Codec.WriterEncoding))
         {
             if (!output.Open())
             {
@@ -207,7 +207,7 @@ internal sealed partial class SimpsqlSession
         }
 
         string sql = $"ALTER USER {FormatIdentifier(user)} PASSWORD {QueryScanner.QuoteLiteral(secret)}";
-        var observer = new TextRowsObserver();
+        var observer = new TextRowsObserver(Codec.Text);
         await OrConnectionLostAsync(Client.ExecuteAsync(sql, observer, Cancellation)).ConfigureAwait(false);
 
         if (observer.Error is { } error)

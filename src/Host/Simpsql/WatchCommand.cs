@@ -23,7 +23,7 @@ internal sealed partial class SimpsqlSession
             return MetaOutcome.Ok;
         }
 
-        LogError(ErrorFormatter.Format(last.Fields, last.Query, true, ErrorVerbosity.Verbose, ContextVisibility.Always), false);
+        LogError(ErrorFormatter.Format(last.Fields, last.Query, true, ErrorVerbosity.Verbose, ContextVisibility.Always, Codec.Encoding), false);
         return MetaOutcome.Ok;
     }
 

@@ -135,7 +135,7 @@ public sealed class ConnectionSettings
     /// <c>anyClientEncoding</c>, then the name given (<c>client_encoding</c>, <c>PGCLIENTENCODING</c>; <c>auto</c>
     /// becomes the locale's encoding), or null to send none and get the database's encoding, as libpq does.
     /// </summary>
-    public string? ClientEncoding { get; private init; } = "UTF8";
+    public string? ClientEncoding { get; private set; } = "UTF8";
 
     /// <summary>
     /// Startup message parameters other than <c>user</c>, <c>database</c> and
@@ -168,6 +168,14 @@ public sealed class ConnectionSettings
 
         var copy = (ConnectionSettings)MemberwiseClone();
         copy.ExtraStartupParameters = merged;
+        return copy;
+    }
+
+    /// <summary>A copy whose startup message asks for <paramref name="clientEncoding"/> (null: none, the database's encoding).</summary>
+    public ConnectionSettings WithClientEncoding(string? clientEncoding)
+    {
+        var copy = (ConnectionSettings)MemberwiseClone();
+        copy.ClientEncoding = clientEncoding;
         return copy;
     }
 

@@ -29,6 +29,10 @@ public sealed class PgEncoding
         _length = length;
         _width = width;
         ClientOnly = clientOnly;
+        if (clientOnly)
+        {
+            _maskedText = new Lazy<Encoding>(() => new ByteTextEncoding(this));
+        }
     }
 
     /// <summary>PostgreSQL's number for the encoding (<c>pg_encoding_to_char</c>'s argument).</summary>
@@ -55,13 +59,58 @@ public sealed class PgEncoding
     /// UTF-8 (as psql does for the box-drawing characters of the unicode line style, which it writes as
     /// UTF-8 whatever the encoding).
     /// </summary>
-    public static Encoding ByteText { get; } = new ByteTextEncoding();
+    public static Encoding ByteText { get; } = new ByteTextEncoding(null);
+
+    /// <summary>
+    /// First of the chars that stand for the ASCII-range trail bytes of a client-only encoding's characters
+    /// (U+F700 + the byte, a private-use char no input contains): a scanner of SQL or backslash commands then
+    /// never mistakes the second byte of a character for a quote or a backslash, as psql's lexer does not.
+    /// <see cref="ByteText"/> writes them back as the byte.
+    /// </summary>
+    public const char MaskedTrailBase = '\uF700';
+
+    private readonly Lazy<Encoding>? _maskedText;
+
+    /// <summary>
+    /// How text of this encoding is carried in strings: UTF-8 for UTF8, otherwise <see cref="ByteText"/>, whose
+    /// decoding also masks trail bytes (<see cref="MaskedTrailBase"/>) for a <see cref="ClientOnly"/> encoding.
+    /// </summary>
+    public Encoding Text => IsUtf8 ? Utf8NoBom : _maskedText?.Value ?? ByteText;
+
+    /// <summary>
+    /// Masks the ASCII-range trail bytes of the characters of <paramref name="text"/> (text of this encoding
+    /// carried byte for byte); unchanged for an encoding that is not client-only.
+    /// </summary>
+    public string MaskTrailBytes(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!ClientOnly || text.AsSpan().IndexOfAnyInRange('\x80', '\xff') < 0)
+        {
+            return text;
+        }
+
+        var chars = text.ToCharArray();
+        for (int i = 0; i < chars.Length;)
+        {
+            char c = chars[i];
+            int length = c is >= '\x80' and <= '\xff' ? CharLength((byte)c, i + 1 < chars.Length && chars[i + 1] <= '\xff' ? (byte)chars[i + 1] : (byte)0) : 1;
+            for (int j = i + 1; j < i + length && j < chars.Length; j++)
+            {
+                if (chars[j] < '\x80')
+                {
+                    chars[j] = (char)(MaskedTrailBase + chars[j]);
+                }
+            }
+
+            i += length;
+        }
+
+        return new string(chars);
+    }
 
     private static readonly UTF8Encoding Utf8NoBom = new(false);
 
-    /// <summary>How text of <paramref name="clientEncoding"/> (a name the server reported) is carried in strings: UTF-8 or <see cref="ByteText"/>.</summary>
-    public static Encoding TextEncodingOf(string? clientEncoding) =>
-        clientEncoding is null || IsUtf8Name(clientEncoding) ? Utf8NoBom : ByteText;
+
 
     /// <summary>Whether <paramref name="name"/> names UTF8 (UTF8, UTF-8, Unicode, any case).</summary>
     public static bool IsUtf8Name(string name) => TryFind(name, out var e) && e.IsUtf8;
@@ -256,7 +305,7 @@ public sealed class PgEncoding
         return aliases;
     }
 
-    private sealed class ByteTextEncoding : Encoding
+    private sealed class ByteTextEncoding(PgEncoding? masking) : Encoding
     {
         public override string EncodingName => "PostgreSQL client encoding bytes";
 
@@ -268,7 +317,7 @@ public sealed class PgEncoding
             for (int i = 0; i < chars.Length; i++)
             {
                 char c = chars[i];
-                if (c <= 0xff)
+                if (c <= 0xff || (c >= MaskedTrailBase && c <= MaskedTrailBase + 0xff))
                 {
                     n++;
                 }
@@ -292,7 +341,7 @@ public sealed class PgEncoding
             for (int i = 0; i < chars.Length; i++)
             {
                 char c = chars[i];
-                if (c <= 0xff)
+                if (c <= 0xff || (c >= MaskedTrailBase && c <= MaskedTrailBase + 0xff))
                 {
                     bytes[n++] = (byte)c;
                 }
@@ -314,6 +363,12 @@ public sealed class PgEncoding
             for (int i = 0; i < byteCount; i++)
             {
                 chars[charIndex + i] = (char)bytes[byteIndex + i];
+            }
+
+            if (masking is not null)
+            {
+                var masked = masking.MaskTrailBytes(new string(chars, charIndex, byteCount));
+                masked.CopyTo(0, chars, charIndex, byteCount);
             }
 
             return byteCount;
