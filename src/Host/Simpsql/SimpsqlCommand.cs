@@ -92,7 +92,8 @@ public static class SimpsqlCommand
         var options = new SimpsqlOptions();
         if (SimpsqlOptions.Parse(args, options) is { } error)
         {
-            console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {error}\n{SimpsqlSession.ProgramName}: hint: Try \"{SimpsqlSession.ProgramName} --help\" for more information.\n");
+            // An empty error: only the hint (as psql for --help=UNKNOWN).
+            console.Stderr.Write((error.Length > 0 ? $"{SimpsqlSession.ProgramName}: error: {error}\n" : "") + $"{SimpsqlSession.ProgramName}: hint: Try \"{SimpsqlSession.ProgramName} --help\" for more information.\n");
             return 1;
         }
 
@@ -112,7 +113,12 @@ public static class SimpsqlCommand
 
         if (options.ShowHelp)
         {
-            WriteUtf8(console.Stdout, Usage);
+            WriteUtf8(console.Stdout, options.HelpTopic switch
+            {
+                "variables" => VariablesHelp.Text,
+                "commands" => SimpsqlSession.BackslashHelp(new PrintOptions(), false, null),
+                _ => Usage,
+            });
             return 0;
         }
 
