@@ -24,6 +24,9 @@ internal sealed class OutputPager : IDisposable
     /// <summary>Where the output goes.</summary>
     public TextWriter Text { get; }
 
+    /// <summary>The pager's standard input, for output written as bytes (flush <see cref="Text"/> first).</summary>
+    public Stream Stream => _pipe;
+
     /// <summary>True once the pager stopped reading (the pipe broke).</summary>
     public bool Broken => _pipe.Broken;
 
