@@ -123,4 +123,33 @@ public sealed class ClientEncodingTests
 
         SimpsqlHarness.AssertSameBytesAsPsql(["-X", "-d", database], "\\encoding\nselect '\u00e9\u00e8' as \"\u00e9\", length('\u00e9\u00e8');\n\\encoding utf8\nselect '\u00c3\u00a9' as e, length('\u00c3\u00a9');\n", Env());
     }
+
+    /// <summary>Every name and alias PostgreSQL accepts (and a few it does not) resolves as the server resolves it.</summary>
+    [ClusterFact]
+    public void Encoding_names_resolve_as_on_the_server()
+    {
+        string[] names =
+        [
+            "SQL_ASCII", "EUC_JP", "EUC_CN", "EUC_KR", "EUC_TW", "EUC_JIS_2004", "UTF8", "MULE_INTERNAL", "LATIN1", "LATIN2", "LATIN3",
+            "LATIN4", "LATIN5", "LATIN6", "LATIN7", "LATIN8", "LATIN9", "LATIN10", "WIN1256", "WIN1258", "WIN866", "WIN874", "KOI8R",
+            "WIN1251", "WIN1252", "ISO_8859_5", "ISO_8859_6", "ISO_8859_7", "ISO_8859_8", "WIN1250", "WIN1253", "WIN1254", "WIN1255",
+            "WIN1257", "KOI8U", "SJIS", "BIG5", "GBK", "UHC", "GB18030", "JOHAB", "SHIFT_JIS_2004", "abc", "alt", "iso88591", "ISO-8859-2",
+            "iso_8859_9", "iso885910", "iso885913", "iso885914", "iso885915", "iso885916", "koi8", "koi8-u", "mskanji", "shiftjis",
+            "ShiftJIS2004", "tcvn", "tcvn5712", "unicode", "utf-8", "vscii", "win", "win932", "win936", "win949", "win950", "windows1250",
+            "Windows-1251", "windows1252", "windows1253", "windows1254", "windows1255", "windows1256", "windows1257", "windows1258",
+            "windows866", "windows874", "windows932", "windows936", "windows949", "windows950", "eucjis2004", "euc-jp", "sqlascii",
+            "utf16", "latin11", "cp1252", "foo", "",
+        ];
+        var (rc, stdout, stderr) = TestCluster.RunPsql("-X", "-tA", "-c",
+            $"select pg_char_to_encoding(n) from unnest(array['{string.Join("','", names)}']) with ordinality as t(n, i) order by i");
+        Assert.True(rc == 0, stderr);
+        string[] server = stdout.TrimEnd('\n').Split('\n');
+        Assert.Equal(names.Length, server.Length);
+        for (int i = 0; i < names.Length; i++)
+        {
+            int expected = int.Parse(server[i], System.Globalization.CultureInfo.InvariantCulture);
+            int actual = PgWire.Protocol.Settings.PgEncoding.TryFind(names[i], out var found) ? found.Id : -1;
+            Assert.True(expected == actual, $"{names[i]}: server {expected}, PgEncoding {actual}");
+        }
+    }
 }
