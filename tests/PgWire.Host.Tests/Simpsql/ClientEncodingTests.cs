@@ -71,7 +71,8 @@ public sealed class ClientEncodingTests
             "set client_encoding to latin9;\n\\echo :ENCODING\nselect '\u00a4' as euro;\n" +
             "\\set ENCODING mine\n\\echo :ENCODING\nselect 1;\n\\echo :ENCODING\n" +
             "\\o /dev/null\n\\encoding\n\\o\n" +
-            "\\encoding 'LATIN2'\n\\encoding\nbegin;\nselect 1/0;\n\\encoding utf8\nrollback;\n\\encoding\n\\encoding UTF8\nselect '\u00c3\u00a9' as e;\n";
+            "\\encoding 'LATIN2'\n\\encoding\nbegin;\nselect 1/0;\n\\encoding utf8\nrollback;\n\\encoding\n\\encoding UTF8\nselect '\u00c3\u00a9' as e;\n" +
+            "\\encoding win1252\n\\c\n\\echo :ENCODING\n\\encoding\nselect '\u00e9' as e;\n";
         SimpsqlHarness.AssertSameBytesAsPsql(["-X"], script, Env(("PGCLIENTENCODING", "LATIN1")));
     }
 
@@ -150,6 +151,26 @@ public sealed class ClientEncodingTests
             int expected = int.Parse(server[i], System.Globalization.CultureInfo.InvariantCulture);
             int actual = PgWire.Protocol.Settings.PgEncoding.TryFind(names[i], out var found) ? found.Id : -1;
             Assert.True(expected == actual, $"{names[i]}: server {expected}, PgEncoding {actual}");
+        }
+    }
+
+    /// <summary>On a terminal, without a client encoding, psql asks for the locale's (client_encoding=auto).</summary>
+    [TerminalFact]
+    public void On_a_terminal_the_locale_gives_the_client_encoding()
+    {
+        foreach (var (locale, expected) in new[] { ("C", "SQL_ASCII"), ("C.UTF-8", "UTF8") })
+        {
+            string[] args = [PseudoTerminal.Uri(TestCluster.TrustUser), "-X", "-c", "\\echo :ENCODING"];
+            string Run(string program)
+            {
+                using var terminal = PseudoTerminal.Start($"LC_ALL={locale} exec {program} " + string.Join(' ', args.Select(Shell.Quote)));
+                Assert.Equal(0, terminal.WaitForExit());
+                return PseudoTerminal.WithoutKeypadModes(terminal.Transcript);
+            }
+
+            string ours = Run(Shell.Quote(PgWire.Host.Tests.Lrepl.LreplProcess.Executable) + " simpsql");
+            Assert.Equal(Run(Shell.Quote(TestCluster.FindPsql())), ours);
+            Assert.Equal(expected + "\r\n", ours);
         }
     }
 }
