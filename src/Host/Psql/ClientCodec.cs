@@ -26,6 +26,12 @@ public sealed class ClientCodec
     /// <summary>How the current encoding's bytes become chars and back: UTF-8 or <see cref="PgEncoding.ByteText"/>.</summary>
     public System.Text.Encoding Text => Encoding.Text;
 
+    /// <summary>
+    /// How the server's bytes become chars: like <see cref="Text"/>, but plain UTF-8 for UTF8 (the server sends
+    /// only valid UTF-8, so there is nothing to keep and nothing to check twice).
+    /// </summary>
+    public System.Text.Encoding Decoding => Encoding.IsUtf8 ? Utf8 : Encoding.Text;
+
     /// <summary>An encoding for writers that always follows <see cref="Text"/> (flush a writer before the encoding changes).</summary>
     public System.Text.Encoding WriterEncoding { get; }
 
@@ -49,11 +55,12 @@ public sealed class ClientCodec
     public byte[] ToBytes(string text) => Text.GetBytes(text);
 
     /// <summary>
-    /// Session text of a line read as bytes (each char one byte, as <see cref="System.Text.Encoding.Latin1"/> reads them).
+    /// Session text of a line read as bytes (each char one byte, as <see cref="System.Text.Encoding.Latin1"/> reads them);
+    /// in UTF8, bytes that are not UTF-8 are kept (<see cref="PgEncoding.Utf8Escaped"/>), to be sent as they came.
     /// </summary>
     public string FromByteLine(string line) =>
         !Encoding.IsUtf8 ? Encoding.MaskTrailBytes(line)
-        : line.AsSpan().IndexOfAnyExceptInRange('\0', '\x7f') >= 0 ? Utf8.GetString(System.Text.Encoding.Latin1.GetBytes(line))
+        : line.AsSpan().IndexOfAnyExceptInRange('\0', '\x7f') >= 0 ? PgEncoding.Utf8Escaped.GetString(System.Text.Encoding.Latin1.GetBytes(line))
         : line;
 
     /// <summary>

@@ -571,7 +571,7 @@ internal sealed partial class SimpsqlSession
         }
 
         string requested = name == "auto" ? PgEncoding.FromLocale(_env)?.Name ?? "" : name;
-        var observer = new TextRowsObserver(Codec.Text);
+        var observer = new TextRowsObserver(Codec.Decoding);
         bool ok = requested.Length <= 100;
         if (ok)
         {

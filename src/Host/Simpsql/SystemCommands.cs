@@ -207,7 +207,7 @@ internal sealed partial class SimpsqlSession
         }
 
         string sql = $"ALTER USER {FormatIdentifier(user)} PASSWORD {QueryScanner.QuoteLiteral(secret)}";
-        var observer = new TextRowsObserver(Codec.Text);
+        var observer = new TextRowsObserver(Codec.Decoding);
         await OrConnectionLostAsync(Client.ExecuteAsync(sql, observer, Cancellation)).ConfigureAwait(false);
 
         if (observer.Error is { } error)

@@ -31,7 +31,8 @@ public sealed class FrontendWriter
     public bool ByteText { get; set; }
 
     /// <summary>How strings become bytes: UTF-8, or <see cref="PgWire.Protocol.Settings.PgEncoding.ByteText"/>.</summary>
-    public Encoding TextEncoding => ByteText ? PgWire.Protocol.Settings.PgEncoding.ByteText : Encoding.UTF8;
+    /// <remarks>UTF-8 keeps the bytes of input that is not UTF-8 (<see cref="PgWire.Protocol.Settings.PgEncoding.Utf8Escaped"/>): the server judges them.</remarks>
+    public Encoding TextEncoding => ByteText ? PgWire.Protocol.Settings.PgEncoding.ByteText : PgWire.Protocol.Settings.PgEncoding.Utf8Escaped;
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.WrittenMemory;
     public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;

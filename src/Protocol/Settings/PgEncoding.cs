@@ -75,7 +75,7 @@ public sealed class PgEncoding
     /// How text of this encoding is carried in strings: UTF-8 for UTF8, otherwise <see cref="ByteText"/>, whose
     /// decoding also masks trail bytes (<see cref="MaskedTrailBase"/>) for a <see cref="ClientOnly"/> encoding.
     /// </summary>
-    public Encoding Text => IsUtf8 ? Utf8NoBom : _maskedText?.Value ?? ByteText;
+    public Encoding Text => IsUtf8 ? Utf8Escaped : _maskedText?.Value ?? ByteText;
 
     /// <summary>
     /// Masks the ASCII-range trail bytes of the characters of <paramref name="text"/> (text of this encoding
@@ -108,7 +108,16 @@ public sealed class PgEncoding
         return new string(chars);
     }
 
-    private static readonly UTF8Encoding Utf8NoBom = new(false);
+    /// <summary>
+    /// UTF-8 that keeps bytes that are not UTF-8: decoding turns each such byte into the lone surrogate
+    /// U+DC00 + byte (U+DC80..U+DCFF), encoding turns such a lone surrogate back into the byte. Input that is not
+    /// valid UTF-8 then reaches the server as it was, which refuses it as it refuses psql's (never silently
+    /// replaced by U+FFFD). Valid text encodes and decodes as with <see cref="Encoding.UTF8"/>.
+    /// </summary>
+    public static Encoding Utf8Escaped { get; } = new Utf8EscapedEncoding();
+
+    /// <summary>First of the chars that stand for bytes that are not UTF-8 (see <see cref="Utf8Escaped"/>).</summary>
+    public const char EscapedByteBase = '\uDC00';
 
 
 
@@ -303,6 +312,112 @@ public sealed class PgEncoding
         }
 
         return aliases;
+    }
+
+    private sealed class Utf8EscapedEncoding : Encoding
+    {
+        private static readonly UTF8Encoding Utf8 = new(false);
+
+        public override string EncodingName => "UTF-8 keeping bytes that are not UTF-8";
+
+        private static bool HasEscapes(ReadOnlySpan<char> chars) => chars.IndexOfAnyInRange('\uDC80', '\uDCFF') >= 0;
+
+        public override int GetByteCount(char[] chars, int index, int count) => GetByteCount(chars.AsSpan(index, count));
+
+        public override int GetByteCount(ReadOnlySpan<char> chars)
+        {
+            if (!HasEscapes(chars))
+            {
+                return Utf8.GetByteCount(chars);
+            }
+
+            Span<byte> scratch = stackalloc byte[4];
+            int n = 0;
+            for (int i = 0; i < chars.Length; i++)
+            {
+                n += EncodeOne(chars, ref i, scratch);
+            }
+
+            return n;
+        }
+
+        public override int GetBytes(char[] chars, int charIndex, int charCount, byte[] bytes, int byteIndex) =>
+            GetBytes(chars.AsSpan(charIndex, charCount), bytes.AsSpan(byteIndex));
+
+        public override int GetBytes(ReadOnlySpan<char> chars, Span<byte> bytes)
+        {
+            if (!HasEscapes(chars))
+            {
+                return Utf8.GetBytes(chars, bytes);
+            }
+
+            int n = 0;
+            for (int i = 0; i < chars.Length; i++)
+            {
+                n += EncodeOne(chars, ref i, bytes[n..]);
+            }
+
+            return n;
+        }
+
+        /// <summary>Encodes the character at <paramref name="i"/> (advancing past a surrogate pair).</summary>
+        private static int EncodeOne(ReadOnlySpan<char> chars, ref int i, Span<byte> bytes)
+        {
+            char c = chars[i];
+            if (c is >= '\uDC80' and <= '\uDCFF')
+            {
+                bytes[0] = (byte)(c - EscapedByteBase);
+                return 1;
+            }
+
+            if (Rune.DecodeFromUtf16(chars[i..], out Rune rune, out int used) != System.Buffers.OperationStatus.Done)
+            {
+                rune = Rune.ReplacementChar;
+                used = 1;
+            }
+
+            i += used - 1;
+            return rune.EncodeToUtf8(bytes);
+        }
+
+        public override int GetCharCount(byte[] bytes, int index, int count) => GetString(bytes, index, count).Length;
+
+        public override int GetChars(byte[] bytes, int byteIndex, int byteCount, char[] chars, int charIndex)
+        {
+            string text = GetString(bytes, byteIndex, byteCount);
+            text.CopyTo(0, chars, charIndex, text.Length);
+            return text.Length;
+        }
+
+        public override string GetString(byte[] bytes, int index, int count)
+        {
+            var span = bytes.AsSpan(index, count);
+            if (System.Text.Unicode.Utf8.IsValid(span))
+            {
+                return Utf8.GetString(span);
+            }
+
+            var sb = new StringBuilder(count);
+            while (!span.IsEmpty)
+            {
+                if (Rune.DecodeFromUtf8(span, out Rune rune, out int used) == System.Buffers.OperationStatus.Done)
+                {
+                    sb.Append(rune.ToString());
+                    span = span[used..];
+                }
+                else
+                {
+                    sb.Append((char)(EscapedByteBase + span[0]));
+                    span = span[1..];
+                }
+            }
+
+            return sb.ToString();
+        }
+
+        public override int GetMaxByteCount(int charCount) => checked((charCount + 1) * 3);
+
+        public override int GetMaxCharCount(int byteCount) => byteCount + 1;
     }
 
     private sealed class ByteTextEncoding(PgEncoding? masking) : Encoding

@@ -80,7 +80,7 @@ public sealed class ClientEncodingTests
     public void Scripts_read_with_f_are_bytes_of_the_client_encoding()
     {
         string path = Path.Combine(Path.GetTempPath(), $"simpsql-latin1-{Guid.NewGuid():N}.sql");
-        File.WriteAllBytes(path, System.Text.Encoding.Latin1.GetBytes(Script("\u00e9") + "\\encoding utf8\nselect '\u00c3\u00a9' as e;\n"));
+        File.WriteAllBytes(path, System.Text.Encoding.Latin1.GetBytes(Script("\u00e9") + "\\encoding utf8\nselect '\u00c3\u00a9' as e;\nselect '\u00e9' as not_utf8;\n"));
         try
         {
             SimpsqlHarness.AssertSameBytesAsPsql(["-X", "-f", path], "", Env(("PGCLIENTENCODING", "LATIN1")));
@@ -173,4 +173,11 @@ public sealed class ClientEncodingTests
             Assert.Equal(expected + "\r\n", ours);
         }
     }
+
+    /// <summary>In UTF8, input that is not UTF-8 reaches the server as it is (which refuses it), not with replacement characters.</summary>
+    [PsqlFact]
+    public void Input_that_is_not_utf8_is_sent_as_it_is() =>
+        SimpsqlHarness.AssertSameBytesAsPsql(["-X"],
+            "select 'caf\u00e9' as v;\nselect 1 as \"a\u00e9\";\n\\set x caf\u00e9\n\\echo :x caf\u00e9\ncopy (select 1) to stdout;\nselect 'ok \u00c3\u00a9' as \"\u00c3\u00a9\";\n",
+            Env(("PGCLIENTENCODING", "UTF8")));
 }

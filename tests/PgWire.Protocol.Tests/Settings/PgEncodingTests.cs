@@ -113,4 +113,15 @@ public sealed class PgEncodingTests
         Assert.Empty(ConnectionSettings.Resolve(null, env: Env(("PGCLIENTENCODING", "foo")), anyClientEncoding: true).Warnings);
         Assert.Equal("UTF8", ConnectionSettings.Resolve(null, env: Env(("PGCLIENTENCODING", "LATIN1"))).ClientEncoding);
     }
+
+    [Fact]
+    public void Utf8_escaped_keeps_bytes_that_are_not_utf8()
+    {
+        byte[] bytes = [(byte)'c', 0xe9, (byte)'\'', 0xc3, 0xa9, 0xff, 0xe2, 0x82];
+        string text = PgEncoding.Utf8Escaped.GetString(bytes);
+        Assert.Equal("c\udce9'\u00e9\udcff\udce2\udc82", text);
+        Assert.Equal(bytes, PgEncoding.Utf8Escaped.GetBytes(text));
+        Assert.Equal(Encoding.UTF8.GetBytes("caf\u00e9 \u20ac \U0001F600"), PgEncoding.Utf8Escaped.GetBytes("caf\u00e9 \u20ac \U0001F600"));
+        Assert.Equal("caf\u00e9", PgEncoding.Utf8Escaped.GetString(Encoding.UTF8.GetBytes("caf\u00e9")));
+    }
 }
