@@ -72,6 +72,10 @@ public sealed class ClientCodec
             ? line
             : Encoding.MaskTrailBytes(System.Text.Encoding.Latin1.GetString(Utf8.GetBytes(line)));
 
+    /// <summary>The characters a UTF-8 terminal shows for session text (the reverse of <see cref="FromCharacterLine"/>).</summary>
+    public string ToCharacterLine(string text) =>
+        Encoding.IsUtf8 || text.AsSpan().IndexOfAnyExceptInRange('\0', '\x7f') < 0 ? text : Utf8.GetString(Text.GetBytes(text));
+
     /// <summary>A reader of <paramref name="inner"/>'s lines as session text; <paramref name="bytes"/> when its chars are bytes.</summary>
     public TextReader Reader(TextReader inner, bool bytes) => new LineReader(inner, this, bytes);
 

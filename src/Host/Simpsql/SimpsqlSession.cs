@@ -384,6 +384,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             if (Interactive && reader is TerminalLineReader terminalReader)
             {
                 _historyReader = terminalReader;
+                terminalReader.HistoryText = Codec.ToCharacterLine;
                 terminalReader.Completer = (line, cursor) => CompleteLine(buffer.ToString(), line, cursor);
             }
 

@@ -422,7 +422,8 @@ internal sealed partial class SimpsqlSession
 
         if (file is null)
         {
-            WritePaged(text.ToString(), int.MaxValue, _stdoutText);
+            // The entries are the terminal's characters: written as their UTF-8 bytes, as psql writes the bytes typed.
+            WritePaged(Codec.FromCharacterLine(text.ToString()), int.MaxValue, _stdoutText);
             return true;
         }
 
