@@ -244,9 +244,9 @@ public static class TestCluster
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            StandardOutputEncoding = new UTF8Encoding(false),
-            StandardErrorEncoding = new UTF8Encoding(false),
-            StandardInputEncoding = new UTF8Encoding(false),
+            StandardOutputEncoding = options.Bytes ? Encoding.Latin1 : new UTF8Encoding(false),
+            StandardErrorEncoding = options.Bytes ? Encoding.Latin1 : new UTF8Encoding(false),
+            StandardInputEncoding = options.Bytes ? Encoding.Latin1 : new UTF8Encoding(false),
         };
         foreach (var arg in args)
         {
@@ -378,6 +378,9 @@ public sealed record PsqlOptions
 
     /// <summary>Extra environment variables; a null value removes the variable.</summary>
     public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+
+    /// <summary>Standard input, output and error are bytes, one char per byte (Latin1), not UTF-8 text.</summary>
+    public bool Bytes { get; init; }
 }
 
 /// <summary>

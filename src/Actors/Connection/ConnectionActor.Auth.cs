@@ -29,7 +29,7 @@ public sealed partial class ConnectionActor
                 OnAuthenticationRequest(AuthenticationRequest.Parse(payload));
                 break;
             case BackendMessageCode.ErrorResponse:
-                var error = PostgresErrorFields.Parse(payload, "ErrorResponse");
+                var error = PostgresErrorFields.Parse(payload, "ErrorResponse", ByteText);
                 var kind = error.SqlState is "28P01" or "28000" ? ConnectionFailureKind.Authentication : ConnectionFailureKind.Server;
                 if (_settings.SslMode == SslMode.Allow && _ssl is null && !_retriedWithTls && kind == ConnectionFailureKind.Authentication)
                 {
@@ -49,11 +49,11 @@ public sealed partial class ConnectionActor
                 NegotiateProtocolVersion.Parse(payload);
                 break;
             case BackendMessageCode.NoticeResponse:
-                _owner.Tell(new NoticeReceived(PostgresErrorFields.Parse(payload, "NoticeResponse")));
+                _owner.Tell(new NoticeReceived(PostgresErrorFields.Parse(payload, "NoticeResponse", ByteText)));
                 break;
             case BackendMessageCode.ParameterStatus:
-                var p = ParameterStatus.Parse(payload);
-                _parameters[p.Name] = p.Value;
+                var p = ParameterStatus.Parse(payload, ByteText);
+                SaveParameter(p);
                 break;
             case BackendMessageCode.BackendKeyData:
                 _key = BackendKeyData.Parse(payload);

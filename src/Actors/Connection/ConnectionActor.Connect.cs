@@ -413,8 +413,12 @@ public sealed partial class ConnectionActor
         {
             new("user", settings.User),
             new("database", settings.Database),
-            new("client_encoding", "UTF8"),
         };
+        if (settings.ClientEncoding is { } clientEncoding)
+        {
+            parameters.Add(new("client_encoding", clientEncoding));
+        }
+
         if (!string.IsNullOrEmpty(settings.ApplicationName))
         {
             parameters.Add(new("application_name", settings.ApplicationName));

@@ -39,7 +39,7 @@ public sealed partial class ConnectionActor
                 break;
             case ExtendedQuery m:
                 _writer.WriteParse("", m.Sql, []);
-                var values = m.Parameters.Select(p => p is null ? null : Encoding.UTF8.GetBytes(p)).ToArray();
+                var values = m.Parameters.Select(p => p is null ? null : _writer.TextEncoding.GetBytes(p)).ToArray();
                 _writer.WriteBind("", "", [], values, m.ResultFormats is { Count: > 0 } formats ? formats.ToArray() : []);
                 _writer.WriteDescribe((byte)'P', "");
                 _writer.WriteExecute("", 0);
@@ -134,7 +134,7 @@ public sealed partial class ConnectionActor
             if (code == BackendMessageCode.ErrorResponse)
             {
                 // e.g. FATAL: terminating connection due to administrator command
-                var error = PostgresErrorFields.Parse(payload, "ErrorResponse");
+                var error = PostgresErrorFields.Parse(payload, "ErrorResponse", ByteText);
                 throw new PgConnectionException(ConnectionFailureKind.Server, $"{error.Severity}:  {error.Message}", new PostgresException(error));
             }
 
@@ -147,7 +147,7 @@ public sealed partial class ConnectionActor
         switch (code)
         {
             case BackendMessageCode.NoticeResponse:
-                var notice = new NoticeReceived(PostgresErrorFields.Parse(payload, "NoticeResponse"));
+                var notice = new NoticeReceived(PostgresErrorFields.Parse(payload, "NoticeResponse", ByteText));
                 _owner.Tell(notice);
                 if (_requester != ActorRefs.Nobody && _requester != _owner)
                 {
@@ -156,11 +156,11 @@ public sealed partial class ConnectionActor
 
                 return true;
             case BackendMessageCode.NotificationResponse:
-                _owner.Tell(new NotificationReceived(NotificationResponse.Parse(payload)));
+                _owner.Tell(new NotificationReceived(NotificationResponse.Parse(payload, ByteText)));
                 return true;
             case BackendMessageCode.ParameterStatus:
-                var p = ParameterStatus.Parse(payload);
-                _parameters[p.Name] = p.Value;
+                var p = ParameterStatus.Parse(payload, ByteText);
+                SaveParameter(p);
                 _owner.Tell(new ParameterChanged(p.Name, p.Value));
                 return true;
             default:
@@ -178,17 +178,17 @@ public sealed partial class ConnectionActor
         switch (code)
         {
             case BackendMessageCode.RowDescription:
-                _requester.Tell(new RowDescriptionReceived(RowDescription.Parse(payload)));
+                _requester.Tell(new RowDescriptionReceived(RowDescription.Parse(payload, ByteText)));
                 break;
             case BackendMessageCode.CommandComplete:
-                _requester.Tell(new CommandCompleted(CommandComplete.Parse(payload)));
+                _requester.Tell(new CommandCompleted(CommandComplete.Parse(payload, ByteText)));
                 break;
             case BackendMessageCode.EmptyQueryResponse:
                 EmptyMessage.Parse(code, payload);
                 _requester.Tell(EmptyQuery.Instance);
                 break;
             case BackendMessageCode.ErrorResponse:
-                var error = PostgresErrorFields.Parse(payload, "ErrorResponse");
+                var error = PostgresErrorFields.Parse(payload, "ErrorResponse", ByteText);
                 // After a FATAL error the server closes the connection; the end of the stream that
                 // follows is reported as the lost connection, the error itself goes to the requester.
                 _requester.Tell(new QueryFailed(error));

@@ -102,14 +102,14 @@ public sealed partial class ConnectionActor
             case BackendMessageCode.CommandComplete:
                 break;
             case BackendMessageCode.ErrorResponse:
-                _targetError = PostgresErrorFields.Parse(payload, "ErrorResponse").Message;
+                _targetError = PostgresErrorFields.Parse(payload, "ErrorResponse", ByteText).Message;
                 break;
             case BackendMessageCode.NoticeResponse:
-                _owner.Tell(new NoticeReceived(PostgresErrorFields.Parse(payload, "NoticeResponse")));
+                _owner.Tell(new NoticeReceived(PostgresErrorFields.Parse(payload, "NoticeResponse", ByteText)));
                 break;
             case BackendMessageCode.ParameterStatus:
-                var p = ParameterStatus.Parse(payload);
-                _parameters[p.Name] = p.Value;
+                var p = ParameterStatus.Parse(payload, ByteText);
+                SaveParameter(p);
                 break;
             case BackendMessageCode.ReadyForQuery:
                 ReadyForQuery.Parse(payload);

@@ -103,6 +103,20 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
         _buffer = ArrayPool<byte>.Shared.Rent(options.ReceiveBufferSize);
         _onFrame = UnexpectedFrame;
         _hostOrder = HostOrder(settings);
+        _writer.ByteText = settings.ClientEncoding is { } encoding && !PgEncoding.IsUtf8Name(encoding);
+    }
+
+    /// <summary>Text of the session's client encoding is carried byte for byte (it is not UTF8).</summary>
+    private bool ByteText => _writer.ByteText;
+
+    /// <summary>Records a ParameterStatus; a new client_encoding changes how text is read and sent from now on.</summary>
+    private void SaveParameter(ParameterStatus p)
+    {
+        _parameters[p.Name] = p.Value;
+        if (p.Name == "client_encoding")
+        {
+            _writer.ByteText = !PgEncoding.IsUtf8Name(p.Value);
+        }
     }
 
     public IStash Stash { get; set; } = null!;

@@ -47,8 +47,12 @@ public abstract class QueryObserver : IQueryObserver
 }
 
 /// <summary>Collects a small result as text: the columns of the last row description and every row.</summary>
-public sealed class TextRowsObserver : QueryObserver
+/// <param name="textEncoding">How values are decoded: UTF-8 (the default) or, for a session with another
+/// client encoding, <see cref="PgWire.Protocol.Settings.PgEncoding.ByteText"/>.</param>
+public sealed class TextRowsObserver(Encoding? textEncoding = null) : QueryObserver
 {
+    private readonly Encoding _text = textEncoding ?? Encoding.UTF8;
+
     public IReadOnlyList<FieldDescription> Columns { get; private set; } = [];
 
     public List<string?[]> Rows { get; } = [];
@@ -62,7 +66,7 @@ public sealed class TextRowsObserver : QueryObserver
         var i = 0;
         while (reader.MoveNext(out var value, out var isNull))
         {
-            values[i++] = isNull ? null : Encoding.UTF8.GetString(value);
+            values[i++] = isNull ? null : _text.GetString(value);
         }
 
         Rows.Add(values);

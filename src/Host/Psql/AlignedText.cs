@@ -1,3 +1,4 @@
+using PgWire.Protocol.Settings;
 namespace PgWire.Host.Psql;
 
 /// <summary>
@@ -27,7 +28,7 @@ internal static class AlignedText
 
         for (int j = 0; j < columns; j++)
         {
-            headers[j] = DisplayWidth.Format(result.Columns[j].Name);
+            headers[j] = DisplayWidth.Format(result.Columns[j].Name, options.Codec.Encoding);
             rightAligned[j] = TypeAlignment.IsRightAligned(result.Columns[j].TypeOid);
             headerWidths[j] = MaxWidth(headers[j]);
             widths[j] = headerWidths[j];
@@ -40,7 +41,7 @@ internal static class AlignedText
             var formatted = new CellLine[columns][];
             for (int j = 0; j < columns; j++)
             {
-                formatted[j] = DisplayWidth.Format(ResultPrinter.CellText(row[j], options));
+                formatted[j] = DisplayWidth.Format(ResultPrinter.CellText(row[j], options), options.Codec.Encoding);
                 int width = MaxWidth(formatted[j]);
                 widths[j] = Math.Max(widths[j], width);
                 accumulated[j] += width;
@@ -87,7 +88,7 @@ internal static class AlignedText
         {
             if (options.Title is not null)
             {
-                int titleWidth = DisplayWidth.Of(options.Title);
+                int titleWidth = DisplayWidth.Of(options.Title, options.Codec.Encoding);
                 if (titleWidth < totalWidth)
                 {
                     Spaces(output, (totalWidth - titleWidth) / 2);
@@ -109,7 +110,7 @@ internal static class AlignedText
         var state = new RowState(columns);
         foreach (CellLine[][] row in cells)
         {
-            WriteRow(row, widths, rightAligned, border, format, state, output);
+            WriteRow(row, widths, rightAligned, border, format, state, output, options.Codec.Encoding);
         }
 
         if (border == 2)
@@ -343,7 +344,7 @@ internal static class AlignedText
         public readonly Wrap[] Wrap = new Wrap[columns];
     }
 
-    private static void WriteRow(CellLine[][] row, int[] widths, bool[] rightAligned, int border, TextFormat format, RowState state, TextWriter output)
+    private static void WriteRow(CellLine[][] row, int[] widths, bool[] rightAligned, int border, TextFormat format, RowState state, TextWriter output, PgEncoding encoding)
     {
         int columns = row.Length;
         Array.Clear(state.Line);
@@ -386,7 +387,7 @@ internal static class AlignedText
                 {
                     string text = cell[state.Line[j]].Text;
                     int start = state.Offset[j];
-                    int taken = DisplayWidth.Fit(text, start, widths[j], out used);
+                    int taken = DisplayWidth.Fit(text, start, widths[j], out used, encoding);
                     used = Math.Min(used, widths[j]);
                     if (rightAligned[j])
                     {

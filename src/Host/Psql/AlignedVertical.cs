@@ -1,3 +1,4 @@
+using PgWire.Protocol.Settings;
 namespace PgWire.Host.Psql;
 
 /// <summary>
@@ -37,7 +38,7 @@ internal static class AlignedVertical
         bool headerMultiline = false;
         for (int j = 0; j < columns; j++)
         {
-            headers[j] = DisplayWidth.Format(result.Columns[j].Name);
+            headers[j] = DisplayWidth.Format(result.Columns[j].Name, options.Codec.Encoding);
             headerMultiline |= headers[j].Length > 1;
             foreach (CellLine line in headers[j])
             {
@@ -53,7 +54,7 @@ internal static class AlignedVertical
             var formatted = new CellLine[columns][];
             for (int j = 0; j < columns; j++)
             {
-                formatted[j] = DisplayWidth.Format(ResultPrinter.CellText(result.Rows[r][j], options));
+                formatted[j] = DisplayWidth.Format(ResultPrinter.CellText(result.Rows[r][j], options), options.Codec.Encoding);
                 dataMultiline |= formatted[j].Length > 1;
                 foreach (CellLine line in formatted[j])
                 {
@@ -92,7 +93,7 @@ internal static class AlignedVertical
 
             for (int j = 0; j < columns; j++)
             {
-                WriteField(headers[j], cells[r][j], headerWidth, dataWidth, headerMultiline, dataMultiline, border, format, output);
+                WriteField(headers[j], cells[r][j], headerWidth, dataWidth, headerMultiline, dataMultiline, border, format, output, options.Codec.Encoding);
             }
         }
 
@@ -280,7 +281,8 @@ internal static class AlignedVertical
         bool dataMultiline,
         int border,
         TextFormat format,
-        TextWriter output)
+        TextWriter output,
+        PgEncoding encoding)
     {
         int headerLine = 0;
         int dataLine = 0;
@@ -359,7 +361,7 @@ internal static class AlignedVertical
                 }
 
                 string text = data[dataLine].Text;
-                int taken = DisplayWidth.Fit(text, offset, dataWidth, out int used);
+                int taken = DisplayWidth.Fit(text, offset, dataWidth, out int used, encoding);
                 output.Write(text.AsSpan(offset, taken));
                 remaining -= used;
                 offset += taken;

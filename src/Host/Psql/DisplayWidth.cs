@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PgWire.Protocol.Settings;
 
 namespace PgWire.Host.Psql;
 
@@ -72,11 +73,23 @@ internal static partial class DisplayWidth
     /// tabs advance to the next multiple of eight, CR is shown as <c>\r</c>, other control characters as
     /// <c>\xHH</c> (ASCII) or <c>\uHHHH</c>.
     /// </summary>
-    public static CellLine[] Format(string value)
+    public static CellLine[] Format(string value) => Format(value, PgEncoding.Utf8);
+
+    /// <summary>
+    /// <see cref="Format(string)"/> for text of a client encoding: text of an encoding other than UTF8 is
+    /// carried byte for byte, and is measured as psql measures it, a character (of that encoding's length)
+    /// at a time, with that encoding's width.
+    /// </summary>
+    public static CellLine[] Format(string value, PgEncoding encoding)
     {
         if (value.AsSpan().IndexOfAnyExceptInRange((char)0x20, (char)0x7e) < 0)
         {
             return [new CellLine(value, value.Length)];
+        }
+
+        if (!encoding.IsUtf8)
+        {
+            return FormatBytes(value, encoding);
         }
 
         var lines = new List<CellLine>();
@@ -131,13 +144,86 @@ internal static partial class DisplayWidth
         return [.. lines];
     }
 
+    private static CellLine[] FormatBytes(string value, PgEncoding encoding)
+    {
+        var lines = new List<CellLine>();
+        var sb = new StringBuilder(value.Length + 8);
+        int width = 0;
+        for (int i = 0; i < value.Length;)
+        {
+            byte b = (byte)value[i];
+            int length = encoding.CharLength(b, i + 1 < value.Length ? (byte)value[i + 1] : (byte)0);
+            if (i + length > value.Length)
+            {
+                // As psql: an incomplete last character is left out.
+                break;
+            }
+
+            int w = encoding.CharWidth(b);
+            if (length == 1)
+            {
+                switch (b)
+                {
+                    case (byte)'\n':
+                        lines.Add(new CellLine(sb.ToString(), width));
+                        sb.Clear();
+                        width = 0;
+                        break;
+                    case (byte)'\r':
+                        sb.Append("\\r");
+                        width += 2;
+                        break;
+                    case (byte)'\t':
+                        do
+                        {
+                            sb.Append(' ');
+                            width++;
+                        }
+                        while (width % 8 != 0);
+                        break;
+                    default:
+                        if (w < 0)
+                        {
+                            sb.Append("\\x").Append(b.ToString("X2", CultureInfo.InvariantCulture));
+                            width += 4;
+                        }
+                        else
+                        {
+                            sb.Append(value[i]);
+                            width += w;
+                        }
+
+                        break;
+                }
+            }
+            else
+            {
+                sb.Append(value, i, length);
+                width += Math.Max(w, 0);
+            }
+
+            i += length;
+        }
+
+        lines.Add(new CellLine(sb.ToString(), width));
+        return [.. lines];
+    }
+
     /// <summary>
     /// Measures how much of an already formatted line, starting at <paramref name="start"/>, fits in
     /// <paramref name="maxWidth"/> columns. At least one character is always taken.
     /// </summary>
     /// <returns>The number of UTF-16 code units taken; <paramref name="width"/> receives their display width.</returns>
-    public static int Fit(string text, int start, int maxWidth, out int width)
+    public static int Fit(string text, int start, int maxWidth, out int width) => Fit(text, start, maxWidth, out width, PgEncoding.Utf8);
+
+    /// <summary><see cref="Fit(string, int, int, out int)"/> for text of a client encoding (see <see cref="Format(string, PgEncoding)"/>).</summary>
+    public static int Fit(string text, int start, int maxWidth, out int width, PgEncoding encoding)
     {
+        if (!encoding.IsUtf8)
+        {
+            return FitBytes(text, start, maxWidth, out width, encoding);
+        }
+
         int index = start;
         width = 0;
         while (index < text.Length)
@@ -156,11 +242,35 @@ internal static partial class DisplayWidth
         return index - start;
     }
 
+    private static int FitBytes(string text, int start, int maxWidth, out int width, PgEncoding encoding)
+    {
+        int index = start;
+        width = 0;
+        while (index < text.Length)
+        {
+            byte b = (byte)text[index];
+            int length = Math.Min(encoding.CharLength(b, index + 1 < text.Length ? (byte)text[index + 1] : (byte)0), text.Length - index);
+            int w = Math.Max(encoding.CharWidth(b), 0);
+            if (maxWidth < width + w && width != 0)
+            {
+                break;
+            }
+
+            width += w;
+            index += length;
+        }
+
+        return index - start;
+    }
+
     /// <summary>Display width of the widest line of a value.</summary>
-    public static int Of(string value)
+    public static int Of(string value) => Of(value, PgEncoding.Utf8);
+
+    /// <summary>Display width of the widest line of a value of a client encoding.</summary>
+    public static int Of(string value, PgEncoding encoding)
     {
         int max = 0;
-        foreach (CellLine line in Format(value))
+        foreach (CellLine line in Format(value, encoding))
         {
             max = Math.Max(max, line.Width);
         }

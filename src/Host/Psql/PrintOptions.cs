@@ -57,6 +57,9 @@ public sealed class PrintOptions
 {
     public OutputFormat Format { get; set; } = OutputFormat.Aligned;
 
+    /// <summary>The session's client encoding, which decides how values are measured (shared by copies of these options).</summary>
+    public ClientCodec Codec { get; set; } = new();
+
     /// <summary>Border style: 0, 1 or 2 for the aligned formats (larger values behave like 2); latex uses 3 too.</summary>
     public int Border { get; set; } = 1;
 

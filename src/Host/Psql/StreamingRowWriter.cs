@@ -42,8 +42,8 @@ public sealed class StreamingRowWriter
         _columnCount = columns.Count;
         _csv = options.Format == OutputFormat.Csv;
         _vertical = options.Expanded == ExpandedMode.On;
-        _fieldSeparator = Encoding.UTF8.GetBytes(options.EffectiveFieldSeparator);
-        _recordSeparator = Encoding.UTF8.GetBytes(options.EffectiveRecordSeparator);
+        _fieldSeparator = _options.Codec.Text.GetBytes(options.EffectiveFieldSeparator);
+        _recordSeparator = _options.Codec.Text.GetBytes(options.EffectiveRecordSeparator);
 
         if (_csv)
         {
@@ -59,8 +59,8 @@ public sealed class StreamingRowWriter
         }
         else
         {
-            _nullValue = Encoding.UTF8.GetBytes(options.NullDisplay);
-            _headers = columns.Select(c => Encoding.UTF8.GetBytes(c.Name)).ToArray();
+            _nullValue = _options.Codec.Text.GetBytes(options.NullDisplay);
+            _headers = columns.Select(c => _options.Codec.Text.GetBytes(c.Name)).ToArray();
         }
     }
 
@@ -94,7 +94,7 @@ public sealed class StreamingRowWriter
 
         if (_options.Title is not null)
         {
-            Append(Encoding.UTF8.GetBytes(_options.Title));
+            Append(_options.Codec.Text.GetBytes(_options.Title));
             if (_vertical)
             {
                 _needRecordSeparator = true;
@@ -162,7 +162,7 @@ public sealed class StreamingRowWriter
                 Append(_recordSeparator);
             }
 
-            Append(Encoding.UTF8.GetBytes(PrintOptions.DefaultFooter(rowCount)));
+            Append(_options.Codec.Text.GetBytes(PrintOptions.DefaultFooter(rowCount)));
             _needRecordSeparator = true;
         }
 
@@ -315,7 +315,7 @@ public sealed class StreamingRowWriter
 
     private byte[] CsvField(string text)
     {
-        byte[] raw = Encoding.UTF8.GetBytes(text);
+        byte[] raw = _options.Codec.Text.GetBytes(text);
         if (!CsvNeedsQuotes(raw))
         {
             return raw;

@@ -189,7 +189,7 @@ internal sealed partial class SimpsqlSession
                         File.SetUnixFileMode(stream.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                     }
 
-                    byte[] bytes = new UTF8Encoding(false).GetBytes(buffer.ToString());
+                    byte[] bytes = Codec.ToBytes(buffer.ToString());
                     stream.Write(bytes);
                 }
 
@@ -237,7 +237,7 @@ internal sealed partial class SimpsqlSession
         {
             try
             {
-                string text = File.ReadAllText(path, new UTF8Encoding(false));
+                string text = Codec.FromBytes(File.ReadAllBytes(path));
                 buffer.Clear().Append(text);
                 edited = true;
             }

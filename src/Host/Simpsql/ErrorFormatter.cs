@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PgWire.Protocol.Settings;
 using PgWire.Host.Psql;
 using PgWire.Protocol.Messages;
 
@@ -35,15 +36,16 @@ internal static class ErrorFormatter
     private const int DisplaySize = 60;
     private const int MinRightCut = 10;
 
-    public static string Format(PostgresErrorFields error, string? query, bool isError) =>
-        Format(error, query, isError, ErrorVerbosity.Default, ContextVisibility.Errors);
+    public static string Format(PostgresErrorFields error, string? query, bool isError, PgEncoding? encoding = null) =>
+        Format(error, query, isError, ErrorVerbosity.Default, ContextVisibility.Errors, encoding);
 
     /// <param name="error">The fields the server sent.</param>
     /// <param name="query">The query that was sent, for the caret display of a statement position.</param>
     /// <param name="isError">An error, not a notice or warning (SHOW_CONTEXT=errors shows CONTEXT for errors only).</param>
     /// <param name="verbosity">VERBOSITY.</param>
     /// <param name="showContext">SHOW_CONTEXT.</param>
-    public static string Format(PostgresErrorFields error, string? query, bool isError, ErrorVerbosity verbosity, ContextVisibility showContext)
+    /// <param name="encoding">The client encoding of <paramref name="query"/> (characters and their widths for the caret); UTF8 when null.</param>
+    public static string Format(PostgresErrorFields error, string? query, bool isError, ErrorVerbosity verbosity, ContextVisibility showContext, PgEncoding? encoding = null)
     {
         var sb = new StringBuilder();
         sb.Append(error.Severity).Append(":  ");
@@ -99,7 +101,7 @@ internal static class ErrorFormatter
 
         if (cursorText is not null && cursorPosition > 0)
         {
-            AppendPosition(sb, cursorText, cursorPosition - 1);
+            AppendPosition(sb, cursorText, cursorPosition - 1, encoding ?? PgEncoding.Utf8);
         }
 
         AppendField(sb, "DETAIL", error.Detail);
@@ -146,14 +148,14 @@ internal static class ErrorFormatter
     }
 
     /// <summary>Appends "LINE n: text" and the caret line for the 0-based character <paramref name="loc"/>.</summary>
-    internal static void AppendPosition(StringBuilder sb, string query, int loc)
+    internal static void AppendPosition(StringBuilder sb, string query, int loc, PgEncoding encoding)
     {
         if (loc < 0)
         {
             return;
         }
 
-        var text = new List<int>();
+        var text = new List<string>();
         var screen = new List<int>();
         int column = 0;
         int line = 1;
@@ -161,13 +163,15 @@ internal static class ErrorFormatter
         int end = -1;
         int count = 0;
         int previous = -1;
-        foreach (Rune rune in query.EnumerateRunes())
+        foreach (var (unit, lead, width) in Characters(query, encoding))
         {
-            int cp = rune.Value;
+            int cp = lead;
+            string shown = unit;
             screen.Add(column);
             if (cp == '\t')
             {
                 cp = ' ';
+                shown = " ";
             }
             else if (cp is '\r' or '\n')
             {
@@ -183,14 +187,14 @@ internal static class ErrorFormatter
                 else
                 {
                     end = count;
-                    text.Add(cp);
+                    text.Add(shown);
                     break;
                 }
             }
 
-            text.Add(cp);
-            previous = rune.Value;
-            int w = DisplayWidth.OfCodePoint(cp);
+            text.Add(shown);
+            previous = lead;
+            int w = width;
             column += w <= 0 ? 1 : w;
             count++;
         }
@@ -239,7 +243,7 @@ internal static class ErrorFormatter
         sb.Append(prefix);
         for (int i = begin; i < end; i++)
         {
-            sb.Append(char.ConvertFromUtf32(text[i]));
+            sb.Append(text[i]);
         }
 
         if (endCut)
@@ -250,5 +254,31 @@ internal static class ErrorFormatter
         sb.Append('\n');
         int caret = prefix.Length + screen[loc] - screen[begin];
         sb.Append(' ', caret).Append("^\n");
+    }
+
+    /// <summary>
+    /// The characters of <paramref name="query"/> as libpq walks them for the caret: code points for UTF8, runs
+    /// of the encoding's character length for text carried byte for byte; each with its lead (code point or
+    /// byte) and display width.
+    /// </summary>
+    private static IEnumerable<(string Text, int Lead, int Width)> Characters(string query, PgEncoding encoding)
+    {
+        if (encoding.IsUtf8)
+        {
+            foreach (Rune rune in query.EnumerateRunes())
+            {
+                yield return (rune.ToString(), rune.Value, DisplayWidth.OfCodePoint(rune.Value));
+            }
+
+            yield break;
+        }
+
+        for (int i = 0; i < query.Length;)
+        {
+            byte lead = (byte)query[i];
+            int length = Math.Min(encoding.CharLength(lead, i + 1 < query.Length ? (byte)query[i + 1] : (byte)0), query.Length - i);
+            yield return (query.Substring(i, length), lead, encoding.CharWidth(lead));
+            i += length;
+        }
     }
 }

@@ -6,28 +6,39 @@ namespace PgWire.Host.Simpsql;
 /// <summary>\? as psql 15.18 prints it, with the current settings it mentions.</summary>
 internal sealed partial class SimpsqlSession
 {
-    /// <summary>\? [commands|options|variables]: psql's list of backslash commands, or simpsql's usage for "options".</summary>
+    /// <summary>
+    /// \? [commands|options|variables]: psql's list of backslash commands (also for any other topic, as psql),
+    /// simpsql's usage for "options", psql's list of special variables for "variables".
+    /// </summary>
     private void HelpCommand(QueryScanner scanner)
     {
         string? topic = scanner.ReadArgument();
-        string text = topic == "options" ? SimpsqlCommand.UsageText : BackslashHelp();
+        string text = topic switch
+        {
+            "options" => SimpsqlCommand.UsageText,
+            "variables" => VariablesHelp.Text,
+            _ => BackslashHelp(),
+        };
         // Like psql, on standard output even while \o sends query results elsewhere, and paged.
         WritePaged(text, CountLines(text), _stdoutText);
     }
 
     /// <summary>The text of \? with the states of \H, \t, \x and \timing and the current database.</summary>
-    internal string BackslashHelp()
+    internal string BackslashHelp() => BackslashHelp(Print, Timing, Client.Session.Database);
+
+    /// <summary>The text of \? for these settings; a null <paramref name="currentDatabase"/> is "no connection" (--help=commands).</summary>
+    internal static string BackslashHelp(PrintOptions print, bool timingOn, string? currentDatabase)
     {
-        string html = Print.Format == OutputFormat.Html ? "on" : "off";
-        string tuplesOnly = Print.TuplesOnly ? "on" : "off";
-        string expanded = Print.Expanded switch
+        string html = print.Format == OutputFormat.Html ? "on" : "off";
+        string tuplesOnly = print.TuplesOnly ? "on" : "off";
+        string expanded = print.Expanded switch
         {
             ExpandedMode.On => "on",
             ExpandedMode.Auto => "auto",
             _ => "off",
         };
-        string timing = Timing ? "on" : "off";
-        string database = $"(currently \"{Client.Session.Database}\")";
+        string timing = timingOn ? "on" : "off";
+        string database = currentDatabase is null ? "(currently no connection)" : $"(currently \"{currentDatabase}\")";
         return
         $"General\n" +
         $"  \\copyright             show PostgreSQL usage and distribution terms\n" +

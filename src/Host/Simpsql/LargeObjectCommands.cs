@@ -153,7 +153,7 @@ internal sealed partial class SimpsqlSession
     /// <summary>Runs a statement; a server error is printed as libpq words it ("ERROR:  ...") and gives null.</summary>
     private async Task<List<string?[]>?> LargeObjectQueryAsync(string sql, IReadOnlyList<string?> parameters)
     {
-        var collector = new TextRowsObserver();
+        var collector = new TextRowsObserver(Codec.Decoding);
         if (parameters.Count == 0)
         {
             await Client.ExecuteAsync(sql, collector, Cancellation).ConfigureAwait(false);

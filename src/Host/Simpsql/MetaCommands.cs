@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using PgWire.Actors.Connection;
 using PgWire.Host.Psql;
+using PgWire.Protocol.Settings;
 
 namespace PgWire.Host.Simpsql;
 
@@ -233,8 +235,7 @@ internal sealed partial class SimpsqlSession
             case "lo_unlink":
                 return await LargeObjectCommandAsync(cmd, scanner).ConfigureAwait(false);
             case "encoding":
-                OutText.Write((Client.Parameters.TryGetValue("client_encoding", out var enc) ? enc : "UTF8") + "\n");
-                return MetaOutcome.Ok;
+                return await EncodingCommandAsync(scanner.ReadArgument()).ConfigureAwait(false);
             case "conninfo":
                 PrintConnInfo();
                 return MetaOutcome.Ok;
@@ -553,6 +554,39 @@ internal sealed partial class SimpsqlSession
             }
         }
 
+        return MetaOutcome.Ok;
+    }
+
+    /// <summary>
+    /// \encoding: without an argument prints the client encoding; with one, asks the server to change it (as
+    /// libpq's PQsetClientEncoding does, with "auto" meaning the locale's encoding) and follows what it reports.
+    /// </summary>
+    private async Task<MetaOutcome> EncodingCommandAsync(string? name)
+    {
+        if (name is null)
+        {
+            // psql puts() it: standard output, not \o's file.
+            _stdoutText.Write(Codec.Encoding.Name + "\n");
+            return MetaOutcome.Ok;
+        }
+
+        string requested = name == "auto" ? PgEncoding.FromLocale(_env)?.Name ?? "" : name;
+        var observer = new TextRowsObserver(Codec.Decoding);
+        bool ok = requested.Length <= 100;
+        if (ok)
+        {
+            await Client.ExecuteAsync($"set client_encoding to '{requested}'", observer, Cancellation).ConfigureAwait(false);
+            ok = observer.Error is null;
+        }
+
+        if (!ok)
+        {
+            // Reported, but not a failed command (psql goes on as after a success).
+            LogError($"{name}: invalid encoding name or conversion procedure not found", false);
+            return MetaOutcome.Ok;
+        }
+
+        SyncEncoding(true);
         return MetaOutcome.Ok;
     }
 }

@@ -13,16 +13,19 @@ internal sealed class OutputPager : IDisposable
     private readonly Process _process;
     private readonly PipeWriter _pipe;
 
-    private OutputPager(Process process)
+    private OutputPager(Process process, Encoding textEncoding)
     {
         _process = process;
         _pipe = new PipeWriter(process.StandardInput.BaseStream);
-        Text = new StreamWriter(_pipe, new UTF8Encoding(false), 16 * 1024, leaveOpen: true) { NewLine = "\n" };
+        Text = new StreamWriter(_pipe, textEncoding, 16 * 1024, leaveOpen: true) { NewLine = "\n" };
         Console.CancelKeyPress += KeepRunning;
     }
 
     /// <summary>Where the output goes.</summary>
     public TextWriter Text { get; }
+
+    /// <summary>The pager's standard input, for output written as bytes (flush <see cref="Text"/> first).</summary>
+    public Stream Stream => _pipe;
 
     /// <summary>True once the pager stopped reading (the pipe broke).</summary>
     public bool Broken => _pipe.Broken;
@@ -31,7 +34,7 @@ internal sealed class OutputPager : IDisposable
     /// Starts <paramref name="command"/> with its standard input a pipe and standard output and error the
     /// terminal's; null when it cannot be started (psql then prints without a pager).
     /// </summary>
-    public static OutputPager? Start(string command, IReadOnlyDictionary<string, string?> environment)
+    public static OutputPager? Start(string command, IReadOnlyDictionary<string, string?> environment, Encoding textEncoding)
     {
         var start = new ProcessStartInfo("/bin/sh")
         {
@@ -43,7 +46,7 @@ internal sealed class OutputPager : IDisposable
         ApplyEnvironment(start, environment);
         try
         {
-            return new OutputPager(Process.Start(start)!);
+            return new OutputPager(Process.Start(start)!, textEncoding);
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException)
         {

@@ -1,3 +1,4 @@
+using System.Text;
 using PgWire.Host.Terminal;
 
 namespace PgWire.Host.Simpsql;
@@ -39,7 +40,9 @@ internal sealed class PasswordPrompter
         _console.Stderr.Flush();
         string line = _console.Stdin.ReadLine() ?? "";
         _console.Stderr.Write("\n");
-        return line;
+
+        // A password is UTF-8 whatever the client encoding (SCRAM prepares it as UTF-8).
+        return _console.StdinBytes ? Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(line)) : line;
     }
 
     /// <summary>
@@ -53,7 +56,7 @@ internal sealed class PasswordPrompter
             var (result, line) = terminal(prompt ?? "");
             if (result == PasswordPromptResult.Entered)
             {
-                return line;
+                return _console.Codec.FromCharacterLine(line);
             }
 
             if (result == PasswordPromptResult.Canceled)
@@ -68,9 +71,13 @@ internal sealed class PasswordPrompter
             _console.Stderr.Flush();
         }
 
-        return _console.Stdin.ReadLine() ?? "";
+        return InputLine(_console.Stdin.ReadLine()) ?? "";
     }
 
     /// <summary>A line of standard input for \prompt in a script file, null at its end.</summary>
-    public string? ReadStdinLine() => _console.Stdin.ReadLine();
+    public string? ReadStdinLine() => InputLine(_console.Stdin.ReadLine());
+
+    /// <summary>A line of standard input as text of the client encoding (its bytes, as psql takes them).</summary>
+    private string? InputLine(string? line) =>
+        line is null ? null : _console.StdinBytes ? _console.Codec.FromByteLine(line) : _console.Codec.FromCharacterLine(line);
 }

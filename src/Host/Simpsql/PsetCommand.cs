@@ -137,7 +137,7 @@ internal sealed partial class SimpsqlSession
                     // As in C, the value ends at a NUL byte ('\0' gives an empty separator).
                     int nul = value.IndexOf('\0', StringComparison.Ordinal);
                     string separator = nul < 0 ? value : value[..nul];
-                    if (Encoding.UTF8.GetByteCount(separator) != 1)
+                    if (Codec.Text.GetByteCount(separator) != 1)
                     {
                         LogError("\\pset: csv_fieldsep must be a single one-byte character", false);
                         return false;

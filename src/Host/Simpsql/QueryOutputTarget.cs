@@ -20,8 +20,11 @@ internal sealed class QueryOutputTarget : IDisposable
     /// <param name="target">A file name, or "|" and a shell command.</param>
     /// <param name="stdout">Where the command's own output goes (simpsql's standard output).</param>
     /// <param name="reportError">Reports a target that cannot be opened.</param>
-    public QueryOutputTarget(string target, Stream stdout, Action<string> reportError)
+    private readonly Encoding _textEncoding;
+
+    public QueryOutputTarget(string target, Stream stdout, Action<string> reportError, Encoding? textEncoding = null)
     {
+        _textEncoding = textEncoding ?? new UTF8Encoding(false);
         _target = target;
         _stdout = stdout;
         _reportError = reportError;
@@ -76,7 +79,7 @@ internal sealed class QueryOutputTarget : IDisposable
             }
         }
 
-        Text = new StreamWriter(Stream, new UTF8Encoding(false), 16 * 1024, leaveOpen: true) { NewLine = "\n" };
+        Text = new StreamWriter(Stream, _textEncoding, 16 * 1024, leaveOpen: true) { NewLine = "\n" };
         return true;
     }
 

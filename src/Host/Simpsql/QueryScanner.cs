@@ -384,6 +384,13 @@ internal sealed class QueryScanner
                 arg.Append(_line, _pos, stop - _pos);
                 _pos = stop;
             }
+            else if (c == ':' && evaluate && Peek(1) is '\'' or '"' && QuotedVariableEnd() is int undefinedEnd
+                && _variables(_line[(_pos + 2)..(undefinedEnd - 1)]) is null)
+            {
+                // As psql: :'name' and :"name" of a variable that is not set stay as they are.
+                arg.Append(_line, _pos, undefinedEnd - _pos);
+                _pos = undefinedEnd;
+            }
             else if (c == ':' && evaluate)
             {
                 ScanColon(arg);

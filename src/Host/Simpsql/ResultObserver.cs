@@ -119,7 +119,7 @@ internal sealed class ResultObserver : IQueryObserver
         int i = 0;
         while (reader.MoveNext(out var value, out bool isNull))
         {
-            row[i++] = isNull ? null : Encoding.UTF8.GetString(value);
+            row[i++] = isNull ? null : _session.Codec.Decoding.GetString(value);
         }
 
         _rows!.Add(row);

@@ -418,7 +418,7 @@ internal sealed partial class SimpsqlSession
         if (target is not null)
         {
             FlushAll();
-            output = new QueryOutputTarget(target, _stdout, message => LogError(message, false));
+            output = new QueryOutputTarget(target, _stdout, message => LogError(message, false), Codec.WriterEncoding);
         }
 
         var observer = new ResultObserver(this, sql) { CaptureRows = mode is QueryMode.Set or QueryMode.Execute, TableTarget = output };

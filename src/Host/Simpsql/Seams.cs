@@ -92,7 +92,13 @@ public sealed class TerminalLineReader : ILineReader
         return result.Kind == PgWire.Host.Terminal.LineResultKind.Eof ? null : LastReadInterrupted ? "" : result.Text;
     }
 
-    public void AddHistory(string entry) => _editor.AddHistory(entry);
+    public void AddHistory(string entry) => _editor.AddHistory(HistoryText?.Invoke(entry) ?? entry);
+
+    /// <summary>
+    /// Turns a statement (text of the session's client encoding) into the characters the terminal shows, for the
+    /// history: recalled, it is typed again and must become the same bytes.
+    /// </summary>
+    public Func<string, string>? HistoryText { get; set; }
 
     /// <summary>The history, oldest first (\s).</summary>
     public IReadOnlyList<string> History => _editor.History;

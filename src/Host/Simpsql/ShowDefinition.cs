@@ -69,7 +69,7 @@ internal sealed partial class SimpsqlSession
     /// <summary>Runs a catalog query; on error reports only the server's severity and message, as psql does here.</summary>
     private async Task<ResultSet?> QueryDefinitionAsync(string sql, CancellationToken ct)
     {
-        var collector = new TextRowsObserver();
+        var collector = new TextRowsObserver(Codec.Decoding);
         await Client.ExecuteAsync(sql, collector, ct).ConfigureAwait(false);
         if (collector.Error is { } error)
         {

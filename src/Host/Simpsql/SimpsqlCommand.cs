@@ -2,6 +2,7 @@ using System.Text;
 using Akka.Actor;
 using PgWire.Actors;
 using PgWire.Actors.Connection;
+using PgWire.Host.Psql;
 using PgWire.Host.Terminal;
 using PgWire.Protocol.Settings;
 
@@ -26,6 +27,18 @@ public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter 
 
     /// <summary>Called once the first connection is established.</summary>
     public Action? Connected { get; init; }
+
+    /// <summary>
+    /// The session's client encoding; <see cref="Stderr"/> and <see cref="Stdin"/>, when they carry bytes,
+    /// should use it (<see cref="ClientCodec.WriterEncoding"/>, <see cref="StdinBytes"/>).
+    /// </summary>
+    public ClientCodec Codec { get; init; } = new();
+
+    /// <summary>
+    /// <see cref="Stdin"/>'s chars are bytes (read as Latin1): its lines are taken in the client encoding, byte for
+    /// byte, as psql takes them. Otherwise its chars are characters, passed on as their UTF-8 bytes.
+    /// </summary>
+    public bool StdinBytes { get; init; }
 }
 
 /// <summary><c>pgwire simpsql</c>: a psql-compatible command-line client.</summary>
@@ -53,10 +66,13 @@ public static class SimpsqlCommand
 
         bool interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
         using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
-        var stderr = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
-        var stdin = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false), false, 64 * 1024);
+        var codec = new ClientCodec();
+        var stderr = new StreamWriter(Console.OpenStandardError(), codec.WriterEncoding) { AutoFlush = true, NewLine = "\n" };
+        var stdin = new StreamReader(Console.OpenStandardInput(), Encoding.Latin1, false, 64 * 1024);
         var console = new SimpsqlConsole(stdin, stdout, stderr, interactive)
         {
+            Codec = codec,
+            StdinBytes = true,
             PasswordPrompt = prompt => (TerminalPassword.Read(prompt, out string password), password),
             LinePrompt = prompt => (TerminalPassword.Read(prompt, true, out string line), line),
             ExitsAfterRun = true,
@@ -76,7 +92,8 @@ public static class SimpsqlCommand
         var options = new SimpsqlOptions();
         if (SimpsqlOptions.Parse(args, options) is { } error)
         {
-            console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {error}\n{SimpsqlSession.ProgramName}: hint: Try \"{SimpsqlSession.ProgramName} --help\" for more information.\n");
+            // An empty error: only the hint (as psql for --help=UNKNOWN).
+            console.Stderr.Write((error.Length > 0 ? $"{SimpsqlSession.ProgramName}: error: {error}\n" : "") + $"{SimpsqlSession.ProgramName}: hint: Try \"{SimpsqlSession.ProgramName} --help\" for more information.\n");
             return 1;
         }
 
@@ -96,7 +113,12 @@ public static class SimpsqlCommand
 
         if (options.ShowHelp)
         {
-            WriteUtf8(console.Stdout, Usage);
+            WriteUtf8(console.Stdout, options.HelpTopic switch
+            {
+                "variables" => VariablesHelp.Text,
+                "commands" => SimpsqlSession.BackslashHelp(new PrintOptions(), false, null),
+                _ => Usage,
+            });
             return 0;
         }
 
@@ -148,7 +170,7 @@ public static class SimpsqlCommand
                 return 2;
             }
 
-            var session = new SimpsqlSession(system, client, console.Stdout, console.Stderr, env)
+            var session = new SimpsqlSession(system, client, console.Stdout, console.Stderr, env, console.Codec)
             {
                 Password = password,
                 StdinIsTerminal = console.StdinIsTerminal,
@@ -165,7 +187,8 @@ public static class SimpsqlCommand
 
             await using (client.ConfigureAwait(false))
             {
-                return await RunSessionAsync(session, options, console).ConfigureAwait(false);
+                // Lines of standard input are text of the client encoding in force when each is read.
+                return await RunSessionAsync(session, options, console with { Stdin = console.Codec.Reader(console.Stdin, console.StdinBytes) }).ConfigureAwait(false);
             }
         }
         finally
@@ -252,7 +275,7 @@ public static class SimpsqlCommand
 
         try
         {
-            var settings = ConnectionSettings.Resolve(options.ConnInfo, overrides, env);
+            var settings = SimpsqlSession.ResolveSettings(options.ConnInfo, overrides, env, console.StdinIsTerminal && console.StdoutIsTerminal);
             foreach (var warning in settings.Warnings)
             {
                 console.Stderr.Write(warning + "\n");
@@ -278,6 +301,9 @@ public static class SimpsqlCommand
         {
             session.SetVariable(name, value);
         }
+
+        // As psql: the connection's variables (DBNAME, ENCODING ...) are set after -v's, and win.
+        session.SetConnectionVariables();
 
         foreach (var (name, value) in options.PsetOptions)
         {
@@ -329,6 +355,8 @@ public static class SimpsqlCommand
 
     private static async Task<int> RunCommandStringAsync(SimpsqlSession session, string command, SimpsqlConsole console)
     {
+        // Like psql, the command's bytes (UTF-8 here) are sent as they are, whatever the client encoding.
+        command = session.Codec.FromCharacterLine(command);
         if (command.TrimStart().StartsWith('\\'))
         {
             using var reader = new StringReader(command);

@@ -32,6 +32,9 @@ internal sealed class SimpsqlOptions
 
     public bool ShowHelp { get; set; }
 
+    /// <summary>What --help shows: options (the usage), commands (\?) or variables (\? variables).</summary>
+    public string HelpTopic { get; set; } = "options";
+
     public bool ShowVersion { get; set; }
 
     /// <summary>The ECHO variable -e (queries) or -a (all) sets; the later flag wins.</summary>
@@ -66,6 +69,19 @@ internal sealed class SimpsqlOptions
                     return inline ?? Value(name);
                 }
 
+                // --help[=options|commands|variables], as psql; any other topic only gets the hint.
+                string? Help(string? topic)
+                {
+                    if (topic is not (null or "options" or "commands" or "variables"))
+                    {
+                        return "";
+                    }
+
+                    o.ShowHelp = true;
+                    o.HelpTopic = topic ?? "options";
+                    return null;
+                }
+
                 string? err = name switch
                 {
                     "host" => Set("host", Long()),
@@ -93,7 +109,7 @@ internal sealed class SimpsqlOptions
                     "echo-queries" => Do(() => o.Echo = "queries"),
                     "echo-all" => Do(() => o.Echo = "all"),
                     "single-transaction" => Do(() => o.SingleTransaction = true),
-                    "help" => Do(() => o.ShowHelp = true),
+                    "help" => Help(inline),
                     "version" => Do(() => o.ShowVersion = true),
                     _ => $"unrecognized option '--{name}'",
                 };

@@ -84,7 +84,7 @@ internal sealed partial class SimpsqlSession
         FlushAll();
         _stdoutText.Flush();
         _stdout.Flush();
-        return OutputPager.Start(command, _environmentOverrides);
+        return OutputPager.Start(command, _environmentOverrides, Codec.WriterEncoding);
     }
 
     /// <summary>Text for standard output, through the pager when it is <paramref name="lines"/> lines long and psql would page it.</summary>

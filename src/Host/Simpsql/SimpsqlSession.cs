@@ -43,16 +43,18 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     internal string PreviousBuffer => _previousBuffer;
 
-    public SimpsqlSession(ActorSystem system, PgClient client, Stream stdout, TextWriter stderr, ISettingsEnvironment env)
+    public SimpsqlSession(ActorSystem system, PgClient client, Stream stdout, TextWriter stderr, ISettingsEnvironment env, ClientCodec? codec = null)
     {
         _system = system;
         Client = client;
+        Codec = codec ?? new ClientCodec();
+        Print = new PrintOptions { Codec = Codec };
 
         // One statement at a time, on this session's thread: waiting for each result on it saves
         // the thread hand-offs that make up most of a small statement's time.
         client.WaitsSynchronously = true;
         _stdout = stdout;
-        _stdoutText = new StreamWriter(stdout, new UTF8Encoding(false), 16 * 1024, leaveOpen: true) { NewLine = "\n", AutoFlush = false };
+        _stdoutText = new StreamWriter(stdout, Codec.WriterEncoding, 16 * 1024, leaveOpen: true) { NewLine = "\n", AutoFlush = false };
         Err = stderr;
         _env = new OverlayEnvironment(_environmentOverrides, env);
         foreach (var (name, value) in SpecialVariable.Defaults("15", 150000))
@@ -65,7 +67,10 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     public PgClient Client { get; private set; }
 
-    public PrintOptions Print { get; private set; } = new();
+    /// <summary>The client encoding and how the session's text is carried (see <see cref="ClientCodec"/>).</summary>
+    internal ClientCodec Codec { get; }
+
+    public PrintOptions Print { get; private set; }
 
     public TextWriter Out => OutText;
 
@@ -119,14 +124,27 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             || value.Equals("yes", StringComparison.OrdinalIgnoreCase) || value == "1" || value.Equals("t", StringComparison.OrdinalIgnoreCase)
             || value.Equals("y", StringComparison.OrdinalIgnoreCase));
 
-    private void SetConnectionVariables()
+    /// <summary>
+    /// The settings of a connection as psql makes it: any client_encoding (<c>client_encoding</c>,
+    /// <c>PGCLIENTENCODING</c>); when none is given, the locale's on a terminal (client_encoding=auto) and
+    /// otherwise none, so that the server uses the database's encoding.
+    /// </summary>
+    internal static ConnectionSettings ResolveSettings(string? connInfo, IReadOnlyDictionary<string, string?> overrides, ISettingsEnvironment env, bool terminal)
+    {
+        var settings = ConnectionSettings.Resolve(connInfo, overrides, env, anyClientEncoding: true);
+        return settings.ClientEncoding is null && terminal && env.GetVariable("PGCLIENTENCODING") is null
+            ? settings.WithClientEncoding(PgEncoding.FromLocale(env)?.Name)
+            : settings;
+    }
+
+    internal void SetConnectionVariables()
     {
         var s = Client.Session;
         SetVariable("DBNAME", s.Database);
         SetVariable("USER", s.User);
         SetVariable("HOST", s.Host);
         SetVariable("PORT", s.Port.ToString(CultureInfo.InvariantCulture));
-        SetVariable("ENCODING", Client.Parameters.TryGetValue("client_encoding", out var enc) ? enc : "UTF8");
+        SyncEncoding(true);
         if (s.Parameters.TryGetValue("server_version", out var version))
         {
             SetVariable("SERVER_VERSION_NAME", version);
@@ -135,6 +153,30 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     }
 
     public void FlushOutText() => OutText.Flush();
+
+    /// <summary>
+    /// Follows the client_encoding the server last reported, as psql does after connecting and after each
+    /// statement (SET client_encoding, \encoding): text is read and written in it from now on, and ENCODING
+    /// names it. <paramref name="always"/> sets ENCODING even when the encoding did not change (a new connection).
+    /// </summary>
+    internal void SyncEncoding(bool always = false)
+    {
+        var encoding = PgEncoding.FromServerName(Client.Parameters.TryGetValue("client_encoding", out var name) ? name : null);
+        if (encoding != Codec.Encoding)
+        {
+            // Text already written goes out in the encoding it was written in.
+            _redirectText?.Flush();
+            _stdoutText.Flush();
+            Err.Flush();
+            Codec.Set(encoding);
+        }
+        else if (!always)
+        {
+            return;
+        }
+
+        SetVariable("ENCODING", encoding.Name);
+    }
 
     public void FlushAll()
     {
@@ -188,7 +230,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             RememberServerError(fields, query);
         }
 
-        LogError(ErrorFormatter.Format(fields, query, isError, Verbosity, ShowContext), true);
+        LogError(ErrorFormatter.Format(fields, query, isError, Verbosity, ShowContext, Codec.Encoding), true);
     }
 
     public async Task<bool> RunQueryAndPrintAsync(string sql, string? title, IReadOnlyList<string>? footers, CancellationToken ct)
@@ -228,6 +270,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
         PrintNotifications();
         FlushAll();
+        SyncEncoding();
         return !observer.Failed;
     }
 
@@ -282,7 +325,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     /// <summary>COPY FROM STDIN data taken from the current input, up to a line "\.".</summary>
     internal async Task CopyFromInputAsync(Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken ct)
     {
-        var encoder = new UTF8Encoding(false);
+        var encoder = Codec.Text;
         var chunk = new StringBuilder();
         while (true)
         {
@@ -341,6 +384,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             if (Interactive && reader is TerminalLineReader terminalReader)
             {
                 _historyReader = terminalReader;
+                terminalReader.HistoryText = Codec.ToCharacterLine;
                 terminalReader.Completer = (line, cursor) => CompleteLine(buffer.ToString(), line, cursor);
             }
 
@@ -367,6 +411,11 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     FlushAll();
                     string prompt = Interactive ? BuildPrompt(buffer.Length == 0 ? '=' : scanner.PromptState) : "";
                     line = reader.ReadLine(prompt);
+                    if (line is not null && reader is TerminalLineReader)
+                    {
+                        // The terminal's characters become the bytes a UTF-8 terminal sends (psql passes them on as they are).
+                        line = Codec.FromCharacterLine(line);
+                    }
                 }
 
                 if (line is null)
@@ -560,7 +609,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         StreamReader file;
         try
         {
-            file = new StreamReader(path, new UTF8Encoding(false), false, 64 * 1024);
+            // Read as bytes: the lines are text of the client encoding in force when each is read.
+            file = new StreamReader(path, Encoding.Latin1, false, 64 * 1024);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -568,9 +618,9 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             return 1;
         }
 
-        using (file)
+        using (var lines = Codec.Reader(file, bytes: true))
         {
-            return await RunInputAsync(new PlainLineReader(file, null), file, path).ConfigureAwait(false);
+            return await RunInputAsync(new PlainLineReader(lines, null), lines, path).ConfigureAwait(false);
         }
     }
 
@@ -608,7 +658,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     {
         ResetRedirect();
         _redirect = stream;
-        _redirectText = new StreamWriter(stream, new UTF8Encoding(false), 16 * 1024, leaveOpen: true) { NewLine = "\n" };
+        _redirectText = new StreamWriter(stream, Codec.WriterEncoding, 16 * 1024, leaveOpen: true) { NewLine = "\n" };
     }
 
     /// <summary>The password the current connection was made with when simpsql asked for it, for \\c to reuse.</summary>
@@ -648,7 +698,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     withPassword["password"] = password;
                 }
 
-                settings = ConnectionSettings.Resolve(connInfo, withPassword, _env);
+                settings = ResolveSettings(connInfo, withPassword, _env, StdinIsTerminal && StdoutIsTerminal);
                 var client = await PgClient.ConnectAsync(_system, settings, null, Cancellation).ConfigureAwait(false);
                 client.WaitsSynchronously = true;
                 await Client.DisposeAsync().ConfigureAwait(false);

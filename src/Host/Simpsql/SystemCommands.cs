@@ -78,7 +78,7 @@ internal sealed partial class SimpsqlSession
         {
             LogError(target.StartsWith('|') ? $"{target}: {message}" : message, false);
             failed = true;
-        }))
+        }, Codec.WriterEncoding))
         {
             if (!output.Open())
             {
@@ -207,7 +207,7 @@ internal sealed partial class SimpsqlSession
         }
 
         string sql = $"ALTER USER {FormatIdentifier(user)} PASSWORD {QueryScanner.QuoteLiteral(secret)}";
-        var observer = new TextRowsObserver();
+        var observer = new TextRowsObserver(Codec.Decoding);
         await OrConnectionLostAsync(Client.ExecuteAsync(sql, observer, Cancellation)).ConfigureAwait(false);
 
         if (observer.Error is { } error)
@@ -422,7 +422,8 @@ internal sealed partial class SimpsqlSession
 
         if (file is null)
         {
-            WritePaged(text.ToString(), int.MaxValue, _stdoutText);
+            // The entries are the terminal's characters: written as their UTF-8 bytes, as psql writes the bytes typed.
+            WritePaged(Codec.FromCharacterLine(text.ToString()), int.MaxValue, _stdoutText);
             return true;
         }
 

@@ -23,7 +23,7 @@ internal sealed partial class SimpsqlSession
             return MetaOutcome.Ok;
         }
 
-        LogError(ErrorFormatter.Format(last.Fields, last.Query, true, ErrorVerbosity.Verbose, ContextVisibility.Always), false);
+        LogError(ErrorFormatter.Format(last.Fields, last.Query, true, ErrorVerbosity.Verbose, ContextVisibility.Always, Codec.Encoding), false);
         return MetaOutcome.Ok;
     }
 
@@ -61,6 +61,26 @@ internal sealed partial class SimpsqlSession
     {
         var saved = Print;
         string? userTitle = saved.Title;
+
+        // As psql: PSQL_WATCH_PAGER (not PAGER), when set to more than white space, paging is not off and standard
+        // input and output are terminals, gets every result whatever its size, until it exits or Ctrl+C.
+        OutputPager? pager = null;
+        if (_env.GetVariable("PSQL_WATCH_PAGER") is { } watchPager && !watchPager.AsSpan().Trim(" \t\r\n").IsEmpty
+            && saved.Pager != PagerMode.Off && StdinIsTerminal && StdoutIsTerminal)
+        {
+            FlushAll();
+            _stdoutText.Flush();
+            _stdout.Flush();
+            pager = OutputPager.Start(watchPager, _environmentOverrides, Codec.WriterEncoding);
+        }
+
+        var (outerRedirect, outerRedirectText) = (_redirect, _redirectText);
+        if (pager is not null)
+        {
+            _redirect = pager.Stream;
+            _redirectText = pager.Text;
+        }
+
         Print = saved.Clone();
         Print.Pager = PagerMode.Off;
         using var interrupt = new CancellationTokenSource();
@@ -101,6 +121,12 @@ internal sealed partial class SimpsqlSession
                     break;
                 }
 
+                if (pager is { Broken: true })
+                {
+                    // The pager has gone.
+                    break;
+                }
+
                 // As psql 15: an interval timer started with the first run sets the pace (runs that take longer
                 // than the interval skip the ticks they missed); an interval under a millisecond never ticks, so
                 // only Ctrl+C ends the wait.
@@ -125,10 +151,19 @@ internal sealed partial class SimpsqlSession
         {
             Console.CancelKeyPress -= OnCancel;
             Print = saved;
+            if (pager is not null)
+            {
+                (_redirect, _redirectText) = (outerRedirect, outerRedirectText);
+                pager.Dispose();
+            }
         }
 
-        // psql ends with a newline so that the prompt starts on a fresh line after a "^C".
-        OutText.Write('\n');
+        if (pager is null)
+        {
+            // psql ends with a newline so that the prompt starts on a fresh line after a "^C" (not into a pager).
+            OutText.Write('\n');
+        }
+
         FlushAll();
         return ok;
     }

@@ -7,7 +7,9 @@ namespace PgWire.Protocol.Framing;
 /// Bounds-checked big-endian reader over one message payload (the bytes after the type byte
 /// and length word). Every read that would run past the end throws a
 /// <see cref="PgProtocolException"/> of kind <see cref="ProtocolErrorKind.Truncated"/>; strings
-/// are validated as UTF-8. Allocation-free except for the string-returning methods.
+/// are validated as UTF-8, or, for a session whose client encoding is not UTF8, read byte for byte
+/// (see <see cref="PgWire.Protocol.Settings.PgEncoding.ByteText"/>). Allocation-free except for the
+/// string-returning methods.
 /// </summary>
 public ref struct PayloadReader
 {
@@ -15,12 +17,14 @@ public ref struct PayloadReader
 
     private readonly ReadOnlySpan<byte> _data;
     private readonly string _context;
+    private readonly bool _byteText;
     private int _pos;
 
-    public PayloadReader(ReadOnlySpan<byte> data, string context = "message")
+    public PayloadReader(ReadOnlySpan<byte> data, string context = "message", bool byteText = false)
     {
         _data = data;
         _context = context;
+        _byteText = byteText;
         _pos = 0;
     }
 
@@ -111,11 +115,14 @@ public ref struct PayloadReader
         return rest[..nul];
     }
 
-    /// <summary>Reads a NUL-terminated UTF-8 string.</summary>
-    public string ReadCString() => DecodeUtf8(ReadCStringBytes(), _context);
+    /// <summary>Reads a NUL-terminated string (UTF-8, or one char per byte when reading byte text).</summary>
+    public string ReadCString() => Decode(ReadCStringBytes());
 
-    /// <summary>Reads <paramref name="count"/> bytes as UTF-8 text.</summary>
-    public string ReadString(int count) => DecodeUtf8(ReadBytes(count), _context);
+    /// <summary>Reads <paramref name="count"/> bytes as text (UTF-8, or one char per byte when reading byte text).</summary>
+    public string ReadString(int count) => Decode(ReadBytes(count));
+
+    private readonly string Decode(ReadOnlySpan<byte> bytes) =>
+        _byteText ? Encoding.Latin1.GetString(bytes) : DecodeUtf8(bytes, _context);
 
     /// <summary>Throws if bytes remain after the last field of a fixed-layout message.</summary>
     public readonly void EnsureEnd()

@@ -8,7 +8,8 @@ namespace PgWire.Protocol.Frontend;
 /// <summary>
 /// Encodes frontend messages into a growable buffer. Call the Write methods for one or more
 /// messages, send <see cref="WrittenMemory"/>, then <see cref="Clear"/>. Strings are sent as
-/// UTF-8 (the connection always sets client_encoding to UTF8). Length words count themselves
+/// UTF-8, or byte for byte when <see cref="ByteText"/> is set (a session whose client_encoding is
+/// not UTF8: see <see cref="PgWire.Protocol.Settings.PgEncoding.ByteText"/>). Length words count themselves
 /// but not the type byte, as the protocol requires.
 /// </summary>
 public sealed class FrontendWriter
@@ -25,6 +26,13 @@ public sealed class FrontendWriter
     {
         _buffer = new ArrayBufferWriter<byte>(initialCapacity);
     }
+
+    /// <summary>Strings are text of a non-UTF8 client encoding, one char per byte.</summary>
+    public bool ByteText { get; set; }
+
+    /// <summary>How strings become bytes: UTF-8, or <see cref="PgWire.Protocol.Settings.PgEncoding.ByteText"/>.</summary>
+    /// <remarks>UTF-8 keeps the bytes of input that is not UTF-8 (<see cref="PgWire.Protocol.Settings.PgEncoding.Utf8Escaped"/>): the server judges them.</remarks>
+    public Encoding TextEncoding => ByteText ? PgWire.Protocol.Settings.PgEncoding.ByteText : PgWire.Protocol.Settings.PgEncoding.Utf8Escaped;
 
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.WrittenMemory;
     public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
@@ -263,9 +271,10 @@ public sealed class FrontendWriter
             throw new ArgumentException("strings sent to the server cannot contain NUL characters", nameof(value));
         }
 
-        var max = Encoding.UTF8.GetMaxByteCount(value.Length) + 1;
+        var encoding = TextEncoding;
+        var max = encoding.GetMaxByteCount(value.Length) + 1;
         var span = _buffer.GetSpan(max);
-        var n = Encoding.UTF8.GetBytes(value, span);
+        var n = encoding.GetBytes(value, span);
         span[n] = 0;
         _buffer.Advance(n + 1);
     }

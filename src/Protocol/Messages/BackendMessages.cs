@@ -67,9 +67,9 @@ public sealed record AuthenticationRequest(AuthenticationKind Kind, byte[] Data,
 /// <summary>'S': a run-time parameter the server reports (server_version, TimeZone, ...).</summary>
 public sealed record ParameterStatus(string Name, string Value) : BackendMessage
 {
-    public static ParameterStatus Parse(ReadOnlySpan<byte> payload)
+    public static ParameterStatus Parse(ReadOnlySpan<byte> payload, bool byteText = false)
     {
-        var r = new PayloadReader(payload, "ParameterStatus");
+        var r = new PayloadReader(payload, "ParameterStatus", byteText);
         var name = r.ReadCString();
         var value = r.ReadCString();
         r.EnsureEnd();
@@ -126,9 +126,9 @@ public sealed record FieldDescription(string Name, uint TableOid, short ColumnAt
 /// <summary>'T': the shape of the rows that follow.</summary>
 public sealed record RowDescription(IReadOnlyList<FieldDescription> Fields) : BackendMessage
 {
-    public static RowDescription Parse(ReadOnlySpan<byte> payload)
+    public static RowDescription Parse(ReadOnlySpan<byte> payload, bool byteText = false)
     {
-        var r = new PayloadReader(payload, "RowDescription");
+        var r = new PayloadReader(payload, "RowDescription", byteText);
         var count = r.ReadInt16();
         if (count < 0)
         {
@@ -162,9 +162,9 @@ public sealed record RowDescription(IReadOnlyList<FieldDescription> Fields) : Ba
 /// <summary>'C': a command finished; the tag is e.g. "INSERT 0 1" or "SELECT 5".</summary>
 public sealed record CommandComplete(string Tag) : BackendMessage
 {
-    public static CommandComplete Parse(ReadOnlySpan<byte> payload)
+    public static CommandComplete Parse(ReadOnlySpan<byte> payload, bool byteText = false)
     {
-        var r = new PayloadReader(payload, "CommandComplete");
+        var r = new PayloadReader(payload, "CommandComplete", byteText);
         var tag = r.ReadCString();
         r.EnsureEnd();
         return new CommandComplete(tag);
@@ -196,9 +196,9 @@ public sealed record NoticeResponse(PostgresErrorFields Fields) : BackendMessage
 /// <summary>'A': a NOTIFY delivered to a channel this session LISTENs on.</summary>
 public sealed record NotificationResponse(int ProcessId, string Channel, string Payload) : BackendMessage
 {
-    public static NotificationResponse Parse(ReadOnlySpan<byte> payload)
+    public static NotificationResponse Parse(ReadOnlySpan<byte> payload, bool byteText = false)
     {
-        var r = new PayloadReader(payload, "NotificationResponse");
+        var r = new PayloadReader(payload, "NotificationResponse", byteText);
         var pid = r.ReadInt32();
         var channel = r.ReadCString();
         var text = r.ReadCString();

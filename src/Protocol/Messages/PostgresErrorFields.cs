@@ -49,9 +49,9 @@ public sealed record PostgresErrorFields
 
     private static readonly IReadOnlyDictionary<char, string> EmptyOther = new Dictionary<char, string>();
 
-    public static PostgresErrorFields Parse(ReadOnlySpan<byte> payload, string context)
+    public static PostgresErrorFields Parse(ReadOnlySpan<byte> payload, string context, bool byteText = false)
     {
-        var reader = new PayloadReader(payload, context);
+        var reader = new PayloadReader(payload, context, byteText);
         var result = new PostgresErrorFields();
         Dictionary<char, string>? other = null;
         while (true)

@@ -35,9 +35,11 @@ namespace PgWire.Protocol.Settings;
 /// When no password is given (or it is empty) the password file is consulted for each host:
 /// <c>passfile</c> / <c>PGPASSFILE</c>, else <c>~/.pgpass</c> (<c>%APPDATA%\postgresql\pgpass.conf</c>
 /// on Windows). A missing file is ignored; on Unix a file with any group or world permission is
-/// ignored with a warning in <see cref="Warnings"/>. The connection always uses UTF8: <c>client_encoding</c>
+/// ignored with a warning in <see cref="Warnings"/>. By default the connection uses UTF8: <c>client_encoding</c>
 /// may only name UTF8 (or <c>auto</c>); a <c>PGCLIENTENCODING</c> naming another encoding is left out
-/// with a warning in <see cref="Warnings"/>.
+/// with a warning in <see cref="Warnings"/>. A client that handles other encodings (simpsql) resolves
+/// with <c>anyClientEncoding</c> and gets <see cref="ClientEncoding"/> as given (<c>auto</c> taken from
+/// the locale, as libpq does); the server checks the name.
 /// </para>
 /// <para>
 /// As libpq does, <c>PGDATESTYLE</c>, <c>PGTZ</c> and <c>PGGEQO</c> become the startup parameters
@@ -129,6 +131,13 @@ public sealed class ConnectionSettings
     public bool LoadBalanceHosts { get; private init; }
 
     /// <summary>
+    /// The <c>client_encoding</c> the startup message asks for: <c>UTF8</c> unless resolved with
+    /// <c>anyClientEncoding</c>, then the name given (<c>client_encoding</c>, <c>PGCLIENTENCODING</c>; <c>auto</c>
+    /// becomes the locale's encoding), or null to send none and get the database's encoding, as libpq does.
+    /// </summary>
+    public string? ClientEncoding { get; private set; } = "UTF8";
+
+    /// <summary>
     /// Startup message parameters other than <c>user</c>, <c>database</c> and
     /// <c>client_encoding</c> (which the connection always sets to UTF8):
     /// <c>application_name</c>, <c>options</c> and <c>replication</c> when set, and the session
@@ -162,6 +171,14 @@ public sealed class ConnectionSettings
         return copy;
     }
 
+    /// <summary>A copy whose startup message asks for <paramref name="clientEncoding"/> (null: none, the database's encoding).</summary>
+    public ConnectionSettings WithClientEncoding(string? clientEncoding)
+    {
+        var copy = (ConnectionSettings)MemberwiseClone();
+        copy.ClientEncoding = clientEncoding;
+        return copy;
+    }
+
     /// <summary>Warnings produced while resolving, worded like libpq's (e.g. about password file permissions).</summary>
     public IReadOnlyList<string> Warnings { get; }
 
@@ -189,7 +206,8 @@ public sealed class ConnectionSettings
     public static ConnectionSettings Resolve(
         string? connInfo,
         IReadOnlyDictionary<string, string?>? overrides = null,
-        ISettingsEnvironment? env = null)
+        ISettingsEnvironment? env = null,
+        bool anyClientEncoding = false)
     {
         env ??= SystemSettingsEnvironment.Instance;
 
@@ -243,7 +261,7 @@ public sealed class ConnectionSettings
                 continue;
             }
 
-            if (keyword == "client_encoding" && !IsUtf8(fromEnv))
+            if (keyword == "client_encoding" && !anyClientEncoding && !IsUtf8(fromEnv))
             {
                 warnings.Add($"WARNING: client encoding \"{fromEnv}\" of PGCLIENTENCODING is not supported: using UTF8");
                 continue;
@@ -252,12 +270,19 @@ public sealed class ConnectionSettings
             values[keyword] = fromEnv;
         }
 
-        return Build(values, env, warnings);
+        return Build(values, env, warnings, anyClientEncoding);
     }
 
-    private static ConnectionSettings Build(Dictionary<string, string> values, ISettingsEnvironment env, List<string> warnings)
+    private static ConnectionSettings Build(Dictionary<string, string> values, ISettingsEnvironment env, List<string> warnings, bool anyClientEncoding)
     {
-        if (Get(values, "client_encoding") is { } encoding && !IsUtf8(encoding))
+        string? clientEncoding = "UTF8";
+        if (anyClientEncoding)
+        {
+            clientEncoding = Get(values, "client_encoding") is { } given
+                ? string.Equals(given, "auto", StringComparison.Ordinal) ? PgEncoding.FromLocale(env)?.Name : given
+                : null;
+        }
+        else if (Get(values, "client_encoding") is { } encoding && !IsUtf8(encoding))
         {
             throw new ConnectionSettingsException(
                 $"unsupported client_encoding value: \"{encoding}\" (only UTF8 is supported)");
@@ -375,6 +400,7 @@ public sealed class ConnectionSettings
             Options = options,
             TargetSessionAttrs = targetSessionAttrs,
             LoadBalanceHosts = loadBalance,
+            ClientEncoding = clientEncoding,
             ExtraStartupParameters = extra,
         };
     }

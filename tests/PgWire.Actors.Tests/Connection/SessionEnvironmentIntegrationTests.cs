@@ -22,7 +22,7 @@ public sealed class SessionEnvironmentIntegrationTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _system.Terminate();
 
-    private static ConnectionSettings Resolve(Dictionary<string, string?> variables)
+    private static ConnectionSettings Resolve(Dictionary<string, string?> variables, bool anyClientEncoding = false)
     {
         variables["PGHOST"] = TestCluster.Host;
         variables["PGPORT"] = TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -30,7 +30,7 @@ public sealed class SessionEnvironmentIntegrationTests : IAsyncLifetime
         variables["PGUSER"] = TestCluster.SuperUser;
         variables["PGPASSWORD"] = TestCluster.SuperUserPassword;
         variables["PGSSLMODE"] = "disable";
-        return ConnectionSettings.Resolve(null, env: new VariablesEnvironment(variables));
+        return ConnectionSettings.Resolve(null, env: new VariablesEnvironment(variables), anyClientEncoding: anyClientEncoding);
     }
 
     private async Task<string?[]> SessionSettings(ConnectionSettings settings)
@@ -63,6 +63,51 @@ public sealed class SessionEnvironmentIntegrationTests : IAsyncLifetime
     {
         var row = await SessionSettings(Resolve(Environment()).WithStartupParameters(LreplRunner.SessionParameters));
         Assert.Equal(new string?[] { "ISO, MDY", "UTC", "postgres", "off", "1234kB" }, row);
+    }
+
+    [ClusterFact]
+    public async Task Lrepl_stays_utf8_whatever_client_encoding_the_environment_asks_for()
+    {
+        var variables = Environment();
+        variables["PGCLIENTENCODING"] = "LATIN1";
+        variables["PGOPTIONS"] = "-c client_encoding=LATIN9";
+        var settings = Resolve(variables).WithStartupParameters(LreplRunner.SessionParameters);
+        Assert.Equal("UTF8", settings.ClientEncoding);
+        Assert.Contains(settings.Warnings, w => w.Contains("PGCLIENTENCODING", StringComparison.Ordinal));
+        await using var client = await PgClient.ConnectAsync(_system, settings);
+        Assert.Equal("UTF8", client.Session.Parameters["client_encoding"]);
+        var observer = new CollectingObserver();
+        await client.ExecuteAsync("select 'caf\u00e9', length('caf\u00e9')", observer);
+        Assert.Equal(new string?[] { "caf\u00e9", "4" }, observer.Rows.Single());
+    }
+
+    [ClusterFact]
+    public async Task A_connection_in_another_client_encoding_carries_its_text_byte_for_byte()
+    {
+        var variables = Environment();
+        variables["PGCLIENTENCODING"] = "LATIN1";
+        var settings = Resolve(variables, anyClientEncoding: true);
+        Assert.Equal("LATIN1", settings.ClientEncoding);
+        Assert.Empty(settings.Warnings);
+        await using var client = await PgClient.ConnectAsync(_system, settings);
+        Assert.Equal("LATIN1", client.Session.Parameters["client_encoding"]);
+
+        // The query's é is the single byte E9; the server answers in LATIN1, the column name and error text too.
+        var observer = new TextRowsObserver(PgEncoding.ByteText);
+        await client.ExecuteAsync("select 'caf\u00e9' as \"n\u00e9\", length('caf\u00e9'), convert_to('\u00e9', 'UTF8')::text", observer);
+        Assert.Null(observer.Error);
+        Assert.Equal("n\u00e9", observer.Columns[0].Name);
+        Assert.Equal(new string?[] { "caf\u00e9", "4", "\\xc3a9" }, observer.Rows.Single());
+
+        var failing = new TextRowsObserver(PgEncoding.ByteText);
+        await client.ExecuteAsync("select * from \"t\u00e9\"", failing);
+        Assert.Equal("relation \"t\u00e9\" does not exist", failing.Error?.Message);
+
+        // After SET client_encoding the connection reads and sends UTF-8 again.
+        await client.ExecuteAsync("set client_encoding to utf8", new TextRowsObserver());
+        var utf8 = new TextRowsObserver();
+        await client.ExecuteAsync("select length('caf\u00e9'), '\u20ac' as euro", utf8);
+        Assert.Equal(new string?[] { "4", "\u20ac" }, utf8.Rows.Single());
     }
 
     private sealed class VariablesEnvironment(Dictionary<string, string?> variables) : ISettingsEnvironment

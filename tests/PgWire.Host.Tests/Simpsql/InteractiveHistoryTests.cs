@@ -43,6 +43,24 @@ public sealed class InteractiveHistoryTests : IDisposable
         Assert.Equal(["select 1 as a,\n  2 as b;"], reloaded.History);
     }
 
+    /// <summary>In a LATIN1 session the terminal's é is sent as its UTF-8 bytes; recalled from the history it is the same é, sent alike.</summary>
+    [ClusterFact]
+    public async Task A_recalled_statement_sends_the_same_bytes_in_another_client_encoding()
+    {
+        var terminal = new FakeTerminal();
+        terminal.Type("select 'caf\u00e9' as e, length('\u00e9');").Press(Enter).Press(Up)
+            .Then(() => Assert.EndsWith("=# select 'caf\u00e9' as e, length('\u00e9');", terminal.Screen.Line(terminal.Screen.CursorRow).TrimEnd(), StringComparison.Ordinal))
+            .Press(Enter).Type("\\s").Press(Enter).Press(Ctrl('d'));
+        await using var session = await InteractiveSession.StartAsync(clientEncoding: "LATIN1");
+        using var editor = new LineEditor(terminal, null);
+        Assert.Equal(0, await session.RunAsync(new TerminalLineReader(editor)));
+
+        // é is two bytes: two LATIN1 characters, two columns.
+        const string table = "   e   | length \n-------+--------\n caf\u00e9 |      2\n(1 row)\n\n";
+        Assert.Equal(table + table + "select 'caf\u00e9' as e, length('\u00e9');\n\\s\n\n\\q\n", session.Stdout);
+        Assert.Equal(["select 'caf\u00e9' as e, length('\u00e9');", "\\s"], editor.History);
+    }
+
     [ClusterFact]
     public async Task A_backslash_command_on_its_own_line_is_an_entry_of_its_own()
     {

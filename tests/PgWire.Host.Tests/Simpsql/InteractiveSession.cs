@@ -47,11 +47,12 @@ internal sealed class InteractiveSession : IAsyncDisposable
         ["PGCONNECT_TIMEOUT"] = "10",
     });
 
-    public static async Task<InteractiveSession> StartAsync(string user = TestCluster.SuperUser, string? password = TestCluster.SuperUserPassword)
+    public static async Task<InteractiveSession> StartAsync(string user = TestCluster.SuperUser, string? password = TestCluster.SuperUserPassword, string? clientEncoding = null)
     {
         var env = Environment(user, password);
         var system = ActorSystem.Create("simpsql-test", "akka { loglevel = OFF\nstdout-loglevel = OFF }");
-        var client = await PgClient.ConnectAsync(system, ConnectionSettings.Resolve(null, null, env));
+        var overrides = new Dictionary<string, string?>(StringComparer.Ordinal) { ["client_encoding"] = clientEncoding };
+        var client = await PgClient.ConnectAsync(system, ConnectionSettings.Resolve(null, overrides, env, anyClientEncoding: clientEncoding is not null));
         return new InteractiveSession(system, client, env);
     }
 

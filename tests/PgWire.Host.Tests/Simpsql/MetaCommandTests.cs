@@ -73,6 +73,10 @@ public sealed partial class MetaCommandTests
     }
 
     [PsqlFact]
+    public void Quoted_references_to_unset_variables_stay_in_backslash_arguments_like_psql() =>
+        SimpsqlHarness.AssertSameAsPsql(["-X"], "\\echo a :'nope' :\"nope\" :nope b:'nope'c\n\\set v 'x y'\n\\echo :'v' :\"v\" :'nope'\n\\set w :'nope'\n\\echo :w\n");
+
+    [PsqlFact]
     public void Watch_on_an_empty_buffer_is_an_error_like_psql()
     {
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "\\watch"]);

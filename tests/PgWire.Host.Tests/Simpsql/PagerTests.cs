@@ -176,6 +176,50 @@ public sealed class PagerTests : IDisposable
         Assert.Contains(" still here\r\n(1 row)", ours, StringComparison.Ordinal);
     }
 
+    /// <summary>The clock in \watch's titles, which differs from run to run.</summary>
+    private static string WithoutTimes(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, @"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}", "TIME");
+
+    [TerminalFact]
+    public void Watch_results_go_to_psql_watch_pager_until_it_exits()
+    {
+        string script = Path.Combine(_directory, "watch.sql");
+        File.WriteAllText(script, "select 1 as one\n\\watch 0.1\n\\echo after the watch\n");
+        string[] args = [PseudoTerminal.Uri(TestCluster.TrustUser), "-X", "-f", script];
+        string Pager(string name) => $"'head -n 9 > {Path.Combine(_directory, name)}'";
+
+        string ours = Pgwire("PAGER=" + Recorder("pager") + " PSQL_WATCH_PAGER=" + Pager("ours"), args);
+        string theirs = Psql("PAGER=" + Recorder("pager") + " PSQL_WATCH_PAGER=" + Pager("psql"), args);
+
+        // Every result, however short, went to the watch pager (which saw the first and part of the second), PAGER got none.
+        Assert.Equal(WithoutTimes(Recorded("psql")), WithoutTimes(Recorded("ours")));
+        Assert.Equal("TIME (every 0.1s)\n\n one \n-----\n   1\n(1 row)\n\nTIME (every 0.1s)\n\n", WithoutTimes(Recorded("ours")));
+        Assert.Equal("", Recorded("pager"));
+        Assert.Equal(theirs, ours);
+        Assert.Equal("after the watch\r\n", ours);
+    }
+
+    [TerminalFact]
+    public void Watch_ignores_a_blank_psql_watch_pager_and_pager_off()
+    {
+        string script = Path.Combine(_directory, "watch-error.sql");
+
+        // The second run fails (the sequence's maximum), which ends the watch.
+        File.WriteAllText(script, "create temp sequence s maxvalue 2;\nselect nextval('s') as n\n\\watch 0.1\n");
+        string[] args = [PseudoTerminal.Uri(TestCluster.TrustUser), "-X", "-f", script];
+        foreach (string environment in new[] { "PSQL_WATCH_PAGER=' '", "PSQL_WATCH_PAGER=" + Recorder("watch") + " PSQL_PAGER=" + Recorder("watch") + " PAGER=always" })
+        {
+            string[] options = environment.StartsWith("PSQL_WATCH_PAGER=' '", StringComparison.Ordinal) ? [] : ["-P", "pager=off"];
+            string ours = WithoutTimes(Pgwire(environment + " PAGER=" + Recorder("pager"), [.. args, .. options]));
+            string theirs = WithoutTimes(Psql(environment + " PAGER=" + Recorder("pager"), [.. args, .. options])).Replace("\npsql:", "\nsimpsql:", StringComparison.Ordinal);
+            Assert.Equal(theirs, ours);
+            Assert.Contains("TIME (every 0.1s)\r\n\r\n n \r\n---\r\n 2\r\n(1 row)\r\n", ours, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("", Recorded("pager"));
+        Assert.Equal("", Recorded("watch"));
+    }
+
     [TerminalFact]
     public void Interactive_results_wait_for_the_pager()
     {

@@ -40,6 +40,86 @@ internal static partial class SimpsqlHarness
         return (rc, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString());
     }
 
+    /// <summary>
+    /// Runs simpsql on bytes: <paramref name="stdin"/> and the returned output are one char per byte (Latin1), read
+    /// and written as the program does with its standard streams, whatever the client encoding.
+    /// </summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunSimpsqlBytes(string[] args, string stdin, IReadOnlyDictionary<string, string?> environment)
+    {
+        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string key && key.StartsWith("PG", StringComparison.Ordinal))
+            {
+                variables[key] = null;
+            }
+        }
+
+        variables["PGHOST"] = TestCluster.Host;
+        variables["PGPORT"] = TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        variables["PGDATABASE"] = TestCluster.Database;
+        variables["PGUSER"] = TestCluster.SuperUser;
+        variables["PGPASSWORD"] = TestCluster.SuperUserPassword;
+        variables["PGCONNECT_TIMEOUT"] = "10";
+        foreach (var (key, value) in environment)
+        {
+            variables[key] = value;
+        }
+
+        var codec = new PgWire.Host.Psql.ClientCodec();
+        using var stdout = new MemoryStream();
+        using var stderrBytes = new MemoryStream();
+        using var stderr = new StreamWriter(stderrBytes, codec.WriterEncoding) { AutoFlush = true, NewLine = "\n" };
+        using var input = new StreamReader(new MemoryStream(Encoding.Latin1.GetBytes(stdin)), Encoding.Latin1);
+        var console = new SimpsqlConsole(input, stdout, stderr, false, new OverlayEnvironment(variables)) { Codec = codec, StdinBytes = true };
+        int rc = SimpsqlCommand.RunAsync(args, console).GetAwaiter().GetResult();
+        stderr.Flush();
+        return (rc, Encoding.Latin1.GetString(stdout.ToArray()), Encoding.Latin1.GetString(stderrBytes.ToArray()));
+    }
+
+    /// <summary>psql on bytes, as <see cref="RunSimpsqlBytes"/>; PGCLIENTENCODING is unset unless <paramref name="environment"/> sets it.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunPsqlBytes(string[] args, string stdin, IReadOnlyDictionary<string, string?> environment)
+    {
+        var merged = new Dictionary<string, string?>(StringComparer.Ordinal) { ["PGCLIENTENCODING"] = null };
+        foreach (var (key, value) in environment)
+        {
+            merged[key] = value;
+        }
+
+        var (rc, stdout, stderr) = TestCluster.RunPsql(new PsqlOptions { Input = stdin, Environment = merged, Bytes = true }, args);
+        return (rc, stdout, PsqlPrefix().Replace(stderr, "simpsql:"));
+    }
+
+    /// <summary>Asserts that simpsql and psql write the same bytes (and exit alike) for the same input bytes.</summary>
+    public static void AssertSameBytesAsPsql(string[] args, string stdin, IReadOnlyDictionary<string, string?> environment)
+    {
+        var expected = RunPsqlBytes(args, stdin, environment);
+        var actual = RunSimpsqlBytes(args, stdin, environment);
+        string label = string.Join(' ', args);
+        Assert.True(expected.Stdout == actual.Stdout, $"stdout differs for {label}\n--- psql ---\n{Escape(expected.Stdout)}\n--- simpsql ---\n{Escape(actual.Stdout)}");
+        Assert.True(expected.Stderr == actual.Stderr, $"stderr differs for {label}\n--- psql ---\n{Escape(expected.Stderr)}\n--- simpsql ---\n{Escape(actual.Stderr)}");
+        Assert.True(expected.ExitCode == actual.ExitCode, $"exit code differs for {label}: psql {expected.ExitCode}, simpsql {actual.ExitCode}");
+    }
+
+    /// <summary>Bytes outside printable ASCII as \xHH, for a readable failure message.</summary>
+    private static string Escape(string bytes)
+    {
+        var sb = new StringBuilder();
+        foreach (char c in bytes)
+        {
+            if (c is '\n' or (>= ' ' and <= '~'))
+            {
+                sb.Append(c);
+            }
+            else
+            {
+                sb.Append("\\x").Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return sb.ToString();
+    }
+
     public static (int ExitCode, string Stdout, string Stderr) RunPsql(string[] args, string? stdin = null, string? user = null, string? password = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var options = new PsqlOptions { Input = stdin, User = user, Password = password, Environment = environment };

@@ -11,7 +11,7 @@ internal static class CatalogQuery
     /// <summary>The result, or null after printing the server's error to the host's error stream.</summary>
     public static async Task<ResultSet?> RunAsync(IMetaCommandHost host, string sql, CancellationToken ct)
     {
-        var collector = new TextRowsObserver();
+        var collector = new TextRowsObserver(host.Print.Codec.Decoding);
         await host.Client.ExecuteAsync(sql, collector, ct).ConfigureAwait(false);
         if (collector.Error is { } error)
         {
