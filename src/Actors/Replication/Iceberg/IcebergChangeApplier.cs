@@ -102,6 +102,13 @@ internal sealed class IcebergChangeApplier
 
     private long BufferedBytes => _bufferBytes + (_batch?.EstimatedBytes ?? 0);
 
+    /// <summary>
+    /// Whether the buffered rows are handed to the data file: at <see cref="BufferBytes"/>, where a
+    /// column batch's estimate (its values' bytes) counts twice, since two batches are kept and
+    /// encoding one takes about its size again.
+    /// </summary>
+    private bool BufferFull => _bufferBytes + (2 * (_batch?.EstimatedBytes ?? 0)) >= BufferBytes;
+
     /// <summary>Values written as null since the last commit because the Iceberg type cannot hold them.</summary>
     public long Unrepresentable => _unrepresentable;
 
@@ -223,7 +230,7 @@ internal sealed class IcebergChangeApplier
         }
 
         PendingChanges++;
-        if (BufferedBytes >= BufferBytes)
+        if (BufferFull)
         {
             await WriteBufferAsync(ct).ConfigureAwait(false);
         }
@@ -303,7 +310,7 @@ internal sealed class IcebergChangeApplier
 
         _index.AddBatched(_keyRow, _keyFields, row);
         PendingChanges++;
-        return BufferedBytes >= BufferBytes ? new ValueTask(WriteBufferAsync(ct)) : ValueTask.CompletedTask;
+        return BufferFull ? new ValueTask(WriteBufferAsync(ct)) : ValueTask.CompletedTask;
     }
 
     /// <summary>TRUNCATE: the next commit starts the table over; what was pending for it is dropped.</summary>
