@@ -17,7 +17,8 @@ namespace PgWire.Iceberg;
 /// </summary>
 /// <remarks>
 /// Values are added in PostgreSQL's text output form (<see cref="AppendText"/>, read as
-/// <see cref="PostgresValues.FromText"/> reads them) or as null, field by field in any order;
+/// <see cref="PostgresValues.FromText"/> reads them), in its binary send form for the types
+/// <see cref="ReadsBinary"/> names (<see cref="AppendBinary"/>), or as null, field by field in any order;
 /// <see cref="EndRow"/> ends a row, and a field given no value in it is null. Only schemas of
 /// primitive fields are taken (<see cref="Supports"/>): lists go through the row-based
 /// <see cref="DataFileAppender.AppendAsync(IReadOnlyList{object?[]}, CancellationToken)"/>.

@@ -24,10 +24,12 @@ namespace PgWire.Actors.Replication.Iceberg;
 /// when the applier opens, so it survives any restart without a file of its own.
 /// </para>
 /// <para>
-/// A row inserted and changed again before the commit never reaches a file: the buffer drops it.
-/// A row in a file (committed, or written for the coming commit) gets a position delete; by the
-/// spec's rule a delete of the same sequence number applies to the data files of its own commit
-/// too.
+/// Inserts of a table of primitive fields are gathered in a <see cref="ColumnBatch"/> (typed
+/// values read straight from the tuple), other rows in a row buffer. A buffered row changed again
+/// before the commit never reaches a file: the buffer drops it. A row of the column batch cannot be
+/// dropped from it: it is written, and deleted by position like a row in a file. A row in a file
+/// (committed, or written for the coming commit) gets a position delete; by the spec's rule a
+/// delete of the same sequence number applies to the data files of its own commit too.
 /// </para>
 /// </remarks>
 internal sealed class IcebergChangeApplier
