@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -16,7 +17,8 @@ namespace PgWire.Iceberg;
 /// </summary>
 /// <remarks>
 /// Values are added in PostgreSQL's text output form (<see cref="AppendText"/>, read as
-/// <see cref="PostgresValues.FromText"/> reads them) or as null, field by field in any order;
+/// <see cref="PostgresValues.FromText"/> reads them), in its binary send form for the types
+/// <see cref="ReadsBinary"/> names (<see cref="AppendBinary"/>), or as null, field by field in any order;
 /// <see cref="EndRow"/> ends a row, and a field given no value in it is null. Only schemas of
 /// primitive fields are taken (<see cref="Supports"/>): lists go through the row-based
 /// <see cref="DataFileAppender.AppendAsync(IReadOnlyList{object?[]}, CancellationToken)"/>.
@@ -67,6 +69,45 @@ public sealed class ColumnBatch
         var column = _columns[field];
         EstimatedBytes += column.AppendText(utf8Text, out unrepresentable)
             ?? Null(column, RowCount);
+    }
+
+    /// <summary>
+    /// Whether values of PostgreSQL type <paramref name="typeOid"/> can be added to a field of
+    /// <paramref name="type"/> in their binary send form (<see cref="AppendBinary"/>): bool, int2,
+    /// int4, int8, float4, float8, uuid, date, time, timestamp, timestamptz, text and varchar,
+    /// where <see cref="PostgresValues.BinaryReader"/> reads them too.
+    /// </summary>
+    public static bool ReadsBinary(IcebergType type, uint typeOid) =>
+        type is PrimitiveType p && p.Name is not ("binary" or "decimal" or "fixed") && PostgresValues.BinaryReader(type, typeOid) is not null;
+
+    /// <summary>
+    /// Adds field <paramref name="field"/>'s value of the current row from its PostgreSQL binary
+    /// send form of type <paramref name="typeOid"/> (one <see cref="ReadsBinary"/> takes); the
+    /// value is the one <see cref="PostgresValues.BinaryReader"/> gives. A value the Iceberg type
+    /// cannot hold is added as null with <paramref name="unrepresentable"/> set; a value of the
+    /// wrong length throws <see cref="FormatException"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void AppendBinary(int field, uint typeOid, ReadOnlySpan<byte> value, out bool unrepresentable)
+    {
+        var column = _columns[field];
+        EstimatedBytes += column.AppendBinary(typeOid, value, out unrepresentable)
+            ?? Null(column, RowCount);
+    }
+
+    /// <summary>
+    /// The value of field <paramref name="field"/> in row <paramref name="row"/> (an ended row, or
+    /// the current one once the field has its value), as <see cref="PostgresValues.FromText"/> gives
+    /// it: int, long, string, DateOnly, DateTime or DateTimeOffset for timestamps, and so on. Quick
+    /// for the last row given a value and for required fields; other rows of a nullable field count
+    /// the nulls before them.
+    /// </summary>
+    public object? GetValue(int field, int row)
+    {
+        var column = _columns[field];
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, column.Count);
+        return column.Get(row);
     }
 
     /// <summary>Adds null as field <paramref name="field"/>'s value of the current row (refused for a required field).</summary>
@@ -148,24 +189,107 @@ public sealed class ColumnBatch
             return !unrepresentable;
         };
 
+        // Timestamps are kept as microseconds from 1970 and given back as the text reader makes them.
+        Func<long, object> timestampBox = type.Name == "timestamptz"
+            ? static micros => new DateTimeOffset(DateTime.UnixEpoch.Ticks + (micros * 10), TimeSpan.Zero)
+            : static micros => new DateTime(DateTime.UnixEpoch.Ticks + (micros * 10), DateTimeKind.Unspecified);
+
         return type.Name switch
         {
             "string" => new Strings(field, capacity),
             "binary" => new Binary(field, capacity),
-            "boolean" => new Values<bool>(field, capacity, 1, ParseBool(General(static o => (bool)o)), static b => b),
-            "int" => new Values<int>(field, capacity, 4, ParseInt(General(static o => (int)o)), static v => v),
-            "long" => new Values<long>(field, capacity, 8, ParseLong(General(static o => (long)o)), static v => v),
-            "float" => new Values<float>(field, capacity, 4, ParseFloat(General(static o => (float)o)), static v => v),
-            "double" => new Values<double>(field, capacity, 8, ParseDouble(General(static o => (double)o)), static v => v),
-            "date" => new Values<int>(field, capacity, 4, General(static o => ((DateOnly)o).DayNumber - EpochDay), static d => DateOnly.FromDayNumber(d + EpochDay)),
-            "time" => new Values<long>(field, capacity, 8, General(static o => ((TimeOnly)o).Ticks / 10), static micros => new TimeOnly(micros * 10)),
+            "boolean" => new Values<bool>(field, capacity, 1, ParseBool(General(static o => (bool)o)), static b => b, binary: BinaryBool),
+            "int" => new Values<int>(field, capacity, 4, ParseInt(General(static o => (int)o)), static v => v, binary: BinaryInt),
+            "long" => new Values<long>(field, capacity, 8, ParseLong(General(static o => (long)o)), static v => v, binary: BinaryLong),
+            "float" => new Values<float>(field, capacity, 4, ParseFloat(General(static o => (float)o)), static v => v, binary: BinaryFloat),
+            "double" => new Values<double>(field, capacity, 8, ParseDouble(General(static o => (double)o)), static v => v, binary: BinaryDouble),
+            "date" => new Values<int>(field, capacity, 4, General(static o => ((DateOnly)o).DayNumber - EpochDay), static d => DateOnly.FromDayNumber(d + EpochDay), binary: BinaryDate),
+            "time" => new Values<long>(field, capacity, 8, General(static o => ((TimeOnly)o).Ticks / 10), static micros => new TimeOnly(micros * 10), binary: BinaryTime),
             // Bounds stay microseconds, as the row-based writer keeps them.
-            "timestamp" or "timestamptz" => new Values<long>(field, capacity, 8, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (ReadOnlySpan<byte> text, out long micros) => PostgresValues.TryTimestampMicros(type, text, out micros), static micros => micros),
-            "uuid" => new Values<Guid>(field, capacity, 16, General(static o => (Guid)o), static g => g, ParquetValueColumns.CompareUuid),
+            "timestamp" or "timestamptz" => new Values<long>(field, capacity, 8, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (ReadOnlySpan<byte> text, out long micros) => PostgresValues.TryTimestampMicros(type, text, out micros), static micros => micros, timestampBox, BinaryTimestamp(type.Name)),
+            "uuid" => new Values<Guid>(field, capacity, 16, General(static o => (Guid)o), static g => g, compare: ParquetValueColumns.CompareUuid, binary: BinaryUuid),
             "decimal" => new Values<decimal>(field, capacity, 16, General(static o => (decimal)o), static d => d),
             _ => throw new NotSupportedException($"column {field.Name}: writing {type} is not supported yet"),
         };
     }
+
+    // ---- binary send forms (big-endian), by PostgreSQL type OID; null for a type not read this way
+
+    private static ReadOnlySpan<byte> Fixed(ReadOnlySpan<byte> value, int length) => value.Length == length
+        ? value
+        : throw new FormatException($"a binary value of {value.Length} bytes where {length} were expected");
+
+    private static Parse<bool>? BinaryBool(uint oid) => oid == 16
+        ? static (ReadOnlySpan<byte> v, out bool value) => { value = Fixed(v, 1)[0] != 0; return true; }
+        : null;
+
+    private static Parse<int>? BinaryInt(uint oid) => oid switch
+    {
+        21 => static (ReadOnlySpan<byte> v, out int value) => { value = BinaryPrimitives.ReadInt16BigEndian(Fixed(v, 2)); return true; },
+        23 => static (ReadOnlySpan<byte> v, out int value) => { value = BinaryPrimitives.ReadInt32BigEndian(Fixed(v, 4)); return true; },
+        _ => null,
+    };
+
+    private static Parse<long>? BinaryLong(uint oid) => oid switch
+    {
+        21 => static (ReadOnlySpan<byte> v, out long value) => { value = BinaryPrimitives.ReadInt16BigEndian(Fixed(v, 2)); return true; },
+        23 => static (ReadOnlySpan<byte> v, out long value) => { value = BinaryPrimitives.ReadInt32BigEndian(Fixed(v, 4)); return true; },
+        20 => static (ReadOnlySpan<byte> v, out long value) => { value = BinaryPrimitives.ReadInt64BigEndian(Fixed(v, 8)); return true; },
+        _ => null,
+    };
+
+    private static Parse<float>? BinaryFloat(uint oid) => oid == 700
+        ? static (ReadOnlySpan<byte> v, out float value) => { value = BinaryPrimitives.ReadSingleBigEndian(Fixed(v, 4)); return true; }
+        : null;
+
+    private static Parse<double>? BinaryDouble(uint oid) => oid switch
+    {
+        700 => static (ReadOnlySpan<byte> v, out double value) => { value = BinaryPrimitives.ReadSingleBigEndian(Fixed(v, 4)); return true; },
+        701 => static (ReadOnlySpan<byte> v, out double value) => { value = BinaryPrimitives.ReadDoubleBigEndian(Fixed(v, 8)); return true; },
+        _ => null,
+    };
+
+    private static Parse<Guid>? BinaryUuid(uint oid) => oid == 2950
+        ? static (ReadOnlySpan<byte> v, out Guid value) => { value = new Guid(Fixed(v, 16), bigEndian: true); return true; }
+        : null;
+
+    private static readonly int PostgresEpochDay = new DateOnly(2000, 1, 1).DayNumber;
+
+    /// <summary>Microseconds from 1970 of PostgreSQL's epoch, 2000-01-01.</summary>
+    private const long PostgresEpochMicros = 946_684_800_000_000;
+
+    /// <summary>Days from 2000-01-01 (int.MinValue and int.MaxValue are the infinities); beyond DateOnly is unrepresentable.</summary>
+    private static Parse<int>? BinaryDate(uint oid) => oid == 1082
+        ? static (ReadOnlySpan<byte> v, out int value) =>
+        {
+            var day = (long)BinaryPrimitives.ReadInt32BigEndian(Fixed(v, 4)) + PostgresEpochDay;
+            var fits = day >= DateOnly.MinValue.DayNumber && day <= DateOnly.MaxValue.DayNumber;
+            value = fits ? (int)day - EpochDay : 0;
+            return fits;
+        }
+        : null;
+
+    /// <summary>Microseconds from midnight; 24:00:00 is unrepresentable.</summary>
+    private static Parse<long>? BinaryTime(uint oid) => oid == 1083
+        ? static (ReadOnlySpan<byte> v, out long value) =>
+        {
+            value = BinaryPrimitives.ReadInt64BigEndian(Fixed(v, 8));
+            return value >= 0 && value < TimeSpan.TicksPerDay / 10;
+        }
+        : null;
+
+    /// <summary>Microseconds from 2000-01-01 (UTC for timestamptz); the infinities and years out of 1 to 9999 are unrepresentable.</summary>
+    private static Func<uint, Parse<long>?> BinaryTimestamp(string typeName) => oid => (oid, typeName) is (1114, "timestamp") or (1184, "timestamptz")
+        ? static (ReadOnlySpan<byte> v, out long value) =>
+        {
+            var micros = BinaryPrimitives.ReadInt64BigEndian(Fixed(v, 8));
+            // DateTime's range in microseconds from 1970 (and clear of overflow).
+            const long min = -62_135_596_800_000_000, max = 253_402_300_799_999_999;
+            var fits = micros is >= min - PostgresEpochMicros and <= max - PostgresEpochMicros;
+            value = fits ? micros + PostgresEpochMicros : 0;
+            return fits;
+        }
+        : null;
 
     // The common forms read straight from the bytes; anything else (and malformed text, for its message) goes the general way.
     private static Parse<bool> ParseBool(Parse<bool> general) => [MethodImpl(MethodImplOptions.AggressiveOptimization)] (ReadOnlySpan<byte> text, out bool value) =>
@@ -201,11 +325,44 @@ public sealed class ColumnBatch
         /// <summary>Adds a value; its estimated size, or null when the type cannot hold it (the caller adds null).</summary>
         public abstract long? AppendText(ReadOnlySpan<byte> text, out bool unrepresentable);
 
+        /// <summary>Adds a value from its binary send form; as <see cref="AppendText"/>.</summary>
+        public abstract long? AppendBinary(uint typeOid, ReadOnlySpan<byte> value, out bool unrepresentable);
+
         public abstract void AppendNull();
+
+        /// <summary>The value of a row that has one, boxed as the text reader gives it.</summary>
+        public abstract object? Get(int row);
 
         public abstract Task WriteAsync(ParquetRowGroupWriter rowGroup, DataField field, DataFileWriter.ColumnMetrics metrics, CancellationToken ct);
 
         public abstract void Clear();
+
+        /// <summary>Where row <paramref name="row"/>'s value is among the non-null values; -1 for null.</summary>
+        protected int ValueIndex(int row, int valueCount)
+        {
+            if (Levels is not { } levels)
+            {
+                return row;
+            }
+
+            if (levels[row] == 0)
+            {
+                return -1;
+            }
+
+            if (row == Count - 1)
+            {
+                return valueCount - 1;
+            }
+
+            var index = 0;
+            for (var r = 0; r < row; r++)
+            {
+                index += levels[r];
+            }
+
+            return index;
+        }
 
         /// <summary>Definition levels of a nullable column (1 present, 0 null), else null.</summary>
         protected int[]? Levels { get; private set; } = field.Required ? null : new int[capacity];
@@ -241,9 +398,12 @@ public sealed class ColumnBatch
     }
 
     /// <summary>A column of fixed-size values: the non-null ones in order, with definition levels when nullable.</summary>
-    private sealed class Values<T>(NestedField field, int capacity, int size, Parse<T> parse, Func<T, object> bound, Func<T, T, int>? compare = null) : Column(field, capacity)
+    private sealed class Values<T>(NestedField field, int capacity, int size, Parse<T> parse, Func<T, object> bound, Func<T, object>? box = null, Func<uint, Parse<T>?>? binary = null, Func<T, T, int>? compare = null) : Column(field, capacity)
         where T : struct, IComparable<T>
     {
+        private readonly Func<T, object> _box = box ?? bound;
+        private uint _binaryOid;
+        private Parse<T>? _binaryParse;
         private T[] _values = new T[capacity];
         private int _valueCount;
         private long _nulls;
@@ -262,6 +422,33 @@ public sealed class ColumnBatch
             }
 
             unrepresentable = false;
+            return Add(v);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public override long? AppendBinary(uint typeOid, ReadOnlySpan<byte> value, out bool unrepresentable)
+        {
+            if (typeOid != _binaryOid || _binaryParse is null)
+            {
+                _binaryParse = binary?.Invoke(typeOid) ?? throw new NotSupportedException($"column {Field.Name}: values of type OID {typeOid} are not read in binary form");
+                _binaryOid = typeOid;
+            }
+
+            if (!_binaryParse(value, out var v))
+            {
+                unrepresentable = true;
+                return null;
+            }
+
+            unrepresentable = false;
+            return Add(v);
+        }
+
+        public override object? Get(int row) => ValueIndex(row, _valueCount) is >= 0 and var i ? _box(_values[i]) : null;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private long Add(T v)
+        {
             if (_valueCount == _values.Length)
             {
                 _values = Grow(_values);
@@ -365,6 +552,13 @@ public sealed class ColumnBatch
             return 4 + length;
         }
 
+        /// <summary>text and varchar: the binary form is the text.</summary>
+        public override long? AppendBinary(uint typeOid, ReadOnlySpan<byte> value, out bool unrepresentable) => typeOid is 25 or 1043
+            ? AppendText(value, out unrepresentable)
+            : throw new NotSupportedException($"column {Field.Name}: values of type OID {typeOid} are not read in binary form");
+
+        public override object? Get(int row) => ValueIndex(row, _valueCount) is >= 0 and var i ? _values[i].ToString() : null;
+
         private void NextChunk(int atLeast)
         {
             // Chunks are kept for the next batch; one too small for a long value is replaced.
@@ -443,6 +637,11 @@ public sealed class ColumnBatch
 
             return 4 + b.Length;
         }
+
+        public override long? AppendBinary(uint typeOid, ReadOnlySpan<byte> value, out bool unrepresentable) =>
+            throw new NotSupportedException($"column {Field.Name}: bytea is not read in binary form");
+
+        public override object? Get(int row) => ValueIndex(row, _valueCount) is >= 0 and var i ? _values[i].ToArray() : null;
 
         public override void AppendNull()
         {

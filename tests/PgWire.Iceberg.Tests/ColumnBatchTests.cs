@@ -146,6 +146,122 @@ public sealed class ColumnBatchTests : IDisposable
         Assert.False(ColumnBatch.Supports(new IcebergSchema(0, [new NestedField(1, "tags", false, new ListType(2, PrimitiveType.String, false))], [])));
     }
 
+    /// <summary>Big-endian bytes of a binary send form.</summary>
+    private static byte[] Be(long value, int size)
+    {
+        var bytes = new byte[size];
+        for (var i = size - 1; i >= 0; i--, value >>= 8)
+        {
+            bytes[i] = (byte)value;
+        }
+
+        return bytes;
+    }
+
+    private static byte[] Be(double value) => Be(BitConverter.DoubleToInt64Bits(value), 8);
+
+    private static byte[] Be(float value) => Be(BitConverter.SingleToInt32Bits(value), 4);
+
+    public static TheoryData<string, uint, byte[]> BinaryValues() => new()
+    {
+        { "boolean", 16, [1] },
+        { "boolean", 16, [0] },
+        { "int", 21, Be(-12345, 2) },
+        { "int", 23, Be(int.MinValue, 4) },
+        { "long", 21, Be(300, 2) },
+        { "long", 23, Be(-7, 4) },
+        { "long", 20, Be(long.MaxValue, 8) },
+        { "float", 700, Be(1.5f) },
+        { "float", 700, Be(float.NaN) },
+        { "double", 700, Be(0.1f) },
+        { "double", 701, Be(-2.5e300) },
+        { "double", 701, Be(double.NaN) },
+        { "uuid", 2950, Convert.FromHexString("0123456789abcdef0123456789abcdef") },
+        { "date", 1082, Be(-10958, 4) },  // 1970-01-01
+        { "date", 1082, Be(9000, 4) },
+        { "date", 1082, Be(int.MaxValue, 4) },  // infinity: unrepresentable
+        { "date", 1082, Be(-800_000, 4) },  // before year 1: unrepresentable
+        { "time", 1083, Be(0, 8) },
+        { "time", 1083, Be(86_399_999_999, 8) },
+        { "time", 1083, Be(86_400_000_000, 8) },  // 24:00:00: unrepresentable
+        { "timestamp", 1114, Be(0, 8) },
+        { "timestamp", 1114, Be(-946_684_800_000_001, 8) },  // a microsecond before 1970
+        { "timestamp", 1114, Be(252_455_615_999_999_999, 8) },  // 9999-12-31 23:59:59.999999
+        { "timestamp", 1114, Be(252_455_616_000_000_000, 8) },  // year 10000: unrepresentable
+        { "timestamp", 1114, Be(long.MinValue, 8) },  // -infinity: unrepresentable
+        { "timestamptz", 1184, Be(-63_082_281_600_000_000, 8) },  // 0001-01-01 00:00:00+00
+        { "timestamptz", 1184, Be(-63_082_281_600_000_001, 8) },  // just before: unrepresentable
+        { "timestamptz", 1184, Be(long.MaxValue, 8) },
+        { "string", 25, Encoding.UTF8.GetBytes("é 𝄞 text") },
+        { "string", 1043, [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BinaryValues))]
+    public void Binary_values_equal_the_binary_reader_and_read_back_as_it_gives_them(string type, uint typeOid, byte[] value)
+    {
+        var primitive = PrimitiveType.Parse(type);
+        var schema = new IcebergSchema(0, [new NestedField(1, "id", true, PrimitiveType.Int), new NestedField(2, "v", false, primitive)], []);
+        Assert.True(ColumnBatch.ReadsBinary(primitive, typeOid));
+        var expected = PostgresValues.BinaryReader(primitive, typeOid)!(value, out var expectedUnrepresentable);
+
+        // The value among nulls: row 1 of three, and the last row; read back from either place.
+        var batch = new ColumnBatch(schema);
+        for (var row = 0; row < 4; row++)
+        {
+            batch.AppendText(0, Encoding.UTF8.GetBytes(row.ToString(CultureInfo.InvariantCulture)), out _);
+            if (row is 1 or 3)
+            {
+                batch.AppendBinary(1, typeOid, value, out var unrepresentable);
+                Assert.Equal(expectedUnrepresentable, unrepresentable);
+            }
+            else
+            {
+                batch.AppendNull(1);
+            }
+
+            batch.EndRow();
+        }
+
+        Assert.Equal(expected, batch.GetValue(1, 1));
+        Assert.Equal(expected, batch.GetValue(1, 3));
+        Assert.Null(batch.GetValue(1, 0));
+        Assert.Null(batch.GetValue(1, 2));
+        Assert.Equal(2, batch.GetValue(0, 2));
+    }
+
+    [Fact]
+    public void Types_not_read_in_binary_are_told_and_a_wrong_length_is_refused()
+    {
+        Assert.False(ColumnBatch.ReadsBinary(PrimitiveType.Decimal(12, 2), 1700));
+        Assert.False(ColumnBatch.ReadsBinary(PrimitiveType.Binary, 17));
+        Assert.False(ColumnBatch.ReadsBinary(PrimitiveType.String, 1700));
+        Assert.False(ColumnBatch.ReadsBinary(PrimitiveType.Int, 20));
+        var schema = new IcebergSchema(0, [new NestedField(1, "n", false, PrimitiveType.Long)], []);
+        var batch = new ColumnBatch(schema);
+        var e = Assert.Throws<FormatException>(() => batch.AppendBinary(0, 20, [1, 2, 3], out _));
+        Assert.Contains("3 bytes where 8 were expected", e.Message, StringComparison.Ordinal);
+        Assert.Throws<NotSupportedException>(() => batch.AppendBinary(0, 1700, [0, 0], out _));
+    }
+
+    [Fact]
+    public void Values_read_back_from_text_are_the_text_readers()
+    {
+        var schema = TableWriteTests.Schema();
+        var rows = Rows(1, 50);
+        var batch = new ColumnBatch(schema);
+        AppendRows(batch, rows);
+        for (var r = 0; r < rows.Count; r++)
+        {
+            for (var c = 0; c < schema.Fields.Count; c++)
+            {
+                var text = PgText(rows[r][c]);
+                var expected = text is null ? null : PostgresValues.FromText(schema.Fields[c].Type, Encoding.UTF8.GetBytes(text), out _);
+                Assert.Equal(expected, batch.GetValue(c, r));
+            }
+        }
+    }
+
     [Theory]
     [InlineData("timestamptz", "2024-06-01 12:00:00+00")]
     [InlineData("timestamptz", "2024-06-01 12:00:00.5+05:30")]

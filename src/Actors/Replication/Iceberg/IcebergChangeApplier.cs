@@ -24,15 +24,20 @@ namespace PgWire.Actors.Replication.Iceberg;
 /// when the applier opens, so it survives any restart without a file of its own.
 /// </para>
 /// <para>
-/// A row inserted and changed again before the commit never reaches a file: the buffer drops it.
-/// A row in a file (committed, or written for the coming commit) gets a position delete; by the
-/// spec's rule a delete of the same sequence number applies to the data files of its own commit
-/// too.
+/// Inserts of a table of primitive fields are gathered in a <see cref="ColumnBatch"/> (typed
+/// values read straight from the tuple), other rows in a row buffer. A buffered row changed again
+/// before the commit never reaches a file: the buffer drops it. A row of the column batch cannot be
+/// dropped from it: it is written, and deleted by position like a row in a file. A row in a file
+/// (committed, or written for the coming commit) gets a position delete; by the spec's rule a
+/// delete of the same sequence number applies to the data files of its own commit too.
 /// </para>
 /// </remarks>
 internal sealed class IcebergChangeApplier
 {
     private const int BufferFile = -1;
+
+    /// <summary>The file of a row in the column batch of inserts (<see cref="_batch"/>), by its row there.</summary>
+    private const int BatchFile = -2;
 
     private readonly IFileIO _io;
     private readonly Func<CancellationToken, Task<IcebergTable>> _load;
@@ -42,8 +47,15 @@ internal sealed class IcebergChangeApplier
     private readonly List<string> _files = [];
     private readonly Dictionary<string, int> _fileIds = new(StringComparer.Ordinal);
 
-    // What the next commit holds.
+    // What the next commit holds: inserts of a table of primitive fields go into a column batch
+    // (typed values, nothing per value), other rows (updates' new rows, tables with lists) into _buffer.
     private readonly List<object?[]> _buffer = [];
+    private ColumnBatch? _batch;
+    private ColumnBatch? _spareBatch;
+    private ColumnBatch? _encodingBatch;
+    // Rows of _batch removed again before it was written: they are written, then deleted by position.
+    private readonly List<int> _batchRemoved = [];
+    private object?[] _keyRow = [];
     private readonly List<DataFile> _written = [];
 
     // The data file the coming commit's inserts are appended to, in batches (row groups), each
@@ -88,7 +100,16 @@ internal sealed class IcebergChangeApplier
     public int PendingChanges { get; private set; }
 
     /// <summary>An estimate of what the next commit writes (buffered rows and files written for it).</summary>
-    public long PendingBytes => _bufferBytes + _writtenBytes + _appenderBytes;
+    public long PendingBytes => BufferedBytes + _writtenBytes + _appenderBytes;
+
+    private long BufferedBytes => _bufferBytes + (_batch?.EstimatedBytes ?? 0);
+
+    /// <summary>
+    /// Whether the buffered rows are handed to the data file: at <see cref="BufferBytes"/>, where a
+    /// column batch's estimate (its values' bytes) counts twice, since two batches are kept and
+    /// encoding one takes about its size again.
+    /// </summary>
+    private bool BufferFull => _bufferBytes + (2 * (_batch?.EstimatedBytes ?? 0)) >= BufferBytes;
 
     /// <summary>Values written as null since the last commit because the Iceberg type cannot hold them.</summary>
     public long Unrepresentable => _unrepresentable;
@@ -211,10 +232,87 @@ internal sealed class IcebergChangeApplier
         }
 
         PendingChanges++;
-        if (_bufferBytes >= BufferBytes)
+        if (BufferFull)
         {
             await WriteBufferAsync(ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Applies an insert straight from its tuple (of the relation last given to
+    /// <see cref="UseRelationAsync"/>): into the column batch where the table's fields are all
+    /// primitive, else as a row through <see cref="ApplyAsync"/>. The tuple is read before anything is awaited.
+    /// </summary>
+    public ValueTask InsertAsync(TableRelation relation, TupleData tuple, CancellationToken ct)
+    {
+        if (_batch is not { } batch)
+        {
+            return ApplyAsync(ChangeKind.Insert, relation, null, Row(relation, tuple, out _), null, ct);
+        }
+
+        var i = 0;
+        foreach (var column in tuple)
+        {
+            if (i >= _columnField.Length)
+            {
+                break;
+            }
+
+            var field = _columnField[i];
+            bool unrepresentable;
+            switch (column.Kind)
+            {
+                case TupleKind.Text:
+                    var text = tuple.GetValue(column);
+                    batch.AppendText(field, text, out unrepresentable);
+                    if (unrepresentable)
+                    {
+                        CountUnrepresentable(relation.Columns[i], i, text);
+                    }
+
+                    break;
+                case TupleKind.Binary:
+                    var binary = tuple.GetValue(column);
+                    var info = relation.Columns[i];
+                    if (_batchBinary[i])
+                    {
+                        batch.AppendBinary(field, info.TypeOid, binary, out unrepresentable);
+                        if (unrepresentable)
+                        {
+                            CountUnrepresentable(info, i, info.BinaryAsText(binary, _binaryText));
+                        }
+                    }
+                    else
+                    {
+                        var asText = info.BinaryAsText(binary, _binaryText);
+                        batch.AppendText(field, asText, out unrepresentable);
+                        if (unrepresentable)
+                        {
+                            CountUnrepresentable(info, i, asText);
+                        }
+                    }
+
+                    break;
+                default:
+                    // Null (an insert has no unchanged TOAST values; one would read null, as in a row).
+                    batch.AppendNull(field);
+                    break;
+            }
+
+            i++;
+        }
+
+        // Fields the relation lacks are null.
+        batch.EndRow();
+        var row = batch.RowCount - 1;
+        foreach (var k in _keyFields)
+        {
+            _keyRow[k] = batch.GetValue(k, row);
+        }
+
+        _index.AddBatched(_keyRow, _keyFields, row);
+        PendingChanges++;
+        return BufferFull ? new ValueTask(WriteBufferAsync(ct)) : ValueTask.CompletedTask;
     }
 
     /// <summary>TRUNCATE: the next commit starts the table over; what was pending for it is dropped.</summary>
@@ -249,6 +347,10 @@ internal sealed class IcebergChangeApplier
         {
             _buffer[(int)location.Position] = null!;
         }
+        else if (location.File == BatchFile)
+        {
+            _batchRemoved.Add((int)location.Position);
+        }
         else
         {
             _deletes.Add(new PositionDelete(_files[location.File], location.Position));
@@ -263,6 +365,17 @@ internal sealed class IcebergChangeApplier
         if (!_index.TryFirst(oldKey, _keyFields, out var location))
         {
             return;
+        }
+
+        if (location.File == BatchFile)
+        {
+            // The row is in the column batch: it is written and its file closed first, so that it can be read.
+            await WriteBufferAsync(ct).ConfigureAwait(false);
+            await CompleteFileAsync(ct).ConfigureAwait(false);
+            if (!_index.TryFirst(oldKey, _keyFields, out location))
+            {
+                return;
+            }
         }
 
         object?[] old;
@@ -321,6 +434,28 @@ internal sealed class IcebergChangeApplier
         DataFileAppender? appender = null;
         var id = 0;
         long start = 0;
+
+        // The column batch goes first (one row group), the rows after it (another).
+        var batch = _batch is { RowCount: > 0 } b ? b : null;
+        if (batch is not null)
+        {
+            appender = _appender ??= OpenAppender(schema);
+            id = FileId(appender.Location);
+            start = appender.RecordCount;
+            for (var r = 0; r < batch.RowCount; r++)
+            {
+                _index.MoveBatched(r, new Location(id, start + r));
+            }
+
+            // Rows removed again are in the file, and deleted from it by position in the same commit.
+            foreach (var r in _batchRemoved)
+            {
+                _deletes.Add(new PositionDelete(appender.Location, start + r));
+            }
+
+            start += batch.RowCount;
+        }
+
         for (var i = 0; i < _buffer.Count; i++)
         {
             if (_buffer[i] is not { } row)
@@ -347,12 +482,32 @@ internal sealed class IcebergChangeApplier
         _buffer.Clear();
         _index.ClearBuffered();
         _bufferBytes = 0;
+        _batchRemoved.Clear();
+        if (batch is not null)
+        {
+            // The batch is encoded beside the applier; the one encoded before (now done) is filled next.
+            _encodingBatch = batch;
+            _batch = _spareBatch ?? new ColumnBatch(schema, batch.RowCount);
+            _spareBatch = null;
+        }
+
         if (appender is null)
         {
             return;
         }
 
-        _encoding = Task.Run(() => appender.AppendAsync(live, ct), ct);
+        _encoding = batch is null
+            ? Task.Run(() => appender.AppendAsync(live, ct), ct)
+            : Task.Run(
+                async () =>
+                {
+                    await appender.AppendAsync(batch, ct).ConfigureAwait(false);
+                    if (live.Count > 0)
+                    {
+                        await appender.AppendAsync(live, ct).ConfigureAwait(false);
+                    }
+                },
+                ct);
     }
 
     private DataFileAppender OpenAppender(IcebergSchema schema)
@@ -370,6 +525,16 @@ internal sealed class IcebergChangeApplier
         _encoding = Task.CompletedTask;
         await encoding.ConfigureAwait(false);
         _appenderBytes = _appender?.EstimatedBytes ?? 0;
+        if (_encodingBatch is { } done)
+        {
+            // Kept for the next batch while the table's schema stays the same.
+            _encodingBatch = null;
+            if (_batch is not null && done.Schema.Equals(_batch.Schema))
+            {
+                done.Clear();
+                _spareBatch = done;
+            }
+        }
     }
 
     /// <summary>Closes the data file being appended to; it joins the coming commit.</summary>
@@ -419,9 +584,12 @@ internal sealed class IcebergChangeApplier
         // finish on its own (its failure, if any, no longer matters).
         _encoding.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         _encoding = Task.CompletedTask;
+        _encodingBatch = null;
         _appender = null;
         _appenderBytes = 0;
         _buffer.Clear();
+        _batch?.Clear();
+        _batchRemoved.Clear();
         _index.ClearBuffered();
         _written.Clear();
         _deletes.Clear();
@@ -500,7 +668,30 @@ internal sealed class IcebergChangeApplier
 
         _width = schema.Fields.Count;
         _relation = relation;
+
+        // Inserts go into a column batch of the table's schema where it takes every field.
+        if (_batch is null || !_batch.Schema.Equals(schema))
+        {
+            if (_batch is { RowCount: > 0 })
+            {
+                await WriteBufferAsync(ct).ConfigureAwait(false);
+                await CompleteFileAsync(ct).ConfigureAwait(false);
+            }
+
+            _batch = ColumnBatch.Supports(schema) ? new ColumnBatch(schema) : null;
+            _spareBatch = null;
+        }
+
+        _keyRow = new object?[_width];
+        _batchBinary = new bool[relation.Columns.Count];
+        for (var i = 0; i < relation.Columns.Count; i++)
+        {
+            _batchBinary[i] = ColumnBatch.ReadsBinary(schema.Fields[_columnField[i]].Type, relation.Columns[i].TypeOid);
+        }
     }
+
+    /// <summary>Which of the relation's columns the column batch reads in binary form.</summary>
+    private bool[] _batchBinary = [];
 
     /// <summary>Whether values of a column mapped to <paramref name="wanted"/> can be stored in a field of type <paramref name="have"/>.</summary>
     internal static bool Fits(IcebergType have, IcebergType wanted)
@@ -736,6 +927,12 @@ internal sealed class IcebergChangeApplier
         /// <summary>Adds a buffered row at <paramref name="bufferPosition"/>.</summary>
         public abstract void AddBuffered(object?[] row, int[] positions, int bufferPosition);
 
+        /// <summary>Adds the row at <paramref name="batchRow"/> of the column batch (its key fields in <paramref name="row"/>).</summary>
+        public abstract void AddBatched(object?[] row, int[] positions, int batchRow);
+
+        /// <summary>The column batch's row <paramref name="batchRow"/> is now at <paramref name="to"/>.</summary>
+        public abstract void MoveBatched(int batchRow, Location to);
+
         /// <summary>The buffered row at <paramref name="bufferPosition"/> is now at <paramref name="to"/>.</summary>
         public abstract void MoveBuffered(int bufferPosition, Location to);
 
@@ -757,6 +954,7 @@ internal sealed class IcebergChangeApplier
         private readonly Dictionary<TKey, Location> _first = new(comparer);
         private Dictionary<TKey, Queue<Location>>? _more;
         private readonly List<TKey> _buffered = [];
+        private readonly List<TKey> _batched = [];
 
         public override void Add(object?[] row, int[] positions, Location location) => Add(keyOf(row, positions), location);
 
@@ -785,10 +983,24 @@ internal sealed class IcebergChangeApplier
             more.Enqueue(location);
         }
 
-        public override void MoveBuffered(int bufferPosition, Location to)
+        public override void AddBatched(object?[] row, int[] positions, int batchRow)
         {
-            var key = _buffered[bufferPosition];
-            var from = new Location(BufferFile, bufferPosition);
+            if (batchRow != _batched.Count)
+            {
+                throw new InvalidOperationException("the key index lost count of the column batch's rows");
+            }
+
+            var key = keyOf(row, positions);
+            Add(key, new Location(BatchFile, batchRow));
+            _batched.Add(key);
+        }
+
+        public override void MoveBuffered(int bufferPosition, Location to) => Move(_buffered[bufferPosition], new Location(BufferFile, bufferPosition), to);
+
+        public override void MoveBatched(int batchRow, Location to) => Move(_batched[batchRow], new Location(BatchFile, batchRow), to);
+
+        private void Move(TKey key, Location from, Location to)
+        {
             ref var first = ref CollectionsMarshal.GetValueRefOrNullRef(_first, key);
             if (!Unsafe.IsNullRef(ref first) && first == from)
             {
@@ -807,7 +1019,11 @@ internal sealed class IcebergChangeApplier
             }
         }
 
-        public override void ClearBuffered() => _buffered.Clear();
+        public override void ClearBuffered()
+        {
+            _buffered.Clear();
+            _batched.Clear();
+        }
 
         public override bool TryFirst(object?[] keyRow, int[] positions, out Location location) =>
             _first.TryGetValue(keyOf(keyRow, positions), out location);

@@ -202,7 +202,11 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
                     _applier.Truncate();
                     _changes++;
                     break;
-                case ChangeKind.Insert or ChangeKind.Update or ChangeKind.Delete:
+                case ChangeKind.Insert:
+                    await InsertAsync(change).ConfigureAwait(false);
+                    _changes++;
+                    break;
+                case ChangeKind.Update or ChangeKind.Delete:
                 {
                     var changed = change.Relation;
                     var (oldRow, newRow, unchanged) = Values(change);
@@ -215,6 +219,9 @@ internal sealed class IcebergSinkActor : ReceiveActor, IWithTimers
     }
 
     private TableRelation? _relationInUse;
+
+    /// <summary>An insert goes from its tuple into the applier's column batch (read before anything is awaited).</summary>
+    private ValueTask InsertAsync(RowChange change) => _applier.InsertAsync(change.Relation, change.NewTuple, CancellationToken.None);
 
     private (object?[]? Old, object?[]? New, bool[]? Unchanged) Values(RowChange change)
     {
