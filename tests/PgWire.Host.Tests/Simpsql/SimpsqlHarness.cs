@@ -12,25 +12,10 @@ internal static partial class SimpsqlHarness
 {
     public static (int ExitCode, string Stdout, string Stderr) RunSimpsql(string[] args, string? stdin = null, string? user = null, string? password = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        var variables = ClusterEnvironment(user ?? TestCluster.SuperUser, password ?? (user is null ? TestCluster.SuperUserPassword : null), environment);
+        if (environment is null || !environment.ContainsKey("PGCLIENTENCODING"))
         {
-            if (entry.Key is string key && key.StartsWith("PG", StringComparison.Ordinal))
-            {
-                variables[key] = null;
-            }
-        }
-
-        variables["PGHOST"] = TestCluster.Host;
-        variables["PGPORT"] = TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        variables["PGDATABASE"] = TestCluster.Database;
-        variables["PGUSER"] = user ?? TestCluster.SuperUser;
-        variables["PGPASSWORD"] = password ?? (user is null ? TestCluster.SuperUserPassword : null);
-        variables["PGCLIENTENCODING"] = "UTF8";
-        variables["PGCONNECT_TIMEOUT"] = "10";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
-        {
-            variables[key] = value;
+            variables["PGCLIENTENCODING"] = "UTF8";
         }
 
         using var stdout = new MemoryStream();
@@ -46,6 +31,25 @@ internal static partial class SimpsqlHarness
     /// </summary>
     public static (int ExitCode, string Stdout, string Stderr) RunSimpsqlBytes(string[] args, string stdin, IReadOnlyDictionary<string, string?> environment)
     {
+        var variables = ClusterEnvironment(TestCluster.SuperUser, TestCluster.SuperUserPassword, environment);
+        var codec = new PgWire.Host.Psql.ClientCodec();
+        using var stdout = new MemoryStream();
+        using var stderrBytes = new MemoryStream();
+        using var stderr = new StreamWriter(stderrBytes, codec.WriterEncoding) { AutoFlush = true, NewLine = "\n" };
+        using var input = new StreamReader(new MemoryStream(Encoding.Latin1.GetBytes(stdin)), Encoding.Latin1);
+        var console = new SimpsqlConsole(input, stdout, stderr, false, new OverlayEnvironment(variables)) { Codec = codec, StdinBytes = true };
+        int rc = SimpsqlCommand.RunAsync(args, console).GetAwaiter().GetResult();
+        stderr.Flush();
+        return (rc, Encoding.Latin1.GetString(stdout.ToArray()), Encoding.Latin1.GetString(stderrBytes.ToArray()));
+    }
+
+    /// <summary>
+    /// The environment simpsql runs in: every PG variable of this process unset, the test cluster's
+    /// host, port and database with <paramref name="user"/> and <paramref name="password"/>, then
+    /// <paramref name="environment"/> on top.
+    /// </summary>
+    private static Dictionary<string, string?> ClusterEnvironment(string user, string? password, IReadOnlyDictionary<string, string?>? environment)
+    {
         var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
@@ -58,23 +62,15 @@ internal static partial class SimpsqlHarness
         variables["PGHOST"] = TestCluster.Host;
         variables["PGPORT"] = TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         variables["PGDATABASE"] = TestCluster.Database;
-        variables["PGUSER"] = TestCluster.SuperUser;
-        variables["PGPASSWORD"] = TestCluster.SuperUserPassword;
+        variables["PGUSER"] = user;
+        variables["PGPASSWORD"] = password;
         variables["PGCONNECT_TIMEOUT"] = "10";
-        foreach (var (key, value) in environment)
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             variables[key] = value;
         }
 
-        var codec = new PgWire.Host.Psql.ClientCodec();
-        using var stdout = new MemoryStream();
-        using var stderrBytes = new MemoryStream();
-        using var stderr = new StreamWriter(stderrBytes, codec.WriterEncoding) { AutoFlush = true, NewLine = "\n" };
-        using var input = new StreamReader(new MemoryStream(Encoding.Latin1.GetBytes(stdin)), Encoding.Latin1);
-        var console = new SimpsqlConsole(input, stdout, stderr, false, new OverlayEnvironment(variables)) { Codec = codec, StdinBytes = true };
-        int rc = SimpsqlCommand.RunAsync(args, console).GetAwaiter().GetResult();
-        stderr.Flush();
-        return (rc, Encoding.Latin1.GetString(stdout.ToArray()), Encoding.Latin1.GetString(stderrBytes.ToArray()));
+        return variables;
     }
 
     /// <summary>psql on bytes, as <see cref="RunSimpsqlBytes"/>; PGCLIENTENCODING is unset unless <paramref name="environment"/> sets it.</summary>
