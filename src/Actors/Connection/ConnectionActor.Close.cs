@@ -3,10 +3,10 @@ using Akka.Actor;
 
 namespace PgWire.Actors.Connection;
 
-/// <summary>Closing: Terminate, then draining the socket until the server closes it.</summary>
+/// <summary>Closing: Terminate, then (unless told otherwise) draining the socket until the server closes it.</summary>
 public sealed partial class ConnectionActor
 {
-    private void OnTerminate()
+    private void OnTerminate(bool drain)
     {
         if (_stream is null)
         {
@@ -19,6 +19,12 @@ public sealed partial class ConnectionActor
         {
             _stream.Write(_writer.WrittenSpan);
             _stream.Flush();
+            if (!drain)
+            {
+                _writer.Clear();
+                FinishClose();
+                return;
+            }
 
             // Half-close and read to the end before closing: closing a socket with unread bytes
             // (a replication stream keeps sending) resets the connection, and the server may then

@@ -58,8 +58,8 @@ public sealed partial class ConnectionActor
             case CancelQuery:
             case SendCopyData:
                 break;
-            case Terminate:
-                OnTerminate();
+            case Terminate terminate:
+                OnTerminate(terminate.Drain);
                 break;
             default:
                 Unhandled(message);
@@ -103,8 +103,8 @@ public sealed partial class ConnectionActor
             case CancelQuery:
                 SendCancelRequest();
                 break;
-            case Terminate:
-                OnTerminate();
+            case Terminate terminate:
+                OnTerminate(terminate.Drain);
                 break;
             default:
                 Stash.Stash();

@@ -57,10 +57,23 @@ public sealed class CancelQuery
 /// <summary>Sends Terminate, closes the socket and stops the actor.</summary>
 public sealed class Terminate
 {
-    public static readonly Terminate Instance = new();
-    private Terminate()
-    {
-    }
+    /// <summary>
+    /// Half-closes the socket after Terminate and reads until the server closes its side before
+    /// closing it: a replication stream may still be sending, and closing a socket with unread
+    /// bytes resets the connection, which may drop what was sent last.
+    /// </summary>
+    public static readonly Terminate Instance = new(true);
+
+    /// <summary>
+    /// Closes the socket right after Terminate, as libpq does: for a query connection with
+    /// nothing more to come, without waiting for the server's backend to exit.
+    /// </summary>
+    public static readonly Terminate WithoutDraining = new(false);
+
+    private Terminate(bool drain) => Drain = drain;
+
+    /// <summary>Whether the socket is read to its end before it is closed.</summary>
+    public bool Drain { get; }
 }
 
 // ---- Events sent to the owner (the actor that created the connection, or the one given in Props) ----

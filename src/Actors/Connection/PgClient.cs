@@ -409,7 +409,7 @@ public sealed class PgClient : IAsyncDisposable
     {
         if (!_closed)
         {
-            _connection.Tell(Terminate.Instance);
+            _connection.Tell(Terminate.WithoutDraining);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {

@@ -191,6 +191,32 @@ public sealed class FakeServerTests : IAsyncLifetime
         await server;
     }
 
+    [Fact]
+    public async Task Closing_a_client_sends_Terminate_and_does_not_wait_for_the_server_to_close()
+    {
+        var terminated = new TaskCompletionSource<byte>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (port, server) = await Serve(async stream =>
+        {
+            await stream.WriteAsync(Auth(0, []));
+            await stream.WriteAsync(Msg('K', new byte[8]));
+            await stream.WriteAsync(Msg('Z', "I"u8.ToArray()));
+            var code = new byte[1];
+            await stream.ReadExactlyAsync(code);
+            terminated.SetResult(code[0]);
+
+            // A backend that takes its time to exit: the socket stays open on this side.
+            await Task.Delay(5000);
+        });
+        var client = await Connect(port);
+        var closing = client.DisposeAsync().AsTask();
+
+        // A draining close would wait for the server's end of the socket, up to its 2 s limit.
+        Assert.Same(closing, await Task.WhenAny(closing, Task.Delay(TimeSpan.FromSeconds(1.8))));
+        Assert.Equal((byte)'X', await terminated.Task.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.True(client.IsClosed);
+        await server;
+    }
+
     private static byte[] Cstr(string s) => [.. Encoding.UTF8.GetBytes(s), 0];
 
     /// <summary>A server of before 14: it reports neither in_hot_standby nor default_transaction_read_only, so the client asks.</summary>
