@@ -26,7 +26,7 @@ public static class StartupWarmUp
     /// <summary>
     /// Starts the warm-up once per process; the hashes of password authentication are left out when
     /// every host is a unix-domain socket (<paramref name="localSocketsOnly"/>: trust or peer
-    /// authentication as a rule, and OpenSSL is then not loaded at all), the snapshot's methods
+    /// authentication as a rule), the snapshot's methods
     /// unless <paramref name="snapshot"/>.
     /// </summary>
     public static void Start(bool localSocketsOnly, bool snapshot = false)
@@ -38,6 +38,7 @@ public static class StartupWarmUp
 
         _ = Task.Run(() =>
         {
+            WarmRandom();
             WarmNetwork();
             if (!localSocketsOnly)
             {
@@ -70,6 +71,14 @@ public static class StartupWarmUp
                 // Compiled on first call instead.
             }
         }
+    }
+
+    private static void WarmRandom()
+    {
+        // The actor system seeds its random numbers from the cryptographic generator while it
+        // starts, which loads OpenSSL: done here first, it is off the actor system's start.
+        Span<byte> seed = stackalloc byte[8];
+        RandomNumberGenerator.Fill(seed);
     }
 
     private static void WarmNetwork()

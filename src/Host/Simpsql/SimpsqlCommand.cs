@@ -20,6 +20,12 @@ public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter 
     /// <summary>The process exits when the run returns, so the actor system is not shut down first.</summary>
     public bool ExitsAfterRun { get; init; }
 
+    /// <summary>
+    /// The actor system of the run, already being started (by the process entry, on a thread of its
+    /// own); null starts one when it is needed.
+    /// </summary>
+    public Task<ActorSystem>? SystemStart { get; init; }
+
     /// <summary>Standard input and output are the process's own and terminals (for the pager and the output width).</summary>
     public bool StdinIsTerminal { get; init; }
 
@@ -64,6 +70,13 @@ public static class SimpsqlCommand
             Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
         }
 
+        // The actor system starts first thing on a thread of its own (the thread pool's few threads
+        // are soon taken by the early connection and the warm-up): it needs nothing from the
+        // arguments, and its start (the configuration parsed, its threads and guardians) is the
+        // longest step before the first statement, so it overlaps the standard streams, the
+        // arguments, the connection settings and the early connection. A run that ends before
+        // connecting (--help, a usage error) leaves it unused as the process exits.
+        var systemStart = StartSystem();
         bool interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
         using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
         var codec = new ClientCodec();
@@ -76,6 +89,7 @@ public static class SimpsqlCommand
             PasswordPrompt = prompt => (TerminalPassword.Read(prompt, out string password), password),
             LinePrompt = prompt => (TerminalPassword.Read(prompt, true, out string line), line),
             ExitsAfterRun = true,
+            SystemStart = systemStart,
             StdinIsTerminal = TerminalDevice.IsTerminal(0),
             StdoutIsTerminal = TerminalDevice.IsTerminal(1),
             Connected = inherited ? null : () => Environment.SetEnvironmentVariable(InlineSocketCompletions, null),
@@ -128,14 +142,6 @@ public static class SimpsqlCommand
             return 0;
         }
 
-        // A process that exits after the run starts its actor system at once on a thread of its
-        // own (the thread pool's few threads are taken by the early connection and the warm-up):
-        // it needs nothing from what follows, and its start (the configuration parsed, its threads
-        // and guardians) is the longest step before the first statement, so it overlaps the
-        // output file, the connection settings and the early connection. Left unused (and not
-        // terminated) when the run ends before connecting, as the process exits then.
-        var systemStart = console.ExitsAfterRun ? StartSystem() : null;
-
         FileStream? output = null;
         if (options.OutputFile is { } outputFile && (output = SimpsqlSession.OpenOutputFile(outputFile, out string? outputError)) is null)
         {
@@ -158,7 +164,7 @@ public static class SimpsqlCommand
         // The socket, TLS and the startup message get under way while the actor system starts.
         var early = EarlyConnection.Start(settings);
         StartupWarmUp.Start(localSocketsOnly: settings.Hosts.All(h => h.Host.StartsWith('/') || h.Host.StartsWith('@')));
-        var system = systemStart is null ? CreateSystem() : systemStart.GetAwaiter().GetResult();
+        var system = console.SystemStart is { } systemStart ? systemStart.GetAwaiter().GetResult() : CreateSystem();
         try
         {
             PgClient? client;
