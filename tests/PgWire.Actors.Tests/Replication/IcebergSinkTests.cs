@@ -433,20 +433,7 @@ public sealed class IcebergSinkTests
             FROM {table}
             """).Split('\u001e').Order(StringComparer.Ordinal).ToList();
 
-        static string Text(object? value) => value switch
-        {
-            null => "∅",
-            bool b => b ? "true" : "false",
-            float f => float.IsNaN(f) ? "NaN" : f.ToString("R", CultureInfo.InvariantCulture),
-            double d => double.IsNaN(d) ? "NaN" : d.ToString("R", CultureInfo.InvariantCulture),
-            DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            TimeOnly t => t.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
-            DateTimeOffset t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
-            DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
-            byte[] b => Convert.ToHexStringLower(b),
-            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => value.ToString() ?? "",
-        };
+        static string Text(object? value) => CellText(value);
 
         var loaded = await LoadAsync(dir, table);
         var scan = await loaded.ReadAsync();
@@ -531,21 +518,9 @@ public sealed class IcebergSinkTests
             FROM {table}
             """;
 
-        static string Text(object? value) => value switch
-        {
-            null => "∅",
-            string s when s.Length > 100 => Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(s))),
-            bool b => b ? "true" : "false",
-            float f => float.IsNaN(f) ? "NaN" : f.ToString("R", CultureInfo.InvariantCulture),
-            double d => double.IsNaN(d) ? "NaN" : d.ToString("R", CultureInfo.InvariantCulture),
-            DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            TimeOnly t => t.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
-            DateTimeOffset t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
-            DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
-            byte[] b => Convert.ToHexStringLower(b),
-            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => value.ToString() ?? "",
-        };
+        static string Text(object? value) => value is string { Length: > 100 } s
+            ? Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(s)))
+            : CellText(value);
 
         // Rows joined by a record separator: values hold newlines.
         var expected = StreamTestSupport.Scalar($"SELECT string_agg(line, chr(30)) FROM ({query}) AS q(line)").Split('\u001e').Order(StringComparer.Ordinal).ToList();
@@ -572,4 +547,20 @@ public sealed class IcebergSinkTests
         Assert.Contains("column \"amount\": the value 'NaN' cannot be held by the Iceberg type decimal(12,2)", run.Log.ToString(), StringComparison.Ordinal);
         Assert.Contains("column \"d\": the value 'infinity' cannot be held", run.Log.ToString(), StringComparison.Ordinal);
     }
+
+    /// <summary>A value read back from the Iceberg table in the text the server's query gives for it (∅ for null).</summary>
+    private static string CellText(object? value) => value switch
+    {
+        null => "∅",
+        bool b => b ? "true" : "false",
+        float f => float.IsNaN(f) ? "NaN" : f.ToString("R", CultureInfo.InvariantCulture),
+        double d => double.IsNaN(d) ? "NaN" : d.ToString("R", CultureInfo.InvariantCulture),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        TimeOnly t => t.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+        DateTimeOffset t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+        byte[] b => Convert.ToHexStringLower(b),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
 }
