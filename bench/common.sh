@@ -1,6 +1,19 @@
 # Shared helpers of the benchmark scripts (sourced, not run).
 # Expects: root (repository), log() and die() defined by the caller.
 
+# server_option OPTION VALUE: the server options every script takes (-h HOST, -p PORT, -U USER,
+# -d DB, --cluster DIR), set into host, port, user, db and cluster for lrb_connect.
+server_option() {
+    [[ -n $2 ]] || die "$1 needs a value"
+    case $1 in
+    -h) host=$2 ;;
+    -p) port=$2 ;;
+    -U) user=$2 ;;
+    -d) db=$2 ;;
+    --cluster) cluster=$2 ;;
+    esac
+}
+
 # Connection: -h/-p/-U/-d options or PG* variables, else the test cluster in $cluster.
 lrb_connect() {
     host=${host:-${PGHOST:-}}

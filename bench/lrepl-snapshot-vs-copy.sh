@@ -33,11 +33,7 @@ source "$root/bench/common.sh"
 host= port= user= db= cluster= runs=3 rows=1000000 publish=0 keep=0 sink=file ntables=1
 while (($#)); do
     case $1 in
-    -h) host=$2; shift 2 ;;
-    -p) port=$2; shift 2 ;;
-    -U) user=$2; shift 2 ;;
-    -d) db=$2; shift 2 ;;
-    --cluster) cluster=$2; shift 2 ;;
+    -h | -p | -U | -d | --cluster) server_option "$1" "${2:-}"; shift 2 ;;
     -n) runs=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
     --publish) publish=1; shift ;;

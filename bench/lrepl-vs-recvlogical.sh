@@ -44,11 +44,7 @@ host= port= user= db= cluster= runs=3 rows=1000000 publish=0 only=lrepl,recvlogi
 resume=0
 while (($#)); do
     case $1 in
-    -h) host=$2; shift 2 ;;
-    -p) port=$2; shift 2 ;;
-    -U) user=$2; shift 2 ;;
-    -d) db=$2; shift 2 ;;
-    --cluster) cluster=$2; shift 2 ;;
+    -h | -p | -U | -d | --cluster) server_option "$1" "${2:-}"; shift 2 ;;
     -n) runs=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;

@@ -27,11 +27,7 @@ source "$root/bench/common.sh"
 host= port= user= db= cluster= runs=21 publish=0 socket= use_socket=1
 while (($#)); do
     case $1 in
-    -h) host=$2; shift 2 ;;
-    -p) port=$2; shift 2 ;;
-    -U) user=$2; shift 2 ;;
-    -d) db=$2; shift 2 ;;
-    --cluster) cluster=$2; shift 2 ;;
+    -h | -p | -U | -d | --cluster) server_option "$1" "${2:-}"; shift 2 ;;
     --socket) socket=$2; shift 2 ;;
     --no-socket) use_socket=0; shift ;;
     -n) runs=$2; shift 2 ;;

@@ -23,11 +23,7 @@ source "$root/bench/common.sh"
 host= port= user= db= cluster= rounds=5 sizes="2000 6000" baseline= publish=0
 while (($#)); do
     case $1 in
-    -h) host=$2; shift 2 ;;
-    -p) port=$2; shift 2 ;;
-    -U) user=$2; shift 2 ;;
-    -d) db=$2; shift 2 ;;
-    --cluster) cluster=$2; shift 2 ;;
+    -h | -p | -U | -d | --cluster) server_option "$1" "${2:-}"; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
     --baseline) baseline=$2; shift 2 ;;

@@ -30,11 +30,7 @@ die() { log "error: $*"; exit 1; }
 host= port= user= db= cluster= runs=5 rows=1000000 recreate=0 publish=0 psql_only=0
 while (($#)); do
     case $1 in
-    -h) host=$2; shift 2 ;;
-    -p) port=$2; shift 2 ;;
-    -U) user=$2; shift 2 ;;
-    -d) db=$2; shift 2 ;;
-    --cluster) cluster=$2; shift 2 ;;
+    -h | -p | -U | -d | --cluster) server_option "$1" "${2:-}"; shift 2 ;;
     -n) runs=$2; shift 2 ;;
     --rows) rows=$2; shift 2 ;;
     --recreate) recreate=1; shift ;;
