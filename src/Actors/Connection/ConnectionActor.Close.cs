@@ -42,6 +42,7 @@ public sealed partial class ConnectionActor
         _busy = false;
         _onFrame = static (_, _) => { };
         _unacked = 0;
+        _draining = true;
         Become(Closing);
         Timers.StartSingleTimer("close", CloseNow.Instance, TimeSpan.FromSeconds(2));
         StartRead();
@@ -58,6 +59,7 @@ public sealed partial class ConnectionActor
         {
             case ReadCompleted m:
                 _reading = false;
+                _offeredRead = null;
                 if (m.Count == 0)
                 {
                     FinishClose();
@@ -71,6 +73,7 @@ public sealed partial class ConnectionActor
                 break;
             case ReadFailed:
                 _reading = false;
+                _offeredRead = null;
                 FinishClose();
                 break;
             case CloseNow:

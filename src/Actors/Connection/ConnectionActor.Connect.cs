@@ -72,7 +72,7 @@ public sealed partial class ConnectionActor
         ? $"connection to server on socket \"{SocketPath(host)}\" failed"
         : $"connection to server at \"{host.Host}\", port {host.Port} failed";
 
-    private static string SocketPath(HostSpec host) => Path.Combine(host.Host, $".s.PGSQL.{host.Port}");
+    internal static string SocketPath(HostSpec host) => Path.Combine(host.Host, $".s.PGSQL.{host.Port}");
 
     internal static async Task<object> OpenSocketAsync(HostSpec host, TimeSpan? timeout, bool shuffleAddresses = false)
     {

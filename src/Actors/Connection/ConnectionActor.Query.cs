@@ -74,6 +74,7 @@ public sealed partial class ConnectionActor
         _onFrame = BusyFrame;
         Become(Busy);
         Send();
+        StartRead();
     }
 
     private void Busy(object message)

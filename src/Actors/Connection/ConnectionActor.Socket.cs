@@ -22,11 +22,26 @@ public sealed partial class ConnectionActor
             return;
         }
 
+        if (_callerReads is not null && _established && !_busy && !_draining)
+        {
+            // The caller reads only while it waits for an answer (libpq's way): an idle session
+            // reads nothing until the next command, so a blocked read never holds the caller's
+            // thread when something else (a message of another thread) is what it waits for.
+            return;
+        }
+
         EnsureReadSpace();
         _reading = true;
         var stream = _stream;
         var memory = _buffer.AsMemory(_end);
         var self = Self;
+        if (_callerReads is not null)
+        {
+            _offeredRead = new CallerRead(stream, _socket, memory, self);
+            _callerReads.Offer(_offeredRead);
+            return;
+        }
+
         var delay = _busy ? _options.ReadCoalesceDelay : TimeSpan.Zero;
         _ = ReadAsync(stream, _socket, memory, self, delay);
     }
@@ -107,6 +122,7 @@ public sealed partial class ConnectionActor
     private void OnReadCompleted(ReadCompleted m)
     {
         _reading = false;
+        _offeredRead = null;
         if (m.Count == 0)
         {
             Lost(new PgConnectionException(ConnectionFailureKind.Network, _ssl is not null && _established
@@ -137,6 +153,7 @@ public sealed partial class ConnectionActor
     private void OnReadFailed(ReadFailed m)
     {
         _reading = false;
+        _offeredRead = null;
         if (_stream is null)
         {
             return;
@@ -235,6 +252,12 @@ public sealed partial class ConnectionActor
 
     private void CloseSocket()
     {
+        if (_offeredRead is { } offered)
+        {
+            _offeredRead = null;
+            _callerReads!.Withdraw(offered);
+        }
+
         var stream = _stream;
         _stream = null;
         _ssl = null;

@@ -92,10 +92,19 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
     private bool _busy;
 
     private readonly EarlyConnection? _early;
+    private readonly ICallerReads? _callerReads;
+    private CallerRead? _offeredRead;
+    private bool _draining;
 
     public ConnectionActor(ConnectionSettings settings, ConnectionOptions options, IActorRef? owner, EarlyConnection? early = null)
+        : this(settings, options, owner, early, null)
+    {
+    }
+
+    internal ConnectionActor(ConnectionSettings settings, ConnectionOptions options, IActorRef? owner, EarlyConnection? early, ICallerReads? callerReads)
     {
         _early = early;
+        _callerReads = callerReads;
         _settings = settings;
         _options = options;
         _owner = owner ?? Context.Parent;
@@ -126,6 +135,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
     /// <param name="early">Connection steps already under way for these settings (see <see cref="EarlyConnection"/>), adopted instead of connecting anew.</param>
     public static Props Props(ConnectionSettings settings, ConnectionOptions? options = null, IActorRef? owner = null, EarlyConnection? early = null) =>
         DelegateProps.Create(() => new ConnectionActor(settings, options ?? ConnectionOptions.Default, owner, early));
+
+    /// <summary>As <see cref="Props(ConnectionSettings, ConnectionOptions?, IActorRef?, EarlyConnection?)"/>, with the socket reads run by <paramref name="callerReads"/>'s waiting thread.</summary>
+    internal static Props Props(ConnectionSettings settings, ConnectionOptions options, IActorRef owner, EarlyConnection? early, ICallerReads? callerReads) =>
+        DelegateProps.Create(() => new ConnectionActor(settings, options, owner, early, callerReads));
 
     // Each phase is a switch over the message rather than ReceiveActor handlers, which compile an
     // expression tree per phase the first time an actor of this type enters it.

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using PgWire.Protocol.Frontend;
@@ -28,9 +29,12 @@ public sealed class EarlyConnection
 
     /// <summary>
     /// Starts connecting to the first host of <paramref name="settings"/> on the thread pool; null
-    /// when these settings are better left to the actor from the start.
+    /// when these settings are better left to the actor from the start. With
+    /// <paramref name="blocking"/> (and no connect_timeout) the steps use the socket's blocking calls
+    /// only, for a client that goes on reading it blocking (<see cref="PgClient.Connect"/>): the socket
+    /// then never enters the runtime's asynchronous socket engine, and no thread of that engine starts.
     /// </summary>
-    public static EarlyConnection? Start(ConnectionSettings settings)
+    public static EarlyConnection? Start(ConnectionSettings settings, bool blocking = false)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.Hosts.Count == 0 || settings.LoadBalanceHosts)
@@ -45,7 +49,8 @@ public sealed class EarlyConnection
             return null;
         }
 
-        return new EarlyConnection(Task.Run(() => ConnectAsync(settings, host, mode)));
+        blocking &= settings.ConnectTimeout is not { } timeout || timeout <= TimeSpan.Zero;
+        return new EarlyConnection(Task.Run(() => ConnectAsync(settings, host, mode, blocking)));
     }
 
     /// <summary>The transport, once: null when the early steps did not go plainly (the actor then starts over).</summary>
@@ -79,14 +84,16 @@ public sealed class EarlyConnection
         transport.Socket.Dispose();
     }
 
-    private static async Task<Transport?> ConnectAsync(ConnectionSettings settings, HostSpec host, SslMode mode)
+    private static async Task<Transport?> ConnectAsync(ConnectionSettings settings, HostSpec host, SslMode mode, bool blocking)
     {
-        if (await ConnectionActor.OpenSocketAsync(host, settings.ConnectTimeout).ConfigureAwait(false) is not ConnectionActor.SocketOpened opened)
+        var socket = blocking
+            ? OpenSocket(host)
+            : await ConnectionActor.OpenSocketAsync(host, settings.ConnectTimeout).ConfigureAwait(false) is ConnectionActor.SocketOpened opened ? opened.Socket : null;
+        if (socket is null)
         {
             return null;
         }
 
-        var socket = opened.Socket;
         Stream stream = new NetworkStream(socket, ownsSocket: false);
         SslStream? ssl = null;
         bool tryTls = mode is not (SslMode.Disable or SslMode.Allow);
@@ -99,7 +106,7 @@ public sealed class EarlyConnection
                 stream.Write(writer.WrittenSpan);
                 writer.Clear();
                 var answer = new byte[1];
-                if (await stream.ReadAsync(answer).ConfigureAwait(false) != 1)
+                if ((blocking ? stream.Read(answer) : await stream.ReadAsync(answer).ConfigureAwait(false)) != 1)
                 {
                     throw new IOException("no answer to the SSL request");
                 }
@@ -110,7 +117,16 @@ public sealed class EarlyConnection
                         ? SslStreamCertificateContext.Create(certificate, chain, offline: true)
                         : null;
                     ssl = new SslStream(stream, leaveInnerStreamOpen: false, (_, cert, chain, errors) => ConnectionActor.ValidateServerCertificate(settings, null, cert, chain, errors));
-                    await ssl.AuthenticateAsClientAsync(ConnectionActor.TlsOptions(settings, host, clientCertificate)).ConfigureAwait(false);
+                    var options = ConnectionActor.TlsOptions(settings, host, clientCertificate);
+                    if (blocking)
+                    {
+                        ssl.AuthenticateAsClient(options);
+                    }
+                    else
+                    {
+                        await ssl.AuthenticateAsClientAsync(options).ConfigureAwait(false);
+                    }
+
                     stream = ssl;
                 }
                 else if (answer[0] != 'N' || settings.SslMode is SslMode.Require or SslMode.VerifyCa or SslMode.VerifyFull)
@@ -130,5 +146,50 @@ public sealed class EarlyConnection
             Close(new Transport(socket, host, stream, ssl, tryTls));
             return null;
         }
+    }
+
+    /// <summary>The first host's socket, connected with the blocking call; null on any failure (the actor then connects and reports it).</summary>
+    private static Socket? OpenSocket(HostSpec host)
+    {
+        if (ConnectionActor.IsUnixSocket(host))
+        {
+            var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                unix.Connect(new UnixDomainSocketEndPoint(ConnectionActor.SocketPath(host)));
+                return unix;
+            }
+            catch (Exception)
+            {
+                unix.Dispose();
+                return null;
+            }
+        }
+
+        IPAddress[] addresses;
+        try
+        {
+            addresses = IPAddress.TryParse(host.Host, out var literal) ? [literal] : Dns.GetHostAddresses(host.Host);
+        }
+        catch (Exception)
+        {
+            return null;
+        }
+
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Connect(new IPEndPoint(address, host.Port));
+                return socket;
+            }
+            catch (Exception)
+            {
+                socket.Dispose();
+            }
+        }
+
+        return null;
     }
 }

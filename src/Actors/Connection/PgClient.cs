@@ -99,7 +99,11 @@ public sealed class PgClient : IAsyncDisposable
     /// Connects as <see cref="ConnectAsync(ActorSystem, ConnectionSettings, ConnectionOptions?, CancellationToken, EarlyConnection?)"/>
     /// does, blocking the calling thread until the connection is made or has failed: for a caller
     /// that waits on its own thread anyway (a command-line client, <see cref="WaitsSynchronously"/>),
-    /// whose start then needs no asynchronous machinery for this step.
+    /// whose start then needs no asynchronous machinery for this step. When the actor system runs
+    /// connections on the calling thread (<see cref="CallingThreadExecutorConfigurator"/>), the socket
+    /// is read by the thread that waits for results, blocking, as libpq reads it: nothing is read
+    /// between queries, so a notification or notice the server sends meanwhile arrives with the next
+    /// query's results.
     /// </summary>
     public static PgClient Connect(ActorSystem system, ConnectionSettings settings, ConnectionOptions? options = null, CancellationToken cancellationToken = default, EarlyConnection? early = null)
     {
@@ -112,7 +116,10 @@ public sealed class PgClient : IAsyncDisposable
         var inbox = new ClientInbox();
         var inboxRef = new InboxRef(((ExtendedActorSystem)system).Provider, inbox);
         var dispatcher = CallingThreadExecutorConfigurator.IsConfigured(system) ? CallingThreadExecutorConfigurator.DispatcherId : null;
-        var bridge = system.ActorOf(DelegateProps.Create(() => new ClientBridge(settings, options ?? ConnectionOptions.Default, early, inboxRef, dispatcher, inbox)));
+        // A client that connects blocking and whose connection runs on the calling thread reads the
+        // socket on its own waiting thread as well.
+        var callerReads = blocking && dispatcher is not null ? inbox : null;
+        var bridge = system.ActorOf(DelegateProps.Create(() => new ClientBridge(settings, options ?? ConnectionOptions.Default, early, inboxRef, dispatcher, inbox, callerReads)));
         try
         {
             // With the calling-thread dispatcher the connection may report before the bridge has
@@ -446,10 +453,12 @@ public sealed class PgClient : IAsyncDisposable
         private readonly ClientInbox _writer;
 
         private readonly EarlyConnection? _early;
+        private readonly ICallerReads? _callerReads;
 
-        public ClientBridge(ConnectionSettings settings, ConnectionOptions options, EarlyConnection? early, IActorRef inboxRef, string? dispatcher, ClientInbox writer)
+        public ClientBridge(ConnectionSettings settings, ConnectionOptions options, EarlyConnection? early, IActorRef inboxRef, string? dispatcher, ClientInbox writer, ICallerReads? callerReads)
         {
             _early = early;
+            _callerReads = callerReads;
             _settings = settings;
             _options = options;
             _inboxRef = inboxRef;
@@ -461,7 +470,7 @@ public sealed class PgClient : IAsyncDisposable
 
         protected override void PreStart()
         {
-            var props = ConnectionActor.Props(_settings, _options, _inboxRef, _early);
+            var props = ConnectionActor.Props(_settings, _options, _inboxRef, _early, _callerReads);
             if (_dispatcher is not null)
             {
                 props = props.WithDispatcher(_dispatcher);

@@ -162,7 +162,7 @@ public static class SimpsqlCommand
         }
 
         // The socket, TLS and the startup message get under way while the actor system starts.
-        var early = EarlyConnection.Start(settings);
+        var early = EarlyConnection.Start(settings, blocking: true);
         StartupWarmUp.Start(localSocketsOnly: settings.Hosts.All(h => h.Host.StartsWith('/') || h.Host.StartsWith('@')));
         var system = console.SystemStart is { } systemStart ? systemStart.GetAwaiter().GetResult() : CreateSystem();
         try

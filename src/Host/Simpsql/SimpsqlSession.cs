@@ -699,7 +699,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                 }
 
                 settings = ResolveSettings(connInfo, withPassword, _env, StdinIsTerminal && StdoutIsTerminal);
-                var client = await PgClient.ConnectAsync(_system, settings, null, Cancellation).ConfigureAwait(false);
+                // Blocking, as the first connection: the new one is read on this thread as well.
+                var client = PgClient.Connect(_system, settings, null, Cancellation, EarlyConnection.Start(settings, blocking: true));
                 client.WaitsSynchronously = true;
                 await Client.DisposeAsync().ConfigureAwait(false);
                 Client = client;

@@ -25,7 +25,8 @@ public sealed class ClientIntegrationCallingThreadTests : ClientIntegrationTests
 /// <summary>
 /// The same tests once more as simpsql connects: the first steps taken by an
 /// <see cref="EarlyConnection"/> before the actor adopts them (or, when they do not go plainly,
-/// connects from the start), the caller blocked until connected (<see cref="PgClient.Connect"/>):
+/// connects from the start) with the socket's blocking calls, the caller blocked until connected
+/// (<see cref="PgClient.Connect"/>) and reading the socket itself while it waits for results:
 /// every outcome, error message included, must be the same.
 /// </summary>
 public sealed class ClientIntegrationEarlyConnectionTests : ClientIntegrationTests
@@ -53,7 +54,7 @@ public class ClientIntegrationTests : IAsyncLifetime
 
     private async Task<PgClient> Connect(ConnectionSettings settings, ConnectionOptions? options = null)
     {
-        var early = StartsEarly ? EarlyConnection.Start(settings) : null;
+        var early = StartsEarly ? EarlyConnection.Start(settings, blocking: ConnectsBlocking) : null;
         var client = ConnectsBlocking
             ? PgClient.Connect(_system, settings, options, early: early)
             : await PgClient.ConnectAsync(_system, settings, options, early: early);

@@ -280,4 +280,48 @@ public sealed class FakeServerTests : IAsyncLifetime
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(3.5));
         await server;
     }
+
+    // A client that connects blocking on the calling-thread system (as simpsql does) reads the
+    // socket on its own waiting thread: a read that never returns must still end when the query is
+    // abandoned or the connection times out.
+
+    private static async Task ServeSilentQuery(NetworkStream stream)
+    {
+        await stream.WriteAsync(Auth(0, []));
+        await stream.WriteAsync(Msg('K', new byte[8]));
+        await stream.WriteAsync(Msg('Z', "I"u8.ToArray()));
+        await ReadMessage(stream, typed: true); // the query, never answered
+        await Task.Delay(5000);
+    }
+
+    [Fact]
+    public async Task A_blocking_client_abandons_a_cancelled_query_the_server_never_answers()
+    {
+        var (port, server) = await Serve(ServeSilentQuery);
+        using var system = ActorSystem.Create("blocking-client", PgWireConfig.ClientSystem);
+        var client = PgClient.Connect(system, ConnectionSettings.Resolve(
+            $"host=127.0.0.1 port={port} user=alice dbname=db password=secret sslmode=disable", env: new EmptyEnvironment()));
+        client.WaitsSynchronously = true;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var running = Task.Run(() => client.ExecuteAsync("SELECT 1", new CollectingObserver(), cancel.Token));
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("did not end in time", ex.Message);
+        Assert.True(client.IsClosed);
+        await client.DisposeAsync();
+        await server;
+    }
+
+    [Fact]
+    public async Task A_blocking_client_waiting_for_a_silent_server_ends_at_the_connect_timeout()
+    {
+        var (port, server) = await Serve(_ => Task.Delay(4000));
+        using var system = ActorSystem.Create("blocking-client", PgWireConfig.ClientSystem);
+        var settings = ConnectionSettings.Resolve($"host=127.0.0.1 port={port} user=alice dbname=db password=secret sslmode=disable connect_timeout=2", env: new EmptyEnvironment());
+        var started = DateTime.UtcNow;
+        var connecting = Task.Run(() => PgClient.Connect(system, settings, early: EarlyConnection.Start(settings, blocking: true)));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => connecting.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("timeout expired", ex.Message);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(3.5));
+        await server;
+    }
 }
