@@ -25,6 +25,13 @@ public interface IMetaCommandHost
     void ReportError(string text, bool isServerMessage = false, string level = "error") =>
         Err.Write(text.EndsWith('\n') ? text : text + "\n");
 
+    /// <summary>
+    /// Called with each query a meta-command runs for itself, before it is sent: psql's ECHO_HIDDEN
+    /// prints it (on, noexec); false when it is not to be run (noexec), and the command then fails
+    /// without a message, as psql's do.
+    /// </summary>
+    bool ShowHiddenQuery(string sql) => true;
+
     /// <summary>The value of a psql variable (HIDE_TABLEAM and the like), or null when it is not set.</summary>
     string? GetVariable(string name) => null;
 

@@ -66,9 +66,18 @@ internal sealed partial class SimpsqlSession
         return function ? await FunctionDefinitionAsync(id).ConfigureAwait(false) : await ViewDefinitionAsync(id, partial).ConfigureAwait(false);
     }
 
-    /// <summary>Runs a catalog query; on error reports only the server's severity and message, as psql does here.</summary>
-    private async Task<ResultSet?> QueryDefinitionAsync(string sql, CancellationToken ct)
+    /// <summary>
+    /// Runs a catalog query; on error reports only the server's severity and message, as psql does
+    /// here. The query is one of the command's own (ECHO_HIDDEN shows it) unless <paramref name="hidden"/>
+    /// is false (a query libpq runs itself in psql).
+    /// </summary>
+    private async Task<ResultSet?> QueryDefinitionAsync(string sql, CancellationToken ct, bool hidden = true)
     {
+        if (hidden && !ShowHiddenQuery(sql))
+        {
+            return null;
+        }
+
         var collector = new TextRowsObserver(Codec.Decoding);
         await Client.ExecuteAsync(sql, collector, ct).ConfigureAwait(false);
         if (collector.Error is { } error)

@@ -462,7 +462,9 @@ public static class SimpsqlCommand
         "  -?, --help               show this help, then exit\n\n" +
         "Input and output options:\n" +
         "  -a, --echo-all           echo all input from script\n" +
+        "  -b, --echo-errors        echo failed commands\n" +
         "  -e, --echo-queries       echo commands sent to server\n" +
+        "  -E, --echo-hidden        display queries that internal commands generate\n" +
         "  -o, --output=FILENAME    send query results to file\n" +
         "  -q, --quiet              run quietly (no messages, only query output)\n\n" +
         "Output format options:\n" +
@@ -470,10 +472,12 @@ public static class SimpsqlCommand
         "      --csv                CSV (Comma-Separated Values) table output mode\n" +
         "  -F, --field-separator=STRING\n" +
         "                           field separator for unaligned output (default: \"|\")\n" +
+        "  -H, --html               HTML table output mode\n" +
         "  -P, --pset=VAR[=ARG]     set printing option VAR to ARG (see \\pset command)\n" +
         "  -R, --record-separator=STRING\n" +
         "                           record separator for unaligned output (default: newline)\n" +
         "  -t, --tuples-only        print rows only\n" +
+        "  -T, --table-attr=TEXT    set HTML table tag attributes (e.g., width, border)\n" +
         "  -x, --expanded           turn on expanded table output\n" +
         "  -z, --field-separator-zero\n" +
         "                           set field separator for unaligned output to zero byte\n" +

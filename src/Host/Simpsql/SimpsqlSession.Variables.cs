@@ -85,6 +85,27 @@ internal sealed partial class SimpsqlSession
         }
     }
 
+    /// <summary>
+    /// psql's ECHO_HIDDEN: on prints each query a meta-command runs for itself on standard output
+    /// before sending it, noexec prints it instead of sending it (false: the command then fails).
+    /// </summary>
+    public bool ShowHiddenQuery(string sql)
+    {
+        var mode = GetVariable("ECHO_HIDDEN");
+        var noexec = string.Equals(mode, "noexec", StringComparison.OrdinalIgnoreCase);
+        if (!noexec && !IsTrue(mode))
+        {
+            return true;
+        }
+
+        FlushAll();
+        _stdoutText.Write("********* QUERY **********\n");
+        _stdoutText.Write(sql);
+        _stdoutText.Write("\n**************************\n\n");
+        _stdoutText.Flush();
+        return !noexec;
+    }
+
     /// <summary>With ECHO=errors, a query the server refused follows its error on standard error.</summary>
     private void EchoFailedQuery(string sql)
     {

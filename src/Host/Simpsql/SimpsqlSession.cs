@@ -235,6 +235,11 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     public async Task<bool> RunQueryAndPrintAsync(string sql, string? title, IReadOnlyList<string>? footers, CancellationToken ct)
     {
+        if (!ShowHiddenQuery(sql))
+        {
+            return false;
+        }
+
         var observer = new ResultObserver(this, sql) { Title = title, Footers = footers };
         return await ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
     }

@@ -184,7 +184,7 @@ internal sealed partial class SimpsqlSession
             return MetaOutcome.Error;
         }
 
-        var setting = await QueryDefinitionAsync("show password_encryption", Cancellation).ConfigureAwait(false);
+        var setting = await QueryDefinitionAsync("show password_encryption", Cancellation, hidden: false).ConfigureAwait(false);
         if (setting is null || setting.Rows.Count != 1)
         {
             return MetaOutcome.Error;

@@ -1,10 +1,11 @@
+using System.Text.RegularExpressions;
 using PgWire.Tests.Shared;
 using Xunit;
 
 namespace PgWire.Host.Tests.Simpsql;
 
 /// <summary>-a, -e, ECHO and QUIET, and the line numbers of error prefixes after COPY data, against psql 15.</summary>
-public sealed class ScriptEchoTests
+public sealed partial class ScriptEchoTests
 {
     private const string Script =
         "-- a comment line\n" +
@@ -31,6 +32,8 @@ public sealed class ScriptEchoTests
         { ["-X", "-a", "-e"] },
         { ["-X", "-e", "-a"] },
         { ["-X", "--echo-all", "-v", "ON_ERROR_STOP=1"] },
+        { ["-X", "-b"] },
+        { ["-X", "--echo-errors", "-a"] },
     };
 
     [PsqlTheory]
@@ -67,4 +70,38 @@ public sealed class ScriptEchoTests
             File.Delete(file);
         }
     }
+
+    /// <summary>
+    /// -E and ECHO_HIDDEN frame each query a meta-command runs as psql does; the queries are
+    /// simpsql's own, so the text between the frame lines is compared as a placeholder, and
+    /// checked to be the catalog query it should be.
+    /// </summary>
+    [PsqlTheory]
+    [InlineData(new[] { "-X", "-E", "-c", "\\dn", "-c", "\\echo after" }, null)]
+    [InlineData(new[] { "-X", "--echo-hidden", "-c", "\\sf int4pl" }, null)]
+    [InlineData(new[] { "-X" }, "\\set ECHO_HIDDEN noexec\n\\dn\n\\echo after\n\\set ECHO_HIDDEN off\n\\dn public\n")]
+    [InlineData(new[] { "-X" }, "\\set ECHO_HIDDEN on\n\\dt nosuch*\nselect 1 as plain;\n")]
+    public void Echo_hidden_frames_the_queries_of_meta_commands_like_psql(string[] args, string? stdin)
+    {
+        var psql = SimpsqlHarness.RunPsql(args, stdin);
+        var ours = SimpsqlHarness.RunSimpsql(args, stdin);
+        Assert.Contains("********* QUERY **********\n", ours.Stdout, StringComparison.Ordinal);
+        Assert.Matches("(?s)QUERY \\*+\n.*(pg_namespace|pg_class|regproc).*\n\\*{26}\n\n", ours.Stdout);
+        Assert.Equal(HiddenQuery().Replace(psql.Stdout, "<query>"), HiddenQuery().Replace(ours.Stdout, "<query>"));
+        Assert.Equal(psql.Stderr, ours.Stderr);
+        Assert.Equal(psql.ExitCode, ours.ExitCode);
+    }
+
+    [PsqlTheory]
+    [InlineData("-H")]
+    [InlineData("--html")]
+    public void Html_flags_print_html_tables_like_psql(string flag)
+    {
+        SimpsqlHarness.AssertSameAsPsql(["-X", flag, "-c", "select 1 as a, '<b>' as \"b&c\""]);
+        SimpsqlHarness.AssertSameAsPsql(["-X", flag, "-T", "border=2 class=x", "-c", "select 1 as a"]);
+        SimpsqlHarness.AssertSameAsPsql(["-X", flag, "--table-attr=width=50%", "-c", "select 1 as a"]);
+    }
+
+    [GeneratedRegex("(?s)(?<=\\*{9} QUERY \\*{10}\n).*?(?=\n\\*{26}\n)")]
+    private static partial Regex HiddenQuery();
 }

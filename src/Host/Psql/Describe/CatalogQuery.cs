@@ -11,6 +11,11 @@ internal static class CatalogQuery
     /// <summary>The result, or null after printing the server's error to the host's error stream.</summary>
     public static async Task<ResultSet?> RunAsync(IMetaCommandHost host, string sql, CancellationToken ct)
     {
+        if (!host.ShowHiddenQuery(sql))
+        {
+            return null;
+        }
+
         var collector = new TextRowsObserver(host.Print.Codec.Decoding);
         await host.Client.ExecuteAsync(sql, collector, ct).ConfigureAwait(false);
         if (collector.Error is { } error)
