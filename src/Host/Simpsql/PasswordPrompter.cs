@@ -77,6 +77,31 @@ internal sealed class PasswordPrompter
     /// <summary>A line of standard input for \prompt in a script file, null at its end.</summary>
     public string? ReadStdinLine() => InputLine(_console.Stdin.ReadLine());
 
+    /// <summary>
+    /// At most <paramref name="count"/> characters of standard input, fewer when a newline (kept)
+    /// comes first, as C's fgets takes them: the rest of the line stays to be read. Null at its end.
+    /// </summary>
+    public string? ReadStdinChars(int count)
+    {
+        var text = new System.Text.StringBuilder();
+        while (text.Length < count)
+        {
+            int c = _console.Stdin.Read();
+            if (c < 0)
+            {
+                break;
+            }
+
+            text.Append((char)c);
+            if (c == '\n')
+            {
+                break;
+            }
+        }
+
+        return text.Length == 0 ? null : text.ToString();
+    }
+
     /// <summary>A line of standard input as text of the client encoding (its bytes, as psql takes them).</summary>
     private string? InputLine(string? line) =>
         line is null ? null : _console.StdinBytes ? _console.Codec.FromByteLine(line) : _console.Codec.FromCharacterLine(line);

@@ -67,6 +67,13 @@ internal sealed class QueryScanner
 
     public bool AtEnd => _pos >= _line.Length;
 
+    /// <summary>
+    /// At the end of a line, a statement is in <paramref name="buffer"/> and nothing is open (a quote,
+    /// a comment, a parenthesis, a BEGIN ... END body): what single-line mode sends.
+    /// </summary>
+    public bool StatementEndsWithLine(StringBuilder buffer) =>
+        AtEnd && buffer.Length > 0 && _state == LexState.Normal && _parenDepth == 0 && _beginDepth == 0;
+
     /// <summary>The character psql shows in the continuation prompt for the current state.</summary>
     public char PromptState => _state switch
     {

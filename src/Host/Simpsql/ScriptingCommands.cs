@@ -350,7 +350,26 @@ internal sealed partial class SimpsqlSession
     /// </summary>
     internal async Task<bool> SendQueryAsync(string sql, QueryMode mode, string? target = null, string? gsetPrefix = null)
     {
-        EchoQuery(sql);
+        if (SingleStep)
+        {
+            // psql's single-step mode: the query is shown and sent only after a line that does not
+            // start with x is read from standard input (two characters of it, as psql reads them).
+            FlushAll();
+            _stdoutText.Write("***(Single step mode: verify command)*******************************************\n");
+            _stdoutText.Write(sql);
+            _stdoutText.Write("\n***(press return to proceed or enter x and return to cancel)********************\n");
+            _stdoutText.Flush();
+            if (TypedInput?.ReadStdinChars(2) is ['x', ..])
+            {
+                AnyError = true;
+                return false;
+            }
+        }
+        else
+        {
+            EchoQuery(sql);
+        }
+
         _previousBuffer = sql;
         bool ok = await SendWithTransactionHandlingAsync(sql, mode, target, gsetPrefix).ConfigureAwait(false);
         if (!ok)

@@ -466,7 +466,9 @@ public static class SimpsqlCommand
         "  -e, --echo-queries       echo commands sent to server\n" +
         "  -E, --echo-hidden        display queries that internal commands generate\n" +
         "  -o, --output=FILENAME    send query results to file\n" +
-        "  -q, --quiet              run quietly (no messages, only query output)\n\n" +
+        "  -q, --quiet              run quietly (no messages, only query output)\n" +
+        "  -s, --single-step        single-step mode (confirm each query)\n" +
+        "  -S, --single-line        single-line mode (end of line terminates SQL command)\n\n" +
         "Output format options:\n" +
         "  -A, --no-align           unaligned table output mode\n" +
         "      --csv                CSV (Comma-Separated Values) table output mode\n" +

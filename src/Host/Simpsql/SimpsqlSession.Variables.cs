@@ -35,6 +35,12 @@ internal sealed partial class SimpsqlSession
         set => SetVariable("QUIET", value ? "on" : "off");
     }
 
+    /// <summary>SINGLESTEP (-s): each query waits for a confirming line before it is sent.</summary>
+    internal bool SingleStep => IsTrue(GetVariable("SINGLESTEP"));
+
+    /// <summary>SINGLELINE (-S): the end of a line ends the statement, as a semicolon would.</summary>
+    internal bool SingleLine => IsTrue(GetVariable("SINGLELINE"));
+
     /// <summary>ECHO=queries, as -e sets it.</summary>
     public bool EchoQueries
     {

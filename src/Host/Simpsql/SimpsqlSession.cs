@@ -498,12 +498,24 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                 while (true)
                 {
                     var result = scanner.Scan(buffer);
+                    // In single-line mode the end of the line ends a statement, as a semicolon does.
+                    bool endOfLine = result is ScanResult.Incomplete or ScanResult.Eol && SingleLine && scanner.StatementEndsWithLine(buffer);
+                    if (endOfLine)
+                    {
+                        result = ScanResult.Semicolon;
+                    }
+
                     if (result == ScanResult.Semicolon && !Conditions.Active)
                     {
                         // In a skipped branch the statement is not sent; its text goes when the branch ends.
                         if (Interactive)
                         {
                             LogError("query ignored; use \\endif or Ctrl-C to exit current \\if block", false);
+                        }
+
+                        if (endOfLine)
+                        {
+                            break;
                         }
                     }
                     else if (result == ScanResult.Semicolon)
@@ -516,6 +528,11 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         if (!ok && OnErrorStop)
                         {
                             return 3;
+                        }
+
+                        if (endOfLine)
+                        {
+                            break;
                         }
                     }
                     else if (result == ScanResult.Backslash)

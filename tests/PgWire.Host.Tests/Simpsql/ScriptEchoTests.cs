@@ -102,6 +102,17 @@ public sealed partial class ScriptEchoTests
         SimpsqlHarness.AssertSameAsPsql(["-X", flag, "--table-attr=width=50%", "-c", "select 1 as a"]);
     }
 
+    /// <summary>SINGLESTEP (-s) asks before each query, reading two characters of standard input as psql does; SINGLELINE (-S) ends statements at the end of a line.</summary>
+    [PsqlTheory]
+    [InlineData(new[] { "-X" }, "\\set SINGLESTEP on\nselect 1 as a;\nx\nselect 2 as b;\n\nselect 3 as c;\nxy\n")]
+    [InlineData(new[] { "-X", "-s", "-v", "ON_ERROR_STOP=1" }, "select 1 as a;\nx\nselect 2 as b;\n")]
+    [InlineData(new[] { "-X", "--single-step", "-e" }, "select 1 as a;\nyes\n")]
+    [InlineData(new[] { "-X" }, "\\set SINGLELINE on\nselect 1 as a\nselect 2 as b; select\n 3 as c\nselect (4\n) as d\nselect $$x\ny$$ as e\n-- comment\nselect 5 -- trailing\n\\echo end\n")]
+    [InlineData(new[] { "-X", "-S" }, "select 1 as a\n\\if false\nselect 2\n\\endif\nselect 'a\nb' as multi\n")]
+    [InlineData(new[] { "-X", "--single-line", "-s" }, "select 1 as a\n\n")]
+    public void Single_step_and_single_line_modes_behave_like_psql(string[] args, string stdin) =>
+        SimpsqlHarness.AssertSameAsPsql(args, stdin);
+
     [GeneratedRegex("(?s)(?<=\\*{9} QUERY \\*{10}\n).*?(?=\n\\*{26}\n)")]
     private static partial Regex HiddenQuery();
 }
