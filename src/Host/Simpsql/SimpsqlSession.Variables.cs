@@ -35,6 +35,11 @@ internal sealed partial class SimpsqlSession
         set => SetVariable("QUIET", value ? "on" : "off");
     }
 
+    /// <summary>IGNOREEOF: how many end-of-input (Ctrl+D) at an interactive prompt end the session; 0 unless a number is set (psql's 10 for anything else).</summary>
+    internal int IgnoreEof => GetVariable("IGNOREEOF") is { } value
+        ? VariableValues.TryParseInt(value, out long count) ? (int)Math.Clamp(count, int.MinValue, int.MaxValue) : 10
+        : 0;
+
     /// <summary>SINGLESTEP (-s): each query waits for a confirming line before it is sent.</summary>
     internal bool SingleStep => IsTrue(GetVariable("SINGLESTEP"));
 

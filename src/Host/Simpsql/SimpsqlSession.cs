@@ -393,6 +393,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                 terminalReader.Completer = (line, cursor) => CompleteLine(buffer.ToString(), line, cursor);
             }
 
+            int endsOfInput = 0;
             while (true)
             {
                 bool fromEditor = edited.Count > 0;
@@ -423,11 +424,22 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     }
                 }
 
+                if (line is null && Interactive && !fromEditor && ++endsOfInput < IgnoreEof)
+                {
+                    // IGNOREEOF: so many Ctrl+D at the prompt are taken as a slip, as in psql (and bash).
+                    if (!Quiet)
+                    {
+                        OutText.Write("Use \"\\q\" to leave simpsql.\n");
+                    }
+
+                    continue;
+                }
+
                 if (line is null)
                 {
                     if (Interactive)
                     {
-                        OutText.Write("\\q\n");
+                        OutText.Write(Quiet ? "\n" : "\\q\n");
                         FlushAll();
                     }
                     else if (buffer.Length > 0 && buffer.ToString().Trim().Length > 0 && Conditions.Active)
@@ -451,6 +463,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     return 0;
                 }
 
+                endsOfInput = 0;
                 if (reader.LastReadInterrupted)
                 {
                     // Ctrl+C at the prompt discards the query being typed, as psql does.

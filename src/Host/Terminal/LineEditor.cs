@@ -327,7 +327,8 @@ public sealed class LineEditor : IDisposable
             case Command.DeleteOrEof:
                 if (_buffer.Length == 0)
                 {
-                    return LineResult.Eof;
+                    // Readline ends the line on the screen at end of input too.
+                    return Finish("", LineResult.Eof);
                 }
 
                 redraw = DeleteForward();

@@ -60,6 +60,9 @@ public sealed class LineEditorTests
 
         Assert.Equal(LineResult.Eof, editor.Read(Prompt));
         Assert.Equal("db=>", terminal.Screen.Line(0));
+
+        // As readline: the line ends on the screen, so what is printed next starts on a line of its own.
+        Assert.Equal((1, 0), (terminal.Screen.CursorRow, terminal.Screen.CursorCol));
     }
 
     [Fact]
