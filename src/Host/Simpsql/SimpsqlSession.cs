@@ -467,6 +467,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                 if (reader.LastReadInterrupted)
                 {
                     // Ctrl+C at the prompt discards the query being typed, as psql does.
+                    _statementLine = 1;
                     buffer.Clear();
                     scanner.Reset();
                     history.Discard();
@@ -537,6 +538,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         buffer.Clear();
                         scanner.Reset();
                         history.SaveWithLine();
+                        _statementLine = 1;
                         bool ok = await SendQueryAsync(sql).ConfigureAwait(false);
                         if (!ok && OnErrorStop)
                         {
@@ -596,6 +598,12 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                     }
                     else
                     {
+                        if (scanner.StatementEndsWithLine(buffer))
+                        {
+                            // psql counts the lines of a statement that end outside quotes and parentheses (%l).
+                            _statementLine++;
+                        }
+
                         break;
                     }
                 }
@@ -657,23 +665,6 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         {
             return await RunInputAsync(new PlainLineReader(lines, null), lines, path).ConfigureAwait(false);
         }
-    }
-
-    private string BuildPrompt(char state)
-    {
-        string db = Client.Session.Database;
-        if (state == '=')
-        {
-            string tx = Client.TransactionStatus switch
-            {
-                TransactionStatus.InTransaction => "*",
-                TransactionStatus.Failed => "!",
-                _ => "",
-            };
-            return db + (Conditions.Active ? "=" : "@") + tx + (Client.Session.IsSuperuser ? "# " : "> ");
-        }
-
-        return db + state + (Client.TransactionStatus == TransactionStatus.InTransaction ? "*" : Client.TransactionStatus == TransactionStatus.Failed ? "!" : "") + (Client.Session.IsSuperuser ? "# " : "> ");
     }
 
     internal void ResetRedirect()

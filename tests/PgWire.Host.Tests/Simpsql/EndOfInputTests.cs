@@ -1,4 +1,3 @@
-using PgWire.Host.Simpsql;
 using PgWire.Tests.Shared;
 using Xunit;
 
@@ -7,24 +6,6 @@ namespace PgWire.Host.Tests.Simpsql;
 /// <summary>End of input (Ctrl+D) at the interactive prompt with psql's IGNOREEOF and QUIET.</summary>
 public sealed class EndOfInputTests
 {
-    /// <summary>Lines as typed, null where Ctrl+D is pressed at an empty prompt; the end of input after them.</summary>
-    private sealed class TypedLines(params string?[] lines) : ILineReader
-    {
-        private readonly Queue<string?> _lines = new(lines);
-
-        public bool LastReadInterrupted => false;
-
-        public string? ReadLine(string prompt) => _lines.TryDequeue(out var line) ? line : null;
-
-        public void AddHistory(string entry)
-        {
-        }
-
-        public void SaveHistory()
-        {
-        }
-    }
-
     private const string Table = " a \n---\n 1\n(1 row)\n\n";
     private const string Hint = "Use \"\\q\" to leave simpsql.\n";
 
@@ -37,7 +18,7 @@ public sealed class EndOfInputTests
     public async Task Ctrl_d_is_passed_over_as_often_as_ignoreeof_says_and_the_count_starts_again_after_a_line(string setting, string expected)
     {
         await using var session = await InteractiveSession.StartAsync();
-        Assert.Equal(0, await session.RunAsync(new TypedLines(setting, null, "select 1 as a;")));
+        Assert.Equal(0, await session.RunAsync(new ScriptedLineReader(setting, null, "select 1 as a;")));
         Assert.Equal(expected, session.Stdout);
         Assert.Equal("", session.Stderr);
     }
@@ -46,7 +27,7 @@ public sealed class EndOfInputTests
     public async Task Quiet_ends_with_an_empty_line_and_no_hint_as_psql()
     {
         await using var session = await InteractiveSession.StartAsync();
-        Assert.Equal(0, await session.RunAsync(new TypedLines("\\set QUIET on", "\\set IGNOREEOF 2", null, "select 1 as a;")));
+        Assert.Equal(0, await session.RunAsync(new ScriptedLineReader("\\set QUIET on", "\\set IGNOREEOF 2", null, "select 1 as a;")));
         Assert.Equal(Table + "\n", session.Stdout);
     }
 }
