@@ -85,8 +85,11 @@ run_lrepl() {
     drop_slot "$slot"
     q "DROP PUBLICATION IF EXISTS $pub"
     # The previous run's log goes first: the follower below could otherwise read its "done" line
-    # before the new process truncates the file, and time a run that has not happened.
+    # before the new process truncates the file, and time a run that has not happened. An empty
+    # log is there before the follower starts: tail -F retries a file that does not exist yet only
+    # once a second, which added one to two seconds to a run whose shell had not created it yet.
     rm -rf "$work/cfg" "$work/lrepl.log"
+    : >"$work/lrepl.log"
     local start pid wall cpu line
     start=$(now)
     local list

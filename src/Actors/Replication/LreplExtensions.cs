@@ -22,10 +22,10 @@ public sealed class LreplHandle
 {
     private readonly CancellationTokenSource _stop = new();
 
-    internal LreplHandle(ActorSystem system, LreplOptions options)
+    internal LreplHandle(ActorSystem system, LreplOptions options, LreplRunner.EarlyStart? early)
     {
         Options = options;
-        Completion = Task.Run(() => LreplRunner.RunInAsync(system, options, Progress, _stop.Token));
+        Completion = Task.Run(() => LreplRunner.RunInAsync(system, options, Progress, early, _stop.Token));
     }
 
     public LreplOptions Options { get; }
@@ -83,7 +83,10 @@ public static class LreplExtensions
     /// <see cref="LreplHandle.StopAsync"/> or when the system shuts down through CoordinatedShutdown.
     /// Several pipelines may share a system as long as their slots (and so their actor names) differ.
     /// </summary>
-    public static LreplHandle StartLogicalReplication(this ActorSystem system, LreplOptions options)
+    public static LreplHandle StartLogicalReplication(this ActorSystem system, LreplOptions options) => StartLogicalReplication(system, options, null);
+
+    /// <summary>As the public overload, with what a standalone run prepared while its system started.</summary>
+    internal static LreplHandle StartLogicalReplication(this ActorSystem system, LreplOptions options, LreplRunner.EarlyStart? early)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(options);
@@ -94,7 +97,7 @@ public static class LreplExtensions
             throw new LreplException("the actor system has no akka.persistence journal or snapshot store; add LreplRunner.PersistenceConfig(options) to its config");
         }
 
-        var handle = new LreplHandle(system, options);
+        var handle = new LreplHandle(system, options, early);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "lrepl-" + options.SlotName, async () =>
         {
             if (handle.Completion.IsCompleted)

@@ -9,7 +9,10 @@ namespace PgWire.Actors.Replication;
 /// <summary>The state journal's configuration and the actor system of a standalone run.</summary>
 public static partial class LreplRunner
 {
-    /// <summary>An actor system of its own for a standalone run: the state journal, and Akka's log in <c>lrepl.log</c>.</summary>
+    /// <summary>
+    /// An actor system of its own for a standalone run: the state journal, Akka's log in
+    /// <c>lrepl.log</c>, and the JSON serializer made on first use (<see cref="DeferredJsonSerializer"/>).
+    /// </summary>
     private static ActorSystem CreateSystem(LreplOptions options)
     {
         // Akka's own log (warnings and errors, with stack traces) goes to <config-dir>/lrepl.log.
@@ -18,6 +21,7 @@ public static partial class LreplRunner
             akka.stdout-loglevel = OFF
             akka.loggers = ["{{typeof(LreplFileLogger).AssemblyQualifiedName}}"]
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+            {{DeferredJsonSerializer.ConfigLine}}
             pgwire.lrepl.log-file = {{Hocon(options.LogPath)}}
             pgwire.lrepl.log-repeat-interval = {{(long)options.LogRepeatInterval.TotalMilliseconds}}ms
             """);

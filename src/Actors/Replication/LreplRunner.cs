@@ -22,20 +22,53 @@ public static partial class LreplRunner
     {
         ArgumentNullException.ThrowIfNull(options);
         LreplConfigDir.Prepare(options.ConfigDir);
-        StartupWarmUp.Start(localSocketsOnly: false, snapshot: !File.Exists(options.DataPath));
 
-        var system = CreateSystem(options);
+        // The actor system starts on a thread of its own. Meanwhile the config dir is taken for this
+        // process and both connections get under way (socket, TLS, startup message): what is left
+        // for the system is authentication and what follows. Nothing is created on the server
+        // before the config dir is taken; that order stays the pipeline's (RunOnceAsync).
+        var systemStart = StartSystem(options);
+        StartupWarmUp.Start(localSocketsOnly: false, snapshot: !File.Exists(options.DataPath));
+        EarlyStart early;
         try
         {
-            var handle = system.StartLogicalReplication(options);
-            await using (cancellationToken.Register(() => handle.RequestStop()).ConfigureAwait(false))
+            early = EarlyStart.Begin(options);
+        }
+        catch
+        {
+            await TerminateAsync(systemStart).ConfigureAwait(false);
+            throw;
+        }
+
+        using (early)
+        {
+            CompilePipelineStart();
+            var system = await systemStart.ConfigureAwait(false);
+            try
             {
-                return await handle.Completion.ConfigureAwait(false);
+                var handle = system.StartLogicalReplication(options, early);
+                await using (cancellationToken.Register(() => handle.RequestStop()).ConfigureAwait(false))
+                {
+                    return await handle.Completion.ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                await system.Terminate().ConfigureAwait(false);
             }
         }
-        finally
+    }
+
+    /// <summary>Terminates the actor system being started, once it is up (a failed start has nothing to terminate).</summary>
+    private static async Task TerminateAsync(Task<ActorSystem> systemStart)
+    {
+        try
         {
-            await system.Terminate().ConfigureAwait(false);
+            await (await systemStart.ConfigureAwait(false)).Terminate().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The error being reported is the caller's.
         }
     }
 
@@ -43,19 +76,22 @@ public static partial class LreplRunner
     /// The pipeline inside <paramref name="system"/>, whose config must hold the journal and snapshot
     /// store; the actors it starts are stopped before the returned task completes.
     /// </summary>
-    internal static async Task<LreplProgress> RunInAsync(ActorSystem system, LreplOptions options, LreplProgress progress, CancellationToken cancellationToken)
+    /// <param name="early">What a standalone run prepared while its actor system started, for the first start of the pipeline.</param>
+    internal static async Task<LreplProgress> RunInAsync(ActorSystem system, LreplOptions options, LreplProgress progress, EarlyStart? early, CancellationToken cancellationToken)
     {
         while (true)
         {
             var run = options;
             if (options.AllTables)
             {
-                var tables = await PublicationTablesAsync(system, options, cancellationToken).ConfigureAwait(false);
+                var tables = await PublicationTablesAsync(system, options, early?.Normal, cancellationToken).ConfigureAwait(false);
                 run = options with { Table = tables[0], Tables = tables };
             }
 
             progress.ResetNewTable();
-            if (!await RunOnceAsync(system, run, progress, cancellationToken).ConfigureAwait(false))
+            var again = await RunOnceAsync(system, run, progress, early, cancellationToken).ConfigureAwait(false);
+            early = null;
+            if (!again)
             {
                 return progress;
             }
@@ -66,9 +102,9 @@ public static partial class LreplRunner
     /// Every table of the publication, as lrepl names them (<c>orders</c> in public,
     /// <c>sales.items</c> otherwise, quoted where PostgreSQL needs it), public ones first.
     /// </summary>
-    private static async Task<IReadOnlyList<string>> PublicationTablesAsync(ActorSystem system, LreplOptions options, CancellationToken ct)
+    private static async Task<IReadOnlyList<string>> PublicationTablesAsync(ActorSystem system, LreplOptions options, EarlyConnection? early, CancellationToken ct)
     {
-        await using var client = await ConnectAsync(system, Resolve(options, null), options, ct).ConfigureAwait(false);
+        await using var client = await ConnectAsync(system, Resolve(options, null), options, ct, early).ConfigureAwait(false);
         var rows = await QueryAsync(client, "SELECT p.pubname, t.schemaname, t.tablename FROM pg_publication p LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname WHERE p.pubname = $1 ORDER BY t.schemaname <> 'public', t.schemaname, t.tablename", [options.Publication], ct).ConfigureAwait(false);
         if (rows.Count == 0)
         {
@@ -94,7 +130,7 @@ public static partial class LreplRunner
     /// One start of the pipeline until it is stopped; true when it stopped to start again because
     /// the stream met a table added to the publication (<see cref="LreplOptions.AllTables"/>).
     /// </summary>
-    private static async Task<bool> RunOnceAsync(ActorSystem system, LreplOptions options, LreplProgress progress, CancellationToken cancellationToken)
+    private static async Task<bool> RunOnceAsync(ActorSystem system, LreplOptions options, LreplProgress progress, EarlyStart? early, CancellationToken cancellationToken)
     {
         var log = options.Log ?? TextWriter.Null;
         if (options.Changes is not null && options.Tables.Count > 1)
@@ -103,7 +139,7 @@ public static partial class LreplRunner
         }
 
         // One process per config dir; the dir knows which slots its runs created.
-        using var dir = LreplConfigDir.Open(options.ConfigDir, options.DataPath);
+        using var dir = early?.TakeDir() ?? LreplConfigDir.Open(options.ConfigDir, options.DataPath);
 
         // The slot of an earlier run of any of these tables stays theirs, whatever the order or
         // length of the list now; else the first table names it.
@@ -166,8 +202,8 @@ public static partial class LreplRunner
             var normalSettings = Resolve(options, null);
             var replicationSettings = Resolve(options, "database");
             var stateStoreTask = CheckStateStoreAsync(system, options, cancellationToken);
-            var clientTask = ConnectAsync(system, normalSettings, options, cancellationToken);
-            var replTask = ConnectAsync(system, replicationSettings, options, cancellationToken);
+            var clientTask = ConnectAsync(system, normalSettings, options, cancellationToken, early?.Normal);
+            var replTask = ConnectAsync(system, replicationSettings, options, cancellationToken, early?.Replication);
 
             // The replication connection identifies itself while the checks run on the other one.
             async Task<PgClient> IdentifiedAsync()
@@ -768,11 +804,11 @@ public static partial class LreplRunner
         }
     }
 
-    private static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, LreplOptions options, CancellationToken cancellationToken)
+    private static async Task<PgClient> ConnectAsync(ActorSystem system, ConnectionSettings settings, LreplOptions options, CancellationToken cancellationToken, EarlyConnection? early = null)
     {
         try
         {
-            return await PgClient.ConnectAsync(system, settings, options.ConnectionOptions, cancellationToken).ConfigureAwait(false);
+            return await PgClient.ConnectAsync(system, settings, options.ConnectionOptions, cancellationToken, early).ConfigureAwait(false);
         }
         catch (PgConnectionException ex)
         {

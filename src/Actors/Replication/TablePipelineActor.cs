@@ -20,41 +20,44 @@ namespace PgWire.Actors.Replication;
 /// reason, since nothing of the table can become durable any more.
 /// </para>
 /// </summary>
-public sealed class TablePipelineActor : ReceiveActor
+public sealed class TablePipelineActor : UntypedActor
 {
     private readonly Props _journalProps;
     private IActorRef? _journal;
     private IActorRef? _sink;
 
-    private TablePipelineActor(Props journalProps)
+    private TablePipelineActor(Props journalProps) => _journalProps = journalProps;
+
+    // A switch rather than ReceiveActor handlers, which compile an expression tree the first time
+    // an actor of this type is made: the pipeline is made while a run connects.
+    protected override void OnReceive(object message)
     {
-        _journalProps = journalProps;
+        switch (message)
+        {
+            case StartSink start:
+                if (_sink is not null)
+                {
+                    throw new InvalidOperationException("the table's sink is already started");
+                }
 
-        Receive<StartSink>(start =>
-        {
-            if (_sink is not null)
-            {
-                throw new InvalidOperationException("the table's sink is already started");
-            }
+                _sink = Context.ActorOf(start.Props, "sink");
+                Context.Watch(_sink);
+                break;
+            case TransactionBatch or GetSinkPosition or FlushSink:
+                ToSink(message);
+                break;
+            case Terminated t:
+                if (t.ActorRef.Equals(_sink))
+                {
+                    Context.Stop(Self);
+                }
 
-            _sink = Context.ActorOf(start.Props, "sink");
-            Context.Watch(_sink);
-        });
-        Receive<TransactionBatch>(ToSink);
-        Receive<GetSinkPosition>(ToSink);
-        Receive<FlushSink>(ToSink);
-        Receive<Terminated>(t =>
-        {
-            if (t.ActorRef.Equals(_sink))
-            {
-                Context.Stop(Self);
-            }
-        });
-        ReceiveAny(message =>
-        {
-            _journal ??= Context.ActorOf(_journalProps, "journal");
-            _journal.Forward(message);
-        });
+                break;
+            default:
+                _journal ??= Context.ActorOf(_journalProps, "journal");
+                _journal.Forward(message);
+                break;
+        }
     }
 
     /// <param name="journalProps">The table's state journal (with its back-off supervisor).</param>

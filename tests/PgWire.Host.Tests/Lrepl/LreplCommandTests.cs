@@ -162,6 +162,71 @@ public sealed class LreplCommandTests
     }
 
     [ClusterFact]
+    public async Task Connections_begun_while_the_actor_system_starts_fail_as_before_and_create_nothing()
+    {
+        // The connections get under way before the actor system is up and before anything is
+        // checked; whatever goes wrong with them is reported as it always was, and nothing (slot,
+        // publication) is left behind.
+        const string table = "lr_early";
+        const string pub = "lr_early_pub";
+        var dir = Path.Combine(Path.GetTempPath(), "lrepl-early-" + Guid.NewGuid().ToString("N"));
+        TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_early_slot') FROM pg_replication_slots WHERE slot_name = 'lr_early_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (id int PRIMARY KEY); INSERT INTO {table} VALUES (1)");
+        void AssertNothingCreated()
+        {
+            Assert.Empty(TestCluster.RunPsql("-X", "-At", "-c", "SELECT slot_name FROM pg_replication_slots WHERE slot_name = 'lr_early_slot'").Stdout.Trim());
+            Assert.Empty(TestCluster.RunPsql("-X", "-At", "-c", $"SELECT pubname FROM pg_publication WHERE pubname = '{pub}'").Stdout.Trim());
+            Assert.False(File.Exists(Path.Combine(dir, table + ".data")));
+        }
+
+        try
+        {
+            // Nothing listens on the port: refused before any actor exists.
+            var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var closed = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            var args = Args(table, pub, dir, TestCluster.SuperUserPassword, "--create-publication");
+            args[Array.IndexOf(args, "-p") + 1] = closed.ToString(CultureInfo.InvariantCulture);
+            var (code, stderr) = await RunAsync(args);
+            Assert.Equal(1, code);
+            // As libpq (and so psql) words it, hint line included.
+            Assert.Equal($"pgwire lrepl: connection to server at \"{TestCluster.Host}\", port {closed} failed: Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?", stderr.Trim());
+            AssertNothingCreated();
+
+            // The server answers, the startup message is sent early, the password is wrong.
+            (code, stderr) = await RunAsync(Args(table, pub, dir, "wrong-password", "--create-publication"));
+            Assert.Equal(1, code);
+            Assert.StartsWith("pgwire lrepl: connection to server at", stderr.Trim(), StringComparison.Ordinal);
+            Assert.Contains("password authentication failed for user \"postgres\"", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', stderr.Trim());
+            AssertNothingCreated();
+
+            // The config dir is held by another run: refused before anything reaches the server.
+            using (var held = PgWire.Actors.Replication.LreplConfigDir.Open(dir))
+            {
+                (code, stderr) = await RunAsync(Args(table, pub, dir, TestCluster.SuperUserPassword, "--create-publication"));
+            }
+
+            Assert.Equal(1, code);
+            Assert.Equal($"pgwire lrepl: config dir {dir} is in use by another lrepl process (it holds {Path.Combine(dir, "lrepl.lock")}); one config dir serves one process at a time", stderr.Trim());
+            AssertNothingCreated();
+
+            // And a run that can connect takes its snapshot as before.
+            (code, stderr) = await RunAsync(Args(table, pub, dir, TestCluster.SuperUserPassword, "--create-publication"), s => s.Contains("done:", StringComparison.Ordinal));
+            Assert.True(code == 0, stderr);
+            Assert.Contains("snapshot of \"public\".\"lr_early\" done: 1 rows", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            TestCluster.RunPsql("-X", "-q", "-c", $"SELECT pg_drop_replication_slot('lr_early_slot') FROM pg_replication_slots WHERE slot_name = 'lr_early_slot'; DROP PUBLICATION IF EXISTS {pub}; DROP TABLE IF EXISTS {table}");
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+
+    [ClusterFact]
     public async Task A_table_without_a_usable_replica_identity_is_refused_in_one_line()
     {
         var dir = Path.Combine(Path.GetTempPath(), "lrepl-noident-" + Guid.NewGuid().ToString("N"));
