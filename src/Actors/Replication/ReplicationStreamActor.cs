@@ -241,6 +241,14 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
     public int SpillThreshold { get; init; } = 16 << 20;
 
     /// <summary>
+    /// Whether the sinks of <see cref="Routes"/> take a streamed transaction's changes as they
+    /// arrive, before its commit (<see cref="StreamedPart"/>): the stream then hands them on in
+    /// parts of about <see cref="BatchBytes"/> instead of keeping the whole transaction until its
+    /// commit. Tables added while the stream runs always get whole transactions.
+    /// </summary>
+    public bool StreamedParts { get; init; }
+
+    /// <summary>
     /// Nothing received (no data, no keepalive) for this long drops the connection, and the stream
     /// restarts; after half of it the server is asked for a reply. Zero never.
     /// </summary>
