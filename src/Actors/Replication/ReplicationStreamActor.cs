@@ -249,6 +249,13 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
     public bool StreamedParts { get; init; }
 
     /// <summary>
+    /// Bytes of parts (<see cref="StreamedParts"/>) that may wait for a sink while the stream goes
+    /// on reading (held in memory); beyond them, or while a whole transaction waits, reading stops
+    /// until the sink catches up.
+    /// </summary>
+    public long PartsReadAhead { get; init; } = 64L << 20;
+
+    /// <summary>
     /// Nothing received (no data, no keepalive) for this long drops the connection, and the stream
     /// restarts; after half of it the server is asked for a reply. Zero never.
     /// </summary>
@@ -484,7 +491,28 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     /// <summary>Nothing is being decoded, open, buffered or on its way to a sink: everything received is durable or irrelevant.</summary>
     private bool Idle => _decoding == 0 && !_decoderOpen && _routes.All(r => r.Idle);
 
-    private bool BackedUp => _routes.Any(r => r.Joined && r.Pending.Count > 0);
+    private bool BackedUp => _routes.Any(r => r.Joined && r.Pending.Count > 0 && !ReadsAhead(r));
+
+    /// <summary>
+    /// Whether what waits for the route's sink is only parts of streamed transactions, less than
+    /// <see cref="StreamTarget.PartsReadAhead"/> bytes: reading goes on meanwhile, so that the
+    /// server decodes the next block of the transaction while the sink encodes this one.
+    /// </summary>
+    private bool ReadsAhead(Route route)
+    {
+        long bytes = 0;
+        foreach (var waiting in route.Pending)
+        {
+            if (waiting.Part is not (StreamedPart.Changes or StreamedPart.Abort))
+            {
+                return false;
+            }
+
+            bytes += waiting.Buffer.Bytes;
+        }
+
+        return bytes < _target.PartsReadAhead;
+    }
 
     /// <summary>The flush position recorded for every table: the lowest of the routes'.</summary>
     private Lsn Flushed => _routes.Min(r => r.Flushed);
