@@ -313,7 +313,8 @@ public sealed class BinaryStreaming(IPgTypeCatalog catalog)
 /// message per batch. The decoder answers <see cref="FrameBatchDecoded"/> with the transactions
 /// committed in the batch, the WAL position reached and whether anything is still open; only then is
 /// the batch acknowledged to the connection, and not while committed transactions wait for the sink,
-/// so that reading stops while the sink is behind. Committed transactions go to the sink as typed
+/// so that reading stops while the sink is behind (parts of streamed transactions may wait up to
+/// <see cref="StreamTarget.PartsReadAhead"/> bytes while reading goes on). Committed transactions go to the sink as typed
 /// <see cref="TransactionBatch"/>es of bounded size, at most a few in flight; the sink encodes and
 /// writes them and has the position persisted at the end of each batch. Answers keepalives and
 /// reports the durable LSN as flushed, or the latest WAL position received while nothing is being
