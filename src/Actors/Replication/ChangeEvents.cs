@@ -136,8 +136,48 @@ public sealed record CommittedTransaction(TransactionBuffer Buffer, Lsn CommitLs
     /// </summary>
     public int Route { get; init; }
 
+    /// <summary>
+    /// <see cref="StreamedPart.None"/> for a whole committed transaction. When the stream hands a
+    /// sink a large transaction's changes as they arrive (<see cref="StreamTarget.StreamedParts"/>),
+    /// the part of it this is: changes not yet committed, an abort, or the commit (see
+    /// <see cref="StreamedPart"/>); <see cref="Xid"/> then names the transaction.
+    /// </summary>
+    public StreamedPart Part { get; init; }
+
+    /// <summary>For a <see cref="StreamedPart.Abort"/>: the (sub)transaction aborted; equal to <see cref="Xid"/> for the whole transaction.</summary>
+    public uint SubXid { get; init; }
+
     /// <summary>Reads the changes back in order; read once, and only by the holder.</summary>
     public ChangeReader ReadChanges() => new(Buffer.OpenReader());
+}
+
+/// <summary>
+/// What part of a streamed (in-progress) transaction a <see cref="CommittedTransaction"/> is, when
+/// the sink takes its changes before the commit (see the sink contract, <c>SinkContract.cs</c>).
+/// </summary>
+public enum StreamedPart : byte
+{
+    /// <summary>A whole committed transaction: every change is in its buffer.</summary>
+    None,
+
+    /// <summary>
+    /// Changes of transaction <see cref="CommittedTransaction.Xid"/>, not committed yet (its commit
+    /// facts are unset); more parts, an abort or the commit follow, in stream order.
+    /// </summary>
+    Changes,
+
+    /// <summary>
+    /// Changes of <see cref="CommittedTransaction.SubXid"/> handed on before are void: the whole
+    /// transaction when it equals the xid, else one subtransaction (its nested ones have aborts
+    /// of their own). The buffer is empty.
+    /// </summary>
+    Abort,
+
+    /// <summary>
+    /// The transaction committed: its changes are the parts handed on before (less the aborted
+    /// subtransactions), then those in this buffer; written as one transaction with these commit facts.
+    /// </summary>
+    Commit,
 }
 
 /// <summary>Reads the typed events of a <see cref="CommittedTransaction"/>.</summary>
@@ -149,15 +189,19 @@ public sealed class ChangeReader
 
     internal ChangeReader(TransactionBuffer.Reader reader) => _reader = reader;
 
+    /// <summary>The (sub)transaction id of the event read last (the transaction's own xid outside streamed transactions).</summary>
+    public uint Xid { get; private set; }
+
     /// <summary>The next event; false at the end. The event is valid until the next call.</summary>
     public bool TryRead(out RowChange change)
     {
-        if (!_reader.TryRead(out _, out var relation, out var record))
+        if (!_reader.TryRead(out var xid, out var relation, out var record))
         {
             change = default;
             return false;
         }
 
+        Xid = xid;
         var kind = (ChangeKind)record[0];
         if (kind is not (ChangeKind.Insert or ChangeKind.Update or ChangeKind.Delete))
         {

@@ -9,6 +9,14 @@ namespace PgWire.Actors.Replication;
 /// fsyncs them, then asks the LSN actor to persist the new position. A large transaction is
 /// written in bounded pieces as it is encoded; nothing of a batch counts until its fsync and the
 /// recorded position cover it, and a failed batch is cut back off the file.
+/// <para>
+/// JSON lines also take the parts of a streamed transaction before its commit (<see cref="StreamedPart"/>):
+/// each change is encoded as it arrives into the transaction's pending lines (the part of a line
+/// that does not depend on the commit, kept in memory up to a threshold, then in a temporary file),
+/// and at the commit those lines are written to the data file with the commit's LSN, xid and time.
+/// Pending lines are dropped at an abort (a subtransaction's only its own), and whenever the stream
+/// starts again (it is asked for the position), since the server then sends the transaction again.
+/// </para>
 /// </summary>
 public sealed class FileSinkActor : ReceiveActor
 {
@@ -23,6 +31,11 @@ public sealed class FileSinkActor : ReceiveActor
     private readonly ArrayBufferWriter<byte>? _csvBuffer;
     private readonly JsonLineEncoder _json = new(ChunkSize + (64 * 1024));
     private readonly byte[]?[] _prefixes = new byte[]?[4];
+    private readonly string? _pendingDirectory;
+    private readonly int _pendingThreshold;
+
+    // Per streamed transaction not yet committed: its encoded changes (slot byte + commit-independent fields).
+    private readonly Dictionary<uint, TransactionBuffer> _pending = [];
     private IDataFile? _file;
     private Lsn _lastCommit;
     private long _offset;
@@ -35,9 +48,11 @@ public sealed class FileSinkActor : ReceiveActor
     // durable with the lost one missing before it.
     private bool _failed;
 
-    private FileSinkActor(string path, DurableMark mark, IActorRef ack, CsvLineEncoder? csv, Func<string, IDataFile> open)
+    private FileSinkActor(string path, DurableMark mark, IActorRef ack, CsvLineEncoder? csv, Func<string, IDataFile> open, string? pendingDirectory, int pendingThreshold)
     {
         _path = path;
+        _pendingDirectory = pendingDirectory;
+        _pendingThreshold = pendingThreshold;
         _open = open;
         _csv = csv;
         _csvBuffer = csv is null ? null : new ArrayBufferWriter<byte>(ChunkSize);
@@ -49,6 +64,8 @@ public sealed class FileSinkActor : ReceiveActor
         Receive<TransactionBatch>(OnBatch);
         Receive<GetSinkPosition>(_ =>
         {
+            // The stream starts (again): it sends every transaction not durable here from its beginning.
+            DropPending();
             _failed = false;
             Sender.Tell(new SinkPosition(_lastCommit, _offset));
         });
@@ -57,17 +74,21 @@ public sealed class FileSinkActor : ReceiveActor
     /// <param name="lastCommit">The last commit recorded as durable in the file.</param>
     /// <param name="offset">The file length recorded with it; a longer file is cut back to it.</param>
     /// <param name="csv">When set, transactions are written as CSV records instead of JSON lines.</param>
-    public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null) =>
-        Props(path, lastCommit, offset, ack, csv, LocalDataFile.Open);
+    /// <param name="pendingDirectory">
+    /// Where the pending lines of a streamed transaction go beyond <paramref name="pendingThreshold"/>
+    /// bytes (as <c>*.spill</c> files, deleted when done); null keeps them in memory.
+    /// </param>
+    public static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv = null, string? pendingDirectory = null, int pendingThreshold = 16 << 20) =>
+        Props(path, lastCommit, offset, ack, csv, LocalDataFile.Open, pendingDirectory, pendingThreshold);
 
     /// <param name="open">Opens the data file (tests put faults in it).</param>
-    internal static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv, Func<string, IDataFile> open)
+    internal static Props Props(string path, Lsn lastCommit, long offset, IActorRef ack, CsvLineEncoder? csv, Func<string, IDataFile> open, string? pendingDirectory = null, int pendingThreshold = 16 << 20)
     {
         // Shared by the instances a restart makes: a restarted sink starts from the last batch it
         // made durable, never from where the run started (cutting back to that would remove data
         // already recorded as durable).
         var mark = new DurableMark(lastCommit, offset);
-        return DelegateProps.Create(() => new FileSinkActor(path, mark, ack, csv, open));
+        return DelegateProps.Create(() => new FileSinkActor(path, mark, ack, csv, open, pendingDirectory, pendingThreshold));
     }
 
     /// <summary>The end of the last durable batch, kept across restarts of the actor.</summary>
@@ -94,7 +115,21 @@ public sealed class FileSinkActor : ReceiveActor
         _completeOffset = _offset;
     }
 
-    protected override void PostStop() => _file?.Dispose();
+    protected override void PostStop()
+    {
+        DropPending();
+        _file?.Dispose();
+    }
+
+    private void DropPending()
+    {
+        foreach (var lines in _pending.Values)
+        {
+            lines.Dispose();
+        }
+
+        _pending.Clear();
+    }
 
     private void OnBatch(TransactionBatch batch)
     {
@@ -110,8 +145,25 @@ public sealed class FileSinkActor : ReceiveActor
             var changes = 0;
             foreach (var transaction in batch.Transactions)
             {
+                if (transaction.Part == StreamedPart.Changes)
+                {
+                    EncodePending(transaction);
+                    continue;
+                }
+
+                if (transaction.Part == StreamedPart.Abort)
+                {
+                    AbortPending(transaction.Xid, transaction.SubXid);
+                    continue;
+                }
+
                 if (transaction.CommitLsn <= _lastCommit || (last is not null && transaction.CommitLsn <= last.CommitLsn))
                 {
+                    if (transaction.Part == StreamedPart.Commit)
+                    {
+                        AbortPending(transaction.Xid, transaction.Xid);
+                    }
+
                     continue;
                 }
 
@@ -137,6 +189,9 @@ public sealed class FileSinkActor : ReceiveActor
         {
             _json.Clear();
             _csvBuffer?.Clear();
+
+            // The stream starts again and sends the open transactions again from their beginning.
+            DropPending();
             WriteFailed(ex, batch.ReplyTo);
         }
         finally
@@ -148,12 +203,105 @@ public sealed class FileSinkActor : ReceiveActor
         }
     }
 
+    /// <summary>
+    /// Encodes changes of a streamed transaction that has not committed yet into its pending lines:
+    /// per change the <see cref="ChangeKind"/> and the fields that do not depend on the commit.
+    /// </summary>
+    private void EncodePending(CommittedTransaction part)
+    {
+        if (_csv is not null)
+        {
+            throw new InvalidOperationException("the CSV file sink takes whole transactions only");
+        }
+
+        if (!_pending.TryGetValue(part.Xid, out var lines))
+        {
+            lines = new TransactionBuffer(_pendingDirectory, _pendingThreshold);
+            _pending[part.Xid] = lines;
+        }
+
+        var reader = part.ReadChanges();
+        while (reader.TryRead(out var change))
+        {
+            switch (change.Kind)
+            {
+                case ChangeKind.Insert or ChangeKind.Update or ChangeKind.Delete:
+                    lines.Add(reader.Xid, change.Relation, (byte)change.Kind, _json.EncodeChangeFields(change));
+                    break;
+                case ChangeKind.Truncate:
+                    lines.Add(reader.Xid, change.Relation, (byte)change.Kind, JsonLineEncoder.TruncateFields);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Drops the pending lines of <paramref name="subXid"/> (all of <paramref name="xid"/>'s when equal).</summary>
+    private void AbortPending(uint xid, uint subXid)
+    {
+        if (xid == subXid)
+        {
+            if (_pending.Remove(xid, out var lines))
+            {
+                lines.Dispose();
+            }
+        }
+        else if (_pending.TryGetValue(xid, out var lines))
+        {
+            lines.AbortSubtransaction(subXid);
+        }
+    }
+
+    /// <summary>Writes the pending lines of a streamed transaction that committed; returns the records written.</summary>
+    private int WritePending(CommittedTransaction commit)
+    {
+        if (!_pending.Remove(commit.Xid, out var lines))
+        {
+            // The sink lost them (it started again while the transaction was open): the stream
+            // starts again too, and the server sends the whole transaction anew.
+            throw new IOException($"the earlier changes of streamed transaction {commit.Xid} are not held here");
+        }
+
+        using (lines)
+        {
+            var reader = lines.OpenReader();
+            var count = 0;
+            while (reader.TryRead(out _, out _, out var record))
+            {
+                var kind = record[0];
+                var slot = SlotOf((ChangeKind)kind);
+                var prefix = _prefixes[slot] ??= _json.MakePrefix(kind, commit.CommitLsn, commit.Xid, commit.CommitTime);
+                _json.WriteLine(prefix, record[1..]);
+                count++;
+                if (_json.Length >= ChunkSize)
+                {
+                    WriteEncoded();
+                }
+            }
+
+            return count;
+        }
+    }
+
+    private static int SlotOf(ChangeKind kind) => kind switch
+    {
+        ChangeKind.Insert => 0,
+        ChangeKind.Update => 1,
+        ChangeKind.Delete => 2,
+        ChangeKind.Truncate => 3,
+        _ => -1,
+    };
+
     /// <summary>Encodes a transaction's changes, writing out every full chunk; returns the records made.</summary>
     private int Encode(CommittedTransaction transaction)
     {
         Array.Clear(_prefixes);
-        var reader = transaction.ReadChanges();
         var count = 0;
+        if (transaction.Part == StreamedPart.Commit)
+        {
+            count += WritePending(transaction);
+        }
+
+        var reader = transaction.ReadChanges();
         while (reader.TryRead(out var change))
         {
             if (_csv is not null)
@@ -168,14 +316,7 @@ public sealed class FileSinkActor : ReceiveActor
                 continue;
             }
 
-            var slot = change.Kind switch
-            {
-                ChangeKind.Insert => 0,
-                ChangeKind.Update => 1,
-                ChangeKind.Delete => 2,
-                ChangeKind.Truncate => 3,
-                _ => -1,
-            };
+            var slot = SlotOf(change.Kind);
             if (slot < 0)
             {
                 // A schema change has no line of its own: the lines after it show the new columns.

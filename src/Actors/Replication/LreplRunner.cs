@@ -395,6 +395,10 @@ public static partial class LreplRunner
 
             progress.SetDurable(new Lsn(runs.Min(r => r.State.CommitLsn)));
             var routes = new List<StreamSinkRoute>();
+            var spillDirectory = Path.Combine(options.ConfigDir, "spill", slotName);
+
+            // JSON data files take a large transaction's changes as they arrive (encoded before the commit).
+            var streamedParts = options.Changes is null && runs.All(r => r.Iceberg is null && r.Csv is null);
             foreach (var run in runs)
             {
                 run.Progress.SetDurable(new Lsn(run.State.CommitLsn));
@@ -402,7 +406,7 @@ public static partial class LreplRunner
                     ? await IcebergSinkPropsAsync(run.Options, run.Iceberg, run.Ack.Ref, run.State, run.Progress, log, cancellationToken).ConfigureAwait(false)
                     : options.Changes is { } changes
                         ? StreamSinkActor.Props(changes, new Lsn(run.State.CommitLsn), run.Ack.Ref)
-                        : FileSinkActor.Props(run.Options.DataPath, new Lsn(run.State.CommitLsn), run.State.FileOffset, run.Ack.Ref, run.Csv);
+                        : FileSinkActor.Props(run.Options.DataPath, new Lsn(run.State.CommitLsn), run.State.FileOffset, run.Ack.Ref, run.Csv, spillDirectory, options.SpillThreshold);
                 run.Ack.Ref.Tell(new TablePipelineActor.StartSink(sinkProps));
                 routes.Add(new StreamSinkRoute(run.Ack.Ref, run.Ack.Ref, run.Progress));
             }
@@ -430,7 +434,8 @@ public static partial class LreplRunner
                 Tables = runs.Count == 1 ? null : [.. runs.Select(r => new StreamTable(r.Table.Schema, r.Table.Name, JsonLineFormat.OfRecorded(r.State.JsonFormat), r.Types))],
                 ProtocolVersion = options.ProtocolVersion,
                 ReceiveTimeout = options.ReceiveTimeout,
-                SpillDirectory = Path.Combine(options.ConfigDir, "spill", slotName),
+                SpillDirectory = spillDirectory,
+                StreamedParts = streamedParts,
                 SpillThreshold = options.SpillThreshold,
                 Binary = binary,
                 JsonFormat = JsonLineFormat.OfRecorded(runs[0].State.JsonFormat),

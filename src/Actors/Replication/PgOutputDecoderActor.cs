@@ -11,7 +11,10 @@ namespace PgWire.Actors.Replication;
 /// Reply of <see cref="PgOutputDecoderActor"/> to one <see cref="FrameBatch"/> of CopyData: every byte
 /// of the batch has been consumed, so the batch may be acknowledged to the connection.
 /// </summary>
-/// <param name="Committed">Transactions whose commit was in the batch, in commit order; the receiver owns their buffers.</param>
+/// <param name="Committed">
+/// Transactions whose commit was in the batch, in commit order, and (with <see cref="StreamTarget.StreamedParts"/>)
+/// parts of streamed transactions in stream order among them; the receiver owns their buffers.
+/// </param>
 /// <param name="WalEnd">The highest WAL position the batch's XLogData and keepalives reported; invalid when it had none.</param>
 /// <param name="Keepalive">Whether the batch held a primary keepalive.</param>
 /// <param name="ReplyRequested">Whether a keepalive of the batch asked for an immediate status update.</param>
@@ -53,6 +56,9 @@ public sealed class PgOutputDecoderActor : ReceiveActor
 
     // Per open transaction one buffer per route, made when the route's first change arrives.
     private readonly Dictionary<uint, TransactionBuffer?[]> _streamed = [];
+
+    // Per open streamed transaction, the routes whose sinks already hold parts of it (StreamTarget.StreamedParts).
+    private readonly Dictionary<uint, HashSet<int>> _partsHandedOn = [];
 
     private List<CommittedTransaction>? _committed;
     private Lsn _skipUpTo;
@@ -171,14 +177,33 @@ public sealed class PgOutputDecoderActor : ReceiveActor
             if (_relations.TryGetValue(relationId, out var routed) && routed is not null && CurrentBuffer(routed.Route) is { } buffer)
             {
                 buffer.Add(changeXid, routed.Table, data[0], data[bodyStart..]);
+                if (buffer.Bytes >= _target.BatchBytes && _decoder.InStreamingBlock && TakesParts(routed.Route))
+                {
+                    HandOnPart(_decoder.StreamingXid, routed.Route);
+                }
             }
 
             return;
         }
 
+        var blockXid = _decoder.StreamingXid;
         var message = _decoder.Decode(data);
         switch (message.Type)
         {
+            case PgOutputMessageType.StreamStop:
+                // The server goes on with other transactions: what this block brought goes to the sinks that take parts.
+                if (_target.StreamedParts && _streamed.TryGetValue(blockXid, out var block))
+                {
+                    for (var route = 0; route < block.Length; route++)
+                    {
+                        if (block[route] is { Count: > 0 } && TakesParts(route))
+                        {
+                            HandOnPart(blockXid, route);
+                        }
+                    }
+                }
+
+                break;
             case PgOutputMessageType.Begin:
                 var begin = (BeginMessage)message.Record!;
                 _inTransaction = true;
@@ -207,15 +232,18 @@ public sealed class PgOutputDecoderActor : ReceiveActor
                 break;
             case PgOutputMessageType.StreamCommit:
                 var streamCommit = (StreamCommitMessage)message.Record!;
+                _partsHandedOn.Remove(streamCommit.Xid, out var withParts);
                 if (_streamed.Remove(streamCommit.Xid, out var streamedBuffers))
                 {
                     if (streamCommit.CommitLsn > _skipUpTo)
                     {
-                        Committed(streamedBuffers, streamCommit.CommitLsn, streamCommit.EndLsn, streamCommit.Xid, streamCommit.CommitTimestamp);
+                        Committed(streamedBuffers, streamCommit.CommitLsn, streamCommit.EndLsn, streamCommit.Xid, streamCommit.CommitTimestamp, withParts);
                     }
                     else
                     {
+                        // Already durable: the parts handed on are dropped by the sinks.
                         DisposeAll(streamedBuffers);
+                        PartsAborted(streamCommit.Xid, streamCommit.Xid, withParts);
                     }
                 }
 
@@ -228,6 +256,9 @@ public sealed class PgOutputDecoderActor : ReceiveActor
                     {
                         DisposeAll(aborted);
                     }
+
+                    _partsHandedOn.Remove(abort.Xid, out var abortedParts);
+                    PartsAborted(abort.Xid, abort.Xid, abortedParts);
                 }
                 else if (_streamed.TryGetValue(abort.Xid, out var parents))
                 {
@@ -235,6 +266,8 @@ public sealed class PgOutputDecoderActor : ReceiveActor
                     {
                         parent?.AbortSubtransaction(abort.SubXid);
                     }
+
+                    PartsAborted(abort.Xid, abort.SubXid, _partsHandedOn.GetValueOrDefault(abort.Xid));
                 }
 
                 break;
@@ -365,18 +398,27 @@ public sealed class PgOutputDecoderActor : ReceiveActor
         return buffers[route] ??= NewBuffer();
     }
 
-    /// <summary>Hands on each route's part of a committed transaction (routes it did not touch have none) and empties <paramref name="buffers"/>.</summary>
-    private void Committed(TransactionBuffer?[] buffers, Lsn commitLsn, Lsn endLsn, uint xid, DateTimeOffset commitTime)
+    /// <summary>
+    /// Hands on each route's part of a committed transaction (routes it did not touch have none) and
+    /// empties <paramref name="buffers"/>; a route whose sink holds parts of it (<paramref name="withParts"/>)
+    /// gets its <see cref="StreamedPart.Commit"/>, with the changes since the last part.
+    /// </summary>
+    private void Committed(TransactionBuffer?[] buffers, Lsn commitLsn, Lsn endLsn, uint xid, DateTimeOffset commitTime, HashSet<int>? withParts = null)
     {
         for (var route = 0; route < buffers.Length; route++)
         {
-            if (buffers[route] is not { } buffer)
+            var buffer = buffers[route];
+            buffers[route] = null;
+            if (withParts?.Contains(route) == true)
+            {
+                buffer ??= NewBuffer();
+                (_committed ??= []).Add(new CommittedTransaction(buffer, commitLsn, endLsn, xid, commitTime) { Route = route, Part = StreamedPart.Commit });
+            }
+            else if (buffer is null)
             {
                 continue;
             }
-
-            buffers[route] = null;
-            if (buffer.Count > 0)
+            else if (buffer.Count > 0)
             {
                 (_committed ??= []).Add(new CommittedTransaction(buffer, commitLsn, endLsn, xid, commitTime) { Route = route });
             }
@@ -387,6 +429,34 @@ public sealed class PgOutputDecoderActor : ReceiveActor
         }
 
         _skipUpTo = commitLsn;
+    }
+
+    /// <summary>Whether changes of <paramref name="route"/> go to its sink before their transaction commits (a table the stream started with).</summary>
+    private bool TakesParts(int route) => _target.StreamedParts && route < _target.Routes.Count;
+
+    /// <summary>Hands the changes of streamed transaction <paramref name="xid"/> buffered for <paramref name="route"/> on to its sink as a part.</summary>
+    private void HandOnPart(uint xid, int route)
+    {
+        var buffers = _streamed[xid];
+        var buffer = buffers[route]!;
+        buffers[route] = null;
+        if (!_partsHandedOn.TryGetValue(xid, out var routes))
+        {
+            routes = [];
+            _partsHandedOn[xid] = routes;
+        }
+
+        routes.Add(route);
+        (_committed ??= []).Add(new CommittedTransaction(buffer, Lsn.Invalid, Lsn.Invalid, xid, default) { Route = route, Part = StreamedPart.Changes });
+    }
+
+    /// <summary>Tells the sinks holding parts of <paramref name="xid"/> that those of <paramref name="subXid"/> (the whole transaction when equal) are void.</summary>
+    private void PartsAborted(uint xid, uint subXid, HashSet<int>? routes)
+    {
+        foreach (var route in routes ?? [])
+        {
+            (_committed ??= []).Add(new CommittedTransaction(new TransactionBuffer(null, 0), Lsn.Invalid, Lsn.Invalid, xid, default) { Route = route, Part = StreamedPart.Abort, SubXid = subXid });
+        }
     }
 
     private static void DisposeAll(TransactionBuffer?[] buffers)

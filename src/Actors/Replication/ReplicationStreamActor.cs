@@ -241,6 +241,21 @@ public sealed record StreamTarget(string Schema, string Table, string Slot, stri
     public int SpillThreshold { get; init; } = 16 << 20;
 
     /// <summary>
+    /// Whether the sinks of <see cref="Routes"/> take a streamed transaction's changes as they
+    /// arrive, before its commit (<see cref="StreamedPart"/>): the stream then hands them on in
+    /// parts of about <see cref="BatchBytes"/> instead of keeping the whole transaction until its
+    /// commit. Tables added while the stream runs always get whole transactions.
+    /// </summary>
+    public bool StreamedParts { get; init; }
+
+    /// <summary>
+    /// Bytes of parts (<see cref="StreamedParts"/>) that may wait for a sink while the stream goes
+    /// on reading (held in memory); beyond them, or while a whole transaction waits, reading stops
+    /// until the sink catches up.
+    /// </summary>
+    public long PartsReadAhead { get; init; } = 64L << 20;
+
+    /// <summary>
     /// Nothing received (no data, no keepalive) for this long drops the connection, and the stream
     /// restarts; after half of it the server is asked for a reply. Zero never.
     /// </summary>
@@ -298,7 +313,8 @@ public sealed class BinaryStreaming(IPgTypeCatalog catalog)
 /// message per batch. The decoder answers <see cref="FrameBatchDecoded"/> with the transactions
 /// committed in the batch, the WAL position reached and whether anything is still open; only then is
 /// the batch acknowledged to the connection, and not while committed transactions wait for the sink,
-/// so that reading stops while the sink is behind. Committed transactions go to the sink as typed
+/// so that reading stops while the sink is behind (parts of streamed transactions may wait up to
+/// <see cref="StreamTarget.PartsReadAhead"/> bytes while reading goes on). Committed transactions go to the sink as typed
 /// <see cref="TransactionBatch"/>es of bounded size, at most a few in flight; the sink encodes and
 /// writes them and has the position persisted at the end of each batch. Answers keepalives and
 /// reports the durable LSN as flushed, or the latest WAL position received while nothing is being
@@ -476,7 +492,28 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     /// <summary>Nothing is being decoded, open, buffered or on its way to a sink: everything received is durable or irrelevant.</summary>
     private bool Idle => _decoding == 0 && !_decoderOpen && _routes.All(r => r.Idle);
 
-    private bool BackedUp => _routes.Any(r => r.Joined && r.Pending.Count > 0);
+    private bool BackedUp => _routes.Any(r => r.Joined && r.Pending.Count > 0 && !ReadsAhead(r));
+
+    /// <summary>
+    /// Whether what waits for the route's sink is only parts of streamed transactions, less than
+    /// <see cref="StreamTarget.PartsReadAhead"/> bytes: reading goes on meanwhile, so that the
+    /// server decodes the next block of the transaction while the sink encodes this one.
+    /// </summary>
+    private bool ReadsAhead(Route route)
+    {
+        long bytes = 0;
+        foreach (var waiting in route.Pending)
+        {
+            if (waiting.Part is not (StreamedPart.Changes or StreamedPart.Abort))
+            {
+                return false;
+            }
+
+            bytes += waiting.Buffer.Bytes;
+        }
+
+        return bytes < _target.PartsReadAhead;
+    }
 
     /// <summary>The flush position recorded for every table: the lowest of the routes'.</summary>
     private Lsn Flushed => _routes.Min(r => r.Flushed);

@@ -14,6 +14,17 @@ namespace PgWire.Actors.Replication;
 // 2. Changes. The replication stream sends TransactionBatch messages: committed transactions in
 //    commit order, each with its typed events (insert, update, delete, truncate, and schema
 //    changes as Relation events). The sink owns and disposes them.
+//    Streamed parts (optional, StreamTarget.StreamedParts; the JSON file sink): a large
+//    transaction the server streams before its commit comes in parts, in stream order among
+//    the committed ones: Changes parts (not committed, no commit facts), Abort parts (one
+//    subtransaction's changes, or the whole transaction's, are void), then a Commit part with
+//    the commit facts and the last changes. The sink may work on the parts as they come but
+//    makes nothing of them durable or visible as committed before the Commit, which it writes
+//    like a whole transaction at its place in commit order (a Commit at or below its durable
+//    commit drops the parts). Parts held are dropped when the stream starts again (asked
+//    GetSinkPosition): the server sends the open transaction again from its beginning; a
+//    Commit whose parts are not held is a transient SinkWriteFailed. A batch of parts only is
+//    answered BatchSkipped.
 // 3. Durable. Once a batch is durable the sink tells the position store Durable (commit LSN L of
 //    the batch's last transaction, its end LSN, and the sink's own position P after it: a byte
 //    offset for a file, opaque to the pipeline), on behalf of the stream, which hears Persisted

@@ -192,6 +192,67 @@ public sealed class PgOutputDecoderActorTests : TestKit, IDisposable
     }
 
     [Fact]
+    public void With_streamed_parts_a_streamed_transaction_goes_on_block_by_block_then_its_aborts_and_commit()
+    {
+        var decoder = Decoder(Target with { StreamedParts = true });
+        var decoded = Feed(decoder, XLog(
+            0x1000,
+            StreamStart(900, first: true),
+            ItemsRelation(900),
+            PgOutputBytes.Insert(900, Items, "1", "a"),
+            PgOutputBytes.Insert(901, Items, "2", "b"),
+            StreamStop()));
+        Assert.True(decoded.Open);
+        var part = Assert.Single(decoded.Committed);
+        Assert.Equal((StreamedPart.Changes, 900u, Lsn.Invalid), (part.Part, part.Xid, part.CommitLsn));
+        Assert.Equal([Insert(1, "a"), Insert(2, "b")], Changes(part));
+
+        // An ordinary commit between the blocks, then the second block, a subtransaction's abort and the commit.
+        decoded = Feed(decoder, XLog(
+            0x1100,
+            Begin(0x1200, T1, 950),
+            PgOutputBytes.Insert(null, Items, "10", "o"),
+            Commit(0x1200, 0x1230, T1),
+            StreamStart(900, first: false),
+            PgOutputBytes.Insert(902, Items, "3", "c"),
+            StreamStop(),
+            StreamAbort(900, 901)));
+        Assert.True(decoded.Open);
+        Assert.Equal(
+            [(StreamedPart.None, 950u, 0u), (StreamedPart.Changes, 900u, 0u), (StreamedPart.Abort, 900u, 901u)],
+            decoded.Committed.Select(c => (c.Part, c.Xid, c.SubXid)));
+        Assert.Equal([Insert(3, "c")], Changes(decoded.Committed[1]));
+
+        decoded = Feed(decoder, XLog(0x1400, StreamCommit(900, 0x5000, 0x5030, T2)));
+        Assert.False(decoded.Open);
+        var commit = Assert.Single(decoded.Committed);
+        Assert.Equal((StreamedPart.Commit, new Lsn(0x5000), new Lsn(0x5030), 900u, T2), (commit.Part, commit.CommitLsn, commit.EndLsn, commit.Xid, commit.CommitTime));
+        Assert.Empty(Changes(commit));
+    }
+
+    [Fact]
+    public void With_streamed_parts_a_large_block_goes_on_in_parts_and_an_abort_or_a_durable_commit_voids_them()
+    {
+        var decoder = Decoder(Target with { StreamedParts = true, BatchBytes = 200 });
+        var inserts = Enumerable.Range(1, 20).Select(i => PgOutputBytes.Insert(910, Items, i.ToString(System.Globalization.CultureInfo.InvariantCulture), "value " + i)).ToArray();
+        var decoded = Feed(decoder, XLog(0x1000, [ItemsRelation(), StreamStart(910, first: true), .. inserts]));
+        Assert.True(decoded.Committed.Count > 1);
+        Assert.All(decoded.Committed, c => Assert.Equal(StreamedPart.Changes, c.Part));
+        var handedOn = decoded.Committed.Sum(c => Changes(c).Count);
+
+        decoded = Feed(decoder, XLog(0x1100, StreamStop(), StreamAbort(910, 910)));
+        Assert.False(decoded.Open);
+        Assert.Equal([StreamedPart.Changes, StreamedPart.Abort], decoded.Committed.Select(c => c.Part));
+        Assert.Equal(20, handedOn + Changes(decoded.Committed[0]).Count);
+        Assert.Equal(910u, decoded.Committed[1].SubXid);
+
+        // Committed at or before the durable position: the sink hears an abort instead of the commit.
+        var skipping = Decoder(Target with { StreamedParts = true }, skipUpTo: 0x6000);
+        decoded = Feed(skipping, XLog(0x1000, ItemsRelation(), StreamStart(920, first: true), PgOutputBytes.Insert(920, Items, "1", "a"), StreamStop(), StreamCommit(920, 0x5800, 0x5830, T1)));
+        Assert.Equal([(StreamedPart.Changes, 0u), (StreamedPart.Abort, 920u)], decoded.Committed.Select(c => (c.Part, c.SubXid)));
+    }
+
+    [Fact]
     public void Commits_already_durable_are_skipped()
     {
         var decoder = Decoder(skipUpTo: 0x6000);

@@ -159,6 +159,69 @@ public sealed class ProcessCrashTests
         }
     }
 
+    /// <summary>Every "id" of the data file's lines, in order.</summary>
+    private static List<long> Ids(string path) =>
+        [.. File.ReadLines(path).Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("key").GetProperty("id").GetInt64())];
+
+    [ClusterFact]
+    public async Task Sigkill_in_the_middle_of_a_large_streamed_transaction_then_resume_writes_it_exactly_once()
+    {
+        const string table = "lr_proc_streamkill";
+        const int bigRows = 200_000;
+        Cleanup(table);
+        var dir = NewDir(table);
+        var path = Path.Combine(dir, table + ".data");
+        var spill = Path.Combine(dir, "spill");
+        Psql($"CREATE TABLE {table} (id bigint PRIMARY KEY, pad text)");
+        try
+        {
+            using (var first = LreplProcess.Start(Args(table, dir)))
+            {
+                Assert.True(await first.WaitForStderrAsync(" done: ", TimeSpan.FromSeconds(30)), first.Stderr);
+                first.KillHard();
+            }
+
+            // Committed while nothing streams: a small transaction, one too large for the server's
+            // logical_decoding_work_mem (64MB by default, so it is streamed in blocks), another small one.
+            Psql($"INSERT INTO {table} VALUES (0, 'before')");
+            Psql($"INSERT INTO {table} SELECT g, repeat(md5(g::text), 10) FROM generate_series(1, {bigRows}) g");
+            Psql($"INSERT INTO {table} VALUES ({bigRows + 1}, 'after')");
+
+            using (var second = LreplProcess.Start(Args(table, dir)))
+            {
+                // Killed while the big transaction's pending lines are spilled: encoded, not yet committed.
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+                while (!(Directory.Exists(spill) && Directory.EnumerateFiles(spill, "*.spill", SearchOption.AllDirectories).Any()) && DateTime.UtcNow < deadline && !second.HasExited)
+                {
+                    await Task.Delay(5);
+                }
+
+                Assert.False(second.HasExited, second.Stderr);
+                Assert.True(DateTime.UtcNow < deadline, "no pending lines were spilled: " + second.Stderr);
+                second.KillHard();
+            }
+
+            var partial = File.Exists(path) ? File.ReadLines(path).Count() : 0;
+            _output.WriteLine($"killed with {partial} lines in the data file");
+            Assert.True(partial < bigRows, $"{partial} lines: the big transaction was complete before the kill");
+
+            using var last = LreplProcess.Start(Args(table, dir));
+            var (replay, lines) = await WaitForMatchAsync(table, path, bigRows + 2, TimeSpan.FromSeconds(120), last);
+            var code = await last.TerminateAsync(TimeSpan.FromSeconds(30));
+            Assert.True(code == 0, last.Stderr);
+            Assert.Equal(LreplWorkload.TableRows(table), replay);
+            Assert.Equal(bigRows + 2, lines);
+            var ids = Ids(path);
+            Assert.Equal(Enumerable.Range(0, bigRows + 2).Select(i => (long)i), ids);
+            Assert.Empty(Directory.EnumerateFiles(spill, "*.spill", SearchOption.AllDirectories));
+        }
+        finally
+        {
+            Cleanup(table);
+            Directory.Delete(dir, true);
+        }
+    }
+
     [ClusterFact]
     public async Task Sigkill_during_the_snapshot_copy_starts_the_snapshot_over_and_loses_and_duplicates_nothing()
     {
