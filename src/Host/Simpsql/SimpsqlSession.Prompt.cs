@@ -5,7 +5,7 @@ using PgWire.Protocol.Messages;
 
 namespace PgWire.Host.Simpsql;
 
-/// <summary>The interactive prompts: PROMPT1 (a new statement), PROMPT2 (a continuation line) with psql's % escapes.</summary>
+/// <summary>The interactive prompts: PROMPT1 (a new statement), PROMPT2 (a continuation line), PROMPT3 (COPY data) with psql's % escapes.</summary>
 internal sealed partial class SimpsqlSession
 {
     /// <summary>psql's default socket directory on Debian, shown as plain [local] by %M.</summary>
@@ -17,14 +17,18 @@ internal sealed partial class SimpsqlSession
     // How wide the last PROMPT1 was on the screen, for %w.
     private int _lastPrompt1Width;
 
+    // COPY FROM STDIN data is being read: a command is under way (%x shows *, as libpq's PQTRANS_ACTIVE).
+    private bool _copyingIn;
+
     /// <summary>
     /// The prompt for the next input line: <paramref name="state"/> is '=' before a new statement
-    /// (PROMPT1), else the continuation state ('-', '\'', '"', '$', '*', '(') of PROMPT2.
+    /// (PROMPT1), '\0' for a line of COPY data (PROMPT3), else the continuation state ('-', '\'',
+    /// '"', '$', '*', '(') of PROMPT2.
     /// </summary>
     private string BuildPrompt(char state)
     {
         bool ready = state == '=';
-        string template = GetVariable(ready ? "PROMPT1" : "PROMPT2") ?? "";
+        string template = GetVariable(ready ? "PROMPT1" : state == '\0' ? "PROMPT3" : "PROMPT2") ?? "";
         var prompt = new StringBuilder();
         int visible = 0;
         bool hidden = false;
@@ -66,10 +70,10 @@ internal sealed partial class SimpsqlSession
                 case 'R':
                     Append(ready
                         ? !Conditions.Active ? "@" : SingleLine ? "^" : "="
-                        : state.ToString());
+                        : state == '\0' ? "" : state.ToString());
                     break;
                 case 'x':
-                    Append(Client.TransactionStatus switch
+                    Append(_copyingIn ? "*" : Client.TransactionStatus switch
                     {
                         TransactionStatus.Idle => "",
                         TransactionStatus.InTransaction => "*",

@@ -332,28 +332,56 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     {
         var encoder = Codec.Text;
         var chunk = new StringBuilder();
-        while (true)
+
+        // Typed at the terminal: psql's instructions, then PROMPT3 before each line.
+        bool prompted = Interactive && _currentFile is null;
+        if (prompted)
         {
-            ct.ThrowIfCancellationRequested();
-            string? line = _currentInput.ReadLine();
-            if (line is null)
+            FlushAll();
+            if (!Quiet)
             {
-                break;
+                _stdoutText.Write("Enter data to be copied followed by a newline.\nEnd with a backslash and a period on a line by itself, or an EOF signal.\n");
             }
+        }
 
-            // Data lines and the "\." that ends them are lines of the script, as psql counts them.
-            _currentLine++;
-            if (line == "\\.")
+        _copyingIn = true;
+        try
+        {
+            while (true)
             {
-                break;
-            }
+                ct.ThrowIfCancellationRequested();
+                if (prompted)
+                {
+                    _stdoutText.Write(BuildPrompt('\0'));
+                    _stdoutText.Flush();
+                }
 
-            chunk.Append(line).Append('\n');
-            if (chunk.Length >= 32 * 1024)
-            {
-                await send(encoder.GetBytes(chunk.ToString())).ConfigureAwait(false);
-                chunk.Clear();
+                string? line = _currentInput.ReadLine();
+                if (line is null)
+                {
+                    break;
+                }
+
+                // Data lines and the "\." that ends them are lines of the script, and of the
+                // statement (%l), as psql counts them.
+                _currentLine++;
+                _statementLine++;
+                if (line == "\\.")
+                {
+                    break;
+                }
+
+                chunk.Append(line).Append('\n');
+                if (chunk.Length >= 32 * 1024)
+                {
+                    await send(encoder.GetBytes(chunk.ToString())).ConfigureAwait(false);
+                    chunk.Clear();
+                }
             }
+        }
+        finally
+        {
+            _copyingIn = false;
         }
 
         if (chunk.Length > 0)
@@ -538,8 +566,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         buffer.Clear();
                         scanner.Reset();
                         history.SaveWithLine();
-                        _statementLine = 1;
                         bool ok = await SendQueryAsync(sql).ConfigureAwait(false);
+                        _statementLine = 1;
                         if (!ok && OnErrorStop)
                         {
                             return 3;

@@ -58,6 +58,9 @@ internal sealed class InteractiveSession : IAsyncDisposable
 
     public Task<int> RunAsync(ILineReader reader) => Session.RunInputAsync(reader, TextReader.Null, null);
 
+    /// <summary>Runs typed lines, with <paramref name="rawInput"/> as what COPY FROM STDIN reads.</summary>
+    public Task<int> RunAsync(ILineReader reader, TextReader rawInput) => Session.RunInputAsync(reader, rawInput, null);
+
     public async ValueTask DisposeAsync()
     {
         await Session.Client.DisposeAsync();

@@ -40,4 +40,25 @@ public sealed class PromptTests
             ],
             reader.Prompts.Take(12));
     }
+
+    [ClusterTheory]
+    [InlineData(null, "Enter data to be copied followed by a newline.\nEnd with a backslash and a period on a line by itself, or an EOF signal.\n>> >> >> COPY 2\n\\q\n")]
+    [InlineData("\\set PROMPT3 '%/%R:%l%x> '", "Enter data to be copied followed by a newline.\nEnd with a backslash and a period on a line by itself, or an EOF signal.\n{db}:1*> {db}:2*> {db}:3*> COPY 2\n\\q\n")]
+    [InlineData("\\set QUIET on", ">> >> >> \n")]
+    public async Task Copy_from_stdin_at_the_terminal_shows_psqls_instructions_and_prompt3(string? setting, string expected)
+    {
+        await using var session = await InteractiveSession.StartAsync();
+        var lines = new List<string?> { "create temp table cc(a int);" };
+        if (setting is not null)
+        {
+            lines.Insert(0, setting);
+        }
+
+        lines.Add("copy cc from stdin;");
+        using var data = new StringReader("1\n2\n\\.\n");
+        Assert.Equal(0, await session.RunAsync(new ScriptedLineReader([.. lines]), data));
+        string db = session.Session.Client.Session.Database;
+        string stdout = session.Stdout;
+        Assert.EndsWith(expected.Replace("{db}", db, StringComparison.Ordinal), stdout.Replace("CREATE TABLE\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
 }
