@@ -480,6 +480,35 @@ public sealed class ClusterFactAttribute : FactAttribute
             }
         }
     }
+
+    /// <summary>The test connects to ::1: a machine without an IPv6 loopback address is a visible skip.</summary>
+    public bool NeedsIpv6Loopback
+    {
+        get => _needsIpv6Loopback;
+        set
+        {
+            _needsIpv6Loopback = value;
+            if (value && Skip is null && !HasIpv6Loopback())
+            {
+                Skip = "this machine has no IPv6 loopback address (::1)";
+            }
+        }
+    }
+
+    private bool _needsIpv6Loopback;
+
+    private static bool HasIpv6Loopback()
+    {
+        try
+        {
+            return System.Net.Sockets.Socket.OSSupportsIPv6
+                && File.ReadAllText("/proc/net/if_inet6").Contains("00000000000000000000000000000001", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 }
 
 /// <summary>

@@ -13,23 +13,7 @@ public static partial class LreplRunner
     /// Creates the run's actor system on a thread of its own: its start keeps a core busy for tens
     /// of milliseconds, while the config dir is taken and the connections get under way on others.
     /// </summary>
-    private static Task<ActorSystem> StartSystem(LreplOptions options)
-    {
-        var started = new TaskCompletionSource<ActorSystem>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            try
-            {
-                started.SetResult(CreateSystem(options));
-            }
-            catch (Exception ex)
-            {
-                started.SetException(ex);
-            }
-        })
-        { IsBackground = true, Name = "lrepl start" }.Start();
-        return started.Task;
-    }
+    private static Task<ActorSystem> StartSystem(LreplOptions options) => ActorSystemStart.OnOwnThread("lrepl start", () => CreateSystem(options));
 
     /// <summary>
     /// Compiles the pipeline's start (the state machine of <see cref="RunOnceAsync"/>), which the

@@ -210,23 +210,7 @@ public static class SimpsqlCommand
 
     private static ActorSystem CreateSystem() => ActorSystem.Create("simpsql", PgWireConfig.ClientSystem);
 
-    private static Task<ActorSystem> StartSystem()
-    {
-        var started = new TaskCompletionSource<ActorSystem>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            try
-            {
-                started.SetResult(CreateSystem());
-            }
-            catch (Exception ex)
-            {
-                started.SetException(ex);
-            }
-        })
-        { IsBackground = true, Name = "simpsql start" }.Start();
-        return started.Task;
-    }
+    private static Task<ActorSystem> StartSystem() => ActorSystemStart.OnOwnThread("simpsql start", CreateSystem);
 
     /// <summary>
     /// Connects, asking for a password as psql does: first with -W, else when the server wants one

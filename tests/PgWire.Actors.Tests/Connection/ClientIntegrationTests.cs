@@ -353,14 +353,9 @@ public class ClientIntegrationTests : IAsyncLifetime
         });
     }
 
-    [ClusterFact]
+    [ClusterFact(NeedsIpv6Loopback = true)]
     public async Task Ipv6_loopback_connects_when_the_machine_has_it()
     {
-        if (!System.Net.Sockets.Socket.OSSupportsIPv6 || !File.ReadAllText("/proc/net/if_inet6").Contains("00000000000000000000000000000001"))
-        {
-            return;
-        }
-
         await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password, "verify-full", "::1"));
         var result = await Run(client, "SELECT family(inet_client_addr())");
         Assert.Equal("6", result.Rows.Single()[0]);
