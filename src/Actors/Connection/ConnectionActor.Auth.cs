@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using PgWire.Protocol;
 using PgWire.Protocol.Auth;
@@ -67,124 +66,15 @@ public sealed partial class ConnectionActor
         }
     }
 
-    private string RequirePassword()
-    {
-        var password = _settings.GetPassword(CurrentHost);
-        if (string.IsNullOrEmpty(password))
-        {
-            throw new PgConnectionException(ConnectionFailureKind.Configuration, $"{Describe(_endpoint!)}: fe_sendauth: no password supplied") { PasswordNeeded = true };
-        }
-
-        return password;
-    }
-
     private void OnAuthenticationRequest(AuthenticationRequest request)
     {
-        switch (request.Kind)
+        _auth ??= new AuthExchange(_settings, CurrentHost, Describe(_endpoint!), _ssl);
+        _auth.OnRequest(request, _writer);
+        if (_writer.WrittenSpan.Length > 0)
         {
-            case AuthenticationKind.Ok:
-                if (_scram is { ServerVerified: false })
-                {
-                    throw new PgConnectionException(ConnectionFailureKind.Authentication, $"{Describe(_endpoint!)}: server finished SCRAM authentication without proving it knows the password");
-                }
-
-                if (_settings.ChannelBinding == "require" && (_scram is null || _scram.Mechanism != ScramMechanisms.Sha256Plus))
-                {
-                    throw new PgConnectionException(ConnectionFailureKind.Authentication, $"{Describe(_endpoint!)}: channel binding required, but server authenticated client without channel binding");
-                }
-
-                break;
-            case AuthenticationKind.CleartextPassword:
-                RefuseWithoutChannelBinding("password");
-                _authMethod = "password";
-                _writer.WritePassword(RequirePassword());
-                Send();
-                break;
-            case AuthenticationKind.Md5Password:
-                RefuseWithoutChannelBinding("md5");
-                _authMethod = "md5";
-                _writer.WritePassword(Md5Password.Compute(_settings.User, RequirePassword(), request.Data));
-                Send();
-                break;
-            case AuthenticationKind.Sasl:
-                StartScram(request.Mechanisms);
-                break;
-            case AuthenticationKind.SaslContinue:
-                if (_scram is null)
-                {
-                    throw new PgProtocolException(ProtocolErrorKind.UnexpectedMessage, "SASL continue without a SASL exchange");
-                }
-
-                _writer.WriteSaslResponse(WrapAuth(() => _scram.HandleServerFirstMessage(request.Data)));
-                Send();
-                break;
-            case AuthenticationKind.SaslFinal:
-                if (_scram is null)
-                {
-                    throw new PgProtocolException(ProtocolErrorKind.UnexpectedMessage, "SASL final without a SASL exchange");
-                }
-
-                WrapAuth(() =>
-                {
-                    _scram.VerifyServerFinalMessage(request.Data);
-                    return true;
-                });
-                break;
-            default:
-                throw new PgConnectionException(ConnectionFailureKind.Configuration, $"{Describe(_endpoint!)}: authentication method {request.Kind} is not supported");
+            Send();
         }
     }
-
-    private void RefuseWithoutChannelBinding(string method)
-    {
-        if (_settings.ChannelBinding == "require")
-        {
-            throw new PgConnectionException(ConnectionFailureKind.Authentication, $"{Describe(_endpoint!)}: channel binding required but not supported by server's authentication request ({method})");
-        }
-    }
-
-    private T WrapAuth<T>(Func<T> step)
-    {
-        try
-        {
-            return step();
-        }
-        catch (PgAuthenticationException ex)
-        {
-            throw new PgConnectionException(ConnectionFailureKind.Authentication, $"{Describe(_endpoint!)}: {ex.Message}", ex);
-        }
-    }
-
-    private void StartScram(IReadOnlyList<string> mechanisms)
-    {
-        byte[]? binding = null;
-        if (_ssl?.RemoteCertificate is { } remote)
-        {
-            using var cert = X509CertificateLoader.LoadCertificate(remote.GetRawCertData());
-            try
-            {
-                binding = TlsServerEndPoint.Compute(cert);
-            }
-            catch (Exception ex) when (ex is NotSupportedException or PgAuthenticationException or System.Security.Cryptography.CryptographicException)
-            {
-                binding = null;
-            }
-        }
-
-        var mode = _settings.ChannelBinding switch
-        {
-            "disable" => ChannelBindingMode.Disable,
-            "require" => ChannelBindingMode.Require,
-            _ => ChannelBindingMode.Prefer,
-        };
-        var password = RequirePassword();
-        var mechanism = WrapAuth(() => ScramMechanisms.Choose(mechanisms, binding is not null, mode));
-        _scram = new ScramSha256Client(password, mechanism, mechanism == ScramMechanisms.Sha256Plus ? binding : null);
-        _authMethod = mechanism;
-        _writer.WriteSaslInitialResponse(mechanism, _scram.CreateClientFirstMessage());
-        Send();
-    }
-
 
     private void OnEstablished()
     {
@@ -202,7 +92,7 @@ public sealed partial class ConnectionActor
             new Dictionary<string, string>(_parameters, StringComparer.Ordinal),
             _ssl?.SslProtocol.ToString(),
             _ssl?.NegotiatedCipherSuite.ToString(),
-            _authMethod);
+            _auth?.Method ?? "trust");
         _owner.Tell(new Connected(session));
         GoReady();
     }

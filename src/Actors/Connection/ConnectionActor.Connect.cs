@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -68,7 +69,7 @@ public sealed partial class ConnectionActor
 
     internal static bool IsUnixSocket(HostSpec host) => host.Host.StartsWith('/') || host.Host.StartsWith('@');
 
-    private static string Describe(HostSpec host) => IsUnixSocket(host)
+    internal static string Describe(HostSpec host) => IsUnixSocket(host)
         ? $"connection to server on socket \"{SocketPath(host)}\" failed"
         : $"connection to server at \"{host.Host}\", port {host.Port} failed";
 
@@ -225,8 +226,7 @@ public sealed partial class ConnectionActor
     {
         _parameters.Clear();
         _key = null;
-        _scram = null;
-        _authMethod = "trust";
+        _auth = null;
         _start = _end = 0;
         _socket = socket;
         _endpoint = endpoint;
@@ -237,11 +237,14 @@ public sealed partial class ConnectionActor
 
     /// <summary>
     /// Adopts what an <see cref="EarlyConnection"/> did: the first host's socket, TLS as the sslmode
-    /// asked, the startup message sent; authentication goes on from here. Without it (the early
-    /// steps did not go plainly) the hosts are tried from the start.
+    /// asked, the startup message sent, the authentication exchange where it stands; the bytes it read
+    /// and left unhandled are handled as if just read, and an error that stopped it is reported as
+    /// the same error met here would be. Without a transport (the early steps did not go plainly
+    /// before the startup message) the hosts are tried from the start.
     /// </summary>
     private void OnEarlyTransport(EarlyConnection.Transport? transport)
     {
+        _earlyPending = false;
         if (transport is null || _hostIndex != 0 || _hostOrder.Length == 0 || _hostOrder[0] != 0)
         {
             if (transport is not null)
@@ -258,9 +261,32 @@ public sealed partial class ConnectionActor
         BeginSession(transport.Socket, transport.Host, transport.Stream);
         _ssl = transport.Ssl;
         _tryTlsFirst = transport.TriedTls;
+        _auth = transport.Auth;
         Become(Authenticating);
         _onFrame = AuthFrame;
-        StartRead();
+        if (transport.Error is { } error)
+        {
+            Lost(AsConnectionError(error));
+            return;
+        }
+
+        var unhandled = transport.Unhandled;
+        if (unhandled.Length == 0)
+        {
+            StartRead();
+            return;
+        }
+
+        if (unhandled.Length > _buffer.Length)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = ArrayPool<byte>.Shared.Rent(unhandled.Length);
+        }
+
+        unhandled.Span.CopyTo(_buffer);
+        _start = _end = 0;
+        _reading = true;
+        OnReadCompleted(new ReadCompleted(unhandled.Length));
     }
 
     private static async Task<int> ReadOneByteAsync(Stream stream)

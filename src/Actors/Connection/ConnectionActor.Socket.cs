@@ -136,19 +136,22 @@ public sealed partial class ConnectionActor
         {
             ProcessFrames();
         }
-        catch (PgProtocolException ex)
+        catch (Exception ex) when (ex is PgProtocolException or PgConnectionException)
         {
-            Lost(new PgConnectionException(ConnectionFailureKind.Protocol, $"protocol error: {ex.Message}", ex));
-            return;
-        }
-        catch (PgConnectionException ex)
-        {
-            Lost(ex);
+            Lost(AsConnectionError(ex));
             return;
         }
 
         StartRead();
     }
+
+    /// <summary>How an exception thrown while handling the server's messages ends the connection.</summary>
+    private static PgConnectionException AsConnectionError(Exception ex) => ex switch
+    {
+        PgConnectionException connection => connection,
+        PgProtocolException protocol => new PgConnectionException(ConnectionFailureKind.Protocol, $"protocol error: {protocol.Message}", protocol),
+        _ => new PgConnectionException(ConnectionFailureKind.Protocol, ex.Message, ex),
+    };
 
     private void OnReadFailed(ReadFailed m)
     {

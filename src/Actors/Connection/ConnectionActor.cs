@@ -80,8 +80,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
     private readonly Queue<byte[]> _lentBuffers = new();
 
     private Action<BackendMessageCode, ReadOnlySpan<byte>> _onFrame;
-    private ScramSha256Client? _scram;
-    private string _authMethod = "trust";
+    private AuthExchange? _auth;
     private BackendKeyData? _key;
     private bool _established;
 
@@ -92,6 +91,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
     private bool _busy;
 
     private readonly EarlyConnection? _early;
+    private bool _earlyPending;
     private readonly ICallerReads? _callerReads;
     private CallerRead? _offeredRead;
     private bool _draining;
@@ -154,6 +154,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
 
         if (_early?.Take() is { } early)
         {
+            _earlyPending = true;
             // A plain continuation rather than PipeTo: a short-lived client's start then compiles
             // no asynchronous state machine for it.
             var self = Self;
@@ -185,6 +186,12 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
 
     protected override void PostStop()
     {
+        if (_earlyPending)
+        {
+            // Stopped (a timeout, the owner gone) while the early steps were still under way.
+            _early!.Abort();
+        }
+
         _early?.DisposeIfNotTaken();
         CloseSocket();
         base.PostStop();

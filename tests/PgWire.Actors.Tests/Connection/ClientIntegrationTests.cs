@@ -38,6 +38,41 @@ public sealed class ClientIntegrationEarlyConnectionTests : ClientIntegrationTes
     protected override bool StartsEarly => true;
 
     protected override bool ConnectsBlocking => true;
+
+    [ClusterTheory]
+    [InlineData(false, "disable")]
+    [InlineData(true, "disable")]
+    [InlineData(true, "require")]
+    public async Task The_early_steps_authenticate_before_the_actor_exists(bool blocking, string sslMode)
+    {
+        // A backend appears in pg_stat_activity once the client has authenticated: with the early
+        // steps under way and no connection actor yet, it must get there.
+        var application = "early_auth_" + Guid.NewGuid().ToString("N")[..8];
+        var settings = Settings(TestCluster.ScramUser, TestCluster.Password, sslMode, extra: $"application_name={application}");
+        var early = EarlyConnection.Start(settings, blocking);
+        Assert.NotNull(early);
+        await using (var watcher = await PgClient.ConnectAsync(_system, Settings(TestCluster.TrustUser, null)))
+        {
+            var seen = false;
+            for (var i = 0; i < 100 && !seen; i++)
+            {
+                var count = await Run(watcher, $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{application}'");
+                seen = count.Rows.Single()[0] == "1";
+                if (!seen)
+                {
+                    await Task.Delay(100);
+                }
+            }
+
+            Assert.True(seen, "the server never saw the early steps authenticate");
+        }
+
+        await using var client = blocking ? PgClient.Connect(_system, settings, early: early) : await PgClient.ConnectAsync(_system, settings, early: early);
+        Assert.Equal(sslMode == "require" ? "SCRAM-SHA-256-PLUS" : "SCRAM-SHA-256", client.Session.AuthenticationMethod);
+        Assert.Equal(application, client.Session.Parameters["application_name"]);
+        var result = await Run(client, "SELECT current_user");
+        Assert.Equal(TestCluster.ScramUser, result.Rows.Single()[0]);
+    }
 }
 
 public class ClientIntegrationTests : IAsyncLifetime
@@ -70,7 +105,7 @@ public class ClientIntegrationTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _system.Terminate();
 
-    private static ConnectionSettings Settings(string user, string? password, string sslMode = "disable", string? host = null, string extra = "")
+    private protected static ConnectionSettings Settings(string user, string? password, string sslMode = "disable", string? host = null, string extra = "")
     {
         var conninfo = $"host={host ?? TestCluster.Host} port={TestCluster.Port} dbname={TestCluster.Database} user={user} sslmode={sslMode} sslrootcert={TestCluster.CaPath} {extra}";
         if (password is not null)
@@ -81,7 +116,7 @@ public class ClientIntegrationTests : IAsyncLifetime
         return ConnectionSettings.Resolve(conninfo, env: new EmptyEnvironment());
     }
 
-    private async Task<CollectingObserver> Run(PgClient client, string sql, CollectingObserver? observer = null)
+    private protected static async Task<CollectingObserver> Run(PgClient client, string sql, CollectingObserver? observer = null)
     {
         observer ??= new CollectingObserver();
         await client.ExecuteAsync(sql, observer);

@@ -81,8 +81,22 @@ public sealed class FakeServerTests : IAsyncLifetime
         return (port, server);
     }
 
-    private Task<PgClient> Connect(int port) => PgClient.ConnectAsync(_system, ConnectionSettings.Resolve(
-        $"host=127.0.0.1 port={port} user=alice dbname=db password=secret sslmode=disable", env: new EmptyEnvironment()));
+    /// <summary>
+    /// Connects to the fake server; with <paramref name="early"/> the first steps, authentication
+    /// included, are an <see cref="EarlyConnection"/>'s (blocking or not), which hands what it met to
+    /// the actor: the outcome must be the same either way.
+    /// </summary>
+    private Task<PgClient> Connect(int port, string early = "none")
+    {
+        var settings = ConnectionSettings.Resolve(
+            $"host=127.0.0.1 port={port} user=alice dbname=db password=secret sslmode=disable", env: new EmptyEnvironment());
+        return early switch
+        {
+            "none" => PgClient.ConnectAsync(_system, settings),
+            "blocking" => Task.Run(() => PgClient.Connect(_system, settings, early: EarlyConnection.Start(settings, blocking: true))),
+            _ => PgClient.ConnectAsync(_system, settings, early: EarlyConnection.Start(settings)),
+        };
+    }
 
     private static async Task<string> ScramUpToServerFinal(NetworkStream stream)
     {
@@ -96,8 +110,11 @@ public sealed class FakeServerTests : IAsyncLifetime
         return serverFirst;
     }
 
-    [Fact]
-    public async Task A_forged_scram_server_signature_is_refused_even_if_the_server_then_says_ok()
+    [Theory]
+    [InlineData("none")]
+    [InlineData("early")]
+    [InlineData("blocking")]
+    public async Task A_forged_scram_server_signature_is_refused_even_if_the_server_then_says_ok(string early)
     {
         var (port, server) = await Serve(async stream =>
         {
@@ -107,14 +124,17 @@ public sealed class FakeServerTests : IAsyncLifetime
             await stream.WriteAsync(Auth(0, []));
             await stream.WriteAsync(Msg('Z', "I"u8.ToArray()));
         });
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port, early));
         Assert.Equal(ConnectionFailureKind.Authentication, ex.Kind);
         Assert.DoesNotContain("secret", ex.Message);
         await server;
     }
 
-    [Fact]
-    public async Task A_server_that_skips_the_scram_proof_is_refused()
+    [Theory]
+    [InlineData("none")]
+    [InlineData("early")]
+    [InlineData("blocking")]
+    public async Task A_server_that_skips_the_scram_proof_is_refused(string early)
     {
         var (port, server) = await Serve(async stream =>
         {
@@ -122,13 +142,16 @@ public sealed class FakeServerTests : IAsyncLifetime
             await stream.WriteAsync(Auth(0, []));
             await stream.WriteAsync(Msg('Z', "I"u8.ToArray()));
         });
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port, early));
         Assert.Equal(ConnectionFailureKind.Authentication, ex.Kind);
         await server;
     }
 
-    [Fact]
-    public async Task A_scram_nonce_that_does_not_extend_ours_is_refused()
+    [Theory]
+    [InlineData("none")]
+    [InlineData("early")]
+    [InlineData("blocking")]
+    public async Task A_scram_nonce_that_does_not_extend_ours_is_refused(string early)
     {
         var (port, server) = await Serve(async stream =>
         {
@@ -136,13 +159,16 @@ public sealed class FakeServerTests : IAsyncLifetime
             await ReadMessage(stream, typed: true);
             await stream.WriteAsync(Auth(11, "r=someoneelse,s=AAAA,i=4096"u8.ToArray()));
         });
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port, early));
         Assert.Equal(ConnectionFailureKind.Authentication, ex.Kind);
         await server;
     }
 
-    [Fact]
-    public async Task A_two_gigabyte_message_length_is_a_protocol_error()
+    [Theory]
+    [InlineData("none")]
+    [InlineData("early")]
+    [InlineData("blocking")]
+    public async Task A_two_gigabyte_message_length_is_a_protocol_error(string early)
     {
         var (port, server) = await Serve(async stream =>
         {
@@ -151,25 +177,31 @@ public sealed class FakeServerTests : IAsyncLifetime
             BinaryPrimitives.WriteInt32BigEndian(bogus.AsSpan(1), int.MaxValue);
             await stream.WriteAsync(bogus);
         });
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port, early));
         Assert.Equal(ConnectionFailureKind.Protocol, ex.Kind);
         await server;
     }
 
-    [Fact]
-    public async Task An_unknown_message_type_is_a_protocol_error()
+    [Theory]
+    [InlineData("none")]
+    [InlineData("early")]
+    [InlineData("blocking")]
+    public async Task An_unknown_message_type_is_a_protocol_error(string early)
     {
         var (port, server) = await Serve(async stream => await stream.WriteAsync(Msg('@', [1, 2, 3])));
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port, early));
         Assert.Equal(ConnectionFailureKind.Protocol, ex.Kind);
         await server;
     }
 
-    [Fact]
-    public async Task A_server_that_closes_during_startup_is_reported()
+    [Theory]
+    [InlineData("none")]
+    [InlineData("early")]
+    [InlineData("blocking")]
+    public async Task A_server_that_closes_during_startup_is_reported(string early)
     {
         var (port, server) = await Serve(_ => Task.CompletedTask);
-        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port));
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => Connect(port, early));
         Assert.Contains("closed the connection unexpectedly", ex.Message);
         await server;
     }
@@ -322,6 +354,36 @@ public sealed class FakeServerTests : IAsyncLifetime
         var ex = await Assert.ThrowsAsync<PgConnectionException>(() => connecting.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Contains("timeout expired", ex.Message);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(3.5));
+        await server;
+    }
+
+    [Fact]
+    public async Task A_connect_timeout_ends_early_steps_waiting_for_the_server()
+    {
+        // The early steps wait for the server's answer to the startup message; when the actor's
+        // connect_timeout ends the attempt, their socket must close too, not linger.
+        var closedAfter = new TaskCompletionSource<TimeSpan>();
+        var started = DateTime.UtcNow;
+        var (port, server) = await Serve(async stream =>
+        {
+            var buffer = new byte[64];
+            try
+            {
+                while (await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(8)) > 0)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is IOException or TimeoutException)
+            {
+                // a reset or nothing at all
+            }
+
+            closedAfter.TrySetResult(DateTime.UtcNow - started);
+        });
+        var settings = ConnectionSettings.Resolve($"host=127.0.0.1 port={port} user=alice dbname=db password=secret sslmode=disable connect_timeout=1", env: new EmptyEnvironment());
+        var ex = await Assert.ThrowsAsync<PgConnectionException>(() => PgClient.ConnectAsync(_system, settings, early: EarlyConnection.Start(settings)));
+        Assert.Contains("timeout expired", ex.Message);
+        Assert.True(await closedAfter.Task.WaitAsync(TimeSpan.FromSeconds(10)) < TimeSpan.FromSeconds(3), "the early connection's socket stayed open after the timeout");
         await server;
     }
 }
