@@ -3,14 +3,20 @@ using Akka.Actor;
 
 namespace PgWire.Actors.Connection;
 
-/// <summary>Closing: Terminate, then (unless told otherwise) draining the socket until the server closes it.</summary>
+/// <summary>
+/// Closing: Terminate, then (unless told otherwise) draining the socket until the server closes it.
+/// A connection closed without draining (a query client's close, as libpq's) reports that it is
+/// closed and then waits for its owner to stop it, instead of stopping itself: the caller that
+/// waits for the close on its own thread (the calling-thread dispatcher runs this actor there) is
+/// then not held up by the actor's stop, which the owner's stop does later on its own dispatcher.
+/// </summary>
 public sealed partial class ConnectionActor
 {
     private void OnTerminate(bool drain)
     {
         if (_stream is null)
         {
-            FinishClose();
+            FinishClose(stop: drain);
             return;
         }
 
@@ -22,7 +28,7 @@ public sealed partial class ConnectionActor
             if (!drain)
             {
                 _writer.Clear();
-                FinishClose();
+                FinishClose(stop: false);
                 return;
             }
 
@@ -34,7 +40,7 @@ public sealed partial class ConnectionActor
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
             _writer.Clear();
-            FinishClose();
+            FinishClose(stop: drain);
             return;
         }
 
@@ -82,7 +88,7 @@ public sealed partial class ConnectionActor
         }
     }
 
-    private void FinishClose()
+    private void FinishClose(bool stop = true)
     {
         CloseSocket();
         _owner.Tell(new ConnectionClosed(null));
@@ -91,6 +97,21 @@ public sealed partial class ConnectionActor
             _requester.Tell(new ConnectionClosed(null));
         }
 
+        if (!stop)
+        {
+            Become(Closed);
+            return;
+        }
+
         Context.Stop(Self);
+    }
+
+    /// <summary>Closed, waiting to be stopped by the owner: nothing more is done.</summary>
+    private void Closed(object message)
+    {
+        if (message is not Terminate)
+        {
+            Unhandled(message);
+        }
     }
 }

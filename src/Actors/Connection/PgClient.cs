@@ -417,6 +417,11 @@ public sealed class PgClient : IAsyncDisposable
         if (!_closed)
         {
             _connection.Tell(Terminate.WithoutDraining);
+            _closed = ClosedAlready();
+        }
+
+        if (!_closed)
+        {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {
@@ -438,6 +443,23 @@ public sealed class PgClient : IAsyncDisposable
         }
 
         _bridge.Tell(PoisonPill.Instance);
+    }
+
+    /// <summary>
+    /// Whether the connection already reported its close: on the calling-thread dispatcher it closes
+    /// while Terminate is told, and the wait (with a timer for its timeout) can be skipped.
+    /// </summary>
+    private bool ClosedAlready()
+    {
+        while (_inbox.TryRead(out var message))
+        {
+            if (message is ConnectionClosed)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

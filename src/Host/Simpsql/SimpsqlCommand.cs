@@ -34,6 +34,9 @@ public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter 
     /// <summary>Called once the first connection is established.</summary>
     public Action? Connected { get; init; }
 
+    /// <summary>Work for the main thread while it waits for the actor system (first uses of the standard streams).</summary>
+    public Action? WhileSystemStarts { get; init; }
+
     /// <summary>
     /// The session's client encoding; <see cref="Stderr"/> and <see cref="Stdin"/>, when they carry bytes,
     /// should use it (<see cref="ClientCodec.WriterEncoding"/>, <see cref="StdinBytes"/>).
@@ -78,7 +81,8 @@ public static class SimpsqlCommand
         // connecting (--help, a usage error) leaves it unused as the process exits.
         var systemStart = StartSystem();
         bool interactive = !Console.IsInputRedirected && !Console.IsOutputRedirected;
-        using var stdout = new BufferedStream(Console.OpenStandardOutput(), 64 * 1024);
+        var stdoutStream = Console.OpenStandardOutput();
+        using var stdout = new BufferedStream(stdoutStream, 64 * 1024);
         var codec = new ClientCodec();
         var stderr = new StreamWriter(Console.OpenStandardError(), codec.WriterEncoding) { AutoFlush = true, NewLine = "\n" };
         var stdin = new StreamReader(Console.OpenStandardInput(), Encoding.Latin1, false, 64 * 1024);
@@ -90,6 +94,9 @@ public static class SimpsqlCommand
             LinePrompt = prompt => (TerminalPassword.Read(prompt, true, out string line), line),
             ExitsAfterRun = true,
             SystemStart = systemStart,
+            // The console's first write sets up the terminal and signal handling: an empty write
+            // does it before the first result is printed.
+            WhileSystemStarts = () => stdoutStream.Write(ReadOnlySpan<byte>.Empty),
             StdinIsTerminal = TerminalDevice.IsTerminal(0),
             StdoutIsTerminal = TerminalDevice.IsTerminal(1),
             Connected = inherited ? null : () => Environment.SetEnvironmentVariable(InlineSocketCompletions, null),
@@ -164,6 +171,11 @@ public static class SimpsqlCommand
         // The socket, TLS and the startup message get under way while the actor system starts.
         var early = EarlyConnection.Start(settings, blocking: true);
         StartupWarmUp.Start(localSocketsOnly: settings.Hosts.All(h => h.Host.StartsWith('/') || h.Host.StartsWith('@')));
+        if (console.SystemStart is { IsCompleted: false })
+        {
+            console.WhileSystemStarts?.Invoke();
+        }
+
         var system = console.SystemStart is { } systemStart ? systemStart.GetAwaiter().GetResult() : CreateSystem();
         try
         {
