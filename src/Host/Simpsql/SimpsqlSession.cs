@@ -407,7 +407,11 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         try
         {
             // In a skipped \if branch variables are not expanded.
-            var scanner = new QueryScanner(name => Conditions.Active ? GetVariable(name) : null, () => StandardConformingStrings);
+            var scanner = new QueryScanner(name => Conditions.Active ? GetVariable(name) : null, () => StandardConformingStrings)
+            {
+                Backquote = BackquoteOutput,
+                ReportError = message => LogError(message, false),
+            };
             var buffer = new StringBuilder();
             var history = new PendingHistory(Interactive ? reader : null);
 
