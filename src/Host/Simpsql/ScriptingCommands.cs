@@ -433,6 +433,11 @@ internal sealed partial class SimpsqlSession
 
     private async Task<(bool Ok, string? LastTag)> RunModeAsync(string sql, QueryMode mode, string? target, string? gsetPrefix)
     {
+        if (UsesCursor(sql, mode))
+        {
+            return await RunWithCursorAsync(sql, mode, target, gsetPrefix).ConfigureAwait(false);
+        }
+
         QueryOutputTarget? output = null;
         if (target is not null)
         {
