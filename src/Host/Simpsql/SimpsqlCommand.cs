@@ -386,8 +386,7 @@ public static class SimpsqlCommand
         session.Out.Write(banner.ToString());
         session.FlushAll();
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        string historyFile = console.Environment?.GetVariable("PSQL_HISTORY") ?? Environment.GetEnvironmentVariable("PSQL_HISTORY") ?? Path.Combine(home, ".simpsql_history");
-        var reader = LineReaders.Create(console.Stdin, session.Out, true, historyFile);
+        var reader = LineReaders.Create(console.Stdin, session.Out, true, session.HistoryFilePath(home));
 
         using var cts = new CancellationTokenSource();
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
@@ -417,7 +416,11 @@ public static class SimpsqlCommand
         finally
         {
             Console.CancelKeyPress -= OnCancel;
-            reader.SaveHistory();
+            if (reader is TerminalLineReader terminalReader)
+            {
+                // HISTSIZE as it is at the end, as psql reads it then.
+                terminalReader.SaveHistory(session.HistorySize, message => session.LogError(message, false));
+            }
         }
     }
 

@@ -413,7 +413,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                 ReportError = message => LogError(message, false),
             };
             var buffer = new StringBuilder();
-            var history = new PendingHistory(Interactive ? reader : null);
+            var history = new PendingHistory(Interactive ? reader : null, KeepInHistory);
 
             // Lines of a query buffer that came back from the editor, read again before the next input line.
             var edited = new Queue<string>();
