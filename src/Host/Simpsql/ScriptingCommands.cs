@@ -370,6 +370,7 @@ internal sealed partial class SimpsqlSession
             EchoQuery(sql);
         }
 
+        LogQuery(sql);
         _previousBuffer = sql;
         bool ok = await SendWithTransactionHandlingAsync(sql, mode, target, gsetPrefix).ConfigureAwait(false);
         if (!ok)

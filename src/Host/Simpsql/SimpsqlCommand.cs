@@ -191,6 +191,12 @@ public static class SimpsqlCommand
                 session.Redirect(output);
             }
 
+            if (options.LogFile is not null && !session.OpenLog(options.LogFile))
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+                return 1;
+            }
+
             await using (client.ConfigureAwait(false))
             {
                 // Lines of standard input are text of the client encoding in force when each is read.
@@ -327,7 +333,7 @@ public static class SimpsqlCommand
 
             if (console.Interactive)
             {
-                return await RunInteractiveAsync(session, console).ConfigureAwait(false);
+                return await RunInteractiveAsync(session, console, options.NoReadline).ConfigureAwait(false);
             }
 
             return await session.RunInputAsync(new PlainLineReader(console.Stdin, null), console.Stdin, null).ConfigureAwait(false);
@@ -340,6 +346,7 @@ public static class SimpsqlCommand
         {
             session.ResetRedirect();
             session.FlushAll();
+            session.CloseLog();
         }
     }
 
@@ -366,7 +373,7 @@ public static class SimpsqlCommand
         return await session.SendQueryAsync(command).ConfigureAwait(false) ? 0 : 1;
     }
 
-    private static async Task<int> RunInteractiveAsync(SimpsqlSession session, SimpsqlConsole console)
+    private static async Task<int> RunInteractiveAsync(SimpsqlSession session, SimpsqlConsole console, bool noReadline)
     {
         session.Interactive = true;
         var s = session.Client.Session;
@@ -386,7 +393,9 @@ public static class SimpsqlCommand
         session.Out.Write(banner.ToString());
         session.FlushAll();
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var reader = LineReaders.Create(console.Stdin, session.Out, true, session.HistoryFilePath(home));
+
+        // -n: lines are read as they come, without editing or history, even from a terminal.
+        var reader = noReadline ? new PlainLineReader(console.Stdin, session.Out) : LineReaders.Create(console.Stdin, session.Out, true, session.HistoryFilePath(home));
 
         using var cts = new CancellationTokenSource();
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
@@ -452,6 +461,8 @@ public static class SimpsqlCommand
         "  -b, --echo-errors        echo failed commands\n" +
         "  -e, --echo-queries       echo commands sent to server\n" +
         "  -E, --echo-hidden        display queries that internal commands generate\n" +
+        "  -L, --log-file=FILENAME  send session log to file\n" +
+        "  -n, --no-readline        disable enhanced command line editing (readline)\n" +
         "  -o, --output=FILENAME    send query results to file\n" +
         "  -q, --quiet              run quietly (no messages, only query output)\n" +
         "  -s, --single-step        single-step mode (confirm each query)\n" +

@@ -231,6 +231,16 @@ internal sealed partial class SimpsqlSession
 
                 int count = batch.Rows!.Count;
                 bool last = count < fetchCount;
+                if (Logging)
+                {
+                    // As psql logs it: each batch, laid out on its own.
+                    var logged = print.Clone();
+                    logged.StartTable = total == 0;
+                    logged.StopTable = last;
+                    logged.PriorRecords = total;
+                    LogTable(new ResultSet(batch.Columns, batch.Rows), logged);
+                }
+
                 if (kept is not null)
                 {
                     keptColumns = batch.Columns;

@@ -155,6 +155,7 @@ internal sealed partial class SimpsqlSession
         _stdoutText.Write(sql);
         _stdoutText.Write("\n**************************\n\n");
         _stdoutText.Flush();
+        LogQuery(sql);
         return !noexec;
     }
 

@@ -192,6 +192,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             OutText.Write('\n');
         }
 
+        LogStatus(tag);
+
         // As psql: the OID an INSERT reports (libpq's PQoidValue, 0 for every other command).
         string[] parts = tag.Split(' ');
         SetVariable("LASTOID", parts.Length == 3 && parts[0] == "INSERT" && uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _) ? parts[1] : "0");
