@@ -62,6 +62,8 @@ internal static class CopyCommand
 
         try
         {
+            // Logged as psql logs the COPY it sends (its text is simpsql's: psql spaces its words otherwise).
+            session.LogQuery(sql);
             return await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
         }
         finally
