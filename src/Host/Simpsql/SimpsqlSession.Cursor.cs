@@ -187,6 +187,9 @@ internal sealed partial class SimpsqlSession
 
         var print = output is null ? ForStdout(Print) : Print;
 
+        // The log gets each batch with the options as set (psql's pager mode changes only how the output is printed).
+        var logPrint = Print;
+
         // Formats without widths to fit come out the same whole or in parts: those of them not printed in parts are
         // kept until the end.
         bool whole = print.Format is OutputFormat.Latex or OutputFormat.LatexLongtable or OutputFormat.TroffMs;
@@ -234,7 +237,7 @@ internal sealed partial class SimpsqlSession
                 if (Logging)
                 {
                     // As psql logs it: each batch, laid out on its own.
-                    var logged = print.Clone();
+                    var logged = logPrint.Clone();
                     logged.StartTable = total == 0;
                     logged.StopTable = last;
                     logged.PriorRecords = total;

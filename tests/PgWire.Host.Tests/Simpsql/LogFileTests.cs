@@ -19,7 +19,9 @@ public sealed class LogFileTests : IDisposable
         "\\dn pg_toast\nselect 1 \\; select 2;\nselect 'select 7' \\gexec\n\\pset title TT\n\\pset footer off\nselect 5 as five;\n" +
         "\\pset border 2\nselect 6 as six \\g " + "/dev/null\n" +
         "select g, g * 2 as d, 'v' as v from generate_series(1, 3) g \\crosstabview g d v\nselect 1 as a \\gdesc\n" +
-        "copy (select 1) to stdout;\ncreate temp table c(a int);\ncopy c from stdin;\n5\n\\.\n";
+        "copy (select 1) to stdout;\ncreate temp table c(a int);\ncopy c from stdin;\n5\n\\.\n" +
+        "\\set FETCH_COUNT 2\n\\x auto\n\\pset columns 20\n\\pset title\n\\pset footer on\n\\pset border 1\n" +
+        "select g, repeat('x', 30) as b from generate_series(1, 3) g;\n\\pset format wrapped\nselect g, repeat('x', 30) as b from generate_series(1, 3) g;\n";
 
     [PsqlFact]
     public void The_log_gets_queries_tables_and_statuses_as_psql_writes_them()
