@@ -186,6 +186,31 @@ public sealed class FetchCountTests
             + "select g, 1/(4-g) from generate_series(1,7) g;\n"
             + "select 'not reached';\n"
         },
+        {
+            "\\g |command, \\o FILE, html expanded, multi-line cells, border 0, old-ascii",
+            "\\set FETCH_COUNT 2\n"
+            + "select g from generate_series(1,3) g \\g |cat\n"
+            + "\\o /tmp/simpsql-fetch-count-o2.out\n"
+            + "select g from generate_series(1,3) g;\n"
+            + "\\o\n"
+            + "\\! cat /tmp/simpsql-fetch-count-o2.out\n"
+            + "\\pset format html\n"
+            + "\\x\n"
+            + "select g from generate_series(1,3) g;\n"
+            + "\\x\n"
+            + "\\pset format aligned\n"
+            + "\\pset pager always\n"
+            + "select g from generate_series(1,3) g;\n"
+            + "select g::text as \"multi\n"
+            + "line\" , E'a\\nb' as v from generate_series(1,3) g;\n"
+            + "\\pset border 0\n"
+            + "select g, E'a\\nb' as v from generate_series(1,3) g;\n"
+            + "\\pset border 2\n"
+            + "\\pset linestyle old-ascii\n"
+            + "select g, E'a\\nb' as v from generate_series(1,3) g;\n"
+            + "\\x\n"
+            + "select g, E'a\\nb' as v from generate_series(1,3) g;\n"
+        },
     };
 
     [PsqlTheory]
