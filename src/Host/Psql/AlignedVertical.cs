@@ -152,7 +152,8 @@ internal static class AlignedVertical
         int recordWidth = 0;
         if (!options.TuplesOnly)
         {
-            recordWidth = rows.ToString(System.Globalization.CultureInfo.InvariantCulture).Length
+            // The digits of the batch's row count (none for an empty last batch of a result fetched in parts).
+            recordWidth = (rows > 0 ? rows.ToString(System.Globalization.CultureInfo.InvariantCulture).Length : 0)
                 + border switch { 0 => 9, 1 => 12, _ => 15 };
         }
 
