@@ -401,6 +401,7 @@ public static class SimpsqlCommand
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
         {
             e.Cancel = true;
+            session.NoteInterrupt();
             if (session.QueryRunning)
             {
                 session.Client.Cancel();

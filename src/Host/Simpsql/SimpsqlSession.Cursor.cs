@@ -15,6 +15,12 @@ internal sealed partial class SimpsqlSession
 {
     private const string CursorName = "_psql_cursor";
 
+    // Set by Ctrl+C: a query fetched in batches stops after the batch being printed, as psql's cancel_pressed.
+    private volatile bool _interrupted;
+
+    /// <summary>Ctrl+C was pressed: a query whose rows are fetched in batches fetches no more.</summary>
+    internal void NoteInterrupt() => _interrupted = true;
+
     /// <summary>FETCH_COUNT as a number; 0 (or less) reads results whole.</summary>
     internal int FetchCount => VariableValues.TryParseInt(GetVariable("FETCH_COUNT") ?? "0", out long count)
         ? (int)Math.Clamp(count, int.MinValue, int.MaxValue)
@@ -97,6 +103,22 @@ internal sealed partial class SimpsqlSession
     /// second row), CLOSE. Batches print as they arrive, to \g's file or command when given.
     /// </summary>
     private async Task<(bool Ok, string? LastTag)> RunWithCursorAsync(string sql, QueryMode mode, string? target, string? gsetPrefix)
+    {
+        // Running for Ctrl+C from the BEGIN to the end, printing included: a cancel request is sent (as psql sends
+        // it, harmless between statements) and no more batches are fetched.
+        _interrupted = false;
+        Interlocked.Increment(ref _queriesRunning);
+        try
+        {
+            return await RunWithCursorInnerAsync(sql, mode, target, gsetPrefix).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _queriesRunning);
+        }
+    }
+
+    private async Task<(bool Ok, string? LastTag)> RunWithCursorInnerAsync(string sql, QueryMode mode, string? target, string? gsetPrefix)
     {
         var stopwatch = Stopwatch.StartNew();
         bool startedTransaction = false;
@@ -272,8 +294,14 @@ internal sealed partial class SimpsqlSession
                 }
 
                 total += count;
-                if (last)
+                if (last || _interrupted)
                 {
+                    // After Ctrl+C the table stays open (no footer), and the query still counts as done, as in psql.
+                    if (!last && kept is { Count: > 0 } && keptColumns is not null)
+                    {
+                        PrintBatch(new ResultSet(keptColumns, kept), print, output, true, false, 0, ref pager);
+                    }
+
                     break;
                 }
             }

@@ -283,4 +283,24 @@ public sealed class FetchCountTests
         SimpsqlHarness.AssertSameAsPsql(
             ["-X", "-v", "FETCH_COUNT=2", "-P", "format=wrapped", "-c", "select g, repeat('abc ', g * 4) from generate_series(1, 5) g"],
             environment: new Dictionary<string, string?> { ["COLUMNS"] = "30" });
+
+    /// <summary>Ctrl+C while batches print: no more are fetched, the table stays without its footer, the query counts as done (psql's cancel_pressed).</summary>
+    [ClusterFact]
+    public async Task Ctrl_c_between_batches_stops_fetching()
+    {
+        await using var session = await InteractiveSession.StartAsync();
+        Assert.True(session.Session.SetVariable("FETCH_COUNT", "2"));
+        session.OnStdoutFlush(output =>
+        {
+            if (output.Contains(" 2\n", StringComparison.Ordinal))
+            {
+                session.Session.NoteInterrupt();
+            }
+        });
+        var reader = new ScriptedLineReader("select g from generate_series(1, 7) g;", "\\echo :ERROR :ROW_COUNT", "select 'next' as n;");
+        Assert.Equal(0, await session.RunAsync(reader));
+
+        Assert.Equal(" g \n---\n 1\n 2\nfalse 2\n  n   \n------\n next\n(1 row)\n\n\\q\n", session.Stdout);
+        Assert.Equal("", session.Stderr);
+    }
 }
