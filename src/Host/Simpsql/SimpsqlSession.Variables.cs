@@ -127,6 +127,9 @@ internal sealed partial class SimpsqlSession
     }
 
     /// <summary>With ECHO=queries, a query is printed on standard output before it is sent.</summary>
+    /// <summary>\copy's COPY, echoed as psql echoes every query it sends (ECHO=queries).</summary>
+    internal void EchoCopyQuery(string sql) => EchoQuery(sql);
+
     private void EchoQuery(string sql)
     {
         if (Echo == EchoMode.Queries)
