@@ -84,7 +84,7 @@ internal static class AlignedText
             output = pager(tooWide ? int.MaxValue : PagerLines(result, options, headers, cells, widths)) ?? output;
         }
 
-        if (!options.TuplesOnly)
+        if (!options.TuplesOnly && options.StartTable)
         {
             if (options.Title is not null)
             {
@@ -111,6 +111,11 @@ internal static class AlignedText
         foreach (CellLine[][] row in cells)
         {
             WriteRow(row, widths, rightAligned, border, format, state, output, options.Codec.Encoding);
+        }
+
+        if (!options.StopTable)
+        {
+            return;
         }
 
         if (border == 2)

@@ -13,7 +13,7 @@ internal static class AlignedVertical
         TextFormat format = TextFormat.For(options);
         int columns = result.Columns.Count;
 
-        if (columns == 0 || result.Rows.Count == 0)
+        if ((columns == 0 || result.Rows.Count == 0) && options.StartTable && options.StopTable)
         {
             if (!options.TuplesOnly && result.FootersWithDefault(options) is { } footers)
             {
@@ -71,7 +71,7 @@ internal static class AlignedVertical
                 options, border, format.IsOldAscii, result.Rows.Count, headerWidth, dataWidth, headerMultiline, ref dataMultiline);
         }
 
-        if (!options.TuplesOnly && options.Title is not null)
+        if (!options.TuplesOnly && options.Title is not null && options.StartTable)
         {
             output.Write(options.Title);
             output.Write('\n');
@@ -84,9 +84,9 @@ internal static class AlignedVertical
             TableRule rule = r == 0 ? format.Top : format.Middle;
             if (!options.TuplesOnly)
             {
-                WriteRecordLine(border, rule, r + 1, recordHeaderWidth, dataWidth, output);
+                WriteRecordLine(border, rule, r + 1 + options.PriorRecords, recordHeaderWidth, dataWidth, output);
             }
-            else if (r != 0 || border == 2)
+            else if (r != 0 || !options.StartTable || border == 2)
             {
                 WriteRecordLine(border, rule, 0, recordHeaderWidth, dataWidth, output);
             }
@@ -95,6 +95,11 @@ internal static class AlignedVertical
             {
                 WriteField(headers[j], cells[r][j], headerWidth, dataWidth, headerMultiline, dataMultiline, border, format, output, options.Codec.Encoding);
             }
+        }
+
+        if (!options.StopTable)
+        {
+            return;
         }
 
         if (border == 2)
@@ -147,7 +152,8 @@ internal static class AlignedVertical
         int recordWidth = 0;
         if (!options.TuplesOnly)
         {
-            recordWidth = rows.ToString(System.Globalization.CultureInfo.InvariantCulture).Length
+            // The digits of the batch's row count (none for an empty last batch of a result fetched in parts).
+            recordWidth = (rows > 0 ? rows.ToString(System.Globalization.CultureInfo.InvariantCulture).Length : 0)
                 + border switch { 0 => 9, 1 => 12, _ => 15 };
         }
 

@@ -7,6 +7,43 @@ internal static class AsciidocPrinter
 {
     public static void Print(ResultSet result, PrintOptions options, TextWriter output, bool expanded)
     {
+        if (options.StartTable)
+        {
+            WriteStart(result, options, output, expanded);
+        }
+
+        if (expanded)
+        {
+            PrintRecords(result, options, output);
+        }
+        else
+        {
+            PrintRows(result, options, output);
+        }
+
+        // psql closes the block after every part of a result fetched in parts, and adds footers only at the end.
+        output.Write("|====\n");
+        if (!options.StopTable)
+        {
+            return;
+        }
+
+        IReadOnlyList<string>? footers = expanded ? result.Footers : result.FootersWithDefault(options);
+        if (!options.TuplesOnly && footers is { Count: > 0 })
+        {
+            output.Write("\n....\n");
+            foreach (string footer in footers)
+            {
+                output.Write(footer);
+                output.Write('\n');
+            }
+
+            output.Write("....\n");
+        }
+    }
+
+    private static void WriteStart(ResultSet result, PrintOptions options, TextWriter output, bool expanded)
+    {
         int columns = result.Columns.Count;
         output.Write('\n');
         if (options.Title is not null && !options.TuplesOnly)
@@ -44,35 +81,12 @@ internal static class AsciidocPrinter
             _ => "",
         });
         output.Write("]\n|====\n");
-
-        if (expanded)
-        {
-            PrintRecords(result, options, output);
-        }
-        else
-        {
-            PrintRows(result, options, output);
-        }
-
-        output.Write("|====\n");
-        IReadOnlyList<string>? footers = expanded ? result.Footers : result.FootersWithDefault(options);
-        if (!options.TuplesOnly && footers is { Count: > 0 })
-        {
-            output.Write("\n....\n");
-            foreach (string footer in footers)
-            {
-                output.Write(footer);
-                output.Write('\n');
-            }
-
-            output.Write("....\n");
-        }
     }
 
     private static void PrintRows(ResultSet result, PrintOptions options, TextWriter output)
     {
         int columns = result.Columns.Count;
-        if (!options.TuplesOnly)
+        if (!options.TuplesOnly && options.StartTable)
         {
             for (int j = 0; j < columns; j++)
             {
@@ -113,7 +127,7 @@ internal static class AsciidocPrinter
             return;
         }
 
-        long record = 0;
+        long record = options.PriorRecords;
         foreach (string?[] row in result.Rows)
         {
             record++;

@@ -7,21 +7,9 @@ internal static class HtmlPrinter
 {
     public static void Print(ResultSet result, PrintOptions options, TextWriter output, bool expanded)
     {
-        output.Write("<table border=\"");
-        output.Write(options.Border.ToString(CultureInfo.InvariantCulture));
-        output.Write('"');
-        if (options.TableAttr is not null)
+        if (options.StartTable)
         {
-            output.Write(' ');
-            output.Write(options.TableAttr);
-        }
-
-        output.Write(">\n");
-        if (!options.TuplesOnly && options.Title is not null)
-        {
-            output.Write("  <caption>");
-            WriteEscaped(options.Title, output);
-            output.Write("</caption>\n");
+            WriteStart(options, output);
         }
 
         if (expanded)
@@ -31,6 +19,11 @@ internal static class HtmlPrinter
         else
         {
             PrintRows(result, options, output);
+        }
+
+        if (!options.StopTable)
+        {
+            return;
         }
 
         output.Write("</table>\n");
@@ -50,10 +43,30 @@ internal static class HtmlPrinter
         output.Write('\n');
     }
 
+    private static void WriteStart(PrintOptions options, TextWriter output)
+    {
+        output.Write("<table border=\"");
+        output.Write(options.Border.ToString(CultureInfo.InvariantCulture));
+        output.Write('"');
+        if (options.TableAttr is not null)
+        {
+            output.Write(' ');
+            output.Write(options.TableAttr);
+        }
+
+        output.Write(">\n");
+        if (!options.TuplesOnly && options.Title is not null)
+        {
+            output.Write("  <caption>");
+            WriteEscaped(options.Title, output);
+            output.Write("</caption>\n");
+        }
+    }
+
     private static void PrintRows(ResultSet result, PrintOptions options, TextWriter output)
     {
         int columns = result.Columns.Count;
-        if (!options.TuplesOnly)
+        if (!options.TuplesOnly && options.StartTable)
         {
             output.Write("  <tr>\n");
             foreach (ResultColumn column in result.Columns)
@@ -91,7 +104,7 @@ internal static class HtmlPrinter
             return;
         }
 
-        long record = 0;
+        long record = options.PriorRecords;
         foreach (string?[] row in result.Rows)
         {
             record++;

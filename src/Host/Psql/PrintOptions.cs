@@ -118,6 +118,18 @@ public sealed class PrintOptions
     /// <summary>The width the aligned formats fit to: <see cref="Columns"/>, else <see cref="TerminalColumns"/>.</summary>
     internal int OutputColumns => Columns > 0 ? Columns : TerminalColumns;
 
+    /// <summary>
+    /// Whether this print begins the table (title, header): false for the later parts of a result fetched in
+    /// parts (FETCH_COUNT), as psql's start_table. Not a <c>\pset</c> option.
+    /// </summary>
+    public bool StartTable { get; set; } = true;
+
+    /// <summary>Whether this print ends the table (bottom rule, footers): psql's stop_table.</summary>
+    public bool StopTable { get; set; } = true;
+
+    /// <summary>Rows printed by the earlier parts of the same result: the row footer and record numbers count on.</summary>
+    public long PriorRecords { get; set; }
+
     public PrintOptions Clone() => (PrintOptions)MemberwiseClone();
 
     internal int EffectiveBorder => Border < 0 ? 0 : Border > 2 ? 2 : Border;

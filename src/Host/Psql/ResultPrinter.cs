@@ -120,9 +120,10 @@ public static class ResultPrinter
         string fieldSep = options.EffectiveFieldSeparator;
         string recordSep = options.EffectiveRecordSeparator;
         int columns = result.Columns.Count;
-        bool needRecordSep = false;
+        // A later part of a result fetched in parts continues the output: its first row needs a separator.
+        bool needRecordSep = !options.StartTable;
 
-        if (!options.TuplesOnly)
+        if (!options.TuplesOnly && options.StartTable)
         {
             if (options.Title is not null)
             {
@@ -166,6 +167,11 @@ public static class ResultPrinter
             }
         }
 
+        if (!options.StopTable)
+        {
+            return;
+        }
+
         if (!options.TuplesOnly && result.FootersWithDefault(options) is { } footers)
         {
             foreach (string footer in footers)
@@ -191,9 +197,9 @@ public static class ResultPrinter
         string fieldSep = options.EffectiveFieldSeparator;
         string recordSep = options.EffectiveRecordSeparator;
         int columns = result.Columns.Count;
-        bool needRecordSep = false;
+        bool needRecordSep = !options.StartTable;
 
-        if (!options.TuplesOnly && options.Title is not null)
+        if (!options.TuplesOnly && options.Title is not null && options.StartTable)
         {
             output.Write(options.Title);
             needRecordSep = true;
@@ -225,6 +231,11 @@ public static class ResultPrinter
             }
         }
 
+        if (!options.StopTable)
+        {
+            return;
+        }
+
         if (!options.TuplesOnly && result.Footers is { Count: > 0 } footers)
         {
             output.Write(recordSep);
@@ -245,7 +256,7 @@ public static class ResultPrinter
     {
         char sep = options.CsvFieldSeparator;
         int columns = result.Columns.Count;
-        if (!options.TuplesOnly)
+        if (!options.TuplesOnly && options.StartTable)
         {
             for (int i = 0; i < columns; i++)
             {

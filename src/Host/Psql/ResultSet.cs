@@ -36,5 +36,5 @@ public sealed class ResultSet
 
     /// <summary>The footer lines to print: <see cref="Footers"/>, else the default footer when enabled.</summary>
     internal IReadOnlyList<string>? FootersWithDefault(PrintOptions options) =>
-        Footers ?? (options.Footer ? [PrintOptions.DefaultFooter(Rows.Count)] : null);
+        Footers ?? (options.Footer ? [PrintOptions.DefaultFooter(Rows.Count + options.PriorRecords)] : null);
 }

@@ -3,10 +3,11 @@ using System.Text;
 namespace PgWire.Host.Simpsql;
 
 /// <summary>\copy: COPY through the connection with the data in a local file or the client's streams.</summary>
-internal static class CopyCommand
+internal static partial class CopyCommand
 {
     public static async Task<MetaOutcome> RunAsync(SimpsqlSession session, string args)
     {
+        string typed = args;
         args = args.Trim();
         if (!TrySplit(args, out string before, out bool from, out string target, out string after))
         {
@@ -15,7 +16,8 @@ internal static class CopyCommand
         }
 
         string lower = target.ToLowerInvariant();
-        string sql = "COPY " + before + (from ? " FROM STDIN" : " TO STDOUT") + (after.Length > 0 ? " " + after : "");
+        string sql = PsqlCopyText(typed, session.StandardConformingStrings)
+            ?? "COPY " + before + (from ? " FROM STDIN" : " TO STDOUT") + (after.Length > 0 ? " " + after : "");
         ResultObserver observer;
         Stream? file = null;
         try
@@ -62,6 +64,9 @@ internal static class CopyCommand
 
         try
         {
+            // Echoed and logged as psql shows the COPY it sends.
+            session.EchoCopyQuery(sql);
+            session.LogQuery(sql);
             return await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
         }
         finally
@@ -141,8 +146,9 @@ internal static class CopyCommand
                     }
                     else
                     {
+                        // As psql reads it, an unquoted target ends at white space or a semicolon.
                         stop = 0;
-                        while (stop < rest.Length && !char.IsWhiteSpace(rest[stop]))
+                        while (stop < rest.Length && !char.IsWhiteSpace(rest[stop]) && rest[stop] != ';')
                         {
                             stop++;
                         }

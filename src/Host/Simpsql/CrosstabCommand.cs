@@ -39,6 +39,7 @@ internal sealed partial class SimpsqlSession
             },
         };
         _previousBuffer = sql;
+        LogQuery(sql);
         bool ok = await ExecuteAsync(sql, observer, Cancellation).ConfigureAwait(false) && pivoted;
         if (!ok)
         {

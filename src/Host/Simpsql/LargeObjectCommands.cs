@@ -66,6 +66,8 @@ internal sealed partial class SimpsqlSession
             OutText.Write(Print.Format == OutputFormat.Html ? "<p>" + result + "</p>\n" : result + "\n");
         }
 
+        LogStatus(result);
+
         return MetaOutcome.Ok;
     }
 

@@ -10,13 +10,16 @@ namespace PgWire.Host.Simpsql;
 internal sealed class PendingHistory
 {
     private readonly ILineReader? _reader;
+    private readonly Func<string, bool>? _keep;
     private readonly StringBuilder _pending = new();
     private string? _line;
 
     /// <param name="reader">Where entries go; null keeps no history (scripts, piped input).</param>
-    public PendingHistory(ILineReader? reader)
+    /// <param name="keep">Decides whether an entry goes into the history (HISTCONTROL); null keeps all.</param>
+    public PendingHistory(ILineReader? reader, Func<string, bool>? keep = null)
     {
         _reader = reader;
+        _keep = keep;
     }
 
     /// <summary>Starts a new input line; it joins the pending entry unless something saves it first.</summary>
@@ -39,7 +42,13 @@ internal sealed class PendingHistory
     {
         if (_pending.Length > 0)
         {
-            _reader?.AddHistory(_pending.ToString());
+            // As psql: newlines that end the entry are not part of it.
+            string entry = _pending.ToString().TrimEnd('\n');
+            if (entry.Length > 0 && (_keep is null || _keep(entry)))
+            {
+                _reader?.AddHistory(entry);
+            }
+
             _pending.Clear();
         }
     }

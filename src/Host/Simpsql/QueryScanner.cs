@@ -408,6 +408,23 @@ internal sealed class QueryScanner
                 arg.Append(_line, _pos, end - _pos);
                 _pos = end;
             }
+            else if (c == '`' && evaluate && Backquote is not null)
+            {
+                // `command`: run by the shell, replaced by its output (psql evaluates it as it reads the argument).
+                int close = _line.IndexOf('`', _pos + 1);
+                LastArgumentQuoted = true;
+                if (close < 0)
+                {
+                    // As psql: the argument is lost, and the rest of the line with it.
+                    ReportError?.Invoke("unterminated quoted string");
+                    _pos = _line.Length;
+                    return null;
+                }
+
+                string command = InterpolateShellCommand(_line[(_pos + 1)..close]);
+                _pos = close + 1;
+                arg.Append(Backquote(command));
+            }
             else if (c == '`' && !evaluate)
             {
                 int close = _line.IndexOf('`', _pos + 1);
@@ -445,6 +462,83 @@ internal sealed class QueryScanner
         }
 
         return ReadArgument(evaluate);
+    }
+
+    /// <summary>Runs the text of a `backquoted` argument as a shell command and gives its output; null leaves backquotes as text.</summary>
+    public Func<string, string>? Backquote { get; init; }
+
+    /// <summary>Reports an error found while reading an argument (psql's "unterminated quoted string").</summary>
+    public Action<string>? ReportError { get; init; }
+
+    /// <summary>
+    /// The variables in the text of a `backquoted` command, as psql expands them there: :NAME by its value and
+    /// :'NAME' by its value quoted as one shell word; anything else (:"NAME", unknown names) stays as written.
+    /// </summary>
+    private string InterpolateShellCommand(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        int i = 0;
+        while (i < text.Length)
+        {
+            char c = text[i];
+            if (c != ':')
+            {
+                sb.Append(c);
+                i++;
+                continue;
+            }
+
+            bool quoted = i + 1 < text.Length && text[i + 1] == '\'';
+            int nameStart = i + (quoted ? 2 : 1);
+            int nameEnd = nameStart;
+            while (nameEnd < text.Length && IsVariableChar(text[nameEnd]))
+            {
+                nameEnd++;
+            }
+
+            if (nameEnd == nameStart || (quoted && (nameEnd >= text.Length || text[nameEnd] != '\'')))
+            {
+                sb.Append(c);
+                i++;
+                continue;
+            }
+
+            string? value = _variables(text[nameStart..nameEnd]);
+            string? replacement = value is null ? null : quoted ? QuoteShellWord(value) : value;
+            if (replacement is null)
+            {
+                // Unknown (or not quotable): the reference stays as it is.
+                int end = quoted ? nameEnd + 1 : nameEnd;
+                sb.Append(text, i, end - i);
+                i = end;
+                continue;
+            }
+
+            sb.Append(replacement);
+            i = quoted ? nameEnd + 1 : nameEnd;
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// A value as one shell word, as psql quotes :'NAME' in backquotes: as it is when it is only letters, digits
+    /// and <c>-_./:</c>, else in single quotes; null (reported) when it has a newline or carriage return.
+    /// </summary>
+    private string? QuoteShellWord(string value)
+    {
+        if (value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ':'))
+        {
+            return value;
+        }
+
+        if (value.AsSpan().IndexOfAny('\n', '\r') >= 0)
+        {
+            ReportError?.Invoke($"shell command argument contains a newline or carriage return: \"{value}\"");
+            return null;
+        }
+
+        return "'" + value.Replace("'", "'\"'\"'", StringComparison.Ordinal) + "'";
     }
 
     /// <summary>True when the argument last read had a quoted part ('-n' is then not \echo's option).</summary>

@@ -90,7 +90,7 @@ internal sealed class ResultObserver : IQueryObserver
             _rows = [];
         }
         else if (print.Format is OutputFormat.Unaligned or OutputFormat.Csv && print.Expanded != ExpandedMode.Auto && !print.NumericLocale && Title is null && Footers is null
-            && (TableTarget is not null || !_session.PagerPossible))
+            && (TableTarget is not null || !_session.PagerPossible) && !_session.Logging)
         {
             ReleaseHeld(false);
             FlushTableText();
@@ -243,6 +243,7 @@ internal sealed class ResultObserver : IQueryObserver
 
         var output = TableText!;
         var result = new ResultSet(columns, rows) { CommandTag = tag };
+        _session.LogTable(result, print, Footers);
         if (TableTarget is not null)
         {
             ResultPrinter.Print(result, print, output);

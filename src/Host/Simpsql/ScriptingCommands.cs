@@ -370,6 +370,7 @@ internal sealed partial class SimpsqlSession
             EchoQuery(sql);
         }
 
+        LogQuery(sql);
         _previousBuffer = sql;
         bool ok = await SendWithTransactionHandlingAsync(sql, mode, target, gsetPrefix).ConfigureAwait(false);
         if (!ok)
@@ -433,6 +434,11 @@ internal sealed partial class SimpsqlSession
 
     private async Task<(bool Ok, string? LastTag)> RunModeAsync(string sql, QueryMode mode, string? target, string? gsetPrefix)
     {
+        if (UsesCursor(sql, mode))
+        {
+            return await RunWithCursorAsync(sql, mode, target, gsetPrefix).ConfigureAwait(false);
+        }
+
         QueryOutputTarget? output = null;
         if (target is not null)
         {

@@ -59,7 +59,8 @@ public static class LineReaders
     {
         if (interactive && PgWire.Host.Terminal.SystemTerminal.IsInteractive && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb"))
         {
-            return new TerminalLineReader(new PgWire.Host.Terminal.LineEditor(new PgWire.Host.Terminal.SystemTerminal(), historyFile));
+            // As psql: every entry is kept in memory (HISTCONTROL decides what is left out), HISTSIZE limits the file.
+            return new TerminalLineReader(new PgWire.Host.Terminal.LineEditor(new PgWire.Host.Terminal.SystemTerminal(), historyFile, int.MaxValue, keepRepeats: true));
         }
 
         return new PlainLineReader(input, interactive ? promptOutput : null);
@@ -102,6 +103,25 @@ public sealed class TerminalLineReader : ILineReader
 
     /// <summary>The history, oldest first (\s).</summary>
     public IReadOnlyList<string> History => _editor.History;
+
+    /// <summary>
+    /// Saves the history file as psql does at exit, keeping at most <paramref name="maxLines"/> entries (negative: all);
+    /// a failure is reported with psql's message.
+    /// </summary>
+    public void SaveHistory(int maxLines, Action<string> report)
+    {
+        try
+        {
+            _editor.SaveHistory(maxLines);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string reason = e is UnauthorizedAccessException ? "Permission denied"
+                : e is DirectoryNotFoundException or FileNotFoundException ? "No such file or directory"
+                : e.Message;
+            report($"could not save history to file \"{_editor.HistoryFile}\": {reason}");
+        }
+    }
 
     public void SaveHistory()
     {

@@ -203,6 +203,12 @@ public static class SimpsqlCommand
                 session.Redirect(output);
             }
 
+            if (options.LogFile is not null && !session.OpenLog(options.LogFile))
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+                return 1;
+            }
+
             await using (client.ConfigureAwait(false))
             {
                 // Lines of standard input are text of the client encoding in force when each is read.
@@ -339,7 +345,7 @@ public static class SimpsqlCommand
 
             if (console.Interactive)
             {
-                return await RunInteractiveAsync(session, console).ConfigureAwait(false);
+                return await RunInteractiveAsync(session, console, options.NoReadline).ConfigureAwait(false);
             }
 
             return await session.RunInputAsync(new PlainLineReader(console.Stdin, null), console.Stdin, null).ConfigureAwait(false);
@@ -352,6 +358,7 @@ public static class SimpsqlCommand
         {
             session.ResetRedirect();
             session.FlushAll();
+            session.CloseLog();
         }
     }
 
@@ -378,7 +385,7 @@ public static class SimpsqlCommand
         return await session.SendQueryAsync(command).ConfigureAwait(false) ? 0 : 1;
     }
 
-    private static async Task<int> RunInteractiveAsync(SimpsqlSession session, SimpsqlConsole console)
+    private static async Task<int> RunInteractiveAsync(SimpsqlSession session, SimpsqlConsole console, bool noReadline)
     {
         session.Interactive = true;
         var s = session.Client.Session;
@@ -398,13 +405,15 @@ public static class SimpsqlCommand
         session.Out.Write(banner.ToString());
         session.FlushAll();
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        string historyFile = console.Environment?.GetVariable("PSQL_HISTORY") ?? Environment.GetEnvironmentVariable("PSQL_HISTORY") ?? Path.Combine(home, ".simpsql_history");
-        var reader = LineReaders.Create(console.Stdin, session.Out, true, historyFile);
+
+        // -n: lines are read as they come, without editing or history, even from a terminal.
+        var reader = noReadline ? new PlainLineReader(console.Stdin, session.Out) : LineReaders.Create(console.Stdin, session.Out, true, session.HistoryFilePath(home));
 
         using var cts = new CancellationTokenSource();
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
         {
             e.Cancel = true;
+            session.NoteInterrupt();
             if (session.QueryRunning)
             {
                 session.Client.Cancel();
@@ -429,7 +438,11 @@ public static class SimpsqlCommand
         finally
         {
             Console.CancelKeyPress -= OnCancel;
-            reader.SaveHistory();
+            if (reader is TerminalLineReader terminalReader)
+            {
+                // HISTSIZE as it is at the end, as psql reads it then.
+                terminalReader.SaveHistory(session.HistorySize, message => session.LogError(message, false));
+            }
         }
     }
 
@@ -461,6 +474,8 @@ public static class SimpsqlCommand
         "  -b, --echo-errors        echo failed commands\n" +
         "  -e, --echo-queries       echo commands sent to server\n" +
         "  -E, --echo-hidden        display queries that internal commands generate\n" +
+        "  -L, --log-file=FILENAME  send session log to file\n" +
+        "  -n, --no-readline        disable enhanced command line editing (readline)\n" +
         "  -o, --output=FILENAME    send query results to file\n" +
         "  -q, --quiet              run quietly (no messages, only query output)\n" +
         "  -s, --single-step        single-step mode (confirm each query)\n" +

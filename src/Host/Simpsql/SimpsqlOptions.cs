@@ -42,6 +42,12 @@ internal sealed class SimpsqlOptions
 
     public bool SingleTransaction { get; set; }
 
+    /// <summary>-n: no line editing, and so no history, even on a terminal.</summary>
+    public bool NoReadline { get; set; }
+
+    /// <summary>-L: the file every query and its results are appended to.</summary>
+    public string? LogFile { get; set; }
+
     /// <summary>Parses psql-style arguments; returns an error message or null.</summary>
     public static string? Parse(IReadOnlyList<string> args, SimpsqlOptions o)
     {
@@ -115,6 +121,8 @@ internal sealed class SimpsqlOptions
                     "html" => Do(() => o.PsetOptions.Add(("format", "html"))),
                     "table-attr" => Pset("tableattr", Long()),
                     "single-transaction" => Do(() => o.SingleTransaction = true),
+                    "no-readline" => Do(() => o.NoReadline = true),
+                    "log-file" => LogFile(Long()),
                     "help" => Help(inline),
                     "version" => Do(() => o.ShowVersion = true),
                     _ => $"unrecognized option '--{name}'",
@@ -177,6 +185,8 @@ internal sealed class SimpsqlOptions
                         'H' => Do(() => o.PsetOptions.Add(("format", "html"))),
                         'T' => Pset("tableattr", Short()),
                         '1' => Do(() => o.SingleTransaction = true),
+                        'n' => Do(() => o.NoReadline = true),
+                        'L' => LogFile(Short()),
                         'V' => Do(() => o.ShowVersion = true),
                         '?' => Do(() => o.ShowHelp = true),
                         _ => $"invalid option -- '{f}'",
@@ -258,6 +268,17 @@ internal sealed class SimpsqlOptions
             }
 
             o.OutputFile = value;
+            return null;
+        }
+
+        string? LogFile(string? value)
+        {
+            if (value is null)
+            {
+                return "option requires an argument";
+            }
+
+            o.LogFile = value;
             return null;
         }
 

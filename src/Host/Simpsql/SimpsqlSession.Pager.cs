@@ -101,6 +101,7 @@ internal sealed partial class SimpsqlSession
         ArgumentNullException.ThrowIfNull(result);
         using var paging = new PagedOutput(this, options);
         ResultPrinter.Print(result, ForStdout(options), OutText, paging.Request);
+        LogTable(result, options);
     }
 
     /// <summary>

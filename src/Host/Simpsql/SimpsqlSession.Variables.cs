@@ -40,6 +40,47 @@ internal sealed partial class SimpsqlSession
         ? VariableValues.TryParseInt(value, out long count) ? (int)Math.Clamp(count, int.MinValue, int.MaxValue) : 10
         : 0;
 
+    // The entry last put into the history, for HISTCONTROL's ignoredups (psql compares with it, not with the file's).
+    private string? _lastHistoryEntry;
+
+    /// <summary>
+    /// HISTCONTROL, as psql applies it to each entry: ignorespace leaves out entries starting with a space,
+    /// ignoredups those equal to the entry before, ignoreboth both.
+    /// </summary>
+    internal bool KeepInHistory(string entry)
+    {
+        string control = GetVariable("HISTCONTROL")?.ToLowerInvariant() ?? "none";
+        bool ignoreSpace = control is "ignorespace" or "ignoreboth";
+        bool ignoreDups = control is "ignoredups" or "ignoreboth";
+        if ((ignoreSpace && entry.StartsWith(' ')) || (ignoreDups && entry == _lastHistoryEntry))
+        {
+            return false;
+        }
+
+        _lastHistoryEntry = entry;
+        return true;
+    }
+
+    /// <summary>HISTSIZE: how many entries the history file keeps (psql's default 500; negative keeps all).</summary>
+    internal int HistorySize => VariableValues.TryParseInt(GetVariable("HISTSIZE") ?? "500", out long size)
+        ? (int)Math.Clamp(size, int.MinValue, int.MaxValue)
+        : 500;
+
+    /// <summary>
+    /// The history file, as psql chooses it when the session starts: HISTFILE (from -v), else PSQL_HISTORY when not
+    /// empty, else ~/.simpsql_history; a leading ~ is the home directory.
+    /// </summary>
+    internal string HistoryFilePath(string home)
+    {
+        string? file = GetVariable("HISTFILE");
+        if (file is null && _env.GetVariable("PSQL_HISTORY") is { Length: > 0 } fromEnvironment)
+        {
+            file = fromEnvironment;
+        }
+
+        return file is null ? Path.Combine(home, ".simpsql_history") : ExpandTilde(file);
+    }
+
     /// <summary>SINGLESTEP (-s): each query waits for a confirming line before it is sent.</summary>
     internal bool SingleStep => IsTrue(GetVariable("SINGLESTEP"));
 
@@ -86,6 +127,9 @@ internal sealed partial class SimpsqlSession
     }
 
     /// <summary>With ECHO=queries, a query is printed on standard output before it is sent.</summary>
+    /// <summary>\copy's COPY, echoed as psql echoes every query it sends (ECHO=queries).</summary>
+    internal void EchoCopyQuery(string sql) => EchoQuery(sql);
+
     private void EchoQuery(string sql)
     {
         if (Echo == EchoMode.Queries)
@@ -114,6 +158,7 @@ internal sealed partial class SimpsqlSession
         _stdoutText.Write(sql);
         _stdoutText.Write("\n**************************\n\n");
         _stdoutText.Flush();
+        LogQuery(sql);
         return !noexec;
     }
 

@@ -192,6 +192,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             OutText.Write('\n');
         }
 
+        LogStatus(tag);
+
         // As psql: the OID an INSERT reports (libpq's PQoidValue, 0 for every other command).
         string[] parts = tag.Split(' ');
         SetVariable("LASTOID", parts.Length == 3 && parts[0] == "INSERT" && uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _) ? parts[1] : "0");
@@ -407,9 +409,13 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         try
         {
             // In a skipped \if branch variables are not expanded.
-            var scanner = new QueryScanner(name => Conditions.Active ? GetVariable(name) : null, () => StandardConformingStrings);
+            var scanner = new QueryScanner(name => Conditions.Active ? GetVariable(name) : null, () => StandardConformingStrings)
+            {
+                Backquote = BackquoteOutput,
+                ReportError = message => LogError(message, false),
+            };
             var buffer = new StringBuilder();
-            var history = new PendingHistory(Interactive ? reader : null);
+            var history = new PendingHistory(Interactive ? reader : null, KeepInHistory);
 
             // Lines of a query buffer that came back from the editor, read again before the next input line.
             var edited = new Queue<string>();

@@ -291,6 +291,58 @@ internal sealed partial class SimpsqlSession
         "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmltable",
     };
 
+    /// <summary>
+    /// A `backquoted` meta-command argument: the command run by /bin/sh, its standard output with one trailing
+    /// newline removed, as psql reads it (what the shell says on standard error goes there; a command that fails
+    /// gives what it printed).
+    /// </summary>
+    private string BackquoteOutput(string command)
+    {
+        FlushAll();
+        Err.Flush();
+        // "sh" as the program name, as popen gives it: the shell names itself so in its messages.
+        var start = new ProcessStartInfo("sh") { UseShellExecute = false, RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(Codec.Encoding.IsUtf8 ? command : Encoding.UTF8.GetString(Codec.ToBytes(command)));
+        OutputPager.ApplyEnvironment(start, _environmentOverrides);
+        if (!InheritStreams)
+        {
+            start.RedirectStandardError = true;
+            start.RedirectStandardInput = true;
+        }
+
+        byte[] output;
+        try
+        {
+            using var process = Process.Start(start)!;
+            Task<string>? errors = null;
+            if (!InheritStreams)
+            {
+                process.StandardInput.Close();
+                errors = process.StandardError.ReadToEndAsync();
+            }
+
+            using var collected = new MemoryStream();
+            process.StandardOutput.BaseStream.CopyTo(collected);
+            process.WaitForExit();
+            if (errors is not null)
+            {
+                Err.Write(errors.GetAwaiter().GetResult());
+                Err.Flush();
+            }
+
+            output = collected.ToArray();
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+        {
+            LogError($"{command}: {ex.Message}", false);
+            return "";
+        }
+
+        int length = output.Length > 0 && output[^1] == (byte)'\n' ? output.Length - 1 : output.Length;
+        return Codec.FromBytes(output.AsSpan(0, length));
+    }
+
     /// <summary>\! [COMMAND]: the command through /bin/sh, or without one an interactive shell ($SHELL, else /bin/sh).</summary>
     private MetaOutcome ShellCommand(QueryScanner scanner)
     {

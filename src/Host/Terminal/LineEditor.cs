@@ -28,12 +28,13 @@ public sealed class LineEditor : IDisposable
     private bool _disposed;
     private bool _lastWasTab;
 
-    public LineEditor(ITerminal terminal, string? historyFile, int maxHistory = 500)
+    /// <param name="keepRepeats">Keep every non-empty entry, blank or repeated (the caller decides what to leave out).</param>
+    public LineEditor(ITerminal terminal, string? historyFile, int maxHistory = 500, bool keepRepeats = false)
     {
         ArgumentNullException.ThrowIfNull(terminal);
         _terminal = terminal;
         _historyFile = historyFile;
-        _history = new LineHistory(maxHistory);
+        _history = new LineHistory(maxHistory, keepRepeats);
         if (historyFile is not null)
         {
             try
@@ -147,6 +148,18 @@ public sealed class LineEditor : IDisposable
         }
     }
 
+    /// <summary>Writes the history file keeping at most <paramref name="maxLines"/> entries (negative: all), as psql's HISTSIZE.</summary>
+    public void SaveHistory(int maxLines)
+    {
+        if (_historyFile is not null)
+        {
+            _history.Save(_historyFile, maxLines);
+        }
+    }
+
+    /// <summary>The history file, when there is one.</summary>
+    public string? HistoryFile => _historyFile;
+
     /// <summary>Saves the history, ignoring failures to write it.</summary>
     public void Dispose()
     {
@@ -158,7 +171,10 @@ public sealed class LineEditor : IDisposable
         _disposed = true;
         try
         {
-            SaveHistory();
+            if (_history.HasUnsaved)
+            {
+                SaveHistory();
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

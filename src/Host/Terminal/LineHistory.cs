@@ -12,10 +12,23 @@ internal sealed class LineHistory
 
     private readonly List<string> _entries = [];
     private readonly int _max;
+    private readonly bool _keepRepeats;
 
-    public LineHistory(int max) => _max = Math.Max(0, max);
+    // Entries added since the file was loaded: what Save appends to it.
+    private int _added;
+
+    /// <param name="max">The most entries kept in memory (and in the file, unless Save is told otherwise).</param>
+    /// <param name="keepRepeats">Keep every non-empty entry, blank or repeated (the caller decides what to leave out).</param>
+    public LineHistory(int max, bool keepRepeats = false)
+    {
+        _max = Math.Max(0, max);
+        _keepRepeats = keepRepeats;
+    }
 
     public IReadOnlyList<string> Entries => _entries;
+
+    /// <summary>True when entries were added since the file was loaded or last saved.</summary>
+    public bool HasUnsaved => _added > 0;
 
     public int Count => _entries.Count;
 
@@ -23,12 +36,13 @@ internal sealed class LineHistory
 
     public void Add(string entry)
     {
-        if (string.IsNullOrWhiteSpace(entry) || (_entries.Count > 0 && _entries[^1] == entry))
+        if (_keepRepeats ? entry.Length == 0 : string.IsNullOrWhiteSpace(entry) || (_entries.Count > 0 && _entries[^1] == entry))
         {
             return;
         }
 
         _entries.Add(entry);
+        _added++;
         Trim();
     }
 
@@ -46,14 +60,59 @@ internal sealed class LineHistory
                 Add(Unescape(line));
             }
         }
+
+        _added = 0;
     }
 
-    public void Save(string path)
+    /// <summary>Writes the file with at most as many entries as are kept in memory (see <see cref="Save(string, int)"/>).</summary>
+    public void Save(string path) => Save(path, _max);
+
+    /// <summary>
+    /// Writes the file as psql saves its history: the entries the file holds now (another session may have added
+    /// some) are cut to the newest <paramref name="maxLines"/> less the entries added here, then those added here
+    /// (at most <paramref name="maxLines"/>) follow; a negative <paramref name="maxLines"/> keeps everything.
+    /// Nothing is written to /dev/null.
+    /// </summary>
+    public void Save(string path, int maxLines)
     {
-        var text = new StringBuilder();
-        foreach (string entry in _entries)
+        if (path == "/dev/null")
         {
-            Escape(entry, text);
+            return;
+        }
+
+        var lines = new List<string>();
+        if (File.Exists(path))
+        {
+            foreach (string line in File.ReadLines(path, Encoding.UTF8))
+            {
+                if (line.Length > 0)
+                {
+                    lines.Add(line);
+                }
+            }
+        }
+
+        int added = Math.Min(_added, _entries.Count);
+        if (maxLines >= 0)
+        {
+            int keep = Math.Max(maxLines - added, 0);
+            if (lines.Count > keep)
+            {
+                lines.RemoveRange(0, lines.Count - keep);
+            }
+
+            added = Math.Min(added, maxLines);
+        }
+
+        var text = new StringBuilder();
+        foreach (string line in lines)
+        {
+            text.Append(line).Append('\n');
+        }
+
+        for (int i = _entries.Count - added; i < _entries.Count; i++)
+        {
+            Escape(_entries[i], text);
             text.Append('\n');
         }
 
@@ -78,6 +137,9 @@ internal sealed class LineHistory
         {
             File.SetUnixFileMode(path, OwnerOnly);
         }
+
+        // What was added is in the file now: a later save does not add it again.
+        _added = 0;
     }
 
     internal static string Escape(string entry)

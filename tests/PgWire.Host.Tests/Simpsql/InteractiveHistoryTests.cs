@@ -87,4 +87,52 @@ public sealed class InteractiveHistoryTests : IDisposable
         Assert.Equal(["select 5\n;"], editor.History);
         Assert.DoesNotContain("never", session.Stdout, StringComparison.Ordinal);
     }
+
+    [ClusterTheory]
+    [InlineData(null, new[] { "select 1;", "select 1;", " select 2;", "select 3;", "select 3;" })]
+    [InlineData("none", new[] { "select 1;", "select 1;", " select 2;", "select 3;", "select 3;" })]
+    [InlineData("ignorespace", new[] { "select 1;", "select 1;", "select 3;", "select 3;" })]
+    [InlineData("ignoredups", new[] { "select 1;", " select 2;", "select 3;" })]
+    [InlineData("ignoreboth", new[] { "select 1;", "select 3;" })]
+    public async Task HISTCONTROL_leaves_out_what_psql_leaves_out(string? control, string[] expected)
+    {
+        var terminal = new FakeTerminal();
+        terminal.Type("select 1;").Press(Enter).Type("select 1;").Press(Enter).Type(" select 2;").Press(Enter)
+            .Type("select 3;").Press(Enter).Type("select 3;").Press(Enter).Press(Ctrl('d'));
+        await using var session = await InteractiveSession.StartAsync();
+        Assert.True(session.Session.SetVariable("HISTCONTROL", control));
+        using var editor = new LineEditor(terminal, null, int.MaxValue, keepRepeats: true);
+        Assert.Equal(0, await session.RunAsync(new TerminalLineReader(editor)));
+
+        Assert.Equal(expected, editor.History);
+    }
+
+    [ClusterFact]
+    public async Task The_history_file_is_HISTFILE_then_PSQL_HISTORY_then_the_default()
+    {
+        await using var session = await InteractiveSession.StartAsync();
+        var simpsql = session.Session;
+        Assert.Equal("/home/u/.simpsql_history", simpsql.HistoryFilePath("/home/u"));
+        Assert.True(simpsql.SetVariable("HISTFILE", "/tmp/h-" + simpsql.GetVariable("DBNAME")));
+        Assert.Equal("/tmp/h-" + TestCluster.Database, simpsql.HistoryFilePath("/home/u"));
+        Assert.True(simpsql.SetVariable("HISTFILE", "~/.hist"));
+        string home = simpsql.Environment.GetVariable("HOME") ?? simpsql.Environment.HomeDirectory!;
+        Assert.Equal(home + "/.hist", simpsql.HistoryFilePath("/home/u"));
+    }
+
+    [ClusterFact]
+    public async Task The_history_file_keeps_HISTSIZE_entries_when_the_session_ends()
+    {
+        File.WriteAllLines(HistoryFile, ["old1;", "old2;", "old3;", "old4;", "old5;"]);
+        var terminal = new FakeTerminal();
+        terminal.Type("select 1;").Press(Enter).Type("select 2;").Press(Enter).Press(Ctrl('d'));
+        await using var session = await InteractiveSession.StartAsync();
+        Assert.True(session.Session.SetVariable("HISTSIZE", "4"));
+        using var editor = new LineEditor(terminal, HistoryFile, int.MaxValue, keepRepeats: true);
+        var reader = new TerminalLineReader(editor);
+        Assert.Equal(0, await session.RunAsync(reader));
+        reader.SaveHistory(session.Session.HistorySize, message => Assert.Fail(message));
+
+        Assert.Equal(["old4;", "old5;", "select 1;", "select 2;"], File.ReadAllLines(HistoryFile));
+    }
 }

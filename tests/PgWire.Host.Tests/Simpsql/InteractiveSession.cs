@@ -12,7 +12,7 @@ namespace PgWire.Host.Tests.Simpsql;
 internal sealed class InteractiveSession : IAsyncDisposable
 {
     private readonly ActorSystem _system;
-    private readonly MemoryStream _stdout = new();
+    private readonly FlushHookStream _stdout = new();
     private readonly StringWriter _stderr = new() { NewLine = "\n" };
 
     private InteractiveSession(ActorSystem system, PgClient client, ISettingsEnvironment env)
@@ -33,6 +33,20 @@ internal sealed class InteractiveSession : IAsyncDisposable
     }
 
     public string Stderr => _stderr.ToString();
+
+    /// <summary>Called each time the session flushes its standard output (the output so far, not flushed again).</summary>
+    public void OnStdoutFlush(Action<string> flushed) => _stdout.Flushed = () => flushed(Encoding.UTF8.GetString(_stdout.ToArray()));
+
+    private sealed class FlushHookStream : MemoryStream
+    {
+        public Action? Flushed { get; set; }
+
+        public override void Flush()
+        {
+            base.Flush();
+            Flushed?.Invoke();
+        }
+    }
 
     /// <summary>The environment a session sees: the test cluster, the given user, and no password from anywhere else.</summary>
     public static OverlayEnvironment Environment(string user, string? password) => new(new Dictionary<string, string?>(StringComparer.Ordinal)

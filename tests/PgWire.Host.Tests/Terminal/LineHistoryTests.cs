@@ -142,4 +142,48 @@ public sealed class LineHistoryTests : IDisposable
         editor.AddHistory("x");
         editor.SaveHistory();
     }
+
+    [Fact]
+    public void Saving_keeps_the_newest_entries_of_the_file_and_appends_those_added_as_psql_does()
+    {
+        File.WriteAllLines(HistoryFile, ["o1", "o2", "o3", "o4", "o5"]);
+        var history = new LineHistory(int.MaxValue, keepRepeats: true);
+        history.Load(HistoryFile);
+        history.Add("n1");
+        history.Add("n1");
+
+        // Another session saved meanwhile: its entry stays, as the file is cut and appended to, not rewritten.
+        File.AppendAllLines(HistoryFile, ["other"]);
+        history.Save(HistoryFile, 4);
+        Assert.Equal(["o5", "other", "n1", "n1"], File.ReadAllLines(HistoryFile));
+
+        // Saved once: saving again adds nothing, but still cuts the file to the size.
+        history.Save(HistoryFile, 3);
+        Assert.Equal(["other", "n1", "n1"], File.ReadAllLines(HistoryFile));
+
+        for (int i = 0; i < 5; i++)
+        {
+            history.Add($"m{i}");
+        }
+
+        history.Save(HistoryFile, 2);
+        Assert.Equal(["m3", "m4"], File.ReadAllLines(HistoryFile));
+
+        history.Add("last");
+        history.Save(HistoryFile, -1);
+        Assert.Equal(["m3", "m4", "last"], File.ReadAllLines(HistoryFile));
+
+        history.Add("gone");
+        history.Save(HistoryFile, 0);
+        Assert.Empty(File.ReadAllLines(HistoryFile));
+    }
+
+    [Fact]
+    public void Nothing_is_written_to_dev_null()
+    {
+        var history = new LineHistory(10);
+        history.Add("x");
+        history.Save("/dev/null", 10);
+        Assert.True(history.HasUnsaved);
+    }
 }
