@@ -411,8 +411,16 @@ public static class PostgresValues
     /// timestamptz), the value <see cref="FromText"/> gives without making it: false where that
     /// gives null as unrepresentable; malformed text throws <see cref="FormatException"/> the same way.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static bool TryTimestampMicros(PrimitiveType type, ReadOnlySpan<byte> text, out long micros)
     {
+        var fixedTicks = FixedTimestampTicks(type.Name == "timestamptz", text);
+        if (fixedTicks >= 0)
+        {
+            micros = (fixedTicks - DateTime.UnixEpoch.Ticks) / 10;
+            return true;
+        }
+
         if (TimestampTicks(type, text) is { } ticks)
         {
             micros = (ticks - DateTime.UnixEpoch.Ticks) / 10;
@@ -421,6 +429,99 @@ public static class PostgresValues
 
         micros = 0;
         return false;
+    }
+
+    /// <summary>
+    /// The ticks (UTC for timestamptz) of a timestamp in the form PostgreSQL prints with its default
+    /// DateStyle, read at fixed places: YYYY-MM-DD HH:MM:SS, up to six fraction digits, and for
+    /// timestamptz the offset (+HH, +HH:MM or +HH:MM:SS). -1 for anything else (another form, a value
+    /// out of range, malformed text), which <see cref="TimestampTicks"/> then reads or refuses.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static long FixedTimestampTicks(bool withOffset, ReadOnlySpan<byte> text)
+    {
+        if (text.Length < 19 || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':' || text[16] != ':')
+        {
+            return -1;
+        }
+
+        uint y0 = Digit(text[0]), y1 = Digit(text[1]), y2 = Digit(text[2]), y3 = Digit(text[3]);
+        uint mo0 = Digit(text[5]), mo1 = Digit(text[6]), d0 = Digit(text[8]), d1 = Digit(text[9]);
+        uint h0 = Digit(text[11]), h1 = Digit(text[12]), mi0 = Digit(text[14]), mi1 = Digit(text[15]), s0 = Digit(text[17]), s1 = Digit(text[18]);
+        if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || mo0 > 9 || mo1 > 9 || d0 > 9 || d1 > 9 || h0 > 9 || h1 > 9 || mi0 > 9 || mi1 > 9 || s0 > 9 || s1 > 9)
+        {
+            return -1;
+        }
+
+        var year = (int)((y0 * 1000) + (y1 * 100) + (y2 * 10) + y3);
+        var month = (int)((mo0 * 10) + mo1);
+        var day = (int)((d0 * 10) + d1);
+        var hour = (h0 * 10) + h1;
+        var minute = (mi0 * 10) + mi1;
+        var second = (s0 * 10) + s1;
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 24 || minute > 59 || second > 60)
+        {
+            return -1;
+        }
+
+        var ticks = ((((hour * 60L) + minute) * 60) + second) * TimeSpan.TicksPerSecond;
+        var pos = 19;
+        if (pos < text.Length && text[pos] == '.')
+        {
+            pos++;
+            var start = pos;
+            long fraction = 0;
+            while (pos < text.Length && pos - start < 6 && Digit(text[pos]) is var f && f <= 9)
+            {
+                fraction = (fraction * 10) + f;
+                pos++;
+            }
+
+            if (pos == start)
+            {
+                return -1;
+            }
+
+            ticks += fraction * TicksPerFractionDigit[pos - start];
+        }
+
+        long offsetSeconds = 0;
+        if (withOffset)
+        {
+            if (pos + 3 > text.Length || text[pos] is not ((byte)'+' or (byte)'-') || Digit(text[pos + 1]) > 9 || Digit(text[pos + 2]) > 9)
+            {
+                return -1;
+            }
+
+            var negative = text[pos] == '-';
+            offsetSeconds = ((Digit(text[pos + 1]) * 10) + Digit(text[pos + 2])) * 3600L;
+            pos += 3;
+            for (var unit = 60; unit >= 1 && pos < text.Length && text[pos] == ':'; unit /= 60)
+            {
+                if (pos + 3 > text.Length || Digit(text[pos + 1]) > 9 || Digit(text[pos + 2]) > 9)
+                {
+                    return -1;
+                }
+
+                offsetSeconds += ((Digit(text[pos + 1]) * 10) + Digit(text[pos + 2])) * (long)unit;
+                pos += 3;
+            }
+
+            if (negative)
+            {
+                offsetSeconds = -offsetSeconds;
+            }
+        }
+
+        if (pos != text.Length)
+        {
+            return -1;
+        }
+
+        var utcTicks = (new DateOnly(year, month, day).DayNumber * TimeSpan.TicksPerDay) + ticks - (offsetSeconds * TimeSpan.TicksPerSecond);
+        return utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks ? -1 : utcTicks;
+
+        static uint Digit(byte b) => (uint)(b - '0');
     }
 
     /// <summary>A timestamp's ticks (UTC for timestamptz); null when unrepresentable.</summary>

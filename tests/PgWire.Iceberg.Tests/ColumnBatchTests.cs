@@ -278,6 +278,14 @@ public sealed class ColumnBatchTests : IDisposable
     [InlineData("timestamp", "2024-01-02 03:04:05.123456")]
     [InlineData("timestamp", "1950-07-01 00:00:00")]
     [InlineData("timestamp", "infinity")]
+    [InlineData("timestamptz", "2024-02-29 23:59:60.25+00")]
+    [InlineData("timestamptz", "2024-06-01 24:00:00-03:30")]
+    [InlineData("timestamptz", "2024-06-01 12:00:00.1-12")]
+    [InlineData("timestamptz", "2024-06-01 12:00:00.12345+14")]
+    [InlineData("timestamptz", "0001-01-01 00:00:00-00:00:01")]
+    [InlineData("timestamptz", "9999-12-31 23:59:59.999999-00:00:01")]
+    [InlineData("timestamp", "2024-06-01 12:00:00.000001")]
+    [InlineData("timestamp", "9999-12-31 23:59:59.999999")]
     public void Timestamps_read_as_microseconds_equal_the_general_reader(string type, string text)
     {
         var t = type == "timestamp" ? PrimitiveType.Timestamp : PrimitiveType.TimestampTz;
@@ -292,10 +300,58 @@ public sealed class ColumnBatchTests : IDisposable
     [InlineData("2024-06-01T12:00:00+00")]
     [InlineData("2024-13-01 12:00:00+00")]
     [InlineData("2024-06-01 12:00:00+00 AD")]
+    [InlineData("2023-02-29 12:00:00+00")]
+    [InlineData("0000-06-01 12:00:00+00")]
+    [InlineData("2024-06-01 12:60:00+00")]
+    [InlineData("2024-06-01 12:00:00.1234567+00")]
+    [InlineData("2024-06-01 12:00:00.+00")]
+    [InlineData("2024-06-01 12:00:00+0")]
+    [InlineData("2024-06-01 12:00:00+00:3")]
+    [InlineData("2024-06-01 1a:00:00+00")]
     public void Malformed_timestamps_are_refused_by_both_readers(string text)
     {
         Assert.Throws<FormatException>(() => PostgresValues.FromText(PrimitiveType.TimestampTz, Encoding.UTF8.GetBytes(text), out _));
         Assert.Throws<FormatException>(() => PostgresValues.TryTimestampMicros(PrimitiveType.TimestampTz, Encoding.UTF8.GetBytes(text), out _));
+    }
+
+    [Fact]
+    public void Timestamps_in_PostgreSQLs_output_form_read_as_the_general_reader_reads_them()
+    {
+        // Values as timestamptz_out and timestamp_out print them: fraction digits without trailing
+        // zeros, offsets with minutes and seconds only when not zero.
+        var random = new Random(20261205);
+        for (var i = 0; i < 5000; i++)
+        {
+            var ticks = random.NextInt64(DateTime.MinValue.Ticks + TimeSpan.TicksPerDay, DateTime.MaxValue.Ticks - TimeSpan.TicksPerDay) / 10 * 10;
+            var local = new DateTime(ticks);
+            var text = local.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+            var micros = ticks / 10 % 1_000_000;
+            if (micros != 0)
+            {
+                text += "." + micros.ToString("D6", System.Globalization.CultureInfo.InvariantCulture).TrimEnd('0');
+            }
+
+            var type = i % 2 == 0 ? PrimitiveType.Timestamp : PrimitiveType.TimestampTz;
+            if (type == PrimitiveType.TimestampTz)
+            {
+                var offset = random.Next(-15 * 3600, 15 * 3600) / (i % 3 == 0 ? 1 : 900) * (i % 3 == 0 ? 1 : 900);
+                var a = Math.Abs(offset);
+                text += (offset < 0 ? "-" : "+") + (a / 3600).ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
+                if (a % 3600 != 0)
+                {
+                    text += ":" + (a / 60 % 60).ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
+                    if (a % 60 != 0)
+                    {
+                        text += ":" + (a % 60).ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+
+            var general = PostgresValues.FromText(type, Encoding.UTF8.GetBytes(text), out var unrepresentable);
+            var ok = PostgresValues.TryTimestampMicros(type, Encoding.UTF8.GetBytes(text), out var read);
+            Assert.True(ok == !unrepresentable, text);
+            Assert.True((general is null ? 0 : Micros.FromValue(general)) == read, text);
+        }
     }
 
     [DuckDbFact]

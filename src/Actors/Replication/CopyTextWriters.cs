@@ -150,7 +150,10 @@ public abstract class CopyTextRowWriter : IDisposable
         for (var i = 0; i < _fields.Length; i++)
         {
             var rest = row[position..];
-            var tab = rest.IndexOf(Tab);
+            // One scan finds the field's end or its first escape; only a field with an escape is scanned again.
+            var stop = rest.IndexOfAny(Tab, Backslash);
+            var escaped = stop >= 0 && rest[stop] == Backslash;
+            var tab = !escaped ? stop : rest[stop..].IndexOf(Tab) is var after and >= 0 ? stop + after : -1;
             if (i == _fields.Length - 1)
             {
                 if (tab >= 0)
@@ -166,7 +169,7 @@ public abstract class CopyTextRowWriter : IDisposable
             }
 
             var value = rest[..tab];
-            if (value.IndexOf(Backslash) < 0)
+            if (!escaped)
             {
                 _fields[i] = new Field(FieldKind.Raw, position, tab);
             }

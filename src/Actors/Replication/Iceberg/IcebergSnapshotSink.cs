@@ -237,6 +237,14 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
     /// </summary>
     private sealed class ColumnPart : RangePart
     {
+        /// <summary>
+        /// A batch (one row group) is handed on at this many estimated bytes, half the appender's
+        /// default: about 130,000 rows of a narrow table, near the row groups DuckDB writes. What is
+        /// written after the COPY's last row (the batch being written then and the last one) is
+        /// work no other thread shares, so smaller batches end the copy sooner; files grow by under 1%.
+        /// </summary>
+        internal const long BatchTargetBytes = DataFileAppender.DefaultRowGroupTargetBytes / 2;
+
         private readonly ColumnParser _parser;
         private readonly IcebergSchema _schema;
         private ColumnBatch? _spare;
@@ -255,7 +263,7 @@ internal sealed class IcebergSnapshotSink : ISnapshotSink
         {
             _parser.Write(copyText);
             var batch = _parser.Batch;
-            if (batch.EstimatedBytes >= DataFileAppender.DefaultRowGroupTargetBytes || batch.RowCount >= DataFileAppender.RowGroupMaxRows)
+            if (batch.EstimatedBytes >= BatchTargetBytes || batch.RowCount >= DataFileAppender.RowGroupMaxRows)
             {
                 // Waits only when the previous batch is still being written.
                 HandOnAsync().GetAwaiter().GetResult();
