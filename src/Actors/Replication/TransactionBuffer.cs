@@ -80,8 +80,23 @@ public sealed class TransactionBuffer : IDisposable
 
         if (_spill is not null)
         {
-            _spill.Write(header);
-            _spill.Write(body);
+            // Staged in memory and written out a block at a time.
+            if (_length + size > _memory.Length)
+            {
+                WriteStaged();
+            }
+
+            if (size > _memory.Length)
+            {
+                _spill.Write(header);
+                _spill.Write(body);
+            }
+            else
+            {
+                header.CopyTo(_memory.AsSpan(_length));
+                body.CopyTo(_memory.AsSpan(_length + header.Length));
+                _length += size;
+            }
         }
         else
         {
@@ -103,7 +118,7 @@ public sealed class TransactionBuffer : IDisposable
     {
         if (_spill is not null)
         {
-            _spill.Flush();
+            WriteStaged();
             _spill.Position = 0;
         }
 
@@ -141,11 +156,22 @@ public sealed class TransactionBuffer : IDisposable
     {
         Directory.CreateDirectory(_spillDirectory!);
         var path = Path.Combine(_spillDirectory!, Guid.NewGuid().ToString("N") + ".spill");
-        _spill = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileBufferSize, FileOptions.DeleteOnClose);
+        // Unbuffered: records are staged in a block of memory on the way in and read in blocks on the way out.
+        _spill = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
         _spill.Write(_memory, 0, _length);
         ArrayPool<byte>.Shared.Return(_memory);
-        _memory = [];
+        _memory = ArrayPool<byte>.Shared.Rent(FileBufferSize);
         _length = 0;
+    }
+
+    /// <summary>Writes the records staged since the last block to the spill file.</summary>
+    private void WriteStaged()
+    {
+        if (_length > 0)
+        {
+            _spill!.Write(_memory, 0, _length);
+            _length = 0;
+        }
     }
 
     /// <summary>Sequential reader over a buffer's records.</summary>
