@@ -357,6 +357,13 @@ public sealed class PgOutputDecoderActor : ReceiveActor
     private TransactionBuffer NewBuffer() => new(_target.SpillDirectory, _target.SpillThreshold);
 
     /// <summary>
+    /// A buffer for the next part of a streamed transaction: handed on once it holds
+    /// <see cref="StreamTarget.BatchBytes"/>, so it starts that large (and a message more) instead of
+    /// growing there step by step, copying what it holds each time.
+    /// </summary>
+    private TransactionBuffer NewPartBuffer() => new(_target.SpillDirectory, _target.SpillThreshold, _target.BatchBytes + (64 * 1024));
+
+    /// <summary>
     /// The buffer a change of <paramref name="route"/> belongs to: of the streamed transaction of the
     /// current block, or of the open ordinary one (none when that one is already durable).
     /// </summary>
@@ -395,7 +402,7 @@ public sealed class PgOutputDecoderActor : ReceiveActor
             }
         }
 
-        return buffers[route] ??= NewBuffer();
+        return buffers[route] ??= _decoder.InStreamingBlock && TakesParts(route) ? NewPartBuffer() : NewBuffer();
     }
 
     /// <summary>

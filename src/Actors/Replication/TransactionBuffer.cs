@@ -24,11 +24,15 @@ public sealed class TransactionBuffer : IDisposable
 
     /// <param name="spillDirectory">Where spill files go; null keeps everything in memory.</param>
     /// <param name="threshold">Bytes held in memory before spilling.</param>
-    public TransactionBuffer(string? spillDirectory, int threshold)
+    /// <param name="initialCapacity">
+    /// Bytes of memory to start with (at most <paramref name="threshold"/>): the size expected,
+    /// when it is known to be large, saves growing the buffer step by step.
+    /// </param>
+    public TransactionBuffer(string? spillDirectory, int threshold, int initialCapacity = 4096)
     {
         _spillDirectory = spillDirectory;
         _threshold = threshold;
-        _memory = ArrayPool<byte>.Shared.Rent(Math.Min(4096, Math.Max(threshold, 256)));
+        _memory = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Min(initialCapacity, threshold), 256));
     }
 
     /// <summary>Records added, including those of aborted subtransactions.</summary>
@@ -76,8 +80,23 @@ public sealed class TransactionBuffer : IDisposable
 
         if (_spill is not null)
         {
-            _spill.Write(header);
-            _spill.Write(body);
+            // Staged in memory and written out a block at a time.
+            if (_length + size > _memory.Length)
+            {
+                WriteStaged();
+            }
+
+            if (size > _memory.Length)
+            {
+                _spill.Write(header);
+                _spill.Write(body);
+            }
+            else
+            {
+                header.CopyTo(_memory.AsSpan(_length));
+                body.CopyTo(_memory.AsSpan(_length + header.Length));
+                _length += size;
+            }
         }
         else
         {
@@ -99,7 +118,7 @@ public sealed class TransactionBuffer : IDisposable
     {
         if (_spill is not null)
         {
-            _spill.Flush();
+            WriteStaged();
             _spill.Position = 0;
         }
 
@@ -137,11 +156,22 @@ public sealed class TransactionBuffer : IDisposable
     {
         Directory.CreateDirectory(_spillDirectory!);
         var path = Path.Combine(_spillDirectory!, Guid.NewGuid().ToString("N") + ".spill");
-        _spill = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileBufferSize, FileOptions.DeleteOnClose);
+        // Unbuffered: records are staged in a block of memory on the way in and read in blocks on the way out.
+        _spill = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
         _spill.Write(_memory, 0, _length);
         ArrayPool<byte>.Shared.Return(_memory);
-        _memory = [];
+        _memory = ArrayPool<byte>.Shared.Rent(FileBufferSize);
         _length = 0;
+    }
+
+    /// <summary>Writes the records staged since the last block to the spill file.</summary>
+    private void WriteStaged()
+    {
+        if (_length > 0)
+        {
+            _spill!.Write(_memory, 0, _length);
+            _length = 0;
+        }
     }
 
     /// <summary>Sequential reader over a buffer's records.</summary>
@@ -149,7 +179,11 @@ public sealed class TransactionBuffer : IDisposable
     {
         private readonly TransactionBuffer _owner;
         private int _position;
-        private byte[] _record = [];
+
+        // A spill file is read a block at a time; records are taken from the block in place.
+        private byte[] _block = [];
+        private int _blockStart;
+        private int _blockEnd;
 
         internal Reader(TransactionBuffer owner) => _owner = owner;
 
@@ -176,12 +210,11 @@ public sealed class TransactionBuffer : IDisposable
 
         private bool TryReadRecord(out uint xid, out int relation, out ReadOnlySpan<byte> message)
         {
-            Span<byte> header = stackalloc byte[HeaderSize];
+            ReadOnlySpan<byte> header;
             int length;
             if (_owner._spill is { } file)
             {
-                var read = file.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false);
-                if (read == 0)
+                if (!Fill(file, HeaderSize))
                 {
                     xid = 0;
                     relation = 0;
@@ -189,19 +222,15 @@ public sealed class TransactionBuffer : IDisposable
                     return false;
                 }
 
-                if (read < HeaderSize)
+                length = BinaryPrimitives.ReadInt32LittleEndian(_block.AsSpan(_blockStart));
+                if (!Fill(file, HeaderSize + length))
                 {
-                    throw new EndOfStreamException($"spill file {file.Name} ends inside a record header");
+                    throw new EndOfStreamException($"spill file {file.Name} ends inside a record");
                 }
 
-                length = BinaryPrimitives.ReadInt32LittleEndian(header);
-                if (_record.Length < length)
-                {
-                    _record = new byte[Math.Max(length, Math.Min(_record.Length * 2, 1 << 20))];
-                }
-
-                file.ReadExactly(_record, 0, length);
-                message = _record.AsSpan(0, length);
+                header = _block.AsSpan(_blockStart, HeaderSize);
+                message = _block.AsSpan(_blockStart + HeaderSize, length);
+                _blockStart += HeaderSize + length;
             }
             else
             {
@@ -213,7 +242,7 @@ public sealed class TransactionBuffer : IDisposable
                     return false;
                 }
 
-                _owner._memory.AsSpan(_position, HeaderSize).CopyTo(header);
+                header = _owner._memory.AsSpan(_position, HeaderSize);
                 length = BinaryPrimitives.ReadInt32LittleEndian(header);
                 message = _owner._memory.AsSpan(_position + HeaderSize, length);
                 _position += HeaderSize + length;
@@ -221,6 +250,51 @@ public sealed class TransactionBuffer : IDisposable
 
             xid = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
             relation = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
+            return true;
+        }
+
+        /// <summary>
+        /// Makes the block hold at least <paramref name="bytes"/> unread bytes of the spill file; false
+        /// when the file ends first (with nothing unread when <paramref name="bytes"/> is a header's size).
+        /// </summary>
+        private bool Fill(FileStream file, int bytes)
+        {
+            if (_blockEnd - _blockStart >= bytes)
+            {
+                return true;
+            }
+
+            if (_block.Length < bytes || _block.Length == 0)
+            {
+                var grown = new byte[Math.Max(bytes, Math.Max(_block.Length * 2, FileBufferSize))];
+                _block.AsSpan(_blockStart, _blockEnd - _blockStart).CopyTo(grown);
+                _blockEnd -= _blockStart;
+                _blockStart = 0;
+                _block = grown;
+            }
+            else if (_blockStart > 0)
+            {
+                _block.AsSpan(_blockStart, _blockEnd - _blockStart).CopyTo(_block);
+                _blockEnd -= _blockStart;
+                _blockStart = 0;
+            }
+
+            while (_blockEnd < bytes)
+            {
+                var read = file.Read(_block, _blockEnd, _block.Length - _blockEnd);
+                if (read == 0)
+                {
+                    if (_blockEnd > 0 && bytes == HeaderSize)
+                    {
+                        throw new EndOfStreamException($"spill file {file.Name} ends inside a record header");
+                    }
+
+                    return false;
+                }
+
+                _blockEnd += read;
+            }
+
             return true;
         }
     }

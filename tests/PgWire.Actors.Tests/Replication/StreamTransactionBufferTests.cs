@@ -65,4 +65,56 @@ public sealed class StreamTransactionBufferTests
             }
         }
     }
+    [Theory]
+    [InlineData(1 << 20, 4096)]
+    [InlineData(64 << 20, 64 << 20)]
+    public void Records_of_all_sizes_come_back_whole_across_the_blocks_a_spill_file_is_read_in(int threshold, int initialCapacity)
+    {
+        // Records straddle the reader's block boundaries, and one is larger than a block: each must
+        // come back byte for byte, whether held in memory or spilled.
+        var dir = Path.Combine(Path.GetTempPath(), "lrs-buffer-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var sizes = new List<int>();
+            var random = new Random(42);
+            for (var i = 0; i < 3000; i++)
+            {
+                sizes.Add(i == 1500 ? (3 << 20) + 17 : random.Next(0, 4000));
+            }
+
+            using var buffer = new TransactionBuffer(dir, threshold, initialCapacity);
+            for (var i = 0; i < sizes.Count; i++)
+            {
+                buffer.Add((uint)i, First, (byte)'I', Body(i, sizes[i]));
+            }
+
+            Assert.Equal(threshold < (16 << 20), buffer.IsSpilled);
+            var records = ReadAll(buffer);
+            Assert.Equal(sizes.Count, records.Count);
+            for (var i = 0; i < sizes.Count; i++)
+            {
+                Assert.Equal((uint)i, records[i].Xid);
+                Assert.Equal((byte)'I', records[i].Message[0]);
+                Assert.True(Body(i, sizes[i]).AsSpan().SequenceEqual(records[i].Message.AsSpan(1)), $"record {i} differs");
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        static byte[] Body(int record, int size)
+        {
+            var body = new byte[size];
+            for (var j = 0; j < size; j++)
+            {
+                body[j] = (byte)((record * 31) + j);
+            }
+
+            return body;
+        }
+    }
 }
