@@ -69,7 +69,8 @@ public sealed class LocalFileIO : IFileIO
     {
         var path = LocalPath(location);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        // Durable when closed: a commit must not name a file a machine crash could take back.
+        return DurableFiles.CreateNew(path);
     }
 
     public bool Exists(string location) => File.Exists(LocalPath(location));

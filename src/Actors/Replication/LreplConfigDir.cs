@@ -336,38 +336,8 @@ public sealed partial class LreplConfigDir : IDisposable
         }
     }
 
-    /// <summary>fsync of a directory, so a rename in it survives a crash (a no-op where directories cannot be opened).</summary>
-    private static void SyncDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        var fd = Open(path, 0 /* O_RDONLY */);
-        if (fd < 0)
-        {
-            return;
-        }
-
-        try
-        {
-            _ = FSync(fd);
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int FSync(int fd);
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
+    /// <summary>fsync of a directory, so a rename in it survives a crash.</summary>
+    private static void SyncDirectory(string path) => PgWire.Iceberg.DurableFiles.SyncDirectory(path);
 
     /// <summary>
     /// The reason of a file error in a few words, without .NET's sentence around the path
