@@ -114,15 +114,7 @@ internal sealed class ResultObserver : IQueryObserver
             return;
         }
 
-        var reader = new DataRowReader(dataRow);
-        var row = new string?[reader.ColumnCount];
-        int i = 0;
-        while (reader.MoveNext(out var value, out bool isNull))
-        {
-            row[i++] = isNull ? null : _session.Codec.Decoding.GetString(value);
-        }
-
-        _rows!.Add(row);
+        _rows!.Add(_session.DecodeRow(dataRow));
     }
 
     public void OnCommandComplete(CommandComplete complete)

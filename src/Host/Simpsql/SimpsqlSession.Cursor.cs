@@ -155,15 +155,7 @@ internal sealed partial class SimpsqlSession
             }
         }
 
-        stopwatch.Stop();
-        if (Timing)
-        {
-            PrintTiming(stopwatch.Elapsed.TotalMilliseconds);
-        }
-
-        PrintNotifications();
-        FlushAll();
-        SyncEncoding();
+        EndOfStatement(stopwatch);
         return (ok, null);
     }
 
@@ -432,15 +424,7 @@ internal sealed partial class SimpsqlSession
                 return;
             }
 
-            var reader = new DataRowReader(dataRow);
-            var row = new string?[reader.ColumnCount];
-            int i = 0;
-            while (reader.MoveNext(out var value, out bool isNull))
-            {
-                row[i++] = isNull ? null : session.Codec.Decoding.GetString(value);
-            }
-
-            _rows.Add(row);
+            _rows.Add(session.DecodeRow(dataRow));
         }
 
         public void OnCommandComplete(CommandComplete complete)

@@ -269,6 +269,27 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             Interlocked.Decrement(ref _queriesRunning);
         }
 
+        EndOfStatement(stopwatch);
+        return !observer.Failed;
+    }
+
+    /// <summary>A DataRow's values as text of the session's client encoding (null for NULL).</summary>
+    internal string?[] DecodeRow(ReadOnlySpan<byte> dataRow)
+    {
+        var reader = new DataRowReader(dataRow);
+        var row = new string?[reader.ColumnCount];
+        int i = 0;
+        while (reader.MoveNext(out var value, out bool isNull))
+        {
+            row[i++] = isNull ? null : Codec.Decoding.GetString(value);
+        }
+
+        return row;
+    }
+
+    /// <summary>What follows every statement's results: its time (\timing), the notifications that came with it, the output flushed.</summary>
+    private void EndOfStatement(Stopwatch stopwatch)
+    {
         stopwatch.Stop();
         if (Timing)
         {
@@ -278,7 +299,6 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         PrintNotifications();
         FlushAll();
         SyncEncoding();
-        return !observer.Failed;
     }
 
     internal void PrintNotifications()
