@@ -266,22 +266,16 @@ internal sealed partial class SimpsqlSession
             case "o":
             case "out":
                 {
-                    string? file = scanner.ReadArgument();
+                    string? target = scanner.ReadFilePipeArgument(true);
                     FlushAll();
-                    if (file is null)
+                    if (target is null)
                     {
                         ResetRedirect();
                     }
-                    else
+                    else if (!RedirectTo(target, out string? error))
                     {
-                        var stream = OpenOutputFile(file, out string? error);
-                        if (stream is null)
-                        {
-                            LogError(error!, false);
-                            return MetaOutcome.Error;
-                        }
-
-                        Redirect(stream);
+                        LogError(error!, false);
+                        return MetaOutcome.Error;
                     }
 
                     return MetaOutcome.Ok;

@@ -11,12 +11,12 @@ namespace PgWire.Host.Simpsql;
 internal sealed class OutputPager : IDisposable
 {
     private readonly Process _process;
-    private readonly PipeWriter _pipe;
+    private readonly ToleratedPipe _pipe;
 
     private OutputPager(Process process, Encoding textEncoding)
     {
         _process = process;
-        _pipe = new PipeWriter(process.StandardInput.BaseStream);
+        _pipe = new ToleratedPipe(process.StandardInput.BaseStream);
         Text = new StreamWriter(_pipe, textEncoding, 16 * 1024, leaveOpen: true) { NewLine = "\n" };
         Console.CancelKeyPress += KeepRunning;
     }
@@ -109,83 +109,4 @@ internal sealed class OutputPager : IDisposable
 
     /// <summary>Ctrl+C while the pager runs is the pager's (less uses it); simpsql waits on.</summary>
     private static void KeepRunning(object? sender, ConsoleCancelEventArgs e) => e.Cancel = true;
-
-    /// <summary>The pager's standard input; once a write fails (the pager has gone), later writes are dropped.</summary>
-    private sealed class PipeWriter(Stream inner) : Stream
-    {
-        public bool Broken { get; private set; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            if (Broken)
-            {
-                return;
-            }
-
-            try
-            {
-                inner.Write(buffer);
-            }
-            catch (IOException)
-            {
-                Broken = true;
-            }
-        }
-
-        public override void Flush()
-        {
-            if (Broken)
-            {
-                return;
-            }
-
-            try
-            {
-                inner.Flush();
-            }
-            catch (IOException)
-            {
-                Broken = true;
-            }
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                try
-                {
-                    inner.Dispose();
-                }
-                catch (IOException)
-                {
-                    Broken = true;
-                }
-            }
-
-            base.Dispose(disposing);
-        }
-    }
 }

@@ -245,9 +245,17 @@ internal sealed class ResultObserver : IQueryObserver
         {
             // On the query output: the terminal's width and, as psql decides, the pager, which gets the
             // whole table and is waited for before anything else is printed.
-            using var paging = new SimpsqlSession.PagedOutput(_session, print, print.TuplesOnly ? 0 : Footers?.Count ?? 0);
-            ResultPrinter.Print(result, _session.ForStdout(print), output, paging.Request);
-            WriteFooters(print, paging.Writer(output));
+            using (var paging = new SimpsqlSession.PagedOutput(_session, print, print.TuplesOnly ? 0 : Footers?.Count ?? 0))
+            {
+                ResultPrinter.Print(result, _session.ForStdout(print), output, paging.Request);
+                WriteFooters(print, paging.Writer(output));
+            }
+
+            if (_session.QueryPipeBroken())
+            {
+                Failed = true;
+                _session.LogError("could not print result table: Broken pipe", false);
+            }
         }
     }
 

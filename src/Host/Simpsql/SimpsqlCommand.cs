@@ -150,7 +150,8 @@ public static class SimpsqlCommand
         }
 
         FileStream? output = null;
-        if (options.OutputFile is { } outputFile && (output = SimpsqlSession.OpenOutputFile(outputFile, out string? outputError)) is null)
+        // A command (-o |COMMAND) is started once the session is there to own it.
+        if (options.OutputFile is { } outputFile && !outputFile.StartsWith('|') && (output = SimpsqlSession.OpenOutputFile(outputFile, out string? outputError)) is null)
         {
             console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {outputError}\n");
             return 1;
@@ -201,6 +202,12 @@ public static class SimpsqlCommand
             if (output is not null)
             {
                 session.Redirect(output);
+            }
+            else if (options.OutputFile is { } pipeTarget && !session.RedirectTo(pipeTarget, out string? pipeError))
+            {
+                console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {pipeError}\n");
+                await client.DisposeAsync().ConfigureAwait(false);
+                return 1;
             }
 
             if (options.LogFile is not null && !session.OpenLog(options.LogFile))

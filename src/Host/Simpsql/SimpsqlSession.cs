@@ -28,6 +28,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     private readonly SortedDictionary<string, string> _variables = new(StringComparer.Ordinal);
     private Stream? _redirect;
     private TextWriter? _redirectText;
+    private PipedOutput? _redirectPipe;
     private TextReader _currentInput = TextReader.Null;
     private string? _currentFile;
     private int _currentLine;
@@ -732,11 +733,70 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             _redirect = null;
             _redirectText = null;
         }
+
+        if (_redirectPipe is not null)
+        {
+            // As with psql, text simpsql still holds for its standard output (\echo) follows what the
+            // command wrote: only query results are sent out as they are printed.
+            _redirectPipe.Dispose();
+            _redirectPipe = null;
+        }
+    }
+
+    /// <summary>
+    /// After a table was printed on the query output: when that is a shell command (\o |COMMAND), the
+    /// table is sent on to it now and the answer is whether the command has stopped reading, which psql
+    /// reports for every table it could not print.
+    /// </summary>
+    internal bool QueryPipeBroken()
+    {
+        if (_redirectPipe is null || !ReferenceEquals(_redirect, _redirectPipe.Stream))
+        {
+            return false;
+        }
+
+        _redirectText!.Flush();
+        _redirect.Flush();
+        return _redirectPipe.Broken;
+    }
+
+    /// <summary>
+    /// Sends query output to <paramref name="target"/> from now on (\o, -o): a file (~ expanded), or "|"
+    /// and a shell command that runs until output goes elsewhere. False with <paramref name="error"/> set
+    /// when the file cannot be written or no shell started; output is then back on standard output.
+    /// </summary>
+    internal bool RedirectTo(string target, out string? error)
+    {
+        ResetRedirect();
+        if (target.StartsWith('|'))
+        {
+            _redirectPipe = PipedOutput.Start(target[1..], _environmentOverrides, InheritStreams ? null : _stdout, out error);
+            if (_redirectPipe is null)
+            {
+                return false;
+            }
+
+            Redirect(_redirectPipe.Stream);
+            return true;
+        }
+
+        var stream = OpenOutputFile(ExpandTilde(target), out error);
+        if (stream is null)
+        {
+            return false;
+        }
+
+        Redirect(stream);
+        return true;
     }
 
     internal void Redirect(Stream stream)
     {
-        ResetRedirect();
+        if (_redirectPipe is null || !ReferenceEquals(stream, _redirectPipe.Stream))
+        {
+            ResetRedirect();
+        }
+
         _redirect = stream;
         _redirectText = new StreamWriter(stream, Codec.WriterEncoding, 16 * 1024, leaveOpen: true) { NewLine = "\n" };
     }
