@@ -46,9 +46,15 @@ internal static partial class CopyCommand
                     };
                 }
             }
-            else if (lower is "stdout" or "pstdout")
+            else if (lower == "stdout")
             {
+                // The query output, \o's file or command when there is one.
                 observer = new ResultObserver(session, sql);
+            }
+            else if (lower == "pstdout")
+            {
+                // simpsql's own standard output, whatever \o says.
+                observer = new ResultObserver(session, sql) { CopyOutTarget = session.StdoutBytes() };
             }
             else
             {
@@ -67,7 +73,18 @@ internal static partial class CopyCommand
             // Echoed and logged as psql shows the COPY it sends.
             session.EchoCopyQuery(sql);
             session.LogQuery(sql);
-            return await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
+            bool ok = await session.WithTransactionHandlingAsync(sql, async () =>
+            {
+                bool sent = await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false);
+                if (sent)
+                {
+                    // As psql 15: a \copy that fails leaves ERROR, SQLSTATE and ROW_COUNT as they were.
+                    session.SetResultVariables(observer);
+                }
+
+                return (sent, observer.LastTag);
+            }).ConfigureAwait(false);
+            return ok ? MetaOutcome.Ok : MetaOutcome.Error;
         }
         finally
         {

@@ -160,11 +160,14 @@ internal sealed class ResultObserver : IQueryObserver
         LastError = null;
         if (_copyOut is not null)
         {
-            bool toQueryOutput = CopyOutTarget is null;
+            // As psql: no status line where the data just went (it would end up among the rows), and
+            // then no result either for ROW_COUNT and the other variables, which read 0 rows.
+            bool toQueryOutput = ReferenceEquals(_copyOut, _session.OutStream);
             _copyOut.Flush();
             _copyOut = null;
             if (toQueryOutput)
             {
+                LastTag = null;
                 return null;
             }
         }
@@ -303,13 +306,18 @@ internal sealed class ResultObserver : IQueryObserver
     {
         PrintCompleted();
         ReleaseHeld(false);
+        _session.FlushTexts();
         if (CopyOutTarget is not null)
         {
             _copyOut = CopyOutTarget;
         }
+        else if (TableTarget is not null)
+        {
+            // COPY ... TO STDOUT \g FILE (or |COMMAND): the data goes there; nowhere when it cannot be opened.
+            _copyOut = TableTarget.Open() ? TableTarget.Stream! : Stream.Null;
+        }
         else
         {
-            _session.FlushOutText();
             _copyOut = _session.OutStream;
         }
     }

@@ -382,7 +382,20 @@ internal sealed partial class SimpsqlSession
         return ok;
     }
 
-    private async Task<bool> SendWithTransactionHandlingAsync(string sql, QueryMode mode, string? target, string? gsetPrefix)
+    private Task<bool> SendWithTransactionHandlingAsync(string sql, QueryMode mode, string? target, string? gsetPrefix) =>
+        WithTransactionHandlingAsync(sql, async () => mode switch
+        {
+            QueryMode.Describe => await DescribeQueryAsync(sql).ConfigureAwait(false),
+            _ => await RunModeAsync(sql, mode, target, gsetPrefix).ConfigureAwait(false),
+        });
+
+    /// <summary>
+    /// Runs <paramref name="run"/> (which sends <paramref name="sql"/>) inside what psql's SendQuery puts around
+    /// a query: BEGIN first when AUTOCOMMIT is off and the statement can run in a transaction, and with
+    /// ON_ERROR_ROLLBACK a savepoint that is rolled back to when it fails. The COPY of \copy goes through
+    /// it too, as psql sends that through SendQuery.
+    /// </summary>
+    internal async Task<bool> WithTransactionHandlingAsync(string sql, Func<Task<(bool Ok, string? LastTag)>> run)
     {
         if (Client.TransactionStatus == TransactionStatus.Idle && VariableValues.ParseBool(GetVariable("AUTOCOMMIT")) == false
             && !TransactionControl.CannotRunInTransaction(sql))
@@ -408,11 +421,7 @@ internal sealed partial class SimpsqlSession
             savepoint = true;
         }
 
-        var (ok, lastTag) = mode switch
-        {
-            QueryMode.Describe => await DescribeQueryAsync(sql).ConfigureAwait(false),
-            _ => await RunModeAsync(sql, mode, target, gsetPrefix).ConfigureAwait(false),
-        };
+        var (ok, lastTag) = await run().ConfigureAwait(false);
 
         if (savepoint)
         {
@@ -620,7 +629,7 @@ internal sealed partial class SimpsqlSession
     }
 
     /// <summary>ERROR, SQLSTATE and ROW_COUNT after a query, and LAST_ERROR_* when it failed.</summary>
-    private void SetResultVariables(ResultObserver observer)
+    internal void SetResultVariables(ResultObserver observer)
     {
         if (observer.LastError is { } error)
         {

@@ -155,6 +155,20 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     public void FlushOutText() => OutText.Flush();
 
+    /// <summary>Standard output itself, whatever \o says, for bytes written directly (\copy ... to stdout); text written before goes out first.</summary>
+    internal Stream StdoutBytes()
+    {
+        _stdoutText.Flush();
+        return _stdout;
+    }
+
+    /// <summary>Sends out the text held for standard output and for the query output, before bytes are written directly.</summary>
+    internal void FlushTexts()
+    {
+        _stdoutText.Flush();
+        OutText.Flush();
+    }
+
     /// <summary>
     /// Follows the client_encoding the server last reported, as psql does after connecting and after each
     /// statement (SET client_encoding, \encoding): text is read and written in it from now on, and ENCODING

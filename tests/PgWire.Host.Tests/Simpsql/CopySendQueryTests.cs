@@ -1,0 +1,54 @@
+using PgWire.Tests.Shared;
+using Xunit;
+
+namespace PgWire.Host.Tests.Simpsql;
+
+/// <summary>
+/// The COPY of \copy is sent as psql's SendQuery sends a query (AUTOCOMMIT, ON_ERROR_ROLLBACK, result
+/// variables), and COPY TO STDOUT output goes where psql sends it (\o, \g, pstdout), with the status line
+/// and ROW_COUNT psql gives.
+/// </summary>
+public sealed class CopySendQueryTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("simpsql-copy-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    public static TheoryData<string> Scripts => new()
+    {
+        // AUTOCOMMIT off: the \copy opens a transaction that the rollback then undoes
+        "\\set AUTOCOMMIT off\ncreate temp table ct(a int) on commit preserve rows;\ncommit;\n\\copy ct from stdin\n5\n\\.\n" +
+        "select txid_current_if_assigned() is not null as in_tx;\nrollback;\nselect count(*) from ct;\n",
+        // ON_ERROR_ROLLBACK: a failed \copy does not abort the transaction
+        "\\set ON_ERROR_ROLLBACK on\nbegin;\ncreate temp table ct(a int);\n\\copy ct from stdin\nx\n\\.\nselect count(*) from ct;\ncommit;\n",
+        // result variables after \copy in, a failed \copy (left as they were), \copy out and COPY out to the query output
+        "create temp table ct(a int);\n\\copy ct from stdin\n1\n2\n\\.\n\\echo :ROW_COUNT :ERROR :SQLSTATE\n\\copy ct from stdin\nz\n\\.\n" +
+        "\\echo :ROW_COUNT :ERROR :SQLSTATE\n\\copy ct to stdout\n\\echo :ROW_COUNT\nselect 1/0;\ncopy ct to stdout;\n\\echo :ROW_COUNT :ERROR :SQLSTATE :LAST_ERROR_SQLSTATE\n",
+        // COPY TO STDOUT into \g's command, and pstdout, with the queries echoed
+        "create temp table ct(a int);\ninsert into ct values (1), (2);\n\\set ECHO queries\ncopy ct to stdout \\g |cat -n\n\\echo :ROW_COUNT\n\\copy ct to pstdout\n\\echo :ROW_COUNT\n",
+    };
+
+    [PsqlTheory]
+    [MemberData(nameof(Scripts))]
+    public void Copy_runs_as_psql_runs_it(string script) => SimpsqlHarness.AssertSameAsPsql(["-X"], script);
+
+    [PsqlFact]
+    public void Copy_output_follows_o_and_g_files_like_psql()
+    {
+        string Script(string dir) =>
+            "create temp table ct(a int);\ninsert into ct values (1), (2);\n" +
+            $"copy ct to stdout \\g {dir}/g.txt\n\\echo :ROW_COUNT\n\\o {dir}/o.txt\n\\copy ct to stdout\n\\echo :ROW_COUNT\ncopy ct to stdout;\n" +
+            "\\copy ct to pstdout\n\\echo :ROW_COUNT\n\\o\n";
+        string psqlDir = Directory.CreateDirectory(Path.Combine(_directory, "psql")).FullName;
+        string ourDir = Directory.CreateDirectory(Path.Combine(_directory, "simpsql")).FullName;
+        var expected = SimpsqlHarness.RunPsql(["-X"], Script(psqlDir));
+        var actual = SimpsqlHarness.RunSimpsql(["-X"], Script(ourDir));
+        Assert.Equal(expected, actual);
+        foreach (string name in new[] { "g.txt", "o.txt" })
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(psqlDir, name)), File.ReadAllText(Path.Combine(ourDir, name)));
+        }
+
+        Assert.Equal("1\n2\n", File.ReadAllText(Path.Combine(ourDir, "g.txt")));
+    }
+}
