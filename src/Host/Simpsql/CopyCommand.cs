@@ -16,6 +16,11 @@ internal static partial class CopyCommand
         }
 
         string lower = target.ToLowerInvariant();
+        if (lower is not ("stdin" or "stdout" or "pstdin" or "pstdout"))
+        {
+            target = session.ExpandTilde(target);
+        }
+
         string sql = PsqlCopyText(typed, session.StandardConformingStrings)
             ?? "COPY " + before + (from ? " FROM STDIN" : " TO STDOUT") + (after.Length > 0 ? " " + after : "");
         ResultObserver observer;

@@ -414,18 +414,40 @@ internal sealed partial class SimpsqlSession
         return (int)(negative ? -value : value);
     }
 
-    private string ExpandTilde(string path)
+    internal string ExpandTilde(string path)
     {
-        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+        // As psql's expand_tilde: "~" and "~/..." are the home directory, "~user/..." that user's
+        // (from the password file); a user that is not found leaves the name as written.
+        if (!path.StartsWith('~'))
         {
-            string? home = _env.GetVariable("HOME") ?? _env.HomeDirectory;
-            if (home is not null)
-            {
-                return home + path[1..];
-            }
+            return path;
         }
 
-        return path;
+        int slash = path.IndexOf('/');
+        string user = slash < 0 ? path[1..] : path[1..slash];
+        string? home = user.Length == 0 ? _env.GetVariable("HOME") ?? _env.HomeDirectory : PasswordFileHome(user);
+        return string.IsNullOrEmpty(home) ? path : home + (slash < 0 ? "" : path[slash..]);
+    }
+
+    /// <summary>The home directory /etc/passwd gives <paramref name="user"/>; null when it names no such user.</summary>
+    private static string? PasswordFileHome(string user)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/etc/passwd"))
+            {
+                string[] fields = line.Split(':');
+                if (fields.Length >= 6 && fields[0] == user)
+                {
+                    return fields[5];
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return null;
     }
 
     private static string FileErrorText(Exception ex, string path) =>

@@ -251,6 +251,7 @@ internal sealed partial class SimpsqlSession
                         return MetaOutcome.Error;
                     }
 
+                    file = ExpandTilde(file);
                     if (cmd.StartsWith("ir", StringComparison.Ordinal) || cmd == "include_relative")
                     {
                         if (_currentFile is not null && !Path.IsPathRooted(file))

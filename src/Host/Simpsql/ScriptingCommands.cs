@@ -249,6 +249,11 @@ internal sealed partial class SimpsqlSession
                 target = scanner.ReadFilePipeArgument(true);
             }
 
+            if (target is not null && !target.StartsWith('|'))
+            {
+                target = ExpandTilde(target);
+            }
+
             if (cmd == "gx" && ok)
             {
                 saved ??= Print;

@@ -52,3 +52,39 @@ public sealed class CopySendQueryTests : IDisposable
         Assert.Equal("1\n2\n", File.ReadAllText(Path.Combine(ourDir, "g.txt")));
     }
 }
+
+/// <summary>File names given to \i, \ir, \copy, \g, \o and \w start from the home directory with ~ and ~user, as in psql.</summary>
+public sealed class TildeTests : IDisposable
+{
+    private readonly string _name = "simpsql-tilde-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
+    public void Dispose()
+    {
+        foreach (string file in Directory.GetFiles(_home, _name + "*"))
+        {
+            File.Delete(file);
+        }
+    }
+
+    [PsqlFact]
+    public void Tilde_names_the_home_directory_like_psql()
+    {
+        File.WriteAllText(Path.Combine(_home, _name + ".sql"), "select 'included' as i;\n");
+        File.WriteAllText(Path.Combine(_home, _name + ".data"), "7\n8\n");
+        string user = Environment.UserName;
+        string Script(string tag) =>
+            $"\\i ~/{_name}.sql\n\\ir ~{user}/{_name}.sql\ncreate temp table ct(a int);\n\\copy ct from ~/{_name}.data\n" +
+            $"\\copy ct to '~/{_name}-{tag}-copy.out'\nselect 1 as g \\g ~/{_name}-{tag}-g.out\n\\o ~{user}/{_name}-{tag}-o.out\nselect 2;\n\\o\n" +
+            $"\\w ~/{_name}-{tag}-w.out\n\\i ~{_name}-nosuchuser/x.sql\n";
+        var expected = SimpsqlHarness.RunPsql(["-X"], Script("psql"));
+        var actual = SimpsqlHarness.RunSimpsql(["-X"], Script("simpsql"));
+        Assert.Equal(expected, actual);
+        foreach (string kind in new[] { "copy", "g", "o", "w" })
+        {
+            string ours = Path.Combine(_home, $"{_name}-simpsql-{kind}.out");
+            Assert.True(File.Exists(ours), $"no {ours}");
+            Assert.Equal(File.ReadAllText(Path.Combine(_home, $"{_name}-psql-{kind}.out")), File.ReadAllText(ours));
+        }
+    }
+}
