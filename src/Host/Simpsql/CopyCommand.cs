@@ -15,14 +15,29 @@ internal static partial class CopyCommand
             return MetaOutcome.Error;
         }
 
+        string? command = null;
+        if (target.Equals("program", StringComparison.OrdinalIgnoreCase))
+        {
+            // \copy ... from|to program 'COMMAND': the command must be one single-quoted token.
+            if (!TryProgram(after, out command, out after, out string errorAt))
+            {
+                session.LogError("\\copy: parse error at " + errorAt, false);
+                return MetaOutcome.Error;
+            }
+        }
+
         string lower = target.ToLowerInvariant();
-        if (lower is not ("stdin" or "stdout" or "pstdin" or "pstdout"))
+        if (command is null && lower is not ("stdin" or "stdout" or "pstdin" or "pstdout"))
         {
             target = session.ExpandTilde(target);
         }
 
         string sql = PsqlCopyText(typed, session.StandardConformingStrings)
             ?? "COPY " + before + (from ? " FROM STDIN" : " TO STDOUT") + (after.Length > 0 ? " " + after : "");
+        if (command is not null)
+        {
+            return await RunProgramAsync(session, sql, from, command).ConfigureAwait(false);
+        }
         ResultObserver observer;
         Stream? file = null;
         try
@@ -98,6 +113,111 @@ internal static partial class CopyCommand
                 await file.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// \copy ... from|to program 'COMMAND': COPY FROM STDIN fed by the command's standard output, or COPY TO
+    /// STDOUT written to its standard input, through sh as psql's popen runs it. The command's exit status is
+    /// checked after the COPY, as psql does: one that did not end well fails the \copy with psql's words for it.
+    /// </summary>
+    private static async Task<MetaOutcome> RunProgramAsync(SimpsqlSession session, string sql, bool from, string command)
+    {
+        var run = ProgramStream.Start(command, from, session);
+        if (run is null)
+        {
+            return MetaOutcome.Error;
+        }
+
+        bool ok;
+        using (run)
+        {
+            var source = run.Stream;
+            var observer = from
+                ? new ResultObserver(session, sql)
+                {
+                    CopyInSource = async (send, ct) =>
+                    {
+                        byte[] chunk = new byte[64 * 1024];
+                        int n;
+                        while ((n = await source.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+                        {
+                            await send(chunk.AsMemory(0, n)).ConfigureAwait(false);
+                        }
+                    },
+                }
+                : new ResultObserver(session, sql) { CopyOutTarget = source };
+            session.EchoCopyQuery(sql);
+            session.LogQuery(sql);
+            ok = await session.WithTransactionHandlingAsync(sql, async () =>
+            {
+                bool sent = await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false);
+                if (sent)
+                {
+                    session.SetResultVariables(observer);
+                }
+
+                return (sent, observer.LastTag);
+            }).ConfigureAwait(false);
+            session.FlushAll();
+        }
+
+        if (run.Failure is { } failure)
+        {
+            session.LogError($"{command}: {failure}", false);
+            return MetaOutcome.Error;
+        }
+
+        return ok ? MetaOutcome.Ok : MetaOutcome.Error;
+    }
+
+    /// <summary>
+    /// The command of "program 'COMMAND'" from what follows the keyword: one token in single quotes (a doubled
+    /// quote inside stands for one), the rest being the COPY options. Else the token psql reports a parse error at.
+    /// </summary>
+    private static bool TryProgram(string rest, out string? command, out string after, out string errorAt)
+    {
+        command = null;
+        after = rest;
+        errorAt = "end of line";
+        rest = rest.TrimStart();
+        if (rest.Length == 0)
+        {
+            return false;
+        }
+
+        if (rest[0] == ';')
+        {
+            errorAt = "\";\"";
+            return false;
+        }
+
+        int end = 0;
+        bool quoted = false;
+        while (end < rest.Length && (quoted || !(char.IsWhiteSpace(rest[end]) || rest[end] == ';')))
+        {
+            if (rest[end] == '\'')
+            {
+                quoted = !quoted;
+            }
+
+            end++;
+        }
+
+        string token = rest[..end];
+        if (token.Length < 2 || token[0] != '\'' || token[^1] != '\'')
+        {
+            errorAt = "\"" + token + "\"";
+            return false;
+        }
+
+        command = token[1..^1].Replace("''", "'", StringComparison.Ordinal);
+        after = rest[end..].Trim();
+        if (after.EndsWith(';'))
+        {
+            after = after[..^1].TrimEnd();
+        }
+
+        return true;
     }
 
     /// <summary>Splits "table (cols) from 'file' with ..." at the FROM/TO keyword outside quotes and parentheses.</summary>
@@ -179,7 +299,7 @@ internal static partial class CopyCommand
                     }
 
                     after = rest[stop..].Trim();
-                    if (after.EndsWith(';'))
+                    if (after.EndsWith(';') && !target.Equals("program", StringComparison.OrdinalIgnoreCase))
                     {
                         after = after[..^1].TrimEnd();
                     }

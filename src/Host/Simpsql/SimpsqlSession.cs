@@ -162,6 +162,9 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         return _stdout;
     }
 
+    /// <summary>Environment variables set or unset by \setenv, which the commands simpsql runs see.</summary>
+    internal IReadOnlyDictionary<string, string?> EnvironmentOverrides => _environmentOverrides;
+
     /// <summary>Sends out the text held for standard output and for the query output, before bytes are written directly.</summary>
     internal void FlushTexts()
     {

@@ -32,6 +32,22 @@ public sealed class CopySendQueryTests : IDisposable
     [MemberData(nameof(Scripts))]
     public void Copy_runs_as_psql_runs_it(string script) => SimpsqlHarness.AssertSameAsPsql(["-X"], script);
 
+    public static TheoryData<string> Programs => new()
+    {
+        // from a command's output and into a command's input, options after the command, a quote in the query
+        "create temp table ct(a int);\n\\copy ct from program 'seq 3'\n\\copy ct to program 'cat -n'\n" +
+        "\\copy ct from program 'seq 2' with csv;\n\\copy (select 'it''s') to program 'cat'\n\\copy ct to program 'cat -n' with (format csv, header);\n",
+        // a command that fails: the COPY is reported, then the command's exit, and the \copy counts as failed
+        "create temp table ct(a int);\n\\copy ct from program 'exit 3'\n\\echo :ROW_COUNT :ERROR\n\\copy ct to program 'cat >/dev/null; exit 2'\n" +
+        "\\echo :ROW_COUNT :ERROR\n\\copy ct from program 'echo x'\n\\set ON_ERROR_STOP on\n\\copy ct from program 'exit 126'\nselect 'not reached';\n",
+        // the command must be one single-quoted token
+        "create temp table ct(a int);\n\\copy ct from program\n\\copy ct from program \"seq 2\"\n\\copy ct to program ;\nselect count(*) from ct;\n",
+    };
+
+    [PsqlTheory]
+    [MemberData(nameof(Programs))]
+    public void Copy_from_and_to_a_program_like_psql(string script) => SimpsqlHarness.AssertSameAsPsql(["-X"], script);
+
     [PsqlFact]
     public void Copy_output_follows_o_and_g_files_like_psql()
     {

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+
+namespace PgWire.Host.Simpsql;
+
+/// <summary>
+/// The command of \copy ... from|to program 'COMMAND', run by sh as psql's popen runs it: its standard
+/// output is what COPY FROM STDIN reads, or its standard input what COPY TO STDOUT writes. Disposing closes
+/// that pipe and waits for the command; <see cref="Failure"/> then says, in psql's words, how it ended badly.
+/// </summary>
+internal sealed class ProgramStream : IDisposable
+{
+    private readonly Process _process;
+    private readonly Stream _pipe;
+    private readonly Stream? _copyTo;
+    private readonly Task? _pump;
+    private readonly MemoryStream? _collected;
+
+    private ProgramStream(Process process, bool read, Stream? copyTo)
+    {
+        _process = process;
+        if (read)
+        {
+            _pipe = process.StandardOutput.BaseStream;
+            if (process.StartInfo.RedirectStandardInput)
+            {
+                process.StandardInput.Close();
+            }
+        }
+        else
+        {
+            _pipe = new ToleratedPipe(process.StandardInput.BaseStream);
+            if (copyTo is not null)
+            {
+                _copyTo = copyTo;
+                _collected = new MemoryStream();
+                _pump = process.StandardOutput.BaseStream.CopyToAsync(_collected);
+            }
+        }
+    }
+
+    /// <summary>The command's standard output (from program) or standard input (to program).</summary>
+    public Stream Stream => _pipe;
+
+    /// <summary>After <see cref="Dispose"/>: null when the command exited with status 0, else what psql reports of it.</summary>
+    public string? Failure { get; private set; }
+
+    /// <summary>
+    /// Starts <paramref name="command"/>; <paramref name="read"/> when the COPY reads its output. Run as simpsql's
+    /// own process, the command shares its other standard streams (its terminal); otherwise its input is empty and
+    /// its output is copied into simpsql's standard output once it ends. Null, reported, when sh cannot be started.
+    /// </summary>
+    public static ProgramStream? Start(string command, bool read, SimpsqlSession session)
+    {
+        bool inherit = session.InheritStreams;
+        // "sh" as the program name, as popen gives it: the shell names itself so in its messages.
+        var start = new ProcessStartInfo("sh")
+        {
+            RedirectStandardInput = !read || !inherit,
+            RedirectStandardOutput = read || !inherit,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        OutputPager.ApplyEnvironment(start, session.EnvironmentOverrides);
+        try
+        {
+            var process = Process.Start(start)!;
+            return new ProgramStream(process, read, read || inherit ? null : session.StdoutBytes());
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException)
+        {
+            session.LogError($"could not execute command \"{command}\": {ex.Message}", false);
+            return null;
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            // Closing the read end of a command still writing makes its next write fail (SIGPIPE), as pclose does.
+            _pipe.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+
+        _process.WaitForExit();
+        if (_pump is not null)
+        {
+            _pump.GetAwaiter().GetResult();
+            _collected!.Position = 0;
+            _collected.CopyTo(_copyTo!);
+            _copyTo!.Flush();
+        }
+
+        Failure = _process.ExitCode switch
+        {
+            0 => null,
+            126 => "command not executable",
+            127 => "command not found",
+            var code => $"child process exited with exit code {code}",
+        };
+        _process.Dispose();
+    }
+}
