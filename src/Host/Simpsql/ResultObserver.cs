@@ -164,6 +164,13 @@ internal sealed class ResultObserver : IQueryObserver
             // then no result either for ROW_COUNT and the other variables, which read 0 rows.
             bool toQueryOutput = ReferenceEquals(_copyOut, _session.OutStream);
             _copyOut.Flush();
+            if (_copyOut is ToleratedPipe { Broken: true })
+            {
+                // A command (to program, \o |COMMAND) that stopped reading: said once, and the COPY counts as failed.
+                Failed = true;
+                _session.LogError("could not write COPY data: Broken pipe", false);
+            }
+
             _copyOut = null;
             if (toQueryOutput)
             {
