@@ -96,7 +96,7 @@ internal static partial class CopyCommand
             bool ok = await session.WithTransactionHandlingAsync(sql, async () =>
             {
                 bool sent = await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false);
-                if (sent)
+                if (sent && !observer.OutputFailed)
                 {
                     // As psql 15: a \copy that fails leaves ERROR, SQLSTATE and ROW_COUNT as they were.
                     session.SetResultVariables(observer);
@@ -151,7 +151,7 @@ internal static partial class CopyCommand
             ok = await session.WithTransactionHandlingAsync(sql, async () =>
             {
                 bool sent = await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false);
-                if (sent)
+                if (sent && !observer.OutputFailed)
                 {
                     session.SetResultVariables(observer);
                 }

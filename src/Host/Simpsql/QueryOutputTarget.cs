@@ -10,7 +10,8 @@ namespace PgWire.Host.Simpsql;
 internal sealed class QueryOutputTarget : IDisposable
 {
     private readonly string _target;
-    private readonly Stream _stdout;
+    private readonly Stream? _stdout;
+    private readonly IReadOnlyDictionary<string, string?>? _environment;
     private readonly Action<string> _reportError;
     private Process? _process;
     private Task? _pump;
@@ -18,12 +19,16 @@ internal sealed class QueryOutputTarget : IDisposable
     private bool _tried;
 
     /// <param name="target">A file name, or "|" and a shell command.</param>
-    /// <param name="stdout">Where the command's own output goes (simpsql's standard output).</param>
+    /// <param name="stdout">
+    /// Where the command's own output is copied once it ends (simpsql's standard output), or null when the command
+    /// writes to simpsql's standard output itself (simpsql running as its own process, as psql's popen runs it).
+    /// </param>
     /// <param name="reportError">Reports a target that cannot be opened.</param>
     private readonly Encoding _textEncoding;
 
-    public QueryOutputTarget(string target, Stream stdout, Action<string> reportError, Encoding? textEncoding = null)
+    public QueryOutputTarget(string target, Stream? stdout, Action<string> reportError, Encoding? textEncoding = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
+        _environment = environment;
         _textEncoding = textEncoding ?? new UTF8Encoding(false);
         _target = target;
         _stdout = stdout;
@@ -49,11 +54,16 @@ internal sealed class QueryOutputTarget : IDisposable
             var start = new ProcessStartInfo("sh")
             {
                 RedirectStandardInput = true,
-                RedirectStandardOutput = true,
+                RedirectStandardOutput = _stdout is not null,
                 UseShellExecute = false,
             };
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add(_target[1..]);
+            if (_environment is not null)
+            {
+                OutputPager.ApplyEnvironment(start, _environment);
+            }
+
             try
             {
                 _process = Process.Start(start)!;
@@ -64,10 +74,15 @@ internal sealed class QueryOutputTarget : IDisposable
                 return false;
             }
 
-            // Collected, then written once the command ends: simpsql's own output must not interleave with it.
-            _commandOutput = new MemoryStream();
-            _pump = _process.StandardOutput.BaseStream.CopyToAsync(_commandOutput);
-            Stream = _process.StandardInput.BaseStream;
+            if (_stdout is not null)
+            {
+                // Collected, then written once the command ends: simpsql's own output must not interleave with it.
+                _commandOutput = new MemoryStream();
+                _pump = _process.StandardOutput.BaseStream.CopyToAsync(_commandOutput);
+            }
+
+            // A command that stops reading (head) is reported as psql reports it, not thrown.
+            Stream = new ToleratedPipe(_process.StandardInput.BaseStream);
         }
         else
         {
@@ -81,6 +96,19 @@ internal sealed class QueryOutputTarget : IDisposable
 
         Text = new StreamWriter(Stream, _textEncoding, 16 * 1024, leaveOpen: true) { NewLine = "\n" };
         return true;
+    }
+
+    /// <summary>For a command: sends on what was written so far and says whether the command has stopped reading.</summary>
+    public bool Broken()
+    {
+        if (Stream is not ToleratedPipe pipe)
+        {
+            return false;
+        }
+
+        Text?.Flush();
+        pipe.Flush();
+        return pipe.Broken;
     }
 
     public void Dispose()
@@ -115,10 +143,14 @@ internal sealed class QueryOutputTarget : IDisposable
         if (_process is not null)
         {
             _process.WaitForExit();
-            _pump?.GetAwaiter().GetResult();
-            _commandOutput!.Position = 0;
-            _commandOutput.CopyTo(_stdout);
-            _stdout.Flush();
+            if (_pump is not null)
+            {
+                _pump.GetAwaiter().GetResult();
+                _commandOutput!.Position = 0;
+                _commandOutput.CopyTo(_stdout!);
+                _stdout!.Flush();
+            }
+
             _process.Dispose();
         }
     }

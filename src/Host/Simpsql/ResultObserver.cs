@@ -34,6 +34,12 @@ internal sealed class ResultObserver : IQueryObserver
 
     public bool Failed { get; private set; }
 
+    /// <summary>
+    /// True when output could not be written (a command that stopped reading): the statement failed, and as
+    /// in psql the result variables (ERROR, ROW_COUNT, ...) are left as they were.
+    /// </summary>
+    public bool OutputFailed { get; private set; }
+
     /// <summary>A file that COPY TO STDOUT writes to instead of the query output (\copy).</summary>
     public Stream? CopyOutTarget { get; init; }
 
@@ -167,7 +173,7 @@ internal sealed class ResultObserver : IQueryObserver
             if (_copyOut is ToleratedPipe { Broken: true })
             {
                 // A command (to program, \o |COMMAND) that stopped reading: said once, and the COPY counts as failed.
-                Failed = true;
+                Failed = OutputFailed = true;
                 _session.LogError("could not write COPY data: Broken pipe", false);
             }
 
@@ -250,6 +256,11 @@ internal sealed class ResultObserver : IQueryObserver
         {
             ResultPrinter.Print(result, print, output);
             WriteFooters(print, output);
+            if (TableTarget.Broken())
+            {
+                Failed = OutputFailed = true;
+                _session.LogError("could not print result table: Broken pipe", false);
+            }
         }
         else
         {
@@ -263,7 +274,7 @@ internal sealed class ResultObserver : IQueryObserver
 
             if (_session.QueryPipeBroken())
             {
-                Failed = true;
+                Failed = OutputFailed = true;
                 _session.LogError("could not print result table: Broken pipe", false);
             }
         }

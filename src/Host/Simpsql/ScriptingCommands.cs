@@ -457,7 +457,7 @@ internal sealed partial class SimpsqlSession
         if (target is not null)
         {
             FlushAll();
-            output = new QueryOutputTarget(target, _stdout, message => LogError(message, false), Codec.WriterEncoding);
+            output = new QueryOutputTarget(target, InheritStreams ? null : _stdout, message => LogError(message, false), Codec.WriterEncoding, _environmentOverrides);
         }
 
         var observer = new ResultObserver(this, sql) { CaptureRows = mode is QueryMode.Set or QueryMode.Execute, TableTarget = output };
@@ -478,7 +478,11 @@ internal sealed partial class SimpsqlSession
             return (false, observer.LastTag);
         }
 
-        SetResultVariables(observer);
+        if (!observer.OutputFailed)
+        {
+            SetResultVariables(observer);
+        }
+
         if (ok && mode == QueryMode.Execute && observer.Captured is { } rows)
         {
             ok = await ExecuteValuesAsync(rows.Rows).ConfigureAwait(false);

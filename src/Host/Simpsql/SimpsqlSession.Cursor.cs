@@ -191,7 +191,7 @@ internal sealed partial class SimpsqlSession
         if (target is not null)
         {
             FlushAll();
-            output = new QueryOutputTarget(target, _stdout, message => LogError(message, false), Codec.WriterEncoding);
+            output = new QueryOutputTarget(target, InheritStreams ? null : _stdout, message => LogError(message, false), Codec.WriterEncoding, _environmentOverrides);
             if (!output.Open())
             {
                 output.Dispose();

@@ -487,6 +487,14 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
                     redisplay = false;
                     FlushAll();
+                    if (_redirectPipe is not null && !NoQueryBuffer)
+                    {
+                        // psql sends standard output on before each line it reads (not between -c commands):
+                        // what \echo printed then comes before what the command of \o |COMMAND writes later.
+                        _stdoutText.Flush();
+                        _stdout.Flush();
+                    }
+
                     string prompt = Interactive ? BuildPrompt(buffer.Length == 0 ? '=' : scanner.PromptState) : "";
                     line = reader.ReadLine(prompt);
                     if (line is not null && reader is TerminalLineReader)

@@ -74,11 +74,11 @@ internal sealed partial class SimpsqlSession
         string text = buffer.Length > 0 ? buffer.ToString() + "\n" : PreviousBuffer.Length > 0 ? PreviousBuffer + "\n" : "";
         FlushAll();
         bool failed = false;
-        using (var output = new QueryOutputTarget(target, _stdout, message =>
+        using (var output = new QueryOutputTarget(target, InheritStreams ? null : _stdout, message =>
         {
             LogError(target.StartsWith('|') ? $"{target}: {message}" : message, false);
             failed = true;
-        }, Codec.WriterEncoding))
+        }, Codec.WriterEncoding, _environmentOverrides))
         {
             if (!output.Open())
             {

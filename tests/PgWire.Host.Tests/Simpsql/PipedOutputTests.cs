@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using PgWire.Host.Tests.Lrepl;
 using PgWire.Tests.Shared;
 using Xunit;
 
@@ -24,6 +26,48 @@ public sealed class PipedOutputTests
     [MemberData(nameof(Scripts))]
     public void Query_output_goes_into_the_command_like_psql(string script) =>
         SimpsqlHarness.AssertSameAsPsql(["-X"], script);
+
+    public static TheoryData<string> ProcessScripts => new()
+    {
+        // \g into a command that stops reading: what it wrote, then psql's error; the variables are left as they were
+        "select g from generate_series(1, 100000) g \\g |head -1\n\\echo :ERROR\nselect 1;\n",
+        "\\set ON_ERROR_STOP 1\nselect g from generate_series(1, 100000) g \\g |head -1\nselect 2;\n",
+        "copy (select generate_series(1, 100000)) to stdout \\g |head -1\n\\echo :ROW_COUNT\n",
+        // \echo goes out before the command of \o writes; \g, \w and \setenv with commands sharing simpsql's output
+        "\\o |cat\n\\echo hi\n\\qecho q\nselect 3;\n\\o\n",
+        "select 1 as x \\g |cat -n\n\\echo after\nselect 2 \\w |cat\n\\setenv PIPED_OUTPUT_TEST bar\nselect 3 \\g |echo $PIPED_OUTPUT_TEST; cat\n",
+    };
+
+    /// <summary>simpsql as its own process: the commands then write to its standard output themselves, as under psql.</summary>
+    [PsqlTheory]
+    [MemberData(nameof(ProcessScripts))]
+    public void Commands_share_the_output_of_simpsql_run_as_a_process_like_psql(string script)
+    {
+        var expected = SimpsqlHarness.RunPsql(["-X"], script);
+        var start = new ProcessStartInfo(LreplProcess.Executable)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[] { "simpsql", "-X", "-h", TestCluster.Host, "-p", TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", TestCluster.SuperUser, "-d", TestCluster.Database })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["PGPASSWORD"] = TestCluster.SuperUserPassword;
+        start.Environment["PGCLIENTENCODING"] = "UTF8";
+        using var process = Process.Start(start)!;
+        process.StandardInput.Write(script);
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000));
+        Assert.Equal(expected.ExitCode, process.ExitCode);
+        Assert.Equal(expected.Stdout, stdout);
+        Assert.Equal(expected.Stderr, stderr.Result);
+    }
 
     [PsqlFact]
     public void The_output_option_takes_a_command_like_psql() =>
