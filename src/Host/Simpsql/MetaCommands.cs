@@ -275,7 +275,11 @@ internal sealed partial class SimpsqlSession
                     }
                     else if (!RedirectTo(target, out string? error))
                     {
-                        LogError(error!, false);
+                        if (error is not null)
+                        {
+                            LogError(error, false);
+                        }
+
                         return MetaOutcome.Error;
                     }
 

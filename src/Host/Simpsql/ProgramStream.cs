@@ -3,9 +3,12 @@ using System.Diagnostics;
 namespace PgWire.Host.Simpsql;
 
 /// <summary>
-/// The command of \copy ... from|to program 'COMMAND', run by sh as psql's popen runs it: its standard
-/// output is what COPY FROM STDIN reads, or its standard input what COPY TO STDOUT writes. Disposing closes
-/// that pipe and waits for the command; <see cref="Failure"/> then says, in psql's words, how it ended badly.
+/// A shell command simpsql reads from or writes to, run by sh as psql's popen runs it: the command of
+/// \copy ... from|to program 'COMMAND' (its standard output is what COPY FROM STDIN reads, its standard
+/// input what COPY TO STDOUT writes) and of \o |COMMAND (query output until output goes elsewhere).
+/// Disposing closes that pipe and waits for the command; <see cref="Failure"/> then says, in psql's words,
+/// how it ended badly. A command that stops reading what it is given breaks the pipe (<see cref="Broken"/>):
+/// later writes are dropped.
 /// </summary>
 internal sealed class ProgramStream : IDisposable
 {
@@ -40,6 +43,9 @@ internal sealed class ProgramStream : IDisposable
 
     /// <summary>The command's standard output (from program) or standard input (to program).</summary>
     public Stream Stream => _pipe;
+
+    /// <summary>True once a command being written to stopped reading (a write found the pipe broken).</summary>
+    public bool Broken => _pipe is ToleratedPipe { Broken: true };
 
     /// <summary>After <see cref="Dispose"/>: null when the command exited with status 0, else what psql reports of it.</summary>
     public string? Failure { get; private set; }

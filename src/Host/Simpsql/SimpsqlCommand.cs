@@ -203,9 +203,9 @@ public static class SimpsqlCommand
             {
                 session.Redirect(output);
             }
-            else if (options.OutputFile is { } pipeTarget && !session.RedirectTo(pipeTarget, out string? pipeError))
+            else if (options.OutputFile is { } pipeTarget && !session.RedirectTo(pipeTarget, out _))
             {
-                console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {pipeError}\n");
+                // (sh could not be started: reported)
                 await client.DisposeAsync().ConfigureAwait(false);
                 return 1;
             }

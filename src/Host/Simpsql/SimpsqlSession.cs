@@ -28,7 +28,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     private readonly SortedDictionary<string, string> _variables = new(StringComparer.Ordinal);
     private Stream? _redirect;
     private TextWriter? _redirectText;
-    private PipedOutput? _redirectPipe;
+    private ProgramStream? _redirectPipe;
     private TextReader _currentInput = TextReader.Null;
     private string? _currentFile;
     private int _currentLine;
@@ -787,17 +787,20 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     /// <summary>
     /// Sends query output to <paramref name="target"/> from now on (\o, -o): a file (~ expanded), or "|"
-    /// and a shell command that runs until output goes elsewhere. False with <paramref name="error"/> set
-    /// when the file cannot be written or no shell started; output is then back on standard output.
+    /// and a shell command that runs until output goes elsewhere. False when the file cannot be written
+    /// (<paramref name="error"/> says why) or no shell started (reported already, <paramref name="error"/>
+    /// null); output is then back on standard output.
     /// </summary>
     internal bool RedirectTo(string target, out string? error)
     {
         ResetRedirect();
         if (target.StartsWith('|'))
         {
-            _redirectPipe = PipedOutput.Start(target[1..], _environmentOverrides, InheritStreams ? null : _stdout, out error);
+            error = null;
+            _redirectPipe = ProgramStream.Start(target[1..], false, this);
             if (_redirectPipe is null)
             {
+                // (reported)
                 return false;
             }
 

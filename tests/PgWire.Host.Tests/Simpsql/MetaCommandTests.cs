@@ -22,36 +22,6 @@ public sealed partial class MetaCommandTests
         Assert.True(expected.ExitCode == actual.ExitCode, $"exit code differs for {label}: psql {expected.ExitCode}, simpsql {actual.ExitCode}");
     }
 
-    /// <summary>simpsql as its own process (for what shares the process: its directory, its children's standard error).</summary>
-    private static (int ExitCode, string Stdout, string Stderr) RunSimpsqlProcess(string stdin, IReadOnlyDictionary<string, string?>? environment = null)
-    {
-        var start = new ProcessStartInfo(LreplProcess.Executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { "simpsql", "-X", "-h", TestCluster.Host, "-p", TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", TestCluster.SuperUser, "-d", TestCluster.Database })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["PGPASSWORD"] = TestCluster.SuperUserPassword;
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        process.StandardInput.Write(stdin);
-        process.StandardInput.Close();
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000));
-        return (process.ExitCode, stdout, stderr.Result);
-    }
-
     [GeneratedRegex("[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}")]
     private static partial Regex CTime();
 
@@ -174,7 +144,7 @@ public sealed partial class MetaCommandTests
             // A command that cannot run: the shell's own complaint on simpsql's standard error, as with psql.
             string failing = "select 1\n\\w |/no/such/command\n\\echo after\n";
             var psqlFailing = SimpsqlHarness.RunPsql(["-X"], failing);
-            Assert.Equal((psqlFailing.ExitCode, psqlFailing.Stdout, psqlFailing.Stderr), RunSimpsqlProcess(failing));
+            Assert.Equal((psqlFailing.ExitCode, psqlFailing.Stdout, psqlFailing.Stderr), SimpsqlHarness.RunSimpsqlProcess(failing));
         }
         finally
         {
@@ -285,7 +255,7 @@ public sealed partial class MetaCommandTests
 
             // simpsql runs as its own process here: \cd changes the process's directory.
             var expected = SimpsqlHarness.RunPsql(["-X"], script, environment: environment);
-            var (exitCode, stdout, stderr) = RunSimpsqlProcess(script, environment);
+            var (exitCode, stdout, stderr) = SimpsqlHarness.RunSimpsqlProcess(script, environment);
             Assert.Equal(expected.Stdout, stdout);
             Assert.Equal(expected.Stderr, stderr);
             Assert.Equal(expected.ExitCode, exitCode);

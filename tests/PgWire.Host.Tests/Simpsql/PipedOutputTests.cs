@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using PgWire.Host.Tests.Lrepl;
 using PgWire.Tests.Shared;
 using Xunit;
 
@@ -44,29 +42,8 @@ public sealed class PipedOutputTests
     public void Commands_share_the_output_of_simpsql_run_as_a_process_like_psql(string script)
     {
         var expected = SimpsqlHarness.RunPsql(["-X"], script);
-        var start = new ProcessStartInfo(LreplProcess.Executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { "simpsql", "-X", "-h", TestCluster.Host, "-p", TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", TestCluster.SuperUser, "-d", TestCluster.Database })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["PGPASSWORD"] = TestCluster.SuperUserPassword;
-        start.Environment["PGCLIENTENCODING"] = "UTF8";
-        using var process = Process.Start(start)!;
-        process.StandardInput.Write(script);
-        process.StandardInput.Close();
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000));
-        Assert.Equal(expected.ExitCode, process.ExitCode);
-        Assert.Equal(expected.Stdout, stdout);
-        Assert.Equal(expected.Stderr, stderr.Result);
+        var actual = SimpsqlHarness.RunSimpsqlProcess(script, new Dictionary<string, string?> { ["PGCLIENTENCODING"] = "UTF8" });
+        Assert.Equal(expected, actual);
     }
 
     [PsqlFact]

@@ -1,7 +1,9 @@
 using System.Collections;
+using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using PgWire.Host.Simpsql;
+using PgWire.Host.Tests.Lrepl;
 using PgWire.Tests.Shared;
 using Xunit;
 
@@ -23,6 +25,36 @@ internal static partial class SimpsqlHarness
         var console = new SimpsqlConsole(new StringReader(stdin ?? ""), stdout, stderr, false, new OverlayEnvironment(variables));
         int rc = SimpsqlCommand.RunAsync(args, console).GetAwaiter().GetResult();
         return (rc, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString());
+    }
+
+    /// <summary>simpsql as its own process (for what shares the process: its directory, its children's standard error).</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunSimpsqlProcess(string stdin, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var start = new ProcessStartInfo(LreplProcess.Executable)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[] { "simpsql", "-X", "-h", TestCluster.Host, "-p", TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", TestCluster.SuperUser, "-d", TestCluster.Database })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["PGPASSWORD"] = TestCluster.SuperUserPassword;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000));
+        return (process.ExitCode, stdout, stderr.Result);
     }
 
     /// <summary>
