@@ -56,7 +56,7 @@ public sealed class ColumnBatch
     /// <summary>Rows ended so far.</summary>
     public int RowCount { get; private set; }
 
-    /// <summary>The rows' estimated uncompressed size in bytes (as the row-based appender estimates it).</summary>
+    /// <summary>The rows' estimated uncompressed size in bytes (as the row-based appender estimates it, but strings by their UTF-8 bytes where it counts UTF-16 units).</summary>
     public long EstimatedBytes { get; private set; }
 
     /// <summary>
