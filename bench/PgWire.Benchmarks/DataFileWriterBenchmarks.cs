@@ -10,7 +10,9 @@ namespace PgWire.Benchmarks;
 /// An Iceberg data file of <see cref="Rows"/> rows of the lrepl snapshot table (id int, md5 text,
 /// amount numeric mapped to string, ts timestamptz, flag bool): <see cref="Write"/> is
 /// <see cref="DataFileWriter.WriteAsync"/> (checks, metrics, Parquet encoding, zstd, footer) into a
-/// file that discards its bytes; <see cref="Parse"/> turns the rows' PostgreSQL text into values
+/// file that discards its bytes; <see cref="Batch"/> reads the rows' PostgreSQL text into a
+/// <see cref="ColumnBatch"/> and writes it as one row group the same way, as the lrepl snapshot
+/// does; <see cref="Parse"/> turns the rows' PostgreSQL text into values
 /// with <see cref="PostgresValues.FromText"/>. <see cref="Distinct"/> rows differ in every column
 /// but the timestamp, as real data does; otherwise all rows are equal. Numbers are per file (all
 /// <see cref="Rows"/> rows).
@@ -24,6 +26,7 @@ public class DataFileWriterBenchmarks
     private readonly DiscardingFileIO _io = new();
     private byte[][][] _texts = [];
     private object?[][] _rows = [];
+    private ColumnBatch? _batch;
 
     [Params(100_000, 1_000_000)]
     public int Rows { get; set; }
@@ -54,6 +57,31 @@ public class DataFileWriterBenchmarks
 
     [Benchmark]
     public long Write() => DataFileWriter.WriteAsync(_io, "bench.parquet", _schema, _rows).GetAwaiter().GetResult().FileSizeInBytes;
+
+    [Benchmark]
+    public long Batch()
+    {
+        var batch = _batch ??= new ColumnBatch(_schema, Rows);
+        batch.Clear();
+        foreach (var row in _texts)
+        {
+            for (var c = 0; c < row.Length; c++)
+            {
+                batch.AppendText(c, row[c], out _);
+            }
+
+            batch.EndRow();
+        }
+
+        return WriteBatch(batch).GetAwaiter().GetResult();
+    }
+
+    private async Task<long> WriteBatch(ColumnBatch batch)
+    {
+        await using var appender = DataFileWriter.Open(_io, "bench.parquet", _schema);
+        await appender.AppendAsync(batch);
+        return (await appender.CompleteAsync()).FileSizeInBytes;
+    }
 
     [Benchmark]
     public object? Parse()

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Unicode;
 using Parquet;
 using Parquet.Schema;
 
@@ -11,7 +12,7 @@ namespace PgWire.Iceberg;
 /// Rows of a data file gathered column by column as typed values, for
 /// <see cref="DataFileAppender.AppendAsync(ColumnBatch, CancellationToken)"/>, which writes them as
 /// one row group: numbers, booleans, dates and times go into arrays of their Parquet type, strings
-/// into shared character buffers, and each column's metrics (counts, bounds) are gathered as values
+/// as their UTF-8 into shared byte buffers, and each column's metrics (counts, bounds) are gathered as values
 /// are added. No object is made per value for the common types, so a batch costs a few arrays
 /// however many rows it holds, and <see cref="Clear"/> keeps them for the next batch.
 /// </summary>
@@ -55,7 +56,7 @@ public sealed class ColumnBatch
     /// <summary>Rows ended so far.</summary>
     public int RowCount { get; private set; }
 
-    /// <summary>The rows' estimated uncompressed size in bytes (as the row-based appender estimates it).</summary>
+    /// <summary>The rows' estimated uncompressed size in bytes (as the row-based appender estimates it, but strings by their UTF-8 bytes where it counts UTF-16 units).</summary>
     public long EstimatedBytes { get; private set; }
 
     /// <summary>
@@ -155,10 +156,12 @@ public sealed class ColumnBatch
             throw new InvalidOperationException("the batch's last row was not ended");
         }
 
+        var footer = DataFileWriter.Footer(writer);
         using var rowGroup = writer.CreateRowGroup();
         for (var c = 0; c < _columns.Length; c++)
         {
             await _columns[c].WriteAsync(rowGroup, (DataField)parquetFields[c], metrics[c], ct).ConfigureAwait(false);
+            _columns[c].SetChunkStatistics(footer);
         }
     }
 
@@ -337,6 +340,11 @@ public sealed class ColumnBatch
 
         public abstract void Clear();
 
+        /// <summary>Completes the statistics of the column chunk <see cref="WriteAsync"/> has just written, where Parquet.Net leaves something out.</summary>
+        public virtual void SetChunkStatistics(Parquet.Meta.FileMetaData footer)
+        {
+        }
+
         /// <summary>Where row <paramref name="row"/>'s value is among the non-null values; -1 for null.</summary>
         protected int ValueIndex(int row, int valueCount)
         {
@@ -500,34 +508,48 @@ public sealed class ColumnBatch
         }
     }
 
-    /// <summary>Strings decoded from UTF-8 into shared character buffers, handed to Parquet.Net as slices.</summary>
+    /// <summary>
+    /// Strings kept as their UTF-8 in shared byte buffers, handed to Parquet.Net as slices; bounds
+    /// by unsigned byte order, which is code point order. Text that is not valid UTF-8 is kept
+    /// with U+FFFD for each bad sequence, as decoding it would.
+    /// </summary>
     private sealed class Strings(NestedField field, int capacity) : Column(field, capacity)
     {
-        private const int ChunkChars = 1 << 20;
-        private readonly List<char[]> _chunks = [];
-        private ReadOnlyMemory<char>[] _values = new ReadOnlyMemory<char>[capacity];
+        private const int ChunkBytes = 1 << 20;
+        private readonly List<byte[]> _chunks = [];
+        private ReadOnlyMemory<byte>[] _values = new ReadOnlyMemory<byte>[capacity];
         private int _valueCount;
         private int _chunk = -1;
         private int _used;
         private long _nulls;
-        private ReadOnlyMemory<char> _min;
-        private ReadOnlyMemory<char> _max;
+        private ReadOnlyMemory<byte> _min;
+        private ReadOnlyMemory<byte> _max;
         private bool _any;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override long? AppendText(ReadOnlySpan<byte> text, out bool unrepresentable)
         {
             unrepresentable = false;
-            // A UTF-8 text never decodes to more UTF-16 units than it has bytes.
+            if (!Utf8.IsValid(text))
+            {
+                return Add(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(text)));
+            }
+
+            return Add(text);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private long Add(ReadOnlySpan<byte> text)
+        {
             if (_chunk < 0 || _chunks[_chunk].Length - _used < text.Length)
             {
                 NextChunk(text.Length);
             }
 
             var buffer = _chunks[_chunk];
-            var length = Encoding.UTF8.GetChars(text, buffer.AsSpan(_used));
-            var value = new ReadOnlyMemory<char>(buffer, _used, length);
-            _used += length;
+            text.CopyTo(buffer.AsSpan(_used));
+            var value = new ReadOnlyMemory<byte>(buffer, _used, text.Length);
+            _used += text.Length;
             if (_valueCount == _values.Length)
             {
                 _values = Grow(_values);
@@ -540,16 +562,16 @@ public sealed class ColumnBatch
                 _min = _max = value;
                 _any = true;
             }
-            else if (ParquetValueColumns.CompareUtf8(value.Span, _min.Span) < 0)
+            else if (text.SequenceCompareTo(_min.Span) < 0)
             {
                 _min = value;
             }
-            else if (ParquetValueColumns.CompareUtf8(value.Span, _max.Span) > 0)
+            else if (text.SequenceCompareTo(_max.Span) > 0)
             {
                 _max = value;
             }
 
-            return 4 + length;
+            return 4 + text.Length;
         }
 
         /// <summary>text and varchar: the binary form is the text.</summary>
@@ -557,7 +579,7 @@ public sealed class ColumnBatch
             ? AppendText(value, out unrepresentable)
             : throw new NotSupportedException($"column {Field.Name}: values of type OID {typeOid} are not read in binary form");
 
-        public override object? Get(int row) => ValueIndex(row, _valueCount) is >= 0 and var i ? _values[i].ToString() : null;
+        public override object? Get(int row) => ValueIndex(row, _valueCount) is >= 0 and var i ? Encoding.UTF8.GetString(_values[i].Span) : null;
 
         private void NextChunk(int atLeast)
         {
@@ -566,11 +588,11 @@ public sealed class ColumnBatch
             _used = 0;
             if (_chunk == _chunks.Count)
             {
-                _chunks.Add(new char[Math.Max(ChunkChars, atLeast)]);
+                _chunks.Add(new byte[Math.Max(ChunkBytes, atLeast)]);
             }
             else if (_chunks[_chunk].Length < atLeast)
             {
-                _chunks[_chunk] = new char[atLeast];
+                _chunks[_chunk] = new byte[atLeast];
             }
         }
 
@@ -582,9 +604,11 @@ public sealed class ColumnBatch
 
         public override async Task WriteAsync(ParquetRowGroupWriter rowGroup, DataField field, DataFileWriter.ColumnMetrics metrics, CancellationToken ct)
         {
-            metrics.Add(Count, _nulls, 0, _any ? _min.ToString() : null, _any ? _max.ToString() : null);
+            metrics.Add(Count, _nulls, 0, _any ? Encoding.UTF8.GetString(_min.Span) : null, _any ? Encoding.UTF8.GetString(_max.Span) : null);
             await WriteValuesAsync(rowGroup, field, _values, _valueCount, ct).ConfigureAwait(false);
         }
+
+        public override void SetChunkStatistics(Parquet.Meta.FileMetaData footer) => DataFileWriter.SetChunkBounds(footer, _min.Span, _max.Span, _any);
 
         public override void Clear()
         {

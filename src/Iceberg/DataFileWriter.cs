@@ -14,6 +14,10 @@ namespace PgWire.Iceberg;
 /// with TIME(MICROS) or TIMESTAMP(MICROS) (adjusted to UTC for timestamptz): Parquet.Net's own
 /// timestamp columns get statistics in milliseconds, which engines that prune by statistics read
 /// wrong, so the logical type is set on the footer's schema element of a plain int64 column.
+/// Top-level string columns are written the same way, as plain byte arrays of their UTF-8 made
+/// STRING (converted type UTF8) in the footer, with the chunk statistics Parquet.Net gives its
+/// own string columns (lowest and highest value) set there too (the data pages' own headers
+/// carry the null count only); readers see the string column Parquet.Net would have written. Lists of strings are still Parquet.Net's string columns.
 /// Top-level primitive columns and lists of primitives so far (no maps, structs or fixed).
 /// </remarks>
 public static class DataFileWriter
@@ -77,7 +81,9 @@ public static class DataFileWriter
                 "long" or "time" or "timestamp" or "timestamptz" => new DataField<long>(f.Name, nullable),
                 "float" => new DataField<float>(f.Name, nullable),
                 "double" => new DataField<double>(f.Name, nullable),
-                "string" => new DataField<string>(f.Name, nullable),
+                // UTF-8 bytes as they are, from slices of shared buffers (Parquet.Net's string
+                // columns take UTF-16 and encode it again); the footer patch makes it STRING.
+                "string" => new DataField<byte[]>(f.Name, nullable),
                 "binary" => new DataField<byte[]>(f.Name, nullable),
                 "uuid" => new DataField<Guid>(f.Name, nullable),
                 "decimal" => new DecimalDataField(f.Name, p.Precision, p.Scale, isNullable: nullable),
@@ -85,7 +91,7 @@ public static class DataFileWriter
             };
             field.FieldId = f.Id;
             parquetFields.Add(field);
-            if (Patch(p) is { } patch)
+            if ((p.Name == "string" ? StringPatch() : Patch(p)) is { } patch)
             {
                 patches.Columns[f.Name] = patch;
             }
@@ -108,6 +114,7 @@ public static class DataFileWriter
     internal static async Task WriteRowGroupAsync(ParquetWriter writer, IcebergSchema schema, List<Field> parquetFields, IReadOnlyList<object?[]> rows, ColumnMetrics[] metrics, CancellationToken ct)
     {
         var fields = schema.Fields;
+        var footer = Footer(writer);
         using var rowGroup = writer.CreateRowGroup();
         for (var c = 0; c < fields.Count; c++)
         {
@@ -117,7 +124,7 @@ public static class DataFileWriter
                 continue;
             }
 
-            await ParquetValueColumns.WriteAsync(rowGroup, (DataField)parquetFields[c], fields[c], (PrimitiveType)fields[c].Type, rows, c, metrics[c], ct);
+            await ParquetValueColumns.WriteAsync(rowGroup, footer, (DataField)parquetFields[c], fields[c], (PrimitiveType)fields[c].Type, rows, c, metrics[c], ct);
         }
     }
 
@@ -150,6 +157,10 @@ public static class DataFileWriter
         return (sizes, offsets);
     }
 
+    /// <summary>What Parquet.Net's own string columns have in the footer: STRING, converted type UTF8.</summary>
+    private static (Meta.LogicalType Logical, Meta.ConvertedType Converted) StringPatch() =>
+        (new Meta.LogicalType { STRING = new Meta.StringType() }, Meta.ConvertedType.UTF8);
+
     private static Meta.TimeUnit MicrosUnit() => new() { MICROS = new Meta.MicroSeconds() };
 
     /// <summary>The logical type a column of <paramref name="p"/> (written as int32 days or int64 microseconds) gets in the footer.</summary>
@@ -161,6 +172,35 @@ public static class DataFileWriter
         _ => null,
     };
 
+    /// <summary>The footer <paramref name="writer"/> builds as it goes (schema, row groups, column chunks), written when it is disposed.</summary>
+    internal static Meta.FileMetaData Footer(ParquetWriter writer)
+    {
+        const BindingFlags flags = BindingFlags.NonPublic | BindingFlags.Instance;
+        var footer = typeof(ParquetWriter).GetField("_footer", flags)?.GetValue(writer);
+        return footer?.GetType().GetField("_fileMeta", flags)?.GetValue(footer) as Meta.FileMetaData
+            ?? throw new InvalidOperationException("this Parquet.Net version does not keep its footer where expected; the data file writer needs checking");
+    }
+
+    /// <summary>
+    /// Sets the lowest and highest value (UTF-8, in byte order) on the statistics of the column chunk
+    /// just written, the last of the last row group: Parquet.Net leaves them out for byte arrays,
+    /// and gives its string columns both the current fields (min_value, max_value) and the
+    /// deprecated ones (min, max), which this sets alike. Nothing for a chunk without values.
+    /// </summary>
+    internal static void SetChunkBounds(Meta.FileMetaData footer, ReadOnlySpan<byte> min, ReadOnlySpan<byte> max, bool any)
+    {
+        if (!any)
+        {
+            return;
+        }
+
+        var chunk = footer.RowGroups[^1].Columns[^1].MetaData
+            ?? throw new InvalidOperationException("the column chunk just written has no metadata");
+        var stats = chunk.Statistics ??= new Meta.Statistics();
+        stats.MinValue = stats.Min = min.ToArray();
+        stats.MaxValue = stats.Max = max.ToArray();
+    }
+
     /// <summary>Sets logical types and list field ids on the footer's schema elements before the footer is written.</summary>
     internal static void PatchFooter(ParquetWriter writer, FooterPatches patches)
     {
@@ -169,10 +209,7 @@ public static class DataFileWriter
             return;
         }
 
-        const BindingFlags flags = BindingFlags.NonPublic | BindingFlags.Instance;
-        var footer = typeof(ParquetWriter).GetField("_footer", flags)?.GetValue(writer);
-        var meta = footer?.GetType().GetField("_fileMeta", flags)?.GetValue(footer) as Meta.FileMetaData
-            ?? throw new InvalidOperationException("this Parquet.Net version does not keep its footer where expected; the data file writer needs checking");
+        var meta = Footer(writer);
         // Top-level elements only: children follow their group, so skip over them.
         for (var i = 1; i < meta.Schema.Count; i = ParquetColumns.Skip(meta.Schema, i))
         {

@@ -1,5 +1,8 @@
+using System.Buffers;
+using System.Text;
 using Parquet;
 using Parquet.Schema;
+using Meta = Parquet.Meta;
 
 namespace PgWire.Iceberg;
 
@@ -12,9 +15,9 @@ internal static class ParquetValueColumns
 {
     private static readonly int EpochDay = DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
 
-    public static Task WriteAsync(ParquetRowGroupWriter rowGroup, DataField field, NestedField iceberg, PrimitiveType type, IReadOnlyList<object?[]> rows, int column, DataFileWriter.ColumnMetrics metrics, CancellationToken ct)
+    public static Task WriteAsync(ParquetRowGroupWriter rowGroup, Meta.FileMetaData footer, DataField field, NestedField iceberg, PrimitiveType type, IReadOnlyList<object?[]> rows, int column, DataFileWriter.ColumnMetrics metrics, CancellationToken ct)
     {
-        var c = new Column(rowGroup, field, iceberg, rows, column, metrics);
+        var c = new Column(rowGroup, footer, field, iceberg, rows, column, metrics);
         return type.Name switch
         {
             "string" => StringsAsync(c, ct),
@@ -128,59 +131,88 @@ internal static class ParquetValueColumns
         }
     }
 
+    /// <summary>Strings encoded to UTF-8 into buffers of <see cref="ChunkBytes"/> from the shared pool, handed to Parquet.Net as slices.</summary>
     private static async Task StringsAsync(Column c, CancellationToken ct)
     {
         var n = c.Rows.Count;
-        var nullable = c.Field.IsNullable ? new ReadOnlyMemory<char>?[n] : null;
-        var values = nullable is null ? new ReadOnlyMemory<char>[n] : null;
-        string? min = null, max = null;
-        long nulls = 0;
-        for (var i = 0; i < n; i++)
+        var nullable = c.Field.IsNullable ? new ReadOnlyMemory<byte>?[n] : null;
+        var values = nullable is null ? new ReadOnlyMemory<byte>[n] : null;
+        var chunks = new List<byte[]>();
+        try
         {
-            if (c.Rows[i][c.Index] is not string s)
+            byte[] chunk = [];
+            var used = 0;
+            string? min = null, max = null;
+            long nulls = 0;
+            for (var i = 0; i < n; i++)
             {
-                if (values is not null)
+                if (c.Rows[i][c.Index] is not string s)
                 {
-                    throw Required(c.Iceberg, i);
+                    if (values is not null)
+                    {
+                        throw Required(c.Iceberg, i);
+                    }
+
+                    nulls++;
+                    continue;
                 }
 
-                nulls++;
-                continue;
+                var most = Encoding.UTF8.GetMaxByteCount(s.Length);
+                if (chunk.Length - used < most)
+                {
+                    chunk = ArrayPool<byte>.Shared.Rent(Math.Max(ChunkBytes, most));
+                    chunks.Add(chunk);
+                    used = 0;
+                }
+
+                var length = Encoding.UTF8.GetBytes(s, chunk.AsSpan(used));
+                var value = new ReadOnlyMemory<byte>(chunk, used, length);
+                used += length;
+                if (values is not null)
+                {
+                    values[i] = value;
+                }
+                else
+                {
+                    nullable![i] = value;
+                }
+
+                if (min is null)
+                {
+                    min = max = s;
+                }
+                else if (CompareUtf8(s, min) < 0)
+                {
+                    min = s;
+                }
+                else if (CompareUtf8(s, max!) > 0)
+                {
+                    max = s;
+                }
             }
 
+            c.Metrics.Add(n, nulls, 0, min, max);
             if (values is not null)
             {
-                values[i] = s.AsMemory();
+                await c.RowGroup.WriteAsync<ReadOnlyMemory<byte>>(c.Field, values.AsMemory(), null, null, ct);
             }
             else
             {
-                nullable![i] = s.AsMemory();
+                await c.RowGroup.WriteAsync<ReadOnlyMemory<byte>>(c.Field, nullable.AsMemory(), null, null, ct);
             }
 
-            if (min is null)
-            {
-                min = max = s;
-            }
-            else if (CompareUtf8(s, min) < 0)
-            {
-                min = s;
-            }
-            else if (CompareUtf8(s, max!) > 0)
-            {
-                max = s;
-            }
+            DataFileWriter.SetChunkBounds(c.Footer, Encoding.UTF8.GetBytes(min ?? ""), Encoding.UTF8.GetBytes(max ?? ""), min is not null);
         }
-
-        c.Metrics.Add(n, nulls, 0, min, max);
-        if (values is not null)
+        finally
         {
-            await c.RowGroup.WriteAsync<ReadOnlyMemory<char>>(c.Field, values.AsMemory(), null, null, ct);
-        }
-        else
-        {
-            await c.RowGroup.WriteAsync<ReadOnlyMemory<char>>(c.Field, nullable.AsMemory(), null, null, ct);
+            foreach (var chunk in chunks)
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
         }
     }
+
+    private const int ChunkBytes = 1 << 20;
 
     private static async Task BinaryAsync(Column c, CancellationToken ct)
     {
@@ -236,5 +268,5 @@ internal static class ParquetValueColumns
         }
     }
 
-    private sealed record Column(ParquetRowGroupWriter RowGroup, DataField Field, NestedField Iceberg, IReadOnlyList<object?[]> Rows, int Index, DataFileWriter.ColumnMetrics Metrics);
+    private sealed record Column(ParquetRowGroupWriter RowGroup, Meta.FileMetaData Footer, DataField Field, NestedField Iceberg, IReadOnlyList<object?[]> Rows, int Index, DataFileWriter.ColumnMetrics Metrics);
 }
