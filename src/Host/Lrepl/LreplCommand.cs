@@ -82,7 +82,56 @@ public static class LreplCommand
     /// </summary>
     internal static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(4);
 
-    public static Task<int> RunAsync(string[] args) => RunAsync(args, Console.Out, Console.Error, null, CancellationToken.None);
+    /// <summary>Runs the command as the process's own (pgwire lrepl).</summary>
+    public static Task<int> RunAsync(string[] args)
+    {
+        // Before any thread of the run exists: the process's native environment is changed only here.
+        try
+        {
+            if (Parse(args, null) is { } options && !NeedsSystemRoots(options))
+            {
+                Simpsql.SystemTrustStore.Ignore();
+            }
+        }
+        catch (ArgumentException)
+        {
+            // Reported by the run itself.
+        }
+
+        return RunAsync(args, Console.Out, Console.Error, null, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Whether anything in a run of <paramref name="options"/> may verify a certificate against the system's
+    /// trusted roots: a state store or an Iceberg catalog on PostgreSQL (Npgsql), or a warehouse on S3
+    /// (HTTPS). lrepl's own PostgreSQL connections never do (as with libpq, a server certificate is checked
+    /// against the sslrootcert file or not at all), so when nothing else connects, OpenSSL is kept from
+    /// reading and parsing the system bundle at each TLS handshake (<see cref="Simpsql.SystemTrustStore"/>).
+    /// A configuration that cannot be read counts as needing them.
+    /// </summary>
+    internal static bool NeedsSystemRoots(LreplOptions options)
+    {
+        if (!options.StateProvider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (options.Sink != LreplSink.Iceberg)
+        {
+            return false;
+        }
+
+        try
+        {
+            // Only the catalog and the warehouse matter here; the namespace (from the database) does not.
+            var settings = PgWire.Iceberg.IcebergSettings.Load(options.IcebergConfigFile, options.ConfigDir, "postgres", options.IcebergDefaults);
+            return !settings.CatalogUri.StartsWith("sqlite:", StringComparison.OrdinalIgnoreCase) || settings.WarehouseOnS3;
+        }
+        catch (Exception ex) when (ex is PgWire.Iceberg.IcebergConfigException or ArgumentException or IOException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>Runs the command, help going to the console's standard output; stops on Ctrl+C, SIGTERM or <paramref name="stop"/>.</summary>
     public static Task<int> RunAsync(string[] args, TextWriter stderr, ISettingsEnvironment? environment, CancellationToken stop) =>
