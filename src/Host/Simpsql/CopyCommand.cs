@@ -51,19 +51,7 @@ internal static partial class CopyCommand
                 else
                 {
                     file = new FileStream(target, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024);
-                    var source = file;
-                    observer = new ResultObserver(session, sql)
-                    {
-                        CopyInSource = async (send, ct) =>
-                        {
-                            byte[] chunk = new byte[64 * 1024];
-                            int n;
-                            while ((n = await source.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
-                            {
-                                await send(chunk.AsMemory(0, n)).ConfigureAwait(false);
-                            }
-                        },
-                    };
+                    observer = new ResultObserver(session, sql) { CopyInSource = Feed(file) };
                 }
             }
             else if (lower == "stdout")
@@ -90,21 +78,7 @@ internal static partial class CopyCommand
 
         try
         {
-            // Echoed and logged as psql shows the COPY it sends.
-            session.EchoCopyQuery(sql);
-            session.LogQuery(sql);
-            bool ok = await session.WithTransactionHandlingAsync(sql, async () =>
-            {
-                bool sent = await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false);
-                if (sent && !observer.OutputFailed)
-                {
-                    // As psql 15: a \copy that fails leaves ERROR, SQLSTATE and ROW_COUNT as they were.
-                    session.SetResultVariables(observer);
-                }
-
-                return (sent, observer.LastTag);
-            }).ConfigureAwait(false);
-            return ok ? MetaOutcome.Ok : MetaOutcome.Error;
+            return await SendAsync(session, sql, observer).ConfigureAwait(false) ? MetaOutcome.Ok : MetaOutcome.Error;
         }
         finally
         {
@@ -114,6 +88,38 @@ internal static partial class CopyCommand
             }
         }
     }
+
+    /// <summary>
+    /// Sends the COPY as psql's SendQuery sends a query (echoed and logged as psql shows it, inside the
+    /// AUTOCOMMIT and ON_ERROR_ROLLBACK handling); as psql 15, a \copy that fails, or whose output could not be
+    /// written, leaves ERROR, SQLSTATE and ROW_COUNT as they were.
+    /// </summary>
+    private static Task<bool> SendAsync(SimpsqlSession session, string sql, ResultObserver observer)
+    {
+        session.EchoCopyQuery(sql);
+        session.LogQuery(sql);
+        return session.WithTransactionHandlingAsync(sql, async () =>
+        {
+            bool sent = await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false);
+            if (sent && !observer.OutputFailed)
+            {
+                session.SetResultVariables(observer);
+            }
+
+            return (sent, observer.LastTag);
+        });
+    }
+
+    /// <summary>COPY FROM STDIN data read from <paramref name="source"/> (a file, a command's output) in 64 kB chunks.</summary>
+    private static Func<Func<ReadOnlyMemory<byte>, ValueTask>, CancellationToken, Task> Feed(Stream source) => async (send, ct) =>
+    {
+        byte[] chunk = new byte[64 * 1024];
+        int n;
+        while ((n = await source.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            await send(chunk.AsMemory(0, n)).ConfigureAwait(false);
+        }
+    };
 
     /// <summary>
     /// \copy ... from|to program 'COMMAND': COPY FROM STDIN fed by the command's standard output, or COPY TO
@@ -131,33 +137,10 @@ internal static partial class CopyCommand
         bool ok;
         using (run)
         {
-            var source = run.Stream;
             var observer = from
-                ? new ResultObserver(session, sql)
-                {
-                    CopyInSource = async (send, ct) =>
-                    {
-                        byte[] chunk = new byte[64 * 1024];
-                        int n;
-                        while ((n = await source.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
-                        {
-                            await send(chunk.AsMemory(0, n)).ConfigureAwait(false);
-                        }
-                    },
-                }
-                : new ResultObserver(session, sql) { CopyOutTarget = source };
-            session.EchoCopyQuery(sql);
-            session.LogQuery(sql);
-            ok = await session.WithTransactionHandlingAsync(sql, async () =>
-            {
-                bool sent = await session.ExecuteAsync(sql, observer, session.Cancellation).ConfigureAwait(false);
-                if (sent && !observer.OutputFailed)
-                {
-                    session.SetResultVariables(observer);
-                }
-
-                return (sent, observer.LastTag);
-            }).ConfigureAwait(false);
+                ? new ResultObserver(session, sql) { CopyInSource = Feed(run.Stream) }
+                : new ResultObserver(session, sql) { CopyOutTarget = run.Stream };
+            ok = await SendAsync(session, sql, observer).ConfigureAwait(false);
             session.FlushAll();
         }
 
