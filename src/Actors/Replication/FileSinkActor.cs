@@ -364,8 +364,10 @@ public sealed class FileSinkActor : ReceiveActor
         _failed = true;
 
         // An I/O error may pass (space freed, a device back); anything else would fail again.
+        // The file is cut back before the writer hears of the failure, so that whoever hears it
+        // finds the file as the state records it.
         var transient = ex is IOException or UnauthorizedAccessException;
-        replyTo.Tell(new SinkWriteFailed(transient ? $"writing {_path} failed: {ex.Message}" : ex.Message, Permanent: !transient));
+        Exception? cutFailed = null;
         try
         {
             _file!.SetLength(_completeOffset);
@@ -373,10 +375,16 @@ public sealed class FileSinkActor : ReceiveActor
         }
         catch (Exception cut) when (cut is IOException or UnauthorizedAccessException)
         {
+            cutFailed = cut;
+        }
+
+        replyTo.Tell(new SinkWriteFailed(transient ? $"writing {_path} failed: {ex.Message}" : ex.Message, Permanent: !transient));
+        if (cutFailed is not null)
+        {
             // Appending after a tail that could not be cut off would put it in the middle of the
             // file: the actor starts again (the supervisor restarts it), and its start opens the
             // file anew and cuts it back to the last durable batch, or stops the sink if it cannot.
-            throw new IOException($"cutting {_path} back to {_completeOffset} bytes after a failed write failed: {cut.Message}", cut);
+            throw new IOException($"cutting {_path} back to {_completeOffset} bytes after a failed write failed: {cutFailed.Message}", cutFailed);
         }
     }
 }

@@ -405,7 +405,10 @@ public sealed class MultiTableTests
 
         Assert.False(blocker.IsCompleted, "the copy's wait ended before the writer's changes of a were streamed");
         Assert.DoesNotContain($"snapshot of \"public\".\"{c}\" done", run.Log.ToString(), StringComparison.Ordinal);
-        Assert.Equal("t", Scalar($"SELECT confirmed_flush_lsn < '{metC}' FROM pg_replication_slots WHERE slot_name = '{scene.Slot}'"));
+        var confirmed = Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{scene.Slot}'");
+        Assert.True(
+            Scalar($"SELECT '{confirmed}'::pg_lsn < '{metC}'") == "t",
+            $"the slot's confirmed position {confirmed} is not before {metC}, after {c}'s first change; log:\n{run.Log}");
     }
 
     [ClusterFact]
