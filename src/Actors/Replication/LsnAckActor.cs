@@ -224,6 +224,7 @@ public sealed class LsnAckActor : ReceivePersistentActor
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         Report("the state journal could not record the position: " + cause.Message);
+        ForgetPooledConnections(cause);
         _writer?.Tell(new StateWriteFailed("the state journal could not record the position: " + cause.Message));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
@@ -238,10 +239,45 @@ public sealed class LsnAckActor : ReceivePersistentActor
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
         Report("the state journal could not be read: " + reason.Message);
+        ForgetPooledConnections(reason);
         base.OnRecoveryFailure(reason, message);
     }
 
     private void Report(string error) => _progress?.StateStoreDown(error);
+
+    /// <summary>
+    /// After a failed read or write of a PostgreSQL state store: connections that a network failure
+    /// left dead (a flow a firewall dropped answers nothing, and nothing closes it) would stay in
+    /// Npgsql's pool and fail the next tries one after another, each only after its command timeout.
+    /// The journal's pool is cleared, so the next try opens a new connection; idle connections close
+    /// now and busy ones when they are returned.
+    /// </summary>
+    private void ForgetPooledConnections(Exception cause)
+    {
+        var npgsql = false;
+        for (var e = cause; e is not null; e = e.InnerException)
+        {
+            npgsql |= e is Npgsql.NpgsqlException;
+        }
+
+        var config = Context.System.Settings.Config;
+        var plugin = config.GetString("akka.persistence.journal.plugin", null);
+        var connectionString = string.IsNullOrEmpty(plugin) ? null : config.GetString(plugin + ".connection-string", null);
+        if (!npgsql || string.IsNullOrEmpty(connectionString))
+        {
+            return;
+        }
+
+        try
+        {
+            using var connection = new Npgsql.NpgsqlConnection(connectionString);
+            Npgsql.NpgsqlConnection.ClearPool(connection);
+        }
+        catch (ArgumentException)
+        {
+            // Not a connection string Npgsql takes: then it made no pool either.
+        }
+    }
 
     private void Apply(LreplEvent e)
     {

@@ -230,7 +230,7 @@ public sealed class IcebergEndToEndTests(ITestOutputHelper output)
                 confirmed.Add(Lsn.Parse(ConfirmedFlush(scratch.Slot)));
             }
 
-            var walAtRestart = Lsn.Parse(StreamTestSupport.Scalar("SELECT pg_current_wal_lsn()::text"));
+            var walAtRestart = Lsn.Parse(StreamTestSupport.Scalar("SELECT pg_current_wal_insert_lsn()::text"));
             if (hang)
             {
                 s3.Suspend(false);

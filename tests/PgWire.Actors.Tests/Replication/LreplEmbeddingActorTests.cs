@@ -65,7 +65,7 @@ public sealed class LreplEmbeddingActorTests : SqliteStateTestKit
 
             StreamTestSupport.Psql($"INSERT INTO {table} VALUES (4, 'r4'); INSERT INTO {table} VALUES (5, 'r5');");
             await WaitForLinesAsync(options.DataPath, 5);
-            var insertLsn = Lsn.Parse(StreamTestSupport.Scalar("SELECT pg_current_wal_lsn()"));
+            var insertLsn = Lsn.Parse(StreamTestSupport.Scalar("SELECT pg_current_wal_insert_lsn()"));
 
             await handle.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
             Assert.True(handle.Completion.IsCompletedSuccessfully);

@@ -324,7 +324,7 @@ public sealed class StreamProtocolTests
             Psql($"CREATE TABLE {table} (id int PRIMARY KEY); INSERT INTO {table} VALUES (1);");
             var run = await StartAsync(table, pub, dir, null);
             Psql($"INSERT INTO {other} SELECT g, md5(g::text) FROM generate_series(1, 20000) g; UPDATE {other} SET v = 'x' WHERE id < 5000;");
-            var target = Scalar("SELECT pg_current_wal_lsn()");
+            var target = Scalar("SELECT pg_current_wal_insert_lsn()");
             var before = Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{slot}'");
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
             var advanced = false;

@@ -232,7 +232,7 @@ public sealed class SlotOwnershipTests
 
             // WAL moves on for another table only: the slot's table stays idle.
             Scalar($"INSERT INTO {other} SELECT g FROM generate_series(1, 1000) g");
-            var target = Lsn.Parse(Scalar("SELECT pg_current_wal_lsn()"));
+            var target = Lsn.Parse(Scalar("SELECT pg_current_wal_insert_lsn()"));
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
             Lsn confirmed;
             while ((confirmed = Lsn.Parse(Scalar($"SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '{s.Slot}'"))) < target && DateTime.UtcNow < deadline)
