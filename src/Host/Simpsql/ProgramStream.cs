@@ -31,7 +31,8 @@ internal sealed class ProgramStream : IDisposable
         }
         else
         {
-            _pipe = new ToleratedPipe(process.StandardInput.BaseStream);
+            // Sent on after each table and at the end of a COPY (flushed), not a line per write.
+            _pipe = new ToleratedPipe(process.StandardInput.BaseStream, 64 * 1024);
             if (copyTo is not null)
             {
                 _copyTo = copyTo;

@@ -82,7 +82,7 @@ internal sealed class QueryOutputTarget : IDisposable
             }
 
             // A command that stops reading (head) is reported as psql reports it, not thrown.
-            Stream = new ToleratedPipe(_process.StandardInput.BaseStream);
+            Stream = new ToleratedPipe(_process.StandardInput.BaseStream, 64 * 1024);
         }
         else
         {

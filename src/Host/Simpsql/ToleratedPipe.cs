@@ -3,10 +3,13 @@ namespace PgWire.Host.Simpsql;
 /// <summary>
 /// The standard input of a child process that output is piped into (a pager, \o |COMMAND): once a write
 /// fails because the process stopped reading (the pipe broke), later writes are dropped, as psql, which
-/// ignores SIGPIPE, goes on.
+/// ignores SIGPIPE, goes on. With a <c>bufferSize</c>, writes are gathered and sent on a block at a time
+/// and when flushed, as psql's stdio buffers a pipe: the command gets a result whole, not a line per read.
 /// </summary>
-internal sealed class ToleratedPipe(Stream inner) : Stream
+internal sealed class ToleratedPipe(Stream pipe, int bufferSize = 0) : Stream
 {
+    private readonly Stream _inner = bufferSize > 0 ? new BufferedStream(pipe, bufferSize) : pipe;
+
     public bool Broken { get; private set; }
 
     public override bool CanRead => false;
@@ -34,7 +37,7 @@ internal sealed class ToleratedPipe(Stream inner) : Stream
 
         try
         {
-            inner.Write(buffer);
+            _inner.Write(buffer);
         }
         catch (IOException)
         {
@@ -51,7 +54,7 @@ internal sealed class ToleratedPipe(Stream inner) : Stream
 
         try
         {
-            inner.Flush();
+            _inner.Flush();
         }
         catch (IOException)
         {
@@ -71,7 +74,7 @@ internal sealed class ToleratedPipe(Stream inner) : Stream
         {
             try
             {
-                inner.Dispose();
+                _inner.Dispose();
             }
             catch (IOException)
             {
