@@ -59,6 +59,25 @@ internal sealed class ProgramStream : IDisposable
     public static ProgramStream? Start(string command, bool read, SimpsqlSession session)
     {
         bool inherit = session.InheritStreams;
+        try
+        {
+            return Launch(command, read, inherit, read || inherit ? null : session.StdoutBytes(), session.EnvironmentOverrides);
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException)
+        {
+            session.LogError($"could not execute command \"{command}\": {ex.Message}", false);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="command"/> under sh. With <paramref name="inherit"/> it shares simpsql's standard
+    /// streams other than the pipe; without, its input is empty (when read) and its output, when written to, is
+    /// collected and copied into <paramref name="copyOutputTo"/> once it ends, so that simpsql's own output does
+    /// not interleave with it. Throws what Process.Start throws when sh cannot be started.
+    /// </summary>
+    public static ProgramStream Launch(string command, bool read, bool inherit, Stream? copyOutputTo, IReadOnlyDictionary<string, string?>? environment)
+    {
         // "sh" as the program name, as popen gives it: the shell names itself so in its messages.
         var start = new ProcessStartInfo("sh")
         {
@@ -68,17 +87,12 @@ internal sealed class ProgramStream : IDisposable
         };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
-        OutputPager.ApplyEnvironment(start, session.EnvironmentOverrides);
-        try
+        if (environment is not null)
         {
-            var process = Process.Start(start)!;
-            return new ProgramStream(process, read, read || inherit ? null : session.StdoutBytes());
+            OutputPager.ApplyEnvironment(start, environment);
         }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException)
-        {
-            session.LogError($"could not execute command \"{command}\": {ex.Message}", false);
-            return null;
-        }
+
+        return new ProgramStream(Process.Start(start)!, read, read || inherit ? null : copyOutputTo);
     }
 
     public void Dispose()

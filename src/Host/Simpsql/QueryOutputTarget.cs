@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace PgWire.Host.Simpsql;
@@ -13,9 +12,7 @@ internal sealed class QueryOutputTarget : IDisposable
     private readonly Stream? _stdout;
     private readonly IReadOnlyDictionary<string, string?>? _environment;
     private readonly Action<string> _reportError;
-    private Process? _process;
-    private Task? _pump;
-    private MemoryStream? _commandOutput;
+    private ProgramStream? _program;
     private bool _tried;
 
     /// <param name="target">A file name, or "|" and a shell command.</param>
@@ -50,23 +47,10 @@ internal sealed class QueryOutputTarget : IDisposable
         _tried = true;
         if (_target.StartsWith('|'))
         {
-            // "sh" as the program name, as popen and system() give it: the shell names itself so in its messages.
-            var start = new ProcessStartInfo("sh")
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = _stdout is not null,
-                UseShellExecute = false,
-            };
-            start.ArgumentList.Add("-c");
-            start.ArgumentList.Add(_target[1..]);
-            if (_environment is not null)
-            {
-                OutputPager.ApplyEnvironment(start, _environment);
-            }
-
             try
             {
-                _process = Process.Start(start)!;
+                // A command that stops reading (head) is reported as psql reports it, not thrown.
+                _program = ProgramStream.Launch(_target[1..], false, _stdout is null, _stdout, _environment);
             }
             catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException)
             {
@@ -74,15 +58,7 @@ internal sealed class QueryOutputTarget : IDisposable
                 return false;
             }
 
-            if (_stdout is not null)
-            {
-                // Collected, then written once the command ends: simpsql's own output must not interleave with it.
-                _commandOutput = new MemoryStream();
-                _pump = _process.StandardOutput.BaseStream.CopyToAsync(_commandOutput);
-            }
-
-            // A command that stops reading (head) is reported as psql reports it, not thrown.
-            Stream = new ToleratedPipe(_process.StandardInput.BaseStream, 64 * 1024);
+            Stream = _program.Stream;
         }
         else
         {
@@ -132,26 +108,19 @@ internal sealed class QueryOutputTarget : IDisposable
             // its buffer could not reach a command that has exited
         }
 
+        if (_program is not null)
+        {
+            // Closes the pipe, waits for the command and copies on what it printed.
+            _program.Dispose();
+            return;
+        }
+
         try
         {
             Stream?.Dispose();
         }
         catch (IOException)
         {
-        }
-
-        if (_process is not null)
-        {
-            _process.WaitForExit();
-            if (_pump is not null)
-            {
-                _pump.GetAwaiter().GetResult();
-                _commandOutput!.Position = 0;
-                _commandOutput.CopyTo(_stdout!);
-                _stdout!.Flush();
-            }
-
-            _process.Dispose();
         }
     }
 }
