@@ -93,6 +93,30 @@ public sealed class TerminalLineReader : ILineReader
         return result.Kind == PgWire.Host.Terminal.LineResultKind.Eof ? null : LastReadInterrupted ? "" : result.Text;
     }
 
+    /// <summary>
+    /// A line for \prompt: edited like any line (so keys typed ahead of the question answer it, in order), without
+    /// completion and not kept in the history. Null after Ctrl+C; empty at Ctrl+D.
+    /// </summary>
+    public string? Ask(string prompt)
+    {
+        var completer = _editor.Completer;
+        _editor.Completer = null;
+        try
+        {
+            var result = _editor.Read(prompt);
+            return result.Kind switch
+            {
+                PgWire.Host.Terminal.LineResultKind.Interrupt => null,
+                PgWire.Host.Terminal.LineResultKind.Eof => "",
+                _ => result.Text,
+            };
+        }
+        finally
+        {
+            _editor.Completer = completer;
+        }
+    }
+
     public void AddHistory(string entry) => _editor.AddHistory(HistoryText?.Invoke(entry) ?? entry);
 
     /// <summary>

@@ -119,7 +119,17 @@ internal sealed partial class SimpsqlSession
         if (_currentFile is null)
         {
             FlushAll();
-            value = TypedInput is { } input ? input.AskWithEcho(text) : "";
+            if (_historyReader is { } editor)
+            {
+                // The line editor has the terminal: it reads the answer, keys typed ahead included.
+                string? typed = editor.Ask(text ?? "");
+                value = typed is null ? null : Codec.FromCharacterLine(typed);
+            }
+            else
+            {
+                value = TypedInput is { } input ? input.AskWithEcho(text) : "";
+            }
+
             if (value is null)
             {
                 return MetaOutcome.Error;

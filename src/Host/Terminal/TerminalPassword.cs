@@ -73,7 +73,7 @@ public static partial class TerminalPassword
             {
                 Write(stream, prompt);
                 var line = new List<byte>();
-                var buffer = new byte[256];
+                var key = new byte[1];
                 while (true)
                 {
                     if (Volatile.Read(ref canceled) != 0)
@@ -86,27 +86,30 @@ public static partial class TerminalPassword
                         continue;
                     }
 
+                    // A byte at a time, so that what follows the end of this line stays queued for the line editor.
                     int n;
                     try
                     {
-                        n = stream.Read(buffer, 0, buffer.Length);
+                        n = stream.Read(key, 0, 1);
                     }
                     catch (IOException)
                     {
                         n = 0;
                     }
 
-                    int newline = Array.IndexOf(buffer, (byte)'\n', 0, Math.Max(n, 0));
-                    line.AddRange(buffer.AsSpan(0, newline >= 0 ? newline : Math.Max(n, 0)));
-                    if (n <= 0 || newline >= 0)
+                    if (n <= 0)
                     {
                         break;
                     }
-                }
 
-                if (line.Count > 0 && line[^1] == '\r')
-                {
-                    line.RemoveAt(line.Count - 1);
+                    // A carriage return ends the line too: keys typed while the terminal read single keys were
+                    // queued as they came, Enter not turned into a newline.
+                    if (key[0] is (byte)'\n' or (byte)'\r')
+                    {
+                        break;
+                    }
+
+                    line.Add(key[0]);
                 }
 
                 password = Encoding.UTF8.GetString(line.ToArray());
@@ -149,15 +152,15 @@ public static partial class TerminalPassword
         uint lineMode = bsd ? 0x100u : 0x2u; // ICANON
         uint signals = bsd ? 0x80u : 0x1u; // ISIG
         var changed = (byte[])attributes.Clone();
-        Update(changed, 0, bsd, flags => flags | MapCarriageReturn);
-        Update(changed, 3, bsd, flags => echo ? flags | lineMode | signals | Echo : (flags | lineMode | signals) & ~Echo);
+        Update(changed, 0, flags => flags | MapCarriageReturn);
+        Update(changed, 3, flags => echo ? flags | lineMode | signals | Echo : (flags | lineMode | signals) & ~Echo);
         return changed;
     }
 
-    /// <summary>Changes the index-th tcflag_t of struct termios: 4 bytes each on Linux, 8 on the BSDs.</summary>
-    private static void Update(byte[] attributes, int index, bool bsd, Func<uint, uint> change)
+    /// <summary>Changes the index-th tcflag_t of struct termios: 8 bytes each on macOS, 4 elsewhere.</summary>
+    private static void Update(byte[] attributes, int index, Func<uint, uint> change)
     {
-        if (bsd)
+        if (OperatingSystem.IsMacOS())
         {
             int offset = index * 8;
             ulong flags = BitConverter.ToUInt64(attributes, offset);

@@ -349,6 +349,21 @@ public sealed partial class MetaCommandTests
         }
     }
 
+    [PsqlFact]
+    public void On_a_terminal_keys_typed_ahead_of_a_prompt_answer_it_and_the_rest_stays_for_the_next_command()
+    {
+        using var ours = PseudoTerminal.StartPgwire(["simpsql", PseudoTerminal.Uri(TestCluster.TrustUser), "-X"]);
+        int at = ours.WaitFor("pgwire_test=> ");
+
+        // All typed at once: the answer and the next command wait while the line editor holds the terminal.
+        ours.Type("\\prompt 'Name: ' n\rbob\r\\echo got :n\r");
+        at = ours.WaitFor("Name: ", at);
+        at = ours.WaitFor("got bob\r\n", at);
+        Assert.Contains("Name: bob\r\n", Escapes().Replace(ours.Transcript[..at], ""), StringComparison.Ordinal);
+        ours.Type("\\q\r");
+        Assert.Equal(0, ours.WaitForExit());
+    }
+
     [GeneratedRegex("\x1b\\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r(?!\n)")]
     private static partial Regex Escapes();
 }
