@@ -15,6 +15,8 @@ public static partial class LreplRunner
     /// </summary>
     private static ActorSystem CreateSystem(LreplOptions options)
     {
+        ConfigRegexes.Interpret();
+
         // Akka's own log (warnings and errors, with stack traces) goes to <config-dir>/lrepl.log.
         var own = ConfigurationFactory.ParseString($$"""
             akka.loglevel = WARNING
