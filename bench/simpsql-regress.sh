@@ -2,14 +2,16 @@
 # `pgwire simpsql` against psql 15 on PostgreSQL's regression SQL (the 53 files of
 # ../shared/fixtures/pg-regress-15), run the way pg_regress runs them (scripts/regress-compare.sh:
 # `-X -a -q` with the file on standard input, a fresh copy of the same database for each client).
-# Wall time per file and client, minus each client's start-up: the median of N runs of
-# `-X -c 'select 1'` against the same server, taken before the files. Prints the files where
+# Wall time per file and client, minus each client's start-up: the median of its runs of
+# `-X -q -c 'select 1'` in the file's database right after each file (regress-compare --times),
+# so that start-up is sampled under the same conditions as the files. N runs of each client
+# before the files are shown beside it for reference. Prints the files where
 # simpsql is slowest, the totals and the ratio simpsql/psql (target: at most 1, "no slower than
 # psql once started").
 #
 # usage: bench/simpsql-regress.sh [options] [NAME ...]
 #   --cluster DIR   test cluster started by scripts/pg-test-cluster.sh (user postgres)
-#   -n RUNS         start-up runs of each client (default 11)
+#   -n RUNS         start-up runs of each client before the files, for reference (default 11)
 #   --rounds R      runs of the whole suite; per file the median of the rounds counts (default 1)
 #   --publish       republish out/pgwire first
 # PGWIRE_BIN overrides the binary (default out/pgwire); PGWIRE_REGRESS_FIXTURES the fixtures.
@@ -56,7 +58,7 @@ startup() { # CLIENT...
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 psql_start=$(startup "$psql15")
 simpsql_start=$(startup "$bin" simpsql)
-log "start-up (median of $runs): psql ${psql_start}s, simpsql ${simpsql_start}s"
+log "start-up before the files (median of $runs): psql ${psql_start}s, simpsql ${simpsql_start}s"
 
 for ((r = 1; r <= rounds; r++)); do
     log "round $r of $rounds: the regression files through both clients"
@@ -64,11 +66,23 @@ for ((r = 1; r <= rounds; r++)); do
         --simpsql "$bin" --psql "$psql15" --fixtures "$fixtures" --results "$work/results" \
         --times "$work/times" "${names[@]}" >"$work/compare.log" 2>&1 || true
     tail -1 "$work/compare.log" >&2
+    # A file that differs is named, with its diff kept beside the bench's other results.
+    if grep -q ' different (' "$work/compare.log"; then
+        grep ' different (' "$work/compare.log" >&2
+        mkdir -p "${TMPDIR:-/tmp}/simpsql-regress-diffs"
+        cp "$work"/results/*.diff "${TMPDIR:-/tmp}/simpsql-regress-diffs/" 2>/dev/null || true
+        log "diffs kept in ${TMPDIR:-/tmp}/simpsql-regress-diffs"
+    fi
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+before_psql=$psql_start before_simpsql=$simpsql_start
+psql_start=$(awk '$2 == "psql-start" { print $3 }' "$work/times" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+simpsql_start=$(awk '$2 == "simpsql-start" { print $3 }' "$work/times" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+log "start-up beside the files (median of $(grep -c ' psql-start ' "$work/times") runs each): psql ${psql_start}s, simpsql ${simpsql_start}s"
 
 # Per file: the median of the rounds, minus start-up (not below zero).
 awk -v ps="$psql_start" -v ss="$simpsql_start" '
+    $2 ~ /-start$/ { next }
     { t[$1, $2] = t[$1, $2] " " $3; files[$1] = 1 }
     function med(list,   a, n, i, j, x) {
         n = split(list, a, " ")
@@ -88,10 +102,10 @@ awk '{ printf "%-22s %10.3f %10.3f %8s\n", $1, $2, $3, ($2 > 0 ? sprintf("%.2f",
     sort -k4,4 -g -r | head -8
 printf '\n%-22s %10s %10s %8s\n' "most seconds behind" "psql s" "simpsql s" "behind"
 awk '{ printf "%-22s %10.3f %10.3f %8.3f\n", $1, $2, $3, $3 - $2 }' "$work/net" | sort -k4,4 -g -r | head -8
-awk -v ps="$psql_start" -v ss="$simpsql_start" '
+awk -v ps="$psql_start" -v ss="$simpsql_start" -v bp="$before_psql" -v bs="$before_simpsql" '
     { p += $2; s += $3; n++ }
     END {
-        printf "\n%d files, wall time minus start-up (psql %.3f s, simpsql %.3f s each)\n", n, ps, ss
+        printf "\n%d files, wall time minus start-up beside the files (psql %.3f s, simpsql %.3f s each; before the files %.3f s, %.3f s)\n", n, ps, ss, bp, bs
         printf "%-22s %10.2f\n%-22s %10.2f\n%-22s %10.2f\n", "psql total s", p, "simpsql total s", s, "ratio simpsql/psql", (p > 0 ? s / p : 0)
     }' "$work/net"
 printf 'load average before %s, after %s\n' "$load_before" "$load_after"

@@ -31,7 +31,9 @@
 # --check: exits 1 when a file not in the known-differences list differs, or when a listed
 # file now matches (remove it from the list then: the list only shrinks).
 #
-# --times FILE: appends "NAME CLIENT SECONDS" per run, the client's wall time on the file
+# --times FILE: appends "NAME CLIENT SECONDS" per run, the client's wall time on the file, and
+# "NAME CLIENT-start SECONDS", its wall time on `-X -q -c 'select 1'` in the same database right
+# after the file: start-up sampled under the same conditions as the files
 # (bench/simpsql-regress.sh compares them).
 #
 # Connection: PGWIRE_TEST_HOST/PGWIRE_TEST_PORT (scripts/pg-test-cluster.sh env) or
@@ -265,13 +267,20 @@ for name in "${files[@]}"; do
         fi
         if [[ $client == psql ]]; then
             cmd=("$psql_bin" -X -a -q -d "$db")
+            start_cmd=("$psql_bin" -X -q -d "$db" -c 'select 1')
         else
             cmd=("$simpsql" simpsql -X -a -q -d "$db")
+            start_cmd=("$simpsql" simpsql -X -q -d "$db" -c 'select 1')
         fi
         t0=$EPOCHREALTIME
         run_env "$name" timeout -k 5 "$per_file_timeout" "${cmd[@]}" <"$file" >"$out" 2>&1
         rc=$?
         [[ -n $times ]] && printf '%s %s %s\n' "$name" "$client" "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')" >>"$times"
+        if [[ -n $times ]]; then
+            t0=$EPOCHREALTIME
+            run_env "$name" timeout -k 5 "$per_file_timeout" "${start_cmd[@]}" >/dev/null 2>&1 </dev/null
+            printf '%s %s-start %s\n' "$name" "$client" "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')" >>"$times"
+        fi
         if ((rc == 124 || rc == 137)); then
             notes+=("$client timed out after ${per_file_timeout}s")
             printf '\n[regress-compare: %s timed out after %ss]\n' "$client" "$per_file_timeout" >>"$out"
