@@ -16,9 +16,11 @@ public static partial class LreplRunner
     private static Task<ActorSystem> StartSystem(LreplOptions options) => ActorSystemStart.OnOwnThread("lrepl start", () => CreateSystem(options));
 
     /// <summary>
-    /// Compiles the pipeline's start (the state machine of <see cref="RunOnceAsync"/>), which the
-    /// precompiled image leaves to the JIT, on the calling thread while the actor system starts
-    /// instead of once it is up: tens of milliseconds of a first run's start otherwise.
+    /// Compiles the pipeline's start (the state machine of <see cref="RunOnceAsync"/>) on the calling
+    /// thread while the actor system starts instead of once it is up: where no precompiled code holds
+    /// it (a framework-dependent publish, dotnet build) that is tens of milliseconds of a first run's
+    /// start. The composite image holds it since it is compiled with LanguageExt as a reference, and
+    /// then this only looks the code up.
     /// </summary>
     private static void CompilePipelineStart()
     {
