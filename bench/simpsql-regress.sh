@@ -76,8 +76,12 @@ for ((r = 1; r <= rounds; r++)); do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 before_psql=$psql_start before_simpsql=$simpsql_start
-psql_start=$(awk '$2 == "psql-start" { print $3 }' "$work/times" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
-simpsql_start=$(awk '$2 == "simpsql-start" { print $3 }' "$work/times" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+start_beside() { # CLIENT: the median of its start-up runs beside the files, to 0.1 ms
+    awk -v c="$1-start" '$2 == c { print $3 }' "$work/times" | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+psql_start=$(start_beside psql)
+simpsql_start=$(start_beside simpsql)
 log "start-up beside the files (median of $(grep -c ' psql-start ' "$work/times") runs each): psql ${psql_start}s, simpsql ${simpsql_start}s"
 
 # Per file: the median of the rounds, minus start-up (not below zero).
