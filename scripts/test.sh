@@ -54,6 +54,25 @@ status=0
 dotnet build PgWire.sln -c Release --verbosity minimal || status=$?
 built=$((status == 0))
 
+# The build users get (the README's `dotnet publish src/Host -c Release`, native when clang or gcc
+# is there) is the one the tests that run the pgwire executable and the regression comparison
+# run, unless PGWIRE_TEST_EXECUTABLE names another. PGWIRE_TEST_PUBLISH=0 skips the publish and
+# tests the dotnet build's executable instead (quicker, for work on the code).
+if ((built)) && [[ -z ${PGWIRE_TEST_EXECUTABLE:-} && ${PGWIRE_TEST_PUBLISH:-1} != 0 ]]; then
+    echo "test.sh: publishing src/Host to out/ (the README's build; several minutes the first time)" >&2
+    if dotnet publish src/Host -c Release -o "$root/out" --verbosity quiet >/dev/null; then
+        export PGWIRE_TEST_EXECUTABLE=$root/out/pgwire
+    else
+        echo "test.sh: dotnet publish src/Host failed" >&2
+        status=1
+        built=0
+    fi
+fi
+if [[ -n ${PGWIRE_TEST_EXECUTABLE:-} ]]; then
+    export PGWIRE_SIMPSQL=$PGWIRE_TEST_EXECUTABLE
+    echo "test.sh: the executable under test is $PGWIRE_TEST_EXECUTABLE" >&2
+fi
+
 # One dotnet test per test project, each into its own results directory, so
 # that every project's results.trx survives (a solution-wide run with a fixed
 # LogFileName lets the projects overwrite each other's file).

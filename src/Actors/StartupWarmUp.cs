@@ -45,7 +45,7 @@ public static class StartupWarmUp
                 WarmAuth();
             }
 
-            if (snapshot)
+            if (snapshot && RuntimeFeature.IsDynamicCodeCompiled)
             {
                 CompileHotMethods(SnapshotTypes);
             }
@@ -53,6 +53,7 @@ public static class StartupWarmUp
     }
 
     /// <summary>The methods of <paramref name="types"/> marked for full optimization on first call.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Only where code is compiled at run time; a natively compiled build does not call it.")]
     internal static IEnumerable<MethodInfo> HotMethods(IEnumerable<Type> types) =>
         types
             .SelectMany(t => t.GetMethods(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))

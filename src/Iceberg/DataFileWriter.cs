@@ -173,6 +173,7 @@ public static class DataFileWriter
     };
 
     /// <summary>The footer <paramref name="writer"/> builds as it goes (schema, row groups, column chunks), written when it is disposed.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "The natively compiled build keeps Parquet.Net whole (PgWire.Host.csproj), fields included.")]
     internal static Meta.FileMetaData Footer(ParquetWriter writer)
     {
         const BindingFlags flags = BindingFlags.NonPublic | BindingFlags.Instance;

@@ -22,8 +22,15 @@ public static partial class LreplRunner
     /// start. The composite image holds it since it is compiled with LanguageExt as a reference, and
     /// then this only looks the code up.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Only where code is compiled at run time; a natively compiled build returns before the lookup.")]
     private static void CompilePipelineStart()
     {
+        if (!RuntimeFeature.IsDynamicCodeCompiled)
+        {
+            // Natively compiled: everything is compiled already.
+            return;
+        }
+
         try
         {
             if (typeof(LreplRunner).GetMethod(nameof(RunOnceAsync), BindingFlags.NonPublic | BindingFlags.Static)?.GetCustomAttribute<AsyncStateMachineAttribute>()?.StateMachineType

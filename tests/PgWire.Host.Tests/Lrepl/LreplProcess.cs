@@ -32,11 +32,20 @@ internal sealed class LreplProcess : IDisposable
         }
     }
 
-    /// <summary>The pgwire executable next to the test assembly (the Host project reference puts it there).</summary>
+    /// <summary>
+    /// The pgwire executable the process tests run: PGWIRE_TEST_EXECUTABLE when set (scripts/test.sh
+    /// sets it to the published native build, the one users get), else the one next to the test
+    /// assembly (the Host project reference puts it there).
+    /// </summary>
     public static string Executable
     {
         get
         {
+            if (Environment.GetEnvironmentVariable("PGWIRE_TEST_EXECUTABLE") is { Length: > 0 } given)
+            {
+                return File.Exists(given) ? Path.GetFullPath(given) : throw new FileNotFoundException($"PGWIRE_TEST_EXECUTABLE names {given}, which does not exist");
+            }
+
             var local = Path.Combine(AppContext.BaseDirectory, "pgwire");
             if (File.Exists(local))
             {
