@@ -54,17 +54,19 @@ status=0
 dotnet build PgWire.sln -c Release --verbosity minimal || status=$?
 built=$((status == 0))
 
-# The tests that run the pgwire executable, and the regression comparison, run the dotnet build's
-# executable, or the one PGWIRE_TEST_EXECUTABLE names; PGWIRE_TEST_PUBLISH=1 publishes src/Host to
-# out/ first (the README's build; PGWIRE_TEST_PUBLISH_ARGS adds arguments, e.g. -p:Aot=true for
-# the native build) and tests that.
-if ((built)) && [[ -z ${PGWIRE_TEST_EXECUTABLE:-} && ${PGWIRE_TEST_PUBLISH:-0} == 1 ]]; then
-    echo "test.sh: publishing src/Host to out/ (several minutes the first time)" >&2
+# The build users get (the README's `dotnet publish src/Host -c Release`: native when clang or gcc
+# is there) is the one the tests that run the pgwire executable and the regression comparison run,
+# unless PGWIRE_TEST_EXECUTABLE names another. PGWIRE_TEST_PUBLISH=0 skips the publish and tests the
+# dotnet build's executable instead (quicker, for work on the code); PGWIRE_TEST_PUBLISH_ARGS adds
+# arguments to the publish (e.g. -p:Aot=false for the ReadyToRun build).
+if ((built)) && [[ -z ${PGWIRE_TEST_EXECUTABLE:-} && ${PGWIRE_TEST_PUBLISH:-1} != 0 ]]; then
+    echo "test.sh: publishing src/Host to out/ (the README's build; several minutes the first time)" >&2
     # shellcheck disable=SC2086
-    if dotnet publish src/Host -c Release -o "$root/out" --verbosity quiet ${PGWIRE_TEST_PUBLISH_ARGS:-} >/dev/null; then
+    if dotnet publish src/Host -c Release -o "$root/out" --verbosity quiet ${PGWIRE_TEST_PUBLISH_ARGS:-} >"$results/publish.log" 2>&1; then
         export PGWIRE_TEST_EXECUTABLE=$root/out/pgwire
     else
-        echo "test.sh: dotnet publish src/Host failed" >&2
+        grep -E ' error |error:' "$results/publish.log" | head -n 40 >&2 || tail -n 40 "$results/publish.log" >&2
+        echo "test.sh: dotnet publish src/Host failed (the whole output: $results/publish.log)" >&2
         status=1
         built=0
     fi

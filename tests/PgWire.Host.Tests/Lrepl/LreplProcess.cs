@@ -34,7 +34,7 @@ internal sealed class LreplProcess : IDisposable
 
     /// <summary>
     /// The pgwire executable the process tests run: PGWIRE_TEST_EXECUTABLE when set (scripts/test.sh
-    /// sets it to the build it publishes under PGWIRE_TEST_PUBLISH=1), else the one next to the test
+    /// sets it to the build it publishes, unless PGWIRE_TEST_PUBLISH=0), else the one next to the test
     /// assembly (the Host project reference puts it there).
     /// </summary>
     public static string Executable
