@@ -45,7 +45,7 @@ lrb_connect() {
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
 
 # Publishes src/Host to out/ when the binary is missing (or --publish): the build the README
-# tells users to make (self-contained, composite ReadyToRun). With STANDALONE=0 the
+# tells users to make (native, or composite ReadyToRun without clang or gcc). With STANDALONE=0 the
 # framework-dependent build (-p:Standalone=false) goes to out/framework/ and is used instead.
 lrb_binary() {
     local dir=$root/out extra=()
