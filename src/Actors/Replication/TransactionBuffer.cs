@@ -6,20 +6,20 @@ namespace PgWire.Actors.Replication;
 /// <summary>
 /// The changes of one transaction, kept as raw pgoutput change messages (without the streamed xid)
 /// tagged with the (sub)transaction id and the <see cref="TableRelation"/> in effect when they arrived. Held in
-/// memory up to a threshold, then spilled to a temporary file that is deleted when the buffer is
-/// disposed. Records: length (int32), xid (uint32), relation index (int32), then the message bytes.
+/// memory up to a threshold, then spilled to a temporary <see cref="SpillFile"/> that is deleted when
+/// the buffer is disposed. Records: length (int32), xid (uint32), relation index (int32), then the
+/// message bytes.
 /// </summary>
 public sealed class TransactionBuffer : IDisposable
 {
     private const int HeaderSize = 12;
-    private const int FileBufferSize = 1 << 20;
 
     private readonly string? _spillDirectory;
     private readonly int _threshold;
     private readonly List<TableRelation> _relations = [];
     private byte[] _memory;
     private int _length;
-    private FileStream? _spill;
+    private SpillFile? _spill;
     private HashSet<uint>? _abortedSubtransactions;
 
     /// <param name="spillDirectory">Where spill files go; null keeps everything in memory.</param>
@@ -44,7 +44,13 @@ public sealed class TransactionBuffer : IDisposable
     public bool IsSpilled => _spill is not null;
 
     /// <summary>The spill file, or null.</summary>
-    public string? SpillPath => _spill?.Name;
+    public string? SpillPath => _spill?.Path;
+
+    /// <summary>True when the spill file bypasses the page cache (see <see cref="SpillFile"/>).</summary>
+    public bool IsSpilledDirect => _spill?.IsDirect == true;
+
+    /// <summary>False spills to an ordinary file even where the page cache could be bypassed (tests).</summary>
+    internal bool SpillDirect { get; init; } = true;
 
     /// <summary>
     /// Adds one change of <paramref name="table"/>: <paramref name="type"/> (a <see cref="ChangeKind"/>)
@@ -80,23 +86,9 @@ public sealed class TransactionBuffer : IDisposable
 
         if (_spill is not null)
         {
-            // Staged in memory and written out a block at a time.
-            if (_length + size > _memory.Length)
-            {
-                WriteStaged();
-            }
-
-            if (size > _memory.Length)
-            {
-                _spill.Write(header);
-                _spill.Write(body);
-            }
-            else
-            {
-                header.CopyTo(_memory.AsSpan(_length));
-                body.CopyTo(_memory.AsSpan(_length + header.Length));
-                _length += size;
-            }
+            // The file stages what it is given in its own block and writes whole blocks.
+            _spill.Append(header);
+            _spill.Append(body);
         }
         else
         {
@@ -114,16 +106,7 @@ public sealed class TransactionBuffer : IDisposable
     public void AbortSubtransaction(uint subXid) => (_abortedSubtransactions ??= []).Add(subXid);
 
     /// <summary>Reads the records back in order, skipping aborted subtransactions. Add no more records after this.</summary>
-    public Reader OpenReader()
-    {
-        if (_spill is not null)
-        {
-            WriteStaged();
-            _spill.Position = 0;
-        }
-
-        return new Reader(this);
-    }
+    public Reader OpenReader() => new(this);
 
     public void Dispose()
     {
@@ -156,34 +139,21 @@ public sealed class TransactionBuffer : IDisposable
     {
         Directory.CreateDirectory(_spillDirectory!);
         var path = Path.Combine(_spillDirectory!, Guid.NewGuid().ToString("N") + ".spill");
-        // Unbuffered: records are staged in a block of memory on the way in and read in blocks on the way out.
-        _spill = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
-        _spill.Write(_memory, 0, _length);
+        _spill = SpillFile.Create(path, SpillDirect);
+        _spill.Append(_memory.AsSpan(0, _length));
         ArrayPool<byte>.Shared.Return(_memory);
-        _memory = ArrayPool<byte>.Shared.Rent(FileBufferSize);
+        _memory = [];
         _length = 0;
-    }
-
-    /// <summary>Writes the records staged since the last block to the spill file.</summary>
-    private void WriteStaged()
-    {
-        if (_length > 0)
-        {
-            _spill!.Write(_memory, 0, _length);
-            _length = 0;
-        }
     }
 
     /// <summary>Sequential reader over a buffer's records.</summary>
     public sealed class Reader
     {
         private readonly TransactionBuffer _owner;
-        private int _position;
+        private long _position;
 
-        // A spill file is read a block at a time; records are taken from the block in place.
-        private byte[] _block = [];
-        private int _blockStart;
-        private int _blockEnd;
+        // Where a record of a spill file that spans two of its blocks is put together.
+        private byte[] _scratch = [];
 
         internal Reader(TransactionBuffer owner) => _owner = owner;
 
@@ -214,7 +184,7 @@ public sealed class TransactionBuffer : IDisposable
             int length;
             if (_owner._spill is { } file)
             {
-                if (!Fill(file, HeaderSize))
+                if (_position >= file.Length)
                 {
                     xid = 0;
                     relation = 0;
@@ -222,15 +192,15 @@ public sealed class TransactionBuffer : IDisposable
                     return false;
                 }
 
-                length = BinaryPrimitives.ReadInt32LittleEndian(_block.AsSpan(_blockStart));
-                if (!Fill(file, HeaderSize + length))
-                {
-                    throw new EndOfStreamException($"spill file {file.Name} ends inside a record");
-                }
+                header = file.Read(_position, HeaderSize, ref _scratch);
+                length = BinaryPrimitives.ReadInt32LittleEndian(header);
+                xid = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+                relation = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
 
-                header = _block.AsSpan(_blockStart, HeaderSize);
-                message = _block.AsSpan(_blockStart + HeaderSize, length);
-                _blockStart += HeaderSize + length;
+                // Read after the header's fields are taken: this read may replace the block they were in.
+                message = file.Read(_position + HeaderSize, length, ref _scratch);
+                _position += HeaderSize + length;
+                return true;
             }
             else
             {
@@ -242,59 +212,14 @@ public sealed class TransactionBuffer : IDisposable
                     return false;
                 }
 
-                header = _owner._memory.AsSpan(_position, HeaderSize);
+                header = _owner._memory.AsSpan((int)_position, HeaderSize);
                 length = BinaryPrimitives.ReadInt32LittleEndian(header);
-                message = _owner._memory.AsSpan(_position + HeaderSize, length);
+                message = _owner._memory.AsSpan((int)_position + HeaderSize, length);
                 _position += HeaderSize + length;
             }
 
             xid = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
             relation = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
-            return true;
-        }
-
-        /// <summary>
-        /// Makes the block hold at least <paramref name="bytes"/> unread bytes of the spill file; false
-        /// when the file ends first (with nothing unread when <paramref name="bytes"/> is a header's size).
-        /// </summary>
-        private bool Fill(FileStream file, int bytes)
-        {
-            if (_blockEnd - _blockStart >= bytes)
-            {
-                return true;
-            }
-
-            if (_block.Length < bytes || _block.Length == 0)
-            {
-                var grown = new byte[Math.Max(bytes, Math.Max(_block.Length * 2, FileBufferSize))];
-                _block.AsSpan(_blockStart, _blockEnd - _blockStart).CopyTo(grown);
-                _blockEnd -= _blockStart;
-                _blockStart = 0;
-                _block = grown;
-            }
-            else if (_blockStart > 0)
-            {
-                _block.AsSpan(_blockStart, _blockEnd - _blockStart).CopyTo(_block);
-                _blockEnd -= _blockStart;
-                _blockStart = 0;
-            }
-
-            while (_blockEnd < bytes)
-            {
-                var read = file.Read(_block, _blockEnd, _block.Length - _blockEnd);
-                if (read == 0)
-                {
-                    if (_blockEnd > 0 && bytes == HeaderSize)
-                    {
-                        throw new EndOfStreamException($"spill file {file.Name} ends inside a record header");
-                    }
-
-                    return false;
-                }
-
-                _blockEnd += read;
-            }
-
             return true;
         }
     }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace PgWire.Protocol.Framing;
@@ -145,11 +147,19 @@ public ref struct PayloadReader
         }
     }
 
+    // Small enough to be inlined into every read (the decoder calls it for each field); the message
+    // of a truncated payload is made apart from it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void Need(int count)
     {
         if ((uint)count > (uint)(_data.Length - _pos))
         {
-            throw new PgProtocolException(ProtocolErrorKind.Truncated, $"{_context} is truncated: needed {count} byte(s) at offset {_pos}, {_data.Length - _pos} left");
+            ThrowTruncated(_context, count, _pos, _data.Length - _pos);
         }
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowTruncated(string context, int count, int position, int left) =>
+        throw new PgProtocolException(ProtocolErrorKind.Truncated, $"{context} is truncated: needed {count} byte(s) at offset {position}, {left} left");
 }

@@ -22,15 +22,16 @@ public sealed class StreamTransactionBufferTests
     }
 
     [Theory]
-    [InlineData(1 << 20, false)]
-    [InlineData(100, true)]
-    public void Records_come_back_in_order_with_their_relation_and_aborted_subtransactions_left_out(int threshold, bool spills)
+    [InlineData(1 << 20, false, true)]
+    [InlineData(100, true, true)]
+    [InlineData(100, true, false)]
+    public void Records_come_back_in_order_with_their_relation_and_aborted_subtransactions_left_out(int threshold, bool spills, bool direct)
     {
         var dir = Path.Combine(Path.GetTempPath(), "lrs-buffer-" + Guid.NewGuid().ToString("N"));
         try
         {
             string? spillPath;
-            using (var buffer = new TransactionBuffer(dir, threshold))
+            using (var buffer = new TransactionBuffer(dir, threshold) { SpillDirect = direct })
             {
                 for (var i = 0; i < 50; i++)
                 {
@@ -66,9 +67,10 @@ public sealed class StreamTransactionBufferTests
         }
     }
     [Theory]
-    [InlineData(1 << 20, 4096)]
-    [InlineData(64 << 20, 64 << 20)]
-    public void Records_of_all_sizes_come_back_whole_across_the_blocks_a_spill_file_is_read_in(int threshold, int initialCapacity)
+    [InlineData(1 << 20, 4096, true)]
+    [InlineData(1 << 20, 4096, false)]
+    [InlineData(64 << 20, 64 << 20, true)]
+    public void Records_of_all_sizes_come_back_whole_across_the_blocks_a_spill_file_is_read_in(int threshold, int initialCapacity, bool direct)
     {
         // Records straddle the reader's block boundaries, and one is larger than a block: each must
         // come back byte for byte, whether held in memory or spilled.
@@ -82,7 +84,7 @@ public sealed class StreamTransactionBufferTests
                 sizes.Add(i == 1500 ? (3 << 20) + 17 : random.Next(0, 4000));
             }
 
-            using var buffer = new TransactionBuffer(dir, threshold, initialCapacity);
+            using var buffer = new TransactionBuffer(dir, threshold, initialCapacity) { SpillDirect = direct };
             for (var i = 0; i < sizes.Count; i++)
             {
                 buffer.Add((uint)i, First, (byte)'I', Body(i, sizes[i]));
