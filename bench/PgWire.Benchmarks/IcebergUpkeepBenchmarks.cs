@@ -5,13 +5,15 @@ using PgWire.Iceberg;
 namespace PgWire.Benchmarks;
 
 /// <summary>
-/// A full scan of an Iceberg table after a day of lrepl-like commits, before and after upkeep:
-/// 1,000 rows in one file, then <see cref="Commits"/> commits that each update one row (a
-/// position delete of its old place and a one-row data file), as lrepl's sink commits every
-/// 10 s. <see cref="ScanBefore"/> reads the last of those snapshots (2,001 data files, 2,000
-/// delete files, 4,001 manifests); <see cref="ScanAfter"/> the snapshot that
-/// <see cref="TableMaintenance"/> commits (one data file, no deletes). Both read the same rows;
-/// the setup checks that and prints how long the upkeep took.
+/// A full scan of an Iceberg table after lrepl-like commits, before and after upkeep: 1,000 rows
+/// in one file, then commits that each update some rows (position deletes of their old places and
+/// one data file of the new ones), as lrepl's sink commits every 10 s. <see cref="Workload"/> is
+/// COMMITSxUPDATES: 2000x1, a day of single-row commits (2,001 data files, 2,000 delete files and
+/// 4,001 manifests before upkeep); 360x278, 100,080 single-row updates over an hour's worth of
+/// commits. <see cref="ScanBefore"/> reads the last of those snapshots, <see cref="ScanAfter"/> the
+/// snapshot that <see cref="TableMaintenance"/> commits, and <see cref="ScanFresh"/> a new table
+/// holding the same rows written at once. All three read the same rows; the setup checks that
+/// and prints how long the upkeep took and how many files each snapshot has.
 /// </summary>
 public class IcebergUpkeepBenchmarks
 {
@@ -21,9 +23,10 @@ public class IcebergUpkeepBenchmarks
     private string _dir = "";
     private TableMetadata _before = null!;
     private TableMetadata _after = null!;
+    private TableMetadata _fresh = null!;
 
-    [Params(2000)]
-    public int Commits { get; set; }
+    [Params("2000x1", "360x278")]
+    public string Workload { get; set; } = "2000x1";
 
     [GlobalSetup]
     public void Setup() => SetupAsync().GetAwaiter().GetResult();
@@ -45,15 +48,22 @@ public class IcebergUpkeepBenchmarks
         var first = await DataFileWriter.WriteAsync(_io, table.NewDataFileLocation(), schema, [.. Enumerable.Range(0, Rows).Select(i => Row(i, 0))]);
         await table.CommitAsync([first], [], removeAllExisting: false, Lsn(0));
         var where = Enumerable.Range(0, Rows).ToDictionary(i => (long)i, i => new PositionDelete(first.FilePath, i));
-        for (var c = 1; c <= Commits; c++)
+        var shape = Workload.Split('x');
+        var commits = int.Parse(shape[0], System.Globalization.CultureInfo.InvariantCulture);
+        var updates = int.Parse(shape[1], System.Globalization.CultureInfo.InvariantCulture);
+        for (var c = 1; c <= commits; c++)
         {
-            var id = (long)(c * 7919 % Rows);
-            var file = await DataFileWriter.WriteAsync(_io, table.NewDataFileLocation(), schema, [Row(id, c)]);
-            await table.CommitAsync([file], [where[id]], removeAllExisting: false, Lsn(c));
-            where[id] = new PositionDelete(file.FilePath, 0);
+            // Distinct rows within a commit (7919 is prime to 1,000), spread over the table.
+            var ids = Enumerable.Range(0, updates).Select(k => (long)((((long)c * updates) + k) * 7919 % Rows)).ToList();
+            var file = await DataFileWriter.WriteAsync(_io, table.NewDataFileLocation(), schema, [.. ids.Select(id => Row(id, c))]);
+            await table.CommitAsync([file], [.. ids.Select(id => where[id])], removeAllExisting: false, Lsn(c));
+            for (var k = 0; k < ids.Count; k++)
+            {
+                where[ids[k]] = new PositionDelete(file.FilePath, k);
+            }
         }
 
-        Console.WriteLine($"// {Commits} commits written in {sw.Elapsed.TotalSeconds:0.0} s");
+        Console.WriteLine($"// {commits} commits of {updates} update(s) written in {sw.Elapsed.TotalSeconds:0.0} s");
         _before = table.Metadata;
 
         // Compaction and manifest merging only: the old snapshots stay (a day of retention),
@@ -67,11 +77,28 @@ public class IcebergUpkeepBenchmarks
         await TableMaintenance.RemoveOrphanFilesAsync(table, _io, options, result);
         Console.WriteLine($"// orphan search over {table.Metadata.Snapshots.Count} snapshots took {sw.Elapsed.TotalSeconds:0.00} s");
 
-        var before = Canonical((await TableScan.ReadAsync(_io, _before)).Rows);
+        var beforeRows = (await TableScan.ReadAsync(_io, _before)).Rows;
+        var before = Canonical(beforeRows);
         var after = Canonical((await TableScan.ReadAsync(_io, _after)).Rows);
         if (before.Count != Rows || !before.SequenceEqual(after))
         {
             throw new InvalidOperationException("the compacted snapshot does not read the same rows");
+        }
+
+        // The same rows written at once into a new table: what a scan of a fresh table costs.
+        var freshTable = await IcebergTable.CreateAsync(_io, Path.Combine(_dir, "fresh"), schema);
+        var freshFile = await DataFileWriter.WriteAsync(_io, freshTable.NewDataFileLocation(), schema, [.. beforeRows]);
+        await freshTable.CommitAsync([freshFile], [], removeAllExisting: false, Lsn(0));
+        _fresh = freshTable.Metadata;
+        if (!Canonical((await TableScan.ReadAsync(_io, _fresh)).Rows).SequenceEqual(before))
+        {
+            throw new InvalidOperationException("the fresh table does not read the same rows");
+        }
+
+        foreach (var (name, m) in new[] { ("before upkeep", _before), ("after upkeep", _after), ("fresh", _fresh) })
+        {
+            var summary = m.CurrentSnapshot!.Summary;
+            Console.WriteLine($"// {name}: {summary["total-data-files"]} data file(s), {summary["total-delete-files"]} delete file(s)");
         }
 
         // A plain timing beside BenchmarkDotNet's: the median of 7 scans of each snapshot.
@@ -88,7 +115,7 @@ public class IcebergUpkeepBenchmarks
             return times.Order().ElementAt(3);
         }
 
-        Console.WriteLine($"// median full scan: before upkeep {await MedianMs(_before):0.0} ms, after {await MedianMs(_after):0.0} ms");
+        Console.WriteLine($"// median full scan: before upkeep {await MedianMs(_before):0.0} ms, after {await MedianMs(_after):0.0} ms, fresh {await MedianMs(_fresh):0.0} ms");
     }
 
     private static Dictionary<string, string> Lsn(int c) => new() { ["pgwire.commit-lsn"] = $"0/{0x1000 + c:X}" };
@@ -110,4 +137,7 @@ public class IcebergUpkeepBenchmarks
 
     [Benchmark]
     public int ScanAfter() => TableScan.ReadAsync(_io, _after).GetAwaiter().GetResult().Rows.Count;
+
+    [Benchmark]
+    public int ScanFresh() => TableScan.ReadAsync(_io, _fresh).GetAwaiter().GetResult().Rows.Count;
 }

@@ -147,14 +147,21 @@ internal static class ParquetLists
         async Task<(object?[], int[], int[])> Raw<T>(Func<T, object> box)
             where T : struct
         {
-            using var raw = (RawColumnData<T>)await rowGroup.ReadRawColumnDataBaseAsync(element, ct);
-            var v = new object?[raw.Values.Length];
+            // The typed read into buffers of our own: ReadRawColumnDataBaseAsync picks T by reflection
+            // and awaits through `dynamic`, which natively compiled code cannot do for a new T.
+            var count = checked((int)(rowGroup.GetMetadata(element)?.MetaData?.NumValues
+                ?? throw new IcebergFormatException($"list column {element.Name}: no column chunk in this row group")));
+            var raw = new T[count];
+            var def = element.MaxDefinitionLevel > 0 ? new int[count] : null;
+            var rep = element.MaxRepetitionLevel > 0 ? new int[count] : null;
+            await rowGroup.ReadRawAsync<T>(element, raw, def, rep, ct);
+            var v = new object?[raw.Length];
             for (var i = 0; i < v.Length; i++)
             {
-                v[i] = box(raw.Values[i]);
+                v[i] = box(raw[i]);
             }
 
-            return (v, raw.DefinitionLevels.ToArray(), raw.RepetitionLevels.ToArray());
+            return (v, def ?? [], rep ?? []);
         }
 
         var t = element.ClrType;

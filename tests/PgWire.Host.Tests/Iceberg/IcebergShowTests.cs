@@ -77,6 +77,65 @@ public sealed class IcebergShowTests : IDisposable
     }
 
     [Fact]
+    public async Task The_executable_prints_list_columns_of_every_element_type_as_the_command_does_in_process()
+    {
+        // Parquet.Net reads list columns through a method it instantiates by reflection for each
+        // element type: the published executable (native code, no compiling at run time) must read
+        // every one of them, and print what the command prints in this process.
+        PrimitiveType[] types =
+        [
+            PrimitiveType.Boolean, PrimitiveType.Int, PrimitiveType.Long, PrimitiveType.Float, PrimitiveType.Double,
+            PrimitiveType.String, PrimitiveType.Binary, PrimitiveType.Uuid, PrimitiveType.Decimal(10, 2),
+            PrimitiveType.Date, PrimitiveType.Time, PrimitiveType.Timestamp, PrimitiveType.TimestampTz,
+        ];
+        object?[] Elements(PrimitiveType type) => type.Name switch
+        {
+            "boolean" => [true, null, false],
+            "int" => [1, null, -2],
+            "long" => [1L << 40, null],
+            "float" => [1.5f, null],
+            "double" => [2.25, null],
+            "string" => ["a b", null, ""],
+            "binary" => [new byte[] { 0xCA, 0xFE }, null],
+            "uuid" => [Guid.Parse("0c8a2f4e-9b3d-4c1a-8f6e-2d7b5a1c3e90"), null],
+            "decimal" => [12.34m, null],
+            "date" => [new DateOnly(2024, 2, 29), null],
+            "time" => [new TimeOnly(13, 14, 15), null],
+            "timestamp" => [new DateTime(2024, 5, 6, 7, 8, 9, DateTimeKind.Unspecified), null],
+            _ => [new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.Zero), null],
+        };
+        var fields = new List<NestedField> { new(1, "id", true, PrimitiveType.Long) };
+        for (var i = 0; i < types.Length; i++)
+        {
+            fields.Add(new NestedField(10 + (2 * i), "l_" + types[i].Name.Split('(')[0], false, new ListType(11 + (2 * i), types[i], false)));
+        }
+
+        var catalog = await IcebergSettings.Load(null, _dir, "shop").OpenCatalogAsync(CancellationToken.None);
+        var table = await catalog.CreateTableAsync("shop", "lists", new IcebergSchema(0, fields, [1]));
+        await table.AppendAsync(
+            [[1L, .. types.Select(t => (object?)Elements(t))], [2L, .. types.Select(_ => (object?)null)]],
+            new Dictionary<string, string> { ["pgwire.commit-lsn"] = "0/16B3748" });
+
+        var (code, expected, error) = await RunAsync("show", "-c", _dir, "shop.lists");
+        Assert.Equal("", error);
+        Assert.Equal(0, code);
+        Assert.Contains("{\"a b\",NULL,\"\"}", expected, StringComparison.Ordinal);
+
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(PgWire.Host.Tests.Lrepl.LreplProcess.Executable, ["iceberg", "show", "-c", _dir, "shop.lists"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "pgwire iceberg show did not end within 60 s");
+        var errors = await stderr;
+        Assert.True(errors.Length == 0 && process.ExitCode == 0, $"exit {process.ExitCode}:\n{errors}");
+        Assert.Equal(expected, await stdout);
+    }
+
+    [Fact]
     public async Task Just_the_table_name_finds_the_namespace_holding_it()
     {
         await WriteAsync();
