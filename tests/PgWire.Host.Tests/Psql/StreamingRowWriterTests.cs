@@ -34,14 +34,22 @@ public sealed class StreamingRowWriterTests
             writer.WriteRow(payload);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100_000; i++)
+        // The fewest bytes of three rounds: the runtime itself may allocate on this thread once
+        // while a round runs (a method recompiled at a higher tier: 7,216 bytes once in CI), and a
+        // row that allocates anything shows in every round (100,000 rows, at least 24 bytes each).
+        long allocated = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            writer.WriteRow(payload);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100_000; i++)
+            {
+                writer.WriteRow(payload);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        writer.WriteFooter(101_000);
+        writer.WriteFooter(301_000);
         writer.Flush();
         Assert.Equal(0, allocated);
     }
