@@ -291,7 +291,14 @@ public sealed class LreplCommandTests
             System.Diagnostics.Process.Start("chown", ["postgres", root])!.WaitForExit();
         }
 
-        var port = TestCluster.Port + 97;
+        // A port free now, not one at a fixed distance from the test cluster's: the standby tests
+        // running beside this one take free ports too, and one of them took that one once.
+        int port;
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
         var data = Path.Combine(root, "data");
         try
         {
