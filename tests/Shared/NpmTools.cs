@@ -189,7 +189,7 @@ public sealed class S3rverProcess : IDisposable
     /// <summary>Starts s3rver on <paramref name="port"/>, or on a free port the system picks (kept for restarts).</summary>
     public S3rverProcess(int? port = null)
     {
-        Port = port ?? FreePort();
+        Port = port ?? TestCluster.FreePort();
         Directory.CreateDirectory(_data);
         Directory.CreateDirectory(NpmTools.Dir);
         File.WriteAllText(Path.Combine(NpmTools.Dir, "s3rver-start.js"), Script);
@@ -197,13 +197,6 @@ public sealed class S3rverProcess : IDisposable
     }
 
     public static string? SkipReason => NpmTools.SkipReason(NpmTools.S3rverPackage);
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public int Port { get; }
 

@@ -11,6 +11,14 @@ namespace PgWire.Tests.Shared;
 /// </summary>
 public static class TestCluster
 {
+    /// <summary>A loopback TCP port nothing listens on now (for a server a test starts itself).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public const string NotAvailableReason = "PGWIRE_TEST_PORT not set: run through scripts/test.sh";
 
     public const string SuperUser = "postgres";

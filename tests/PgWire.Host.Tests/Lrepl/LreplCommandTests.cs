@@ -293,12 +293,7 @@ public sealed class LreplCommandTests
 
         // A port free now, not one at a fixed distance from the test cluster's: the standby tests
         // running beside this one take free ports too, and one of them took that one once.
-        int port;
-        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = TestCluster.FreePort();
         var data = Path.Combine(root, "data");
         try
         {

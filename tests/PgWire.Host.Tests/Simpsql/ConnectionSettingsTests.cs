@@ -166,7 +166,7 @@ public sealed class ConnectionSettingsTests : IClassFixture<StandbyServer>, IDis
             environment: env);
 
         // Every host's reason is kept: a refused connection, a standby, then a failed password.
-        var closed = FreePort();
+        var closed = TestCluster.FreePort();
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", TwoHosts(closed, standby, "target_session_attrs=primary")], environment: env);
 
         // prefer-standby goes over the list twice, so a host that is down is reported twice.
@@ -177,13 +177,6 @@ public sealed class ConnectionSettingsTests : IClassFixture<StandbyServer>, IDis
         SimpsqlHarness.AssertSameAsPsql(
             ["-X", "-c", "select 1", $"host={TestCluster.Host},{TestCluster.Host},{TestCluster.Host} port={closed},{standby},{primary} dbname={TestCluster.Database} user={TestCluster.SuperUser} sslmode=disable target_session_attrs=read-write"],
             environment: Isolated(("PGPASSWORD", "wrong")));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [StandbyFact]
