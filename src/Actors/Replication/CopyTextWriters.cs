@@ -55,7 +55,7 @@ public abstract class CopyTextRowWriter : IDisposable
 
     public ReadOnlySpan<byte> WrittenSpan => Buffer.WrittenSpan;
 
-    public void Clear() => Buffer.Clear();
+    public void Clear() => Buffer.ResetWrittenCount();
 
     /// <summary>Takes the next piece of COPY data; a row may be split over several calls.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -18,10 +18,15 @@ namespace PgWire.Actors.Replication;
 /// starts again (it is asked for the position), since the server then sends the transaction again.
 /// </para>
 /// </summary>
-public sealed class FileSinkActor : ReceiveActor
+public sealed class FileSinkActor : UntypedActor
 {
-    /// <summary>Encoded bytes collected before they are written out (a large transaction is written in pieces of this size).</summary>
-    private const int ChunkSize = 1 << 20;
+    /// <summary>
+    /// Encoded bytes collected before they are written out (a large transaction is written in pieces
+    /// of this size). Small enough that a piece is still in the processor's cache when the kernel
+    /// copies it into the page cache: on the 2-core machines here, writing 250 MB took 0.06 s of
+    /// system time in 64-256 KB writes and 0.24-0.39 s in 1 MB writes (bench/README.md).
+    /// </summary>
+    internal const int ChunkSize = 128 * 1024;
 
     private readonly string _path;
     private readonly Func<string, IDataFile> _open;
@@ -61,14 +66,27 @@ public sealed class FileSinkActor : ReceiveActor
         _offset = mark.Offset;
         _ack = ack;
 
-        Receive<TransactionBatch>(OnBatch);
-        Receive<GetSinkPosition>(_ =>
+    }
+
+    // A switch, not ReceiveActor's handlers: those are matched through expression trees, which a
+    // native build interprets, with a reflection call per message.
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
-            // The stream starts (again): it sends every transaction not durable here from its beginning.
-            DropPending();
-            _failed = false;
-            Sender.Tell(new SinkPosition(_lastCommit, _offset));
-        });
+            case TransactionBatch batch:
+                OnBatch(batch);
+                break;
+            case GetSinkPosition:
+                // The stream starts (again): it sends every transaction not durable here from its beginning.
+                DropPending();
+                _failed = false;
+                Sender.Tell(new SinkPosition(_lastCommit, _offset));
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     /// <param name="lastCommit">The last commit recorded as durable in the file.</param>
@@ -349,7 +367,7 @@ public sealed class FileSinkActor : ReceiveActor
         {
             _file!.Write(_csvBuffer.WrittenSpan);
             _offset += _csvBuffer.WrittenCount;
-            _csvBuffer.Clear();
+            _csvBuffer.ResetWrittenCount();
         }
     }
 

@@ -116,7 +116,7 @@ public sealed class LreplStateErased
 public sealed record Persisted(LreplState State, int Changes, bool Accepted = false);
 
 /// <summary>Persists the durable position of one table's replication in the Akka.Persistence journal.</summary>
-public sealed class LsnAckActor : ReceivePersistentActor
+public sealed class LsnAckActor : UntypedPersistentActor
 {
     private readonly int _snapshotEvery;
     private LreplState _state = new();
@@ -132,72 +132,104 @@ public sealed class LsnAckActor : ReceivePersistentActor
         PersistenceId = persistenceId;
         _snapshotEvery = snapshotEvery;
         _progress = progress;
+    }
 
-        Recover<SnapshotOffer>(offer =>
+    // Switches, not ReceivePersistentActor's handlers: those are matched through expression trees,
+    // which a native build interprets, with a reflection call per message.
+    protected override void OnRecover(object message)
+    {
+        switch (message)
         {
-            if (offer.Snapshot is LreplState s)
-            {
+            case SnapshotOffer { Snapshot: LreplState s }:
                 _state = s;
-            }
-        });
-        Recover<LreplEvent>(Apply);
+                break;
+            case LreplEvent e:
+                Apply(e);
+                break;
+        }
+    }
 
-        Command<GetLreplState>(_ => Sender.Tell(_state.Copy()));
-        Command<Durable>(d =>
+    protected override void OnCommand(object message)
+    {
+        switch (message)
         {
-            var sender = Sender;
-            _writer = sender;
-            Persist(new LreplEvent { Kind = "durable", CommitLsn = d.CommitLsn, EndLsn = d.EndLsn, FileOffset = d.FileOffset }, e =>
+            case Durable d:
+                OnDurable(d);
+                break;
+            case CaughtUp c:
+                OnCaughtUp(c);
+                break;
+            case GetLreplState:
+                Sender.Tell(_state.Copy());
+                break;
+            case SnapshotCompleted c:
             {
-                Apply(e);
-                _progress?.StateStoreUp();
-                sender.Tell(new Persisted(_state.Copy(), d.Changes, d.Accepted));
-                MaybeSnapshot();
-            });
-        });
-        Command<SnapshotCompleted>(c =>
-        {
-            var sender = Sender;
-            Persist(new LreplEvent { Kind = "snapshot", CommitLsn = SnapshotCommitLsn(c.ConsistentPoint), EndLsn = c.ConsistentPoint, FileOffset = c.FileOffset, Rows = c.Rows, JsonFormat = c.JsonFormat }, e =>
-            {
-                Apply(e);
-                _progress?.StateStoreUp();
-                sender.Tell(new Persisted(_state.Copy(), 0));
-            });
-        });
-        Command<ResetLreplState>(_ =>
-        {
-            var sender = Sender;
-            Persist(new LreplEvent { Kind = "reset" }, e =>
-            {
-                Apply(e);
-                _progress?.StateStoreUp();
-                sender.Tell(new Persisted(_state.Copy(), 0));
-            });
-        });
-        Command<CaughtUp>(c =>
-        {
-            var sender = Sender;
-            if (c.EndLsn <= _state.EndLsn)
-            {
-                sender.Tell(new PositionRecorded(_state.EndLsn));
-                return;
+                var sender = Sender;
+                Persist(new LreplEvent { Kind = "snapshot", CommitLsn = SnapshotCommitLsn(c.ConsistentPoint), EndLsn = c.ConsistentPoint, FileOffset = c.FileOffset, Rows = c.Rows, JsonFormat = c.JsonFormat }, e =>
+                {
+                    Apply(e);
+                    _progress?.StateStoreUp();
+                    sender.Tell(new Persisted(_state.Copy(), 0));
+                });
+                break;
             }
 
-            _writer = sender;
-            Persist(new LreplEvent { Kind = "position", EndLsn = c.EndLsn }, e =>
+            case ResetLreplState:
             {
-                Apply(e);
-                _progress?.StateStoreUp();
-                sender.Tell(new PositionRecorded(_state.EndLsn));
-                MaybeSnapshot();
-            });
+                var sender = Sender;
+                Persist(new LreplEvent { Kind = "reset" }, e =>
+                {
+                    Apply(e);
+                    _progress?.StateStoreUp();
+                    sender.Tell(new Persisted(_state.Copy(), 0));
+                });
+                break;
+            }
+
+            case EraseLreplState:
+                Erase(Sender);
+                break;
+            case SaveSnapshotSuccess s:
+                DeleteMessages(s.Metadata.SequenceNr);
+                break;
+            case SaveSnapshotFailure or DeleteMessagesSuccess or DeleteMessagesFailure:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void OnDurable(Durable d)
+    {
+        var sender = Sender;
+        _writer = sender;
+        Persist(new LreplEvent { Kind = "durable", CommitLsn = d.CommitLsn, EndLsn = d.EndLsn, FileOffset = d.FileOffset }, e =>
+        {
+            Apply(e);
+            _progress?.StateStoreUp();
+            sender.Tell(new Persisted(_state.Copy(), d.Changes, d.Accepted));
+            MaybeSnapshot();
         });
-        Command<EraseLreplState>(_ => Erase(Sender));
-        Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
-        Command<SaveSnapshotFailure>(_ => { });
-        Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(_ => { });
+    }
+
+    private void OnCaughtUp(CaughtUp c)
+    {
+        var sender = Sender;
+        if (c.EndLsn <= _state.EndLsn)
+        {
+            sender.Tell(new PositionRecorded(_state.EndLsn));
+            return;
+        }
+
+        _writer = sender;
+        Persist(new LreplEvent { Kind = "position", EndLsn = c.EndLsn }, e =>
+        {
+            Apply(e);
+            _progress?.StateStoreUp();
+            sender.Tell(new PositionRecorded(_state.EndLsn));
+            MaybeSnapshot();
+        });
     }
 
     public override string PersistenceId { get; }
@@ -321,13 +353,23 @@ public sealed class LsnAckActor : ReceivePersistentActor
 
         DeleteMessages(long.MaxValue);
         DeleteSnapshots(new SnapshotSelectionCriteria(long.MaxValue, DateTime.MaxValue));
-        BecomeStacked(() =>
+        BecomeStacked(message =>
         {
-            Command<DeleteMessagesSuccess>(_ => Done(null));
-            Command<DeleteMessagesFailure>(f => Done(f.Cause));
-            Command<DeleteSnapshotsSuccess>(_ => Done(null));
-            Command<DeleteSnapshotsFailure>(f => Done(f.Cause));
-            Command<object>(_ => Stash.Stash());
+            switch (message)
+            {
+                case DeleteMessagesSuccess or DeleteSnapshotsSuccess:
+                    Done(null);
+                    break;
+                case DeleteMessagesFailure f:
+                    Done(f.Cause);
+                    break;
+                case DeleteSnapshotsFailure f:
+                    Done(f.Cause);
+                    break;
+                default:
+                    Stash.Stash();
+                    break;
+            }
         });
     }
 

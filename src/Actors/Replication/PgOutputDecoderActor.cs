@@ -43,7 +43,7 @@ public sealed record FrameBatchDecoded(IReadOnlyList<CommittedTransaction> Commi
 /// the shared <see cref="BinaryStreaming"/> to text first, so that the restarted stream asks for text.
 /// </para>
 /// </summary>
-public sealed class PgOutputDecoderActor : ReceiveActor
+public sealed class PgOutputDecoderActor : UntypedActor
 {
     private static readonly CommittedTransaction[] NoneCommitted = [];
 
@@ -101,8 +101,18 @@ public sealed class PgOutputDecoderActor : ReceiveActor
         _binary = binary;
         _skipUpTo = skipUpTo;
         _decoder = new PgOutputDecoder(protocolVersion);
+    }
 
-        Receive<FrameBatch>(OnFrameBatch);
+    protected override void OnReceive(object message)
+    {
+        if (message is FrameBatch batch)
+        {
+            OnFrameBatch(batch);
+        }
+        else
+        {
+            Unhandled(message);
+        }
     }
 
     public static Props Props(StreamTarget target, int protocolVersion, Lsn skipUpTo, bool binary) =>

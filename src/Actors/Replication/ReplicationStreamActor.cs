@@ -328,7 +328,7 @@ public sealed class BinaryStreaming(IPgTypeCatalog catalog)
 /// the rest goes to its sink; a restarted stream finds it in the additions as it was.
 /// </para>
 /// </summary>
-public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
+public sealed class ReplicationStreamActor : UntypedActor, IWithTimers
 {
     private const int MaxInFlight = 4;
     private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(10);
@@ -433,49 +433,79 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         {
             _routes.Add(new Route(added.Route, added.Way ?? Unjoined) { Addition = added, Joined = added.Way is not null });
         }
+    }
 
-        Receive<StartFrom>(OnStartFrom);
-        Receive<Status.Failure>(f =>
+    // Switches, not ReceiveActor's handlers: those are matched through expression trees, which a
+    // native build interprets, with a reflection call per message.
+    protected override void OnReceive(object message)
+    {
+        switch (message)
         {
-            // E.g. the sink's storage is out of reach: counted as a retry of the outage like a failed connection.
-            var reason = f.Cause is LreplException ? f.Cause.Message : "could not read the durable position: " + f.Cause.Message;
-            Failed(reason);
-            throw new InvalidOperationException(reason, f.Cause);
-        });
-        Receive<Connected>(OnConnected);
-        Receive<ConnectionFailed>(f => Fail(f.Error.Message));
-        Receive<ConnectionClosed>(c => Fail(c.Error?.Message ?? "replication connection closed"));
-        Receive<QueryFailed>(f =>
-        {
-            if (_binary && f.Error.Message.Contains("binary", StringComparison.OrdinalIgnoreCase))
+            case FrameBatch batch:
+                OnFrameBatch(batch);
+                break;
+            case FrameBatchDecoded decoded:
+                OnDecoded(decoded);
+                break;
+            case RouteMessage routed:
+                OnRouteMessage(routed);
+                break;
+            case SendStatusTick:
+                SendStatus(false);
+                break;
+            case ReceiveCheck:
+                CheckReceiving();
+                break;
+            case StartFrom start:
+                OnStartFrom(start);
+                break;
+            case Status.Failure f:
             {
-                // E.g. a published table has a type without a send function.
-                _target.Binary?.SwitchToText(f.Error.Message);
+                // E.g. the sink's storage is out of reach: counted as a retry of the outage like a failed connection.
+                var reason = f.Cause is LreplException ? f.Cause.Message : "could not read the durable position: " + f.Cause.Message;
+                Failed(reason);
+                throw new InvalidOperationException(reason, f.Cause);
             }
 
-            Fail($"START_REPLICATION failed: {f.Error.Message}");
-        });
-        Receive<CopyStarted>(_ =>
-        {
-            _progress.Streaming = true;
-            Received();
-            if (_target.ReceiveTimeout > TimeSpan.Zero)
-            {
-                var every = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 100, Math.Min(_target.ReceiveTimeout.Ticks / 4, TimeSpan.TicksPerSecond * 5)));
-                Timers.StartPeriodicTimer("receive", ReceiveCheck.Instance, every);
-            }
+            case Connected connected:
+                OnConnected(connected);
+                break;
+            case ConnectionFailed f:
+                Fail(f.Error.Message);
+                break;
+            case ConnectionClosed c:
+                Fail(c.Error?.Message ?? "replication connection closed");
+                break;
+            case QueryFailed f:
+                if (_binary && f.Error.Message.Contains("binary", StringComparison.OrdinalIgnoreCase))
+                {
+                    // E.g. a published table has a type without a send function.
+                    _target.Binary?.SwitchToText(f.Error.Message);
+                }
 
-            SendStatus(false);
-        });
-        Receive<ReceiveCheck>(_ => CheckReceiving());
-        Receive<FrameBatch>(OnFrameBatch);
-        Receive<FrameBatchDecoded>(OnDecoded);
-        Receive<RouteMessage>(OnRouteMessage);
-        Receive<SendStatusTick>(_ => SendStatus(false));
-        Receive<QueryDone>(_ => Fail("replication stream ended"));
-        Receive<StopReplicationStream>(_ => BeginStop());
-        Receive<AdditionJoined>(_ => JoinAdded());
-        ReceiveAny(_ => { });
+                Fail($"START_REPLICATION failed: {f.Error.Message}");
+                break;
+            case CopyStarted:
+                _progress.Streaming = true;
+                Received();
+                if (_target.ReceiveTimeout > TimeSpan.Zero)
+                {
+                    var every = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond * 100, Math.Min(_target.ReceiveTimeout.Ticks / 4, TimeSpan.TicksPerSecond * 5)));
+                    Timers.StartPeriodicTimer("receive", ReceiveCheck.Instance, every);
+                }
+
+                SendStatus(false);
+                break;
+            case QueryDone:
+                Fail("replication stream ended");
+                break;
+            case StopReplicationStream:
+                BeginStop();
+                break;
+            case AdditionJoined:
+                JoinAdded();
+                break;
+        }
     }
 
     private static readonly StreamSinkRoute Unjoined = new(ActorRefs.Nobody, ActorRefs.Nobody);
@@ -1081,6 +1111,30 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
     private bool _closing;
     private bool _stopping;
 
+    /// <summary>While stopping: batches still coming are dropped, routes finish, the connection's end ends the actor.</summary>
+    private void Stopping(object message)
+    {
+        switch (message)
+        {
+            case FrameBatchDecoded d:
+                foreach (var committed in d.Committed)
+                {
+                    committed.Buffer.Dispose();
+                }
+
+                break;
+            case RouteMessage routed:
+                OnRouteMessage(routed);
+                break;
+            case StopReplicationStream:
+                Context.Stop(Self);
+                break;
+            case Terminated t when t.ActorRef.Equals(_connection):
+                Context.Stop(Self);
+                break;
+        }
+    }
+
     private void BeginStop()
     {
         // No new position is recorded from here: one recorded after the last status would be
@@ -1088,27 +1142,7 @@ public sealed class ReplicationStreamActor : ReceiveActor, IWithTimers
         _stopping = true;
         Timers.CancelAll();
         Timers.StartSingleTimer("stop", StopReplicationStream.Instance, StopTimeout);
-        Become(() =>
-        {
-            Receive<FrameBatch>(_ => { });
-            Receive<FrameBatchDecoded>(d =>
-            {
-                foreach (var committed in d.Committed)
-                {
-                    committed.Buffer.Dispose();
-                }
-            });
-            Receive<RouteMessage>(OnRouteMessage);
-            Receive<StopReplicationStream>(_ => Context.Stop(Self));
-            Receive<Terminated>(t =>
-            {
-                if (t.ActorRef.Equals(_connection))
-                {
-                    Context.Stop(Self);
-                }
-            });
-            ReceiveAny(_ => { });
-        });
+        Become(Stopping);
         foreach (var route in _routes)
         {
             if (route.Accepted > route.DurableCommit)

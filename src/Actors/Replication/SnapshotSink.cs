@@ -12,7 +12,11 @@ namespace PgWire.Actors.Replication;
 /// </summary>
 public sealed partial class FileSnapshotSink : ISnapshotSink
 {
-    private const int DrainThreshold = 1 << 20;
+    /// <summary>
+    /// Encoded bytes collected before they are written out: small enough to be still in the
+    /// processor's cache when the kernel copies them (see <see cref="FileSinkActor.ChunkSize"/>).
+    /// </summary>
+    private const int DrainThreshold = FileSinkActor.ChunkSize;
 
     private readonly string _dataPath;
     private readonly LreplFormat _format;
