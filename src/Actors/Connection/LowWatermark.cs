@@ -16,7 +16,7 @@ internal static class LowWatermark
     private const int SoRcvLowat = 18;
 
     /// <summary>Bytes to queue before a waiting read is woken while streaming.</summary>
-    public const int Bytes = 64 * 1024;
+    public const int Bytes = 256 * 1024;
 
     public static bool Supported { get; } = OperatingSystem.IsLinux();
 

@@ -333,6 +333,7 @@ public sealed class ReplicationStreamActor : UntypedActor, IWithTimers
     private const int MaxInFlight = 4;
     private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan StreamReadCoalesceDelay = TimeSpan.FromMilliseconds(2);
+    private const int StreamReceiveBufferSize = 512 * 1024;
 
     private readonly ConnectionSettings _settings;
     private readonly ConnectionOptions _connectionOptions;
@@ -422,8 +423,15 @@ public sealed class ReplicationStreamActor : UntypedActor, IWithTimers
         }
 
         _settings = settings;
-        // The stream's reads wait a little for more data, so that a trickle of changes arrives in larger batches.
-        _connectionOptions = (connectionOptions ?? ConnectionOptions.Default) with { ReadCoalesceDelay = StreamReadCoalesceDelay };
+        // The stream's reads wait a little for more data, so that a trickle of changes arrives in
+        // larger batches; and a fast stream is read in pieces of up to StreamReceiveBufferSize,
+        // each a hand-off through the actors, unless the configuration asks for larger ones.
+        var options = connectionOptions ?? ConnectionOptions.Default;
+        _connectionOptions = options with
+        {
+            ReadCoalesceDelay = StreamReadCoalesceDelay,
+            ReceiveBufferSize = Math.Max(options.ReceiveBufferSize, StreamReceiveBufferSize),
+        };
         _target = target;
         _routes = [.. routes.Select((r, i) => new Route(i, r))];
         _progress = progress;
