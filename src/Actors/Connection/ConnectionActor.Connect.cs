@@ -315,7 +315,7 @@ public sealed partial class ConnectionActor
                 return;
             }
 
-            var ssl = new SslStream(_stream!, leaveInnerStreamOpen: false, ValidateServerCertificate);
+            var ssl = new SslStream(new ReadAheadStream(_stream!), leaveInnerStreamOpen: false, ValidateServerCertificate);
             ssl.AuthenticateAsClientAsync(TlsOptions(_settings, _endpoint!, clientCertificate)).PipeTo(Self, success: () => new TlsEstablished(ssl), failure: ex => new TlsFailed(ex));
             return;
         }

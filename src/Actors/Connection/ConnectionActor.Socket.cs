@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Buffers;
 using System.Net.Sockets;
 using Akka.Actor;
@@ -43,20 +44,28 @@ public sealed partial class ConnectionActor
         }
 
         var delay = _busy ? _options.ReadCoalesceDelay : TimeSpan.Zero;
-        _ = ReadAsync(stream, _socket, memory, self, delay);
+        _ = ReadAsync(stream, _socket, memory, self, delay, _lowWatermark);
     }
 
-    private static async Task ReadAsync(Stream stream, Socket? socket, Memory<byte> memory, IActorRef self, TimeSpan coalesce)
+    /// <summary>The largest TLS record: header, 16 KiB of data and the most a cipher may add.</summary>
+    private const int MaxTlsRecord = 5 + (16 * 1024) + 2048;
+
+    private static async Task ReadAsync(Stream stream, Socket? socket, Memory<byte> memory, IActorRef self, TimeSpan coalesce, LowWatermark.Mark mark)
     {
         try
         {
             int total;
             if (coalesce > TimeSpan.Zero && socket is not null && LowWatermark.Supported)
             {
-                total = await LowWatermark.ReadAsync(stream, socket, memory, coalesce).ConfigureAwait(false);
+                total = await LowWatermark.ReadAsync(stream, socket, memory, coalesce, mark).ConfigureAwait(false);
             }
             else
             {
+                if (socket is not null && LowWatermark.Supported)
+                {
+                    LowWatermark.Lower(socket, mark);
+                }
+
                 total = await stream.ReadAsync(memory).ConfigureAwait(false);
                 if (coalesce > TimeSpan.Zero && total > 0 && total < memory.Length / 2)
                 {
@@ -65,8 +74,12 @@ public sealed partial class ConnectionActor
             }
 
             // While more bytes are already waiting, keep filling the buffer: one self-message then
-            // carries many rows instead of one TLS record's worth.
-            while (total > 0 && memory.Length - total >= 16 * 1024 && socket is { Available: > 0 })
+            // carries many rows instead of one TLS record's worth. Over TLS only while a whole
+            // record is surely queued, so that these reads never wait: the rest of a record may
+            // be fewer bytes than a raised low-water mark, and only the first read of a round
+            // lowers the mark when it has waited too long.
+            var queuedEnough = stream is SslStream ? MaxTlsRecord : 1;
+            while (total > 0 && memory.Length - total >= 16 * 1024 && socket is not null && socket.Available >= queuedEnough)
             {
                 var n = await stream.ReadAsync(memory[total..]).ConfigureAwait(false);
                 if (n == 0)

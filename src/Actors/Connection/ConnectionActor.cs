@@ -89,6 +89,7 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
     private readonly List<int> _batchOffsets = [];
     private readonly List<int> _batchLengths = [];
     private bool _busy;
+    private readonly LowWatermark.Mark _lowWatermark = new();
 
     private readonly EarlyConnection? _early;
     private bool _earlyPending;

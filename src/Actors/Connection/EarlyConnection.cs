@@ -175,7 +175,7 @@ public sealed class EarlyConnection
                     var clientCertificate = ClientCertificate.Load(settings.SslCert, settings.SslKey, settings.SslPassword) is var (certificate, chain)
                         ? SslStreamCertificateContext.Create(certificate, chain, offline: true)
                         : null;
-                    ssl = new SslStream(stream, leaveInnerStreamOpen: false, (_, cert, chain, errors) => ConnectionActor.ValidateServerCertificate(settings, null, cert, chain, errors));
+                    ssl = new SslStream(new ReadAheadStream(stream), leaveInnerStreamOpen: false, (_, cert, chain, errors) => ConnectionActor.ValidateServerCertificate(settings, null, cert, chain, errors));
                     var options = ConnectionActor.TlsOptions(settings, host, clientCertificate);
                     if (blocking)
                     {
