@@ -8,17 +8,6 @@ namespace PgWire.Actors.Tests.Connection;
 
 public class LowWatermarkTests
 {
-    private static async Task<(Socket Listener, Socket Client, Socket Server)> PairAsync()
-    {
-        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        var server = await listener.AcceptAsync();
-        return (listener, client, server);
-    }
-
     private static int MarkOf(Socket socket)
     {
         Span<byte> value = stackalloc byte[4];
@@ -29,66 +18,60 @@ public class LowWatermarkTests
     [LinuxFact]
     public async Task The_mark_stays_raised_between_stream_reads_and_a_waiting_read_is_woken_within_the_delay()
     {
-        var (listener, client, server) = await PairAsync();
-        using (listener)
-        using (client)
-        using (server)
+        using var pair = await SocketPair.ConnectAsync();
+        var (client, server) = (pair.Client, pair.Server);
+        using var stream = new NetworkStream(client, ownsSocket: false);
+        var mark = new LowWatermark.Mark();
+        var buffer = new byte[512 * 1024];
+
+        // Bytes already queued are taken at once, below the mark; the mark is left raised.
+        server.Send(new byte[100]);
+        while (client.Available < 100)
         {
-            using var stream = new NetworkStream(client, ownsSocket: false);
-            var mark = new LowWatermark.Mark();
-            var buffer = new byte[512 * 1024];
-
-            // Bytes already queued are taken at once, below the mark; the mark is left raised.
-            server.Send(new byte[100]);
-            while (client.Available < 100)
-            {
-                await Task.Delay(1);
-            }
-
-            Assert.Equal(100, await LowWatermark.ReadAsync(stream, client, buffer, TimeSpan.FromSeconds(30), mark));
-            Assert.Equal(LowWatermark.Bytes, MarkOf(client));
-
-            // A read that waits for fewer bytes than the mark is woken by the delay, not by them.
-            var watch = Stopwatch.StartNew();
-            var read = LowWatermark.ReadAsync(stream, client, buffer, TimeSpan.FromMilliseconds(300), mark).AsTask();
-            server.Send(new byte[10]);
-            await Task.Delay(100);
-            Assert.False(read.IsCompleted, "a raised mark should hold back 10 bytes until the delay");
-            Assert.Equal(10, await read.WaitAsync(TimeSpan.FromSeconds(10)));
-            Assert.InRange(watch.ElapsedMilliseconds, 250, 10_000);
-            Assert.Equal(1, MarkOf(client));
-
-            // The next stream read raises it again; a read outside the stream lowers it.
-            server.Send(new byte[5]);
-            while (client.Available < 5)
-            {
-                await Task.Delay(1);
-            }
-
-            Assert.Equal(5, await LowWatermark.ReadAsync(stream, client, buffer, TimeSpan.FromSeconds(30), mark));
-            Assert.Equal(LowWatermark.Bytes, MarkOf(client));
-            LowWatermark.Lower(client, mark);
-            Assert.Equal(1, MarkOf(client));
+            await Task.Delay(1);
         }
+
+        Assert.Equal(100, await LowWatermark.ReadAsync(stream, client, buffer, TimeSpan.FromSeconds(30), mark));
+        Assert.Equal(LowWatermark.Bytes, MarkOf(client));
+
+        // A read that waits for fewer bytes than the mark is woken by the delay, not by them.
+        var watch = Stopwatch.StartNew();
+        var read = LowWatermark.ReadAsync(stream, client, buffer, TimeSpan.FromMilliseconds(300), mark).AsTask();
+        server.Send(new byte[10]);
+        await Task.Delay(100);
+        Assert.False(read.IsCompleted, "a raised mark should hold back 10 bytes until the delay");
+        Assert.Equal(10, await read.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.InRange(watch.ElapsedMilliseconds, 250, 10_000);
+        Assert.Equal(1, MarkOf(client));
+
+        // The next stream read raises it again; a read outside the stream lowers it.
+        server.Send(new byte[5]);
+        while (client.Available < 5)
+        {
+            await Task.Delay(1);
+        }
+
+        Assert.Equal(5, await LowWatermark.ReadAsync(stream, client, buffer, TimeSpan.FromSeconds(30), mark));
+        Assert.Equal(LowWatermark.Bytes, MarkOf(client));
+        LowWatermark.Lower(client, mark);
+        Assert.Equal(1, MarkOf(client));
     }
 
     [LinuxFact]
     public async Task A_waiting_read_is_woken_at_once_when_the_mark_is_reached()
     {
-        var (listener, client, server) = await PairAsync();
-        using (listener)
-        using (client)
-        using (server)
-        {
-            using var stream = new NetworkStream(client, ownsSocket: false);
-            var mark = new LowWatermark.Mark();
-            var buffer = new byte[1024 * 1024];
-            var read = LowWatermark.ReadAsync(stream, client, buffer, TimeSpan.FromSeconds(60), mark).AsTask();
-            server.Send(new byte[LowWatermark.Bytes + 1000]);
-            var n = await read.WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.True(n >= LowWatermark.Bytes, $"woken with {n} bytes");
-            Assert.Equal(LowWatermark.Bytes, MarkOf(client));
-        }
+        using var pair = await SocketPair.ConnectAsync();
+        var (client, server) = (pair.Client, pair.Server);
+        using var stream = new NetworkStream(client, ownsSocket: false);
+        var mark = new LowWatermark.Mark();
+        var buffer = new byte[1024 * 1024];
+        var read = LowWatermark.ReadAsync(stream, client, buffer, TimeSpan.FromSeconds(60), mark).AsTask();
+        var watch = Stopwatch.StartNew();
+        server.Send(new byte[LowWatermark.Bytes + 1000]);
+        var n = await read.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(n > 0);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"woken after {watch.Elapsed}, not by the bytes");
+        Assert.Equal(LowWatermark.Bytes, MarkOf(client));
     }
 }
 
@@ -101,5 +84,35 @@ public sealed class LinuxFactAttribute : FactAttribute
         {
             Skip = "SO_RCVLOWAT coalescing is Linux only";
         }
+    }
+}
+
+/// <summary>Two ends of a loopback TCP connection.</summary>
+internal sealed class SocketPair : IDisposable
+{
+    private SocketPair(Socket client, Socket server)
+    {
+        Client = client;
+        Server = server;
+    }
+
+    public Socket Client { get; }
+
+    public Socket Server { get; }
+
+    public static async Task<SocketPair> ConnectAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!);
+        return new SocketPair(client, await listener.AcceptAsync());
+    }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        Server.Dispose();
     }
 }

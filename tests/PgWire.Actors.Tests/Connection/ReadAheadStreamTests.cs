@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using PgWire.Actors.Connection;
 using Xunit;
@@ -116,12 +115,8 @@ public class ReadAheadStreamTests
     [Fact]
     public async Task Over_a_socket_one_read_takes_everything_queued()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        using var server = await listener.AcceptAsync();
+        using var pair = await SocketPair.ConnectAsync();
+        var (client, server) = (pair.Client, pair.Server);
 
         // Many small sends, as a walsender's records arrive.
         for (var i = 0; i < 200; i++)
