@@ -5,9 +5,10 @@ namespace PgWire.Actors.Connection;
 /// <summary>
 /// Coalesces the reads of a long data stream with the socket's receive low-water mark
 /// (<c>SO_RCVLOWAT</c>): while the mark is raised, the kernel tells the process that the socket is
-/// readable only once that many bytes are queued, instead of once per segment the server sends (a
-/// walsender flushes after every change, so a fast stream arrives as one small segment per row,
-/// and each would wake the runtime's socket thread). The mark stays raised between the stream's
+/// readable once that many bytes are queued (or sooner, when its receive memory runs short),
+/// instead of once per segment the server sends (a walsender flushes after every change, so a
+/// fast stream arrives as one small segment per row, and each would wake the runtime's socket
+/// thread). The mark stays raised between the stream's
 /// reads, so segments that arrive while a batch is being processed wake nobody; a read that
 /// finds bytes queued takes them at once whatever the mark (a non-blocking read does not wait for
 /// it). A read that has to wait and is not woken within the coalesce delay lowers the mark to one
