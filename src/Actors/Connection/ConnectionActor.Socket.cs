@@ -1,5 +1,5 @@
-using System.Net.Security;
 using System.Buffers;
+using System.Net.Security;
 using System.Net.Sockets;
 using Akka.Actor;
 using PgWire.Protocol;

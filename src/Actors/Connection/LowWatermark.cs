@@ -8,13 +8,13 @@ namespace PgWire.Actors.Connection;
 /// readable once that many bytes are queued (or sooner, when its receive memory runs short),
 /// instead of once per segment the server sends (a walsender flushes after every change, so a
 /// fast stream arrives as one small segment per row, and each would wake the runtime's socket
-/// thread). The mark stays raised between the stream's
-/// reads, so segments that arrive while a batch is being processed wake nobody; a read that
-/// finds bytes queued takes them at once whatever the mark (a non-blocking read does not wait for
-/// it). A read that has to wait and is not woken within the coalesce delay lowers the mark to one
-/// byte, which wakes it for whatever is queued, so no byte waits longer than the delay; the next
-/// read raises it again. Before any other read of the connection (queries after the stream, the
-/// close) the mark goes back to one byte. Linux only (other systems read as before).
+/// thread). The mark stays raised between the stream's reads, so segments that arrive while a
+/// batch is being processed wake nobody; a read that finds bytes queued takes them at once
+/// whatever the mark (a non-blocking read does not wait for it). A read that has to wait and is
+/// not woken within the coalesce delay lowers the mark to one byte, which wakes it for whatever
+/// is queued, so no byte waits longer than the delay; the next read raises it again. Before any
+/// other read of the connection (queries after the stream, the close) the mark goes back to one
+/// byte. Linux only (other systems read as before).
 /// </summary>
 internal static class LowWatermark
 {

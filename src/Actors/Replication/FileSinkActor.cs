@@ -65,7 +65,6 @@ public sealed class FileSinkActor : UntypedActor
         _lastCommit = mark.Commit;
         _offset = mark.Offset;
         _ack = ack;
-
     }
 
     // A switch, not ReceiveActor's handlers: those are matched through expression trees, which a

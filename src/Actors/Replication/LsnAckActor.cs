@@ -163,28 +163,11 @@ public sealed class LsnAckActor : UntypedPersistentActor
                 Sender.Tell(_state.Copy());
                 break;
             case SnapshotCompleted c:
-            {
-                var sender = Sender;
-                Persist(new LreplEvent { Kind = "snapshot", CommitLsn = SnapshotCommitLsn(c.ConsistentPoint), EndLsn = c.ConsistentPoint, FileOffset = c.FileOffset, Rows = c.Rows, JsonFormat = c.JsonFormat }, e =>
-                {
-                    Apply(e);
-                    _progress?.StateStoreUp();
-                    sender.Tell(new Persisted(_state.Copy(), 0));
-                });
+                PersistAndAnswer(new LreplEvent { Kind = "snapshot", CommitLsn = SnapshotCommitLsn(c.ConsistentPoint), EndLsn = c.ConsistentPoint, FileOffset = c.FileOffset, Rows = c.Rows, JsonFormat = c.JsonFormat });
                 break;
-            }
-
             case ResetLreplState:
-            {
-                var sender = Sender;
-                Persist(new LreplEvent { Kind = "reset" }, e =>
-                {
-                    Apply(e);
-                    _progress?.StateStoreUp();
-                    sender.Tell(new Persisted(_state.Copy(), 0));
-                });
+                PersistAndAnswer(new LreplEvent { Kind = "reset" });
                 break;
-            }
 
             case EraseLreplState:
                 Erase(Sender);
@@ -198,6 +181,18 @@ public sealed class LsnAckActor : UntypedPersistentActor
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>Persists <paramref name="recorded"/>, applies it and answers the sender with the new state.</summary>
+    private void PersistAndAnswer(LreplEvent recorded)
+    {
+        var sender = Sender;
+        Persist(recorded, e =>
+        {
+            Apply(e);
+            _progress?.StateStoreUp();
+            sender.Tell(new Persisted(_state.Copy(), 0));
+        });
     }
 
     private void OnDurable(Durable d)
