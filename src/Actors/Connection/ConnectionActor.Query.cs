@@ -37,6 +37,10 @@ public sealed partial class ConnectionActor
                 _writer.WriteQuery(m.Sql);
                 BeginBusy(Sender);
                 break;
+            case PipelinedQuery m:
+                _writer.WriteQuery(m.Sql);
+                BeginBusy(Sender);
+                break;
             case ExtendedQuery m:
                 _writer.WriteParse("", m.Sql, []);
                 var values = m.Parameters.Select(p => p is null ? null : _writer.TextEncoding.GetBytes(p)).ToArray();
@@ -89,6 +93,9 @@ public sealed partial class ConnectionActor
             case BatchAck:
                 OnBatchAck();
                 break;
+            case PipelinedQuery m when Sender.Equals(_requester):
+                _pipelined.Enqueue(m.Sql);
+                break;
             case SendCopyData m:
                 _writer.WriteCopyData(m.Data.Span);
                 Send();
@@ -103,6 +110,8 @@ public sealed partial class ConnectionActor
                 break;
             case CancelQuery:
                 SendCancelRequest();
+                _droppedPipelined += _pipelined.Count;
+                _pipelined.Clear();
                 break;
             case Terminate terminate:
                 OnTerminate(terminate.Drain);
@@ -218,6 +227,19 @@ public sealed partial class ConnectionActor
             case BackendMessageCode.ReadyForQuery:
                 var ready = ReadyForQuery.Parse(payload);
                 _requester.Tell(new QueryDone(ready.Status));
+                if (_pipelined.TryDequeue(out var next))
+                {
+                    // The next queued query goes out at once; its messages follow this cycle's.
+                    _writer.WriteQuery(next);
+                    Send();
+                    break;
+                }
+
+                for (; _droppedPipelined > 0; _droppedPipelined--)
+                {
+                    _requester.Tell(PipelinedQueryDropped.Instance);
+                }
+
                 GoReady();
                 break;
             default:

@@ -85,6 +85,11 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
     private bool _established;
 
     private IActorRef _requester = ActorRefs.Nobody;
+
+    // Queries of the requester queued behind the running cycle (PipelinedQuery), written one at each
+    // ReadyForQuery, and how many of them a cancel dropped (answered at the running cycle's end).
+    private readonly Queue<string> _pipelined = new();
+    private int _droppedPipelined;
     private BackendMessageCode _batchCode;
     private readonly List<int> _batchOffsets = [];
     private readonly List<int> _batchLengths = [];

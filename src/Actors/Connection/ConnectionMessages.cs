@@ -8,6 +8,17 @@ namespace PgWire.Actors.Connection;
 public sealed record Query(string Sql);
 
 /// <summary>
+/// A simple-protocol query string queued behind the running query cycle of the same sender without
+/// waiting for its results: it is written the moment the server reports that cycle done
+/// (ReadyForQuery), before the sender has taken that cycle's results, so the server runs it while
+/// the sender is still busy with them. Its events follow the earlier cycle's <see cref="QueryDone"/>,
+/// in order. <see cref="CancelQuery"/> drops the queued queries not written yet: each is answered
+/// with <see cref="PipelinedQueryDropped"/> instead of its events. With nothing running it is a
+/// <see cref="Query"/>; while another sender's cycle runs it waits as one does.
+/// </summary>
+public sealed record PipelinedQuery(string Sql);
+
+/// <summary>
 /// Runs one statement through the extended protocol (Parse, Bind, Describe, Execute, Sync) with
 /// text parameters (null for SQL NULL). <paramref name="ResultFormats"/> are the Bind result
 /// format codes (0 text, 1 binary): none means every column in text, one applies to every
@@ -172,6 +183,15 @@ public sealed record ParametersDescribed(ParameterDescription Description);
 
 /// <summary>ReadyForQuery: the query cycle ended.</summary>
 public sealed record QueryDone(TransactionStatus Status);
+
+/// <summary>A <see cref="PipelinedQuery"/> that was never written: a cancel came while it waited.</summary>
+public sealed class PipelinedQueryDropped
+{
+    public static readonly PipelinedQueryDropped Instance = new();
+    private PipelinedQueryDropped()
+    {
+    }
+}
 
 /// <summary>
 /// Consecutive DataRow or CopyData payloads, in order, sharing one pooled buffer. The receiver

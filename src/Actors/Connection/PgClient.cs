@@ -52,6 +52,7 @@ public sealed class PgClient : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Exception? _closedBy;
     private bool _closed;
+    private int _inFlight;
 
     private PgClient(ClientInbox inbox, IActorRef bridge, IActorRef inboxRef, IActorRef connection, ServerSession session)
     {
@@ -155,6 +156,39 @@ public sealed class PgClient : IAsyncDisposable
     public Task ExecuteAsync(string sql, IQueryObserver observer, CancellationToken cancellationToken = default) =>
         RunAsync(new Query(sql), observer, cancellationToken);
 
+    /// <summary>
+    /// Queues a simple-protocol query string behind the query cycles sent this way whose results were
+    /// not read yet, without waiting for them: it is written to the server the moment the cycle before
+    /// it ends, so the server runs it while the results before it are still being taken (no round
+    /// trip and no processing of results between the two). Read the results of each, in the order
+    /// sent, with <see cref="ReadPipelinedAsync"/>; no other query may run until all are read.
+    /// <see cref="Cancel"/> drops the queued ones not written yet. Only what would be sent next
+    /// whatever the results before it should be sent this way: an error before it does not stop it.
+    /// </summary>
+    public void SendPipelined(string sql)
+    {
+        ThrowIfClosed();
+        Interlocked.Increment(ref _inFlight);
+        _connection.Tell(new PipelinedQuery(sql), _inboxRef);
+    }
+
+    /// <summary>Query cycles sent with <see cref="SendPipelined"/> whose results were not read yet.</summary>
+    public int PipelinedInFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>
+    /// Reads the results of the oldest query sent with <see cref="SendPipelined"/>, until its
+    /// ReadyForQuery; <see cref="OperationCanceledException"/> when a cancel dropped it before it was written.
+    /// </summary>
+    public Task ReadPipelinedAsync(IQueryObserver observer, CancellationToken cancellationToken = default)
+    {
+        if (PipelinedInFlight == 0)
+        {
+            throw new InvalidOperationException("no pipelined query is waiting for its results");
+        }
+
+        return RunAsync(null, observer, cancellationToken);
+    }
+
     /// <summary>Runs one statement with text parameters through the extended protocol.</summary>
     public Task ExecuteExtendedAsync(string sql, IReadOnlyList<string?> parameters, IQueryObserver observer, CancellationToken cancellationToken = default) =>
         RunAsync(new ExtendedQuery(sql, parameters), observer, cancellationToken);
@@ -188,8 +222,13 @@ public sealed class PgClient : IAsyncDisposable
     /// call then ends with <see cref="OperationCanceledException"/> once the server has ended the
     /// query, or after <see cref="CancelGrace"/> with the connection closed.
     /// </summary>
-    private async Task RunAsync(object command, IQueryObserver observer, CancellationToken cancellationToken)
+    private async Task RunAsync(object? command, IQueryObserver observer, CancellationToken cancellationToken)
     {
+        if (command is not null && PipelinedInFlight > 0)
+        {
+            throw new InvalidOperationException("the results of pipelined queries must be read before another query runs");
+        }
+
         if (WaitsSynchronously)
         {
             _gate.Wait(cancellationToken);
@@ -201,10 +240,20 @@ public sealed class PgClient : IAsyncDisposable
 
         try
         {
-            DrainIdleMessages();
-            ThrowIfClosed();
-            cancellationToken.ThrowIfCancellationRequested();
-            _connection.Tell(command, _inboxRef);
+            if (command is null)
+            {
+                // The pipelined query was written already; its messages are the next in the inbox.
+                Interlocked.Decrement(ref _inFlight);
+                ThrowIfClosed();
+            }
+            else
+            {
+                DrainIdleMessages();
+                ThrowIfClosed();
+                cancellationToken.ThrowIfCancellationRequested();
+                _connection.Tell(command, _inboxRef);
+            }
+
             Exception? observerError = null;
             using var abandon = new CancellationTokenSource();
             using var registration = cancellationToken.Register(() =>
@@ -301,6 +350,8 @@ public sealed class PgClient : IAsyncDisposable
                         cancellationToken.ThrowIfCancellationRequested();
                         ThrowIfClosed();
                         return;
+                    case PipelinedQueryDropped:
+                        throw new OperationCanceledException("the query was not sent: a cancel came before its turn");
                 }
             }
         }
@@ -378,7 +429,8 @@ public sealed class PgClient : IAsyncDisposable
     /// <summary>Takes notifications and notices that arrived while idle.</summary>
     public void Poll()
     {
-        if (_gate.Wait(0))
+        // With pipelined queries in flight, what is queued belongs to their results.
+        if (PipelinedInFlight == 0 && _gate.Wait(0))
         {
             try
             {

@@ -3,6 +3,18 @@ using PgWire.Protocol.Settings;
 
 namespace PgWire.Host.Psql;
 
+/// <summary>Lines of an input looked at before they are read, as they came (not decoded yet).</summary>
+public interface IReadAhead
+{
+    /// <summary>
+    /// The line <paramref name="index"/> lines after the next one <see cref="TextReader.ReadLine"/> gives
+    /// (0 is that one), read from the input now if it was not yet; null past the end of the input.
+    /// Its chars are the input's bytes when the input is read as bytes: a line of ASCII only is the
+    /// same text in every client encoding.
+    /// </summary>
+    string? PeekLine(int index);
+}
+
 /// <summary>
 /// The client encoding of a session and how its text is carried: as .NET text for UTF8, byte for byte
 /// (<see cref="PgEncoding.ByteText"/>, one char per byte, the trail bytes of client-only encodings masked: see
@@ -76,17 +88,77 @@ public sealed class ClientCodec
     public string ToCharacterLine(string text) =>
         Encoding.IsUtf8 || text.AsSpan().IndexOfAnyExceptInRange('\0', '\x7f') < 0 ? text : Utf8.GetString(Text.GetBytes(text));
 
-    /// <summary>A reader of <paramref name="inner"/>'s lines as session text; <paramref name="bytes"/> when its chars are bytes.</summary>
+    /// <summary>
+    /// A reader of <paramref name="inner"/>'s lines as session text; <paramref name="bytes"/> when its chars are bytes.
+    /// Each line is decoded when it is read, in the encoding in force then; lines looked at ahead
+    /// (<see cref="IReadAhead"/>) are kept as they came until then.
+    /// </summary>
     public TextReader Reader(TextReader inner, bool bytes) => new LineReader(inner, this, bytes);
 
-    private sealed class LineReader(TextReader inner, ClientCodec codec, bool bytes) : TextReader
+    private sealed class LineReader(TextReader inner, ClientCodec codec, bool bytes) : TextReader, IReadAhead
     {
-        public override string? ReadLine() =>
-            inner.ReadLine() is { } line ? bytes ? codec.FromByteLine(line) : codec.FromCharacterLine(line) : null;
+        // Lines read ahead, not decoded yet (null: the end of the input), and how far the oldest of
+        // them has been taken char by char (Read, Peek).
+        private readonly Queue<string?> _ahead = new();
+        private int _aheadTaken;
 
-        public override int Peek() => inner.Peek();
+        public override string? ReadLine()
+        {
+            string? line;
+            if (_ahead.Count > 0)
+            {
+                if (_ahead.Peek() is null)
+                {
+                    return null;
+                }
 
-        public override int Read() => inner.Read();
+                line = _ahead.Dequeue()![_aheadTaken..];
+                _aheadTaken = 0;
+            }
+            else
+            {
+                line = inner.ReadLine();
+            }
+
+            return line is null ? null : bytes ? codec.FromByteLine(line) : codec.FromCharacterLine(line);
+        }
+
+        public string? PeekLine(int index)
+        {
+            while (_ahead.Count <= index)
+            {
+                if (_ahead.Count > 0 && _ahead.Last() is null)
+                {
+                    return null;
+                }
+
+                _ahead.Enqueue(inner.ReadLine());
+            }
+
+            return _ahead.ElementAt(index);
+        }
+
+        public override int Peek() => _ahead.Count > 0 ? AheadChar(false) : inner.Peek();
+
+        public override int Read() => _ahead.Count > 0 ? AheadChar(true) : inner.Read();
+
+        /// <summary>A char of the oldest line read ahead (its newline after it), as the input would have given it.</summary>
+        private int AheadChar(bool take)
+        {
+            if (_ahead.Peek() is not { } line)
+            {
+                return -1;
+            }
+
+            int c = _aheadTaken < line.Length ? line[_aheadTaken] : '\n';
+            if (take && ++_aheadTaken > line.Length)
+            {
+                _ahead.Dequeue();
+                _aheadTaken = 0;
+            }
+
+            return c;
+        }
 
         protected override void Dispose(bool disposing)
         {

@@ -67,6 +67,9 @@ internal sealed class QueryScanner
 
     public bool AtEnd => _pos >= _line.Length;
 
+    /// <summary>What is left of the current line, not scanned yet.</summary>
+    public string Rest => _line[_pos..];
+
     /// <summary>
     /// At the end of a line, a statement is in <paramref name="buffer"/> and nothing is open (a quote,
     /// a comment, a parenthesis, a BEGIN ... END body): what single-line mode sends.

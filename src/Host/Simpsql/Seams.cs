@@ -29,6 +29,9 @@ public sealed class PlainLineReader : ILineReader
         _promptOutput = promptOutput;
     }
 
+    /// <summary>Where the lines come from.</summary>
+    public TextReader Input => _input;
+
     public string? ReadLine(string prompt)
     {
         if (_promptOutput is not null)

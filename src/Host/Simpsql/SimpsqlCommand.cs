@@ -31,6 +31,16 @@ public sealed record SimpsqlConsole(TextReader Stdin, Stream Stdout, TextWriter 
 
     public bool StdoutIsTerminal { get; init; }
 
+    /// <summary>
+    /// Reading <see cref="Stdin"/> never waits for a writer (a regular file, text in memory): the statements
+    /// of a script on it may be read and sent ahead of the results being printed. Not for a terminal or a
+    /// pipe, whose writer may wait for the output first.
+    /// </summary>
+    public bool StdinReadsAhead { get; init; }
+
+    /// <summary>Called with the session when it has ended (tests read what it counted).</summary>
+    internal Action<SimpsqlSession>? Finished { get; init; }
+
     /// <summary>Called once the first connection is established.</summary>
     public Action? Connected { get; init; }
 
@@ -98,6 +108,7 @@ public static class SimpsqlCommand
             // does it before the first result is printed.
             WhileSystemStarts = () => stdoutStream.Write(ReadOnlySpan<byte>.Empty),
             StdinIsTerminal = TerminalDevice.IsTerminal(0),
+            StdinReadsAhead = TerminalDevice.IsSeekable(0),
             StdoutIsTerminal = TerminalDevice.IsTerminal(1),
             Connected = inherited ? null : () => Environment.SetEnvironmentVariable(InlineSocketCompletions, null),
         };
@@ -194,6 +205,7 @@ public static class SimpsqlCommand
                 Password = password,
                 StdinIsTerminal = console.StdinIsTerminal,
                 StdoutIsTerminal = console.StdoutIsTerminal,
+                StdinReadsAhead = console.StdinReadsAhead && !console.Interactive,
                 Prompter = options.NeverPrompt ? null : prompter,
                 TypedInput = prompter,
                 InheritStreams = console.ExitsAfterRun,
@@ -218,8 +230,15 @@ public static class SimpsqlCommand
 
             await using (client.ConfigureAwait(false))
             {
-                // Lines of standard input are text of the client encoding in force when each is read.
-                return await RunSessionAsync(session, options, console with { Stdin = console.Codec.Reader(console.Stdin, console.StdinBytes) }).ConfigureAwait(false);
+                try
+                {
+                    // Lines of standard input are text of the client encoding in force when each is read.
+                    return await RunSessionAsync(session, options, console with { Stdin = console.Codec.Reader(console.Stdin, console.StdinBytes) }).ConfigureAwait(false);
+                }
+                finally
+                {
+                    console.Finished?.Invoke(session);
+                }
             }
         }
         finally
@@ -325,7 +344,20 @@ public static class SimpsqlCommand
             session.Pset(name, value, true);
         }
 
-        using var cancel = new CancellationTokenSource();
+        // Ctrl+C in a script or a command cancels the running statement and stops the script, as in psql;
+        // the interactive loop has its own handler.
+        void OnScriptCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            e.Cancel = true;
+            session.NoteScriptInterrupt(console.Stderr);
+        }
+
+        bool scriptHandler = !console.Interactive || options.Actions.Count > 0 || options.ListDatabases;
+        if (scriptHandler)
+        {
+            Console.CancelKeyPress += OnScriptCancel;
+        }
+
         try
         {
             if (options.ListDatabases)
@@ -355,7 +387,7 @@ public static class SimpsqlCommand
                 return await RunInteractiveAsync(session, console, options.NoReadline).ConfigureAwait(false);
             }
 
-            return await session.RunInputAsync(new PlainLineReader(console.Stdin, null), console.Stdin, null).ConfigureAwait(false);
+            return await session.RunInputAsync(new PlainLineReader(console.Stdin, null), console.Stdin, null, readAhead: session.StdinReadsAhead).ConfigureAwait(false);
         }
         catch (StopException stop)
         {
@@ -363,6 +395,11 @@ public static class SimpsqlCommand
         }
         finally
         {
+            if (scriptHandler)
+            {
+                Console.CancelKeyPress -= OnScriptCancel;
+            }
+
             session.ResetRedirect();
             session.FlushAll();
             session.CloseLog();
@@ -421,11 +458,7 @@ public static class SimpsqlCommand
         {
             e.Cancel = true;
             session.NoteInterrupt();
-            if (session.QueryRunning)
-            {
-                session.Client.Cancel();
-                console.Stderr.Write("Cancel request sent\n");
-            }
+            session.NoteScriptInterrupt(console.Stderr);
         }
 
         Console.CancelKeyPress += OnCancel;

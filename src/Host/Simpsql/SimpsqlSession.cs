@@ -85,6 +85,9 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
     public bool Interactive { get; set; }
 
+    /// <summary>Standard input never waits for a writer, and statements of a script there may be sent ahead.</summary>
+    public bool StdinReadsAhead { get; set; }
+
     public CancellationToken Cancellation { get; set; }
 
     internal bool OnErrorStop => VariableValues.ParseBool(GetVariable("ON_ERROR_STOP")) == true;
@@ -273,7 +276,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         Interlocked.Increment(ref _queriesRunning);
         try
         {
-            await Client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
+            await RunOnServerAsync(sql, observer, ct).ConfigureAwait(false);
         }
         catch (PgConnectionException ex)
         {
@@ -434,12 +437,18 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     /// Runs the lines of one input; returns 0, 3 when stopped by ON_ERROR_STOP, or throws StopException(2)
     /// when the connection is lost.
     /// </summary>
-    internal async Task<int> RunInputAsync(ILineReader reader, TextReader rawInput, string? fileName, bool checkConditionals = true)
+    /// <param name="readAhead">
+    /// The input never waits for a writer (a file, text in memory): statements may be read and sent
+    /// ahead of the one whose results are printed (see SimpsqlSession.Ahead.cs).
+    /// </param>
+    internal async Task<int> RunInputAsync(ILineReader reader, TextReader rawInput, string? fileName, bool checkConditionals = true, bool readAhead = false)
     {
         var previousInput = _currentInput;
         var previousFile = _currentFile;
         var previousLine = _currentLine;
         var previousConditions = Conditions;
+        var previousReadAhead = _readAhead;
+        _readAhead = readAhead && reader is PlainLineReader plain && ReferenceEquals(plain.Input, rawInput) ? rawInput as IReadAhead : null;
         _currentInput = rawInput;
         _currentFile = fileName;
         _currentLine = 0;
@@ -466,8 +475,20 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             }
 
             int endsOfInput = 0;
+            bool atTerminal = Interactive && fileName is null;
             while (true)
             {
+                if (_scriptInterrupted)
+                {
+                    if (!atTerminal)
+                    {
+                        // psql stops a script after Ctrl+C (at the terminal it only cancels the statement).
+                        return 3;
+                    }
+
+                    _scriptInterrupted = false;
+                }
+
                 bool fromEditor = edited.Count > 0;
                 string? line;
                 if (fromEditor)
@@ -618,7 +639,18 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
                         buffer.Clear();
                         scanner.Reset();
                         history.SaveWithLine();
-                        bool ok = await SendQueryAsync(sql).ConfigureAwait(false);
+                        _loopStatement = sql;
+                        _loopRest = scanner.Rest;
+                        bool ok;
+                        try
+                        {
+                            ok = await SendQueryAsync(sql).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            _loopStatement = null;
+                        }
+
                         _statementLine = 1;
                         if (!ok && OnErrorStop)
                         {
@@ -699,6 +731,8 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         }
         finally
         {
+            await DrainAheadAsync().ConfigureAwait(false);
+            _readAhead = previousReadAhead;
             _currentInput = previousInput;
             _currentFile = previousFile;
             _currentLine = previousLine;
@@ -726,7 +760,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     {
         if (path == "-")
         {
-            return await RunInputAsync(new PlainLineReader(stdin, null), stdin, null).ConfigureAwait(false);
+            return await RunInputAsync(new PlainLineReader(stdin, null), stdin, null, readAhead: StdinReadsAhead).ConfigureAwait(false);
         }
 
         StreamReader file;
@@ -743,7 +777,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
 
         using (var lines = Codec.Reader(file, bytes: true))
         {
-            return await RunInputAsync(new PlainLineReader(lines, null), lines, path).ConfigureAwait(false);
+            return await RunInputAsync(new PlainLineReader(lines, null), lines, path, readAhead: file.BaseStream.CanSeek).ConfigureAwait(false);
         }
     }
 

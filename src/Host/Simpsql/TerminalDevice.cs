@@ -30,6 +30,27 @@ internal static partial class TerminalDevice
         }
     }
 
+    /// <summary>
+    /// True when file descriptor <paramref name="fd"/> is a file that can be read at any position (a regular
+    /// file, /dev/null): reading it never waits for a writer, as a pipe, socket or terminal may.
+    /// </summary>
+    public static bool IsSeekable(int fd)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            return Seek(fd, 0, 1) >= 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The rows and columns of the terminal on standard output; false when it has none (ioctl fails).</summary>
     public static bool TryGetSize(out int rows, out int columns)
     {
@@ -74,6 +95,9 @@ internal static partial class TerminalDevice
         public ushort XPixels;
         public ushort YPixels;
     }
+
+    [LibraryImport("libc", EntryPoint = "lseek")]
+    private static partial long Seek(int fd, long offset, int whence);
 
     [LibraryImport("libc", EntryPoint = "isatty")]
     private static partial int IsATty(int fd);

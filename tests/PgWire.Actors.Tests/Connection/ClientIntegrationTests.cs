@@ -375,6 +375,74 @@ public class ClientIntegrationTests : IAsyncLifetime
     }
 
     [ClusterFact]
+    public async Task Pipelined_queries_run_in_order_and_each_read_takes_its_own_results()
+    {
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password), new ConnectionOptions { ReceiveBufferSize = 4096, MaxUnackedBatches = 1 });
+        client.SendPipelined("SELECT 1 AS one");
+        client.SendPipelined("SELECT 1/0");
+        client.SendPipelined("SELECT g, repeat('x', g % 300) FROM generate_series(1, 20000) g");
+        client.SendPipelined("DO $$ BEGIN RAISE NOTICE 'last'; END $$");
+        Assert.Equal(4, client.PipelinedInFlight);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Run(client, "SELECT 2"));
+
+        var first = new CollectingObserver();
+        await client.ReadPipelinedAsync(first);
+        Assert.Equal("1", first.Rows.Single()[0]);
+        Assert.Equal(["SELECT 1"], first.Tags);
+
+        var second = new CollectingObserver();
+        await client.ReadPipelinedAsync(second);
+        Assert.Equal("22012", Assert.Single(second.Errors).SqlState);
+        Assert.Empty(second.Rows);
+
+        var third = new CollectingObserver();
+        await client.ReadPipelinedAsync(third);
+        Assert.Equal(20000, third.Rows.Count);
+        Assert.Equal("20000", third.Rows[^1][0]);
+        Assert.Empty(third.Notices);
+
+        var fourth = new CollectingObserver();
+        await client.ReadPipelinedAsync(fourth);
+        Assert.Equal("last", Assert.Single(fourth.Notices).Message);
+        Assert.Equal(0, client.PipelinedInFlight);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => client.ReadPipelinedAsync(new CollectingObserver()));
+
+        var after = await Run(client, "SELECT 'after'");
+        Assert.Equal("after", after.Rows.Single()[0]);
+    }
+
+    [ClusterFact]
+    public async Task A_cancel_drops_the_pipelined_queries_that_were_waiting_for_their_turn()
+    {
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
+        string table = "pipelined_dropped_" + Guid.NewGuid().ToString("N")[..8];
+        string marker = "pipelined_sleep_" + Guid.NewGuid().ToString("N")[..8];
+        client.SendPipelined($"SELECT pg_sleep(30) AS {marker}");
+        client.SendPipelined($"CREATE TABLE {table}(a int)");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (TestCluster.RunPsql("-X", "-At", "-c", $"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%AS {marker}'").Stdout.Trim() != "1")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first query never started");
+            await Task.Delay(50);
+        }
+
+        client.Cancel();
+        // On another thread: a client that waits synchronously returns only when the query ends.
+        var first = await Task.Run(async () =>
+        {
+            var observer = new CollectingObserver();
+            await client.ReadPipelinedAsync(observer);
+            return observer;
+        }).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("57014", Assert.Single(first.Errors).SqlState);
+        await Assert.ThrowsAsync<OperationCanceledException>(() => client.ReadPipelinedAsync(new CollectingObserver()));
+        Assert.Equal(0, client.PipelinedInFlight);
+
+        var exists = await Run(client, $"SELECT to_regclass('{table}') IS NOT NULL");
+        Assert.Equal("f", exists.Rows.Single()[0]);
+    }
+
+    [ClusterFact]
     public async Task A_server_that_ends_the_session_is_reported()
     {
         await using var victim = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));

@@ -12,7 +12,7 @@ namespace PgWire.Host.Tests.Simpsql;
 /// <summary>Runs simpsql in-process and the real psql with the same arguments, and compares them.</summary>
 internal static partial class SimpsqlHarness
 {
-    public static (int ExitCode, string Stdout, string Stderr) RunSimpsql(string[] args, string? stdin = null, string? user = null, string? password = null, IReadOnlyDictionary<string, string?>? environment = null)
+    public static (int ExitCode, string Stdout, string Stderr) RunSimpsql(string[] args, string? stdin = null, string? user = null, string? password = null, IReadOnlyDictionary<string, string?>? environment = null, Action<SimpsqlSession>? finished = null)
     {
         var variables = ClusterEnvironment(user ?? TestCluster.SuperUser, password ?? (user is null ? TestCluster.SuperUserPassword : null), environment);
         if (environment is null || !environment.ContainsKey("PGCLIENTENCODING"))
@@ -22,9 +22,32 @@ internal static partial class SimpsqlHarness
 
         using var stdout = new MemoryStream();
         using var stderr = new StringWriter { NewLine = "\n" };
-        var console = new SimpsqlConsole(new StringReader(stdin ?? ""), stdout, stderr, false, new OverlayEnvironment(variables));
+        // Text in memory never waits for a writer: statements are sent ahead as from a file.
+        var console = new SimpsqlConsole(new StringReader(stdin ?? ""), stdout, stderr, false, new OverlayEnvironment(variables))
+        {
+            StdinReadsAhead = true,
+            Finished = session =>
+            {
+                NoteSentAhead(session);
+                finished?.Invoke(session);
+            },
+        };
         int rc = SimpsqlCommand.RunAsync(args, console).GetAwaiter().GetResult();
         return (rc, Encoding.UTF8.GetString(stdout.ToArray()), stderr.ToString());
+    }
+
+    /// <summary>
+    /// Every in-process run checks that each statement sent ahead was the one the input gave next.
+    /// </summary>
+    private static void NoteSentAhead(SimpsqlSession session) =>
+        Assert.True(session.AheadMismatches == 0, $"{session.AheadMismatches} statement(s) sent ahead were not the next statement of the input");
+
+    /// <summary><see cref="RunSimpsql"/>, also saying how many statements were sent ahead of their turn.</summary>
+    public static (int ExitCode, string Stdout, string Stderr, int SentAhead) RunSimpsqlCountingAhead(string[] args, string stdin)
+    {
+        int sentAhead = -1;
+        var (rc, stdout, stderr) = RunSimpsql(args, stdin, finished: session => sentAhead = session.SentAhead);
+        return (rc, stdout, stderr, sentAhead);
     }
 
     /// <summary>simpsql as its own process (for what shares the process: its directory, its children's standard error).</summary>
@@ -69,7 +92,13 @@ internal static partial class SimpsqlHarness
         using var stderrBytes = new MemoryStream();
         using var stderr = new StreamWriter(stderrBytes, codec.WriterEncoding) { AutoFlush = true, NewLine = "\n" };
         using var input = new StreamReader(new MemoryStream(Encoding.Latin1.GetBytes(stdin)), Encoding.Latin1);
-        var console = new SimpsqlConsole(input, stdout, stderr, false, new OverlayEnvironment(variables)) { Codec = codec, StdinBytes = true };
+        var console = new SimpsqlConsole(input, stdout, stderr, false, new OverlayEnvironment(variables))
+        {
+            Codec = codec,
+            StdinBytes = true,
+            StdinReadsAhead = true,
+            Finished = NoteSentAhead,
+        };
         int rc = SimpsqlCommand.RunAsync(args, console).GetAwaiter().GetResult();
         stderr.Flush();
         return (rc, Encoding.Latin1.GetString(stdout.ToArray()), Encoding.Latin1.GetString(stderrBytes.ToArray()));
