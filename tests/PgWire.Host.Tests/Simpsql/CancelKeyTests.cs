@@ -12,7 +12,7 @@ public sealed class CancelKeyTests
     {
         int at = terminal.WaitFor("pgwire_test=> ");
         terminal.Type($"select pg_sleep(60) as {marker};\r");
-        WaitUntilRunning(marker);
+        SimpsqlHarness.WaitUntilRunning(marker);
         terminal.Type("\x03");
         at = terminal.WaitFor("canceling statement due to user request\r\n", at);
         terminal.Type("select 'still connected' as after;\r");
@@ -20,22 +20,6 @@ public sealed class CancelKeyTests
         terminal.Type("\\q\r");
         Assert.Equal(0, terminal.WaitForExit());
         return terminal.Transcript;
-    }
-
-    private static void WaitUntilRunning(string marker)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var (_, count, _) = TestCluster.RunPsql("-X", "-At", "-c", $"select count(*) from pg_stat_activity where state = 'active' and query like '%as {marker};'");
-            if (count.Trim() == "1")
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the statement never started");
-            Thread.Sleep(50);
-        }
     }
 
     [PsqlFact]

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using PgWire.Host.Tests.Lrepl;
 using PgWire.Tests.Shared;
 using Xunit;
 
@@ -101,7 +100,7 @@ public sealed partial class SendAheadTests
     {
         // A writer that waits for the answer to one statement before it writes the next: reading
         // ahead would wait for it, and it for us.
-        using var process = Process.Start(SimpsqlProcess())!;
+        using var process = Process.Start(SimpsqlHarness.SimpsqlProcessStart())!;
         try
         {
             process.StandardInput.Write("select 'first' as answer;\n");
@@ -144,7 +143,7 @@ public sealed partial class SendAheadTests
         {
             // Through perl, which gives the program SIGINT's default disposition first: a test host
             // started in the background may pass it on ignored, and a program keeps an ignored SIGINT.
-            var start = SimpsqlProcess();
+            var start = SimpsqlHarness.SimpsqlProcessStart();
             start.ArgumentList.Insert(0, start.FileName);
             foreach (string arg in new[] { "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die \"exec: $!\"", "--" }.Reverse())
             {
@@ -157,7 +156,7 @@ public sealed partial class SendAheadTests
             using var process = Process.Start(start)!;
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
-            WaitUntilRunning(marker);
+            SimpsqlHarness.WaitUntilRunning(marker);
             Assert.Equal(0, Kill(process.Id, 2));
             Assert.True(process.WaitForExit(30_000), "simpsql did not stop");
             Assert.Equal(3, process.ExitCode);
@@ -171,40 +170,6 @@ public sealed partial class SendAheadTests
         {
             File.Delete(file);
             TestCluster.RunPsql("-X", "-q", "-c", $"drop table if exists {table}");
-        }
-    }
-
-    private static ProcessStartInfo SimpsqlProcess()
-    {
-        var start = new ProcessStartInfo(LreplProcess.Executable)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[] { "simpsql", "-X", "-h", TestCluster.Host, "-p", TestCluster.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", TestCluster.SuperUser, "-d", TestCluster.Database })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["PGPASSWORD"] = TestCluster.SuperUserPassword;
-        return start;
-    }
-
-    private static void WaitUntilRunning(string marker)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var (_, count, _) = TestCluster.RunPsql("-X", "-At", "-c", $"select count(*) from pg_stat_activity where state = 'active' and query like '%as {marker};'");
-            if (count.Trim() == "1")
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "the statement never started");
-            Thread.Sleep(50);
         }
     }
 

@@ -53,6 +53,18 @@ internal static partial class SimpsqlHarness
     /// <summary>simpsql as its own process (for what shares the process: its directory, its children's standard error).</summary>
     public static (int ExitCode, string Stdout, string Stderr) RunSimpsqlProcess(string stdin, IReadOnlyDictionary<string, string?>? environment = null)
     {
+        using var process = Process.Start(SimpsqlProcessStart(environment))!;
+        process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000));
+        return (process.ExitCode, stdout, stderr.Result);
+    }
+
+    /// <summary>The executable's simpsql connected to the test cluster as the superuser, its standard streams redirected.</summary>
+    public static ProcessStartInfo SimpsqlProcessStart(IReadOnlyDictionary<string, string?>? environment = null)
+    {
         var start = new ProcessStartInfo(LreplProcess.Executable)
         {
             RedirectStandardInput = true,
@@ -71,13 +83,24 @@ internal static partial class SimpsqlHarness
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start)!;
-        process.StandardInput.Write(stdin);
-        process.StandardInput.Close();
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000));
-        return (process.ExitCode, stdout, stderr.Result);
+        return start;
+    }
+
+    /// <summary>Waits until a statement ending in <c>as MARKER;</c> is running on the test cluster.</summary>
+    public static void WaitUntilRunning(string marker)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var (_, count, _) = TestCluster.RunPsql("-X", "-At", "-c", $"select count(*) from pg_stat_activity where state = 'active' and query like '%as {marker};'");
+            if (count.Trim() == "1")
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the statement never started");
+            Thread.Sleep(50);
+        }
     }
 
     /// <summary>
