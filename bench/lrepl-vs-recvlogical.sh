@@ -67,11 +67,16 @@ fi
 table=lrb_stream pub=lrb_stream_pub
 work=$(mktemp -d "${TMPDIR:-/tmp}/lrb-stream.XXXXXX")
 pid=
+# run_one runs in a subshell: the consumer it started and its slot are noted in files, so that an
+# interrupted run stops the one and drops the other (a slot left behind holds the server's WAL).
 cleanup() {
     [[ -n $pid ]] && stop_pid "$pid"
+    [[ -s $work/running ]] && stop_pid "$(<"$work/running")"
+    [[ -s $work/slot ]] && { drop_slot "$(<"$work/slot")" || :; }
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 last_md5=$(q "SELECT md5('$rows')")
 
 fresh_table() {
@@ -85,6 +90,7 @@ start_lrepl() {
     "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
         --slot "$1" -c "$work/cfg" 2>"$work/out" &
     pid=$!
+    echo "$pid" >"$work/running"
 }
 # lrepl with a config file: start_lrepl_conf SLOT HOCON
 start_lrepl_conf() {
@@ -93,6 +99,7 @@ start_lrepl_conf() {
     "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
         --slot "$1" -c "$work/cfg" --config "$work/lrepl.conf" 2>"$work/out" &
     pid=$!
+    echo "$pid" >"$work/running"
 }
 # lrepl into an Iceberg table (the embedded default under the config dir), a commit a second.
 start_lreplice() {
@@ -100,6 +107,7 @@ start_lreplice() {
     "$bin" lrepl -u "$user" -P "${PGPASSWORD:-}" -H "$host" -p "$port" -d "$db" -t "$table" -L "$pub" \
         --slot "$1" -c "$work/cfg" --sink iceberg --commit-interval 1s 2>"$work/out" &
     pid=$!
+    echo "$pid" >"$work/running"
 }
 # lrepl into the data file, measured like lreplice: until the slot confirms the INSERT.
 start_lreplfile() { start_lrepl "$1"; }
@@ -113,12 +121,14 @@ start_recvlogical() {
     pg_recvlogical -d "$db" --slot "$1" --start -o proto_version=1 -o publication_names="$pub" \
         --status-interval=1 -f "$work/recv.out" 2>"$work/out" &
     pid=$!
+    echo "$pid" >"$work/running"
 }
 start_npgsql() {
     ((resume)) || pg_recvlogical -d "$db" --slot "$1" --create-slot -P pgoutput
     "$npgsql_dir/NpgsqlConsumer" "Host=$host;Port=$port;Username=$user;Password=${PGPASSWORD:-};Database=$db" \
         "$1" "$pub" "$rows" --linger >"$work/out" 2>&1 &
     pid=$!
+    echo "$pid" >"$work/running"
 }
 
 done_lrepl() { tail -c 400 "$work/cfg/$table.data" 2>/dev/null | grep -q "\"key\":{\"id\":$rows}"; }
@@ -149,6 +159,7 @@ check_npgsql() { grep -q "inserts=$rows " "$work/out" || die "npgsql consumer: $
 run_one() {
     local c=$1 slot=lrb_stream_$1
     drop_slot "$slot"
+    echo "$slot" >"$work/slot"
     fresh_table
     resume=0
     "start_$c" "$slot"
@@ -185,6 +196,7 @@ run_one() {
     pid=
     "check_$c"
     drop_slot "$slot"
+    rm -f "$work/slot" "$work/running"
     echo "$(elapsed "$t0" "$t1") $(minus "$cpu1" "$cpu0") $(elapsed "$t_ins" "$t0")"
 }
 
