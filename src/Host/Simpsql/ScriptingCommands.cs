@@ -630,9 +630,30 @@ internal sealed partial class SimpsqlSession
     }
 
     /// <summary>Runs a statement of simpsql's own (BEGIN, savepoints) without printing; its error message, or null.</summary>
-    private async Task<string?> RunInternalAsync(string sql)
+    /// <summary>
+    /// A statement run on simpsql's own behalf, as psql's PSQLexec runs one (the BEGIN and COMMIT of
+    /// -1): shown first with ECHO_HIDDEN, its error printed; false when it failed or was not run
+    /// (ECHO_HIDDEN noexec).
+    /// </summary>
+    internal async Task<bool> RunHiddenStatementAsync(string sql)
     {
-        var observer = new DescribeObserver();
+        if (!ShowHiddenQuery(sql))
+        {
+            return false;
+        }
+
+        if (await RunInternalAsync(sql, showNotices: true).ConfigureAwait(false) is { } error)
+        {
+            LogError(error, false);
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task<string?> RunInternalAsync(string sql, bool showNotices = false)
+    {
+        var observer = new DescribeObserver { Notices = showNotices ? notice => ReportServerMessage(notice, null, false) : null };
         await OrConnectionLostAsync(Client.ExecuteAsync(sql, observer, Cancellation)).ConfigureAwait(false);
         return observer.Error is { } error ? ErrorFormatter.Format(error, null, true) : null;
     }
@@ -785,9 +806,10 @@ internal sealed partial class SimpsqlSession
 
         public void OnError(PostgresErrorFields error) => Error ??= error;
 
-        public void OnNotice(PostgresErrorFields notice)
-        {
-        }
+        /// <summary>Where notices go; dropped when null.</summary>
+        public Action<PostgresErrorFields>? Notices { get; init; }
+
+        public void OnNotice(PostgresErrorFields notice) => Notices?.Invoke(notice);
 
         public void OnCopyOutStart(CopyResponse response)
         {

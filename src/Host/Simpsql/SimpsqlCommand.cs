@@ -367,6 +367,13 @@ public static class SimpsqlCommand
 
             if (options.Actions.Count > 0)
             {
+                // -1: the -c and -f actions run inside one transaction, BEGIN before the first and
+                // COMMIT after the last (ROLLBACK when one failed and ON_ERROR_STOP is set), as psql does.
+                if (options.SingleTransaction && !await session.RunHiddenStatementAsync("BEGIN").ConfigureAwait(false) && session.OnErrorStop)
+                {
+                    return 3;
+                }
+
                 int rc = 0;
                 foreach (var action in options.Actions)
                 {
@@ -377,6 +384,13 @@ public static class SimpsqlCommand
                     {
                         break;
                     }
+                }
+
+                if (options.SingleTransaction
+                    && !await session.RunHiddenStatementAsync(rc == 0 || !session.OnErrorStop ? "COMMIT" : "ROLLBACK").ConfigureAwait(false)
+                    && session.OnErrorStop)
+                {
+                    return 3;
                 }
 
                 return rc;
@@ -508,6 +522,8 @@ public static class SimpsqlCommand
         "                           set psql variable NAME to VALUE\n" +
         "  -V, --version            output version information, then exit\n" +
         "  -X, --no-psqlrc          do not read startup file (accepted, never read)\n" +
+        "  -1 (\"one\"), --single-transaction\n" +
+        "                           execute as a single transaction (if non-interactive)\n" +
         "  -?, --help               show this help, then exit\n\n" +
         "Input and output options:\n" +
         "  -a, --echo-all           echo all input from script\n" +
