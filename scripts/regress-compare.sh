@@ -2,7 +2,7 @@
 # Runs PostgreSQL 15's regression SQL through psql 15 and through simpsql, the way pg_regress
 # runs it, and compares the two outputs line by line.
 #
-#   scripts/regress-compare.sh [--check] [--simpsql PATH] [--psql PATH] [--fixtures DIR]
+#   scripts/regress-compare.sh [--check] [--file] [--simpsql PATH] [--psql PATH] [--fixtures DIR]
 #                              [--results DIR] [--timeout SECONDS] [--times FILE] [FILE.sql|NAME ...]
 #
 # For each file: a database is set up once per run from template0 with test_setup.sql (always
@@ -28,6 +28,10 @@
 # passes, a file listed in tests/regress/known-differences.txt that still differs is "not
 # executed" (shown as skipped), anything else fails.
 #
+# --file: each client reads the file as `-f FILE` instead of from standard input, so that every
+# error and notice carries "psql:FILE:LINE:" (simpsql's "simpsql:FILE:LINE:" is compared as
+# psql's): the line numbers are compared too. Its test results are named regress-f/NAME.
+#
 # --check: exits 1 when a file not in the known-differences list differs, or when a listed
 # file now matches (remove it from the list then: the list only shrinks).
 #
@@ -45,6 +49,7 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 check=0
+as_file=
 simpsql=${PGWIRE_SIMPSQL:-$root/src/Host/bin/Release/net10.0/pgwire}
 psql_bin=${PGWIRE_PSQL:-/usr/lib/postgresql/15/bin/psql}
 fixtures=${PGWIRE_REGRESS_FIXTURES:-$root/../shared/fixtures/pg-regress-15}
@@ -62,6 +67,7 @@ usage() {
 while (($#)); do
     case $1 in
     --check) check=1 ;;
+    --file) as_file=1 ;;
     --simpsql) simpsql=${2:?}; shift ;;
     --psql) psql_bin=${2:?}; shift ;;
     --fixtures) fixtures=${2:?}; shift ;;
@@ -111,7 +117,7 @@ write_trx() {
 }
 
 trx_row() { # NAME OUTCOME MESSAGE
-    trx_rows+=("<UnitTestResult testName=\"regress/$(xml_escape "$1")\" outcome=\"$2\"><Output><StdOut>$(xml_escape "$3")</StdOut></Output></UnitTestResult>")
+    trx_rows+=("<UnitTestResult testName=\"regress${as_file:+-f}/$(xml_escape "$1")\" outcome=\"$2\"><Output><StdOut>$(xml_escape "$3")</StdOut></Output></UnitTestResult>")
 }
 
 skip_all() {
@@ -273,8 +279,17 @@ for name in "${files[@]}"; do
             start_cmd=("$simpsql" simpsql -X -q -d "$db" -c 'select 1')
         fi
         t0=$EPOCHREALTIME
-        run_env "$name" timeout -k 5 "$per_file_timeout" "${cmd[@]}" <"$file" >"$out" 2>&1
-        rc=$?
+        if [[ -n $as_file ]]; then
+            run_env "$name" timeout -k 5 "$per_file_timeout" "${cmd[@]}" -f "$file" </dev/null >"$out" 2>&1
+            rc=$?
+            if [[ $client == simpsql ]]; then
+                awk -v from="simpsql:$file:" -v to="psql:$file:" \
+                    'index($0, from) == 1 { $0 = to substr($0, length(from) + 1) } { print }' "$out" >"$out.tmp" && mv "$out.tmp" "$out"
+            fi
+        else
+            run_env "$name" timeout -k 5 "$per_file_timeout" "${cmd[@]}" <"$file" >"$out" 2>&1
+            rc=$?
+        fi
         [[ -n $times ]] && printf '%s %s %s\n' "$name" "$client" "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')" >>"$times"
         if [[ -n $times ]]; then
             t0=$EPOCHREALTIME

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test project of PgWire.sln, then scripts/regress-compare.sh --check, and ends
+# Runs every test project of PgWire.sln, then scripts/regress-compare.sh --check (the files on
+# standard input, then as -f FILE), and ends
 # with one line: "N passed, N failed[, N skipped]".
 #
 # When PGWIRE_TEST_PORT is set the tests use the cluster it describes (see
@@ -95,6 +96,8 @@ fi
 # skipped while they still differ. Skipped as a whole, with a message, without the fixtures.
 if ((built)); then
     bash scripts/regress-compare.sh --check --results "$results/regress" || status=$?
+    # Again with each file given as -f FILE: the "psql:FILE:LINE:" prefixes, line numbers included.
+    bash scripts/regress-compare.sh --check --file --results "$results/regress-f" || status=$?
 fi
 
 # Each test project writes one .trx; add up their <Counters .../> elements.
