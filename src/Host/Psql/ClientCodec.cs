@@ -97,9 +97,9 @@ public sealed class ClientCodec
 
     private sealed class LineReader(TextReader inner, ClientCodec codec, bool bytes) : TextReader, IReadAhead
     {
-        // Lines read ahead, not decoded yet (null: the end of the input), and how far the oldest of
-        // them has been taken char by char (Read, Peek).
-        private readonly Queue<string?> _ahead = new();
+        // Lines read ahead, not decoded yet, and how far the oldest of them has been taken char by
+        // char (Read, Peek). The end of the input is not kept: a file that grows is read on.
+        private readonly List<string> _ahead = [];
         private int _aheadTaken;
 
         public override string? ReadLine()
@@ -107,12 +107,8 @@ public sealed class ClientCodec
             string? line;
             if (_ahead.Count > 0)
             {
-                if (_ahead.Peek() is null)
-                {
-                    return null;
-                }
-
-                line = _ahead.Dequeue()![_aheadTaken..];
+                line = _ahead[0][_aheadTaken..];
+                _ahead.RemoveAt(0);
                 _aheadTaken = 0;
             }
             else
@@ -127,15 +123,15 @@ public sealed class ClientCodec
         {
             while (_ahead.Count <= index)
             {
-                if (_ahead.Count > 0 && _ahead.Last() is null)
+                if (inner.ReadLine() is not { } line)
                 {
                     return null;
                 }
 
-                _ahead.Enqueue(inner.ReadLine());
+                _ahead.Add(line);
             }
 
-            return _ahead.ElementAt(index);
+            return _ahead[index];
         }
 
         public override int Peek() => _ahead.Count > 0 ? AheadChar(false) : inner.Peek();
@@ -145,15 +141,11 @@ public sealed class ClientCodec
         /// <summary>A char of the oldest line read ahead (its newline after it), as the input would have given it.</summary>
         private int AheadChar(bool take)
         {
-            if (_ahead.Peek() is not { } line)
-            {
-                return -1;
-            }
-
+            string line = _ahead[0];
             int c = _aheadTaken < line.Length ? line[_aheadTaken] : '\n';
             if (take && ++_aheadTaken > line.Length)
             {
-                _ahead.Dequeue();
+                _ahead.RemoveAt(0);
                 _aheadTaken = 0;
             }
 
