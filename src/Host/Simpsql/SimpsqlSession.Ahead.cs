@@ -41,6 +41,9 @@ internal sealed partial class SimpsqlSession
     // The next statement, sent to the server already; its results are not read yet.
     private string? _sentAhead;
 
+    // Ctrl+C came while a script ran (NoteScriptInterrupt).
+    private volatile bool _scriptInterrupted;
+
     /// <summary>Statements the main loop found different from the one sent ahead of it (never expected; tests read it).</summary>
     internal int AheadMismatches { get; private set; }
 
@@ -53,9 +56,13 @@ internal sealed partial class SimpsqlSession
         && (GetVariable("ON_ERROR_ROLLBACK") ?? "off").Equals("off", StringComparison.OrdinalIgnoreCase)
         && !_scriptInterrupted;
 
-    /// <summary>Sends a statement and reads its results, or reads the results of the one sent ahead.</summary>
+    /// <summary>
+    /// Sends a statement and reads its results, or reads the results of the one sent ahead; either way
+    /// the statement after it is queued behind it when it may be.
+    /// </summary>
     private async Task RunOnServerAsync(string sql, ResultObserver observer, CancellationToken ct)
     {
+        bool sent = false;
         if (_sentAhead is { } ahead)
         {
             _sentAhead = null;
@@ -69,32 +76,30 @@ internal sealed partial class SimpsqlSession
                 return;
             }
 
-            SendNextAhead(sql);
-            await Client.ReadPipelinedAsync(observer, ct).ConfigureAwait(false);
+            sent = true;
+        }
+
+        // Only the main loop's statements look ahead, and none past a COPY, whose data lines follow it.
+        string? next = ReferenceEquals(sql, _loopStatement) && MaySendAhead && !IsCopy(sql) ? NextStatement() : null;
+        if (!sent && next is null)
+        {
+            await Client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
             return;
         }
 
-        if (ReferenceEquals(sql, _loopStatement) && MaySendAhead && !IsCopy(sql) && NextStatement() is { } next)
+        if (!sent)
         {
             Client.SendPipelined(sql);
-            Client.SendPipelined(next);
-            _sentAhead = next;
-            SentAhead++;
-            await Client.ReadPipelinedAsync(observer, ct).ConfigureAwait(false);
-            return;
         }
 
-        await Client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
-    }
-
-    private void SendNextAhead(string sql)
-    {
-        if (ReferenceEquals(sql, _loopStatement) && MaySendAhead && NextStatement() is { } next)
+        if (next is not null)
         {
             Client.SendPipelined(next);
             _sentAhead = next;
             SentAhead++;
         }
+
+        await Client.ReadPipelinedAsync(observer, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -186,7 +191,7 @@ internal sealed partial class SimpsqlSession
         {
             await Client.ReadPipelinedAsync(new DiscardResults(), CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is PgConnectionException or OperationCanceledException or InvalidOperationException)
+        catch (Exception ex) when (ex is PgConnectionException or OperationCanceledException)
         {
             // the connection is gone; whatever reads it next reports that
         }
@@ -205,8 +210,6 @@ internal sealed partial class SimpsqlSession
             stderr.Write("Cancel request sent\n");
         }
     }
-
-    private volatile bool _scriptInterrupted;
 
     private sealed class DiscardResults : QueryObserver
     {
