@@ -11,8 +11,8 @@ namespace PgWire.Actors.Connection;
 /// <summary>
 /// The client side of one authentication exchange with one server: the answers to the server's
 /// authentication requests (cleartext password, md5, SCRAM-SHA-256 with or without channel
-/// binding) and the checks libpq makes on them (channel_binding=require, a server that ends SCRAM
-/// without proving it knows the password). It belongs to the <see cref="ConnectionActor"/> of the
+/// binding) and the checks libpq makes on them (require_auth, sslcertmode=require,
+/// channel_binding=require, a server that ends SCRAM without proving it knows the password). It belongs to the <see cref="ConnectionActor"/> of the
 /// session; an <see cref="EarlyConnection"/> may run its first steps before the actor exists and
 /// hand it over where it stands.
 /// </summary>
@@ -23,6 +23,7 @@ internal sealed class AuthExchange
     private readonly string _where;
     private readonly SslStream? _ssl;
     private ScramSha256Client? _scram;
+    private bool _passwordSent;
 
     /// <param name="hostIndex">The position in <see cref="ConnectionSettings.Hosts"/> of the server (for its password file entry).</param>
     /// <param name="where">How errors name the server ("connection to server at ... failed").</param>
@@ -46,6 +47,21 @@ internal sealed class AuthExchange
     /// </summary>
     public void OnRequest(AuthenticationRequest request, FrontendWriter writer)
     {
+        // The checks libpq makes before it answers anything: sslcertmode=require, then require_auth.
+        if (request.Kind == AuthenticationKind.Ok && _settings.SslCertMode == SslCertMode.Require && _ssl?.LocalCertificate is null)
+        {
+            // A configured certificate is sent whenever the server asks for one.
+            var reason = _ssl is not null && _settings.SslCert is { } certFile && !File.Exists(certFile)
+                ? "server accepted connection without a valid SSL certificate"
+                : "server did not request an SSL certificate";
+            throw new PgConnectionException(ConnectionFailureKind.Authentication, $"{_where}: {reason}");
+        }
+
+        if (_settings.RequireAuth?.Refusal(request.Kind, _passwordSent || _scram is { ServerVerified: true }) is { } refusal)
+        {
+            throw new PgConnectionException(ConnectionFailureKind.Authentication, $"{_where}: {refusal}");
+        }
+
         switch (request.Kind)
         {
             case AuthenticationKind.Ok:
@@ -63,11 +79,13 @@ internal sealed class AuthExchange
             case AuthenticationKind.CleartextPassword:
                 RefuseWithoutChannelBinding("password");
                 writer.WritePassword(RequirePassword());
+                _passwordSent = true;
                 Method = "password";
                 break;
             case AuthenticationKind.Md5Password:
                 RefuseWithoutChannelBinding("md5");
                 writer.WritePassword(Md5Password.Compute(_settings.User, RequirePassword(), request.Data));
+                _passwordSent = true;
                 Method = "md5";
                 break;
             case AuthenticationKind.Sasl:

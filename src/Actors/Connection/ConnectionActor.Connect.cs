@@ -64,7 +64,7 @@ public sealed partial class ConnectionActor
 
         var host = _settings.Hosts[_hostOrder[_hostIndex++]];
         var timeout = _settings.ConnectTimeout;
-        OpenSocketAsync(host, timeout, _settings.LoadBalanceHosts).PipeTo(Self, success: m => m, failure: ex => new SocketOpenFailed(ex.Message));
+        OpenSocketAsync(host, timeout, _settings.LoadBalanceHosts, _settings).PipeTo(Self, success: m => m, failure: ex => new SocketOpenFailed(ex.Message));
     }
 
     internal static bool IsUnixSocket(HostSpec host) => host.Host.StartsWith('/') || host.Host.StartsWith('@');
@@ -75,7 +75,8 @@ public sealed partial class ConnectionActor
 
     internal static string SocketPath(HostSpec host) => Path.Combine(host.Host, $".s.PGSQL.{host.Port}");
 
-    internal static async Task<object> OpenSocketAsync(HostSpec host, TimeSpan? timeout, bool shuffleAddresses = false)
+    /// <param name="settings">The socket options and peer checks to apply (<see cref="SocketSetup"/>); null for none.</param>
+    internal static async Task<object> OpenSocketAsync(HostSpec host, TimeSpan? timeout, bool shuffleAddresses = false, ConnectionSettings? settings = null)
     {
         using var cts = timeout is { } t && t > TimeSpan.Zero ? new CancellationTokenSource(t) : new CancellationTokenSource();
         if (IsUnixSocket(host))
@@ -85,7 +86,6 @@ public sealed partial class ConnectionActor
             try
             {
                 await unix.ConnectAsync(new UnixDomainSocketEndPoint(path), cts.Token).ConfigureAwait(false);
-                return new SocketOpened(unix, host);
             }
             catch (Exception ex)
             {
@@ -93,6 +93,14 @@ public sealed partial class ConnectionActor
                 var reason = ex is SocketException se ? SocketReason(se) : ex is OperationCanceledException ? "timeout expired" : ex.Message;
                 return new SocketOpenFailed($"{Describe(host)}: {reason}\n\tIs the server running locally and accepting connections on that socket?");
             }
+
+            if (SocketSetup.Prepare(unix, host, settings) is { } refused)
+            {
+                unix.Dispose();
+                return new SocketOpenFailed($"{Describe(host)}: {refused}");
+            }
+
+            return new SocketOpened(unix, host);
         }
 
         IPAddress[] addresses;
@@ -126,6 +134,12 @@ public sealed partial class ConnectionActor
             try
             {
                 await socket.ConnectAsync(new IPEndPoint(address, host.Port), cts.Token).ConfigureAwait(false);
+                if (SocketSetup.Prepare(socket, host, settings) is { } refused)
+                {
+                    socket.Dispose();
+                    return new SocketOpenFailed($"{Describe(host)}: {refused}");
+                }
+
                 return new SocketOpened(socket, host);
             }
             catch (Exception ex)
@@ -304,9 +318,7 @@ public sealed partial class ConnectionActor
             SslStreamCertificateContext? clientCertificate;
             try
             {
-                clientCertificate = ClientCertificate.Load(_settings.SslCert, _settings.SslKey, _settings.SslPassword) is var (certificate, chain)
-                    ? SslStreamCertificateContext.Create(certificate, chain, offline: true)
-                    : null;
+                clientCertificate = LoadClientCertificate(_settings);
             }
             catch (Exception ex)
             {
@@ -357,11 +369,11 @@ public sealed partial class ConnectionActor
     /// <summary>The TLS handshake's options for <paramref name="host"/>.</summary>
     internal static SslClientAuthenticationOptions TlsOptions(ConnectionSettings settings, HostSpec host, SslStreamCertificateContext? clientCertificate)
     {
-        _ = settings;
         return new SslClientAuthenticationOptions
         {
-            TargetHost = host.Host,
-            EnabledSslProtocols = SslProtocols.None,
+            // Without SNI no name is given to the handshake; verify-full then checks the name itself.
+            TargetHost = settings.SslSni ? host.Host : string.Empty,
+            EnabledSslProtocols = settings.TlsProtocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ClientCertificateContext = clientCertificate,
 
@@ -378,10 +390,19 @@ public sealed partial class ConnectionActor
     }
 
     private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
-        ValidateServerCertificate(_settings, message => _log.Warning("{0}", message), certificate, chain, errors);
+        ValidateServerCertificate(_settings, _endpoint!.Host, message => _log.Warning("{0}", message), certificate, chain, errors);
 
-    /// <summary>libpq's check of the server certificate for the sslmode and sslrootcert of <paramref name="settings"/>.</summary>
-    internal static bool ValidateServerCertificate(ConnectionSettings settings, Action<string>? warn, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    /// <summary>
+    /// The client certificate of <paramref name="settings"/> (sslcert, sslkey, sslpassword), or null when
+    /// there is none or sslcertmode=disable (then the files are not read, as libpq does not read them).
+    /// </summary>
+    internal static SslStreamCertificateContext? LoadClientCertificate(ConnectionSettings settings) =>
+        settings.SslCertMode != SslCertMode.Disable && ClientCertificate.Load(settings.SslCert, settings.SslKey, settings.SslPassword) is var (certificate, chain)
+            ? SslStreamCertificateContext.Create(certificate, chain, offline: true)
+            : null;
+
+    /// <summary>libpq's check of the server certificate for the sslmode and sslrootcert of <paramref name="settings"/>; <paramref name="hostName"/> is the host connected to.</summary>
+    internal static bool ValidateServerCertificate(ConnectionSettings settings, string hostName, Action<string>? warn, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         var mode = settings.SslMode;
         var rootPath = settings.SslRootCert;
@@ -422,7 +443,12 @@ public sealed partial class ConnectionActor
             return false;
         }
 
-        return mode != SslMode.VerifyFull || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
+        if (mode != SslMode.VerifyFull)
+        {
+            return true;
+        }
+
+        return settings.SslSni ? (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 : leaf.MatchesHostname(hostName);
     }
 
     private void OnTlsEstablished(TlsEstablished m)

@@ -146,6 +146,13 @@ public sealed class EarlyConnection
             return null;
         }
 
+        if (SocketSetup.Prepare(socket, host, settings) is not null)
+        {
+            // The connection actor starts over and reports it.
+            socket.Dispose();
+            return null;
+        }
+
         Volatile.Write(ref _socket, socket);
         if (_aborted)
         {
@@ -172,10 +179,8 @@ public sealed class EarlyConnection
 
                 if (answer[0] == 'S')
                 {
-                    var clientCertificate = ClientCertificate.Load(settings.SslCert, settings.SslKey, settings.SslPassword) is var (certificate, chain)
-                        ? SslStreamCertificateContext.Create(certificate, chain, offline: true)
-                        : null;
-                    ssl = new SslStream(new ReadAheadStream(stream), leaveInnerStreamOpen: false, (_, cert, chain, errors) => ConnectionActor.ValidateServerCertificate(settings, null, cert, chain, errors));
+                    var clientCertificate = ConnectionActor.LoadClientCertificate(settings);
+                    ssl = new SslStream(new ReadAheadStream(stream), leaveInnerStreamOpen: false, (_, cert, chain, errors) => ConnectionActor.ValidateServerCertificate(settings, host.Host, null, cert, chain, errors));
                     var options = ConnectionActor.TlsOptions(settings, host, clientCertificate);
                     if (blocking)
                     {

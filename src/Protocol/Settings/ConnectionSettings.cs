@@ -48,7 +48,7 @@ namespace PgWire.Protocol.Settings;
 /// <c>options</c> before the other startup parameters, so those win over a <c>-c</c> of the same setting.
 /// </para>
 /// </remarks>
-public sealed class ConnectionSettings
+public sealed partial class ConnectionSettings
 {
     /// <summary>The Unix-domain socket directory used when no host is given, if it exists.</summary>
     public const string DefaultSocketDirectory = "/var/run/postgresql";
@@ -317,10 +317,7 @@ public sealed class ConnectionSettings
             var seconds => TimeSpan.FromSeconds(seconds.Value),
         };
 
-        foreach (var keyword in new[] { "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout" })
-        {
-            ParseInteger(values, keyword);
-        }
+        var transport = ParseTransport(values, sslMode, env);
 
         var applicationName = Get(values, "application_name") ?? Get(values, "fallback_application_name");
         var options = Get(values, "options");
@@ -402,6 +399,12 @@ public sealed class ConnectionSettings
             LoadBalanceHosts = loadBalance,
             ClientEncoding = clientEncoding,
             ExtraStartupParameters = extra,
+            RequireAuth = transport.RequireAuth,
+            TlsProtocols = transport.Tls,
+            SslSni = transport.Sni,
+            SslCertMode = transport.CertMode,
+            RequirePeer = Get(values, "requirepeer"),
+            Tcp = transport.Tcp,
         };
     }
 
