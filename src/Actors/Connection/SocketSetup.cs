@@ -29,8 +29,18 @@ internal static partial class SocketSetup
         return ConnectionActor.IsUnixSocket(host) ? CheckPeer(socket, settings.RequirePeer) : SetTcpOptions(socket, settings.Tcp);
     }
 
-    private static string? SetTcpOptions(Socket socket, TcpSettings tcp)
+    private static string? SetTcpOptions(Socket socket, TcpSettings settings)
     {
+        (bool Enabled, int? IdleSeconds, int? IntervalSeconds, int? Count, int? UserTimeoutMilliseconds) tcp;
+        try
+        {
+            tcp = settings.Parse();
+        }
+        catch (ConnectionSettingsException ex)
+        {
+            return ex.Message;
+        }
+
         var step = "setsockopt(SO_KEEPALIVE)";
         try
         {

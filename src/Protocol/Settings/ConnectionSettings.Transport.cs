@@ -15,13 +15,38 @@ public enum SslCertMode
     Require,
 }
 
-/// <summary>TCP keepalive and user-timeout settings of a connection (libpq's <c>keepalives*</c> and <c>tcp_user_timeout</c>).</summary>
-/// <param name="Enabled"><c>keepalives</c>: on unless given as 0.</param>
-/// <param name="IdleSeconds"><c>keepalives_idle</c>: seconds of silence before the first probe; null: the system's.</param>
-/// <param name="IntervalSeconds"><c>keepalives_interval</c>: seconds between probes; null: the system's.</param>
-/// <param name="Count"><c>keepalives_count</c>: probes lost before the connection is dropped; null: the system's.</param>
-/// <param name="UserTimeoutMilliseconds"><c>tcp_user_timeout</c>: how long sent data may stay unacknowledged; null: the system's.</param>
-public sealed record TcpSettings(bool Enabled, int? IdleSeconds, int? IntervalSeconds, int? Count, int? UserTimeoutMilliseconds);
+/// <summary>
+/// TCP keepalive and user-timeout settings of a connection, as given (libpq's <c>keepalives</c>,
+/// <c>keepalives_idle</c>, <c>keepalives_interval</c>, <c>keepalives_count</c>,
+/// <c>tcp_user_timeout</c>). As in libpq they are read as integers only when a TCP connection is
+/// set up, so a bad value fails that connection (and none over a Unix-domain socket).
+/// </summary>
+public sealed record TcpSettings(string? Keepalives, string? Idle, string? Interval, string? Count, string? UserTimeout)
+{
+    /// <summary>The values as integers: keepalives on unless 0; null where not given.</summary>
+    /// <exception cref="ConnectionSettingsException">A value that is not an integer, worded as libpq words it.</exception>
+    public (bool Enabled, int? IdleSeconds, int? IntervalSeconds, int? Count, int? UserTimeoutMilliseconds) Parse() =>
+        (Integer(Keepalives, "keepalives") is not 0,
+         Integer(Idle, "keepalives_idle"),
+         Integer(Interval, "keepalives_interval"),
+         Integer(Count, "keepalives_count"),
+         Integer(UserTimeout, "tcp_user_timeout"));
+
+    private static int? Integer(string? text, string keyword)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            throw new ConnectionSettingsException($"invalid integer value \"{text}\" for connection option \"{keyword}\"");
+        }
+
+        return value;
+    }
+}
 
 /// <summary>The settings of the transport under the protocol: TCP, TLS and the peer checks.</summary>
 public sealed partial class ConnectionSettings
@@ -45,7 +70,7 @@ public sealed partial class ConnectionSettings
     public string? RequirePeer { get; private init; }
 
     /// <summary>TCP keepalives and the user timeout of TCP connections.</summary>
-    public TcpSettings Tcp { get; private init; } = new(true, null, null, null, null);
+    public TcpSettings Tcp { get; private init; } = new(null, null, null, null, null);
 
     /// <summary>Reads and checks the transport options, as libpq checks them before it connects.</summary>
     private static (RequireAuth? RequireAuth, SslProtocols Tls, bool Sni, SslCertMode CertMode, TcpSettings Tcp) ParseTransport(
@@ -148,13 +173,12 @@ public sealed partial class ConnectionSettings
             }
         }
 
-        var keepalives = ParseInteger(values, "keepalives") is not 0;
         var tcp = new TcpSettings(
-            keepalives,
-            ParseInteger(values, "keepalives_idle"),
-            ParseInteger(values, "keepalives_interval"),
-            ParseInteger(values, "keepalives_count"),
-            ParseInteger(values, "tcp_user_timeout"));
+            Get(values, "keepalives"),
+            Get(values, "keepalives_idle"),
+            Get(values, "keepalives_interval"),
+            Get(values, "keepalives_count"),
+            Get(values, "tcp_user_timeout"));
 
         var sni = Get(values, "sslsni") is not { } sniText || sniText.StartsWith('1');
         return (requireAuth, tls, sni, certMode, tcp);
@@ -168,7 +192,7 @@ public sealed partial class ConnectionSettings
         "tlsv1.1" => 1,
         "tlsv1.2" => 2,
         "tlsv1.3" => 3,
-        _ => throw new ConnectionSettingsException($"invalid \"{keyword}\" value: \"{text}\""),
+        _ => throw InvalidValue(keyword, text),
     };
 
     private static string SslModeName(SslMode mode) => mode switch

@@ -132,6 +132,29 @@ public sealed class ConnectionSettingsTests : IClassFixture<StandbyServer>, IDis
             environment: Isolated());
     }
 
+    [PsqlFact]
+    public void Transport_options_of_libpq_15_act_as_with_psql()
+    {
+        var tcp = $"host={TestCluster.Host} port={Port} dbname={TestCluster.Database} user={TestCluster.ScramUser} password={TestCluster.Password}";
+        const string TlsVersion = "select version from pg_stat_ssl where pid = pg_backend_pid()";
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-At", "-c", TlsVersion, $"{tcp} sslmode=require ssl_max_protocol_version=TLSv1.2"], environment: Isolated());
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-At", "-c", TlsVersion, $"{tcp} sslmode=require ssl_min_protocol_version=TLSv1.3"], environment: Isolated());
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-At", "-c", TlsVersion, $"{tcp} sslmode=require"], environment: Isolated(("PGSSLMAXPROTOCOLVERSION", "TLSv1.2")));
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", $"{tcp} ssl_min_protocol_version=TLSv1.3 ssl_max_protocol_version=TLSv1.2"], environment: Isolated());
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", $"{tcp} ssl_max_protocol_version=SSLv3"], environment: Isolated());
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-At", "-c", "select 1", $"{tcp} keepalives=0 keepalives_idle=30 keepalives_interval=5 keepalives_count=3 tcp_user_timeout=10000"], environment: Isolated());
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", $"{tcp} keepalives_idle=soon"], environment: Isolated());
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", $"{tcp} gssencmode=sometimes"], environment: Isolated());
+
+        // requirepeer on the Unix-domain socket: the server's user passes, any other is refused with both names.
+        var socket = $"host={TestCluster.SocketDir} port={Port} dbname={TestCluster.Database} user={TestCluster.TrustUser}";
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%U", $"{TestCluster.SocketDir}/.s.PGSQL.{Port}"]) { RedirectStandardOutput = true })!;
+        var owner = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-At", "-c", "select current_user", $"{socket} requirepeer={owner}"], environment: Isolated());
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", $"{socket} requirepeer=pgw_no_such_os_user"], environment: Isolated());
+    }
+
     private string TwoHosts(int first, int second, string attrs) =>
         $"host={TestCluster.Host},{TestCluster.Host} port={first},{second} dbname={TestCluster.Database} user={TestCluster.SuperUser} sslmode=disable {attrs}";
 
