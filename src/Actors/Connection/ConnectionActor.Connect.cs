@@ -192,7 +192,7 @@ public sealed partial class ConnectionActor
                 OnTlsEstablished(m);
                 break;
             case TlsFailed m:
-                FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Tls, $"{Describe(_endpoint!)}: SSL error: {TlsMessage(m.Error)}", m.Error));
+                FailOrNextHost(new PgConnectionException(ConnectionFailureKind.Tls, $"{Describe(_endpoint!)}: SSL error: {_tlsRejection ?? TlsMessage(m.Error)}", m.Error));
                 break;
             default:
                 DuringStartup(message);
@@ -327,6 +327,7 @@ public sealed partial class ConnectionActor
                 return;
             }
 
+            _tlsRejection = null;
             var ssl = new SslStream(new ReadAheadStream(_stream!), leaveInnerStreamOpen: false, ValidateServerCertificate);
             ssl.AuthenticateAsClientAsync(TlsOptions(_settings, _endpoint!, clientCertificate)).PipeTo(Self, success: () => new TlsEstablished(ssl), failure: ex => new TlsFailed(ex));
             return;
@@ -390,7 +391,7 @@ public sealed partial class ConnectionActor
     }
 
     private bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors) =>
-        ValidateServerCertificate(_settings, _endpoint!.Host, message => _log.Warning("{0}", message), certificate, chain, errors);
+        ValidateServerCertificate(_settings, _endpoint!.Host, message => _log.Warning("{0}", message), certificate, chain, errors, reason => _tlsRejection = reason);
 
     /// <summary>
     /// The client certificate of <paramref name="settings"/> (sslcert, sslkey, sslpassword), or null when
@@ -402,7 +403,8 @@ public sealed partial class ConnectionActor
             : null;
 
     /// <summary>libpq's check of the server certificate for the sslmode and sslrootcert of <paramref name="settings"/>; <paramref name="hostName"/> is the host connected to.</summary>
-    internal static bool ValidateServerCertificate(ConnectionSettings settings, string hostName, Action<string>? warn, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    /// <param name="reject">Told why a certificate that is refused for a reason of its own (revoked) is refused.</param>
+    internal static bool ValidateServerCertificate(ConnectionSettings settings, string hostName, Action<string>? warn, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, Action<string>? reject = null)
     {
         var mode = settings.SslMode;
         var rootPath = settings.SslRootCert;
@@ -440,6 +442,25 @@ public sealed partial class ConnectionActor
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         if (!custom.Build(leaf))
         {
+            return false;
+        }
+
+        // Revocation lists, where they exist, as libpq loads them with the root certificate.
+        IReadOnlyList<RevocationList> lists;
+        try
+        {
+            lists = RevocationList.Load(settings.SslCrl, settings.SslCrlDirectory);
+        }
+        catch (ConnectionSettingsException ex)
+        {
+            reject?.Invoke(ex.Message);
+            return false;
+        }
+
+        if (lists.Count > 0
+            && RevocationList.Check([.. custom.ChainElements.Select(e => e.Certificate)], lists, DateTimeOffset.UtcNow) is { } revoked)
+        {
+            reject?.Invoke($"certificate verify failed: {revoked}");
             return false;
         }
 

@@ -59,6 +59,9 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
     private Socket? _socket;
     private Stream? _stream;
     private SslStream? _ssl;
+
+    /// <summary>Why the server certificate of the handshake under way was refused, when the check gave a reason of its own.</summary>
+    private string? _tlsRejection;
     private HostSpec? _endpoint;
     private readonly int[] _hostOrder;
     private int _hostIndex;

@@ -69,12 +69,22 @@ public sealed partial class ConnectionSettings
     /// <summary><c>requirepeer</c>: the operating system user the server must run as (checked on Unix-domain sockets).</summary>
     public string? RequirePeer { get; private init; }
 
+    /// <summary>
+    /// The certificate revocation list file: <c>sslcrl</c>, else <c>~/.postgresql/root.crl</c>. Where the
+    /// server's certificate is verified, the lists of this file and of <see cref="SslCrlDirectory"/>, when
+    /// they exist, are checked as libpq checks them.
+    /// </summary>
+    public string? SslCrl { get; private init; }
+
+    /// <summary><c>sslcrldir</c>: a directory of certificate revocation list files.</summary>
+    public string? SslCrlDirectory { get; private init; }
+
     /// <summary>TCP keepalives and the user timeout of TCP connections.</summary>
     public TcpSettings Tcp { get; private init; } = new(null, null, null, null, null);
 
     /// <summary>Reads and checks the transport options, as libpq checks them before it connects.</summary>
     private static (RequireAuth? RequireAuth, SslProtocols Tls, bool Sni, SslCertMode CertMode, TcpSettings Tcp) ParseTransport(
-        Dictionary<string, string> values, SslMode sslMode, ISettingsEnvironment env)
+        Dictionary<string, string> values, SslMode sslMode)
     {
         var requireAuth = RequireAuth.Parse(Get(values, "require_auth"));
 
@@ -153,23 +163,6 @@ public sealed partial class ConnectionSettings
                 {
                     throw new ConnectionSettingsException($"min_protocol_version \"{version}\" is not supported: this client speaks protocol 3.0");
                 }
-            }
-        }
-
-        var home = env.HomeDirectory;
-        var rootCert = Get(values, "sslrootcert") ?? (home is null ? null : Path.Combine(home, ".postgresql", "root.crt"));
-        if (sslMode is SslMode.VerifyCa or SslMode.VerifyFull || (sslMode != SslMode.Disable && rootCert is not null && env.FileExists(rootCert)))
-        {
-            // Where the server's certificate is verified (verify-ca, verify-full, or any TLS mode
-            // when the root certificate file exists), libpq also checks it against a revocation list
-            // when one is named or ~/.postgresql/root.crl exists. Not checking it silently would
-            // accept a revoked server.
-            var crl = Get(values, "sslcrl") ?? (home is null ? null : Path.Combine(home, ".postgresql", "root.crl"));
-            var crlDirectory = Get(values, "sslcrldir");
-            if ((crl is not null && env.FileExists(crl)) || (crlDirectory is not null && env.DirectoryExists(crlDirectory)))
-            {
-                throw new ConnectionSettingsException(
-                    $"certificate revocation list \"{(crl is not null && env.FileExists(crl) ? crl : crlDirectory)}\" cannot be checked: revocation lists (sslcrl, sslcrldir) are not supported; remove it or connect without sslmode={SslModeName(sslMode)}");
             }
         }
 

@@ -317,7 +317,7 @@ public sealed partial class ConnectionSettings
             var seconds => TimeSpan.FromSeconds(seconds.Value),
         };
 
-        var transport = ParseTransport(values, sslMode, env);
+        var transport = ParseTransport(values, sslMode);
 
         var applicationName = Get(values, "application_name") ?? Get(values, "fallback_application_name");
         var options = Get(values, "options");
@@ -404,6 +404,8 @@ public sealed partial class ConnectionSettings
             SslSni = transport.Sni,
             SslCertMode = transport.CertMode,
             RequirePeer = Get(values, "requirepeer"),
+            SslCrl = Get(values, "sslcrl") ?? UnderHome("root.crl"),
+            SslCrlDirectory = Get(values, "sslcrldir"),
             Tcp = transport.Tcp,
         };
     }

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using PgWire.Actors.Connection;
 using PgWire.Protocol.Settings;
@@ -206,5 +209,76 @@ public sealed class TransportOptionsTests : IAsyncLifetime
         stat.WaitForExit();
         Assert.Equal(0, stat.ExitCode);
         return owner;
+    }
+
+    /// <summary>A revocation list of the test CA (or of <paramref name="issuer"/>) revoking <paramref name="serials"/>, written to a new file.</summary>
+    private static string WriteCrl(string directory, string name, IEnumerable<byte[]> serials, X509Certificate2? issuer = null, DateTimeOffset? nextUpdate = null)
+    {
+        using var ca = issuer ?? X509Certificate2.CreateFromPemFile(TestCluster.CaPath!, Path.Combine(Path.GetDirectoryName(TestCluster.CaPath!)!, "ca.key"));
+        var builder = new CertificateRevocationListBuilder();
+        foreach (var serial in serials)
+        {
+            builder.AddEntry(serial, DateTimeOffset.UtcNow.AddDays(-1));
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var der = builder.Build(ca, BigInteger.One, nextUpdate ?? now.AddDays(7), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, now.AddMinutes(-10));
+        var path = Path.Combine(directory, name);
+        File.WriteAllText(path, PemEncoding.WriteString("X509 CRL", der) + "\n");
+        return path;
+    }
+
+    private static byte[] ServerSerial()
+    {
+        using var server = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(Path.GetDirectoryName(TestCluster.CaPath!)!, "server.crt")));
+        return server.SerialNumberBytes.ToArray();
+    }
+
+    [ClusterFact]
+    public async Task A_revocation_list_refuses_a_revoked_server_as_psql_does()
+    {
+        Assert.NotNull(TestCluster.CaPath);
+        var dir = Directory.CreateTempSubdirectory("pgwire-crl-").FullName;
+        try
+        {
+            var revoking = WriteCrl(dir, "revoking.crl", [ServerSerial()]);
+            var other = WriteCrl(dir, "other.crl", [[0x01, 0x02, 0x03]]);
+            string Libpq(string crl) => $"host=localhost port={TestCluster.Port} dbname={TestCluster.Database} user={TestCluster.ScramUser} password={TestCluster.Password} sslmode=verify-full sslrootcert={TestCluster.CaPath} sslcrl={crl}";
+
+            // psql (libpq, OpenSSL) reads the same files the same way.
+            Assert.NotEqual(0, TestCluster.RunPsql("-X", "-At", "-c", "select 1", Libpq(revoking)).ExitCode);
+            Assert.Equal(0, TestCluster.RunPsql("-X", "-At", "-c", "select 1", Libpq(other)).ExitCode);
+
+            var message = await Refused(Settings(TestCluster.ScramUser, $"sslcrl={Quote(revoking)}", "verify-full", "localhost"));
+            Assert.Equal($"connection to server at \"localhost\", port {TestCluster.Port} failed: SSL error: certificate verify failed: certificate revoked", message);
+            Assert.Equal("t", (await Query(Settings(TestCluster.ScramUser, $"sslcrl={Quote(other)}", "verify-full", "localhost"), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))[0]);
+
+            // A directory of lists: one of them revokes the server.
+            var listDir = Directory.CreateDirectory(Path.Combine(dir, "lists")).FullName;
+            File.Copy(other, Path.Combine(listDir, "a.r0"));
+            Assert.Equal("t", (await Query(Settings(TestCluster.ScramUser, $"sslcrldir={Quote(listDir)}", "verify-full", "localhost"), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))[0]);
+            File.Copy(revoking, Path.Combine(listDir, "b.r0"));
+            Assert.EndsWith("certificate revoked", await Refused(Settings(TestCluster.ScramUser, $"sslcrldir={Quote(listDir)}", "verify-full", "localhost")), StringComparison.Ordinal);
+
+            // A list past its next update, and one of another issuer only: the server cannot be checked.
+            var expired = WriteCrl(dir, "expired.crl", [], nextUpdate: DateTimeOffset.UtcNow.AddMinutes(-5));
+            Assert.EndsWith("CRL has expired", await Refused(Settings(TestCluster.ScramUser, $"sslcrl={Quote(expired)}", "verify-full", "localhost")), StringComparison.Ordinal);
+            using var otherCaKey = RSA.Create(2048);
+            var otherCaRequest = new CertificateRequest("CN=pgwire other CA", otherCaKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            otherCaRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            otherCaRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.KeyCertSign, true));
+            var foreign = WriteCrl(dir, "foreign.crl", [], otherCaRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)));
+            Assert.EndsWith("unable to get certificate CRL", await Refused(Settings(TestCluster.ScramUser, $"sslcrl={Quote(foreign)}", "verify-full", "localhost")), StringComparison.Ordinal);
+            Assert.NotEqual(0, TestCluster.RunPsql("-X", "-At", "-c", "select 1", Libpq(foreign)).ExitCode);
+
+            // Not a revocation list at all.
+            var junk = Path.Combine(dir, "junk.crl");
+            File.WriteAllText(junk, "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n");
+            Assert.Contains($"could not read certificate revocation list \"{junk}\"", await Refused(Settings(TestCluster.ScramUser, $"sslcrl={Quote(junk)}", "verify-full", "localhost")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

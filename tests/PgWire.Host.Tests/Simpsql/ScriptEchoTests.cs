@@ -77,7 +77,7 @@ public sealed partial class ScriptEchoTests
     /// checked to be the catalog query it should be.
     /// </summary>
     [PsqlTheory]
-    [InlineData(new[] { "-X", "-E", "-c", "\\dn", "-c", "\\echo after" }, null)]
+    [InlineData(new[] { "-X", "-E", "-c", "\\dn public", "-c", "\\echo after" }, null)]
     [InlineData(new[] { "-X", "--echo-hidden", "-c", "\\sf int4pl" }, null)]
     [InlineData(new[] { "-X" }, "\\set ECHO_HIDDEN noexec\n\\dn\n\\echo after\n\\set ECHO_HIDDEN off\n\\dn public\n")]
     [InlineData(new[] { "-X" }, "\\set ECHO_HIDDEN on\n\\dt nosuch*\nselect 1 as plain;\n")]

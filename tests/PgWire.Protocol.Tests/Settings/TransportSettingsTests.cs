@@ -134,24 +134,17 @@ public class TransportSettingsTests
     }
 
     [Fact]
-    public void A_revocation_list_that_would_be_checked_is_refused_rather_than_ignored()
+    public void Revocation_lists_default_to_root_crl_under_the_home_directory()
     {
+        var s = Resolve("host=db");
+        Assert.Equal("/home/alice/.postgresql/root.crl", s.SslCrl);
+        Assert.Null(s.SslCrlDirectory);
+        s = Resolve("host=db sslcrl=/etc/ssl/a.crl sslcrldir=/etc/ssl/crls");
+        Assert.Equal("/etc/ssl/a.crl", s.SslCrl);
+        Assert.Equal("/etc/ssl/crls", s.SslCrlDirectory);
         var env = new FakeSettingsEnvironment();
-        env.Files["/etc/ssl/revoked.crl"] = "";
-        var message = Refused("host=db sslmode=verify-full sslcrl=/etc/ssl/revoked.crl", env);
-        Assert.StartsWith("certificate revocation list \"/etc/ssl/revoked.crl\" cannot be checked", message, StringComparison.Ordinal);
-
-        // The default list under ~/.postgresql counts when it exists, as in libpq.
-        env.Files["/home/alice/.postgresql/root.crl"] = "";
-        Assert.Contains("/home/alice/.postgresql/root.crl", Refused("host=db sslmode=verify-ca", env), StringComparison.Ordinal);
-
-        // A list that does not exist is ignored, as libpq ignores it; without verification none is read.
-        Assert.Equal(SslMode.VerifyFull, Resolve("host=db sslmode=verify-full sslcrl=/nonexistent.crl").SslMode);
-        Assert.Equal(SslMode.Require, Resolve("host=db sslmode=require sslcrl=/etc/ssl/revoked.crl", env).SslMode);
-
-        // With a root certificate, every TLS mode verifies the server, so the list counts there too.
-        env.Files["/home/alice/.postgresql/root.crt"] = "";
-        Assert.StartsWith("certificate revocation list", Refused("host=db sslmode=require sslcrl=/etc/ssl/revoked.crl", env), StringComparison.Ordinal);
-        Assert.Equal(SslMode.Disable, Resolve("host=db sslmode=disable sslcrl=/etc/ssl/revoked.crl", env).SslMode);
+        env.Variables["PGSSLCRL"] = "/env.crl";
+        env.Variables["PGSSLCRLDIR"] = "/envdir";
+        Assert.Equal(("/env.crl", "/envdir"), (Resolve("host=db", env).SslCrl, Resolve("host=db", env).SslCrlDirectory));
     }
 }
