@@ -61,15 +61,18 @@ public sealed class TransactionBuffer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(table);
         ObjectDisposedException.ThrowIf(_memory.Length == 0 && _spill is null, this);
+        // A loop, not FindLastIndex with a lambda: a lambda capturing the table would be allocated
+        // on every call (the capture is made when the method starts), a garbage object per change.
         var relation = _relations.Count - 1;
-        if (relation < 0 || !ReferenceEquals(_relations[relation], table))
+        while (relation >= 0 && !ReferenceEquals(_relations[relation], table))
         {
-            relation = _relations.FindLastIndex(r => ReferenceEquals(r, table));
-            if (relation < 0)
-            {
-                _relations.Add(table);
-                relation = _relations.Count - 1;
-            }
+            relation--;
+        }
+
+        if (relation < 0)
+        {
+            _relations.Add(table);
+            relation = _relations.Count - 1;
         }
 
         var size = HeaderSize + 1 + body.Length;
