@@ -17,7 +17,8 @@ public static class LreplCommand
           pgwire lrepl --all-tables -L PUBLICATION -c CONFIG_DIR [options]
 
         Options:
-          -u, --user USER          database user (default: postgres)
+          -U, -u, --username, --user USER
+                                   database user (default: postgres)
           -P, --password PASSWORD  password (default: PGPASSWORD or ~/.pgpass)
           -H, --host HOST[,HOST]   server host, or several tried in turn (default: 127.0.0.1)
           -p, --port PORT[,PORT]   server port, or one per host (default: 5432)
@@ -304,7 +305,9 @@ public static class LreplCommand
                 case "--help":
                     return null;
                 case "-u":
+                case "-U":
                 case "--user":
+                case "--username":
                     user = Value();
                     break;
                 case "-P":

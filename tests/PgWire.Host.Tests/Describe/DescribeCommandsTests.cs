@@ -45,6 +45,8 @@ public class DescribeCommandsTests
     [InlineData("dE", "")]
     [InlineData("dn", "dsct*")]
     [InlineData("dn+", "dsct")]
+    [InlineData("dn", "dsct_other")]
+    [InlineData("dn+", "dsct_other")]
     [InlineData("dn", "nope")]
     [InlineData("df", "dsct.*")]
     [InlineData("df", "nope")]

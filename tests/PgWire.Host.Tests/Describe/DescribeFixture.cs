@@ -11,6 +11,7 @@ internal static class DescribeFixture
     public const string Database = "pgwire_describe";
 
     private const string Sql = """
+        DROP PUBLICATION IF EXISTS dsct_pub;
         DROP SCHEMA IF EXISTS dsct CASCADE;
         DROP SCHEMA IF EXISTS dsct_other CASCADE;
         CREATE SCHEMA dsct;
@@ -55,6 +56,7 @@ internal static class DescribeFixture
         CREATE TABLE dsct.part_e (id int, k text) PARTITION BY LIST (k);
         CREATE TABLE dsct.opts (a int) WITH (fillfactor = 70);
         ALTER TABLE dsct.opts REPLICA IDENTITY FULL;
+        CREATE PUBLICATION dsct_pub FOR TABLES IN SCHEMA dsct_other;
         DO $$BEGIN
           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dsct_role') THEN
             CREATE ROLE dsct_role LOGIN CREATEDB CONNECTION LIMIT 3;

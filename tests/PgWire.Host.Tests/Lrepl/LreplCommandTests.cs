@@ -48,6 +48,12 @@ public sealed class LreplCommandTests
         Assert.Equal(Path.Combine("/tmp/x", "orders.data"), options.DataPath);
         Assert.Null(LreplCommand.Parse(["-h"], new EmptyEnvironment()));
 
+        // -U and --username as pg_recvlogical and psql spell them, -u and --user as well.
+        foreach (var flag in new[] { "-U", "-u", "--username", "--user" })
+        {
+            Assert.Equal("alice", LreplCommand.Parse([flag, "alice", "-t", "orders", "-L", "pub", "-c", "/tmp/x"], new EmptyEnvironment())!.Connection["user"]);
+        }
+
         var quoted = LreplCommand.Parse(["-t", "\"Sales\".\"Big \"\"Q\"\"\"", "-L", "pub", "-c", "/tmp/x"], new EmptyEnvironment())!;
         Assert.Equal("Sales.Big \"Q\"", quoted.PlainTableName);
         Assert.Equal(Path.Combine("/tmp/x", "Sales.Big%20%22Q%22.data"), quoted.DataPath);

@@ -380,7 +380,9 @@ public static partial class DescribeCommands
             return false;
         }
 
-        if (verbose && pattern is not null && host.Client.Session.ServerVersionNumber >= 150000)
+        // psql 15 lists the publications of the schema a pattern names (taken as the name itself),
+        // with or without +.
+        if (pattern is not null && host.Client.Session.ServerVersionNumber >= 150000)
         {
             ResultSet? publications = await CatalogQuery.RunAsync(
                 host,
