@@ -622,15 +622,7 @@ public sealed partial class ConnectionSettings
         Add("port", string.Join(',', Hosts.Select(h => h.Port.ToString(CultureInfo.InvariantCulture))));
         Add("user", User);
         Add("dbname", Database);
-        Add("sslmode", SslMode switch
-        {
-            SslMode.Disable => "disable",
-            SslMode.Allow => "allow",
-            SslMode.Prefer => "prefer",
-            SslMode.Require => "require",
-            SslMode.VerifyCa => "verify-ca",
-            _ => "verify-full",
-        });
+        Add("sslmode", SslModeName(SslMode));
         Add("application_name", ApplicationName);
         Add("options", Options);
         Add("replication", Replication);
