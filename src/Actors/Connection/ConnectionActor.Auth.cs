@@ -91,7 +91,7 @@ public sealed partial class ConnectionActor
             _key?.SecretKey ?? 0,
             new Dictionary<string, string>(_parameters, StringComparer.Ordinal),
             _ssl?.SslProtocol.ToString(),
-            _ssl?.NegotiatedCipherSuite.ToString(),
+            _ssl is null ? null : CipherNames.OpenSsl(_ssl.NegotiatedCipherSuite.ToString()),
             _auth?.Method ?? "trust");
         _owner.Tell(new Connected(session));
         GoReady();

@@ -140,6 +140,10 @@ public sealed class ConnectionSettingsTests : IClassFixture<StandbyServer>, IDis
         SimpsqlHarness.AssertSameAsPsql(["-X", "-At", "-c", TlsVersion, $"{tcp} sslmode=require ssl_max_protocol_version=TLSv1.2"], environment: Isolated());
         SimpsqlHarness.AssertSameAsPsql(["-X", "-At", "-c", TlsVersion, $"{tcp} sslmode=require ssl_min_protocol_version=TLSv1.3"], environment: Isolated());
         SimpsqlHarness.AssertSameAsPsql(["-X", "-At", "-c", TlsVersion, $"{tcp} sslmode=require"], environment: Isolated(("PGSSLMAXPROTOCOLVERSION", "TLSv1.2")));
+
+        // The cipher as OpenSSL names it, as libpq shows it: the names differ from the standard ones before TLS 1.3.
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "\\conninfo", $"{tcp} sslmode=require ssl_max_protocol_version=TLSv1.2"], environment: Isolated());
+        SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "\\conninfo", $"{tcp} sslmode=require"], environment: Isolated());
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", $"{tcp} ssl_min_protocol_version=TLSv1.3 ssl_max_protocol_version=TLSv1.2"], environment: Isolated());
         SimpsqlHarness.AssertSameAsPsql(["-X", "-c", "select 1", $"{tcp} ssl_max_protocol_version=SSLv3"], environment: Isolated());
         SimpsqlHarness.AssertSameAsPsql(["-X", "-At", "-c", "select 1", $"{tcp} keepalives=0 keepalives_idle=30 keepalives_interval=5 keepalives_count=3 tcp_user_timeout=10000"], environment: Isolated());
