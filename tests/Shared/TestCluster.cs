@@ -351,7 +351,8 @@ public static class TestCluster
     private static string SafeResult(Task<string> task) =>
         task.Wait(TimeSpan.FromSeconds(2)) ? task.Result : "";
 
-    private static string QuoteLibpq(string value)
+    /// <summary>A value for a libpq keyword/value string: as it is when plain, else quoted and escaped.</summary>
+    public static string QuoteLibpq(string value)
     {
         if (value.Length > 0 && !value.Any(c => char.IsWhiteSpace(c) || c is '\'' or '\\'))
         {

@@ -12,9 +12,9 @@ namespace PgWire.Actors.Connection;
 /// The client side of one authentication exchange with one server: the answers to the server's
 /// authentication requests (cleartext password, md5, SCRAM-SHA-256 with or without channel
 /// binding) and the checks libpq makes on them (require_auth, sslcertmode=require,
-/// channel_binding=require, a server that ends SCRAM without proving it knows the password). It belongs to the <see cref="ConnectionActor"/> of the
-/// session; an <see cref="EarlyConnection"/> may run its first steps before the actor exists and
-/// hand it over where it stands.
+/// channel_binding=require, a server that ends SCRAM without proving it knows the password). It
+/// belongs to the <see cref="ConnectionActor"/> of the session; an <see cref="EarlyConnection"/> may
+/// run its first steps before the actor exists and hand it over where it stands.
 /// </summary>
 internal sealed class AuthExchange
 {

@@ -629,7 +629,6 @@ internal sealed partial class SimpsqlSession
         }
     }
 
-    /// <summary>Runs a statement of simpsql's own (BEGIN, savepoints) without printing; its error message, or null.</summary>
     /// <summary>
     /// A statement run on simpsql's own behalf, as psql's PSQLexec runs one (the BEGIN and COMMIT of
     /// -1): shown first with ECHO_HIDDEN, its error printed; false when it failed or was not run
@@ -651,6 +650,7 @@ internal sealed partial class SimpsqlSession
         return true;
     }
 
+    /// <summary>Runs a statement of simpsql's own (BEGIN, savepoints) without printing it; its error message, or null.</summary>
     private async Task<string?> RunInternalAsync(string sql, bool showNotices = false)
     {
         var observer = new DescribeObserver { Notices = showNotices ? notice => ReportServerMessage(notice, null, false) : null };

@@ -24,16 +24,14 @@ public sealed class ClientCertificateTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Quote(string value) => "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
-
     private static ConnectionSettings Settings(string user, string extra, ISettingsEnvironment? env = null) =>
         ConnectionSettings.Resolve(
             $"host={TestCluster.Host} port={TestCluster.Port} dbname={TestCluster.Database} user={user} sslmode=verify-full " +
-            $"sslrootcert={Quote(TestCluster.CaPath!)} connect_timeout=10 {extra}",
+            $"sslrootcert={TestCluster.QuoteLibpq(TestCluster.CaPath!)} connect_timeout=10 {extra}",
             env: env ?? new EmptyEnvironment());
 
     private static string CertAndKey(string key) =>
-        $"sslcert={Quote(TestCluster.ClientCertPath!)} sslkey={Quote(key)}";
+        $"sslcert={TestCluster.QuoteLibpq(TestCluster.ClientCertPath!)} sslkey={TestCluster.QuoteLibpq(key)}";
 
     private string CopyKey(UnixFileMode mode)
     {
@@ -71,7 +69,7 @@ public sealed class ClientCertificateTests : IAsyncLifetime, IDisposable
     [ClusterFact]
     public async Task Without_a_certificate_the_server_refuses()
     {
-        var noCert = $"sslcert={Quote(Path.Combine(_dir, "none.crt"))}";
+        var noCert = $"sslcert={TestCluster.QuoteLibpq(Path.Combine(_dir, "none.crt"))}";
         Assert.Equal(
             $"{Where}: FATAL:  connection requires a valid client certificate",
             await Refused(Settings(TestCluster.CertUser, noCert)));

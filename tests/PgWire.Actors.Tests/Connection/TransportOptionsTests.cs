@@ -28,12 +28,10 @@ public sealed class TransportOptionsTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _system.Terminate();
 
-    private static string Quote(string value) => "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
-
     private static ConnectionSettings Settings(string user, string extra, string sslMode = "disable", string? host = null) =>
         ConnectionSettings.Resolve(
-            $"host={Quote(host ?? TestCluster.Host)} port={TestCluster.Port} dbname={TestCluster.Database} user={user} password={TestCluster.Password} " +
-            $"sslmode={sslMode} sslrootcert={Quote(TestCluster.CaPath ?? "/nonexistent")} connect_timeout=10 {extra}",
+            $"host={TestCluster.QuoteLibpq(host ?? TestCluster.Host)} port={TestCluster.Port} dbname={TestCluster.Database} user={user} password={TestCluster.Password} " +
+            $"sslmode={sslMode} sslrootcert={TestCluster.QuoteLibpq(TestCluster.CaPath ?? "/nonexistent")} connect_timeout=10 {extra}",
             env: new EmptyEnvironment());
 
     private async Task<IReadOnlyList<string?>> Query(ConnectionSettings settings, string sql)
@@ -116,7 +114,7 @@ public sealed class TransportOptionsTests : IAsyncLifetime
     {
         Assert.NotNull(TestCluster.ClientCertPath);
         Assert.NotNull(TestCluster.ClientKeyPath);
-        var certificate = $"sslcert={Quote(TestCluster.ClientCertPath!)} sslkey={Quote(TestCluster.ClientKeyPath!)}";
+        var certificate = $"sslcert={TestCluster.QuoteLibpq(TestCluster.ClientCertPath!)} sslkey={TestCluster.QuoteLibpq(TestCluster.ClientKeyPath!)}";
 
         // pgw_certca: a certificate of the test CA and the password.
         Assert.Equal(TestCluster.CertCaUser, (await Query(Settings(TestCluster.CertCaUser, $"{certificate} sslcertmode=require", "verify-full", "localhost"), "SELECT current_user"))[0]);
@@ -135,7 +133,7 @@ public sealed class TransportOptionsTests : IAsyncLifetime
     {
         Assert.NotNull(TestCluster.ClientCertPath);
         Assert.NotNull(TestCluster.ClientKeyPath);
-        var certificate = $"sslcert={Quote(TestCluster.ClientCertPath!)} sslkey={Quote(TestCluster.ClientKeyPath!)}";
+        var certificate = $"sslcert={TestCluster.QuoteLibpq(TestCluster.ClientCertPath!)} sslkey={TestCluster.QuoteLibpq(TestCluster.ClientKeyPath!)}";
         Assert.Equal(TestCluster.CertUser, (await Query(Settings(TestCluster.CertUser, certificate, "verify-full", "localhost"), "SELECT current_user"))[0]);
 
         // pgw_cert signs in by certificate alone: without it the server refuses.
@@ -249,32 +247,32 @@ public sealed class TransportOptionsTests : IAsyncLifetime
             Assert.NotEqual(0, TestCluster.RunPsql("-X", "-At", "-c", "select 1", Libpq(revoking)).ExitCode);
             Assert.Equal(0, TestCluster.RunPsql("-X", "-At", "-c", "select 1", Libpq(other)).ExitCode);
 
-            var message = await Refused(Settings(TestCluster.ScramUser, $"sslcrl={Quote(revoking)}", "verify-full", "localhost"));
+            var message = await Refused(Settings(TestCluster.ScramUser, $"sslcrl={TestCluster.QuoteLibpq(revoking)}", "verify-full", "localhost"));
             Assert.Equal($"connection to server at \"localhost\", port {TestCluster.Port} failed: SSL error: certificate verify failed: certificate revoked", message);
-            Assert.Equal("t", (await Query(Settings(TestCluster.ScramUser, $"sslcrl={Quote(other)}", "verify-full", "localhost"), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))[0]);
+            Assert.Equal("t", (await Query(Settings(TestCluster.ScramUser, $"sslcrl={TestCluster.QuoteLibpq(other)}", "verify-full", "localhost"), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))[0]);
 
             // A directory of lists: one of them revokes the server.
             var listDir = Directory.CreateDirectory(Path.Combine(dir, "lists")).FullName;
             File.Copy(other, Path.Combine(listDir, "a.r0"));
-            Assert.Equal("t", (await Query(Settings(TestCluster.ScramUser, $"sslcrldir={Quote(listDir)}", "verify-full", "localhost"), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))[0]);
+            Assert.Equal("t", (await Query(Settings(TestCluster.ScramUser, $"sslcrldir={TestCluster.QuoteLibpq(listDir)}", "verify-full", "localhost"), "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"))[0]);
             File.Copy(revoking, Path.Combine(listDir, "b.r0"));
-            Assert.EndsWith("certificate revoked", await Refused(Settings(TestCluster.ScramUser, $"sslcrldir={Quote(listDir)}", "verify-full", "localhost")), StringComparison.Ordinal);
+            Assert.EndsWith("certificate revoked", await Refused(Settings(TestCluster.ScramUser, $"sslcrldir={TestCluster.QuoteLibpq(listDir)}", "verify-full", "localhost")), StringComparison.Ordinal);
 
             // A list past its next update, and one of another issuer only: the server cannot be checked.
             var expired = WriteCrl(dir, "expired.crl", [], nextUpdate: DateTimeOffset.UtcNow.AddMinutes(-5));
-            Assert.EndsWith("CRL has expired", await Refused(Settings(TestCluster.ScramUser, $"sslcrl={Quote(expired)}", "verify-full", "localhost")), StringComparison.Ordinal);
+            Assert.EndsWith("CRL has expired", await Refused(Settings(TestCluster.ScramUser, $"sslcrl={TestCluster.QuoteLibpq(expired)}", "verify-full", "localhost")), StringComparison.Ordinal);
             using var otherCaKey = RSA.Create(2048);
             var otherCaRequest = new CertificateRequest("CN=pgwire other CA", otherCaKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             otherCaRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
             otherCaRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.KeyCertSign, true));
             var foreign = WriteCrl(dir, "foreign.crl", [], otherCaRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)));
-            Assert.EndsWith("unable to get certificate CRL", await Refused(Settings(TestCluster.ScramUser, $"sslcrl={Quote(foreign)}", "verify-full", "localhost")), StringComparison.Ordinal);
+            Assert.EndsWith("unable to get certificate CRL", await Refused(Settings(TestCluster.ScramUser, $"sslcrl={TestCluster.QuoteLibpq(foreign)}", "verify-full", "localhost")), StringComparison.Ordinal);
             Assert.NotEqual(0, TestCluster.RunPsql("-X", "-At", "-c", "select 1", Libpq(foreign)).ExitCode);
 
             // Not a revocation list at all.
             var junk = Path.Combine(dir, "junk.crl");
             File.WriteAllText(junk, "-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n");
-            Assert.Contains($"could not read certificate revocation list \"{junk}\"", await Refused(Settings(TestCluster.ScramUser, $"sslcrl={Quote(junk)}", "verify-full", "localhost")), StringComparison.Ordinal);
+            Assert.Contains($"could not read certificate revocation list \"{junk}\"", await Refused(Settings(TestCluster.ScramUser, $"sslcrl={TestCluster.QuoteLibpq(junk)}", "verify-full", "localhost")), StringComparison.Ordinal);
         }
         finally
         {
