@@ -31,18 +31,40 @@ internal sealed partial class SimpsqlSession
     /// <summary>Applies a \pset option (quietly for the -P command-line form); false on error.</summary>
     internal bool Pset(string name, string? value, bool quiet)
     {
+        if (!ApplyPset(Print, ref name, value, Codec.Text, message => LogError(message, false), out bool silent))
+        {
+            return false;
+        }
+
+        if (!quiet && !silent)
+        {
+            Info(PsetInfo(name));
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Sets a \pset option in <paramref name="print"/>; false after telling <paramref name="error"/>
+    /// why not. <paramref name="name"/> becomes the option's full name when an alias named it;
+    /// <paramref name="silent"/> is true when psql says nothing about the change (a boolean option
+    /// given a value).
+    /// </summary>
+    internal static bool ApplyPset(PrintOptions print, ref string name, string? value, Encoding encoding, Action<string> error, out bool silent)
+    {
+        silent = false;
         switch (name)
         {
             case "format":
                 if (value is not null)
                 {
-                    OutputFormat? format = ParseFormat(value);
+                    OutputFormat? format = ParseFormat(value, error);
                     if (format is null)
                     {
                         return false;
                     }
 
-                    Print.Format = format.Value;
+                    print.Format = format.Value;
                 }
 
                 break;
@@ -51,19 +73,19 @@ internal sealed partial class SimpsqlSession
                 {
                     if (value.Length > 0 && "ascii".StartsWith(value, StringComparison.OrdinalIgnoreCase))
                     {
-                        Print.LineStyle = LineStyle.Ascii;
+                        print.LineStyle = LineStyle.Ascii;
                     }
                     else if (value.Length > 0 && "old-ascii".StartsWith(value, StringComparison.OrdinalIgnoreCase))
                     {
-                        Print.LineStyle = LineStyle.OldAscii;
+                        print.LineStyle = LineStyle.OldAscii;
                     }
                     else if (value.Length > 0 && "unicode".StartsWith(value, StringComparison.OrdinalIgnoreCase))
                     {
-                        Print.LineStyle = LineStyle.Unicode;
+                        print.LineStyle = LineStyle.Unicode;
                     }
                     else
                     {
-                        LogError("\\pset: allowed line styles are ascii, old-ascii, unicode", false);
+                        error("\\pset: allowed line styles are ascii, old-ascii, unicode");
                         return false;
                     }
                 }
@@ -81,21 +103,21 @@ internal sealed partial class SimpsqlSession
                     string which = name["unicode_".Length..name.IndexOf("_linestyle", StringComparison.Ordinal)];
                     if (line is null)
                     {
-                        LogError($"\\pset: allowed Unicode {which} line styles are single, double", false);
+                        error($"\\pset: allowed Unicode {which} line styles are single, double");
                         return false;
                     }
 
                     if (which == "border")
                     {
-                        Print.UnicodeBorder = line.Value;
+                        print.UnicodeBorder = line.Value;
                     }
                     else if (which == "column")
                     {
-                        Print.UnicodeColumn = line.Value;
+                        print.UnicodeColumn = line.Value;
                     }
                     else
                     {
-                        Print.UnicodeHeader = line.Value;
+                        print.UnicodeHeader = line.Value;
                     }
                 }
 
@@ -104,7 +126,7 @@ internal sealed partial class SimpsqlSession
                 if (value is not null)
                 {
                     // psql keeps the border in an unsigned 16-bit field.
-                    Print.Border = (ushort)CLong(value);
+                    print.Border = (ushort)CLong(value);
                 }
 
                 break;
@@ -114,19 +136,19 @@ internal sealed partial class SimpsqlSession
                 name = "expanded";
                 if (value is null)
                 {
-                    Print.Expanded = Print.Expanded == ExpandedMode.Off ? ExpandedMode.On : ExpandedMode.Off;
+                    print.Expanded = print.Expanded == ExpandedMode.Off ? ExpandedMode.On : ExpandedMode.Off;
                 }
                 else if (value.Equals("auto", StringComparison.OrdinalIgnoreCase))
                 {
-                    Print.Expanded = ExpandedMode.Auto;
+                    print.Expanded = ExpandedMode.Auto;
                 }
                 else if (ParseBool(value) is { } on)
                 {
-                    Print.Expanded = on ? ExpandedMode.On : ExpandedMode.Off;
+                    print.Expanded = on ? ExpandedMode.On : ExpandedMode.Off;
                 }
                 else
                 {
-                    LogError($"unrecognized value \"{value}\" for \"{name}\"\nAvailable values are: on, off, auto.", false);
+                    error($"unrecognized value \"{value}\" for \"{name}\"\nAvailable values are: on, off, auto.");
                     return false;
                 }
 
@@ -137,45 +159,45 @@ internal sealed partial class SimpsqlSession
                     // As in C, the value ends at a NUL byte ('\0' gives an empty separator).
                     int nul = value.IndexOf('\0', StringComparison.Ordinal);
                     string separator = nul < 0 ? value : value[..nul];
-                    if (Codec.Text.GetByteCount(separator) != 1)
+                    if (encoding.GetByteCount(separator) != 1)
                     {
-                        LogError("\\pset: csv_fieldsep must be a single one-byte character", false);
+                        error("\\pset: csv_fieldsep must be a single one-byte character");
                         return false;
                     }
 
                     if (separator[0] is '"' or '\n' or '\r')
                     {
-                        LogError("\\pset: csv_fieldsep cannot be a double quote, a newline, or a carriage return", false);
+                        error("\\pset: csv_fieldsep cannot be a double quote, a newline, or a carriage return");
                         return false;
                     }
 
-                    Print.CsvFieldSeparator = separator[0];
+                    print.CsvFieldSeparator = separator[0];
                 }
 
                 break;
             case "fieldsep":
                 if (value is not null)
                 {
-                    Print.FieldSeparator = value;
-                    Print.FieldSeparatorZero = false;
+                    print.FieldSeparator = value;
+                    print.FieldSeparatorZero = false;
                 }
 
                 break;
             case "fieldsep_zero":
-                Print.FieldSeparator = "";
-                Print.FieldSeparatorZero = true;
+                print.FieldSeparator = "";
+                print.FieldSeparatorZero = true;
                 break;
             case "recordsep":
                 if (value is not null)
                 {
-                    Print.RecordSeparator = value;
-                    Print.RecordSeparatorZero = false;
+                    print.RecordSeparator = value;
+                    print.RecordSeparatorZero = false;
                 }
 
                 break;
             case "recordsep_zero":
-                Print.RecordSeparator = "";
-                Print.RecordSeparatorZero = true;
+                print.RecordSeparator = "";
+                print.RecordSeparatorZero = true;
                 break;
             case "tuples_only":
             case "t":
@@ -183,60 +205,63 @@ internal sealed partial class SimpsqlSession
                 if (value is not null)
                 {
                     // As psql: setting a boolean option to a value says nothing.
-                    return SetBool(value, name, b => Print.TuplesOnly = b);
+                    silent = true;
+                    return SetBool(value, name, error, b => print.TuplesOnly = b);
                 }
 
-                Print.TuplesOnly = !Print.TuplesOnly;
+                print.TuplesOnly = !print.TuplesOnly;
                 break;
             case "title":
             case "C":
                 name = "title";
-                Print.Title = value;
+                print.Title = value;
                 break;
             case "tableattr":
             case "T":
                 name = "tableattr";
-                Print.TableAttr = value;
+                print.TableAttr = value;
                 break;
             case "null":
                 if (value is not null)
                 {
-                    Print.NullDisplay = value;
+                    print.NullDisplay = value;
                 }
 
                 break;
             case "footer":
                 if (value is not null)
                 {
-                    return SetBool(value, name, b => Print.Footer = b);
+                    silent = true;
+                    return SetBool(value, name, error, b => print.Footer = b);
                 }
 
-                Print.Footer = !Print.Footer;
+                print.Footer = !print.Footer;
                 break;
             case "numericlocale":
                 if (value is not null)
                 {
-                    return SetBool(value, name, b => Print.NumericLocale = b);
+                    silent = true;
+                    return SetBool(value, name, error, b => print.NumericLocale = b);
                 }
 
-                Print.NumericLocale = !Print.NumericLocale;
+                print.NumericLocale = !print.NumericLocale;
                 break;
             case "pager":
                 if (value is null)
                 {
-                    Print.Pager = Print.Pager == PagerMode.On ? PagerMode.Off : PagerMode.On;
+                    print.Pager = print.Pager == PagerMode.On ? PagerMode.Off : PagerMode.On;
                 }
                 else if (value.Equals("always", StringComparison.OrdinalIgnoreCase))
                 {
-                    Print.Pager = PagerMode.Always;
+                    print.Pager = PagerMode.Always;
                 }
                 else if (ParseBool(value) is { } pager)
                 {
-                    Print.Pager = pager ? PagerMode.On : PagerMode.Off;
+                    print.Pager = pager ? PagerMode.On : PagerMode.Off;
                 }
                 else
                 {
-                    LogError($"unrecognized value \"{value}\" for \"{name}\"\nAvailable values are: on, off, always.", false);
+                    error($"unrecognized value \"{value}\" for \"{name}\"\nAvailable values are: on, off, always.");
                     return false;
                 }
 
@@ -244,31 +269,26 @@ internal sealed partial class SimpsqlSession
             case "pager_min_lines":
                 if (value is not null)
                 {
-                    Print.PagerMinLines = (int)CLong(value);
+                    print.PagerMinLines = (int)CLong(value);
                 }
 
                 break;
             case "columns":
                 if (value is not null)
                 {
-                    Print.Columns = (int)CLong(value);
+                    print.Columns = (int)CLong(value);
                 }
 
                 break;
             default:
-                LogError($"\\pset: unknown option: {name}", false);
+                error($"\\pset: unknown option: {name}");
                 return false;
-        }
-
-        if (!quiet)
-        {
-            Info(PsetInfo(name));
         }
 
         return true;
     }
 
-    private bool SetBool(string value, string name, Action<bool> set)
+    private static bool SetBool(string value, string name, Action<string> error, Action<bool> set)
     {
         if (ParseBool(value) is { } b)
         {
@@ -276,7 +296,7 @@ internal sealed partial class SimpsqlSession
             return true;
         }
 
-        LogError($"unrecognized value \"{value}\" for \"{name}\": Boolean expected", false);
+        error($"unrecognized value \"{value}\" for \"{name}\": Boolean expected");
         return false;
     }
 
@@ -334,7 +354,7 @@ internal sealed partial class SimpsqlSession
     }
 
     /// <summary>A format name or unique abbreviation; "latex-..." abbreviates latex-longtable.</summary>
-    private OutputFormat? ParseFormat(string value)
+    private static OutputFormat? ParseFormat(string value, Action<string> error)
     {
         int match = -1;
         if (value.Length > 0)
@@ -355,7 +375,7 @@ internal sealed partial class SimpsqlSession
 
                 if (match >= 0)
                 {
-                    LogError($"\\pset: ambiguous abbreviation \"{value}\" matches both \"{FormatNames[match].Name}\" and \"{candidate}\"", false);
+                    error($"\\pset: ambiguous abbreviation \"{value}\" matches both \"{FormatNames[match].Name}\" and \"{candidate}\"");
                     return null;
                 }
 
@@ -373,7 +393,7 @@ internal sealed partial class SimpsqlSession
             return OutputFormat.LatexLongtable;
         }
 
-        LogError("\\pset: allowed formats are aligned, asciidoc, csv, html, latex, latex-longtable, troff-ms, unaligned, wrapped", false);
+        error("\\pset: allowed formats are aligned, asciidoc, csv, html, latex, latex-longtable, troff-ms, unaligned, wrapped");
         return null;
     }
 

@@ -160,6 +160,18 @@ public static class SimpsqlCommand
             return 0;
         }
 
+        // As psql, a -P option that cannot be set ends the run before anything connects.
+        var printCheck = new PrintOptions();
+        foreach (var (name, value) in options.PsetOptions)
+        {
+            string option = name;
+            if (!SimpsqlSession.ApplyPset(printCheck, ref option, value, console.Codec.Text, message => console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: {message}\n"), out _))
+            {
+                console.Stderr.Write($"{SimpsqlSession.ProgramName}: error: could not set printing parameter \"{name}\"\n");
+                return 1;
+            }
+        }
+
         FileStream? output = null;
         // A command (-o |COMMAND) is started once the session is there to own it.
         if (options.OutputFile is { } outputFile && !outputFile.StartsWith('|') && (output = SimpsqlSession.OpenOutputFile(outputFile, out string? outputError)) is null)
@@ -365,6 +377,11 @@ public static class SimpsqlCommand
                 return await RunCommandStringAsync(session, "\\l", console).ConfigureAwait(false);
             }
 
+            if (!options.NoPsqlrc)
+            {
+                await session.RunStartupFilesAsync(console.Stdin).ConfigureAwait(false);
+            }
+
             if (options.Actions.Count > 0)
             {
                 // -1: the -c and -f actions run inside one transaction, BEGIN before the first and
@@ -424,6 +441,7 @@ public static class SimpsqlCommand
     {
         // Like psql, the command's bytes (UTF-8 here) are sent as they are, whatever the client encoding.
         command = session.Codec.FromCharacterLine(command);
+        session.InputStarted = true;
         if (command.TrimStart().StartsWith('\\'))
         {
             using var reader = new StringReader(command);
@@ -521,7 +539,7 @@ public static class SimpsqlCommand
         "  -v, --set=, --variable=NAME=VALUE\n" +
         "                           set psql variable NAME to VALUE\n" +
         "  -V, --version            output version information, then exit\n" +
-        "  -X, --no-psqlrc          do not read startup file (accepted, never read)\n" +
+        "  -X, --no-psqlrc          do not read startup file (~/.psqlrc)\n" +
         "  -1 (\"one\"), --single-transaction\n" +
         "                           execute as a single transaction (if non-interactive)\n" +
         "  -?, --help               show this help, then exit\n\n" +

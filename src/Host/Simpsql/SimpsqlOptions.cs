@@ -24,6 +24,9 @@ internal sealed class SimpsqlOptions
 
     public bool Quiet { get; set; }
 
+    /// <summary>-X: the start-up files (psqlrc) are not read.</summary>
+    public bool NoPsqlrc { get; set; }
+
     public bool NeverPrompt { get; set; }
 
     public bool ForcePrompt { get; set; }
@@ -106,7 +109,7 @@ internal sealed class SimpsqlOptions
                     "expanded" => Do(() => o.PsetOptions.Add(("expanded", "on"))),
                     "csv" => Do(() => o.PsetOptions.Add(("format", "csv"))),
                     "quiet" => Do(() => o.Quiet = true),
-                    "no-psqlrc" => null,
+                    "no-psqlrc" => Do(() => o.NoPsqlrc = true),
                     "no-password" => Do(() => o.NeverPrompt = true),
                     "password" => Do(() => o.ForcePrompt = true),
                     "set" or "variable" => Var(Long()),
@@ -167,7 +170,7 @@ internal sealed class SimpsqlOptions
                         'F' => Pset("fieldsep", Short()),
                         'R' => Pset("recordsep", Short()),
                         'x' => Do(() => o.PsetOptions.Add(("expanded", "on"))),
-                        'X' => null,
+                        'X' => Do(() => o.NoPsqlrc = true),
                         'q' => Do(() => o.Quiet = true),
                         'v' => Var(Short()),
                         'P' => PsetArg(Short()),

@@ -443,6 +443,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     /// </param>
     internal async Task<int> RunInputAsync(ILineReader reader, TextReader rawInput, string? fileName, bool checkConditionals = true, bool readAhead = false)
     {
+        InputStarted = true;
         var previousInput = _currentInput;
         var previousFile = _currentFile;
         var previousLine = _currentLine;
@@ -740,9 +741,84 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         }
     }
 
+    /// <summary>
+    /// True once any input ran: a start-up file, a -c command, a file or standard input. Until then
+    /// psql words its errors as the program's ("psql: error: ..."), afterwards as the input's.
+    /// </summary>
+    internal bool InputStarted { get; set; }
+
+    /// <summary>
+    /// A file name as psql 15 reads it (canonicalize_path): separators not doubled nor trailing,
+    /// "." components gone, and a ".." taking away the name before it ("/.." is "/"; a relative
+    /// name keeps its leading ".."s; nothing left is "."). Purely textual, as psql does it: the
+    /// name shows in the file's messages ("psql:NAME:LINE:").
+    /// </summary>
+    internal static string CanonicalizePath(string path)
+    {
+        if (path.Length == 0)
+        {
+            return path;
+        }
+
+        bool absolute = path[0] == '/';
+        var parts = new List<string>();
+        int up = 0;
+        foreach (string part in path.Split('/'))
+        {
+            if (part.Length == 0 || part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+                else if (!absolute)
+                {
+                    up++;
+                }
+
+                continue;
+            }
+
+            parts.Add(part);
+        }
+
+        var sb = new StringBuilder(path.Length);
+        if (absolute)
+        {
+            sb.Append('/');
+        }
+
+        for (int i = 0; i < up; i++)
+        {
+            sb.Append(i == 0 ? "" : "/").Append("..");
+        }
+
+        foreach (string part in parts)
+        {
+            if (sb.Length > 0 && sb[^1] != '/')
+            {
+                sb.Append('/');
+            }
+
+            sb.Append(part);
+        }
+
+        return sb.Length == 0 ? "." : sb.ToString();
+    }
+
     /// <summary>Runs a file (-f, \i); "-" is standard input.</summary>
     internal async Task<int> RunFileAsync(string path, TextReader stdin)
     {
+        if (path != "-")
+        {
+            path = CanonicalizePath(path);
+        }
+
         // A file has a query buffer of its own, even when included from -c.
         bool noQueryBuffer = NoQueryBuffer;
         NoQueryBuffer = false;
@@ -763,6 +839,16 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
             return await RunInputAsync(new PlainLineReader(stdin, null), stdin, null, readAhead: StdinReadsAhead).ConfigureAwait(false);
         }
 
+        if (Directory.Exists(path))
+        {
+            // psql opens a directory as it would a file and fails on its first read; the error's
+            // place is then the directory, with no line number.
+            FlushAll();
+            Err.Write($"{ProgramName}:{path}: error: could not read from input file: Is a directory\n");
+            Err.Flush();
+            return 1;
+        }
+
         StreamReader file;
         try
         {
@@ -771,7 +857,20 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogError(path + ": " + (ex is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory" : "Permission denied"), false);
+            string message = path + ": " + (ex is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory" : "Permission denied");
+            if (InputStarted)
+            {
+                LogError(message, false);
+            }
+            else
+            {
+                // Nothing was read yet (no start-up file, no -c, no other -f): psql's messages still
+                // carry its name then.
+                FlushAll();
+                Err.Write($"{ProgramName}: error: {message}\n");
+                Err.Flush();
+            }
+
             return 1;
         }
 

@@ -149,6 +149,8 @@ internal static partial class SimpsqlHarness
         variables["PGUSER"] = user;
         variables["PGPASSWORD"] = password;
         variables["PGCONNECT_TIMEOUT"] = "10";
+        // As TestCluster.RunPsql gives psql: the user's start-up file is /dev/null (read, empty).
+        variables["PSQLRC"] = "/dev/null";
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             variables[key] = value;
