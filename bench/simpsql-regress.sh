@@ -7,7 +7,11 @@
 # so that start-up is sampled under the same conditions as the files. N runs of each client
 # before the files are shown beside it for reference. Prints the files where
 # simpsql is slowest, the totals and the ratio simpsql/psql (target: at most 1, "no slower than
-# psql once started").
+# psql once started"). With several rounds, each file's rounds are paired (the two clients run it
+# one after the other in each): "behind" counts the rounds simpsql was slower in, and the files
+# behind in every round are named at the end; a server that is slow for one round shows as one.
+# The client that runs a file first changes from round to round (regress-compare --first), so an
+# even number of rounds gives each client each place equally.
 #
 # usage: bench/simpsql-regress.sh [options] [NAME ...]
 #   --cluster DIR   test cluster started by scripts/pg-test-cluster.sh (user postgres)
@@ -64,7 +68,7 @@ for ((r = 1; r <= rounds; r++)); do
     log "round $r of $rounds: the regression files through both clients"
     PGWIRE_TEST_HOST=$host PGWIRE_TEST_PORT=$port bash "$root/scripts/regress-compare.sh" \
         --simpsql "$bin" --psql "$psql15" --fixtures "$fixtures" --results "$work/results" \
-        --times "$work/times" "${names[@]}" >"$work/compare.log" 2>&1 || true
+        --times "$work/times" --first "$( ((r % 2)) && echo simpsql || echo psql)" "${names[@]}" >"$work/compare.log" 2>&1 || true
     tail -1 "$work/compare.log" >&2
     # A file that differs is named, with its diff kept beside the bench's other results.
     if grep -q ' different (' "$work/compare.log"; then
@@ -84,7 +88,9 @@ psql_start=$(start_beside psql)
 simpsql_start=$(start_beside simpsql)
 log "start-up beside the files (median of $(grep -c ' psql-start ' "$work/times") runs each): psql ${psql_start}s, simpsql ${simpsql_start}s"
 
-# Per file: the median of the rounds, minus start-up (not below zero).
+# Per file: the median of the rounds, minus start-up (not below zero); and the rounds paired (both
+# clients ran the file one after the other in each round), so that a file is counted as slower only
+# when simpsql was behind in every round, not when one round's server was slow for one client.
 awk -v ps="$psql_start" -v ss="$simpsql_start" '
     $2 ~ /-start$/ { next }
     { t[$1, $2] = t[$1, $2] " " $3; files[$1] = 1 }
@@ -97,19 +103,23 @@ awk -v ps="$psql_start" -v ss="$simpsql_start" '
         for (f in files) {
             p = med(t[f, "psql"]) - ps; s = med(t[f, "simpsql"]) - ss
             if (p < 0) p = 0; if (s < 0) s = 0
-            printf "%s %.4f %.4f\n", f, p, s
+            np = split(t[f, "psql"], pr, " "); ns = split(t[f, "simpsql"], sr, " ")
+            behind = 0; n = (np < ns ? np : ns)
+            for (i = 1; i <= n; i++) if (sr[i] - ss > pr[i] - ps) behind++
+            printf "%s %.4f %.4f %d %d\n", f, p, s, behind, n
         }
     }' "$work/times" | sort >"$work/net"
 
-printf '\n%-22s %10s %10s %8s\n' "slowest for simpsql" "psql s" "simpsql s" "ratio"
-awk '{ printf "%-22s %10.3f %10.3f %8s\n", $1, $2, $3, ($2 > 0 ? sprintf("%.2f", $3 / $2) : "-") }' "$work/net" |
+printf '\n%-22s %10s %10s %8s %8s\n' "slowest for simpsql" "psql s" "simpsql s" "ratio" "behind"
+awk '{ printf "%-22s %10.3f %10.3f %8s %8s\n", $1, $2, $3, ($2 > 0 ? sprintf("%.2f", $3 / $2) : "-"), $4 "/" $5 }' "$work/net" |
     sort -k4,4 -g -r | head -8
-printf '\n%-22s %10s %10s %8s\n' "most seconds behind" "psql s" "simpsql s" "behind"
-awk '{ printf "%-22s %10.3f %10.3f %8.3f\n", $1, $2, $3, $3 - $2 }' "$work/net" | sort -k4,4 -g -r | head -8
+printf '\n%-22s %10s %10s %8s %8s\n' "most seconds behind" "psql s" "simpsql s" "behind" "rounds"
+awk '{ printf "%-22s %10.3f %10.3f %8.3f %8s\n", $1, $2, $3, $3 - $2, $4 "/" $5 }' "$work/net" | sort -k4,4 -g -r | head -8
 awk -v ps="$psql_start" -v ss="$simpsql_start" -v bp="$before_psql" -v bs="$before_simpsql" '
-    { p += $2; s += $3; n++ }
+    { p += $2; s += $3; n++; r = $5; if ($5 > 1 && $4 == $5) { every++; names = names " " $1 } }
     END {
         printf "\n%d files, wall time minus start-up beside the files (psql %.3f s, simpsql %.3f s each; before the files %.3f s, %.3f s)\n", n, ps, ss, bp, bs
         printf "%-22s %10.2f\n%-22s %10.2f\n%-22s %10.2f\n", "psql total s", p, "simpsql total s", s, "ratio simpsql/psql", (p > 0 ? s / p : 0)
+        if (r > 1) printf "%-22s %10d%s\n", "behind in every round", every, names
     }' "$work/net"
 printf 'load average before %s, after %s\n' "$load_before" "$load_after"

@@ -3,7 +3,8 @@
 # runs it, and compares the two outputs line by line.
 #
 #   scripts/regress-compare.sh [--check] [--file] [--simpsql PATH] [--psql PATH] [--fixtures DIR]
-#                              [--results DIR] [--timeout SECONDS] [--times FILE] [FILE.sql|NAME ...]
+#                              [--results DIR] [--timeout SECONDS] [--times FILE] [--first CLIENT]
+#                              [FILE.sql|NAME ...]
 #
 # For each file: a database is set up once per run from template0 with test_setup.sql (always
 # run by psql, so both sides start from the same data); every file gets two fresh copies of it,
@@ -40,6 +41,10 @@
 # after the file: start-up sampled under the same conditions as the files
 # (bench/simpsql-regress.sh compares them).
 #
+# --first psql|simpsql: the client that runs the first file first (default simpsql). The clients
+# take turns at going first from file to file; a benchmark that runs the suite several times
+# alternates this, so that each file is run first by each client as often.
+#
 # Connection: PGWIRE_TEST_HOST/PGWIRE_TEST_PORT (scripts/pg-test-cluster.sh env) or
 # PGHOST/PGPORT; superuser PGWIRE_REGRESS_USER (postgres), password PGWIRE_REGRESS_PASSWORD
 # (postgres). Fixtures: PGWIRE_REGRESS_FIXTURES or ../shared/fixtures/pg-regress-15 beside the
@@ -57,6 +62,7 @@ results=${PGWIRE_REGRESS_RESULTS:-$root/TestResults/regress}
 known_list=$root/tests/regress/known-differences.txt
 per_file_timeout=120
 times=
+first=simpsql
 selected=()
 
 usage() {
@@ -74,6 +80,7 @@ while (($#)); do
     --results) results=${2:?}; shift ;;
     --timeout) per_file_timeout=${2:?}; shift ;;
     --times) times=${2:?}; shift ;;
+    --first) first=${2:?}; shift ;;
     -h | --help) usage ;;
     -*) echo "regress-compare: unknown option $1" >&2; usage ;;
     *) selected+=("$1") ;;
@@ -257,7 +264,11 @@ identical=0 different=0 total_lines=0 total_diff=0
 passed=0 failed=0 notrun=0
 check_failures=()
 : >"$results/summary.txt"
-order=(psql simpsql)
+case $first in
+psql) order=(simpsql psql) ;;
+simpsql) order=(psql simpsql) ;;
+*) log "--first takes psql or simpsql, not $first"; exit 2 ;;
+esac
 for name in "${files[@]}"; do
     file=$fixtures/sql/$name.sql
     notes=()
