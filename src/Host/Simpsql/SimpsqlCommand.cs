@@ -372,14 +372,15 @@ public static class SimpsqlCommand
 
         try
         {
-            if (options.ListDatabases)
-            {
-                return await RunCommandStringAsync(session, "\\l", console).ConfigureAwait(false);
-            }
-
+            // As psql: the start-up files run before -l's listing too.
             if (!options.NoPsqlrc)
             {
                 await session.RunStartupFilesAsync(console.Stdin).ConfigureAwait(false);
+            }
+
+            if (options.ListDatabases)
+            {
+                return await RunCommandStringAsync(session, "\\l", console).ConfigureAwait(false);
             }
 
             if (options.Actions.Count > 0)

@@ -53,6 +53,28 @@ public sealed class StartupFileTests : IDisposable
     }
 
     [PsqlFact]
+    public void The_start_up_file_runs_before_the_l_listing_like_psql()
+    {
+        // The listing may change between the two runs (other tests create databases): what the
+        // file prints, and the format it sets, show that it ran first.
+        Write("home/.psqlrc", "\\echo listing follows\n\\pset format csv\n\\pset tuples_only on\n");
+        var environment = new Dictionary<string, string?> { ["HOME"] = Path.Combine(_dir, "home"), ["PSQLRC"] = null };
+        var psql = SimpsqlHarness.RunPsql(["-l"], null, null, null, environment);
+        var simpsql = SimpsqlHarness.RunSimpsql(["-l"], null, null, null, environment);
+        Assert.Equal(0, psql.ExitCode);
+        Assert.Equal(psql.ExitCode, simpsql.ExitCode);
+        foreach (string stdout in new[] { psql.Stdout, simpsql.Stdout })
+        {
+            Assert.StartsWith("listing follows\nOutput format is csv.\n", stdout, StringComparison.Ordinal);
+            // Tuples only, as the file set it: no header line before the rows.
+            Assert.DoesNotContain("Name,Owner", stdout, StringComparison.Ordinal);
+            Assert.Contains("\npostgres,", stdout, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(psql.Stderr, simpsql.Stderr);
+    }
+
+    [PsqlFact]
     public void X_skips_the_start_up_files_like_psql()
     {
         Write("home/.psqlrc", RcScript);
