@@ -144,7 +144,7 @@ internal sealed partial class SimpsqlSession
                     string? name = scanner.ReadArgument();
                     if (name is null)
                     {
-                        foreach (var (k, v) in _variables)
+                        foreach (var (k, v) in _variables.OrderBy(pair => pair.Key, StringComparer.Ordinal))
                         {
                             OutText.Write($"{k} = '{v}'\n");
                         }

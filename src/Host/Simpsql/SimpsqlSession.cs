@@ -25,7 +25,9 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     private readonly TextWriter _stdoutText;
     private readonly ISettingsEnvironment _env;
     private readonly Dictionary<string, string?> _environmentOverrides = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<string, string> _variables = new(StringComparer.Ordinal);
+    // A hash table: every statement reads several variables and sets ERROR, SQLSTATE and ROW_COUNT;
+    // \set without arguments sorts them when it lists them.
+    private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
     private Stream? _redirect;
     private TextWriter? _redirectText;
     private ProgramStream? _redirectPipe;
