@@ -26,9 +26,9 @@ internal sealed partial class SimpsqlSession
         {
             await RunStartupFileAsync(ExpandTilde(userFile), stdin).ConfigureAwait(false);
         }
-        else if ((_env.GetVariable("HOME") is { Length: > 0 } home ? home : _env.HomeDirectory) is { } homeDirectory)
+        else
         {
-            await RunStartupFileAsync(Path.Combine(homeDirectory, ".psqlrc"), stdin).ConfigureAwait(false);
+            await RunStartupFileAsync(ExpandTilde("~/.psqlrc"), stdin).ConfigureAwait(false);
         }
     }
 

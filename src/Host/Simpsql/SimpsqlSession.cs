@@ -225,17 +225,34 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     void IMetaCommandHost.ReportError(string text, bool isServerMessage, string level) => LogError(text, isServerMessage, level);
 
     /// <summary>Writes a line to stderr with psql's "file:line:" prefix when reading a script.</summary>
-    internal void LogError(string text, bool isServerMessage, string level = "error")
+    internal void LogError(string text, bool isServerMessage, string level = "error") =>
+        LogAt(_currentFile, _currentLine, text, isServerMessage, level);
+
+    /// <summary>
+    /// A message placed as psql's logging places it: "psql:FILE:LINE: error: " in a file (no line
+    /// while none was read), "psql: error: " before any input ran, nothing in front afterwards.
+    /// </summary>
+    private void LogAt(string? file, int line, string text, bool isServerMessage, string level = "error")
     {
         FlushAll();
         var sb = new StringBuilder();
-        if (_currentFile is not null)
+        if (file is not null)
         {
-            sb.Append(ProgramName).Append(':').Append(_currentFile).Append(':').Append(_currentLine.ToString(CultureInfo.InvariantCulture)).Append(": ");
+            sb.Append(ProgramName).Append(':').Append(file).Append(':');
+            if (line > 0)
+            {
+                sb.Append(line.ToString(CultureInfo.InvariantCulture)).Append(':');
+            }
+
+            sb.Append(' ');
             if (!isServerMessage)
             {
                 sb.Append(level).Append(": ");
             }
+        }
+        else if (!InputStarted && !isServerMessage)
+        {
+            sb.Append(ProgramName).Append(": ").Append(level).Append(": ");
         }
 
         sb.Append(text);
@@ -845,9 +862,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         {
             // psql opens a directory as it would a file and fails on its first read; the error's
             // place is then the directory, with no line number.
-            FlushAll();
-            Err.Write($"{ProgramName}:{path}: error: could not read from input file: Is a directory\n");
-            Err.Flush();
+            LogAt(path, 0, "could not read from input file: Is a directory", false);
             return 1;
         }
 
@@ -859,20 +874,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            string message = path + ": " + (ex is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory" : "Permission denied");
-            if (InputStarted)
-            {
-                LogError(message, false);
-            }
-            else
-            {
-                // Nothing was read yet (no start-up file, no -c, no other -f): psql's messages still
-                // carry its name then.
-                FlushAll();
-                Err.Write($"{ProgramName}: error: {message}\n");
-                Err.Flush();
-            }
-
+            LogError(path + ": " + (ex is FileNotFoundException or DirectoryNotFoundException ? "No such file or directory" : "Permission denied"), false);
             return 1;
         }
 
