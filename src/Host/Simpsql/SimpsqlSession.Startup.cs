@@ -48,7 +48,7 @@ internal sealed partial class SimpsqlSession
     private const string MajorVersionName = "15";
 
     /// <summary>As psql asks before reading a start-up file: access(2) with R_OK, so a directory counts.</summary>
-    private static bool Readable(string path) => path == "-" || Access(path, 4) == 0;
+    private static bool Readable(string path) => Access(path, 4) == 0;
 
     [LibraryImport("libc", EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Access(string path, int mode);
