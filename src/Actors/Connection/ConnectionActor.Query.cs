@@ -93,6 +93,11 @@ public sealed partial class ConnectionActor
             case BatchAck:
                 OnBatchAck();
                 break;
+            case PipelinedQuery { WriteNow: true } m when Sender.Equals(_requester) && _pipelined.Count == 0:
+                _writer.WriteQuery(m.Sql);
+                Send();
+                _writtenAhead++;
+                break;
             case PipelinedQuery m when Sender.Equals(_requester):
                 _pipelined.Enqueue(m.Sql);
                 break;
@@ -227,6 +232,13 @@ public sealed partial class ConnectionActor
             case BackendMessageCode.ReadyForQuery:
                 var ready = ReadyForQuery.Parse(payload);
                 _requester.Tell(new QueryDone(ready.Status));
+                if (_writtenAhead > 0)
+                {
+                    // The next cycle was written already; its messages follow this one's.
+                    _writtenAhead--;
+                    break;
+                }
+
                 if (_pipelined.TryDequeue(out var next))
                 {
                     // The next queued query goes out at once; its messages follow this cycle's.

@@ -93,6 +93,10 @@ public sealed partial class ConnectionActor : UntypedActor, IWithUnboundedStash,
     // ReadyForQuery, and how many of them a cancel dropped (answered at the running cycle's end).
     private readonly Queue<string> _pipelined = new();
     private int _droppedPipelined;
+
+    // Cycles of the requester written behind the running one (PipelinedQuery with WriteNow): each
+    // ReadyForQuery while some are out starts the next of them instead of ending the busy phase.
+    private int _writtenAhead;
     private BackendMessageCode _batchCode;
     private readonly List<int> _batchOffsets = [];
     private readonly List<int> _batchLengths = [];

@@ -15,8 +15,11 @@ public sealed record Query(string Sql);
 /// in order. <see cref="CancelQuery"/> drops the queued queries not written yet: each is answered
 /// with <see cref="PipelinedQueryDropped"/> instead of its events. With nothing running it is a
 /// <see cref="Query"/>; while another sender's cycle runs it waits as one does.
+/// With <paramref name="WriteNow"/> it is written at once instead, behind the cycles written
+/// already (when none is queued unwritten ahead of it), so the server runs it straight after them;
+/// a cancel does not take it back.
 /// </summary>
-public sealed record PipelinedQuery(string Sql);
+public sealed record PipelinedQuery(string Sql, bool WriteNow = false);
 
 /// <summary>
 /// Runs one statement through the extended protocol (Parse, Bind, Describe, Execute, Sync) with

@@ -172,7 +172,21 @@ public sealed class PgClient : IAsyncDisposable
         _connection.Tell(new PipelinedQuery(sql), _inboxRef);
     }
 
-    /// <summary>Query cycles sent with <see cref="SendPipelined"/> whose results were not read yet.</summary>
+    /// <summary>
+    /// Like <see cref="SendPipelined"/>, but the query is written to the server at once, behind the
+    /// cycles written before it, so the server runs it straight after them with no round trip
+    /// between (a query queued unwritten ahead of it keeps it waiting, to keep the order). A cancel
+    /// does not take it back: for queries that would be sent whatever the results before them, and
+    /// whose running does no harm when the caller stops before reading them, such as catalog reads.
+    /// </summary>
+    public void WritePipelined(string sql)
+    {
+        ThrowIfClosed();
+        Interlocked.Increment(ref _inFlight);
+        _connection.Tell(new PipelinedQuery(sql, WriteNow: true), _inboxRef);
+    }
+
+    /// <summary>Query cycles sent with <see cref="SendPipelined"/> or <see cref="WritePipelined"/> whose results were not read yet.</summary>
     public int PipelinedInFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>

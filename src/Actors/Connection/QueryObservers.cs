@@ -46,6 +46,11 @@ public abstract class QueryObserver : IQueryObserver
         throw new NotSupportedException("this query does not send COPY data");
 }
 
+/// <summary>Takes a query cycle's results and keeps none but its first error (<see cref="QueryObserver.Error"/>).</summary>
+public sealed class DiscardingObserver : QueryObserver
+{
+}
+
 /// <summary>Collects a small result as text: the columns of the last row description and every row.</summary>
 /// <param name="textEncoding">How values are decoded: UTF-8 (the default) or, for a session with another
 /// client encoding, <see cref="PgWire.Protocol.Settings.PgEncoding.ByteText"/>.</param>

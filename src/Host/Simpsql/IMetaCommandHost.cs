@@ -32,6 +32,12 @@ public interface IMetaCommandHost
     /// </summary>
     bool ShowHiddenQuery(string sql) => true;
 
+    /// <summary>
+    /// psql's ECHO_HIDDEN is on or noexec: each query a meta-command runs for itself is shown (and
+    /// perhaps not run) in its turn, so none may be sent before the one ahead of it has ended.
+    /// </summary>
+    bool EchoesHiddenQueries => false;
+
     /// <summary>The value of a psql variable (HIDE_TABLEAM and the like), or null when it is not set.</summary>
     string? GetVariable(string name) => null;
 

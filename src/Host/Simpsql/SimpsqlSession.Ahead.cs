@@ -70,7 +70,7 @@ internal sealed partial class SimpsqlSession
             {
                 // The statement sent ahead was not the next one after all: it has run; say so.
                 AheadMismatches++;
-                await Client.ReadPipelinedAsync(new DiscardResults(), ct).ConfigureAwait(false);
+                await Client.ReadPipelinedAsync(new DiscardingObserver(), ct).ConfigureAwait(false);
                 LogError("internal error: a statement read ahead of the input ran out of turn: " + ahead, true);
                 await Client.ExecuteAsync(sql, observer, ct).ConfigureAwait(false);
                 return;
@@ -189,7 +189,7 @@ internal sealed partial class SimpsqlSession
 
         try
         {
-            await Client.ReadPipelinedAsync(new DiscardResults(), CancellationToken.None).ConfigureAwait(false);
+            await Client.ReadPipelinedAsync(new DiscardingObserver(), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is PgConnectionException or OperationCanceledException)
         {
@@ -209,9 +209,5 @@ internal sealed partial class SimpsqlSession
             Client.Cancel();
             stderr.Write("Cancel request sent\n");
         }
-    }
-
-    private sealed class DiscardResults : QueryObserver
-    {
     }
 }

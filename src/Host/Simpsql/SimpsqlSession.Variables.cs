@@ -144,6 +144,9 @@ internal sealed partial class SimpsqlSession
     /// psql's ECHO_HIDDEN: on prints each query a meta-command runs for itself on standard output
     /// before sending it, noexec prints it instead of sending it (false: the command then fails).
     /// </summary>
+    public bool EchoesHiddenQueries =>
+        GetVariable("ECHO_HIDDEN") is { } mode && (string.Equals(mode, "noexec", StringComparison.OrdinalIgnoreCase) || IsTrue(mode));
+
     public bool ShowHiddenQuery(string sql)
     {
         var mode = GetVariable("ECHO_HIDDEN");

@@ -443,6 +443,76 @@ public class ClientIntegrationTests : IAsyncLifetime
     }
 
     [ClusterFact]
+    public async Task Queries_written_at_once_run_in_order_and_each_read_takes_its_own_results()
+    {
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password), new ConnectionOptions { ReceiveBufferSize = 4096, MaxUnackedBatches = 1 });
+        client.WritePipelined("SELECT 1 AS one");
+        client.WritePipelined("SELECT 1/0");
+        client.WritePipelined("SELECT g, repeat('x', g % 300) FROM generate_series(1, 20000) g");
+        client.SendPipelined("SELECT 'queued'");
+        client.WritePipelined("DO $$ BEGIN RAISE NOTICE 'last'; END $$");
+        Assert.Equal(5, client.PipelinedInFlight);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Run(client, "SELECT 2"));
+
+        var first = new CollectingObserver();
+        await client.ReadPipelinedAsync(first);
+        Assert.Equal("1", first.Rows.Single()[0]);
+
+        var second = new CollectingObserver();
+        await client.ReadPipelinedAsync(second);
+        Assert.Equal("22012", Assert.Single(second.Errors).SqlState);
+
+        var third = new CollectingObserver();
+        await client.ReadPipelinedAsync(third);
+        Assert.Equal(20000, third.Rows.Count);
+        Assert.Equal("20000", third.Rows[^1][0]);
+
+        var fourth = new CollectingObserver();
+        await client.ReadPipelinedAsync(fourth);
+        Assert.Equal("queued", fourth.Rows.Single()[0]);
+
+        var fifth = new CollectingObserver();
+        await client.ReadPipelinedAsync(fifth);
+        Assert.Equal("last", Assert.Single(fifth.Notices).Message);
+        Assert.Equal(0, client.PipelinedInFlight);
+
+        var after = await Run(client, "SELECT 'after'");
+        Assert.Equal("after", after.Rows.Single()[0]);
+    }
+
+    [ClusterFact]
+    public async Task A_query_written_at_once_is_on_the_server_before_the_one_ahead_of_it_ends()
+    {
+        await using var client = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));
+        string table = "pipelined_written_" + Guid.NewGuid().ToString("N")[..8];
+        string marker = "pipelined_sleep_" + Guid.NewGuid().ToString("N")[..8];
+        client.WritePipelined($"SELECT pg_sleep(30) AS {marker}");
+        client.WritePipelined($"CREATE TABLE {table}(a int)");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (TestCluster.RunPsql("-X", "-At", "-c", $"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%AS {marker}'").Stdout.Trim() != "1")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the first query never started");
+            await Task.Delay(50);
+        }
+
+        // Unlike a query queued with SendPipelined, the cancel cannot take the second back: it was sent.
+        client.Cancel();
+        var first = await Task.Run(async () =>
+        {
+            var observer = new CollectingObserver();
+            await client.ReadPipelinedAsync(observer);
+            return observer;
+        }).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("57014", Assert.Single(first.Errors).SqlState);
+        var second = new CollectingObserver();
+        await client.ReadPipelinedAsync(second).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Empty(second.Errors);
+        Assert.Equal(["CREATE TABLE"], second.Tags);
+        Assert.Equal(0, client.PipelinedInFlight);
+        await Run(client, $"DROP TABLE {table}");
+    }
+
+    [ClusterFact]
     public async Task A_server_that_ends_the_session_is_reported()
     {
         await using var victim = await Connect(Settings(TestCluster.ScramUser, TestCluster.Password));

@@ -27,6 +27,83 @@ internal static class CatalogQuery
         return new ResultSet(collector.Columns.Select(f => new ResultColumn(f.Name, f.TypeOid)).ToList(), collector.Rows);
     }
 
+    /// <summary>
+    /// Runs catalog queries none of whose texts depends on another's result, handing each result to
+    /// its step in order; a step without a query only runs its action, in its place. False after
+    /// printing the first error (the steps after it are not run), as one query after the other would
+    /// end. Unless hidden queries are shown one at a time (ECHO_HIDDEN), all are written to the server
+    /// at once, so it runs them back to back instead of waiting a round trip for each; the results of
+    /// those after an error are read and dropped.
+    /// </summary>
+    public static async Task<bool> RunStepsAsync(IMetaCommandHost host, IReadOnlyList<CatalogStep> steps, CancellationToken ct)
+    {
+        int queries = steps.Count(s => s.Sql is not null);
+        if (queries < 2 || host.EchoesHiddenQueries)
+        {
+            foreach (var step in steps)
+            {
+                ResultSet? result = null;
+                if (step.Sql is { } sql && (result = await RunAsync(host, sql, ct).ConfigureAwait(false)) is null)
+                {
+                    return false;
+                }
+
+                step.Then(result);
+            }
+
+            return true;
+        }
+
+        foreach (var step in steps)
+        {
+            if (step.Sql is { } sql)
+            {
+                host.Client.WritePipelined(sql);
+            }
+        }
+
+        int unread = queries;
+        try
+        {
+            foreach (var step in steps)
+            {
+                if (step.Sql is null)
+                {
+                    step.Then(null);
+                    continue;
+                }
+
+                var collector = new TextRowsObserver(host.Print.Codec.Decoding);
+                unread--;
+                await host.Client.ReadPipelinedAsync(collector, ct).ConfigureAwait(false);
+                if (collector.Error is { } error)
+                {
+                    host.ReportError(FormatError(error), isServerMessage: true);
+                    return false;
+                }
+
+                step.Then(new ResultSet(collector.Columns.Select(f => new ResultColumn(f.Name, f.TypeOid)).ToList(), collector.Rows));
+            }
+
+            return true;
+        }
+        finally
+        {
+            // Whatever ended the steps early (an error, a cancel), the connection is put back in step.
+            for (; unread > 0; unread--)
+            {
+                try
+                {
+                    await host.Client.ReadPipelinedAsync(new DiscardingObserver(), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is PgConnectionException or OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
     private static string FormatError(PostgresErrorFields error)
     {
         var text = new StringBuilder();
@@ -43,4 +120,15 @@ internal static class CatalogQuery
 
         return text.ToString();
     }
+}
+
+/// <summary>
+/// One catalog query of a meta-command and what to do with its result; without a query, only
+/// <paramref name="Then"/> (called with null), in its place among the others.
+/// </summary>
+internal sealed record CatalogStep(string? Sql, Action<ResultSet?> Then)
+{
+    public static CatalogStep Query(string sql, Action<ResultSet> then) => new(sql, r => then(r!));
+
+    public static CatalogStep Do(Action then) => new(null, _ => then());
 }

@@ -150,8 +150,20 @@ internal static class TableDescriber
               " a.attidentity, a.attgenerated" + verboseSql +
               " FROM pg_catalog.pg_attribute a WHERE a.attrelid = " + oidLiteral +
               " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
-        ResultSet? attributes = await CatalogQuery.RunAsync(host, columnsSql, ct).ConfigureAwait(false);
-        if (attributes is null)
+        // The columns and every footer's query depend on nothing but the relation: all go at once.
+        ResultSet attributes = null!;
+        var footers = new List<string>();
+        var steps = new List<CatalogStep> { CatalogStep.Query(columnsSql, r => attributes = r) };
+        if (isIndex)
+        {
+            PlanIndexFooters(rel, footers, steps, host);
+        }
+        else
+        {
+            PlanTableFooters(rel, verbose, footers, steps, host);
+        }
+
+        if (!await CatalogQuery.RunStepsAsync(host, steps, ct).ConfigureAwait(false))
         {
             return false;
         }
@@ -213,15 +225,6 @@ internal static class TableDescriber
             {
                 columns.Add(Text("Description"));
             }
-        }
-
-        var footers = new List<string>();
-        bool ok = isIndex
-            ? await AddIndexFootersAsync(rel, footers, host, ct).ConfigureAwait(false)
-            : await AddTableFootersAsync(rel, verbose, footers, host, ct).ConfigureAwait(false);
-        if (!ok)
-        {
-            return false;
         }
 
         if (isIndex && verbose && rel.Options.Length > 0)
@@ -295,20 +298,17 @@ internal static class TableDescriber
     private static async Task<bool> DescribeSequenceAsync(RelationInfo rel, IMetaCommandHost host, CancellationToken ct)
     {
         string oidLiteral = NamePattern.Literal(rel.Oid);
-        ResultSet? sequence = await CatalogQuery.RunAsync(
-            host,
+        ResultSet sequence = null!;
+        var footers = new List<string>();
+        CatalogStep[] steps =
+        [
+            CatalogStep.Query(
             "SELECT pg_catalog.format_type(seqtypid, NULL) AS \"Type\", seqstart AS \"Start\", seqmin AS \"Minimum\"," +
             " seqmax AS \"Maximum\", seqincrement AS \"Increment\"," +
             " CASE WHEN seqcycle THEN 'yes' ELSE 'no' END AS \"Cycles?\", seqcache AS \"Cache\"" +
             " FROM pg_catalog.pg_sequence WHERE seqrelid = " + oidLiteral,
-            ct).ConfigureAwait(false);
-        if (sequence is null)
-        {
-            return false;
-        }
-
-        ResultSet? owner = await CatalogQuery.RunAsync(
-            host,
+            r => sequence = r),
+            CatalogStep.Query(
             "SELECT pg_catalog.quote_ident(nspname) || '.' || pg_catalog.quote_ident(relname) || '.' ||" +
             " pg_catalog.quote_ident(attname), d.deptype" +
             " FROM pg_catalog.pg_class c" +
@@ -318,18 +318,19 @@ internal static class TableDescriber
             " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass" +
             " AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass" +
             " AND d.objid = " + oidLiteral + " AND d.deptype IN ('a', 'i')",
-            ct).ConfigureAwait(false);
-        if (owner is null)
+            owner =>
+            {
+                if (owner.Rows.Count == 1)
+                {
+                    footers.Add(owner.Rows[0][1] == "i"
+                        ? "Sequence for identity column: " + owner.Rows[0][0]
+                        : "Owned by: " + owner.Rows[0][0]);
+                }
+            }),
+        ];
+        if (!await CatalogQuery.RunStepsAsync(host, steps, ct).ConfigureAwait(false))
         {
             return false;
-        }
-
-        var footers = new List<string>();
-        if (owner.Rows.Count == 1)
-        {
-            footers.Add(owner.Rows[0][1] == "i"
-                ? "Sequence for identity column: " + owner.Rows[0][0]
-                : "Owned by: " + owner.Rows[0][0]);
         }
 
         sequence.Footers = footers;
@@ -337,11 +338,8 @@ internal static class TableDescriber
         return true;
     }
 
-    private static async Task<bool> AddIndexFootersAsync(
-        RelationInfo rel, List<string> footers, IMetaCommandHost host, CancellationToken ct)
-    {
-        ResultSet? index = await CatalogQuery.RunAsync(
-            host,
+    private static void PlanIndexFooters(RelationInfo rel, List<string> footers, List<CatalogStep> steps, IMetaCommandHost host) =>
+        steps.Add(CatalogStep.Query(
             "SELECT i.indisunique, i.indisprimary, i.indisclustered, i.indisvalid," +
             " (NOT i.indimmediate) AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = i.indrelid" +
             " AND conindid = i.indexrelid AND contype IN ('p','u','x') AND condeferrable)," +
@@ -353,12 +351,10 @@ internal static class TableDescriber
             " FROM pg_catalog.pg_index i, pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_am a" +
             " WHERE i.indexrelid = c.oid AND c.oid = " + NamePattern.Literal(rel.Oid) +
             " AND c.relam = a.oid AND i.indrelid = c2.oid",
-            ct).ConfigureAwait(false);
-        if (index is null)
-        {
-            return false;
-        }
+            index => AddIndexFooter(rel, footers, index)));
 
+    private static void AddIndexFooter(RelationInfo rel, List<string> footers, ResultSet index)
+    {
         if (index.Rows.Count == 1)
         {
             string?[] x = index.Rows[0];
@@ -412,12 +408,10 @@ internal static class TableDescriber
 
             footers.Add(text.ToString());
         }
-
-        return true;
     }
 
-    private static async Task<bool> AddTableFootersAsync(
-        RelationInfo rel, bool verbose, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    private static void PlanTableFooters(
+        RelationInfo rel, bool verbose, List<string> footers, List<CatalogStep> steps, IMetaCommandHost host)
     {
         string oid = NamePattern.Literal(rel.Oid);
         bool tableLike = rel.Kind is 'r' or 'p' or 'm' or 'f' or 't';
@@ -425,66 +419,55 @@ internal static class TableDescriber
         {
             if (rel.IsPartition)
             {
-                ResultSet? parent = await CatalogQuery.RunAsync(
-                    host,
+                steps.Add(CatalogStep.Query(
                     "SELECT inhparent::pg_catalog.regclass, pg_catalog.pg_get_expr(c.relpartbound, c.oid)," +
                     " inhdetachpending, pg_catalog.pg_get_partition_constraintdef(c.oid)" +
                     " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i ON c.oid = inhrelid" +
                     " WHERE c.oid = " + oid,
-                    ct).ConfigureAwait(false);
-                if (parent is null)
-                {
-                    return false;
-                }
-
-                if (parent.Rows.Count > 0)
-                {
-                    string?[] p = parent.Rows[0];
-                    footers.Add($"Partition of: {p[0]} {p[1]}{(p[2] == "t" ? " DETACH PENDING" : "")}");
-                    if (verbose)
+                    parent =>
                     {
-                        footers.Add(string.IsNullOrEmpty(p[3]) ? "No partition constraint" : "Partition constraint: " + p[3]);
-                    }
-                }
+                        if (parent.Rows.Count > 0)
+                        {
+                            string?[] p = parent.Rows[0];
+                            footers.Add($"Partition of: {p[0]} {p[1]}{(p[2] == "t" ? " DETACH PENDING" : "")}");
+                            if (verbose)
+                            {
+                                footers.Add(string.IsNullOrEmpty(p[3]) ? "No partition constraint" : "Partition constraint: " + p[3]);
+                            }
+                        }
+                    }));
             }
 
             if (rel.Kind == 'p')
             {
-                ResultSet? key = await CatalogQuery.RunAsync(
-                    host, "SELECT pg_catalog.pg_get_partkeydef(" + oid + "::pg_catalog.oid)", ct).ConfigureAwait(false);
-                if (key is null)
-                {
-                    return false;
-                }
-
-                if (key.Rows.Count > 0 && key.Rows[0][0] is { } keyDefinition)
-                {
-                    footers.Add("Partition key: " + keyDefinition);
-                }
+                steps.Add(CatalogStep.Query(
+                    "SELECT pg_catalog.pg_get_partkeydef(" + oid + "::pg_catalog.oid)",
+                    key =>
+                    {
+                        if (key.Rows.Count > 0 && key.Rows[0][0] is { } keyDefinition)
+                        {
+                            footers.Add("Partition key: " + keyDefinition);
+                        }
+                    }));
             }
 
             if (rel.Kind == 't')
             {
-                ResultSet? owner = await CatalogQuery.RunAsync(
-                    host,
+                steps.Add(CatalogStep.Query(
                     "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace" +
                     " WHERE reltoastrelid = " + oid,
-                    ct).ConfigureAwait(false);
-                if (owner is null)
-                {
-                    return false;
-                }
-
-                if (owner.Rows.Count > 0)
-                {
-                    footers.Add($"Owning table: \"{owner.Rows[0][0]}.{owner.Rows[0][1]}\"");
-                }
+                    owner =>
+                    {
+                        if (owner.Rows.Count > 0)
+                        {
+                            footers.Add($"Owning table: \"{owner.Rows[0][0]}.{owner.Rows[0][1]}\"");
+                        }
+                    }));
             }
 
             if (rel.HasIndex)
             {
-                ResultSet? indexes = await CatalogQuery.RunAsync(
-                    host,
+                steps.Add(CatalogStep.Query(
                     "SELECT c2.relname, i.indisprimary, i.indisunique, i.indisclustered, i.indisvalid," +
                     " pg_catalog.pg_get_indexdef(i.indexrelid, 0, true), pg_catalog.pg_get_constraintdef(con.oid, true)," +
                     " contype, condeferrable, condeferred, i.indisreplident" +
@@ -493,157 +476,136 @@ internal static class TableDescriber
                     " AND contype IN ('p','u','x'))" +
                     " WHERE c.oid = " + oid + " AND c.oid = i.indrelid AND i.indexrelid = c2.oid" +
                     " ORDER BY i.indisprimary DESC, c2.relname",
-                    ct).ConfigureAwait(false);
-                if (indexes is null)
-                {
-                    return false;
-                }
-
-                if (indexes.Rows.Count > 0)
-                {
-                    footers.Add("Indexes:");
-                    footers.AddRange(indexes.Rows.Select(IndexLine));
-                }
+                    indexes =>
+                    {
+                        if (indexes.Rows.Count > 0)
+                        {
+                            footers.Add("Indexes:");
+                            footers.AddRange(indexes.Rows.Select(IndexLine));
+                        }
+                    }));
             }
 
             if (rel.Checks > 0)
             {
-                ResultSet? checks = await CatalogQuery.RunAsync(
-                    host,
+                steps.Add(CatalogStep.Query(
                     "SELECT r.conname, pg_catalog.pg_get_constraintdef(r.oid, true) FROM pg_catalog.pg_constraint r" +
                     " WHERE r.conrelid = " + oid + " AND r.contype = 'c' ORDER BY 1",
-                    ct).ConfigureAwait(false);
-                if (checks is null)
-                {
-                    return false;
-                }
-
-                if (checks.Rows.Count > 0)
-                {
-                    footers.Add("Check constraints:");
-                    footers.AddRange(checks.Rows.Select(c => $"    \"{c[0]}\" {c[1]}"));
-                }
+                    checks =>
+                    {
+                        if (checks.Rows.Count > 0)
+                        {
+                            footers.Add("Check constraints:");
+                            footers.AddRange(checks.Rows.Select(c => $"    \"{c[0]}\" {c[1]}"));
+                        }
+                    }));
             }
 
             if (rel.HasTriggers || rel.Kind == 'p')
             {
-                ResultSet? foreignKeys = await CatalogQuery.RunAsync(
-                    host,
+                steps.Add(CatalogStep.Query(
                     "SELECT true, conname, pg_catalog.pg_get_constraintdef(r.oid, true), conrelid::pg_catalog.regclass" +
                     " FROM pg_catalog.pg_constraint r WHERE r.conrelid = " + oid +
                     " AND r.contype = 'f' AND conparentid = 0 ORDER BY conname",
-                    ct).ConfigureAwait(false);
-                if (foreignKeys is null)
-                {
-                    return false;
-                }
-
-                if (foreignKeys.Rows.Count > 0)
-                {
-                    footers.Add("Foreign-key constraints:");
-                    footers.AddRange(foreignKeys.Rows.Select(f => f[0] == "t"
-                        ? $"    \"{f[1]}\" {f[2]}"
-                        : $"    TABLE \"{f[3]}\" CONSTRAINT \"{f[1]}\" {f[2]}"));
-                }
-
-                ResultSet? referencedBy = await CatalogQuery.RunAsync(
-                    host,
+                    foreignKeys =>
+                    {
+                        if (foreignKeys.Rows.Count > 0)
+                        {
+                            footers.Add("Foreign-key constraints:");
+                            footers.AddRange(foreignKeys.Rows.Select(f => f[0] == "t"
+                                ? $"    \"{f[1]}\" {f[2]}"
+                                : $"    TABLE \"{f[3]}\" CONSTRAINT \"{f[1]}\" {f[2]}"));
+                        }
+                    }));
+                steps.Add(CatalogStep.Query(
                     "SELECT conname, conrelid::pg_catalog.regclass, pg_catalog.pg_get_constraintdef(oid, true)" +
                     " FROM pg_catalog.pg_constraint c" +
                     " WHERE confrelid IN (SELECT pg_catalog.pg_partition_ancestors(" + oid + ")" +
                     " UNION ALL VALUES (" + oid + "::pg_catalog.regclass))" +
                     " AND contype = 'f' AND conparentid = 0 ORDER BY conname",
-                    ct).ConfigureAwait(false);
-                if (referencedBy is null)
-                {
-                    return false;
-                }
-
-                if (referencedBy.Rows.Count > 0)
-                {
-                    footers.Add("Referenced by:");
-                    footers.AddRange(referencedBy.Rows.Select(f => $"    TABLE \"{f[1]}\" CONSTRAINT \"{f[0]}\" {f[2]}"));
-                }
+                    referencedBy =>
+                    {
+                        if (referencedBy.Rows.Count > 0)
+                        {
+                            footers.Add("Referenced by:");
+                            footers.AddRange(referencedBy.Rows.Select(f => $"    TABLE \"{f[1]}\" CONSTRAINT \"{f[0]}\" {f[2]}"));
+                        }
+                    }));
             }
 
-            if (!await AddPoliciesAsync(rel, footers, host, ct).ConfigureAwait(false))
+            PlanPolicies(rel, footers, steps);
+            if (rel.HasRules && rel.Kind != 'm')
             {
-                return false;
+                PlanRules(rel, view: false, footers, steps);
             }
 
-            if (rel.HasRules && rel.Kind != 'm' && !await AddRulesAsync(rel, view: false, footers, host, ct).ConfigureAwait(false))
+            if (rel.Kind is 'r' or 'p')
             {
-                return false;
-            }
-
-            if (rel.Kind is 'r' or 'p' && !await AddPublicationsAsync(rel, footers, host, ct).ConfigureAwait(false))
-            {
-                return false;
+                PlanPublications(rel, footers, steps, host);
             }
 
             if (verbose && rel.Kind is 'r' or 'm' && rel.ReplicaIdentity != 'i'
                 && (rel.Schema == "pg_catalog" ? rel.ReplicaIdentity != 'n' : rel.ReplicaIdentity != 'd'))
             {
-                footers.Add("Replica Identity: " + rel.ReplicaIdentity switch
+                steps.Add(CatalogStep.Do(() => footers.Add("Replica Identity: " + rel.ReplicaIdentity switch
                 {
                     'f' => "FULL",
                     'd' => "DEFAULT",
                     'n' => "NOTHING",
                     _ => "???",
-                });
+                })));
             }
         }
 
         if (verbose && rel.Kind is 'v' or 'm')
         {
-            ResultSet? definition = await CatalogQuery.RunAsync(
-                host, "SELECT pg_catalog.pg_get_viewdef(" + oid + "::pg_catalog.oid, true)", ct).ConfigureAwait(false);
-            if (definition is null)
+            steps.Add(CatalogStep.Query(
+                "SELECT pg_catalog.pg_get_viewdef(" + oid + "::pg_catalog.oid, true)",
+                definition =>
+                {
+                    if (definition.Rows.Count == 1 && definition.Rows[0][0] is { } text)
+                    {
+                        footers.Add("View definition:");
+                        footers.Add(text);
+                    }
+                }));
+            if (rel.Kind == 'v' && rel.HasRules)
             {
-                return false;
-            }
-
-            if (definition.Rows.Count == 1 && definition.Rows[0][0] is { } text)
-            {
-                footers.Add("View definition:");
-                footers.Add(text);
-            }
-
-            if (rel.Kind == 'v' && rel.HasRules && !await AddRulesAsync(rel, view: true, footers, host, ct).ConfigureAwait(false))
-            {
-                return false;
+                PlanRules(rel, view: true, footers, steps);
             }
         }
 
-        if (rel.HasTriggers && !await AddTriggersAsync(rel, footers, host, ct).ConfigureAwait(false))
+        if (rel.HasTriggers)
         {
-            return false;
+            PlanTriggers(rel, footers, steps);
         }
 
-        if (rel.Kind is 'r' or 'p' or 'm' or 'f' or 'c' && !await AddInheritanceAsync(rel, verbose, footers, host, ct).ConfigureAwait(false))
+        if (rel.Kind is 'r' or 'p' or 'm' or 'f' or 'c')
         {
-            return false;
+            PlanInheritance(rel, verbose, footers, steps);
         }
 
-        if (rel.OfType.Length > 0)
+        // Footers from the relation alone, after those of the queries above.
+        steps.Add(CatalogStep.Do(() =>
         {
-            footers.Add("Typed table of type: " + rel.OfType);
-        }
-
-        if (verbose && rel.Kind is 'r' or 'm' or 'p' or 't')
-        {
-            if (rel.AccessMethod is { } accessMethod && !DescribeCommands.IsSet(host, "HIDE_TABLEAM"))
+            if (rel.OfType.Length > 0)
             {
-                footers.Add("Access method: " + accessMethod);
+                footers.Add("Typed table of type: " + rel.OfType);
             }
 
-            if (rel.Options.Length > 0)
+            if (verbose && rel.Kind is 'r' or 'm' or 'p' or 't')
             {
-                footers.Add("Options: " + rel.Options);
-            }
-        }
+                if (rel.AccessMethod is { } accessMethod && !DescribeCommands.IsSet(host, "HIDE_TABLEAM"))
+                {
+                    footers.Add("Access method: " + accessMethod);
+                }
 
-        return true;
+                if (rel.Options.Length > 0)
+                {
+                    footers.Add("Options: " + rel.Options);
+                }
+            }
+        }));
     }
 
     private static string IndexLine(string?[] x)
@@ -701,11 +663,8 @@ internal static class TableDescriber
         return line.ToString();
     }
 
-    private static async Task<bool> AddPoliciesAsync(
-        RelationInfo rel, List<string> footers, IMetaCommandHost host, CancellationToken ct)
-    {
-        ResultSet? policies = await CatalogQuery.RunAsync(
-            host,
+    private static void PlanPolicies(RelationInfo rel, List<string> footers, List<CatalogStep> steps) =>
+        steps.Add(CatalogStep.Query(
             "SELECT pol.polname, pol.polpermissive," +
             " CASE WHEN pol.polroles = '{0}' THEN NULL ELSE pg_catalog.array_to_string(array(select rolname" +
             " from pg_catalog.pg_roles where oid = any (pol.polroles) order by 1),',') END," +
@@ -714,12 +673,10 @@ internal static class TableDescriber
             " CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'" +
             " WHEN 'd' THEN 'DELETE' END" +
             " FROM pg_catalog.pg_policy pol WHERE pol.polrelid = " + NamePattern.Literal(rel.Oid) + " ORDER BY 1",
-            ct).ConfigureAwait(false);
-        if (policies is null)
-        {
-            return false;
-        }
+            policies => AddPolicies(rel, footers, policies)));
 
+    private static void AddPolicies(RelationInfo rel, List<string> footers, ResultSet policies)
+    {
         int count = policies.Rows.Count;
         if (rel.RowSecurity && !rel.ForceRowSecurity && count > 0)
         {
@@ -772,12 +729,9 @@ internal static class TableDescriber
 
             footers.Add(line.ToString());
         }
-
-        return true;
     }
 
-    private static async Task<bool> AddPublicationsAsync(
-        RelationInfo rel, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    private static void PlanPublications(RelationInfo rel, List<string> footers, List<CatalogStep> steps, IMetaCommandHost host)
     {
         string oid = NamePattern.Literal(rel.Oid);
         string sql = host.Client.Session.ServerVersionNumber >= 150000
@@ -797,12 +751,11 @@ internal static class TableDescriber
               " JOIN pg_catalog.pg_publication_rel pr ON p.oid = pr.prpubid WHERE pr.prrelid = " + oid +
               " UNION ALL SELECT pubname, NULL, NULL FROM pg_catalog.pg_publication p" +
               " WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable(" + oid + ") ORDER BY 1";
-        ResultSet? publications = await CatalogQuery.RunAsync(host, sql, ct).ConfigureAwait(false);
-        if (publications is null)
-        {
-            return false;
-        }
+        steps.Add(CatalogStep.Query(sql, publications => AddPublications(footers, publications)));
+    }
 
+    private static void AddPublications(List<string> footers, ResultSet publications)
+    {
         if (publications.Rows.Count > 0)
         {
             footers.Add("Publications:");
@@ -822,27 +775,21 @@ internal static class TableDescriber
                 footers.Add(line.ToString());
             }
         }
-
-        return true;
     }
 
     /// <summary>
     /// The rules of a table (by how they fire, as psql 15 groups them) or, for a view, those besides its
     /// _RETURN rule: each as pg_get_ruledef prints it after "CREATE RULE ".
     /// </summary>
-    private static async Task<bool> AddRulesAsync(RelationInfo rel, bool view, List<string> footers, IMetaCommandHost host, CancellationToken ct)
-    {
-        ResultSet? rules = await CatalogQuery.RunAsync(
-            host,
+    private static void PlanRules(RelationInfo rel, bool view, List<string> footers, List<CatalogStep> steps) =>
+        steps.Add(CatalogStep.Query(
             "SELECT r.rulename, trim(trailing ';' from pg_catalog.pg_get_ruledef(r.oid, true))" + (view ? "" : ", ev_enabled") +
             " FROM pg_catalog.pg_rewrite r WHERE r.ev_class = " + NamePattern.Literal(rel.Oid) +
             (view ? " AND r.rulename != '_RETURN'" : "") + " ORDER BY 1",
-            ct).ConfigureAwait(false);
-        if (rules is null)
-        {
-            return false;
-        }
+            rules => AddRules(view, footers, rules)));
 
+    private static void AddRules(bool view, List<string> footers, ResultSet rules)
+    {
         static string Definition(string?[] rule) => rule[1] is { Length: > 12 } text ? text[12..] : rule[1] ?? "";
 
         if (view)
@@ -853,7 +800,7 @@ internal static class TableDescriber
                 footers.AddRange(rules.Rows.Select(r => " " + Definition(r)));
             }
 
-            return true;
+            return;
         }
 
         string[] headings = ["Rules:", "Disabled rules:", "Rules firing always:", "Rules firing on replica only:"];
@@ -867,16 +814,12 @@ internal static class TableDescriber
                 footers.AddRange(listed.Select(r => "    " + Definition(r)));
             }
         }
-
-        return true;
     }
 
-    private static async Task<bool> AddTriggersAsync(
-        RelationInfo rel, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    private static void PlanTriggers(RelationInfo rel, List<string> footers, List<CatalogStep> steps)
     {
         string oid = NamePattern.Literal(rel.Oid);
-        ResultSet? triggers = await CatalogQuery.RunAsync(
-            host,
+        steps.Add(CatalogStep.Query(
             "SELECT t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true), t.tgenabled, t.tgisinternal," +
             " CASE WHEN t.tgparentid != 0 THEN (SELECT u.tgrelid::pg_catalog.regclass" +
             " FROM pg_catalog.pg_trigger AS u," +
@@ -885,12 +828,11 @@ internal static class TableDescriber
             " ORDER BY a.depth LIMIT 1) END" +
             " FROM pg_catalog.pg_trigger t WHERE t.tgrelid = " + oid +
             " AND (NOT t.tgisinternal OR (t.tgisinternal AND t.tgenabled = 'D')) ORDER BY 1",
-            ct).ConfigureAwait(false);
-        if (triggers is null)
-        {
-            return false;
-        }
+            triggers => AddTriggers(footers, triggers)));
+    }
 
+    private static void AddTriggers(List<string> footers, ResultSet triggers)
+    {
         string[] headings =
         [
             "Triggers:",
@@ -935,44 +877,34 @@ internal static class TableDescriber
                 footers.Add(t[4] is null ? "    " + definition : $"    {definition}, ON TABLE {t[4]}");
             }
         }
-
-        return true;
     }
 
-    private static async Task<bool> AddInheritanceAsync(
-        RelationInfo rel, bool verbose, List<string> footers, IMetaCommandHost host, CancellationToken ct)
+    private static void PlanInheritance(RelationInfo rel, bool verbose, List<string> footers, List<CatalogStep> steps)
     {
         string oid = NamePattern.Literal(rel.Oid);
-        ResultSet? parents = await CatalogQuery.RunAsync(
-            host,
+        steps.Add(CatalogStep.Query(
             "SELECT c.oid::pg_catalog.regclass FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i" +
             " WHERE c.oid = i.inhparent AND i.inhrelid = " + oid +
             " AND c.relkind != 'p' AND c.relkind != 'I' ORDER BY inhseqno",
-            ct).ConfigureAwait(false);
-        if (parents is null)
-        {
-            return false;
-        }
-
-        for (int i = 0; i < parents.Rows.Count; i++)
-        {
-            footers.Add(i == 0 ? "Inherits: " + parents.Rows[i][0] : "          " + parents.Rows[i][0]);
-        }
-
-        ResultSet? children = await CatalogQuery.RunAsync(
-            host,
+            parents =>
+            {
+                for (int i = 0; i < parents.Rows.Count; i++)
+                {
+                    footers.Add(i == 0 ? "Inherits: " + parents.Rows[i][0] : "          " + parents.Rows[i][0]);
+                }
+            }));
+        steps.Add(CatalogStep.Query(
             "SELECT c.oid::pg_catalog.regclass, c.relkind, i.inhdetachpending," +
             " pg_catalog.pg_get_expr(c.relpartbound, c.oid)" +
             " FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i" +
             " WHERE c.oid = i.inhrelid AND i.inhparent = " + oid +
             " ORDER BY pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'," +
             " c.oid::pg_catalog.regclass::pg_catalog.text",
-            ct).ConfigureAwait(false);
-        if (children is null)
-        {
-            return false;
-        }
+            children => AddChildren(rel, verbose, footers, children)));
+    }
 
+    private static void AddChildren(RelationInfo rel, bool verbose, List<string> footers, ResultSet children)
+    {
         int count = children.Rows.Count;
         bool partitioned = rel.Kind is 'p' or 'I';
         if (partitioned && count == 0)
@@ -1023,7 +955,5 @@ internal static class TableDescriber
                 footers.Add(line.ToString());
             }
         }
-
-        return true;
     }
 }
