@@ -75,6 +75,8 @@ public class DescribeCommandsTests
     [InlineData("d+", "dsct.part_e")]
     [InlineData("d", "dsct.part_e")]
     [InlineData("d+", "dsct.opts")]
+    [InlineData("d", "dsct.stx")]
+    [InlineData("d+", "dsct.stx")]
     [InlineData("dS+", "pg_catalog.pg_am")]
     [InlineData("df+", "dsct.*")]
     [InlineData("dv+", "dsct.*")]

@@ -56,6 +56,13 @@ internal static class DescribeFixture
         CREATE TABLE dsct.part_e (id int, k text) PARTITION BY LIST (k);
         CREATE TABLE dsct.opts (a int) WITH (fillfactor = 70);
         ALTER TABLE dsct.opts REPLICA IDENTITY FULL;
+        CREATE TABLE dsct.stx (a int, b int, c text);
+        CREATE STATISTICS dsct.stx_all ON a, b FROM dsct.stx;
+        CREATE STATISTICS dsct.stx_nd (ndistinct) ON a, b FROM dsct.stx;
+        CREATE STATISTICS dsct_other.stx_dm (dependencies, mcv) ON a, c FROM dsct.stx;
+        CREATE STATISTICS dsct.stx_expr ON (a + b) FROM dsct.stx;
+        CREATE STATISTICS dsct.stx_mix ON a, (b * 2) FROM dsct.stx;
+        ALTER STATISTICS dsct.stx_nd SET STATISTICS 50;
         CREATE PUBLICATION dsct_pub FOR TABLES IN SCHEMA dsct_other;
         DO $$BEGIN
           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dsct_role') THEN

@@ -534,6 +534,7 @@ internal static class TableDescriber
             }
 
             PlanPolicies(rel, footers, steps);
+            PlanStatistics(rel, footers, steps, host);
             if (rel.HasRules && rel.Kind != 'm')
             {
                 PlanRules(rel, view: false, footers, steps);
@@ -729,6 +730,57 @@ internal static class TableDescriber
 
             footers.Add(line.ToString());
         }
+    }
+
+    /// <summary>The extended statistics objects on the table, as psql 15 lists them ("Statistics objects:").</summary>
+    private static void PlanStatistics(RelationInfo rel, List<string> footers, List<CatalogStep> steps, IMetaCommandHost host)
+    {
+        string oid = NamePattern.Literal(rel.Oid);
+        int version = host.Client.Session.ServerVersionNumber;
+        if (version < 100000)
+        {
+            return;
+        }
+
+        // Before 14 there were no statistics on expressions: the columns are listed from stxkeys.
+        string columns = version >= 140000
+            ? "pg_catalog.pg_get_statisticsobjdef_columns(oid)"
+            : "(SELECT pg_catalog.string_agg(pg_catalog.quote_ident(attname), ', ') FROM pg_catalog.unnest(stxkeys) s(attnum)" +
+              " JOIN pg_catalog.pg_attribute a ON (stxrelid = a.attrelid AND a.attnum = s.attnum AND NOT attisdropped))";
+        steps.Add(CatalogStep.Query(
+            "SELECT oid, stxrelid::pg_catalog.regclass, stxnamespace::pg_catalog.regnamespace::pg_catalog.text AS nsp, stxname, " +
+            columns + ", 'd' = any(stxkind), 'f' = any(stxkind), " + (version >= 120000 ? "'m' = any(stxkind)" : "false") + ", " +
+            (version >= 130000 ? "stxstattarget" : "-1") +
+            " FROM pg_catalog.pg_statistic_ext WHERE stxrelid = " + oid + " ORDER BY nsp, stxname",
+            statistics =>
+            {
+                if (statistics.Rows.Count == 0)
+                {
+                    return;
+                }
+
+                footers.Add("Statistics objects:");
+                foreach (string?[] x in statistics.Rows)
+                {
+                    var line = new StringBuilder("    \"").Append(x[2]).Append('.').Append(x[3]).Append('"');
+
+                    // From 14 on the kinds are left out when none is given (statistics on one
+                    // expression) or all are (what CREATE STATISTICS builds when none is named).
+                    string[] kinds = [.. new[] { (x[5], "ndistinct"), (x[6], "dependencies"), (x[7], "mcv") }.Where(k => k.Item1 == "t").Select(k => k.Item2)];
+                    if (version < 140000 || kinds.Length is > 0 and < 3)
+                    {
+                        line.Append(" (").Append(string.Join(", ", kinds)).Append(')');
+                    }
+
+                    line.Append(" ON ").Append(x[4]).Append(" FROM ").Append(x[1]);
+                    if (x[8] is { } target && target != "-1")
+                    {
+                        line.Append("; STATISTICS ").Append(target);
+                    }
+
+                    footers.Add(line.ToString());
+                }
+            }));
     }
 
     private static void PlanPublications(RelationInfo rel, List<string> footers, List<CatalogStep> steps, IMetaCommandHost host)
