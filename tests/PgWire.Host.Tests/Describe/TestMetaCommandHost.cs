@@ -30,6 +30,25 @@ internal sealed class TestMetaCommandHost : IMetaCommandHost, IAsyncDisposable
 
     public TextWriter Err => Stderr;
 
+    /// <summary>psql's ECHO_HIDDEN as this host plays it: null (off), "on" or "noexec".</summary>
+    public string? EchoHidden { get; set; }
+
+    /// <summary>Every query shown through <see cref="ShowHiddenQuery"/>.</summary>
+    public List<string> ShownQueries { get; } = [];
+
+    public bool EchoesHiddenQueries => EchoHidden is not null;
+
+    public bool ShowHiddenQuery(string sql)
+    {
+        if (EchoHidden is null)
+        {
+            return true;
+        }
+
+        ShownQueries.Add(sql);
+        return EchoHidden != "noexec";
+    }
+
     public static async Task<TestMetaCommandHost> ConnectAsync()
     {
         DescribeFixture.Ensure();

@@ -28,9 +28,17 @@ internal static class TableDescriber
     public static async Task<bool> DescribeAsync(
         string pattern, bool verbose, bool system, IMetaCommandHost host, CancellationToken ct)
     {
+        // The relations and what each one's queries depend on, in one round trip.
         var sql = new StringBuilder(
-            "SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c" +
-            " LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE true");
+            "SELECT c.oid, n.nspname, c.relname, c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers," +
+            " c.relrowsecurity, c.relforcerowsecurity, c.relispartition," +
+            " CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END," +
+            " c.relpersistence, c.relreplident, am.amname," +
+            " pg_catalog.array_to_string(c.reloptions || array(select 'toast.' || x" +
+            " from pg_catalog.unnest(tc.reloptions) x), ', ')" +
+            " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace" +
+            " LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)" +
+            " LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid) WHERE true");
         if (!DescribeCommands.AppendPattern(sql, pattern, "n.nspname", "c.relname", "pg_catalog.pg_table_is_visible(c.oid)", host))
         {
             return false;
@@ -55,7 +63,7 @@ internal static class TableDescriber
 
         foreach (string?[] match in matches.Rows)
         {
-            if (!await DescribeOneAsync(match[0]!, match[1] ?? "", match[2] ?? "", verbose, host, ct).ConfigureAwait(false))
+            if (!await DescribeOneAsync(match, verbose, host, ct).ConfigureAwait(false))
             {
                 return false;
             }
@@ -64,55 +72,27 @@ internal static class TableDescriber
         return true;
     }
 
-    private static async Task<bool> DescribeOneAsync(
-        string oid, string schema, string name, bool verbose, IMetaCommandHost host, CancellationToken ct)
+    private static async Task<bool> DescribeOneAsync(string?[] r, bool verbose, IMetaCommandHost host, CancellationToken ct)
     {
+        string oid = r[0]!;
         string oidLiteral = NamePattern.Literal(oid);
-        ResultSet? info = await CatalogQuery.RunAsync(
-            host,
-            "SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity," +
-            " c.relforcerowsecurity, c.relispartition," +
-            " CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END," +
-            " c.relpersistence, c.relreplident, am.amname," +
-            " pg_catalog.array_to_string(c.reloptions || array(select 'toast.' || x" +
-            " from pg_catalog.unnest(tc.reloptions) x), ', ')" +
-            " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)" +
-            " LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)" +
-            " WHERE c.oid = " + oidLiteral,
-            ct).ConfigureAwait(false);
-        if (info is null)
-        {
-            return false;
-        }
-
-        if (info.Rows.Count == 0)
-        {
-            if (!host.Quiet)
-            {
-                host.ReportError($"Did not find any relation with OID {oid}.");
-            }
-
-            return false;
-        }
-
-        string?[] r = info.Rows[0];
         var rel = new RelationInfo(
             oid,
-            schema,
-            name,
-            int.Parse(r[0] ?? "0", CultureInfo.InvariantCulture),
-            (r[1] ?? "r")[0],
-            r[2] == "t",
-            r[3] == "t",
-            r[4] == "t",
+            r[1] ?? "",
+            r[2] ?? "",
+            int.Parse(r[3] ?? "0", CultureInfo.InvariantCulture),
+            (r[4] ?? "r")[0],
             r[5] == "t",
             r[6] == "t",
             r[7] == "t",
-            r[8] ?? "",
-            (r[9] ?? "p")[0],
-            (r[10] ?? "d")[0],
-            r[11],
-            r[12] ?? "");
+            r[8] == "t",
+            r[9] == "t",
+            r[10] == "t",
+            r[11] ?? "",
+            (r[12] ?? "p")[0],
+            (r[13] ?? "d")[0],
+            r[14],
+            r[15] ?? "");
 
         if (rel.Kind == 'S')
         {
