@@ -17,7 +17,9 @@ namespace PgWire.Host.Simpsql;
 /// there could wait for a writer that waits for our output);</item>
 /// <item>its lines are ASCII without a backslash (no meta-command, no <c>\;</c>, no escape whose
 /// meaning standard_conforming_strings may change; the same text in every client encoding), and it
-/// names no variable (a result of the current statement may set it);</item>
+/// names no variable (a result of the current statement may set it); only lines of one meta-command
+/// that changes nothing but how results print (\pset, \x, \echo and the like: <see cref="PrintOnlyMetaCommand"/>)
+/// may come between the two statements;</item>
 /// <item>neither statement is a COPY (the data lines follow it in the input);</item>
 /// <item>nothing runs between the two statements or decides whether the second runs:
 /// ON_ERROR_STOP, AUTOCOMMIT off, ON_ERROR_ROLLBACK, FETCH_COUNT, \timing, single-step and
@@ -137,16 +139,32 @@ internal sealed partial class SimpsqlSession
             }
 
             string? line;
-            do
+            while (true)
             {
-                if (index == AheadLines || _readAhead!.PeekLine(index++) is not { } peeked || !PlainLine(peeked))
+                if (index == AheadLines || _readAhead!.PeekLine(index++) is not { } peeked)
+                {
+                    return null;
+                }
+
+                // Before the next statement starts, a meta-command that only changes how results
+                // print is passed over: it runs in its turn all the same, after the current
+                // statement's results and before the next one's.
+                if (buffer.Length == 0 && scanner.PromptState == '-' && PrintOnlyMetaCommand(peeked))
+                {
+                    continue;
+                }
+
+                if (!PlainLine(peeked))
                 {
                     return null;
                 }
 
                 line = peeked;
+                if (!(line.Length == 0 && scanner.PromptState is '-' or '('))
+                {
+                    break;
+                }
             }
-            while (line.Length == 0 && scanner.PromptState is '-' or '(');
 
             if (buffer.Length > 0)
             {
@@ -155,6 +173,29 @@ internal sealed partial class SimpsqlSession
 
             scanner.SetLine(line);
         }
+    }
+
+    /// <summary>
+    /// A line that is one meta-command talking to nobody but the output: print settings (\pset, \a,
+    /// \t, \x, \f, \H, \T, \C) or text (\echo, \qecho, \warn); no second backslash (a second
+    /// command, or an escape), no backquote (a shell command). Nothing such a line does changes
+    /// what a statement sends, or when.
+    /// </summary>
+    internal static bool PrintOnlyMetaCommand(string line)
+    {
+        var text = line.AsSpan().TrimStart();
+        if (text.Length < 2 || text[0] != '\\' || text[1..].ContainsAny('\\', '`'))
+        {
+            return false;
+        }
+
+        int end = 1;
+        while (end < text.Length && !char.IsWhiteSpace(text[end]))
+        {
+            end++;
+        }
+
+        return text[1..end] is "pset" or "a" or "t" or "x" or "f" or "H" or "T" or "C" or "echo" or "qecho" or "warn";
     }
 
     /// <summary>ASCII without a backslash: the same text in every client encoding, and no meta-command or escape.</summary>

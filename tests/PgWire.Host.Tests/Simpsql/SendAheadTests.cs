@@ -39,6 +39,63 @@ public sealed partial class SendAheadTests
     }
 
     [PsqlFact]
+    public void Meta_commands_that_only_change_printing_do_not_hold_the_next_statement_back()
+    {
+        const string script =
+            "select 1 as a;\n" +
+            "\\pset border 2\n" +
+            "  \\echo between :'x' \"quoted\"\n" +
+            "\\x\n" +
+            "select 2 as b;\n" +
+            "\\x\n" +
+            "\\qecho q\n" +
+            "\\warn w\n" +
+            "\\C title\n" +
+            "select 3 as c;\n" +
+            "\\pset\n" +
+            "\\pset nosuch\n" +
+            "\\t on\n" +
+            "\\a\n" +
+            "select 4;\n" +
+            "\\f ','\n" +
+            "select 5, 6;\n" +
+            "\\H\n" +
+            "select 7;\n" +
+            "\\T border=1\n" +
+            "select 8;\n";
+        string[] args = ["-X", "-a"];
+        SimpsqlHarness.AssertSameAsPsql(args, script);
+        var (_, _, _, sentAhead) = SimpsqlHarness.RunSimpsqlCountingAhead(args, script);
+        Assert.Equal(6, sentAhead);
+    }
+
+    [PsqlFact]
+    public void A_meta_command_that_may_change_how_the_next_statement_runs_holds_it_back()
+    {
+        // AUTOCOMMIT off makes the insert open a transaction the end of the session rolls back: sent
+        // ahead, it would have been committed on its own. The \\set hides behind an \\echo on the
+        // same line (a second command), then stands alone.
+        string table = "ahead_hold_" + Guid.NewGuid().ToString("N")[..8];
+        TestCluster.RunPsql("-X", "-q", "-c", $"create table {table}(a int)");
+        try
+        {
+            foreach (var line in new[] { "\\echo x \\set AUTOCOMMIT off", "\\set AUTOCOMMIT off", "\\pset border 2 \\set AUTOCOMMIT off" })
+            {
+                string script = $"select 1;\n{line}\ninsert into {table} values (1);\n";
+                var (rc, _, stderr, sentAhead) = SimpsqlHarness.RunSimpsqlCountingAhead(["-X"], script);
+                Assert.True(rc == 0, stderr);
+                Assert.Equal(0, sentAhead);
+                var (_, count, _) = TestCluster.RunPsql("-X", "-At", "-c", $"select count(*) from {table}");
+                Assert.Equal("0", count.Trim());
+            }
+        }
+        finally
+        {
+            TestCluster.RunPsql("-X", "-q", "-c", $"drop table {table}");
+        }
+    }
+
+    [PsqlFact]
     public void After_a_failure_with_on_error_stop_nothing_more_runs()
     {
         string table = "ahead_stop_" + Guid.NewGuid().ToString("N")[..8];
