@@ -14,6 +14,10 @@ internal static class DescribeFixture
         DROP PUBLICATION IF EXISTS dsct_pub;
         DROP SCHEMA IF EXISTS dsct CASCADE;
         DROP SCHEMA IF EXISTS dsct_other CASCADE;
+        DROP FOREIGN DATA WRAPPER IF EXISTS dsct_fdw CASCADE;
+        DROP TABLESPACE IF EXISTS dsct_space;
+        SET allow_in_place_tablespaces = on;
+        CREATE TABLESPACE dsct_space LOCATION '';
         CREATE SCHEMA dsct;
         CREATE SCHEMA dsct_other;
         CREATE TABLE dsct.parent (
@@ -63,6 +67,18 @@ internal static class DescribeFixture
         CREATE STATISTICS dsct.stx_expr ON (a + b) FROM dsct.stx;
         CREATE STATISTICS dsct.stx_mix ON a, (b * 2) FROM dsct.stx;
         ALTER STATISTICS dsct.stx_nd SET STATISTICS 50;
+        CREATE TABLE dsct.spc (a int PRIMARY KEY, b int) TABLESPACE dsct_space;
+        CREATE INDEX spc_b ON dsct.spc (b) TABLESPACE dsct_space;
+        CREATE TABLE dsct.lp (id int, v int) PARTITION BY RANGE (id) TABLESPACE dsct_space;
+        CREATE TABLE dsct.lp1 PARTITION OF dsct.lp FOR VALUES FROM (0) TO (10) PARTITION BY RANGE (v);
+        CREATE TABLE dsct.lp11 PARTITION OF dsct.lp1 FOR VALUES FROM (0) TO (10);
+        CREATE INDEX lp_id ON dsct.lp (id) TABLESPACE dsct_space;
+        CREATE VIEW dsct.opts_v WITH (security_barrier = true, check_option = local) AS SELECT a FROM dsct.opts WHERE a > 0;
+        CREATE FOREIGN DATA WRAPPER dsct_fdw;
+        CREATE SERVER dsct_srv FOREIGN DATA WRAPPER dsct_fdw;
+        CREATE FOREIGN TABLE dsct.ft (a int OPTIONS (column_name 'x'), b text NOT NULL) SERVER dsct_srv
+            OPTIONS (schema_name 's', table_name 't');
+        CREATE FOREIGN TABLE dsct.ft_plain (a int) SERVER dsct_srv;
         CREATE PUBLICATION dsct_pub FOR TABLES IN SCHEMA dsct_other;
         DO $$BEGIN
           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dsct_role') THEN

@@ -23,7 +23,12 @@ internal static class TableDescriber
         char Persistence,
         char ReplicaIdentity,
         string? AccessMethod,
-        string Options);
+        string Options,
+        string? Tablespace)
+    {
+        /// <summary>The relation's own tablespace when it is not the database's default, for the kinds psql names it for.</summary>
+        public string? ShownTablespace => Kind is 'r' or 'm' or 'i' or 'p' or 'I' or 't' ? Tablespace : null;
+    }
 
     public static async Task<bool> DescribeAsync(
         string pattern, bool verbose, bool system, IMetaCommandHost host, CancellationToken ct)
@@ -35,7 +40,8 @@ internal static class TableDescriber
             " CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END," +
             " c.relpersistence, c.relreplident, am.amname," +
             " pg_catalog.array_to_string(c.reloptions || array(select 'toast.' || x" +
-            " from pg_catalog.unnest(tc.reloptions) x), ', ')" +
+            " from pg_catalog.unnest(tc.reloptions) x), ', ')," +
+            " (SELECT spcname FROM pg_catalog.pg_tablespace WHERE oid = c.reltablespace AND c.reltablespace <> 0)" +
             " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace" +
             " LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)" +
             " LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid) WHERE true");
@@ -92,7 +98,8 @@ internal static class TableDescriber
             (r[12] ?? "p")[0],
             (r[13] ?? "d")[0],
             r[14],
-            r[15] ?? "");
+            r[15] ?? "",
+            r[16]);
 
         if (rel.Kind == 'S')
         {
@@ -127,7 +134,13 @@ internal static class TableDescriber
               " a.attnotnull," +
               " (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t" +
               " WHERE c.oid = a.attcollation AND t.oid = a.atttypid AND a.attcollation <> t.typcollation)," +
-              " a.attidentity, a.attgenerated" + verboseSql +
+              " a.attidentity, a.attgenerated" +
+              (rel.Kind == 'f'
+                  ? ", CASE WHEN attfdwoptions IS NULL THEN '' ELSE '(' || pg_catalog.array_to_string(ARRAY(SELECT" +
+                    " pg_catalog.quote_ident(option_name) || ' ' || pg_catalog.quote_literal(option_value)" +
+                    " FROM pg_catalog.pg_options_to_table(attfdwoptions)), ', ') || ')' END"
+                  : "") +
+              verboseSql +
               " FROM pg_catalog.pg_attribute a WHERE a.attrelid = " + oidLiteral +
               " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
         // The columns and every footer's query depend on nothing but the relation: all go at once.
@@ -136,7 +149,7 @@ internal static class TableDescriber
         var steps = new List<CatalogStep> { CatalogStep.Query(columnsSql, r => attributes = r) };
         if (isIndex)
         {
-            PlanIndexFooters(rel, footers, steps, host);
+            PlanIndexFooters(rel, verbose, footers, steps, host);
         }
         else
         {
@@ -174,6 +187,12 @@ internal static class TableDescriber
         else
         {
             columns.AddRange([Text("Column"), Text("Type"), Text("Collation"), Text("Nullable"), Text("Default")]);
+            bool foreign = rel.Kind == 'f';
+            if (foreign)
+            {
+                columns.Add(Text("FDW options"));
+            }
+
             foreach (string?[] a in attributes.Rows)
             {
                 string defaultText = a[5] switch
@@ -183,7 +202,12 @@ internal static class TableDescriber
                     _ => a[6] == "s" ? $"generated always as ({a[2]}) stored" : a[2] ?? "",
                 };
                 var row = new List<string?> { a[0] ?? "", a[1] ?? "", a[4] ?? "", a[3] == "t" ? "not null" : "", defaultText };
-                AddVerboseCells(row, a, 7, showCompression, showStatsTarget, showDescription);
+                if (foreign)
+                {
+                    row.Add(a[7] ?? "");
+                }
+
+                AddVerboseCells(row, a, foreign ? 8 : 7, showCompression, showStatsTarget, showDescription);
                 rows.Add([.. row]);
             }
         }
@@ -207,7 +231,8 @@ internal static class TableDescriber
             }
         }
 
-        if (isIndex && verbose && rel.Options.Length > 0)
+        // The storage options last, for every kind, as psql.
+        if (verbose && rel.Options.Length > 0)
         {
             footers.Add("Options: " + rel.Options);
         }
@@ -318,7 +343,13 @@ internal static class TableDescriber
         return true;
     }
 
-    private static void PlanIndexFooters(RelationInfo rel, List<string> footers, List<CatalogStep> steps, IMetaCommandHost host) =>
+    private static void PlanIndexFooters(RelationInfo rel, bool verbose, List<string> footers, List<CatalogStep> steps, IMetaCommandHost host)
+    {
+        if (rel.IsPartition)
+        {
+            PlanPartitionOf(rel, verbose, footers, steps);
+        }
+
         steps.Add(CatalogStep.Query(
             "SELECT i.indisunique, i.indisprimary, i.indisclustered, i.indisvalid," +
             " (NOT i.indimmediate) AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = i.indrelid" +
@@ -332,6 +363,24 @@ internal static class TableDescriber
             " WHERE i.indexrelid = c.oid AND c.oid = " + NamePattern.Literal(rel.Oid) +
             " AND c.relam = a.oid AND i.indrelid = c2.oid",
             index => AddIndexFooter(rel, footers, index)));
+        if (rel.Kind == 'I')
+        {
+            // A partitioned index lists its partitions as a partitioned table does, then its tablespace and method.
+            PlanInheritance(rel, verbose, footers, steps);
+            PlanTablespace(rel, footers, steps);
+            steps.Add(CatalogStep.Do(() =>
+            {
+                if (verbose && rel.AccessMethod is { } accessMethod && !DescribeCommands.IsSet(host, "HIDE_TABLEAM"))
+                {
+                    footers.Add("Access method: " + accessMethod);
+                }
+            }));
+        }
+        else
+        {
+            PlanTablespace(rel, footers, steps);
+        }
+    }
 
     private static void AddIndexFooter(RelationInfo rel, List<string> footers, ResultSet index)
     {
@@ -390,6 +439,36 @@ internal static class TableDescriber
         }
     }
 
+    /// <summary>A partition's parent and bound (and with +, its partition constraint): tables and indexes alike.</summary>
+    private static void PlanPartitionOf(RelationInfo rel, bool verbose, List<string> footers, List<CatalogStep> steps) =>
+        steps.Add(CatalogStep.Query(
+            "SELECT inhparent::pg_catalog.regclass, pg_catalog.pg_get_expr(c.relpartbound, c.oid)," +
+            " inhdetachpending, pg_catalog.pg_get_partition_constraintdef(c.oid)" +
+            " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i ON c.oid = inhrelid" +
+            " WHERE c.oid = " + NamePattern.Literal(rel.Oid),
+            parent =>
+            {
+                if (parent.Rows.Count > 0)
+                {
+                    string?[] p = parent.Rows[0];
+                    footers.Add($"Partition of: {p[0]} {p[1]}{(p[2] == "t" ? " DETACH PENDING" : "")}");
+                    if (verbose)
+                    {
+                        footers.Add(string.IsNullOrEmpty(p[3]) ? "No partition constraint" : "Partition constraint: " + p[3]);
+                    }
+                }
+            }));
+
+    /// <summary>psql's line for a relation in a tablespace other than the database's default.</summary>
+    private static void PlanTablespace(RelationInfo rel, List<string> footers, List<CatalogStep> steps) =>
+        steps.Add(CatalogStep.Do(() =>
+        {
+            if (rel.ShownTablespace is { } tablespace)
+            {
+                footers.Add($"Tablespace: \"{tablespace}\"");
+            }
+        }));
+
     private static void PlanTableFooters(
         RelationInfo rel, bool verbose, List<string> footers, List<CatalogStep> steps, IMetaCommandHost host)
     {
@@ -399,23 +478,7 @@ internal static class TableDescriber
         {
             if (rel.IsPartition)
             {
-                steps.Add(CatalogStep.Query(
-                    "SELECT inhparent::pg_catalog.regclass, pg_catalog.pg_get_expr(c.relpartbound, c.oid)," +
-                    " inhdetachpending, pg_catalog.pg_get_partition_constraintdef(c.oid)" +
-                    " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_inherits i ON c.oid = inhrelid" +
-                    " WHERE c.oid = " + oid,
-                    parent =>
-                    {
-                        if (parent.Rows.Count > 0)
-                        {
-                            string?[] p = parent.Rows[0];
-                            footers.Add($"Partition of: {p[0]} {p[1]}{(p[2] == "t" ? " DETACH PENDING" : "")}");
-                            if (verbose)
-                            {
-                                footers.Add(string.IsNullOrEmpty(p[3]) ? "No partition constraint" : "Partition constraint: " + p[3]);
-                            }
-                        }
-                    }));
+                PlanPartitionOf(rel, verbose, footers, steps);
             }
 
             if (rel.Kind == 'p')
@@ -450,7 +513,8 @@ internal static class TableDescriber
                 steps.Add(CatalogStep.Query(
                     "SELECT c2.relname, i.indisprimary, i.indisunique, i.indisclustered, i.indisvalid," +
                     " pg_catalog.pg_get_indexdef(i.indexrelid, 0, true), pg_catalog.pg_get_constraintdef(con.oid, true)," +
-                    " contype, condeferrable, condeferred, i.indisreplident" +
+                    " contype, condeferrable, condeferred, i.indisreplident," +
+                    " (SELECT spcname FROM pg_catalog.pg_tablespace WHERE oid = c2.reltablespace AND c2.reltablespace <> 0)" +
                     " FROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i" +
                     " LEFT JOIN pg_catalog.pg_constraint con ON (conrelid = i.indrelid AND conindid = i.indexrelid" +
                     " AND contype IN ('p','u','x'))" +
@@ -561,6 +625,11 @@ internal static class TableDescriber
             PlanTriggers(rel, footers, steps);
         }
 
+        if (rel.Kind == 'f')
+        {
+            PlanForeignServer(rel, footers, steps);
+        }
+
         if (rel.Kind is 'r' or 'p' or 'm' or 'f' or 'c')
         {
             PlanInheritance(rel, verbose, footers, steps);
@@ -574,6 +643,11 @@ internal static class TableDescriber
                 footers.Add("Typed table of type: " + rel.OfType);
             }
 
+            if (rel.ShownTablespace is { } tablespace)
+            {
+                footers.Add($"Tablespace: \"{tablespace}\"");
+            }
+
             if (verbose && rel.Kind is 'r' or 'm' or 'p' or 't')
             {
                 if (rel.AccessMethod is { } accessMethod && !DescribeCommands.IsSet(host, "HIDE_TABLEAM"))
@@ -581,10 +655,6 @@ internal static class TableDescriber
                     footers.Add("Access method: " + accessMethod);
                 }
 
-                if (rel.Options.Length > 0)
-                {
-                    footers.Add("Options: " + rel.Options);
-                }
             }
         }));
     }
@@ -639,6 +709,11 @@ internal static class TableDescriber
         if (x[10] == "t")
         {
             line.Append(" REPLICA IDENTITY");
+        }
+
+        if (x[11] is { } tablespace)
+        {
+            line.Append(", tablespace \"").Append(tablespace).Append('"');
         }
 
         return line.ToString();
@@ -762,6 +837,25 @@ internal static class TableDescriber
                 }
             }));
     }
+
+    /// <summary>A foreign table's server and its options.</summary>
+    private static void PlanForeignServer(RelationInfo rel, List<string> footers, List<CatalogStep> steps) =>
+        steps.Add(CatalogStep.Query(
+            "SELECT s.srvname, pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(option_name) || ' ' ||" +
+            " pg_catalog.quote_literal(option_value) FROM pg_catalog.pg_options_to_table(ftoptions)), ', ')" +
+            " FROM pg_catalog.pg_foreign_table f, pg_catalog.pg_foreign_server s" +
+            " WHERE f.ftrelid = " + NamePattern.Literal(rel.Oid) + " AND s.oid = f.ftserver",
+            server =>
+            {
+                if (server.Rows.Count > 0)
+                {
+                    footers.Add("Server: " + server.Rows[0][0]);
+                    if (server.Rows[0][1] is { Length: > 0 } options)
+                    {
+                        footers.Add("FDW options: (" + options + ")");
+                    }
+                }
+            }));
 
     private static void PlanPublications(RelationInfo rel, List<string> footers, List<CatalogStep> steps, IMetaCommandHost host)
     {
