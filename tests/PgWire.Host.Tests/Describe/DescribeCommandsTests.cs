@@ -93,6 +93,7 @@ public class DescribeCommandsTests
     [InlineData("d", "dsct.ft")]
     [InlineData("d+", "dsct.ft")]
     [InlineData("d", "dsct.ft_plain")]
+    [InlineData("d", "dsct.multi")]
     [InlineData("dS+", "pg_catalog.pg_am")]
     [InlineData("df+", "dsct.*")]
     [InlineData("dv+", "dsct.*")]

@@ -79,6 +79,7 @@ internal static class DescribeFixture
         CREATE FOREIGN TABLE dsct.ft (a int OPTIONS (column_name 'x'), b text NOT NULL) SERVER dsct_srv
             OPTIONS (schema_name 's', table_name 't');
         CREATE FOREIGN TABLE dsct.ft_plain (a int) SERVER dsct_srv;
+        CREATE TABLE dsct.multi (m int) INHERITS (dsct.pol, dsct."Quoted Tab", dsct.opts);
         CREATE PUBLICATION dsct_pub FOR TABLES IN SCHEMA dsct_other;
         DO $$BEGIN
           IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dsct_role') THEN

@@ -588,18 +588,6 @@ internal static class TableDescriber
             {
                 PlanPublications(rel, footers, steps, host);
             }
-
-            if (verbose && rel.Kind is 'r' or 'm' && rel.ReplicaIdentity != 'i'
-                && (rel.Schema == "pg_catalog" ? rel.ReplicaIdentity != 'n' : rel.ReplicaIdentity != 'd'))
-            {
-                steps.Add(CatalogStep.Do(() => footers.Add("Replica Identity: " + rel.ReplicaIdentity switch
-                {
-                    'f' => "FULL",
-                    'd' => "DEFAULT",
-                    'n' => "NOTHING",
-                    _ => "???",
-                })));
-            }
         }
 
         if (verbose && rel.Kind is 'v' or 'm')
@@ -641,6 +629,18 @@ internal static class TableDescriber
             if (rel.OfType.Length > 0)
             {
                 footers.Add("Typed table of type: " + rel.OfType);
+            }
+
+            if (verbose && rel.Kind is 'r' or 'm' && rel.ReplicaIdentity != 'i'
+                && (rel.Schema == "pg_catalog" ? rel.ReplicaIdentity != 'n' : rel.ReplicaIdentity != 'd'))
+            {
+                footers.Add("Replica Identity: " + rel.ReplicaIdentity switch
+                {
+                    'f' => "FULL",
+                    'd' => "DEFAULT",
+                    'n' => "NOTHING",
+                    _ => "???",
+                });
             }
 
             if (rel.ShownTablespace is { } tablespace)
@@ -1016,7 +1016,7 @@ internal static class TableDescriber
             {
                 for (int i = 0; i < parents.Rows.Count; i++)
                 {
-                    footers.Add(i == 0 ? "Inherits: " + parents.Rows[i][0] : "          " + parents.Rows[i][0]);
+                    footers.Add((i == 0 ? "Inherits: " : "          ") + parents.Rows[i][0] + (i < parents.Rows.Count - 1 ? "," : ""));
                 }
             }));
         steps.Add(CatalogStep.Query(
