@@ -41,7 +41,9 @@ public sealed class StandbyServer : IDisposable
             RunAsOwner(
                 Path.Combine(bin, "pg_ctl"),
                 ["start", "-D", DataDir, "-l", Path.Combine(_dir, "server.log"), "-w", "-t", "60",
-                 "-o", $"-p {Port} -k {_dir} -c hot_standby=on"]);
+                 // Tests create tablespaces in place (inside the primary's data directory, the only
+                 // kind a standby on the same machine can share): replaying their creation needs this.
+                 "-o", $"-p {Port} -k {_dir} -c hot_standby=on -c allow_in_place_tablespaces=on"]);
         }
         catch
         {
