@@ -21,15 +21,8 @@ internal sealed partial class SimpsqlSession
     {
         await RunStartupFileAsync(Path.Combine(SystemConfigDirectory, "psqlrc"), stdin).ConfigureAwait(false);
 
-        string? userFile = _env.GetVariable("PSQLRC");
-        if (!string.IsNullOrEmpty(userFile))
-        {
-            await RunStartupFileAsync(ExpandTilde(userFile), stdin).ConfigureAwait(false);
-        }
-        else
-        {
-            await RunStartupFileAsync(ExpandTilde("~/.psqlrc"), stdin).ConfigureAwait(false);
-        }
+        string userFile = _env.GetVariable("PSQLRC") is { Length: > 0 } named ? named : "~/.psqlrc";
+        await RunStartupFileAsync(ExpandTilde(userFile), stdin).ConfigureAwait(false);
     }
 
     private async Task RunStartupFileAsync(string path, TextReader stdin)
@@ -43,9 +36,6 @@ internal sealed partial class SimpsqlSession
             }
         }
     }
-
-    /// <summary>The psql major version simpsql follows, as in start-up file names (psqlrc-15).</summary>
-    private const string MajorVersionName = "15";
 
     /// <summary>As psql asks before reading a start-up file: access(2) with R_OK, so a directory counts.</summary>
     private static bool Readable(string path) => Access(path, 4) == 0;

@@ -30,6 +30,10 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
     private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
     private Stream? _redirect;
     private TextWriter? _redirectText;
+
+    /// <summary>The psql major version simpsql follows (VERSION_NAME, start-up files' psqlrc-15), and its number.</summary>
+    private const string MajorVersionName = "15";
+    private const int MajorVersionNumber = 150000;
     private ProgramStream? _redirectPipe;
     private TextReader _currentInput = TextReader.Null;
     private string? _currentFile;
@@ -60,7 +64,7 @@ internal sealed partial class SimpsqlSession : IMetaCommandHost
         _stdoutText = new StreamWriter(stdout, Codec.WriterEncoding, 16 * 1024, leaveOpen: true) { NewLine = "\n", AutoFlush = false };
         Err = stderr;
         _env = new OverlayEnvironment(_environmentOverrides, env);
-        foreach (var (name, value) in SpecialVariable.Defaults("15", 150000))
+        foreach (var (name, value) in SpecialVariable.Defaults(MajorVersionName, MajorVersionNumber))
         {
             _variables[name] = value;
         }

@@ -18,6 +18,12 @@ internal static class CatalogQuery
 
         var collector = new TextRowsObserver(host.Print.Codec.Decoding);
         await host.Client.ExecuteAsync(sql, collector, ct).ConfigureAwait(false);
+        return ResultOf(host, collector);
+    }
+
+    /// <summary>The rows a query gave, or null after printing its error.</summary>
+    private static ResultSet? ResultOf(IMetaCommandHost host, TextRowsObserver collector)
+    {
         if (collector.Error is { } error)
         {
             host.ReportError(FormatError(error), isServerMessage: true);
@@ -76,13 +82,12 @@ internal static class CatalogQuery
                 var collector = new TextRowsObserver(host.Print.Codec.Decoding);
                 unread--;
                 await host.Client.ReadPipelinedAsync(collector, ct).ConfigureAwait(false);
-                if (collector.Error is { } error)
+                if (ResultOf(host, collector) is not { } result)
                 {
-                    host.ReportError(FormatError(error), isServerMessage: true);
                     return false;
                 }
 
-                step.Then(new ResultSet(collector.Columns.Select(f => new ResultColumn(f.Name, f.TypeOid)).ToList(), collector.Rows));
+                step.Then(result);
             }
 
             return true;

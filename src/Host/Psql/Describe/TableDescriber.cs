@@ -365,21 +365,15 @@ internal static class TableDescriber
             index => AddIndexFooter(rel, footers, index)));
         if (rel.Kind == 'I')
         {
-            // A partitioned index lists its partitions as a partitioned table does, then its tablespace and method.
+            // A partitioned index lists its partitions as a partitioned table does.
             PlanInheritance(rel, verbose, footers, steps);
-            PlanTablespace(rel, footers, steps);
-            steps.Add(CatalogStep.Do(() =>
-            {
-                if (verbose && rel.AccessMethod is { } accessMethod && !DescribeCommands.IsSet(host, "HIDE_TABLEAM"))
-                {
-                    footers.Add("Access method: " + accessMethod);
-                }
-            }));
         }
-        else
+
+        steps.Add(CatalogStep.Do(() =>
         {
-            PlanTablespace(rel, footers, steps);
-        }
+            AddTablespace(rel, footers);
+            AddAccessMethod(rel, verbose, footers, host);
+        }));
     }
 
     private static void AddIndexFooter(RelationInfo rel, List<string> footers, ResultSet index)
@@ -460,14 +454,23 @@ internal static class TableDescriber
             }));
 
     /// <summary>psql's line for a relation in a tablespace other than the database's default.</summary>
-    private static void PlanTablespace(RelationInfo rel, List<string> footers, List<CatalogStep> steps) =>
-        steps.Add(CatalogStep.Do(() =>
+    private static void AddTablespace(RelationInfo rel, List<string> footers)
+    {
+        if (rel.ShownTablespace is { } tablespace)
         {
-            if (rel.ShownTablespace is { } tablespace)
-            {
-                footers.Add($"Tablespace: \"{tablespace}\"");
-            }
-        }));
+            footers.Add($"Tablespace: \"{tablespace}\"");
+        }
+    }
+
+    /// <summary>With +, the access method of the kinds psql names it for, unless HIDE_TABLEAM.</summary>
+    private static void AddAccessMethod(RelationInfo rel, bool verbose, List<string> footers, IMetaCommandHost host)
+    {
+        if (verbose && rel.Kind is 'r' or 'm' or 'p' or 't' or 'I' && rel.AccessMethod is { } accessMethod
+            && !DescribeCommands.IsSet(host, "HIDE_TABLEAM"))
+        {
+            footers.Add("Access method: " + accessMethod);
+        }
+    }
 
     private static void PlanTableFooters(
         RelationInfo rel, bool verbose, List<string> footers, List<CatalogStep> steps, IMetaCommandHost host)
@@ -643,19 +646,8 @@ internal static class TableDescriber
                 });
             }
 
-            if (rel.ShownTablespace is { } tablespace)
-            {
-                footers.Add($"Tablespace: \"{tablespace}\"");
-            }
-
-            if (verbose && rel.Kind is 'r' or 'm' or 'p' or 't')
-            {
-                if (rel.AccessMethod is { } accessMethod && !DescribeCommands.IsSet(host, "HIDE_TABLEAM"))
-                {
-                    footers.Add("Access method: " + accessMethod);
-                }
-
-            }
+            AddTablespace(rel, footers);
+            AddAccessMethod(rel, verbose, footers, host);
         }));
     }
 
