@@ -15,7 +15,7 @@ internal sealed partial class SimpsqlSession
         string? topic = scanner.ReadArgument();
         string text = topic switch
         {
-            "options" => SimpsqlCommand.UsageText,
+            "options" => SimpsqlCommand.UsageText(Environment),
             "variables" => VariablesHelp.Text,
             _ => BackslashHelp(),
         };

@@ -149,7 +149,7 @@ public static class SimpsqlCommand
             {
                 "variables" => VariablesHelp.Text,
                 "commands" => SimpsqlSession.BackslashHelp(new PrintOptions(), false, null),
-                _ => Usage,
+                _ => UsageText(console.Environment ?? SystemSettingsEnvironment.Instance),
             });
             return 0;
         }
@@ -525,25 +525,42 @@ public static class SimpsqlCommand
         stream.Flush();
     }
 
-    /// <summary>simpsql --help, which \\? options shows too.</summary>
-    internal static string UsageText => Usage;
+    /// <summary>
+    /// simpsql --help, which \\? options shows too: psql's layout, with the defaults the environment
+    /// gives (PGDATABASE, PGHOST, PGPORT, PGUSER, else the user's name, a local socket and 5432).
+    /// </summary>
+    internal static string UsageText(ISettingsEnvironment env)
+    {
+        string user = env.GetVariable("PGUSER") is { Length: > 0 } pgUser ? pgUser : env.CurrentOsUser ?? "";
+        string database = env.GetVariable("PGDATABASE") is { Length: > 0 } pgDatabase ? pgDatabase : user;
+        string host = env.GetVariable("PGHOST") is { Length: > 0 } pgHost ? pgHost : "local socket";
+        string port = env.GetVariable("PGPORT") is { Length: > 0 } pgPort ? pgPort : "5432";
+        return UsageTemplate
+            .Replace("{database}", database, StringComparison.Ordinal)
+            .Replace("{host}", host, StringComparison.Ordinal)
+            .Replace("{port}", port, StringComparison.Ordinal)
+            .Replace("{user}", user, StringComparison.Ordinal);
+    }
 
-    private const string Usage =
+    private const string UsageTemplate =
         "simpsql is the PgWire interactive terminal for PostgreSQL.\n\n" +
         "Usage:\n" +
         "  pgwire simpsql [OPTION]... [DBNAME [USERNAME]]\n\n" +
         "General options:\n" +
         "  -c, --command=COMMAND    run only single command (SQL or internal) and exit\n" +
-        "  -d, --dbname=DBNAME      database name to connect to\n" +
+        "  -d, --dbname=DBNAME      database name to connect to (default: \"{database}\")\n" +
         "  -f, --file=FILENAME      execute commands from file, then exit\n" +
         "  -l, --list               list available databases, then exit\n" +
         "  -v, --set=, --variable=NAME=VALUE\n" +
         "                           set psql variable NAME to VALUE\n" +
+        "                           (e.g., -v ON_ERROR_STOP=1)\n" +
         "  -V, --version            output version information, then exit\n" +
         "  -X, --no-psqlrc          do not read startup file (~/.psqlrc)\n" +
         "  -1 (\"one\"), --single-transaction\n" +
         "                           execute as a single transaction (if non-interactive)\n" +
-        "  -?, --help               show this help, then exit\n\n" +
+        "  -?, --help[=options]     show this help, then exit\n" +
+        "      --help=commands      list backslash commands, then exit\n" +
+        "      --help=variables     list special variables, then exit\n\n" +
         "Input and output options:\n" +
         "  -a, --echo-all           echo all input from script\n" +
         "  -b, --echo-errors        echo failed commands\n" +
@@ -551,7 +568,7 @@ public static class SimpsqlCommand
         "  -E, --echo-hidden        display queries that internal commands generate\n" +
         "  -L, --log-file=FILENAME  send session log to file\n" +
         "  -n, --no-readline        disable enhanced command line editing (readline)\n" +
-        "  -o, --output=FILENAME    send query results to file\n" +
+        "  -o, --output=FILENAME    send query results to file (or |pipe)\n" +
         "  -q, --quiet              run quietly (no messages, only query output)\n" +
         "  -s, --single-step        single-step mode (confirm each query)\n" +
         "  -S, --single-line        single-line mode (end of line terminates SQL command)\n\n" +
@@ -572,9 +589,12 @@ public static class SimpsqlCommand
         "  -0, --record-separator-zero\n" +
         "                           set record separator for unaligned output to zero byte\n\n" +
         "Connection options:\n" +
-        "  -h, --host=HOSTNAME      database server host or socket directory\n" +
-        "  -p, --port=PORT          database server port\n" +
-        "  -U, --username=USERNAME  database user name\n" +
+        "  -h, --host=HOSTNAME      database server host or socket directory (default: \"{host}\")\n" +
+        "  -p, --port=PORT          database server port (default: \"{port}\")\n" +
+        "  -U, --username=USERNAME  database user name (default: \"{user}\")\n" +
         "  -w, --no-password        never prompt for password\n" +
-        "  -W, --password           force password prompt\n";
+        "  -W, --password           force password prompt (should happen automatically)\n\n" +
+        "For more information, type \"\\?\" (for internal commands) or \"\\help\" (for SQL\n" +
+        "commands) from within simpsql, or consult the psql section in the PostgreSQL\n" +
+        "documentation.\n";
 }

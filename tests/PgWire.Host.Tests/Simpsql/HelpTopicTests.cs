@@ -24,6 +24,49 @@ public sealed class HelpTopicTests
         Assert.Equal(psql.Stderr.Replace("\"psql --help\"", "\"simpsql --help\"", StringComparison.Ordinal), simpsql.Stderr);
     }
 
+    /// <summary>
+    /// --help and \? options: psql's options, lines and defaults (from PGDATABASE, PGHOST, PGPORT,
+    /// PGUSER) alike; only the program's own name and psql's bug-report lines differ.
+    /// </summary>
+    [PsqlTheory]
+    [InlineData("--help")]
+    [InlineData("--help=options")]
+    [InlineData("-?")]
+    public void Help_option_lists_psqls_options_with_the_environments_defaults(string option)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["PGDATABASE"] = "some_db",
+            ["PGHOST"] = "/some/socket/dir",
+            ["PGPORT"] = "6543",
+            ["PGUSER"] = "some_user",
+        };
+        var psql = SimpsqlHarness.RunPsql([option], environment: environment);
+        var simpsql = SimpsqlHarness.RunSimpsql([option], environment: environment);
+        Assert.Equal(0, simpsql.ExitCode);
+        Assert.Contains("(default: \"6543\")", simpsql.Stdout, StringComparison.Ordinal);
+        Assert.Equal(Options(psql.Stdout), Options(simpsql.Stdout));
+        Assert.Contains("from within simpsql,", simpsql.Stdout, StringComparison.Ordinal);
+    }
+
+    [ClusterFact]
+    public void Help_on_options_inside_a_session_is_the_help_options_text()
+    {
+        var inside = SimpsqlHarness.RunSimpsql(["-X", "-c", "\\? options"]);
+        var option = SimpsqlHarness.RunSimpsql(["--help"]);
+        Assert.Equal(0, inside.ExitCode);
+        Assert.Equal(option.Stdout, inside.Stdout);
+    }
+
+    // From "General options:" to the line before "For more information".
+    private static string Options(string help)
+    {
+        int start = help.IndexOf("General options:", StringComparison.Ordinal);
+        int end = help.IndexOf("For more information", StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, "no options section in:\n" + help);
+        return help[start..end];
+    }
+
     [ClusterFact]
     public void An_unknown_topic_lists_the_backslash_commands()
     {
