@@ -10,6 +10,8 @@
 # psql once started"). With several rounds, each file's rounds are paired (the two clients run it
 # one after the other in each): "behind" counts the rounds simpsql was slower in, and the files
 # behind in every round are named at the end; a server that is slow for one round shows as one.
+# A sign test over the rounds names the files simpsql is slower on beyond chance (with 53 files
+# that takes at least 11 rounds: see the end of the script).
 # The client that runs a file first changes from round to round (regress-compare --first), so an
 # even number of rounds gives each client each place equally.
 #
@@ -34,7 +36,7 @@ while (($#)); do
     -n) runs=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --publish) publish=1; shift ;;
-    --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help) sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown argument: $1 (try --help)" ;;
     *) names+=("$1"); shift ;;
     esac
@@ -115,11 +117,31 @@ awk '{ printf "%-22s %10.3f %10.3f %8s %8s\n", $1, $2, $3, ($2 > 0 ? sprintf("%.
     sort -k4,4 -g -r | head -8
 printf '\n%-22s %10s %10s %8s %8s\n' "most seconds behind" "psql s" "simpsql s" "behind" "rounds"
 awk '{ printf "%-22s %10.3f %10.3f %8.3f %8s\n", $1, $2, $3, $3 - $2, $4 "/" $5 }' "$work/net" | sort -k4,4 -g -r | head -8
+# The sign test per file: were the two clients equally fast, simpsql would be behind in each round
+# with chance 1/2, so the chance of being behind in B or more of R rounds is the binomial tail
+# P(X >= B). A file is "slower" when that chance is below 0.05 divided by the number of files
+# (Bonferroni: among 53 equally fast files, none is named in 19 runs of 20); the files below 0.05
+# alone are counted beside the number expected by chance (0.05 of the files).
 awk -v ps="$psql_start" -v ss="$simpsql_start" -v bp="$before_psql" -v bs="$before_simpsql" '
-    { p += $2; s += $3; n++; r = $5; if ($5 > 1 && $4 == $5) { every++; names = names " " $1 } }
+    function tail(b, r,   k, c, t) { # P(X >= b), X ~ Binomial(r, 1/2)
+        t = 0; c = 1
+        for (k = 0; k <= r; k++) { if (k >= b) t += c; c = c * (r - k) / (k + 1) }
+        return t / 2 ^ r
+    }
+    { p += $2; s += $3; n++; r = $5; file[n] = $1; b[n] = $4; if ($5 > 1 && $4 == $5) { every++; names = names " " $1 } }
     END {
         printf "\n%d files, wall time minus start-up beside the files (psql %.3f s, simpsql %.3f s each; before the files %.3f s, %.3f s)\n", n, ps, ss, bp, bs
         printf "%-22s %10.2f\n%-22s %10.2f\n%-22s %10.2f\n", "psql total s", p, "simpsql total s", s, "ratio simpsql/psql", (p > 0 ? s / p : 0)
-        if (r > 1) printf "%-22s %10d%s\n", "behind in every round", every, names
+        if (r > 1) {
+            printf "%-22s %10d%s\n", "behind in every round", every, names
+            for (i = 1; i <= n; i++) {
+                q = tail(b[i], r)
+                if (q < 0.05) { weak++; weaknames = weaknames sprintf(" %s(%d/%d)", file[i], b[i], r) }
+                if (q < 0.05 / n) { slower++; slowernames = slowernames " " file[i] }
+            }
+            printf "%-22s %10d%s (expected by chance %.1f)\n", "sign test p < 0.05", weak, weaknames, 0.05 * n
+            printf "%-22s %10d%s%s\n", "slower (p < 0.05/" n ")", slower, slowernames,
+                (tail(r, r) >= 0.05 / n ? sprintf(" (no file can be: %d rounds are too few, 1/2^%d >= 0.05/%d)", r, r, n) : "")
+        }
     }' "$work/net"
 printf 'load average before %s, after %s\n' "$load_before" "$load_after"
