@@ -84,6 +84,14 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     /// <summary>Receive buffer size, backpressure bound and largest message of every connection (<c>pgwire.connection</c>).</summary>
     public ConnectionOptions ConnectionOptions { get; init; } = ConnectionOptions.Default;
 
+    /// <summary>
+    /// The <c>akka</c> section of the --config file, for the actor system of a standalone run
+    /// (<c>akka.loglevel = DEBUG</c> and the like); null when the file has none. lrepl's own keys
+    /// (its log file, the state journal and snapshot store it reads and writes) stay lrepl's.
+    /// An application that embeds lrepl configures its own actor system instead.
+    /// </summary>
+    public Akka.Configuration.Config? SystemConfig { get; init; }
+
     /// <summary>Bytes of one transaction held in memory before it spills under <see cref="SpillDirectory"/>.</summary>
     public int SpillThreshold { get; init; } = 16 << 20;
 

@@ -17,8 +17,27 @@ public static partial class LreplRunner
     {
         ConfigRegexes.Interpret();
 
+        LreplErrorLog.Configure(options.LogPath, options.LogMaxBytes, options.LogKeep);
+        return ActorSystem.Create("lrepl", SystemConfig(options));
+    }
+
+    /// <summary>
+    /// The configuration of a standalone run's actor system, strongest first: the state journal and
+    /// snapshot store lrepl reads and writes (<c>pgwire.lrepl.state</c>) and where its log goes; then
+    /// the --config file's <c>akka</c> keys (<see cref="LreplOptions.SystemConfig"/>); then lrepl's
+    /// defaults (Akka's log at warnings into <c>lrepl.log</c>, nothing on standard output, a 100 ms
+    /// scheduler tick); then the SQL plugin's own defaults.
+    /// </summary>
+    public static Config SystemConfig(LreplOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var pinned = ConfigurationFactory.ParseString($"""
+            {PersistencePlugins(options.StateProvider, options.StateConnectionString ?? "Data Source=" + options.StatePath)}
+            pgwire.lrepl.log-file = {Hocon(options.LogPath)}
+            pgwire.lrepl.log-repeat-interval = {(long)options.LogRepeatInterval.TotalMilliseconds}ms
+            """);
         // Akka's own log (warnings and errors, with stack traces) goes to <config-dir>/lrepl.log.
-        var own = ConfigurationFactory.ParseString($$"""
+        var defaults = ConfigurationFactory.ParseString($$"""
             akka.loglevel = WARNING
             akka.stdout-loglevel = OFF
             akka.loggers = ["{{typeof(LreplFileLogger).AssemblyQualifiedName}}"]
@@ -27,11 +46,9 @@ public static partial class LreplRunner
             # 10 ms cost an idle lrepl about 2% of a core; its timers here are 100 ms or longer.
             akka.scheduler.tick-duration = 100ms
             {{DeferredJsonSerializer.ConfigLine}}
-            pgwire.lrepl.log-file = {{Hocon(options.LogPath)}}
-            pgwire.lrepl.log-repeat-interval = {{(long)options.LogRepeatInterval.TotalMilliseconds}}ms
             """);
-        LreplErrorLog.Configure(options.LogPath, options.LogMaxBytes, options.LogKeep);
-        return ActorSystem.Create("lrepl", own.WithFallback(PersistenceConfig(options)));
+        var config = options.SystemConfig is { } user ? pinned.WithFallback(user) : pinned;
+        return config.WithFallback(defaults).WithFallback(SqlPersistence.DefaultConfiguration);
     }
 
     public static Config PersistenceConfig(string statePath) => PersistenceConfig("SQLite.MS", "Data Source=" + statePath);
@@ -50,11 +67,15 @@ public static partial class LreplRunner
     private static string Hocon(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
-    private static Config PersistenceConfig(string provider, string connectionString)
+    private static Config PersistenceConfig(string provider, string connectionString) =>
+        ConfigurationFactory.ParseString(PersistencePlugins(provider, connectionString)).WithFallback(SqlPersistence.DefaultConfiguration);
+
+    /// <summary>The journal and snapshot store plugins on this provider and connection, as HOCON.</summary>
+    private static string PersistencePlugins(string provider, string connectionString)
     {
         var cs = Hocon(connectionString);
         var pn = provider.Replace("\"", "", StringComparison.Ordinal);
-        var hocon = $$"""
+        return $$"""
             akka.persistence.journal.plugin = "akka.persistence.journal.sql"
             akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
             akka.persistence.journal.sql {
@@ -68,7 +89,6 @@ public static partial class LreplRunner
               auto-initialize = on
             }
             """;
-        return ConfigurationFactory.ParseString(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
     }
 }
 

@@ -55,7 +55,9 @@ public static class LreplCommand
               --config FILE        HOCON file with pgwire.lrepl settings (state store,
                                    progress interval, default format, binary transfer)
                                    and pgwire.connection ones (receive buffer,
-                                   backpressure); see reference.conf
+                                   backpressure), see reference.conf; its akka keys
+                                   (akka.loglevel = DEBUG, ...) go to the run's actor
+                                   system, its state store and log file stay lrepl's
               --sink SINK          where changes go: file, <config-dir>/<table>.data (the
                                    default), or iceberg, an Apache Iceberg table
               --iceberg-config FILE
@@ -510,17 +512,19 @@ public static class LreplCommand
         }
         if (configFile is not null)
         {
-            Akka.Configuration.Config config;
+            Akka.Configuration.Config config, file;
             try
             {
-                config = PgWireConfig.Load(configFile);
+                file = Akka.Configuration.ConfigurationFactory.ParseString(File.ReadAllText(configFile));
+                config = file.WithFallback(PgWireConfig.Default);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Akka.Configuration.ConfigurationException)
             {
                 throw new ArgumentException($"cannot read --config {configFile}: {ex.Message}");
             }
 
-            options = options.WithConfig(config);
+            // Its akka keys go to the run's actor system (under lrepl's own: LreplRunner.SystemConfig).
+            options = options.WithConfig(config) with { SystemConfig = file.HasPath("akka") ? file : null };
         }
 
         return format is { } f ? options with { Format = f } : options;

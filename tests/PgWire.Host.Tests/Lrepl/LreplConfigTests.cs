@@ -28,6 +28,44 @@ public sealed class LreplConfigTests
     }
 
     [Fact]
+    public void Config_files_akka_keys_reach_the_runs_actor_system_under_lrepls_own()
+    {
+        var path = WriteConfig("""
+            pgwire.lrepl.progress-interval = 2s
+            akka {
+              loglevel = DEBUG
+              scheduler.tick-duration = 20ms
+              persistence.journal.sql.connection-string = "Data Source=/elsewhere.db"
+              persistence.journal.sql.table-mapping = sqlite
+            }
+            """);
+        try
+        {
+            var options = LreplCommand.Parse(["-t", "t", "-L", "p", "-c", "/tmp/x", "--config", path], null)!;
+            var config = LreplRunner.SystemConfig(options);
+            Assert.Equal("DEBUG", config.GetString("akka.loglevel"));
+            Assert.Equal(TimeSpan.FromMilliseconds(20), config.GetTimeSpan("akka.scheduler.tick-duration"));
+            Assert.Equal("sqlite", config.GetString("akka.persistence.journal.sql.table-mapping"));
+            // The journal lrepl reads and writes, its log and Akka's quiet standard output stay lrepl's.
+            Assert.Equal("Data Source=" + options.StatePath, config.GetString("akka.persistence.journal.sql.connection-string"));
+            Assert.Equal(options.LogPath, config.GetString("pgwire.lrepl.log-file"));
+            Assert.Equal("OFF", config.GetString("akka.stdout-loglevel"));
+            Assert.Equal(TimeSpan.FromSeconds(2), options.ProgressInterval);
+
+            // Without --config, or a file without akka keys: lrepl's defaults.
+            var plain = LreplRunner.SystemConfig(LreplCommand.Parse(["-t", "t", "-L", "p", "-c", "/tmp/x"], null)!);
+            Assert.Equal("WARNING", plain.GetString("akka.loglevel"));
+            Assert.Equal(TimeSpan.FromMilliseconds(100), plain.GetTimeSpan("akka.scheduler.tick-duration"));
+            File.WriteAllText(path, "pgwire.lrepl.progress-interval = 2s\n");
+            Assert.Null(LreplCommand.Parse(["-t", "t", "-L", "p", "-c", "/tmp/x", "--config", path], null)!.SystemConfig);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Config_file_sets_every_key_and_flags_win()
     {
         var path = WriteConfig("""
