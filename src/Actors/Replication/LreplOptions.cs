@@ -85,8 +85,9 @@ public sealed record LreplOptions(IReadOnlyDictionary<string, string?> Connectio
     public ConnectionOptions ConnectionOptions { get; init; } = ConnectionOptions.Default;
 
     /// <summary>
-    /// The <c>akka</c> section of the --config file, for the actor system of a standalone run
-    /// (<c>akka.loglevel = DEBUG</c> and the like); null when the file has none. lrepl's own keys
+    /// The --config file as written (no defaults), for its <c>akka</c> keys, which configure the actor
+    /// system of a standalone run (<c>akka.loglevel = DEBUG</c> and the like); null when the file has
+    /// no <c>akka</c> key. lrepl's own keys
     /// (its log file, the state journal and snapshot store it reads and writes) stay lrepl's.
     /// An application that embeds lrepl configures its own actor system instead.
     /// </summary>
