@@ -27,7 +27,7 @@ public static partial class TerminalPassword
     private const uint Echo = 0x8; // ECHO in c_lflag, Linux and the BSDs alike
     private const uint MapCarriageReturn = 0x100; // ICRNL in c_iflag, Linux and the BSDs alike
     private const int SetAfterFlush = 2; // TCSAFLUSH, Linux and macOS alike
-    private const int SetNow = 0; // TCSANOW, Linux and macOS alike
+    internal const int SetNow = 0; // TCSANOW, Linux and macOS alike
     private const short PollIn = 0x1;
 
     public static PasswordPromptResult Read(string prompt, out string password) => Read(prompt, false, out password);
@@ -173,7 +173,7 @@ public static partial class TerminalPassword
         }
     }
 
-    private static unsafe bool GetAttributes(int fd, byte[] attributes)
+    internal static unsafe bool GetAttributes(int fd, byte[] attributes)
     {
         fixed (byte* p = attributes)
         {
@@ -181,7 +181,7 @@ public static partial class TerminalPassword
         }
     }
 
-    private static unsafe bool SetAttributes(int fd, byte[] attributes, int when)
+    internal static unsafe bool SetAttributes(int fd, byte[] attributes, int when)
     {
         fixed (byte* p = attributes)
         {
