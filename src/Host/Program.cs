@@ -19,9 +19,11 @@ public static class Program
                 Console.Out.Write(Usage);
                 return 0;
             case "simpsql":
+                InterruptSignal.Honour();
                 UseInterpretedDynamicCode();
                 return await Simpsql.SimpsqlCommand.RunAsync(args[1..]).ConfigureAwait(false);
             case "lrepl":
+                InterruptSignal.Honour();
                 return await Lrepl.LreplCommand.RunAsync(args[1..]).ConfigureAwait(false);
             case "iceberg":
                 return await Iceberg.IcebergCommand.RunAsync(args[1..]).ConfigureAwait(false);
