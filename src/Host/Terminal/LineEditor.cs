@@ -331,6 +331,13 @@ public sealed class LineEditor : IDisposable
             case Command.Complete:
                 // Like readline, a Tab lists the candidates only right after a Tab that changed nothing.
                 redraw = Complete(out bool changed);
+                if (_listingInterrupted)
+                {
+                    // Ctrl+C at "Display all ...? (y or n)": the line is given up there, as readline does.
+                    _listingInterrupted = false;
+                    return LineResult.Interrupt;
+                }
+
                 tab = !changed;
                 break;
             case Command.Insert:
@@ -527,6 +534,9 @@ public sealed class LineEditor : IDisposable
         return first[..length];
     }
 
+    // Ctrl+C answered the question before a long list of candidates.
+    private bool _listingInterrupted;
+
     private void ListCandidates(IReadOnlyList<string> candidates)
     {
         int pos = _pos;
@@ -547,7 +557,15 @@ public sealed class LineEditor : IDisposable
                     break;
                 }
 
-                if (answer.KeyChar is 'n' or 'N' or '\x7f' or '\x03' or '\x07' or '\x1b' || answer.Key is ConsoleKey.Backspace or ConsoleKey.Escape)
+                if (answer.KeyChar is '\x03')
+                {
+                    _terminal.Write("^C\r\n");
+                    _cursorRow = 0;
+                    _listingInterrupted = true;
+                    return;
+                }
+
+                if (answer.KeyChar is 'n' or 'N' or '\x7f' or '\x07' or '\x1b' || answer.Key is ConsoleKey.Backspace or ConsoleKey.Escape)
                 {
                     _terminal.Write("\r\n");
                     _cursorRow = 0;

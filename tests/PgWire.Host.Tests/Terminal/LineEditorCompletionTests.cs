@@ -117,6 +117,17 @@ public sealed class LineEditorCompletionTests
     }
 
     [Fact]
+    public void Ctrl_c_at_the_question_gives_up_the_line_as_readline_does()
+    {
+        string[] words = [.. Enumerable.Range(0, 150).Select(i => "n" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture))];
+        var terminal = new FakeTerminal().Type("x n").Press(Tab, Tab).Press(Ctrl('c'));
+        var (result, _) = Run(terminal, Words(words));
+        Assert.Equal(LineResultKind.Interrupt, result.Kind);
+        Assert.Equal("Display all 150 possibilities? (y or n)^C", terminal.Screen.Line(1));
+        Assert.DoesNotContain("n000", terminal.Output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void No_candidate_rings_the_bell_and_changes_nothing()
     {
         var terminal = new FakeTerminal().Type("select zz").Press(Tab, Tab).Press(Enter);
