@@ -215,6 +215,51 @@ public sealed class CompletionEngineTests
         Assert.Contains(expected, Complete(statement));
     }
 
+    /// <summary>Lists where psql 15 offers exactly these words (checked against psql 15.18 on a terminal).</summary>
+    [Theory]
+    [InlineData("EXPLAIN ", "ANALYZE|DECLARE|DELETE FROM|EXECUTE|INSERT INTO|MERGE INTO|SELECT|UPDATE|VERBOSE")]
+    [InlineData("EXPLAIN ANALYZE ", "DECLARE|DELETE FROM|EXECUTE|INSERT INTO|MERGE INTO|SELECT|UPDATE|VERBOSE")]
+    [InlineData("EXPLAIN VERBOSE ", "DECLARE|DELETE FROM|EXECUTE|INSERT INTO|MERGE INTO|SELECT|UPDATE")]
+    [InlineData("GRANT SET ", "ON PARAMETER")]
+    [InlineData("GRANT ALTER ", "SYSTEM")]
+    [InlineData("GRANT ALTER SYSTEM ", "ON PARAMETER")]
+    [InlineData("REVOKE GRANT OPTION ", "FOR")]
+    [InlineData("GRANT SELECT ", "ON")]
+    [InlineData("GRANT ALL ", "ON")]
+    [InlineData("GRANT pgw_role ", "TO")]
+    [InlineData("REVOKE pgw_role ", "FROM")]
+    [InlineData("GRANT SET ON PARAMETER work_mem ", "TO")]
+    [InlineData("REVOKE ALTER SYSTEM ON PARAMETER work_mem ", "FROM")]
+    public void Keyword_lists_are_psql_15s(string statement, string expected)
+    {
+        Assert.Equal(expected.Split('|').Order(StringComparer.Ordinal), Complete(statement).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("GRANT ")]
+    [InlineData("REVOKE ")]
+    [InlineData("REVOKE GRANT ")]
+    [InlineData("REVOKE GRANT OPTION FOR ")]
+    public void Grant_and_revoke_offer_psql_15s_privileges_with_the_roles(string statement)
+    {
+        var offered = Complete(statement);
+        foreach (var privilege in new[] { "GRANT", "SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "CREATE", "CONNECT", "TEMPORARY", "EXECUTE", "USAGE", "SET", "ALTER SYSTEM", "ALL" })
+        {
+            Assert.Contains(privilege, offered);
+        }
+
+        Assert.Contains("pgw_role", offered);
+    }
+
+    [Fact]
+    public void Show_offers_the_settings_all_and_session_authorization_only()
+    {
+        var offered = Complete("SHOW ");
+        Assert.Contains("work_mem", offered);
+        Assert.Contains("SESSION AUTHORIZATION", offered);
+        Assert.DoesNotContain("TRANSACTION ISOLATION LEVEL", offered);
+    }
+
     [Theory]
     [InlineData("DROP TABLE ", "pgw_orders")]
     [InlineData("DROP TABLE IF EXISTS ", "pgw_orders")]

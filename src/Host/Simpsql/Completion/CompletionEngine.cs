@@ -1198,7 +1198,7 @@ public static class CompletionEngine
             : [];
 
         private List<CandidateSource> Show() =>
-            Is("SHOW") ? [Names(NameKind.AnySetting), Keywords("ALL", "SESSION AUTHORIZATION", "TRANSACTION ISOLATION LEVEL")]
+            Is("SHOW") ? [Names(NameKind.AnySetting), Keywords("ALL", "SESSION AUTHORIZATION")]
             : Is("SHOW", "SESSION") ? [Keywords("AUTHORIZATION")]
             : Is("SHOW", "TRANSACTION") ? [Keywords("ISOLATION LEVEL")]
             : Is("SHOW", "TRANSACTION", "ISOLATION") ? [Keywords("LEVEL")]
@@ -1260,15 +1260,31 @@ public static class CompletionEngine
                     return [Names(NameKind.Role), Keywords("PUBLIC")];
                 }
 
-                return Is("GRANT|REVOKE") ? [Keywords([.. SqlWords.Privileges, .. grant ? Array.Empty<string>() : ["GRANT OPTION FOR"]]), Names(NameKind.Role)]
+                // As psql 15: one list after GRANT, REVOKE, REVOKE GRANT and REVOKE GRANT OPTION FOR (the
+                // parameter privileges and "GRANT" included); after a privilege ON, after a role TO or FROM.
+                int privilege = Head("REVOKE", "GRANT", "OPTION", "FOR") ? 4 : 1; // where the privilege's first word is
+                return Count == privilege || Is("REVOKE", "GRANT") ? [Keywords(SqlWords.GrantablePrivileges), Names(NameKind.Role)]
+                    : Is("REVOKE", "GRANT", "OPTION") ? [Keywords("FOR")]
+                    : Count == privilege + 1 && Tail("ALTER") ? [Keywords("SYSTEM")]
+                    : (Count == privilege + 1 && Tail("SET")) || (Count == privilege + 2 && Tail("ALTER", "SYSTEM")) ? [Keywords("ON PARAMETER")]
                     : Tail(",") ? [Keywords(SqlWords.Privileges)]
-                    : Tail("ALL") ? [Keywords("ON", "PRIVILEGES")]
-                    : Tail("<name>") && Count <= 3 ? [Keywords("ON", grant ? "TO" : "FROM")] : [];
+                    : Count == privilege + 1 && Tail("SELECT|INSERT|UPDATE|DELETE|TRUNCATE|REFERENCES|TRIGGER|CREATE|CONNECT|TEMPORARY|TEMP|EXECUTE|USAGE|ALL") ? [Keywords("ON")]
+                    : Count == privilege + 1 && Tail("<name>") ? [Keywords(grant ? "TO" : "FROM")] : [];
             }
 
             if (Count == on + 1)
             {
                 return [Names(NameKind.Selectable), Names(NameKind.Sequence), Keywords(SqlWords.GrantTargets)];
+            }
+
+            if (Count == on + 2 && Tail("ON", "PARAMETER"))
+            {
+                return [Names(NameKind.SystemSetting)];
+            }
+
+            if (Count == on + 3 && _ctx[on + 1].Is("PARAMETER"))
+            {
+                return [Keywords(grant ? "TO" : "FROM")];
             }
 
             if (Tail("TO|FROM") || Tail(","))

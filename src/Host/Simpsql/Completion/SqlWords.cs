@@ -15,7 +15,8 @@ internal static class SqlWords
     ];
 
     /// <summary>Statements EXPLAIN and WITH may be followed by.</summary>
-    public static readonly string[] Explainable = ["SELECT", "INSERT INTO", "UPDATE", "DELETE FROM", "MERGE INTO", "VALUES", "EXECUTE", "DECLARE", "CREATE TABLE", "CREATE MATERIALIZED VIEW"];
+    /// <summary>What psql 15 offers after EXPLAIN (its options aside).</summary>
+    public static readonly string[] Explainable = ["SELECT", "INSERT INTO", "DELETE FROM", "UPDATE", "DECLARE", "MERGE INTO", "EXECUTE"];
 
     public static readonly string[] CreateKinds =
     [
@@ -87,6 +88,13 @@ internal static class SqlWords
     [
         "ALL", "CONNECT", "CREATE", "DELETE", "EXECUTE", "INSERT", "REFERENCES", "SELECT", "TEMPORARY", "TRIGGER", "TRUNCATE",
         "UPDATE", "USAGE",
+    ];
+
+    /// <summary>What psql 15 offers right after GRANT or REVOKE, with the roles.</summary>
+    public static readonly string[] GrantablePrivileges =
+    [
+        "GRANT", "SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "CREATE", "CONNECT", "TEMPORARY",
+        "EXECUTE", "USAGE", "SET", "ALTER SYSTEM", "ALL",
     ];
 
     public static readonly string[] GrantTargets =
