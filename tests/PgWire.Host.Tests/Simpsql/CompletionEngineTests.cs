@@ -175,7 +175,6 @@ public sealed class CompletionEngineTests
     [InlineData("CREATE TABLE t (id int NOT ", "NULL")]
     [InlineData("CREATE VIEW v ", "AS")]
     [InlineData("DROP ", "TABLE")]
-    [InlineData("DROP TABLE ", "IF EXISTS")]
     [InlineData("DROP TABLE pgw_orders ", "CASCADE")]
     [InlineData("ALTER ", "TABLE")]
     [InlineData("ALTER TABLE pgw_orders ", "ADD")]
@@ -230,6 +229,15 @@ public sealed class CompletionEngineTests
     [InlineData("REVOKE pgw_role ", "FROM")]
     [InlineData("GRANT SET ON PARAMETER work_mem ", "TO")]
     [InlineData("REVOKE ALTER SYSTEM ON PARAMETER work_mem ", "FROM")]
+    [InlineData("REINDEX ", "DATABASE|INDEX|SCHEMA|SYSTEM|TABLE")]
+    [InlineData("UPDATE pgw_orders ", "SET")]
+    [InlineData("PREPARE p AS ", "DELETE FROM|INSERT INTO|SELECT|UPDATE")]
+    [InlineData("CLOSE ", "ALL")]
+    [InlineData("DEALLOCATE ", "ALL")]
+    [InlineData("FETCH ", "ABSOLUTE|ALL|BACKWARD|FIRST|FORWARD|FROM|IN|LAST|NEXT|PRIOR|RELATIVE")]
+    [InlineData("MOVE BACKWARD ", "ALL|FROM|IN")]
+    [InlineData("FETCH NEXT ", "FROM|IN")]
+    [InlineData("FETCH ABSOLUTE 3 ", "FROM|IN")]
     public void Keyword_lists_are_psql_15s(string statement, string expected)
     {
         Assert.Equal(expected.Split('|').Order(StringComparer.Ordinal), Complete(statement).Order(StringComparer.Ordinal));
@@ -250,6 +258,23 @@ public sealed class CompletionEngineTests
 
         Assert.Contains("pgw_role", offered);
     }
+
+    [Theory]
+    [InlineData("DROP TABLE ")]
+    [InlineData("DROP INDEX ")]
+    [InlineData("ALTER TABLE ")]
+    [InlineData("ALTER INDEX ")]
+    [InlineData("ALTER TABLE pgw_orders DROP COLUMN ")]
+    public void Alter_and_drop_offer_no_if_exists_as_psql_15(string statement)
+    {
+        Assert.DoesNotContain("IF EXISTS", Complete(statement));
+        Assert.NotEmpty(Complete(statement));
+    }
+
+    [Theory]
+    [InlineData("PREPARE ")]
+    [InlineData("PREPARE p ")]
+    public void Prepare_offers_nothing_before_as_like_psql_15(string statement) => Assert.Empty(Complete(statement));
 
     [Fact]
     public void Show_offers_the_settings_all_and_session_authorization_only()

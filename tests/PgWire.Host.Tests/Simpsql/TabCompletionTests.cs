@@ -223,6 +223,9 @@ public sealed class TabCompletionTests
         EnsureObjects();
         await using var session = await InteractiveSession.StartAsync();
         Assert.True(await session.Session.SendQueryAsync("BEGIN"));
+        // A cursor and a prepared statement (prefixed "p" and "pgw_tabc_" like the other names) for their lists.
+        Assert.True(await session.Session.SendQueryAsync("DECLARE pgw_tabc_cursor CURSOR FOR SELECT 1"));
+        Assert.True(await session.Session.SendQueryAsync("PREPARE pgw_tabc_prepared AS SELECT 1"));
         var catalog = session.Session.CompletionCatalog;
         var found = new Dictionary<NameKind, int>();
         foreach (var kind in Enum.GetValues<NameKind>())
@@ -250,7 +253,7 @@ public sealed class TabCompletionTests
             Tables = [new RelationName(null, "pgw_tabc_orders"), new RelationName("pgw_tabc_schema", "inner_tab")],
         }, null, ""));
         Assert.True(await session.Session.SendQueryAsync("COMMIT"));
-        Assert.Equal("BEGIN\nCOMMIT\n", session.Stdout);
+        Assert.Equal("BEGIN\nDECLARE CURSOR\nPREPARE\nCOMMIT\n", session.Stdout);
     }
 
     [PsqlTheory]

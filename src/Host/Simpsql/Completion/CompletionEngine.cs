@@ -427,7 +427,7 @@ public static class CompletionEngine
 
             if (Head("REINDEX"))
             {
-                return Is("REINDEX") || Is("REINDEX", "(*)") ? [Keywords("DATABASE", "INDEX", "SCHEMA", "SYSTEM", "TABLE", "(")]
+                return Is("REINDEX") || Is("REINDEX", "(*)") ? [Keywords("DATABASE", "INDEX", "SCHEMA", "SYSTEM", "TABLE")]
                     : Tail("TABLE") || Tail("TABLE", "CONCURRENTLY") ? [Names(NameKind.Table), .. Tail("TABLE") ? new[] { Keywords("CONCURRENTLY") } : []]
                     : Tail("INDEX") || Tail("INDEX", "CONCURRENTLY") ? [Names(NameKind.Index), .. Tail("INDEX") ? new[] { Keywords("CONCURRENTLY") } : []]
                     : Tail("SCHEMA") ? [Names(NameKind.Schema), Keywords("CONCURRENTLY")]
@@ -520,14 +520,47 @@ public static class CompletionEngine
                 return [Keywords("FOR")];
             }
 
-            if (Head("PREPARE") && Tail("<name>|(*)") && Count <= 3)
+            // psql 15 offers nothing before AS (the name, then the types in parentheses, are the user's).
+            if (Head("PREPARE") && Count is 3 or 4 && Tail("AS"))
             {
-                return [Keywords("AS")];
+                return [Keywords("SELECT", "UPDATE", "INSERT INTO", "DELETE FROM")];
             }
 
-            if (Head("PREPARE") && Tail("AS"))
+            // CLOSE, DEALLOCATE, EXECUTE, FETCH and MOVE as psql 15 offers them: the session's cursors or
+            // prepared statements, with the keywords that fit.
+            if (Is("CLOSE"))
             {
-                return [Keywords("SELECT", "INSERT INTO", "UPDATE", "DELETE FROM", "MERGE INTO", "VALUES")];
+                return [Names(NameKind.Cursor), Keywords("ALL")];
+            }
+
+            if (Is("DEALLOCATE"))
+            {
+                return [Names(NameKind.PreparedStatement), Keywords("ALL")];
+            }
+
+            if (Is("EXECUTE"))
+            {
+                return [Names(NameKind.PreparedStatement)];
+            }
+
+            if (Is("FETCH|MOVE"))
+            {
+                return [Names(NameKind.Cursor), Keywords("ABSOLUTE", "BACKWARD", "FORWARD", "RELATIVE", "ALL", "NEXT", "PRIOR", "FIRST", "LAST", "FROM", "IN")];
+            }
+
+            if (Is("FETCH|MOVE", "BACKWARD|FORWARD"))
+            {
+                return [Names(NameKind.Cursor), Keywords("ALL", "FROM", "IN")];
+            }
+
+            if (Count == 3 && Head("FETCH|MOVE", "ABSOLUTE|BACKWARD|FORWARD|RELATIVE") && !Tail("FROM|IN") || Is("FETCH|MOVE", "ALL|NEXT|PRIOR|FIRST|LAST"))
+            {
+                return [Names(NameKind.Cursor), Keywords("FROM", "IN")];
+            }
+
+            if (Head("FETCH|MOVE") && Tail("FROM|IN"))
+            {
+                return [Names(NameKind.Cursor)];
             }
 
             if (Is("IMPORT"))
@@ -632,8 +665,7 @@ public static class CompletionEngine
 
             if (Count == at)
             {
-                var list = new List<CandidateSource> { Names(kind.Kind), Keywords(kind.Kind == NameKind.Index && !concurrently ? ["CONCURRENTLY", "IF EXISTS"] : ["IF EXISTS"]) };
-                return list;
+                return kind.Kind == NameKind.Index && !concurrently ? [Names(kind.Kind), Keywords("CONCURRENTLY")] : [Names(kind.Kind)];
             }
 
             if (Count == at + 1 && _ctx[at].Is("IF"))
@@ -892,7 +924,7 @@ public static class CompletionEngine
             if (Count == at)
             {
                 return kind.Kind is NameKind.Table or NameKind.Index or NameKind.View or NameKind.MaterializedView or NameKind.Sequence or NameKind.ForeignTable
-                    ? [Names(kind.Kind), Keywords(kind.Kind is NameKind.Table or NameKind.Index or NameKind.MaterializedView ? ["ALL IN TABLESPACE", "IF EXISTS"] : ["IF EXISTS"])]
+                    ? [Names(kind.Kind), .. kind.Kind is NameKind.Table or NameKind.Index or NameKind.MaterializedView ? new[] { Keywords("ALL IN TABLESPACE") } : []]
                     : [Names(kind.Kind)];
             }
 
@@ -1023,7 +1055,7 @@ public static class CompletionEngine
 
             if (rest.Is("DROP", "COLUMN"))
             {
-                return [.. Columns(target), Keywords("IF EXISTS")];
+                return Columns(target);
             }
 
             if (rest.Head("DROP", "COLUMN") && rest.Tail("<name>") && !rest.Tail("CASCADE|RESTRICT"))
@@ -1421,7 +1453,7 @@ public static class CompletionEngine
             int set = _ctx.FindIndex(t => t.Is("SET"));
             if (set < 0)
             {
-                return Tail("AS") ? [] : Tail("<name>") && Count <= 5 ? [Keywords(["SET", .. (Count == 2 ? new[] { "AS" } : [])])] : [];
+                return Tail("AS") ? [] : Tail("<name>") && Count <= 5 ? [Keywords("SET")] : [];
             }
 
             return Clauses(0);
@@ -1436,7 +1468,7 @@ public static class CompletionEngine
 
             if (Is("DELETE", "FROM") || Is("DELETE", "FROM", "ONLY"))
             {
-                return [Names(NameKind.Updatable), .. Is("DELETE", "FROM") ? new[] { Keywords("ONLY") } : []];
+                return [Names(NameKind.Updatable)];
             }
 
             if (Count <= 5 && Tail("<name>") && !_ctx.Skip(2).Any(t => SqlWords.ClauseWords.Contains(t.Text) && !t.Is("AS") && !t.Is("ONLY")))

@@ -37,6 +37,12 @@ public enum NameKind
     /// <summary>Index access methods.</summary>
     IndexMethod,
 
+    /// <summary>The session's open cursors (pg_cursors).</summary>
+    Cursor,
+
+    /// <summary>The session's prepared statements (pg_prepared_statements).</summary>
+    PreparedStatement,
+
     /// <summary>Settings a session may SET or RESET.</summary>
     Setting,
 

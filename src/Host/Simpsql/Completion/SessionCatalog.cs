@@ -142,6 +142,10 @@ internal sealed class SessionCatalog : ICompletionCatalog
                 return ("SELECT e.extname::pg_catalog.text FROM pg_catalog.pg_extension e WHERE " + filter("e.extname") + limit, plain);
             case NameKind.AvailableExtension:
                 return ("SELECT a.name::pg_catalog.text FROM pg_catalog.pg_available_extensions a WHERE a.installed_version IS NULL AND " + filter("a.name") + limit, plain);
+            case NameKind.Cursor:
+                return ("SELECT c.name::pg_catalog.text FROM pg_catalog.pg_cursors c WHERE c.name <> '' AND " + filter("c.name") + limit, plain);
+            case NameKind.PreparedStatement:
+                return ("SELECT p.name::pg_catalog.text FROM pg_catalog.pg_prepared_statements p WHERE " + filter("p.name") + limit, plain);
             case NameKind.IndexMethod:
                 return ("SELECT a.amname::pg_catalog.text FROM pg_catalog.pg_am a WHERE a.amtype = 'i' AND " + filter("a.amname") + limit, plain);
             case NameKind.Setting:
