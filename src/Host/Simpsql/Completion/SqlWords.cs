@@ -14,8 +14,7 @@ internal static class SqlWords
         "WITH",
     ];
 
-    /// <summary>Statements EXPLAIN and WITH may be followed by.</summary>
-    /// <summary>What psql 15 offers after EXPLAIN (its options aside).</summary>
+    /// <summary>Statements EXPLAIN (as psql 15 offers them, its options aside) and a WITH query may be followed by.</summary>
     public static readonly string[] Explainable = ["SELECT", "INSERT INTO", "DELETE FROM", "UPDATE", "DECLARE", "MERGE INTO", "EXECUTE"];
 
     public static readonly string[] CreateKinds =
