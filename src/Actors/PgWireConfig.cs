@@ -38,7 +38,10 @@ public static class PgWireConfig
 
     /// <summary>Parses a HOCON file and falls back to the defaults for every missing key.</summary>
     public static Config Load(string? path) =>
-        path is null ? Default : ConfigurationFactory.ParseString(File.ReadAllText(path)).WithFallback(Default);
+        path is null ? Default : Parse(path).WithFallback(Default);
+
+    /// <summary>A HOCON file as written, without the defaults.</summary>
+    public static Config Parse(string path) => ConfigurationFactory.ParseString(File.ReadAllText(path));
 
     /// <summary>
     /// The <c>pgwire.connection</c> keys of <paramref name="config"/> (missing keys keep the defaults

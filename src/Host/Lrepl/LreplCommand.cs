@@ -515,7 +515,7 @@ public static class LreplCommand
             Akka.Configuration.Config config, file;
             try
             {
-                file = Akka.Configuration.ConfigurationFactory.ParseString(File.ReadAllText(configFile));
+                file = PgWireConfig.Parse(configFile);
                 config = file.WithFallback(PgWireConfig.Default);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Akka.Configuration.ConfigurationException)

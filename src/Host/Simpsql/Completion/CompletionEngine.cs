@@ -1300,7 +1300,7 @@ public static class CompletionEngine
                     : Count == privilege + 1 && Tail("ALTER") ? [Keywords("SYSTEM")]
                     : (Count == privilege + 1 && Tail("SET")) || (Count == privilege + 2 && Tail("ALTER", "SYSTEM")) ? [Keywords("ON PARAMETER")]
                     : Tail(",") ? [Keywords(SqlWords.Privileges)]
-                    : Count == privilege + 1 && Tail("SELECT|INSERT|UPDATE|DELETE|TRUNCATE|REFERENCES|TRIGGER|CREATE|CONNECT|TEMPORARY|TEMP|EXECUTE|USAGE|ALL") ? [Keywords("ON")]
+                    : Count == privilege + 1 && Tail(SqlWords.PrivilegePattern) ? [Keywords("ON")]
                     : Count == privilege + 1 && Tail("<name>") ? [Keywords(grant ? "TO" : "FROM")] : [];
             }
 

@@ -89,6 +89,9 @@ internal static class SqlWords
         "UPDATE", "USAGE",
     ];
 
+    /// <summary>The privileges after which psql 15 offers ON, as one Tail pattern.</summary>
+    public static readonly string PrivilegePattern = string.Join('|', Privileges) + "|TEMP";
+
     /// <summary>What psql 15 offers right after GRANT or REVOKE, with the roles.</summary>
     public static readonly string[] GrantablePrivileges =
     [
